@@ -1,0 +1,10 @@
+import type { App } from '@slack/bolt';
+import type { AppDeps } from '../src/app.js';
+
+/** One entry per area; each registers its slash commands, buttons, modals, shortcuts and events. */
+export interface Area {
+  name: string;
+  register(app: App, deps: AppDeps): void;
+}
+
+export const areas: Area[] = [];

@@ -1,0 +1,72 @@
+import type { Executor } from '../schema.js';
+import type { OutboxTable } from '../schema/foundation.js';
+import type { Selectable } from 'kysely';
+
+export type OutboxRow = Selectable<OutboxTable>;
+
+export interface NewOutboxRow {
+  method: string;
+  payload: unknown;
+  lane: string;
+  refKey?: string | null;
+  dedupeKey?: string | null;
+}
+
+/** Records a Slack call the bot owes. Returns false when the dedupe key was already used. */
+export async function insertOutbox(db: Executor, row: NewOutboxRow, now: Date): Promise<boolean> {
+  const result = await db
+    .insertInto('outbox')
+    .values({
+      created_at: now.getTime(),
+      method: row.method,
+      payload: JSON.stringify(row.payload),
+      lane: row.lane,
+      ref_key: row.refKey ?? null,
+      dedupe_key: row.dedupeKey ?? null,
+      status: 'pending',
+      attempts: 0,
+      next_attempt_at: now.getTime(),
+    })
+    .onConflict((oc) => oc.column('dedupe_key').doNothing())
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
+}
+
+/** The oldest pending rows, whatever their next attempt time, so per-lane order can be kept. */
+export function pendingOutbox(db: Executor, limit: number): Promise<OutboxRow[]> {
+  return db.selectFrom('outbox').selectAll().where('status', '=', 'pending').orderBy('id').limit(limit).execute();
+}
+
+export async function markOutboxSent(db: Executor, id: number, now: Date, result: unknown): Promise<void> {
+  await db
+    .updateTable('outbox')
+    .set({ status: 'sent', sent_at: now.getTime(), result: JSON.stringify(result), attempts: (eb) => eb('attempts', '+', 1) })
+    .where('id', '=', id)
+    .execute();
+}
+
+export async function markOutboxRetry(db: Executor, id: number, nextAttemptAt: number, error: string, countAttempt: boolean): Promise<void> {
+  await db
+    .updateTable('outbox')
+    .set({ next_attempt_at: nextAttemptAt, last_error: error, attempts: (eb) => eb('attempts', '+', countAttempt ? 1 : 0) })
+    .where('id', '=', id)
+    .execute();
+}
+
+export async function markOutboxFailed(db: Executor, id: number, error: string): Promise<void> {
+  await db
+    .updateTable('outbox')
+    .set({ status: 'failed', last_error: error, attempts: (eb) => eb('attempts', '+', 1) })
+    .where('id', '=', id)
+    .execute();
+}
+
+/** Rewrites a pending row's payload (e.g. a channel name that was taken gets a suffix). */
+export async function updateOutboxPayload(db: Executor, id: number, payload: unknown): Promise<void> {
+  await db.updateTable('outbox').set({ payload: JSON.stringify(payload) }).where('id', '=', id).execute();
+}
+
+export async function outboxStatusOfRef(db: Executor, refKey: string): Promise<OutboxRow['status'] | undefined> {
+  const row = await db.selectFrom('outbox').select('status').where('ref_key', '=', refKey).orderBy('id', 'desc').executeTakeFirst();
+  return row?.status;
+}

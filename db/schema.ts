@@ -1,0 +1,11 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { FoundationTables } from './schema/foundation.js';
+
+export type * from './schema/foundation.js';
+
+/** The whole database, one interface per area merged here. */
+export interface Database extends FoundationTables {}
+
+export type Db = Kysely<Database>;
+/** Either the database or an open transaction: queries take this so use cases can compose them. */
+export type Executor = Kysely<Database> | Transaction<Database>;

@@ -1,0 +1,92 @@
+import type { Generated } from 'kysely';
+
+/**
+ * Tables every area uses. Times are UTC epoch milliseconds in INTEGER columns everywhere (`*_at`):
+ * sortable, index-friendly, subtractable in portable SQL (resolved_at - declared_at) on SQLite and
+ * PostgreSQL alike. JSON lives in TEXT columns and is parsed at the query edge.
+ */
+
+/** A Slack call the bot owes, recorded in the same transaction as the change that owes it. */
+export interface OutboxTable {
+  id: Generated<number>;
+  created_at: number;
+  /** Web API method, e.g. chat.postMessage. */
+  method: string;
+  /** JSON arguments; values of the form {"$ref": "key", "field": "channel"|"ts"} are resolved at send time. */
+  payload: string;
+  /** Pacing and ordering key: usually the channel (or a ref to it). */
+  lane: string;
+  /** When set, the result (channel, ts) is stored under this key in slack_refs. */
+  ref_key: string | null;
+  /** Suppresses a second enqueue of the same message (e.g. one reminder per due point). */
+  dedupe_key: string | null;
+  status: 'pending' | 'sent' | 'failed';
+  attempts: number;
+  next_attempt_at: number;
+  last_error: string | null;
+  sent_at: number | null;
+  /** JSON of the useful parts of Slack's answer. */
+  result: string | null;
+}
+
+/** Where a canonical message or channel lives in Slack, so later edits find it. */
+export interface SlackRefTable {
+  key: string;
+  channel: string;
+  ts: string | null;
+  updated_at: number;
+}
+
+/** Something that must happen at a time: the only way the app remembers the future. */
+export interface DueItemTable {
+  id: Generated<number>;
+  kind: string;
+  record_type: string;
+  record_id: number;
+  due_at: number;
+  status: 'pending' | 'done' | 'cancelled';
+  /** JSON for the handler. */
+  payload: string;
+  /** One row per (kind, record, due point). */
+  dedupe_key: string;
+  created_at: number;
+  done_at: number | null;
+  outcome: string | null;
+}
+
+/** Append-only: triggers refuse UPDATE and DELETE. */
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: number;
+  actor_id: string;
+  actor_name: string | null;
+  action: string;
+  record_type: string;
+  record_id: number | null;
+  record_key: string | null;
+  before: string | null;
+  after: string | null;
+  source: 'command' | 'button' | 'modal' | 'shortcut' | 'event' | 'job' | 'system';
+  detail: string | null;
+}
+
+/** Inbound Slack deliveries already handled (Events API retries, resubmitted views). */
+export interface InboundReceiptTable {
+  key: string;
+  received_at: number;
+}
+
+/** Per-prefix sequence for human keys: IT-123, INC-42, CHG-17. */
+export interface CounterTable {
+  name: string;
+  value: number;
+}
+
+export interface FoundationTables {
+  outbox: OutboxTable;
+  slack_refs: SlackRefTable;
+  due_items: DueItemTable;
+  audit_log: AuditLogTable;
+  inbound_receipts: InboundReceiptTable;
+  counters: CounterTable;
+}

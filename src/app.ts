@@ -1,0 +1,79 @@
+import { App } from '@slack/bolt';
+import type { WebClient } from '@slack/web-api';
+import type { Env } from './config/env.js';
+import type { Settings } from './config/settings.js';
+import type { Logger } from './logger.js';
+import type { ServiceContext } from './services/context.js';
+import type { Directory } from './slack/directory.js';
+import { boltLogger } from './slack/bolt-logger.js';
+import { firstReceipt } from '../db/queries/receipts.js';
+import { areas } from '../commands/index.js';
+
+/** What listeners get: the use-case context and the Slack-side directory of people and roles. */
+export interface AppDeps {
+  ctx: ServiceContext;
+  directory: Directory;
+  settings: Settings;
+  logger: Logger;
+}
+
+export interface BuiltApp {
+  app: App;
+  client: WebClient;
+}
+
+/**
+ * The composition root for Slack: one Bolt App (HTTP or Socket Mode), the shared middleware, and each
+ * area's listeners from commands/<area>. The WebClient never retries by itself: the outbox owns retries.
+ */
+export function buildApp(env: Env, options: { logger: Logger; settings: Settings; health(): boolean }): App {
+  const socketMode = Boolean(env.SLACK_APP_TOKEN);
+  const clientOptions = {
+    slackApiUrl: env.SLACK_API_URL,
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+    timeout: options.settings.slack.request_timeout,
+  };
+  const common = {
+    token: env.SLACK_BOT_TOKEN,
+    logger: boltLogger(options.logger),
+    clientOptions,
+    deferInitialization: true,
+  };
+  if (socketMode) {
+    return new App({ ...common, socketMode: true, appToken: env.SLACK_APP_TOKEN });
+  }
+  return new App({
+    ...common,
+    signingSecret: env.SLACK_SIGNING_SECRET!,
+    customRoutes: [
+      {
+        path: '/healthz',
+        method: ['GET'],
+        handler: (_req, res) => {
+          const healthy = options.health();
+          res.writeHead(healthy ? 200 : 503, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ ok: healthy }));
+        },
+      },
+    ],
+  });
+}
+
+/** Middleware every request passes, then every area's listeners. */
+export function registerListeners(app: App, deps: AppDeps): void {
+  // Events API retries (X-Slack-Retry-Num) and Socket Mode redeliveries carry the same event_id:
+  // handle each event once.
+  app.use(async ({ body, next }) => {
+    const eventId = (body as { event_id?: string }).event_id;
+    if (eventId && !(await firstReceipt(deps.ctx.db, `event:${eventId}`, deps.ctx.clock.now()))) {
+      deps.logger.debug({ eventId }, 'duplicate event delivery ignored');
+      return;
+    }
+    await next();
+  });
+  for (const area of areas) area.register(app, deps);
+  app.error(async (error) => {
+    deps.logger.error({ err: error }, 'unhandled error in a Slack listener');
+  });
+}

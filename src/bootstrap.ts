@@ -1,0 +1,136 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { App } from '@slack/bolt';
+import { systemClock, type Clock } from './clock.js';
+import { databasePath, parseEnv, type Env } from './config/env.js';
+import { loadSettings } from './config/load.js';
+import type { Settings } from './config/settings.js';
+import { createLogger, type Logger } from './logger.js';
+import { openDatabase } from '../db/client.js';
+import { migrateToLatest } from '../db/migrate.js';
+import type { Db } from '../db/schema.js';
+import { buildApp, registerListeners } from './app.js';
+import type { ServiceContext } from './services/context.js';
+import { OutboxSender } from './slack/outbox-sender.js';
+import { Directory } from './slack/directory.js';
+import { DueRunner } from './jobs/due-runner.js';
+import { Scheduler } from './jobs/scheduler.js';
+import { calendarJobs, dueHandlers } from './jobs/index.js';
+import { pruneReceipts } from '../db/queries/receipts.js';
+
+/** Configuration that cannot run: each problem is one line a person can act on. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join('\n'));
+  }
+}
+
+export interface StartOptions {
+  env: Record<string, string | undefined>;
+  clock?: Clock;
+  logger?: Logger;
+  /** Settings given directly (tests); otherwise read from ITOPS_CONFIG. */
+  settings?: Settings;
+  /** Outbox poll interval; tests shorten it. */
+  outboxPollMs?: number;
+}
+
+export interface Switchboard {
+  app: App;
+  /** The HTTP port: Slack's requests in HTTP mode, /healthz in both modes. */
+  port: number;
+  db: Db;
+  ctx: ServiceContext;
+  settings: Settings;
+  sender: OutboxSender;
+  runner: DueRunner;
+  directory: Directory;
+  stop(): Promise<void>;
+}
+
+/** Starts everything `npm start` starts; tests call this too, against the fake Slack. */
+export async function startSwitchboard(options: StartOptions): Promise<Switchboard> {
+  const envResult = parseEnv(options.env);
+  const settingsResult = options.settings ? { ok: true as const, value: options.settings } : loadSettings(envResult.ok ? envResult.value.ITOPS_CONFIG : options.env.ITOPS_CONFIG);
+  const problems = [...(envResult.ok ? [] : envResult.problems), ...(settingsResult.ok ? [] : settingsResult.problems)];
+  if (!envResult.ok || !settingsResult.ok) throw new ConfigError(problems);
+  const env: Env = envResult.value;
+  const settings = settingsResult.value;
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? createLogger(env.LOG_LEVEL);
+
+  const { db, sqlite } = openDatabase(databasePath(env));
+  await migrateToLatest(db);
+  const health = () => {
+    try {
+      return sqlite.open && sqlite.prepare('SELECT 1 AS ok').get() !== undefined;
+    } catch {
+      return false;
+    }
+  };
+
+  const app = buildApp(env, { logger, settings, health });
+  let sender: OutboxSender | undefined;
+  const ctx: ServiceContext = { db, clock, settings, logger, wakeOutbox: () => sender?.wake() };
+  const directory = new Directory({ client: app.client, settings, clock, logger });
+  sender = new OutboxSender({
+    db,
+    client: app.client,
+    clock,
+    logger,
+    pacing: { rate: settings.slack.per_channel_rate, burst: settings.slack.per_channel_burst },
+    pollMs: options.outboxPollMs,
+  });
+  const runner = new DueRunner({ db, clock, logger, handlers: dueHandlers(ctx, directory), afterCommit: () => sender?.wake() });
+  const scheduler = new Scheduler({ logger, timezone: settings.timezone });
+
+  try {
+    await app.init();
+  } catch (error) {
+    await db.destroy();
+    const code = (error as { data?: { error?: string }; code?: string }).data?.error ?? (error as Error).message;
+    throw new ConfigError([`Slack did not accept SLACK_BOT_TOKEN (auth.test: ${code}); check the token and SLACK_API_URL`]);
+  }
+  registerListeners(app, { ctx, directory, settings, logger });
+
+  let port: number;
+  let healthServer: Server | undefined;
+  if (env.SLACK_APP_TOKEN) {
+    await app.start();
+    // Socket Mode has no HTTP listener of its own; container health checks still need /healthz.
+    healthServer = createServer((req, res) => {
+      const healthy = req.url === '/healthz' && health();
+      res.writeHead(req.url === '/healthz' ? (healthy ? 200 : 503) : 404, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ ok: healthy }));
+    });
+    await new Promise<void>((resolve) => healthServer!.listen(env.PORT, resolve));
+    port = (healthServer.address() as AddressInfo).port;
+  } else {
+    const server = (await app.start(env.PORT)) as Server;
+    port = (server.address() as AddressInfo).port;
+  }
+
+  sender.start();
+  scheduler.start([
+    { name: 'due-sweep', cron: settings.jobs.sweep_cron, run: () => runner.sweep() },
+    { name: 'receipts-prune', cron: '17 * * * *', run: () => pruneReceipts(db, new Date(clock.now().getTime() - 86_400_000)) },
+    ...calendarJobs(ctx, directory),
+  ]);
+  // Catch up at once on whatever fell due while the app was down.
+  void runner.sweep();
+  logger.info({ port, mode: env.SLACK_APP_TOKEN ? 'socket' : 'http' }, 'Switchboard started');
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      // Stop taking requests (in-flight ones finish), then timers, then deliveries, then the database.
+      await app.stop().catch((error: unknown) => logger.warn({ err: error }, 'error while stopping the Slack receiver'));
+      if (healthServer) await new Promise((resolve) => healthServer!.close(resolve));
+      await scheduler.stop();
+      await sender!.stop();
+      await db.destroy();
+      logger.info('Switchboard stopped');
+    })());
+
+  return { app, port, db, ctx, settings, sender, runner, directory, stop };
+}

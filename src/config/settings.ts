@@ -1,0 +1,217 @@
+import { z } from 'zod';
+import cron from 'node-cron';
+import { durationMs } from './duration.js';
+
+/**
+ * Operational settings from the YAML file named by ITOPS_CONFIG. Every field has a default, so the app
+ * starts without a file. Keys are snake_case in YAML and in code alike: one spelling to grep for.
+ * config.example.yml documents each field.
+ */
+
+const userOrGroup = z
+  .string()
+  .regex(/^[UWS][A-Z0-9]{2,}$/, 'must be a Slack user ID (U… or W…) or user-group ID (S…)');
+const channelId = z.string().regex(/^[CGD][A-Z0-9]{2,}$/, 'must be a Slack channel ID (C… or G…), not a #name');
+const timeZone = z.string().refine(isTimeZone, { message: 'must be an IANA time zone such as Europe/London' });
+const cronExpression = z.string().refine((expr) => cron.validate(expr), { message: 'must be a cron expression (5 fields, or 6 with seconds first)' });
+const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day as HH:mm');
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD');
+const isoDateTime = z.string().refine((s) => !Number.isNaN(Date.parse(s)) && /\d{4}-\d{2}-\d{2}T/.test(s), {
+  message: 'must be a date-time such as 2026-12-20T18:00:00Z',
+});
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const PRIORITIES = ['P1', 'P2', 'P3', 'P4'] as const;
+export type Priority = (typeof PRIORITIES)[number];
+export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+
+const calendarSchema = z.object({
+  /** Round the clock: SLA time runs every minute of every day. */
+  always: z.boolean().default(false),
+  timezone: timeZone.optional(),
+  days: z.array(z.enum(WEEKDAYS)).min(1).default(['mon', 'tue', 'wed', 'thu', 'fri']),
+  start: clockTime.default('09:00'),
+  end: clockTime.default('17:00'),
+  holidays: z.array(isoDate).default([]),
+});
+export type CalendarSettings = z.infer<typeof calendarSchema>;
+
+const slaPolicy = z.object({ first_response: durationMs, resolution: durationMs, calendar: z.string() });
+
+const severitySchema = z.object({
+  label: z.string(),
+  description: z.string(),
+  /** How often stakeholders hear from the commander; null for no timed updates. */
+  update_cadence: durationMs.nullable(),
+  /** Starts a bridge: conference link, bookmark, paging, executives notice. */
+  bridge: z.boolean().default(false),
+});
+
+const freezeWindow = z.object({
+  name: z.string(),
+  start: isoDateTime,
+  end: isoDateTime,
+  /** Empty: every service is frozen. */
+  services: z.array(z.string()).default([]),
+});
+
+const standardTemplate = z.object({
+  id: z.string().regex(/^[a-z0-9-]{1,60}$/, 'must be lower-case letters, digits and dashes'),
+  title: z.string().max(150),
+  description: z.string().default(''),
+  services: z.array(z.string()).default([]),
+  risk: z.enum(['low', 'medium', 'high']).default('low'),
+  implementation_plan: z.string().default(''),
+  rollback_plan: z.string().default(''),
+  duration: durationMs.prefault('1h'),
+});
+
+const stakeholderChannel = z.object({
+  channel: channelId,
+  severities: z.array(z.enum(PRIORITIES)).default([...PRIORITIES]),
+  services: z.array(z.string()).default([]),
+});
+
+const HOUR = 3_600_000;
+const DEFAULT_SLA_POLICIES = {
+  P1: { first_response: HOUR / 4, resolution: 4 * HOUR, calendar: '24x7' },
+  P2: { first_response: HOUR, resolution: 8 * HOUR, calendar: 'business' },
+  P3: { first_response: 4 * HOUR, resolution: 3 * 24 * HOUR, calendar: 'business' },
+  P4: { first_response: 24 * HOUR, resolution: 5 * 24 * HOUR, calendar: 'business' },
+};
+const DEFAULT_SEVERITIES = {
+  P1: { label: 'Critical', description: 'A business-critical service is down or unusable for most employees, or a security incident is in progress; no workaround.', update_cadence: HOUR / 2, bridge: true },
+  P2: { label: 'Major', description: 'A critical service is badly degraded, or down for a site or department; workaround hard.', update_cadence: HOUR, bridge: false },
+  P3: { label: 'Minor', description: 'Degraded with a workaround; a limited group is affected.', update_cadence: 4 * HOUR, bridge: false },
+  P4: { label: 'Low', description: 'Little impact; tracked for follow-up.', update_cadence: null, bridge: false },
+};
+
+export const settingsSchema = z.object({
+  /** Time zone for business hours, report periods and the dates people see when theirs is unknown. */
+  timezone: timeZone.default('UTC'),
+  channels: z
+    .object({
+      triage: channelId.optional(),
+      incidents: channelId.optional(),
+      executives: channelId.optional(),
+      changes: channelId.optional(),
+      reports: channelId.optional(),
+    })
+    .prefault({}),
+  roles: z
+    .object({
+      agents: z.array(userOrGroup).default([]),
+      escalation: z.array(userOrGroup).default([]),
+      incident_commanders: z.array(userOrGroup).default([]),
+      incident_managers: z.array(userOrGroup).default([]),
+      change_approvers: z.array(userOrGroup).default([]),
+      emergency_approvers: z.array(userOrGroup).default([]),
+      managers: z.array(userOrGroup).default([]),
+    })
+    .prefault({}),
+  calendars: z.record(z.string(), calendarSchema).default({
+    '24x7': { always: true, days: [...WEEKDAYS], start: '00:00', end: '23:59', holidays: [] },
+    business: { always: false, days: ['mon', 'tue', 'wed', 'thu', 'fri'], start: '09:00', end: '17:00', holidays: [] },
+  }),
+  service_catalog: z
+    .array(z.string().min(1).max(75))
+    .max(100)
+    .default(['Email', 'Identity / SSO', 'Network / VPN', 'Wi-Fi', 'Laptops', 'Printing', 'Slack', 'HR system']),
+  service_desk: z
+    .object({
+      categories: z.array(z.string().min(1).max(75)).min(1).max(100).default(['access', 'hardware', 'software', 'network', 'accounts', 'other']),
+      resolution_codes: z.array(z.string().min(1).max(75)).min(1).default(['fixed', 'workaround', 'answered', 'duplicate', 'cannot reproduce', 'not an IT issue']),
+      ticket_reaction: z.string().default('ticket'),
+      reopen_window: durationMs.prefault('5d'),
+      close_after: durationMs.prefault('5d'),
+    })
+    .prefault({}),
+  sla: z
+    .object({
+      /** Share of a target elapsed when the warning fires. */
+      warn_at: z.number().gt(0).lt(1).default(0.75),
+      /** Per priority; a priority left out keeps its default. */
+      policies: z
+        .partialRecord(z.enum(PRIORITIES), slaPolicy)
+        .default({})
+        .transform((given) => ({ ...DEFAULT_SLA_POLICIES, ...given }) as Record<Priority, z.infer<typeof slaPolicy>>),
+    })
+    .prefault({}),
+  incidents: z
+    .object({
+      /** Per severity; a severity left out keeps its default. */
+      severities: z
+        .partialRecord(z.enum(PRIORITIES), severitySchema)
+        .default({})
+        .transform((given) => ({ ...DEFAULT_SEVERITIES, ...given }) as Record<Priority, z.infer<typeof severitySchema>>),
+      /** Cadence while an incident is in "monitoring"; unset: the severity's cadence. */
+      monitoring_cadence: durationMs.optional(),
+      overdue_grace: durationMs.prefault('10m'),
+      /** `{key}` and `{number}` are replaced, e.g. https://meet.example.com/it-{key}. */
+      conference_url_template: z.string().default('https://meet.example.com/switchboard-{key}'),
+      timeline_reaction: z.string().default('pushpin'),
+      channel_prefix: z.string().regex(/^[a-z0-9-]{1,20}$/).default('inc'),
+      custom_roles: z.array(z.string().regex(/^[a-z][a-z0-9_ -]{0,30}$/)).default([]),
+      review_required: z.array(z.enum(PRIORITIES)).default(['P1', 'P2']),
+      stakeholder_channels: z.array(stakeholderChannel).default([]),
+      action_reminder_before: durationMs.prefault('1d'),
+    })
+    .prefault({}),
+  changes: z
+    .object({
+      approvals_by_risk: z
+        .object({ low: z.number().int().min(1), medium: z.number().int().min(1), high: z.number().int().min(1) })
+        .default({ low: 1, medium: 1, high: 2 }),
+      /** Service name → approvers who must include at least one approval for changes touching it. */
+      approver_groups_by_service: z.record(z.string(), z.array(userOrGroup)).default({}),
+      freeze_windows: z.array(freezeWindow).default([]),
+      standard_templates: z.array(standardTemplate).default([]),
+      approval_reminder_after: durationMs.prefault('4h'),
+      /** Calendar the approval reminder counts business hours on. */
+      calendar: z.string().default('business'),
+      closeout_grace: durationMs.prefault('1h'),
+    })
+    .prefault({}),
+  reports: z
+    .object({
+      weekly_cron: cronExpression.default('0 9 * * 1'),
+      monthly_cron: cronExpression.default('0 9 1 * *'),
+    })
+    .prefault({}),
+  jobs: z
+    .object({
+      /** How often the due-item sweep runs; seconds field allowed for second-scale reminders. */
+      sweep_cron: cronExpression.default('*/5 * * * * *'),
+    })
+    .prefault({}),
+  slack: z
+    .object({
+      /** Messages per second per channel the sender allows itself (Slack's guidance: about 1). */
+      per_channel_rate: z.number().positive().default(1),
+      /** Messages a quiet channel may receive at once before pacing starts. */
+      per_channel_burst: z.number().int().min(1).default(4),
+      role_cache_ttl: durationMs.prefault('5m'),
+      request_timeout: durationMs.prefault('10s'),
+    })
+    .prefault({}),
+}).superRefine((settings, ctx) => {
+  for (const [priority, policy] of Object.entries(settings.sla.policies)) {
+    if (!settings.calendars[policy.calendar]) {
+      ctx.addIssue({ code: 'custom', path: ['sla', 'policies', priority, 'calendar'], message: `names calendar "${policy.calendar}", which is not under calendars` });
+    }
+  }
+  if (!settings.calendars[settings.changes.calendar]) {
+    ctx.addIssue({ code: 'custom', path: ['changes', 'calendar'], message: `names calendar "${settings.changes.calendar}", which is not under calendars` });
+  }
+});
+
+export type Settings = z.infer<typeof settingsSchema>;
+export type RoleName = keyof Settings['roles'];

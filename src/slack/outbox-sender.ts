@@ -1,0 +1,300 @@
+import { ErrorCode, type WebAPICallResult, type WebClient } from '@slack/web-api';
+import type { Clock } from '../clock.js';
+import type { Db } from '../../db/schema.js';
+import type { Logger } from '../logger.js';
+import {
+  markOutboxFailed,
+  markOutboxRetry,
+  markOutboxSent,
+  outboxStatusOfRef,
+  pendingOutbox,
+  updateOutboxPayload,
+  type OutboxRow,
+} from '../../db/queries/outbox.js';
+import { getSlackRef, putSlackRef } from '../../db/queries/slack-refs.js';
+import { isRef, owe } from '../services/outbox.js';
+
+/**
+ * Delivers what the outbox owes, oldest first within each lane (a channel, usually), lanes in parallel.
+ * This layer owns retries: the WebClient is built with retries off and rate-limited calls rejected, so
+ * nothing is retried twice over.
+ * - 429: the lane waits Retry-After, then tries again (not counted as a failed attempt).
+ * - 5xx, timeouts, network errors and Slack's transient errors: exponential back-off, up to MAX_ATTEMPTS.
+ * - Other `ok:false` answers are final, except the ones with a known repair (see `repair`).
+ * A row is marked sent in the same instant its answer arrives; a crash in between is the one window
+ * in which a message could be sent again after a restart.
+ */
+export interface Pacing {
+  /** Messages per second per channel. */
+  rate: number;
+  /** Messages a quiet channel may take at once. */
+  burst: number;
+}
+
+const MAX_ATTEMPTS = 12;
+const MAX_BACKOFF_MS = 5 * 60_000;
+const PARALLEL_LANES = 8;
+const SCAN_LIMIT = 500;
+const TRANSIENT_ERRORS = new Set(['ratelimited', 'internal_error', 'fatal_error', 'service_unavailable', 'request_timeout', 'team_added_to_org']);
+/** Answers that mean "already done": the call's purpose holds. */
+const ALREADY_DONE = new Set(['already_in_channel', 'already_pinned', 'already_reacted', 'cant_invite_self', 'already_archived']);
+const PACED_METHODS = new Set(['chat.postMessage', 'chat.update', 'chat.postEphemeral']);
+
+type Attempt =
+  | { kind: 'sent'; result: Record<string, unknown> }
+  | { kind: 'retry'; at: number; error: string; counts: boolean; pauseLane?: boolean }
+  | { kind: 'failed'; error: string }
+  | { kind: 'deferred' }
+  | { kind: 'rewritten' };
+
+export class OutboxSender {
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+  private readonly pausedUntil = new Map<string, number>();
+  private running: Promise<void> | undefined;
+  private again = false;
+  private timer: NodeJS.Timeout | undefined;
+  private wakeTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly deps: { db: Db; client: WebClient; clock: Clock; logger: Logger; pacing: Pacing; pollMs?: number },
+  ) {}
+
+  start(): void {
+    this.stopped = false;
+    this.timer = setInterval(() => this.wake(), this.deps.pollMs ?? 1000);
+    this.timer.unref();
+    this.wake();
+  }
+
+  /** Stops polling and waits for sends in flight; pending rows stay for the next start. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    clearTimeout(this.wakeTimer);
+    await this.running;
+  }
+
+  /** Asks for a delivery round soon; rounds never overlap. */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.drain().finally(() => {
+      this.running = undefined;
+      if (this.again) {
+        this.again = false;
+        this.wake();
+      }
+    });
+  }
+
+  /** Delivers everything deliverable now; resolves when nothing more can go out this instant. */
+  async flush(): Promise<void> {
+    while (this.running) await this.running;
+    this.running = this.drain();
+    await this.running;
+    this.running = undefined;
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      // Keep going while rounds make progress: a sent row may unblock the next one in its lane.
+      while (!this.stopped && (await this.round()));
+    } catch (error) {
+      this.deps.logger.error({ err: error }, 'outbox round failed');
+    }
+  }
+
+  /** One pass: pick the head row of every lane that is ready, send those in parallel. */
+  private async round(): Promise<boolean> {
+    const now = this.deps.clock.now().getTime();
+    const rows = await pendingOutbox(this.deps.db, SCAN_LIMIT);
+    const heads: OutboxRow[] = [];
+    const seenLanes = new Set<string>();
+    let nextWake = Number.POSITIVE_INFINITY;
+    for (const row of rows) {
+      if (seenLanes.has(row.lane)) continue;
+      seenLanes.add(row.lane);
+      const readyAt = Math.max(row.next_attempt_at, this.pausedUntil.get(row.lane) ?? 0);
+      if (readyAt > now) {
+        nextWake = Math.min(nextWake, readyAt);
+        continue;
+      }
+      heads.push(row);
+    }
+    let progressed = false;
+    for (let i = 0; i < heads.length; i += PARALLEL_LANES) {
+      const batch = heads.slice(i, i + PARALLEL_LANES);
+      const outcomes = await Promise.all(batch.map((row) => this.attempt(row)));
+      for (const outcome of outcomes) {
+        if (outcome.kind === 'sent' || outcome.kind === 'failed' || outcome.kind === 'rewritten') progressed = true;
+        if (outcome.kind === 'retry') nextWake = Math.min(nextWake, outcome.at);
+        if (outcome.kind === 'deferred') nextWake = Math.min(nextWake, now + 250);
+      }
+    }
+    if (Number.isFinite(nextWake) && !this.stopped) {
+      clearTimeout(this.wakeTimer);
+      this.wakeTimer = setTimeout(() => this.wake(), Math.max(10, nextWake - this.deps.clock.now().getTime()));
+      this.wakeTimer.unref();
+    }
+    return progressed;
+  }
+
+  private async attempt(row: OutboxRow): Promise<Attempt> {
+    const { db, clock, logger } = this.deps;
+    const payload = JSON.parse(row.payload) as Record<string, unknown>;
+    const resolved = await this.resolveRefs(payload);
+    if (resolved.kind === 'deferred') return resolved;
+    if (resolved.kind === 'failed') {
+      await markOutboxFailed(db, row.id, resolved.error);
+      await this.oweFallback(payload, clock.now());
+      return resolved;
+    }
+    const { __on_failure: _ignored, ...args } = resolved.args;
+    const channel = typeof args.channel === 'string' ? args.channel : row.lane;
+    if (PACED_METHODS.has(row.method)) {
+      const waitMs = this.takeToken(channel);
+      if (waitMs > 0) return { kind: 'retry', at: clock.now().getTime() + waitMs, error: '', counts: false };
+    }
+    let outcome: Attempt;
+    try {
+      const answer = await this.deps.client.apiCall(row.method, args);
+      outcome = { kind: 'sent', result: summarise(row.method, answer, args) };
+    } catch (error) {
+      outcome = await this.classify(row, payload, args, error);
+    }
+    const now = clock.now();
+    switch (outcome.kind) {
+      case 'sent':
+        await db.transaction().execute(async (trx) => {
+          await markOutboxSent(trx, row.id, now, outcome.result);
+          if (row.ref_key && typeof outcome.result.channel === 'string') {
+            await putSlackRef(trx, row.ref_key, { channel: outcome.result.channel, ts: (outcome.result.ts as string | undefined) ?? null }, now);
+          }
+        });
+        break;
+      case 'retry':
+        if (outcome.pauseLane) this.pausedUntil.set(row.lane, outcome.at);
+        if (outcome.counts && row.attempts + 1 >= MAX_ATTEMPTS) {
+          logger.error({ outbox: row.id, method: row.method, error: outcome.error }, 'outbox message given up after retries');
+          await markOutboxFailed(db, row.id, `gave up after ${MAX_ATTEMPTS} attempts: ${outcome.error}`);
+          await this.oweFallback(payload, now);
+          return { kind: 'failed', error: outcome.error };
+        }
+        await markOutboxRetry(db, row.id, outcome.at, outcome.error, outcome.counts);
+        break;
+      case 'failed':
+        logger.warn({ outbox: row.id, method: row.method, error: outcome.error }, 'outbox message failed');
+        await markOutboxFailed(db, row.id, outcome.error);
+        await this.oweFallback(payload, now);
+        break;
+    }
+    return outcome;
+  }
+
+  private async classify(row: OutboxRow, payload: Record<string, unknown>, args: Record<string, unknown>, error: unknown): Promise<Attempt> {
+    const now = this.deps.clock.now().getTime();
+    const err = error as { code?: string; retryAfter?: number; statusCode?: number; data?: { error?: string }; message?: string };
+    const backoff = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** row.attempts);
+    if (err.code === ErrorCode.RateLimitedError) {
+      return { kind: 'retry', at: now + Math.max(1, err.retryAfter ?? 1) * 1000, error: 'ratelimited', counts: false, pauseLane: true };
+    }
+    if (err.code === ErrorCode.HTTPError || err.code === ErrorCode.RequestError) {
+      return { kind: 'retry', at: now + backoff, error: err.statusCode ? `HTTP ${err.statusCode}` : (err.message ?? 'request error'), counts: true };
+    }
+    const slackError = err.data?.error ?? (err.code === ErrorCode.PlatformError ? 'unknown_error' : (err.message ?? String(error)));
+    if (err.code !== ErrorCode.PlatformError) {
+      // Not a Slack answer at all (a timeout inside the client, a socket reset): transient.
+      return { kind: 'retry', at: now + backoff, error: slackError, counts: true };
+    }
+    if (ALREADY_DONE.has(slackError)) return { kind: 'sent', result: { ok: true, note: slackError, channel: args.channel } };
+    if (TRANSIENT_ERRORS.has(slackError)) return { kind: 'retry', at: now + backoff, error: slackError, counts: true };
+    const repaired = await this.repair(row, payload, args, slackError);
+    return repaired ?? { kind: 'failed', error: slackError };
+  }
+
+  /**
+   * Known repairs, owned here rather than by each feature:
+   * - a channel name that is taken gets the next numeric suffix;
+   * - a canonical message someone deleted is posted again and its ref moved to the new message.
+   */
+  private async repair(row: OutboxRow, payload: Record<string, unknown>, args: Record<string, unknown>, slackError: string): Promise<Attempt | undefined> {
+    if (row.method === 'conversations.create' && slackError === 'name_taken' && typeof payload.name === 'string') {
+      const base = (payload.__base_name as string | undefined) ?? payload.name;
+      const suffix = ((payload.__suffix as number | undefined) ?? 1) + 1;
+      const tail = `-${suffix}`;
+      await updateOutboxPayload(this.deps.db, row.id, { ...payload, __base_name: base, __suffix: suffix, name: base.slice(0, 80 - tail.length) + tail });
+      return { kind: 'rewritten' };
+    }
+    if (row.method === 'chat.update' && (slackError === 'message_not_found' || slackError === 'cant_update_message') && row.ref_key) {
+      try {
+        const { ts: _ts, ...rest } = args;
+        const answer = await this.deps.client.apiCall('chat.postMessage', { ...rest, unfurl_links: false });
+        return { kind: 'sent', result: summarise('chat.postMessage', answer, rest) };
+      } catch (error) {
+        return { kind: 'failed', error: `${slackError}; re-post failed: ${(error as Error).message}` };
+      }
+    }
+    return undefined;
+  }
+
+  private async resolveRefs(
+    payload: Record<string, unknown>,
+  ): Promise<{ kind: 'ready'; args: Record<string, unknown> } | { kind: 'deferred' } | { kind: 'failed'; error: string }> {
+    const args: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(payload)) {
+      if (key === '__base_name' || key === '__suffix') continue;
+      if (!isRef(value)) {
+        args[key] = value;
+        continue;
+      }
+      const ref = await getSlackRef(this.deps.db, value.$ref);
+      const resolved = ref?.[value.field];
+      if (resolved) {
+        args[key] = resolved;
+        continue;
+      }
+      const producer = await outboxStatusOfRef(this.deps.db, value.$ref);
+      if (producer === 'pending') return { kind: 'deferred' };
+      return { kind: 'failed', error: `depends on ${value.$ref}, which was never delivered` };
+    }
+    return { kind: 'ready', args };
+  }
+
+  private async oweFallback(payload: Record<string, unknown>, now: Date): Promise<void> {
+    const fallback = payload.__on_failure as { method: string; args: Record<string, unknown> } | undefined;
+    if (fallback) {
+      await owe(this.deps.db, now, fallback);
+      this.again = true;
+    }
+  }
+
+  /** Token bucket per channel: returns 0 when a message may go now, else how long to wait. */
+  private takeToken(channel: string): number {
+    const { rate, burst } = this.deps.pacing;
+    const now = this.deps.clock.now().getTime();
+    const bucket = this.buckets.get(channel) ?? { tokens: burst, at: now };
+    bucket.tokens = Math.min(burst, bucket.tokens + ((now - bucket.at) / 1000) * rate);
+    bucket.at = now;
+    this.buckets.set(channel, bucket);
+    if (bucket.tokens >= 1) {
+      bucket.tokens -= 1;
+      return 0;
+    }
+    return Math.ceil(((1 - bucket.tokens) / rate) * 1000);
+  }
+}
+
+/** Keeps what later calls need from Slack's answer: channel and ts. */
+function summarise(method: string, answer: WebAPICallResult, args: Record<string, unknown>): Record<string, unknown> {
+  const a = answer as unknown as Record<string, unknown> & { channel?: unknown; ts?: string; message?: { ts?: string } };
+  if (method === 'conversations.create' || method === 'conversations.open') {
+    const channel = a.channel as { id?: string; name?: string } | undefined;
+    return { channel: channel?.id, name: channel?.name };
+  }
+  const channel = typeof a.channel === 'string' ? a.channel : typeof args.channel === 'string' ? args.channel : undefined;
+  return { channel, ts: a.ts ?? a.message?.ts ?? (args.ts as string | undefined) };
+}

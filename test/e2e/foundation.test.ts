@@ -1,0 +1,38 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp, people } from '../support/harness.js';
+import { signature } from '../support/slack-requests.js';
+
+describe('the running app', () => {
+  let t: TestApp;
+  beforeEach(async () => {
+    t = await startTestApp();
+  });
+  afterEach(async () => {
+    await t.stop();
+  });
+
+  it('serves /healthz while the database is usable', async () => {
+    const res = await fetch(`${t.slack.appUrl}/healthz`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ ok: true });
+  });
+
+  it('checks its token with auth.test at start-up', () => {
+    expect(t.fake.callsTo('auth.test')).toHaveLength(1);
+  });
+
+  it('rejects a forged signature and posts nothing', async () => {
+    const before = t.fake.calls.length;
+    const res = await t.slack.command('/it-help', 'printer', people.requester, 'CGENERAL', { signature: 'v0=' + '0'.repeat(64) });
+    expect(res.status).toBe(401);
+    await t.settle();
+    expect(t.fake.calls.length).toBe(before);
+  });
+
+  it('rejects a stale timestamp even when correctly signed', async () => {
+    const stale = Math.floor(Date.now() / 1000) - 6 * 60;
+    const body = new URLSearchParams(t.slack.commandBody('/it-help', 'x', people.requester)).toString();
+    const res = await t.slack.post(body, 'application/x-www-form-urlencoded', { timestamp: stale, signature: signature(t.slack.secret, stale, body) });
+    expect(res.status).toBe(401);
+  });
+});

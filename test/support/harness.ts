@@ -1,0 +1,164 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FakeClock, type Clock } from '../../src/clock.js';
+import { parseSettings } from '../../src/config/load.js';
+import type { Settings } from '../../src/config/settings.js';
+import { startSwitchboard, type Switchboard } from '../../src/bootstrap.js';
+import { silentLogger } from '../../src/logger.js';
+import { FakeSlack } from '../fake-slack/server.js';
+import { SlackRequests } from './slack-requests.js';
+
+export const SIGNING_SECRET = 'test-signing-secret-0123456789';
+
+/** People and places every end-to-end test can use. */
+export const people = {
+  requester: { id: 'UREQ0001', name: 'rita' },
+  requester2: { id: 'UREQ0002', name: 'ron' },
+  agent: { id: 'UAGENT01', name: 'alice' },
+  agent2: { id: 'UAGENT02', name: 'arnold' },
+  outsider: { id: 'UOUTSID1', name: 'oscar' },
+  commander: { id: 'UCOMMAN1', name: 'carla' },
+  manager: { id: 'UIMGR001', name: 'ivan' },
+  approver: { id: 'UCAB0001', name: 'bea' },
+  approver2: { id: 'UCAB0002', name: 'ben' },
+  emergency: { id: 'UECAB001', name: 'eve' },
+  itManager: { id: 'UMANAGE1', name: 'mona' },
+} as const;
+
+export const channels = {
+  general: 'CGENERAL',
+  triage: 'CTRIAGE01',
+  incidents: 'CINCIDNT1',
+  executives: 'CEXECS001',
+  changes: 'CCHANGES1',
+  reports: 'CREPORTS1',
+  stakeholders: 'CSTAKEHO1',
+} as const;
+
+export const groups = {
+  agents: 'SAGENTS01',
+  escalation: 'SESCALAT1',
+  managers: 'SIMGRS001',
+  cab: 'SCAB00001',
+  ecab: 'SECAB0001',
+} as const;
+
+/** Test settings: the shipped defaults plus channels and roles; `overrides` as in YAML. */
+export function testSettings(overrides: Record<string, any> = {}): Settings {
+  const base: Record<string, any> = {
+    timezone: 'Europe/London',
+    channels: { triage: channels.triage, incidents: channels.incidents, executives: channels.executives, changes: channels.changes, reports: channels.reports },
+    roles: {
+      agents: [groups.agents],
+      escalation: [groups.escalation],
+      incident_commanders: [people.commander.id],
+      incident_managers: [groups.managers],
+      change_approvers: [groups.cab],
+      emergency_approvers: [groups.ecab],
+      managers: [people.itManager.id],
+    },
+    jobs: { sweep_cron: '* * * * * *' },
+    slack: { per_channel_rate: 1000, per_channel_burst: 1000 },
+  };
+  const merged = deepMerge(base, overrides);
+  const parsed = parseSettings(merged);
+  if (!parsed.ok) throw new Error(parsed.problems.join('\n'));
+  return parsed.value;
+}
+
+function deepMerge(a: Record<string, any>, b: Record<string, any>): Record<string, any> {
+  const out: Record<string, any> = { ...a };
+  for (const [k, v] of Object.entries(b)) {
+    out[k] = v && typeof v === 'object' && !Array.isArray(v) && a[k] && typeof a[k] === 'object' ? deepMerge(a[k], v) : v;
+  }
+  return out;
+}
+
+export interface TestApp {
+  fake: FakeSlack;
+  sb: Switchboard;
+  slack: SlackRequests;
+  clock: Clock;
+  dbPath: string;
+  /** Waits until listeners finished and every deliverable outbox row went out. */
+  settle(): Promise<void>;
+  /** Stops the app (not the fake) and starts it again on the same database. */
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface TestAppOptions {
+  settings?: Record<string, any>;
+  clock?: Clock;
+  fake?: FakeSlack;
+  /** Keep the database in a temp file (default) or in memory. */
+  memory?: boolean;
+  env?: Record<string, string>;
+}
+
+export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const fake = options.fake ?? (await new FakeSlack().start());
+  for (const person of Object.values(people)) fake.addUser(person.id, person.name);
+  for (const [name, id] of Object.entries(channels)) fake.addChannel(id, name);
+  fake.setUsergroup(groups.agents, [people.agent.id, people.agent2.id]);
+  fake.setUsergroup(groups.escalation, [people.manager.id]);
+  fake.setUsergroup(groups.managers, [people.manager.id]);
+  fake.setUsergroup(groups.cab, [people.approver.id, people.approver2.id]);
+  fake.setUsergroup(groups.ecab, [people.emergency.id]);
+
+  const dir = mkdtempSync(join(tmpdir(), 'switchboard-test-'));
+  const dbPath = options.memory ? ':memory:' : join(dir, 'switchboard.db');
+  const settings = testSettings(options.settings);
+  const clock = options.clock ?? new FakeClock(new Date());
+  const env = {
+    SLACK_BOT_TOKEN: 'xoxb-test-token',
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_API_URL: fake.apiUrl,
+    DATABASE_URL: dbPath === ':memory:' ? ':memory:' : `file:${dbPath}`,
+    PORT: '0',
+    LOG_LEVEL: 'silent',
+    ...options.env,
+  };
+  const boot = () => startSwitchboard({ env, settings, clock, logger: silentLogger, outboxPollMs: 25 });
+  let sb = await boot();
+  const slack = new SlackRequests(`http://127.0.0.1:${sb.port}`, SIGNING_SECRET, fake.baseUrl);
+
+  const testApp: TestApp = {
+    fake,
+    get sb() {
+      return sb;
+    },
+    slack,
+    clock,
+    dbPath,
+    async settle() {
+      let lastCalls = -1;
+      let quietRounds = 0;
+      for (let i = 0; i < 400 && quietRounds < 3; i++) {
+        await new Promise((r) => setTimeout(r, 15));
+        await sb.sender.flush();
+        const ready = await sb.db
+          .selectFrom('outbox')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('status', '=', 'pending')
+          .where('next_attempt_at', '<=', clock.now().getTime())
+          .executeTakeFirstOrThrow();
+        const quiet = fake.calls.length === lastCalls && Number(ready.n) === 0;
+        quietRounds = quiet ? quietRounds + 1 : 0;
+        lastCalls = fake.calls.length;
+      }
+    },
+    async restart() {
+      await sb.stop();
+      sb = await boot();
+      slack.appUrl = `http://127.0.0.1:${sb.port}`;
+    },
+    async stop() {
+      await sb.stop();
+      if (!options.fake) await fake.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return testApp;
+}

@@ -1,0 +1,226 @@
+import { createHmac } from 'node:crypto';
+
+/**
+ * Sends Slack-shaped, signed requests to a running app over HTTP, the way Slack does:
+ * slash commands and interactivity form-encoded (interactivity as payload=<json>), events as JSON.
+ */
+export function signature(secret: string, timestamp: number | string, body: string): string {
+  return `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+}
+
+export interface SlackResponse {
+  status: number;
+  body: any;
+  text: string;
+}
+
+export interface Person {
+  id: string;
+  name?: string;
+}
+
+export class SlackRequests {
+  private seq = 0;
+
+  constructor(
+    public appUrl: string,
+    readonly secret: string,
+    /** Where response_url posts land: the fake Slack. */
+    readonly fakeBaseUrl: string,
+    readonly team = 'TFAKE',
+  ) {}
+
+  async post(body: string, contentType: string, options: { timestamp?: number; signature?: string; headers?: Record<string, string> } = {}): Promise<SlackResponse> {
+    const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
+    const res = await fetch(`${this.appUrl}/slack/events`, {
+      method: 'POST',
+      headers: {
+        'content-type': contentType,
+        'x-slack-request-timestamp': String(timestamp),
+        'x-slack-signature': options.signature ?? signature(this.secret, timestamp, body),
+        ...options.headers,
+      },
+      body,
+    });
+    const text = await res.text();
+    let parsed: any = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      // plain-text answer
+    }
+    return { status: res.status, body: parsed, text };
+  }
+
+  responseUrl(): string {
+    return `${this.fakeBaseUrl}/response/${++this.seq}`;
+  }
+
+  triggerId(): string {
+    return `${++this.seq}.${Date.now()}.trigger`;
+  }
+
+  commandBody(command: string, text: string, user: Person, channel = 'CGENERAL'): Record<string, string> {
+    return {
+      token: 'legacy-verification-token',
+      team_id: this.team,
+      team_domain: 'fake',
+      channel_id: channel,
+      channel_name: channel.toLowerCase(),
+      user_id: user.id,
+      user_name: user.name ?? user.id.toLowerCase(),
+      command,
+      text,
+      api_app_id: 'AFAKE',
+      is_enterprise_install: 'false',
+      response_url: this.responseUrl(),
+      trigger_id: this.triggerId(),
+    };
+  }
+
+  command(command: string, text: string, user: Person, channel = 'CGENERAL', options?: { timestamp?: number; signature?: string }): Promise<SlackResponse> {
+    const body = new URLSearchParams(this.commandBody(command, text, user, channel)).toString();
+    return this.post(body, 'application/x-www-form-urlencoded', options);
+  }
+
+  interactive(payload: Record<string, unknown>, options?: { timestamp?: number; signature?: string }): Promise<SlackResponse> {
+    const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+    return this.post(body, 'application/x-www-form-urlencoded', options);
+  }
+
+  /** A button click (or select) in a message the bot posted. */
+  blockAction(user: Person, action: { action_id: string; block_id?: string; value?: string; type?: string; selected_user?: string; selected_option?: { value: string } }, where: { channel: string; ts: string }): Promise<SlackResponse> {
+    return this.interactive(this.blockActionPayload(user, action, where));
+  }
+
+  blockActionPayload(user: Person, action: { action_id: string; block_id?: string; value?: string; type?: string; selected_user?: string; selected_option?: { value: string } }, where: { channel: string; ts: string } | { view: any }): Record<string, unknown> {
+    const container = 'view' in where ? { type: 'view', view_id: where.view.id } : { type: 'message', message_ts: where.ts, channel_id: where.channel, is_ephemeral: false };
+    return {
+      type: 'block_actions',
+      user: { id: user.id, username: user.name ?? user.id.toLowerCase(), name: user.name ?? user.id.toLowerCase(), team_id: this.team },
+      api_app_id: 'AFAKE',
+      token: 'legacy-verification-token',
+      container,
+      trigger_id: this.triggerId(),
+      team: { id: this.team, domain: 'fake' },
+      ...('view' in where ? { view: where.view } : { channel: { id: where.channel, name: where.channel.toLowerCase() }, message: { ts: where.ts, type: 'message' } }),
+      response_url: this.responseUrl(),
+      actions: [{ type: action.type ?? 'button', block_id: action.block_id ?? 'b', action_ts: `${Date.now() / 1000}`, ...action }],
+    };
+  }
+
+  /** Submits a modal the app opened, with values keyed by action_id (typed per the element). */
+  submitView(user: Person, view: { id: string; hash?: string; callback_id: string; private_metadata?: string; blocks: any[] }, values: Record<string, unknown>): Promise<SlackResponse> {
+    return this.interactive(this.viewSubmissionPayload(user, view, values));
+  }
+
+  viewSubmissionPayload(user: Person, view: { id: string; hash?: string; callback_id: string; private_metadata?: string; blocks: any[] }, values: Record<string, unknown>): Record<string, unknown> {
+    return {
+      type: 'view_submission',
+      team: { id: this.team, domain: 'fake' },
+      user: { id: user.id, username: user.name ?? user.id.toLowerCase(), name: user.name ?? user.id.toLowerCase(), team_id: this.team },
+      api_app_id: 'AFAKE',
+      token: 'legacy-verification-token',
+      trigger_id: this.triggerId(),
+      view: { ...view, type: 'modal', hash: view.hash ?? 'h', state: { values: viewState(view.blocks, values) } },
+    };
+  }
+
+  messageShortcut(user: Person, callbackId: string, message: { channel: string; ts: string; text: string; user?: string }): Promise<SlackResponse> {
+    return this.interactive({
+      type: 'message_action',
+      callback_id: callbackId,
+      trigger_id: this.triggerId(),
+      message_ts: message.ts,
+      response_url: this.responseUrl(),
+      team: { id: this.team, domain: 'fake' },
+      user: { id: user.id, name: user.name ?? user.id.toLowerCase(), username: user.name ?? user.id.toLowerCase(), team_id: this.team },
+      channel: { id: message.channel, name: message.channel.toLowerCase() },
+      message: { type: 'message', ts: message.ts, text: message.text, user: message.user ?? 'UOTHER' },
+      token: 'legacy-verification-token',
+      action_ts: `${Date.now() / 1000}`,
+    });
+  }
+
+  eventEnvelope(event: Record<string, unknown>, eventId = `Ev${++this.seq}`): Record<string, unknown> {
+    return {
+      token: 'legacy-verification-token',
+      team_id: this.team,
+      api_app_id: 'AFAKE',
+      type: 'event_callback',
+      event_id: eventId,
+      event_time: Math.floor(Date.now() / 1000),
+      event: { event_ts: `${Date.now() / 1000}`, ...event },
+      authorizations: [{ team_id: this.team, user_id: 'UBOTSWITCH', is_bot: true }],
+    };
+  }
+
+  event(event: Record<string, unknown>, options: { eventId?: string; retryNum?: number } = {}): Promise<SlackResponse> {
+    const body = JSON.stringify(this.eventEnvelope(event, options.eventId));
+    const headers: Record<string, string> = options.retryNum ? { 'x-slack-retry-num': String(options.retryNum), 'x-slack-retry-reason': 'http_timeout' } : {};
+    return this.post(body, 'application/json', { headers });
+  }
+}
+
+/** Builds view.state.values from the modal's input blocks, shaped per element type like Slack does. */
+export function viewState(blocks: any[], values: Record<string, unknown>): Record<string, Record<string, unknown>> {
+  const state: Record<string, Record<string, unknown>> = {};
+  for (const block of blocks) {
+    const element = block.type === 'input' ? block.element : undefined;
+    if (!element?.action_id) continue;
+    const id = element.action_id as string;
+    const given = id in values ? values[id] : undefined;
+    const entry: Record<string, unknown> = { type: element.type };
+    switch (element.type) {
+      case 'plain_text_input':
+      case 'url_text_input':
+      case 'email_text_input':
+      case 'number_input':
+        entry.value = given === undefined ? (element.initial_value ?? null) : given;
+        break;
+      case 'static_select':
+      case 'radio_buttons': {
+        const value = given === undefined ? element.initial_option?.value : given;
+        const options = (element.options ?? element.option_groups?.flatMap((g: any) => g.options) ?? []) as any[];
+        const option = options.find((o) => o.value === value);
+        if (value !== undefined && !option) throw new Error(`"${String(value)}" is not an option of ${id}: ${options.map((o) => o.value).join(', ')}`);
+        entry.selected_option = option ?? null;
+        break;
+      }
+      case 'multi_static_select':
+      case 'checkboxes': {
+        const chosen = (given ?? (element.initial_options ?? []).map((o: any) => o.value)) as string[];
+        const options = (element.options ?? element.option_groups?.flatMap((g: any) => g.options) ?? []) as any[];
+        entry.selected_options = chosen.map((v) => {
+          const option = options.find((o) => o.value === v);
+          if (!option) throw new Error(`"${v}" is not an option of ${id}`);
+          return option;
+        });
+        break;
+      }
+      case 'users_select':
+        entry.selected_user = given ?? element.initial_user ?? null;
+        break;
+      case 'multi_users_select':
+        entry.selected_users = given ?? element.initial_users ?? [];
+        break;
+      case 'conversations_select':
+      case 'channels_select':
+        entry.selected_conversation = given ?? element.initial_conversation ?? null;
+        break;
+      case 'datepicker':
+        entry.selected_date = given ?? element.initial_date ?? null;
+        break;
+      case 'timepicker':
+        entry.selected_time = given ?? element.initial_time ?? null;
+        break;
+      case 'datetimepicker':
+        entry.selected_date_time = given ?? element.initial_date_time ?? null;
+        break;
+      default:
+        entry.value = given ?? null;
+    }
+    state[block.block_id] = { [id]: entry };
+  }
+  return state;
+}

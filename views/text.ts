@@ -1,0 +1,51 @@
+/**
+ * Text going into Slack. Everything a person typed passes through `escapeMrkdwn` before the bot
+ * repeats it, so `<!channel>`, `<@U123>`, `<#C123>` and `<https://evil|bank>` show as typed and never
+ * ping, mention or disguise a link. Slack's own rule: escape &, < and > in mrkdwn and message text.
+ */
+export function escapeMrkdwn(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** Cuts to `max` characters (code points, so an emoji is never split), ending with an ellipsis. */
+export function truncate(text: string, max: number): string {
+  const chars = [...text];
+  if (chars.length <= max) return text;
+  return chars.slice(0, Math.max(0, max - 1)).join('') + '…';
+}
+
+/** User text for a mrkdwn field: escaped, then cut so the escaped form fits. */
+export function userText(text: string, max: number): string {
+  const escaped = escapeMrkdwn(text);
+  if ([...escaped].length <= max) return escaped;
+  // Cut the raw text, then escape, so an entity like &amp; is never split in half.
+  let keep = max;
+  let out = escapeMrkdwn(truncate(text, keep));
+  while ([...out].length > max && keep > 1) {
+    keep -= Math.max(1, [...out].length - max);
+    out = escapeMrkdwn(truncate(text, keep));
+  }
+  return out;
+}
+
+/** Plain text objects are not parsed for mentions; they only need to fit. */
+export function plain(text: string, max: number): { type: 'plain_text'; text: string; emoji: true } {
+  return { type: 'plain_text', text: truncate(text.length === 0 ? ' ' : text, max), emoji: true };
+}
+
+export function mrkdwn(text: string, max = 3000): { type: 'mrkdwn'; text: string } {
+  return { type: 'mrkdwn', text: truncate(text.length === 0 ? ' ' : text, max) };
+}
+
+/** A user mention the bot means to make (IDs it validated, never text a person typed). */
+export const mention = (userId: string): string => `<@${userId}>`;
+export const channelLink = (channelId: string): string => `<#${channelId}>`;
+export const groupMention = (groupId: string): string => `<!subteam^${groupId}>`;
+/** A mention for a role entry from settings: a user or a user group. */
+export const roleEntryMention = (entry: string): string => (entry.startsWith('S') ? groupMention(entry) : mention(entry));
+
+/** Slack date formatting: shown in each reader's own time zone, with a fallback for old clients. */
+export function slackDate(at: Date, format = '{date_short_pretty} {time}'): string {
+  const seconds = Math.floor(at.getTime() / 1000);
+  return `<!date^${seconds}^${format}|${at.toISOString().replace('T', ' ').slice(0, 16)} UTC>`;
+}
