@@ -1,0 +1,248 @@
+import type { Generated } from 'kysely';
+
+/**
+ * The three records IT operations runs on (tickets, incidents, changes) and their satellites.
+ * Times are UTC epoch milliseconds; the KPI columns (first response, acknowledged, resolved,
+ * approved, completed…) are stored as facts when they happen so reports are SQL over indexed columns.
+ */
+
+export type TicketStatus = 'new' | 'in_progress' | 'waiting_on_requester' | 'resolved' | 'closed' | 'cancelled';
+
+export interface TicketTable {
+  id: Generated<number>;
+  key: string;
+  requester_id: string;
+  requester_name: string | null;
+  summary: string;
+  details: string;
+  category: string;
+  service: string | null;
+  impact: 'high' | 'medium' | 'low';
+  urgency: 'high' | 'medium' | 'low';
+  priority: 'P1' | 'P2' | 'P3' | 'P4';
+  attachment_url: string | null;
+  status: TicketStatus;
+  assignee_id: string | null;
+  /** Who first worked it: first-contact resolution compares this with the resolver. */
+  first_assignee_id: string | null;
+  source: 'command' | 'shortcut' | 'reaction';
+  source_channel: string | null;
+  source_ts: string | null;
+  source_permalink: string | null;
+  created_at: number;
+  updated_at: number;
+  first_response_at: number | null;
+  first_response_due_at: number;
+  resolution_due_at: number;
+  /** Set while waiting on the requester: the SLA clock is paused since then. */
+  paused_since: number | null;
+  resolved_at: number | null;
+  resolved_by: string | null;
+  resolution_note: string | null;
+  resolution_code: string | null;
+  closed_at: number | null;
+  cancelled_at: number | null;
+  reopen_count: number;
+  reassignment_count: number;
+  escalated_at: number | null;
+  first_response_breached: number;
+  resolution_breached: number;
+  csat_score: number | null;
+  csat_at: number | null;
+  csat_requested_at: number | null;
+  incident_id: number | null;
+}
+
+export interface TicketEventTable {
+  id: Generated<number>;
+  ticket_id: number;
+  at: number;
+  actor_id: string;
+  kind: string;
+  body: string | null;
+}
+
+export interface KbArticleTable {
+  id: Generated<number>;
+  title: string;
+  body: string;
+  url: string | null;
+  created_by: string;
+  created_at: number;
+  removed_at: number | null;
+}
+
+export interface KbDeflectionTable {
+  id: Generated<number>;
+  user_id: string;
+  article_id: number;
+  query: string;
+  at: number;
+}
+
+export type IncidentStatus = 'investigating' | 'identified' | 'monitoring' | 'resolved' | 'closed';
+
+export interface IncidentTable {
+  id: Generated<number>;
+  key: string;
+  title: string;
+  severity: 'P1' | 'P2' | 'P3' | 'P4';
+  status: IncidentStatus;
+  impact: string;
+  declared_by: string;
+  commander_id: string | null;
+  started_at: number | null;
+  declared_at: number;
+  acknowledged_at: number | null;
+  mitigated_at: number | null;
+  resolved_at: number | null;
+  closed_at: number | null;
+  resolution_summary: string | null;
+  channel_id: string | null;
+  channel_name: string | null;
+  bridge_url: string | null;
+  bridge_started_at: number | null;
+  next_update_due_at: number | null;
+  last_update_at: number | null;
+  updated_at: number;
+}
+
+export interface IncidentServiceTable {
+  incident_id: number;
+  service: string;
+}
+
+export interface IncidentRoleTable {
+  incident_id: number;
+  role: string;
+  user_id: string;
+  assigned_at: number;
+  assigned_by: string;
+}
+
+export interface IncidentTimelineTable {
+  id: Generated<number>;
+  incident_id: number;
+  at: number;
+  kind: string;
+  actor_id: string | null;
+  text: string;
+  /** The Slack message a reaction pinned, so the same message is never added twice. */
+  source_ts: string | null;
+}
+
+export interface IncidentUpdateTable {
+  id: Generated<number>;
+  incident_id: number;
+  at: number;
+  posted_by: string;
+  status: IncidentStatus;
+  impact: string;
+  actions: string;
+  workaround: string | null;
+  next_update_at: number | null;
+  /** When this update was due (null for the first or an unscheduled one); punctuality compares it with `at`. */
+  due_at: number | null;
+  on_time: number | null;
+  audience: string;
+}
+
+export interface IncidentSubscriptionTable {
+  incident_id: number;
+  user_id: string;
+  at: number;
+}
+
+export interface IncidentActionTable {
+  id: Generated<number>;
+  incident_id: number;
+  text: string;
+  owner_id: string;
+  due_at: number;
+  status: 'open' | 'done';
+  created_at: number;
+  created_by: string;
+  closed_at: number | null;
+  closed_by: string | null;
+}
+
+export type ChangeStatus = 'draft' | 'pending_approval' | 'approved' | 'rejected' | 'scheduled' | 'in_progress' | 'completed' | 'cancelled';
+export type ChangeOutcome = 'successful' | 'successful_with_issues' | 'failed' | 'rolled_back';
+
+export interface ChangeTable {
+  id: Generated<number>;
+  key: string;
+  title: string;
+  description: string;
+  type: 'standard' | 'normal' | 'emergency';
+  risk: 'low' | 'medium' | 'high';
+  status: ChangeStatus;
+  outcome: ChangeOutcome | null;
+  requester_id: string;
+  implementer_id: string | null;
+  template_id: string | null;
+  planned_start: number;
+  planned_end: number;
+  implementation_plan: string;
+  rollback_plan: string;
+  linked_ticket_key: string | null;
+  required_approvals: number;
+  freeze_override: number;
+  freeze_override_reason: string | null;
+  review_required: number;
+  reviewed_at: number | null;
+  reviewed_by: string | null;
+  review_note: string | null;
+  /** Bumped by an edit after approval: approvals of an older version no longer count. */
+  version: number;
+  created_at: number;
+  submitted_at: number | null;
+  approved_at: number | null;
+  rejected_at: number | null;
+  started_at: number | null;
+  completed_at: number | null;
+  cancelled_at: number | null;
+  closeout_notes: string | null;
+  updated_at: number;
+}
+
+export interface ChangeServiceTable {
+  change_id: number;
+  service: string;
+}
+
+export interface ChangeApprovalTable {
+  id: Generated<number>;
+  change_id: number;
+  version: number;
+  approver_id: string;
+  decision: 'approved' | 'rejected';
+  reason: string | null;
+  at: number;
+}
+
+/** A change linked as the cause of an incident: counts as failed in the change failure rate. */
+export interface ChangeIncidentTable {
+  change_id: number;
+  incident_id: number;
+  linked_at: number;
+  linked_by: string;
+}
+
+export interface RecordTables {
+  tickets: TicketTable;
+  ticket_events: TicketEventTable;
+  kb_articles: KbArticleTable;
+  kb_deflections: KbDeflectionTable;
+  incidents: IncidentTable;
+  incident_services: IncidentServiceTable;
+  incident_roles: IncidentRoleTable;
+  incident_timeline: IncidentTimelineTable;
+  incident_updates: IncidentUpdateTable;
+  incident_subscriptions: IncidentSubscriptionTable;
+  incident_actions: IncidentActionTable;
+  changes: ChangeTable;
+  change_services: ChangeServiceTable;
+  change_approvals: ChangeApprovalTable;
+  change_incidents: ChangeIncidentTable;
+}
