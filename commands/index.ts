@@ -1,5 +1,6 @@
 import type { App } from '@slack/bolt';
 import type { AppDeps } from '../src/app.js';
+import { ticketsArea } from './tickets/index.js';
 
 /** One entry per area; each registers its slash commands, buttons, modals, shortcuts and events. */
 export interface Area {
@@ -7,4 +8,4 @@ export interface Area {
   register(app: App, deps: AppDeps): void;
 }
 
-export const areas: Area[] = [];
+export const areas: Area[] = [ticketsArea];

@@ -32,6 +32,33 @@ export async function scheduleDue(db: Executor, item: NewDueItem, now: Date): Pr
     .execute();
 }
 
+/**
+ * Schedules or moves a one-off point (an SLA threshold): a pending or cancelled row gets the new time,
+ * a row that already fired stays fired. So each threshold fires at most once per record, however
+ * often the due time moves.
+ */
+export async function rescheduleDue(db: Executor, item: NewDueItem & { point: string }, now: Date): Promise<void> {
+  await db
+    .insertInto('due_items')
+    .values({
+      kind: item.kind,
+      record_type: item.recordType,
+      record_id: item.recordId,
+      due_at: item.dueAt.getTime(),
+      payload: JSON.stringify(item.payload ?? {}),
+      dedupe_key: `${item.kind}:${item.recordType}:${item.recordId}:${item.point}`,
+      status: 'pending',
+      created_at: now.getTime(),
+    })
+    .onConflict((oc) =>
+      oc
+        .column('dedupe_key')
+        .doUpdateSet({ due_at: item.dueAt.getTime(), status: 'pending', done_at: null })
+        .where('due_items.status', '!=', 'done'),
+    )
+    .execute();
+}
+
 /** Cancels pending items of a record (optionally only some kinds): a resolved ticket needs no SLA reminder. */
 export async function cancelDue(db: Executor, recordType: string, recordId: number, now: Date, kinds?: string[]): Promise<void> {
   let query = db

@@ -42,15 +42,17 @@ export interface TicketTable {
   resolution_code: string | null;
   closed_at: number | null;
   cancelled_at: number | null;
-  reopen_count: number;
-  reassignment_count: number;
+  reopen_count: Generated<number>;
+  reassignment_count: Generated<number>;
   escalated_at: number | null;
-  first_response_breached: number;
-  resolution_breached: number;
+  first_response_breached: Generated<number>;
+  resolution_breached: Generated<number>;
   csat_score: number | null;
   csat_at: number | null;
   csat_requested_at: number | null;
   incident_id: number | null;
+  /** Working time spent waiting on the requester (added by the service-desk migration). */
+  paused_ms: Generated<number>;
 }
 
 export interface TicketEventTable {

@@ -9,12 +9,17 @@ import type { Executor } from '../../db/schema.js';
  */
 export interface RefValue {
   $ref: string;
-  field: 'channel' | 'ts';
+  /** `permalink` is a link to the message Slack clients open in the right workspace. */
+  field: 'channel' | 'ts' | 'permalink';
 }
 export type SlackTarget = string | RefValue;
 
 export const refChannel = (key: string): RefValue => ({ $ref: key, field: 'channel' });
 export const refTs = (key: string): RefValue => ({ $ref: key, field: 'ts' });
+export const refPermalink = (key: string): RefValue => ({ $ref: key, field: 'permalink' });
+/** A reference inside text, e.g. `<${refText(key, 'permalink')}|View the ticket>`. */
+export const refText = (key: string, field: RefValue['field']): string => `{{ref:${key}:${field}}}`;
+export const REF_PLACEHOLDER = /\{\{ref:([^:}]+):(channel|ts|permalink)\}\}/g;
 export const isRef = (value: unknown): value is RefValue =>
   typeof value === 'object' && value !== null && typeof (value as RefValue).$ref === 'string';
 

@@ -12,7 +12,7 @@ import {
   type OutboxRow,
 } from '../../db/queries/outbox.js';
 import { getSlackRef, putSlackRef } from '../../db/queries/slack-refs.js';
-import { isRef, owe } from '../services/outbox.js';
+import { isRef, owe, REF_PLACEHOLDER, type RefValue } from '../services/outbox.js';
 
 /**
  * Delivers what the outbox owes, oldest first within each lane (a channel, usually), lanes in parallel.
@@ -241,27 +241,46 @@ export class OutboxSender {
     return undefined;
   }
 
+  /**
+   * Replaces every reference in the arguments, at any depth: {"$ref": key, "field": …} values and
+   * {{ref:key:field}} placeholders inside strings (a permalink inside a message's text, say).
+   */
   private async resolveRefs(
     payload: Record<string, unknown>,
   ): Promise<{ kind: 'ready'; args: Record<string, unknown> } | { kind: 'deferred' } | { kind: 'failed'; error: string }> {
-    const args: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(payload)) {
-      if (key === '__base_name' || key === '__suffix') continue;
-      if (!isRef(value)) {
-        args[key] = value;
-        continue;
+    const { __base_name: _b, __suffix: _s, ...rest } = payload;
+    let missing: string | undefined;
+    const lookup = async (key: string, field: RefValue['field']): Promise<string | undefined> => {
+      const ref = await getSlackRef(this.deps.db, key);
+      const value = field === 'permalink' ? (ref?.ts ? permalink(ref.channel, ref.ts) : undefined) : (ref?.[field] ?? undefined);
+      if (value === undefined) missing ??= key;
+      return value;
+    };
+    const walk = async (value: unknown): Promise<unknown> => {
+      if (isRef(value)) return lookup(value.$ref, value.field);
+      if (typeof value === 'string') {
+        if (!value.includes('{{ref:')) return value;
+        let out = '';
+        let last = 0;
+        for (const match of value.matchAll(REF_PLACEHOLDER)) {
+          out += value.slice(last, match.index) + ((await lookup(match[1]!, match[2] as RefValue['field'])) ?? '');
+          last = match.index! + match[0].length;
+        }
+        return out + value.slice(last);
       }
-      const ref = await getSlackRef(this.deps.db, value.$ref);
-      const resolved = ref?.[value.field];
-      if (resolved) {
-        args[key] = resolved;
-        continue;
+      if (Array.isArray(value)) return Promise.all(value.map(walk));
+      if (value && typeof value === 'object') {
+        const out: Record<string, unknown> = {};
+        for (const [k, v] of Object.entries(value)) out[k] = await walk(v);
+        return out;
       }
-      const producer = await outboxStatusOfRef(this.deps.db, value.$ref);
-      if (producer === 'pending') return { kind: 'deferred' };
-      return { kind: 'failed', error: `depends on ${value.$ref}, which was never delivered` };
-    }
-    return { kind: 'ready', args };
+      return value;
+    };
+    const args = (await walk(rest)) as Record<string, unknown>;
+    if (missing === undefined) return { kind: 'ready', args };
+    const producer = await outboxStatusOfRef(this.deps.db, missing);
+    if (producer === 'pending') return { kind: 'deferred' };
+    return { kind: 'failed', error: `depends on ${missing}, which was never delivered` };
   }
 
   private async oweFallback(payload: Record<string, unknown>, now: Date): Promise<void> {
@@ -286,6 +305,10 @@ export class OutboxSender {
     }
     return Math.ceil(((1 - bucket.tokens) / rate) * 1000);
   }
+}
+
+function permalink(channel: string, ts: string): string {
+  return `https://slack.com/archives/${channel}/p${ts.replace('.', '')}`;
 }
 
 /** Keeps what later calls need from Slack's answer: channel and ts. */

@@ -106,6 +106,13 @@ export class FakeSlack {
     return this;
   }
 
+  /** A message a person wrote (the bot's own messages are recorded as it posts them). */
+  addUserMessage(channel: string, user: string, text: string, threadTs?: string): FakeMessage {
+    const message: FakeMessage = { channel, ts: this.nextTs(), text, user, thread_ts: threadTs };
+    this.messages.push(message);
+    return message;
+  }
+
   setUsergroup(id: string, members: string[]): this {
     this.usergroups.set(id, members);
     return this;
@@ -339,6 +346,25 @@ export class FakeSlack {
         if (!channel) return { ok: false, error: 'channel_not_found' };
         channel.members.add(BOT_USER_ID);
         return { ok: true, channel: { id: channel.id } };
+      }
+      case 'conversations.history': {
+        if (!this.channels.has(String(args.channel)) && !String(args.channel).startsWith('D')) return { ok: false, error: 'channel_not_found' };
+        const latest = args.latest ? String(args.latest) : undefined;
+        const inclusive = args.inclusive === true || args.inclusive === 'true';
+        const limit = Number(args.limit ?? 100);
+        const found = this.messages
+          .filter((m) => m.channel === args.channel && !m.thread_ts)
+          .filter((m) => !latest || (inclusive ? Number(m.ts) <= Number(latest) : Number(m.ts) < Number(latest)))
+          .sort((a, b) => Number(b.ts) - Number(a.ts))
+          .slice(0, limit);
+        return { ok: true, messages: found.map((m) => ({ type: 'message', ts: m.ts, text: m.text, user: m.user })), has_more: false };
+      }
+      case 'conversations.replies': {
+        const parent = this.message(String(args.channel), String(args.ts));
+        const root = parent?.thread_ts ?? parent?.ts;
+        if (!root) return { ok: false, error: 'thread_not_found' };
+        const found = this.messages.filter((m) => m.channel === args.channel && (m.ts === root || m.thread_ts === root));
+        return { ok: true, messages: found.map((m) => ({ type: 'message', ts: m.ts, text: m.text, user: m.user, thread_ts: m.thread_ts })) };
       }
       case 'pins.add': {
         const channel = this.channels.get(String(args.channel));

@@ -1,0 +1,302 @@
+import type { AllMiddlewareArgs, App, BlockAction, SlackActionMiddlewareArgs } from '@slack/bolt';
+import { z } from 'zod';
+import type { AppDeps } from '../../src/app.js';
+import type { Area } from '../index.js';
+import { COMMANDS, EVENTS, SHORTCUTS } from '../../views/ids.js';
+import { TICKET_ACTIONS as A, TICKET_VIEWS as V } from '../../views/tickets/ids.js';
+import { beforeYouFileModal, commentModal, fileTicketModal, kbAddModal, noTicketNeededModal, resolveModal } from '../../views/tickets/modals.js';
+import { kbList, ticketList } from '../../views/tickets/messages.js';
+import { draftRef, parseCommentForm, parseJson, parseKbForm, parseResolveForm, parseTicketForm, sourceMeta, suggestionValue, ticketRef } from '../../views/tickets/parse.js';
+import { TICKET_FIELDS as F } from '../../views/tickets/ids.js';
+import { channelLink, userText } from '../../views/text.js';
+import { fileDraft, fileTicket, followIncidentInstead, prepareTicket } from '../../src/services/tickets/file.js';
+import { addArticle, articleHelped, retireArticle } from '../../src/services/tickets/kb.js';
+import {
+  assignTicket,
+  cancelTicket,
+  changePriority,
+  claimTicket,
+  commentOnTicket,
+  markEscalated,
+  rateTicket,
+  reopenTicket,
+  resolveTicket,
+  waitOnRequester,
+  type TicketActor,
+} from '../../src/services/tickets/work.js';
+import { findTicket, findTicketBySource, openTicketsOf } from '../../db/queries/tickets.js';
+import { listArticles } from '../../db/queries/kb.js';
+import type { Outcome } from '../../src/services/context.js';
+import type { TicketRow } from '../../db/queries/tickets.js';
+import { tellPerson } from './reply.js';
+
+const HELP = [
+  '*/it-help* – ask IT for help (opens a short form)',
+  '*/it-help printer on 3rd floor jams* – same, with the summary filled in',
+  '*/it-help list* – your open tickets',
+  '*/it-help kb list* – knowledge-base answers; agents: *kb add*, *kb remove KB-12*',
+].join('\n');
+
+const ticketIdValue = z.coerce.number().int().positive();
+const priorityValue = z.enum(['P1', 'P2', 'P3', 'P4']);
+const rateValue = z.object({ ticketId: z.number().int().positive(), score: z.number().int().min(1).max(5) });
+
+type ActionArgs = SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs;
+
+/** Service desk: /it-help, the ticket shortcut and reaction, triage buttons, requester buttons, KB. */
+export const ticketsArea: Area = {
+  name: 'tickets',
+  register(app: App, deps: AppDeps) {
+    const { ctx, directory, settings, logger } = deps;
+    const catalog = () => ({ categories: settings.service_desk.categories, services: settings.service_catalog });
+    const actorOf = async (user: { id: string; name?: string; username?: string }, source: TicketActor['source']): Promise<TicketActor> => ({
+      id: user.id,
+      name: user.name ?? user.username ?? null,
+      isAgent: await directory.hasRole(user.id, 'agents'),
+      source,
+    });
+
+    app.command(COMMANDS.itHelp, async ({ command, ack, client }) => {
+      const text = command.text.trim();
+      const [word, sub, ...rest] = text.split(/\s+/);
+      const lower = word?.toLowerCase();
+      if (lower === 'help') return void (await ack({ response_type: 'ephemeral', text: HELP }));
+      if (lower === 'list' && !sub) {
+        const tickets = await openTicketsOf(ctx.db, command.user_id);
+        return void (await ack({ response_type: 'ephemeral', ...ticketList(tickets) }));
+      }
+      if (lower === 'kb') {
+        const isAgent = await directory.hasRole(command.user_id, 'agents');
+        const action = sub?.toLowerCase();
+        if (action === 'list' || !action) return void (await ack({ response_type: 'ephemeral', ...kbList(await listArticles(ctx.db), isAgent) }));
+        if (!isAgent) return void (await ack({ response_type: 'ephemeral', text: 'Only service-desk agents can change the knowledge base.' }));
+        if (action === 'add') {
+          await ack();
+          await client.views.open({ trigger_id: command.trigger_id, view: kbAddModal() });
+          return;
+        }
+        if (action === 'remove') {
+          const id = Number(/^(?:KB-)?(\d+)$/i.exec(rest[0] ?? '')?.[1]);
+          if (!id) return void (await ack({ response_type: 'ephemeral', text: 'Say which article: `/it-help kb remove KB-12`.' }));
+          const result = await retireArticle(ctx, { id: command.user_id, name: command.user_name }, id);
+          return void (await ack({ response_type: 'ephemeral', text: result.ok ? `Removed KB-${id}.` : result.message }));
+        }
+        return void (await ack({ response_type: 'ephemeral', text: HELP }));
+      }
+      // Anything else is the start of a request: open the form, with the text as its summary.
+      await ack();
+      await client.views.open({ trigger_id: command.trigger_id, view: fileTicketModal({ ...catalog(), summary: text || undefined, source: { kind: 'command', channel: command.channel_id } }) });
+    });
+
+    app.shortcut(SHORTCUTS.ticketFromMessage, async ({ shortcut, ack, client }) => {
+      await ack();
+      if (shortcut.type !== 'message_action') return;
+      const message = shortcut.message as { text?: string; ts: string };
+      const permalink = `https://slack.com/archives/${shortcut.channel.id}/p${message.ts.replace('.', '')}`;
+      const text = message.text ?? '';
+      await client.views.open({
+        trigger_id: shortcut.trigger_id,
+        view: fileTicketModal({
+          ...catalog(),
+          summary: text.split('\n')[0]?.slice(0, 150) || undefined,
+          details: `${text}\n\nFrom: ${permalink}`.slice(0, 2900),
+          source: { kind: 'shortcut', channel: shortcut.channel.id, ts: message.ts, permalink },
+        }),
+      });
+    });
+
+    app.view(V.file, async ({ ack, view, body }) => {
+      const parsed = parseTicketForm(view.state.values as never, catalog());
+      if (!parsed.ok) return void (await ack({ response_action: 'errors', errors: parsed.errors }));
+      const source = parseJson(sourceMeta, view.private_metadata) ?? { kind: 'command' as const };
+      const result = await prepareTicket(ctx, { id: body.user.id, name: body.user.name }, parsed.value, source);
+      if (!result.ok) return void (await ack({ response_action: 'errors', errors: { [F.summary]: result.message } }));
+      if (result.value.kind === 'filed') return void (await ack());
+      await ack({ response_action: 'update', view: beforeYouFileModal(result.value.draftId, parsed.value.summary, result.value.suggestion) });
+    });
+
+    app.view(V.confirm, async ({ ack, view, body }) => {
+      const meta = parseJson(draftRef, view.private_metadata);
+      const result = meta ? await fileDraft(ctx, { id: body.user.id, name: body.user.name }, meta.draftId) : undefined;
+      if (result?.ok) return void (await ack());
+      await ack({ response_action: 'update', view: noTicketNeededModal(result ? result.message : 'Something was off with this form. Type `/it-help` to start again.') });
+    });
+
+    app.action(A.kbHelped, async ({ ack, body, action, client }: ActionArgs) => {
+      await ack();
+      const value = action.type === 'button' ? parseJson(suggestionValue, action.value) : undefined;
+      if (!value?.articleId || body.view?.id === undefined) return;
+      const result = await articleHelped(ctx, { id: body.user.id, name: body.user.name }, value.articleId, value.draftId);
+      await client.views.update({
+        view_id: body.view.id,
+        view: noTicketNeededModal(result.ok ? `Glad *${userText(result.value.title, 150)}* helped. No ticket was filed. Type \`/it-help\` any time.` : result.message),
+      });
+    });
+
+    app.action(A.subscribeIncident, async ({ ack, body, action, client }: ActionArgs) => {
+      await ack();
+      const value = action.type === 'button' ? parseJson(suggestionValue, action.value) : undefined;
+      if (!value?.incidentId || body.view?.id === undefined) return;
+      const result = await followIncidentInstead(ctx, { id: body.user.id, name: body.user.name }, value.incidentId, value.draftId);
+      const follow = result.ok && result.value.channelId ? ` You can also follow ${channelLink(result.value.channelId)}.` : '';
+      await client.views.update({
+        view_id: body.view.id,
+        view: noTicketNeededModal(result.ok ? `You'll get updates on *${result.value.key}: ${userText(result.value.title, 150)}* by DM until it is resolved.${follow}` : result.message),
+      });
+    });
+
+    app.event(EVENTS[0], async ({ event, client }) => {
+      if (event.reaction !== settings.service_desk.ticket_reaction || event.item.type !== 'message') return;
+      const { channel, ts } = event.item;
+      if (await findTicketBySource(ctx.db, channel, ts)) return;
+      const text = await messageText(client, channel, ts);
+      if (text === undefined) {
+        logger.warn({ channel, ts }, 'could not read the message a ticket reaction was added to');
+        return;
+      }
+      const requester = event.item_user && !event.item_user.startsWith('B') ? event.item_user : event.user;
+      const permalink = `https://slack.com/archives/${channel}/p${ts.replace('.', '')}`;
+      const result = await fileTicket(
+        ctx,
+        { id: requester },
+        {
+          summary: (text.split('\n')[0] || 'Request from a Slack message').slice(0, 150),
+          details: `${text}\n\nFrom: ${permalink}`.slice(0, 2900),
+          category: settings.service_desk.categories.includes('other') ? 'other' : settings.service_desk.categories[0]!,
+          service: null,
+          impact: 'low',
+          urgency: 'medium',
+          attachmentUrl: null,
+        },
+        { kind: 'reaction', channel, ts, permalink },
+      );
+      if (!result.ok) logger.info({ channel, ts, reason: result.message }, 'reaction did not file a ticket');
+    });
+
+    /** Shared shape of a button or select on a ticket: ack, parse, act, tell the clicker if refused. */
+    const onTicket = (
+      actionId: string | RegExp,
+      run: (args: ActionArgs, actor: TicketActor, ticketId: number) => Promise<Outcome<TicketRow> | undefined>,
+      parseId: (args: ActionArgs) => number | undefined = ({ action }) => (action.type === 'button' ? ticketIdValue.safeParse(action.value).data : undefined),
+    ) => {
+      app.action(actionId, async (args: ActionArgs) => {
+        await args.ack();
+        const ticketId = parseId(args);
+        const tell = (text: string) =>
+          tellPerson({ respond: args.respond, hasResponseUrl: 'response_url' in args.body, client: args.client, userId: args.body.user.id, text }).catch((error: unknown) =>
+            logger.warn({ err: error }, 'could not tell a person about their click'),
+          );
+        if (!ticketId) return void (await tell('That button is out of date. Type `/it-help list` to see your tickets.'));
+        const actor = await actorOf(args.body.user, 'button');
+        const result = await run(args, actor, ticketId);
+        if (result && !result.ok) await tell(result.message);
+      });
+    };
+    const ticketIdFromBlock = ({ action }: ActionArgs) => ticketIdValue.safeParse(/\.(\d+)$/.exec(action.block_id)?.[1]).data;
+
+    onTicket(A.claim, (_a, actor, id) => claimTicket(ctx, id, actor));
+    onTicket(A.wait, (_a, actor, id) => waitOnRequester(ctx, id, actor));
+    onTicket(A.reopen, (_a, actor, id) => reopenTicket(ctx, id, actor));
+    onTicket(A.cancel, (_a, actor, id) => cancelTicket(ctx, id, actor));
+    onTicket(
+      A.assign,
+      async ({ action }, actor, id) => {
+        const assignee = action.type === 'users_select' ? action.selected_user : undefined;
+        if (!assignee) return undefined;
+        return assignTicket(ctx, id, assignee, actor, await directory.hasRole(assignee, 'agents'));
+      },
+      ticketIdFromBlock,
+    );
+    onTicket(
+      A.priority,
+      async ({ action }, actor, id) => {
+        const priority = priorityValue.safeParse(action.type === 'static_select' ? action.selected_option?.value : undefined);
+        return priority.success ? changePriority(ctx, id, priority.data, actor) : undefined;
+      },
+      ticketIdFromBlock,
+    );
+    onTicket(
+      /^ticket\.rate\.[1-5]$/,
+      async ({ action }, actor) => {
+        const value = action.type === 'button' ? parseJson(rateValue, action.value) : undefined;
+        return value ? rateTicket(ctx, value.ticketId, value.score, actor) : undefined;
+      },
+      ({ action }) => (action.type === 'button' ? parseJson(rateValue, action.value)?.ticketId : undefined),
+    );
+    onTicket(A.resolve, async ({ body, client }, actor, id) => {
+      const ticket = await findTicket(ctx.db, id);
+      const refusal = ticketRefusal(ticket, actor, true);
+      if (refusal) return refusal;
+      await client.views.open({ trigger_id: body.trigger_id, view: resolveModal(id, ticket!.key, settings.service_desk.resolution_codes) });
+      return undefined;
+    });
+    onTicket(A.comment, async ({ body, client }, actor, id) => {
+      const ticket = await findTicket(ctx.db, id);
+      const refusal = ticketRefusal(ticket, actor, false);
+      if (refusal) return refusal;
+      await client.views.open({ trigger_id: body.trigger_id, view: commentModal(id, ticket!.key, actor.id !== ticket!.requester_id) });
+      return undefined;
+    });
+    onTicket(A.escalate, async (_a, actor, id) => {
+      const result = await markEscalated(ctx, id, actor);
+      return result;
+    });
+
+    app.view(V.resolve, async ({ ack, view, body }) => {
+      const parsed = parseResolveForm(view.state.values as never, settings.service_desk.resolution_codes);
+      if (!parsed.ok) return void (await ack({ response_action: 'errors', errors: parsed.errors }));
+      const meta = parseJson(ticketRef, view.private_metadata);
+      if (!meta) return void (await ack({ response_action: 'errors', errors: { [F.resolutionNote]: 'This form is out of date; close it and press Resolve again.' } }));
+      const result = await resolveTicket(ctx, meta.ticketId, parsed.value, await actorOf(body.user, 'modal'));
+      await ack(result.ok ? undefined : { response_action: 'errors', errors: { [F.resolutionNote]: result.message } });
+    });
+
+    app.view(V.comment, async ({ ack, view, body }) => {
+      const parsed = parseCommentForm(view.state.values as never);
+      if (!parsed.ok) return void (await ack({ response_action: 'errors', errors: parsed.errors }));
+      const meta = parseJson(ticketRef, view.private_metadata);
+      if (!meta) return void (await ack({ response_action: 'errors', errors: { [F.comment]: 'This form is out of date; close it and try again.' } }));
+      const result = await commentOnTicket(ctx, meta.ticketId, parsed.value.comment, await actorOf(body.user, 'modal'));
+      await ack(result.ok ? undefined : { response_action: 'errors', errors: { [F.comment]: result.message } });
+    });
+
+    app.view(V.kbAdd, async ({ ack, view, body }) => {
+      if (!(await directory.hasRole(body.user.id, 'agents'))) return void (await ack({ response_action: 'errors', errors: { [F.kbTitle]: 'Only service-desk agents can add articles.' } }));
+      const parsed = parseKbForm(view.state.values as never);
+      if (!parsed.ok) return void (await ack({ response_action: 'errors', errors: parsed.errors }));
+      await addArticle(ctx, { id: body.user.id, name: body.user.name }, parsed.value);
+      await ack();
+    });
+
+    app.action(A.kbRemove, async ({ ack, action, body, respond }: ActionArgs) => {
+      await ack();
+      const id = action.type === 'button' ? ticketIdValue.safeParse(action.value).data : undefined;
+      if (!id) return;
+      if (!(await directory.hasRole(body.user.id, 'agents'))) return void (await respond({ response_type: 'ephemeral', replace_original: false, text: 'Only service-desk agents can change the knowledge base.' }));
+      const result = await retireArticle(ctx, { id: body.user.id, name: body.user.name }, id);
+      await respond({ response_type: 'ephemeral', replace_original: false, text: result.ok ? `Removed KB-${id}.` : result.message });
+    });
+  },
+};
+
+/** Checks done before opening a modal, so nobody fills in a form that cannot be accepted. */
+function ticketRefusal(ticket: TicketRow | undefined, actor: TicketActor, agentOnly: boolean): Outcome<never> | undefined {
+  if (!ticket) return { ok: false, message: 'That ticket no longer exists.' };
+  if (agentOnly && !actor.isAgent) return { ok: false, message: `${ticket.key}: Only service-desk agents can do that.` };
+  if (!agentOnly && !actor.isAgent && actor.id !== ticket.requester_id) return { ok: false, message: `${ticket.key}: Only the requester and service-desk agents can comment on this ticket.` };
+  if (['resolved', 'closed', 'cancelled'].includes(ticket.status) && agentOnly) return { ok: false, message: `${ticket.key}: This ticket is already ${ticket.status}.` };
+  return undefined;
+}
+
+/** The text of the message a reaction points at (top-level or in a thread). */
+async function messageText(client: AllMiddlewareArgs['client'], channel: string, ts: string): Promise<string | undefined> {
+  try {
+    const history = await client.conversations.history({ channel, latest: ts, inclusive: true, limit: 1 });
+    const found = history.messages?.find((m) => m.ts === ts);
+    if (found) return found.text ?? '';
+    const replies = await client.conversations.replies({ channel, ts, inclusive: true, limit: 1 });
+    return replies.messages?.find((m) => m.ts === ts)?.text;
+  } catch {
+    return undefined;
+  }
+}

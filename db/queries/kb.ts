@@ -1,0 +1,45 @@
+import { sql, type Selectable } from 'kysely';
+import type { Executor } from '../schema.js';
+import type { KbArticleTable } from '../schema/records.js';
+
+export type KbArticleRow = Selectable<KbArticleTable>;
+
+export async function insertArticle(db: Executor, article: { title: string; body: string; url: string | null; createdBy: string }, now: Date): Promise<KbArticleRow> {
+  return db
+    .insertInto('kb_articles')
+    .values({ title: article.title, body: article.body, url: article.url, created_by: article.createdBy, created_at: now.getTime() })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export function listArticles(db: Executor, limit = 50): Promise<KbArticleRow[]> {
+  return db.selectFrom('kb_articles').selectAll().where('removed_at', 'is', null).orderBy('id', 'desc').limit(limit).execute();
+}
+
+export function findArticle(db: Executor, id: number): Promise<KbArticleRow | undefined> {
+  return db.selectFrom('kb_articles').selectAll().where('id', '=', id).where('removed_at', 'is', null).executeTakeFirst();
+}
+
+export async function removeArticle(db: Executor, id: number, now: Date): Promise<boolean> {
+  const result = await db.updateTable('kb_articles').set({ removed_at: now.getTime() }).where('id', '=', id).where('removed_at', 'is', null).executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/**
+ * Articles matching any of the words, best first (FTS5 bm25, title weighted over body). SQLite-specific:
+ * a PostgreSQL dialect would use a tsvector index here and nothing else changes.
+ */
+export async function searchArticles(db: Executor, words: string[], limit = 3): Promise<KbArticleRow[]> {
+  const terms = words.map((w) => w.toLowerCase().replace(/[^\p{L}\p{N}]/gu, '')).filter((w) => w.length >= 3);
+  if (terms.length === 0) return [];
+  const query = [...new Set(terms)].map((t) => `"${t}"*`).join(' OR ');
+  const result = await sql<KbArticleRow>`
+    SELECT a.* FROM kb_fts JOIN kb_articles a ON a.id = kb_fts.rowid
+    WHERE kb_fts MATCH ${query} AND a.removed_at IS NULL
+    ORDER BY bm25(kb_fts, 5.0, 1.0) LIMIT ${limit}`.execute(db);
+  return result.rows;
+}
+
+export async function recordDeflection(db: Executor, userId: string, articleId: number, query: string, now: Date): Promise<void> {
+  await db.insertInto('kb_deflections').values({ user_id: userId, article_id: articleId, query, at: now.getTime() }).execute();
+}

@@ -1,0 +1,97 @@
+import type { TicketStatus } from '../../../db/schema/records.js';
+
+/**
+ * What may happen to a ticket, by whom, in which state. Pure: the caller says who the actor is
+ * (requester? agent?) and the rule answers with the next status or the reason it cannot.
+ */
+export type TicketAction =
+  | 'claim'
+  | 'assign'
+  | 'change_priority'
+  | 'wait_on_requester'
+  | 'resolve'
+  | 'escalate'
+  | 'comment'
+  | 'reopen'
+  | 'cancel'
+  | 'rate'
+  | 'close';
+
+export interface TicketFacts {
+  status: TicketStatus;
+  requesterId: string;
+  assigneeId: string | null;
+  resolvedAt: Date | null;
+  csatScore: number | null;
+}
+
+export interface ActorFacts {
+  id: string;
+  isAgent: boolean;
+}
+
+export type Decision = { ok: true; next: TicketStatus } | { ok: false; reason: string };
+
+const OPEN: TicketStatus[] = ['new', 'in_progress', 'waiting_on_requester'];
+const AGENT_ONLY: TicketAction[] = ['claim', 'assign', 'change_priority', 'wait_on_requester', 'resolve', 'escalate'];
+
+export const isOpen = (status: TicketStatus): boolean => OPEN.includes(status);
+
+function deny(reason: string): Decision {
+  return { ok: false, reason };
+}
+
+export function decide(action: TicketAction, ticket: TicketFacts, actor: ActorFacts, now: Date, reopenWindowMs: number): Decision {
+  const isRequester = actor.id === ticket.requesterId;
+  if (AGENT_ONLY.includes(action) && !actor.isAgent) {
+    return deny('Only service-desk agents can do that. If you need something changed, add a comment to the ticket.');
+  }
+  const closedWord = ticket.status === 'cancelled' ? 'cancelled' : ticket.status === 'closed' ? 'closed' : 'resolved';
+  switch (action) {
+    case 'claim':
+      if (!isOpen(ticket.status)) return deny(`This ticket is already ${closedWord}.`);
+      if (ticket.assigneeId === actor.id) return deny('You already have this ticket.');
+      return { ok: true, next: ticket.status === 'waiting_on_requester' ? 'waiting_on_requester' : 'in_progress' };
+    case 'assign':
+    case 'change_priority':
+    case 'escalate':
+      if (!isOpen(ticket.status)) return deny(`This ticket is already ${closedWord}.`);
+      return { ok: true, next: ticket.status === 'new' && action === 'assign' ? 'in_progress' : ticket.status };
+    case 'wait_on_requester':
+      if (!isOpen(ticket.status)) return deny(`This ticket is already ${closedWord}.`);
+      if (ticket.status === 'waiting_on_requester') return deny('This ticket is already waiting on the requester.');
+      return { ok: true, next: 'waiting_on_requester' };
+    case 'resolve':
+      if (!isOpen(ticket.status)) return deny(`This ticket is already ${closedWord}.`);
+      return { ok: true, next: 'resolved' };
+    case 'comment':
+      if (!isRequester && !actor.isAgent) return deny('Only the requester and service-desk agents can comment on this ticket.');
+      if (ticket.status === 'closed' || ticket.status === 'cancelled') return deny(`This ticket is ${closedWord}; file a new one with /it-help.`);
+      // A requester's answer puts a waiting ticket back in the agents' hands.
+      return { ok: true, next: isRequester && ticket.status === 'waiting_on_requester' ? 'in_progress' : ticket.status };
+    case 'reopen':
+      if (!isRequester && !actor.isAgent) return deny('Only the requester or an agent can reopen this ticket.');
+      if (ticket.status !== 'resolved') return deny(ticket.status === 'closed' ? 'This ticket is closed; file a new one with /it-help.' : 'This ticket is still open.');
+      if (ticket.resolvedAt && now.getTime() - ticket.resolvedAt.getTime() > reopenWindowMs) {
+        return deny('The reopen window for this ticket has passed; file a new one with /it-help and mention this ticket.');
+      }
+      return { ok: true, next: 'in_progress' };
+    case 'cancel':
+      if (!isRequester) return deny('Only the requester can cancel this ticket.');
+      if (!isOpen(ticket.status)) return deny(`This ticket is already ${closedWord}.`);
+      return { ok: true, next: 'cancelled' };
+    case 'rate':
+      if (!isRequester) return deny('Only the requester can rate this ticket.');
+      if (ticket.status !== 'resolved' && ticket.status !== 'closed') return deny('You can rate a ticket once it is resolved.');
+      if (ticket.csatScore !== null) return deny('Thanks, you have already rated this ticket.');
+      return { ok: true, next: ticket.status };
+    case 'close':
+      if (ticket.status !== 'resolved') return deny('Only resolved tickets close.');
+      return { ok: true, next: 'closed' };
+  }
+}
+
+/** First response: the first public action by an agent (claim, assign, comment, wait, resolve). */
+export function countsAsFirstResponse(action: TicketAction, actor: ActorFacts): boolean {
+  return actor.isAgent && ['claim', 'assign', 'comment', 'wait_on_requester', 'resolve', 'escalate'].includes(action);
+}

@@ -1,0 +1,149 @@
+import { nextNumber } from '../../../db/queries/counters.js';
+import { insertAudit } from '../../../db/queries/audit.js';
+import { searchArticles } from '../../../db/queries/kb.js';
+import { findTicketBySource, insertTicket, insertTicketEvent, openIncidentsCovering, saveDraft, takeDraft, type TicketRow } from '../../../db/queries/tickets.js';
+import { priorityOf } from '../../domain/tickets/priority.js';
+import { slaTargets } from '../../domain/tickets/sla.js';
+import type { TicketInput } from '../../../views/tickets/parse.js';
+import { confirmationDm, triageMessage } from '../../../views/tickets/messages.js';
+import type { Suggestion } from '../../../views/tickets/modals.js';
+import { ok, refuse, transact, type Outcome, type ServiceContext, type Trx } from '../context.js';
+import { postMessage, refText, sendDirectMessage } from '../outbox.js';
+import { scheduleSlaReminders } from './sla.js';
+
+export interface TicketSource {
+  kind: 'command' | 'shortcut' | 'reaction';
+  channel?: string | null;
+  ts?: string | null;
+  permalink?: string | null;
+}
+
+export interface Requester {
+  id: string;
+  name?: string | null;
+}
+
+export const triageRef = (ticketId: number): string => `ticket/${ticketId}/triage`;
+
+export type Prepared = { kind: 'filed'; ticket: TicketRow } | { kind: 'suggest'; draftId: number; suggestion: Suggestion };
+
+/**
+ * First step of /it-help: if an open incident already covers the service, or knowledge-base articles
+ * match the summary, keep the input as a draft and offer those first; otherwise file at once.
+ */
+export async function prepareTicket(ctx: ServiceContext, requester: Requester, input: TicketInput, source: TicketSource): Promise<Outcome<Prepared>> {
+  const incidents = input.service ? await openIncidentsCovering(ctx.db, input.service) : [];
+  const articles = await searchArticles(ctx.db, input.summary.split(/\s+/), 3);
+  if (incidents.length === 0 && articles.length === 0) {
+    const filed = await fileTicket(ctx, requester, input, source);
+    return filed.ok ? ok({ kind: 'filed', ticket: filed.value }) : filed;
+  }
+  const draftId = await saveDraft(ctx.db, requester.id, { input, source }, ctx.clock.now());
+  return ok({
+    kind: 'suggest',
+    draftId,
+    suggestion: {
+      incidents: incidents.map((i) => ({ id: i.id, key: i.key, title: i.title, channelId: i.channel_id })),
+      articles: articles.map((a) => ({ id: a.id, title: a.title, body: a.body, url: a.url })),
+    },
+  });
+}
+
+/** "File anyway" from the suggestions step: the draft is used once, so a double submit files one ticket. */
+export async function fileDraft(ctx: ServiceContext, requester: Requester, draftId: number): Promise<Outcome<TicketRow>> {
+  const draft = (await takeDraft(ctx.db, draftId, requester.id, ctx.clock.now())) as { input: TicketInput; source: TicketSource } | undefined;
+  if (!draft) return refuse('This request was already filed or has expired. Type /it-help to start again.');
+  return fileTicket(ctx, requester, draft.input, draft.source);
+}
+
+export async function fileTicket(ctx: ServiceContext, requester: Requester, input: TicketInput, source: TicketSource): Promise<Outcome<TicketRow>> {
+  return transact(ctx, async (trx, now) => {
+    if (source.channel && source.ts) {
+      const existing = await findTicketBySource(trx, source.channel, source.ts);
+      if (existing) return refuse(`That message is already ticket ${existing.key}.`);
+    }
+    const ticket = await createTicket(trx, ctx, requester, input, source, now);
+    return ok(ticket);
+  });
+}
+
+async function createTicket(trx: Trx, ctx: ServiceContext, requester: Requester, input: TicketInput, source: TicketSource, now: Date): Promise<TicketRow> {
+  const { settings } = ctx;
+  const priority = priorityOf(input.impact, input.urgency);
+  const targets = slaTargets(priority, now, settings);
+  const covering = input.service ? await openIncidentsCovering(trx, input.service) : [];
+  const number = await nextNumber(trx, 'IT');
+  const ticket = await insertTicket(trx, {
+    key: `IT-${number}`,
+    requester_id: requester.id,
+    requester_name: requester.name ?? null,
+    summary: input.summary,
+    details: input.details,
+    category: input.category,
+    service: input.service,
+    impact: input.impact,
+    urgency: input.urgency,
+    priority,
+    attachment_url: input.attachmentUrl,
+    status: 'new',
+    assignee_id: null,
+    first_assignee_id: null,
+    source: source.kind,
+    source_channel: source.channel ?? null,
+    source_ts: source.ts ?? null,
+    source_permalink: source.permalink ?? null,
+    created_at: now.getTime(),
+    updated_at: now.getTime(),
+    first_response_due_at: targets.firstResponseDue.getTime(),
+    resolution_due_at: targets.resolutionDue.getTime(),
+    incident_id: covering[0]?.id ?? null,
+  });
+  await insertTicketEvent(trx, { ticket_id: ticket.id, at: now.getTime(), actor_id: requester.id, kind: 'filed', body: null });
+  await insertAudit(
+    trx,
+    { actor: requester, action: 'ticket.filed', recordType: 'ticket', recordId: ticket.id, recordKey: ticket.key, after: ticketFacts(ticket), source: source.kind === 'reaction' ? 'event' : source.kind === 'shortcut' ? 'shortcut' : 'modal' },
+    now,
+  );
+  const triage = settings.channels.triage;
+  if (triage) {
+    await postMessage(trx, now, { channel: triage, ...triageMessage(ticket, { incidentKey: covering[0]?.key }), refKey: triageRef(ticket.id) });
+  } else {
+    ctx.logger.warn({ ticket: ticket.key }, 'no triage channel configured (channels.triage); the ticket is recorded but not posted');
+  }
+  await sendDirectMessage(trx, now, requester.id, confirmationDm(ticket, targets, triage ? refText(triageRef(ticket.id), 'permalink') : null));
+  await scheduleSlaReminders(trx, ticket, settings, now);
+  return ticket;
+}
+
+/** The audit's before/after: the fields that matter to an auditor, not the whole row. */
+export function ticketFacts(ticket: TicketRow): Record<string, unknown> {
+  return {
+    status: ticket.status,
+    priority: ticket.priority,
+    assignee: ticket.assignee_id,
+    category: ticket.category,
+    service: ticket.service,
+    resolution_code: ticket.resolution_code,
+    csat: ticket.csat_score,
+  };
+}
+
+/**
+ * "Get updates instead": the requester follows the known incident rather than filing a duplicate.
+ * The draft is used up, the subscription recorded (once), and both audited.
+ */
+export async function followIncidentInstead(ctx: ServiceContext, requester: Requester, incidentId: number, draftId: number): Promise<Outcome<{ key: string; title: string; channelId: string | null }>> {
+  return transact(ctx, async (trx, now) => {
+    const incident = await trx.selectFrom('incidents').select(['id', 'key', 'title', 'status', 'channel_id']).where('id', '=', incidentId).executeTakeFirst();
+    if (!incident) return refuse('That incident no longer exists.');
+    const draft = await takeDraft(trx, draftId, requester.id, now);
+    if (!draft) return refuse('This request was already filed or closed.');
+    await trx
+      .insertInto('incident_subscriptions')
+      .values({ incident_id: incident.id, user_id: requester.id, at: now.getTime() })
+      .onConflict((oc) => oc.columns(['incident_id', 'user_id']).doNothing())
+      .execute();
+    await insertAudit(trx, { actor: requester, action: 'incident.subscribe', recordType: 'incident', recordId: incident.id, recordKey: incident.key, detail: 'from the /it-help known-incident prompt', source: 'button' }, now);
+    return ok({ key: incident.key, title: incident.title, channelId: incident.channel_id });
+  });
+}

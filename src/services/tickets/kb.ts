@@ -1,0 +1,34 @@
+import { insertAudit } from '../../../db/queries/audit.js';
+import { findArticle, insertArticle, recordDeflection, removeArticle, type KbArticleRow } from '../../../db/queries/kb.js';
+import { takeDraft } from '../../../db/queries/tickets.js';
+import { ok, refuse, transact, type Actor, type Outcome, type ServiceContext } from '../context.js';
+
+/** Knowledge-base articles, managed by agents; the command layer checks the agent role first. */
+export function addArticle(ctx: ServiceContext, actor: Actor, article: { title: string; body: string; url: string | null }): Promise<Outcome<KbArticleRow>> {
+  return transact(ctx, async (trx, now) => {
+    const row = await insertArticle(trx, { ...article, createdBy: actor.id }, now);
+    await insertAudit(trx, { actor, action: 'kb.add', recordType: 'kb_article', recordId: row.id, recordKey: `KB-${row.id}`, after: { title: row.title }, source: 'modal' }, now);
+    return ok(row);
+  });
+}
+
+export function retireArticle(ctx: ServiceContext, actor: Actor, id: number): Promise<Outcome<number>> {
+  return transact(ctx, async (trx, now) => {
+    if (!(await removeArticle(trx, id, now))) return refuse(`There is no article KB-${id}.`);
+    await insertAudit(trx, { actor, action: 'kb.remove', recordType: 'kb_article', recordId: id, recordKey: `KB-${id}`, source: 'command' }, now);
+    return ok(id);
+  });
+}
+
+/** "This solved it": the request ends here, counted as a deflection; the draft is used up. */
+export function articleHelped(ctx: ServiceContext, actor: Actor, articleId: number, draftId: number): Promise<Outcome<KbArticleRow>> {
+  return transact(ctx, async (trx, now) => {
+    const article = await findArticle(trx, articleId);
+    if (!article) return refuse('That article is no longer available.');
+    const draft = (await takeDraft(trx, draftId, actor.id, now)) as { input: { summary: string } } | undefined;
+    if (!draft) return refuse('This request was already filed or closed.');
+    await recordDeflection(trx, actor.id, article.id, draft.input.summary, now);
+    await insertAudit(trx, { actor, action: 'kb.deflected', recordType: 'kb_article', recordId: article.id, recordKey: `KB-${article.id}`, detail: draft.input.summary, source: 'button' }, now);
+    return ok(article);
+  });
+}

@@ -1,0 +1,41 @@
+/** Slack ids of the service desk: actions on messages, modals and their blocks. */
+export const TICKET_ACTIONS = {
+  claim: 'ticket.claim',
+  assign: 'ticket.assign',
+  priority: 'ticket.priority',
+  wait: 'ticket.wait',
+  resolve: 'ticket.resolve',
+  escalate: 'ticket.escalate',
+  comment: 'ticket.comment',
+  reopen: 'ticket.reopen',
+  cancel: 'ticket.cancel',
+  rate: 'ticket.rate',
+  kbHelped: 'ticket.kb_helped',
+  subscribeIncident: 'ticket.subscribe_incident',
+  kbRemove: 'ticket.kb_remove',
+} as const;
+
+export const TICKET_VIEWS = {
+  file: 'ticket.file',
+  confirm: 'ticket.confirm',
+  resolve: 'ticket.resolve_modal',
+  comment: 'ticket.comment_modal',
+  kbAdd: 'ticket.kb_add',
+} as const;
+
+/** Input blocks: block_id and action_id are the same name, so errors and values line up. */
+export const TICKET_FIELDS = {
+  summary: 'summary',
+  details: 'details',
+  category: 'category',
+  service: 'service',
+  impact: 'impact',
+  urgency: 'urgency',
+  attachment: 'attachment',
+  resolutionNote: 'resolution_note',
+  resolutionCode: 'resolution_code',
+  comment: 'comment',
+  kbTitle: 'kb_title',
+  kbBody: 'kb_body',
+  kbUrl: 'kb_url',
+} as const;

@@ -1,0 +1,193 @@
+import type { KnownBlock, PlainTextOption } from '@slack/types';
+import type { TicketRow } from '../../db/queries/tickets.js';
+import type { KbArticleRow } from '../../db/queries/kb.js';
+import { formatDuration } from '../../src/config/duration.js';
+import { isOpen } from '../../src/domain/tickets/lifecycle.js';
+import { mention, mrkdwn, plain, slackDate, truncate, userText } from '../text.js';
+import { TICKET_ACTIONS as A } from './ids.js';
+
+export interface MessageContent {
+  text: string;
+  blocks: KnownBlock[];
+}
+
+const STATUS_LABEL: Record<TicketRow['status'], string> = {
+  new: ':new: New',
+  in_progress: ':hammer_and_wrench: In progress',
+  waiting_on_requester: ':hourglass_flowing_sand: Waiting on requester',
+  resolved: ':white_check_mark: Resolved',
+  closed: ':lock: Closed',
+  cancelled: ':heavy_multiplication_x: Cancelled',
+};
+
+const PRIORITY_LABEL: Record<TicketRow['priority'], string> = { P1: ':red_circle: P1', P2: ':large_orange_circle: P2', P3: ':large_yellow_circle: P3', P4: ':white_circle: P4' };
+const priorityOption = (p: TicketRow['priority']): PlainTextOption => ({ text: plain(p, 75), value: p });
+
+/** The canonical triage post: current state in place, with the agent's buttons while the ticket is open. */
+export function triageMessage(ticket: TicketRow, options: { incidentKey?: string | null } = {}): MessageContent {
+  const open = isOpen(ticket.status);
+  const due = (at: number, met: number | null, breached: number) =>
+    met ? `met ${slackDate(new Date(met))}` : `${breached ? ':rotating_light: breached, was due' : 'due'} ${slackDate(new Date(at))}`;
+  const fields = [
+    mrkdwn(`*Requester*\n${mention(ticket.requester_id)}`),
+    mrkdwn(`*Priority*\n${PRIORITY_LABEL[ticket.priority]}`),
+    mrkdwn(`*Status*\n${STATUS_LABEL[ticket.status]}`),
+    mrkdwn(`*Assignee*\n${ticket.assignee_id ? mention(ticket.assignee_id) : '_unassigned_'}`),
+    mrkdwn(`*Category*\n${userText(ticket.category, 100)}`),
+    mrkdwn(`*Service*\n${ticket.service ? userText(ticket.service, 100) : '—'}`),
+  ];
+  if (open || ticket.first_response_at) fields.push(mrkdwn(`*First response*\n${due(ticket.first_response_due_at, ticket.first_response_at, ticket.first_response_breached)}`));
+  if (open) fields.push(mrkdwn(`*Resolution*\n${ticket.paused_since ? ':double_vertical_bar: paused while waiting' : due(ticket.resolution_due_at, null, ticket.resolution_breached)}`));
+  else if (ticket.resolved_at) fields.push(mrkdwn(`*Resolved*\n${slackDate(new Date(ticket.resolved_at))}${ticket.resolved_by ? ` by ${mention(ticket.resolved_by)}` : ''}`));
+
+  const blocks: KnownBlock[] = [
+    { type: 'header', text: plain(`${ticket.key} · ${ticket.summary}`, 150) },
+    { type: 'section', fields },
+  ];
+  if (ticket.details) blocks.push({ type: 'section', text: mrkdwn(userText(ticket.details, 1500)) });
+  const context: string[] = [];
+  if (ticket.attachment_url) context.push(`<${encodeURI(ticket.attachment_url).replace(/[<>|]/g, '')}|Attachment>`);
+  if (ticket.source_permalink) context.push(`<${ticket.source_permalink.replace(/[<>|]/g, '')}|Original message>`);
+  if (options.incidentKey) context.push(`Linked to incident *${options.incidentKey}*`);
+  if (ticket.resolution_note && !open) context.push(`Resolution (${userText(ticket.resolution_code ?? '', 60)}): ${userText(ticket.resolution_note, 500)}`);
+  if (ticket.csat_score !== null) context.push(`CSAT ${'★'.repeat(ticket.csat_score)}${'☆'.repeat(5 - ticket.csat_score)}`);
+  if (context.length > 0) blocks.push({ type: 'context', elements: context.slice(0, 10).map((c) => mrkdwn(c)) });
+  const value = String(ticket.id);
+  if (open) {
+    blocks.push({
+      type: 'actions',
+      block_id: `ticket.actions.${ticket.id}`,
+      elements: [
+        ...(ticket.assignee_id ? [] : [{ type: 'button' as const, action_id: A.claim, text: plain('Claim', 75), style: 'primary' as const, value }]),
+        { type: 'users_select', action_id: A.assign, placeholder: plain('Assign…', 150), ...(ticket.assignee_id ? { initial_user: ticket.assignee_id } : {}) },
+        { type: 'static_select', action_id: A.priority, placeholder: plain('Priority', 150), initial_option: priorityOption(ticket.priority), options: (['P1', 'P2', 'P3', 'P4'] as const).map(priorityOption) },
+        ...(ticket.status === 'waiting_on_requester' ? [] : [{ type: 'button' as const, action_id: A.wait, text: plain('Waiting on requester', 75), value }]),
+        { type: 'button', action_id: A.comment, text: plain('Message requester', 75), value },
+        { type: 'button', action_id: A.resolve, text: plain('Resolve', 75), value },
+        { type: 'button', action_id: A.escalate, text: plain('Escalate to incident', 75), style: 'danger', value },
+      ],
+    });
+  }
+  return { text: `${ticket.key}: ${userText(truncate(ticket.summary, 150), 400)} (${ticket.priority}, ${ticket.status.replace(/_/g, ' ')})`, blocks };
+}
+
+/** A line in the ticket's thread: the history people can scroll. */
+export function historyLine(text: string): MessageContent {
+  return { text, blocks: [{ type: 'context', elements: [mrkdwn(text)] }] };
+}
+
+export function confirmationDm(ticket: TicketRow, targets: { firstResponseMs: number; resolutionMs: number }, triageLink: string | null): MessageContent {
+  const link = triageLink ? ` · <${triageLink}|View in triage>` : '';
+  const text = `Thanks, we've got it: *${ticket.key}* · ${userText(ticket.summary, 150)}`;
+  return {
+    text,
+    blocks: [
+      { type: 'section', text: mrkdwn(text) },
+      {
+        type: 'context',
+        elements: [
+          mrkdwn(
+            `Priority ${ticket.priority} · first response within ${formatDuration(targets.firstResponseMs)} of working time (by ${slackDate(new Date(ticket.first_response_due_at))}) · resolution target ${slackDate(new Date(ticket.resolution_due_at))}${link}`,
+          ),
+        ],
+      },
+      requesterActions(ticket),
+    ],
+  };
+}
+
+function requesterActions(ticket: TicketRow): KnownBlock {
+  const value = String(ticket.id);
+  return {
+    type: 'actions',
+    block_id: `ticket.requester.${ticket.id}`,
+    elements: [
+      { type: 'button', action_id: A.comment, text: plain('Add a comment', 75), value },
+      {
+        type: 'button',
+        action_id: A.cancel,
+        text: plain('Cancel request', 75),
+        value,
+        confirm: { title: plain('Cancel this request?', 100), text: plain(`${ticket.key} will be closed without a fix.`, 300), confirm: plain('Cancel it', 30), deny: plain('Keep it', 30) },
+      },
+    ],
+  };
+}
+
+export function requesterUpdate(ticket: TicketRow, what: string): MessageContent {
+  const text = `*${ticket.key}* · ${userText(ticket.summary, 150)}\n${what}`;
+  const blocks: KnownBlock[] = [{ type: 'section', text: mrkdwn(text) }];
+  if (isOpen(ticket.status)) blocks.push(requesterActions(ticket));
+  return { text, blocks };
+}
+
+/** The resolution note, a CSAT question with five buttons, and a way back in. */
+export function resolvedDm(ticket: TicketRow, reopenWindowMs: number): MessageContent {
+  const text = `*${ticket.key}* is resolved: ${userText(ticket.summary, 150)}`;
+  return {
+    text,
+    blocks: [
+      { type: 'section', text: mrkdwn(`${text}\n>${userText(ticket.resolution_note ?? '', 2000).replace(/\n/g, '\n>')}`) },
+      { type: 'section', text: mrkdwn('*How did we do?* 1 = poor, 5 = excellent') },
+      {
+        type: 'actions',
+        block_id: `ticket.csat.${ticket.id}`,
+        elements: [1, 2, 3, 4, 5].map((score) => ({ type: 'button' as const, action_id: `${A.rate}.${score}`, text: plain(`${score} ${'★'.repeat(score)}`, 75), value: JSON.stringify({ ticketId: ticket.id, score }) })),
+      },
+      {
+        type: 'actions',
+        block_id: `ticket.reopen.${ticket.id}`,
+        elements: [{ type: 'button', action_id: A.reopen, text: plain('Not fixed? Reopen', 75), value: String(ticket.id) }],
+      },
+      { type: 'context', elements: [mrkdwn(`You can reopen it within ${formatDuration(reopenWindowMs)}.`)] },
+    ],
+  };
+}
+
+export function csatThanks(ticket: TicketRow, score: number): MessageContent {
+  const text = `Thanks for rating *${ticket.key}* ${'★'.repeat(score)}${'☆'.repeat(5 - score)}`;
+  return { text, blocks: [{ type: 'section', text: mrkdwn(text) }] };
+}
+
+/** `/it-help list`: the requester's tickets, each with what they can do now. */
+export function ticketList(tickets: TicketRow[]): MessageContent {
+  if (tickets.length === 0) return { text: 'You have no open IT tickets. Type `/it-help` to get help.', blocks: [{ type: 'section', text: mrkdwn('You have no open IT tickets. Type `/it-help` to get help.') }] };
+  const blocks: KnownBlock[] = [{ type: 'header', text: plain('Your IT tickets', 150) }];
+  for (const ticket of tickets.slice(0, 15)) {
+    const value = String(ticket.id);
+    blocks.push({
+      type: 'section',
+      text: mrkdwn(`*${ticket.key}* · ${userText(ticket.summary, 150)}\n${STATUS_LABEL[ticket.status]} · ${ticket.priority}${ticket.assignee_id ? ` · with ${mention(ticket.assignee_id)}` : ''} · filed ${slackDate(new Date(ticket.created_at), '{date_short_pretty}')}`),
+      accessory:
+        ticket.status === 'resolved'
+          ? { type: 'button', action_id: A.reopen, text: plain('Reopen', 75), value }
+          : { type: 'button', action_id: A.comment, text: plain('Add a comment', 75), value },
+    });
+  }
+  if (tickets.length > 15) blocks.push({ type: 'context', elements: [mrkdwn(`…and ${tickets.length - 15} more.`)] });
+  return { text: `You have ${tickets.length} IT ticket(s).`, blocks };
+}
+
+export function slaReminder(ticket: TicketRow, kind: 'warn' | 'breach', target: 'first response' | 'resolution', dueAt: Date, escalateTo: string | null): MessageContent {
+  const who = ticket.assignee_id ? mention(ticket.assignee_id) : 'Unassigned';
+  const head =
+    kind === 'warn'
+      ? `:warning: ${ticket.key} ${target} SLA is due ${slackDate(dueAt)}`
+      : `:rotating_light: ${ticket.key} ${target} SLA breached (was due ${slackDate(dueAt)})`;
+  const tail = kind === 'breach' && escalateTo ? ` · escalating to ${escalateTo}` : '';
+  const text = `${head} · ${who}${tail}`;
+  return { text, blocks: [{ type: 'section', text: mrkdwn(text) }] };
+}
+
+export function kbList(articles: KbArticleRow[], canRemove: boolean): MessageContent {
+  if (articles.length === 0) return { text: 'The knowledge base is empty. Agents add answers with `/it-help kb add`.', blocks: [{ type: 'section', text: mrkdwn('The knowledge base is empty. Agents add answers with `/it-help kb add`.') }] };
+  const blocks: KnownBlock[] = [{ type: 'header', text: plain('Knowledge base', 150) }];
+  for (const a of articles.slice(0, 40)) {
+    blocks.push({
+      type: 'section',
+      text: mrkdwn(`*KB-${a.id}* · ${userText(a.title, 150)}\n${userText(a.body, 200)}`),
+      ...(canRemove ? { accessory: { type: 'button' as const, action_id: A.kbRemove, text: plain('Remove', 75), value: String(a.id), style: 'danger' as const } } : {}),
+    });
+  }
+  return { text: `${articles.length} knowledge-base articles`, blocks };
+}
