@@ -1,0 +1,10 @@
+import { describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { loadSettings } from '../../src/config/load.js';
+
+describe('config.example.yml', () => {
+  it('is valid: what the README tells people to copy actually loads', () => {
+    const result = loadSettings(join(import.meta.dirname, '../../config.example.yml'));
+    expect(result.ok ? [] : result.problems).toEqual([]);
+  });
+});
