@@ -109,7 +109,7 @@ export const ticketsArea: Area = {
       const parsed = parseTicketForm(view.state.values as never, catalog());
       if (!parsed.ok) return void (await ack({ response_action: 'errors', errors: parsed.errors }));
       const source = parseJson(sourceMeta, view.private_metadata) ?? { kind: 'command' as const };
-      const result = await prepareTicket(ctx, { id: body.user.id, name: body.user.name }, parsed.value, source);
+      const result = await prepareTicket(ctx, { id: body.user.id, name: body.user.name }, parsed.value, source, `view:${view.id}`);
       if (!result.ok) return void (await ack({ response_action: 'errors', errors: { [F.summary]: result.message } }));
       if (result.value.kind === 'filed') return void (await ack());
       await ack({ response_action: 'update', view: beforeYouFileModal(result.value.draftId, parsed.value.summary, result.value.suggestion) });

@@ -60,6 +60,18 @@ describe('service desk: /it-help to resolution', () => {
     expect(audit[0]).toMatchObject({ actor_id: people.requester.id, record_key: 'IT-1', source: 'modal' });
   });
 
+  it('files once when the same submission arrives twice', async () => {
+    await t.slack.command('/it-help', 'Keyboard missing keys', people.requester);
+    await t.settle();
+    const modal = openedModal(t);
+    await t.slack.submitView(people.requester, modal, { category: 'hardware' });
+    const again = await t.slack.submitView(people.requester, modal, { category: 'hardware' });
+    await t.settle();
+    expect(again.body.errors.summary).toMatch(/already submitted/);
+    expect(await tickets(t)).toHaveLength(1);
+    expect(t.fake.messagesIn(channels.triage).filter((m) => !m.thread_ts)).toHaveLength(1);
+  });
+
   it('refuses bad input inline and files nothing', async () => {
     await t.slack.command('/it-help', '', people.requester);
     await t.settle();

@@ -1,6 +1,7 @@
 import { nextNumber } from '../../../db/queries/counters.js';
 import { insertAudit } from '../../../db/queries/audit.js';
 import { searchArticles } from '../../../db/queries/kb.js';
+import { firstReceipt } from '../../../db/queries/receipts.js';
 import { findTicketBySource, insertTicket, insertTicketEvent, openIncidentsCovering, saveDraft, takeDraft, type TicketRow } from '../../../db/queries/tickets.js';
 import { priorityOf } from '../../domain/tickets/priority.js';
 import { slaTargets } from '../../domain/tickets/sla.js';
@@ -31,11 +32,11 @@ export type Prepared = { kind: 'filed'; ticket: TicketRow } | { kind: 'suggest';
  * First step of /it-help: if an open incident already covers the service, or knowledge-base articles
  * match the summary, keep the input as a draft and offer those first; otherwise file at once.
  */
-export async function prepareTicket(ctx: ServiceContext, requester: Requester, input: TicketInput, source: TicketSource): Promise<Outcome<Prepared>> {
+export async function prepareTicket(ctx: ServiceContext, requester: Requester, input: TicketInput, source: TicketSource, receipt?: string): Promise<Outcome<Prepared>> {
   const incidents = input.service ? await openIncidentsCovering(ctx.db, input.service) : [];
   const articles = await searchArticles(ctx.db, input.summary.split(/\s+/), 3);
   if (incidents.length === 0 && articles.length === 0) {
-    const filed = await fileTicket(ctx, requester, input, source);
+    const filed = await fileTicket(ctx, requester, input, source, receipt);
     return filed.ok ? ok({ kind: 'filed', ticket: filed.value }) : filed;
   }
   const draftId = await saveDraft(ctx.db, requester.id, { input, source }, ctx.clock.now());
@@ -56,12 +57,17 @@ export async function fileDraft(ctx: ServiceContext, requester: Requester, draft
   return fileTicket(ctx, requester, draft.input, draft.source);
 }
 
-export async function fileTicket(ctx: ServiceContext, requester: Requester, input: TicketInput, source: TicketSource): Promise<Outcome<TicketRow>> {
+/**
+ * Files a ticket. `receipt` names the Slack delivery that asked for it (a modal's view id): a second
+ * delivery of the same submission finds the receipt and files nothing.
+ */
+export async function fileTicket(ctx: ServiceContext, requester: Requester, input: TicketInput, source: TicketSource, receipt?: string): Promise<Outcome<TicketRow>> {
   return transact(ctx, async (trx, now) => {
     if (source.channel && source.ts) {
       const existing = await findTicketBySource(trx, source.channel, source.ts);
       if (existing) return refuse(`That message is already ticket ${existing.key}.`);
     }
+    if (receipt && !(await firstReceipt(trx, receipt, now))) return refuse('This form was already submitted.');
     const ticket = await createTicket(trx, ctx, requester, input, source, now);
     return ok(ticket);
   });
