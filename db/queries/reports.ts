@@ -11,6 +11,8 @@ import {
   type Severity,
   type SlaTally,
   type TicketFigures,
+  type TrendPoint,
+  type ExportKind,
 } from '../../src/domain/reports/scorecard.js';
 
 /**
@@ -297,13 +299,6 @@ export async function scorecard(db: Executor, r: ReportRange): Promise<Scorecard
   return { incidents: await incidentFigures(db, r), tickets: await ticketFigures(db, r), changes: await changeFigures(db, r) };
 }
 
-/** Weekly points for the trend chart: MTTR median and SLA attainment (first response, resolution). */
-export interface TrendPoint {
-  week: string;
-  mttrMedian: number | null;
-  firstResponseSla: number | null;
-  resolutionSla: number | null;
-}
 
 export async function weeklyTrend(db: Executor, weeks: { start: number; end: number; label: string }[], now: number): Promise<TrendPoint[]> {
   const out: TrendPoint[] = [];
@@ -331,8 +326,6 @@ async function ticketSlaOnly(db: Executor, r: ReportRange): Promise<{ fr: number
 
 // ---- CSV exports: the period's rows, a page at a time (keyset on id) ---------------------------------
 
-export type ExportKind = 'tickets' | 'incidents' | 'changes' | 'audit';
-export const EXPORT_KINDS: ExportKind[] = ['tickets', 'incidents', 'changes', 'audit'];
 const EXPORT_PAGE = 500;
 
 function exportPage(db: Executor, kind: ExportKind, range: { start: number; end: number }, afterId: number): Promise<Record<string, unknown>[]> {

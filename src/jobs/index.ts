@@ -2,6 +2,8 @@ import type { DueHandler } from './due-runner.js';
 import type { JobDefinition } from './scheduler.js';
 import type { ServiceContext } from '../services/context.js';
 import type { Directory } from '../slack/directory.js';
+import type { WebClient } from '@slack/web-api';
+import { reportJobs } from './reports.js';
 
 /** Everything that reacts to a due time, by due-item kind; each area adds its handlers here. */
 export function dueHandlers(_ctx: ServiceContext, _directory: Directory): Record<string, DueHandler> {
@@ -9,6 +11,6 @@ export function dueHandlers(_ctx: ServiceContext, _directory: Directory): Record
 }
 
 /** Calendar-driven jobs other than the due sweep (weekly reports, housekeeping). */
-export function calendarJobs(_ctx: ServiceContext, _directory: Directory): JobDefinition[] {
-  return [];
+export function calendarJobs(ctx: ServiceContext, _directory: Directory, client: WebClient): JobDefinition[] {
+  return [...reportJobs(ctx, client)];
 }

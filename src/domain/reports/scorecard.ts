@@ -76,3 +76,14 @@ export interface Scorecard {
 
 export const share = (r: Ratio): number | null => (r.den > 0 ? r.num / r.den : null);
 export const attainment = (t: SlaTally): number | null => (t.met + t.breached > 0 ? t.met / (t.met + t.breached) : null);
+
+/** Weekly points for the trend chart: MTTR median and SLA attainment (first response, resolution). */
+export interface TrendPoint {
+  week: string;
+  mttrMedian: number | null;
+  firstResponseSla: number | null;
+  resolutionSla: number | null;
+}
+
+export type ExportKind = 'tickets' | 'incidents' | 'changes' | 'audit';
+export const EXPORT_KINDS: ExportKind[] = ['tickets', 'incidents', 'changes', 'audit'];
