@@ -114,7 +114,7 @@ export async function startSwitchboard(options: StartOptions): Promise<Switchboa
   scheduler.start([
     { name: 'due-sweep', cron: settings.jobs.sweep_cron, run: () => runner.sweep() },
     { name: 'receipts-prune', cron: '17 * * * *', run: () => pruneReceipts(db, new Date(clock.now().getTime() - 86_400_000)) },
-    ...calendarJobs(ctx, directory),
+    ...calendarJobs(ctx, directory, app.client),
   ]);
   // Catch up at once on whatever fell due while the app was down.
   void runner.sweep();

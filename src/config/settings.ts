@@ -184,6 +184,12 @@ export const settingsSchema = z.object({
     .object({
       weekly_cron: cronExpression.default('0 9 * * 1'),
       monthly_cron: cronExpression.default('0 9 1 * *'),
+      /** Upload the 12-week trend chart (PNG) into the weekly and monthly report's thread. */
+      charts: z.boolean().default(true),
+      /** Most rows one CSV export holds; beyond it the file is cut and the requester told. */
+      export_max_rows: z.number().int().min(1).max(1_000_000).default(100_000),
+      /** How often pending chart uploads are tried (after the report is posted, and again after a failure). */
+      chart_retry_cron: cronExpression.default('* * * * *'),
     })
     .prefault({}),
   jobs: z

@@ -205,7 +205,7 @@ export class FakeSlack {
     }
     if (url.pathname.startsWith('/upload/')) {
       const upload = this.uploads.find((u) => u.file_id === url.pathname.slice('/upload/'.length));
-      if (upload) upload.content = raw;
+      if (upload) upload.content = await uploadedBytes(raw, req.headers['content-type'] ?? '');
       return send(res, 200, { ok: true });
     }
     if (!url.pathname.startsWith('/api/')) return send(res, 404, { ok: false, error: 'not_found' });
@@ -429,6 +429,16 @@ export class FakeSlack {
         return { ok: false, error: 'unknown_method' };
     }
   }
+}
+
+/** The file's bytes: the raw body, or the file part of a multipart form (how the WebClient sends it). */
+async function uploadedBytes(raw: Buffer, contentType: string): Promise<Buffer> {
+  if (!contentType.startsWith('multipart/form-data')) return raw;
+  const form = await new Response(new Uint8Array(raw), { headers: { 'content-type': contentType } }).formData();
+  for (const value of form.values()) {
+    if (typeof value !== 'string') return Buffer.from(await value.arrayBuffer());
+  }
+  return raw;
 }
 
 function parseArgs(body: string, contentType: string): Record<string, any> {

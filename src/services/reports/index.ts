@@ -1,0 +1,197 @@
+import type { ServiceContext, Actor, Outcome } from '../context.js';
+import { ok, refuse, transact } from '../context.js';
+import { postMessage } from '../outbox.js';
+import { insertAudit } from '../../../db/queries/audit.js';
+import type { Executor } from '../../../db/schema.js';
+import {
+  activeIncidents,
+  changesAwaiting,
+  exportRows,
+  insertReportDelivery,
+  latestPostedReport,
+  openTicketsOf,
+  scorecard,
+  subscribedIncidents,
+  triageQueue,
+  weeklyTrend,
+} from '../../../db/queries/reports.js';
+import { parsePeriod, lastWeeks, type Period } from '../../domain/reports/period.js';
+import type { ChangeType, ExportKind, Scorecard, TrendPoint } from '../../domain/reports/scorecard.js';
+import { scorecardBlocks, scorecardText, type ScorecardInput } from '../../../views/reports/scorecard.js';
+import { exportColumns, writeCsv } from '../../../views/reports/csv.js';
+import { HOME_LIST_LIMIT, type HomeInput } from '../../../views/reports/home.js';
+
+/**
+ * Reporting use cases: the scorecard for a period (with the previous one), posting it, the scheduled
+ * weekly and monthly reports, CSV exports and the App Home data. Reads are SQL aggregates; anything
+ * the bot says later goes through the outbox.
+ */
+export const TREND_WEEKS = 12;
+
+export interface Report {
+  period: Period;
+  current: Scorecard;
+  previous: Scorecard;
+  message: { text: string; blocks: unknown[] };
+}
+
+async function loadReport(db: Executor, period: Period, title: string): Promise<Report> {
+  const current = await scorecard(db, { start: period.start, end: period.end, asOf: period.asOf });
+  const previous = await scorecard(db, { start: period.previous.start, end: period.previous.end, asOf: period.previous.asOf });
+  const input: ScorecardInput = { title, periodLabel: period.label, previousLabel: period.previous.label, timezone: period.timezone, current, previous };
+  return { period, current, previous, message: { text: scorecardText(input), blocks: scorecardBlocks(input) } };
+}
+
+export function resolvePeriod(ctx: ServiceContext, text: string | undefined, now: Date): Outcome<Period> {
+  const parsed = parsePeriod(text, now, ctx.settings.timezone);
+  return parsed.ok ? ok(parsed.period) : refuse(parsed.message, 'period');
+}
+
+/** The scorecard for a period, read in one transaction so current and previous agree. */
+export async function buildReport(ctx: ServiceContext, periodText: string | undefined): Promise<Outcome<Report>> {
+  const now = ctx.clock.now();
+  const period = resolvePeriod(ctx, periodText, now);
+  if (!period.ok) return period;
+  return ok(await ctx.db.transaction().execute((trx) => loadReport(trx, period.value, 'IT operations scorecard')));
+}
+
+/** Posts the scorecard to a channel through the outbox, audited. */
+export async function postReport(ctx: ServiceContext, actor: Actor, periodText: string | undefined, channel: string): Promise<Outcome<Report>> {
+  return transact(ctx, async (trx, now) => {
+    const period = resolvePeriod(ctx, periodText, now);
+    if (!period.ok) return period;
+    const report = await loadReport(trx, period.value, 'IT operations scorecard');
+    await postMessage(trx, now, { channel, ...report.message });
+    await insertAudit(trx, { actor, action: 'report.post', recordType: 'report', recordKey: period.value.spec, after: { channel, period: period.value.spec }, source: 'command' }, now);
+    return ok(report);
+  });
+}
+
+export type ScheduledKind = 'weekly' | 'monthly';
+
+export interface ScheduledResult {
+  status: 'posted' | 'already_posted' | 'no_channel';
+  key?: string;
+}
+
+/**
+ * The weekly (last complete Monday–Sunday week) or monthly (last calendar month) report, posted to
+ * channels.reports. Once per period: the ledger row's key and the outbox dedupe key are both the
+ * period, so a restart, a catch-up or an overlapping tick never posts it twice.
+ */
+export async function runScheduledReport(ctx: ServiceContext, kind: ScheduledKind): Promise<ScheduledResult> {
+  const channel = ctx.settings.channels.reports;
+  if (!channel) {
+    ctx.logger.warn({ kind }, 'no channels.reports configured; scheduled report skipped');
+    return { status: 'no_channel' };
+  }
+  return transact(ctx, async (trx, now) => {
+    const parsed = parsePeriod(kind === 'weekly' ? 'week' : 'month', now, ctx.settings.timezone);
+    if (!parsed.ok) throw new Error(parsed.message);
+    const period = parsed.period;
+    const key = `${kind}:${period.firstDay}`;
+    const refKey = `report:${key}`;
+    const fresh = await insertReportDelivery(
+      trx,
+      { key, kind, spec: `${period.firstDay}..${period.lastDay}`, periodStart: period.start, periodEnd: period.end, channel, refKey, chart: ctx.settings.reports.charts },
+      now,
+    );
+    if (!fresh) return { status: 'already_posted', key };
+    const report = await loadReport(trx, period, kind === 'weekly' ? 'Weekly IT operations report' : 'Monthly IT operations report');
+    await postMessage(trx, now, { channel, ...report.message, refKey, dedupeKey: refKey });
+    await insertAudit(trx, { actor: { id: 'switchboard', name: 'Switchboard' }, action: 'report.scheduled', recordType: 'report', recordKey: key, after: { channel, period: period.label }, source: 'job' }, now);
+    return { status: 'posted', key };
+  });
+}
+
+/** Weekly MTTR and SLA attainment for the `TREND_WEEKS` weeks before `until`. */
+export async function trendPoints(ctx: ServiceContext, until: Date): Promise<TrendPoint[]> {
+  const weeks = lastWeeks(until, ctx.settings.timezone, TREND_WEEKS);
+  return ctx.db.transaction().execute((trx) => weeklyTrend(trx, weeks, ctx.clock.now().getTime()));
+}
+
+export interface CsvExport {
+  filename: string;
+  title: string;
+  csv: string;
+  rows: number;
+  truncated: boolean;
+}
+
+/** A CSV of the period's records; the audit log only for managers. The export itself is audited. */
+export async function exportCsv(
+  ctx: ServiceContext,
+  actor: Actor & { isManager: boolean },
+  kind: ExportKind,
+  periodText: string | undefined,
+): Promise<Outcome<CsvExport>> {
+  if (kind === 'audit' && !actor.isManager) return refuse('Only IT managers may export the audit log.');
+  return transact(ctx, async (trx, now) => {
+    const period = resolvePeriod(ctx, periodText, now);
+    if (!period.ok) return period;
+    const max = ctx.settings.reports.export_max_rows;
+    const { csv, rows } = await writeCsv(exportColumns(kind, now.getTime()), exportRows(trx, kind, period.value, max + 1));
+    const truncated = rows > max;
+    const text = truncated ? csv.slice(0, csvEndOfRow(csv, max)) : csv;
+    const p = period.value;
+    await insertAudit(
+      trx,
+      {
+        actor,
+        action: 'report.export',
+        recordType: 'export',
+        recordKey: kind,
+        after: { kind, period: `${p.firstDay}..${p.lastDay}`, rows: Math.min(rows, max), truncated },
+        source: 'command',
+      },
+      now,
+    );
+    return ok({ filename: `switchboard-${kind}-${p.firstDay}-to-${p.lastDay}.csv`, title: `Switchboard ${kind} ${p.label}`, csv: text, rows: Math.min(rows, max), truncated });
+  });
+}
+
+/** Character offset just past the CRLF ending data row `n` (the header is row 0). */
+function csvEndOfRow(csv: string, n: number): number {
+  let index = -1;
+  let inQuotes = false;
+  let row = -1;
+  for (let i = 0; i < csv.length; i++) {
+    const c = csv[i];
+    if (c === '"') inQuotes = !inQuotes;
+    else if (!inQuotes && c === '\n') {
+      row += 1;
+      index = i + 1;
+      if (row === n) return index;
+    }
+  }
+  return index < 0 ? csv.length : index;
+}
+
+export interface HomeRoles {
+  agent: boolean;
+  commander: boolean;
+  approverTypes: ChangeType[];
+}
+
+/** What the Home tab shows this person, by their roles. */
+export async function homeData(ctx: ServiceContext, userId: string, roles: HomeRoles): Promise<HomeInput> {
+  const now = ctx.clock.now().getTime();
+  return ctx.db.transaction().execute(async (trx) => {
+    const latest = await latestPostedReport(trx);
+    return {
+      now,
+      warnAt: ctx.settings.sla.warn_at,
+      myTickets: await openTicketsOf(trx, userId, HOME_LIST_LIMIT),
+      following: await subscribedIncidents(trx, userId, HOME_LIST_LIMIT),
+      triage: roles.agent ? await triageQueue(trx, 15) : undefined,
+      activeIncidents: roles.commander ? await activeIncidents(trx, HOME_LIST_LIMIT) : undefined,
+      awaiting: roles.approverTypes.length ? await changesAwaiting(trx, userId, roles.approverTypes, HOME_LIST_LIMIT) : undefined,
+      latestReport: latest
+        ? {
+            label: `${latest.kind === 'weekly' ? 'Weekly' : 'Monthly'} report, ${latest.spec.replace('..', ' to ')}`,
+            url: latest.ts ? `https://slack.com/archives/${latest.channel}/p${latest.ts.replace('.', '')}` : undefined,
+          }
+        : undefined,
+    };
+  });
+}

@@ -1,0 +1,131 @@
+import { slaStatus, type SlaInput } from '../../src/domain/reports/sla-status.js';
+import { channelLink, mention, mrkdwn, plain, slackDate, userText } from '../text.js';
+import { CHANGE_DECISION_ACTIONS, HOME_CALLBACK_ID, REPORT_ACTIONS } from './ids.js';
+
+/**
+ * The App Home tab: what concerns the person who opens it. Everyone sees their open tickets and the
+ * incidents they follow; agents the triage queue with SLA status; incident commanders and managers the
+ * active incidents with their next-update times; approvers the changes awaiting their decision with
+ * Approve / Reject in place. Lists are capped so the view stays under 100 blocks and each section under
+ * 3000 characters.
+ */
+export interface HomeTicketRow extends SlaInput {
+  id: number;
+  key: string;
+  summary: string;
+  priority: string;
+  assignee_id: string | null;
+}
+
+export interface HomeIncidentRow {
+  key: string;
+  title: string;
+  severity: string;
+  status: string;
+  commander_id: string | null;
+  channel_id: string | null;
+  next_update_due_at: number | null;
+}
+
+export interface HomeChangeRow {
+  id: number;
+  key: string;
+  title: string;
+  type: string;
+  risk: string;
+  requester_id: string;
+  planned_start: number;
+}
+
+export interface HomeInput {
+  now: number;
+  warnAt: number;
+  myTickets: { rows: HomeTicketRow[]; total: number };
+  following: HomeIncidentRow[];
+  triage?: { rows: HomeTicketRow[]; total: number };
+  activeIncidents?: HomeIncidentRow[];
+  awaiting?: HomeChangeRow[];
+  latestReport?: { label: string; url?: string };
+}
+
+export const HOME_LIST_LIMIT = 10;
+const STATUS = { new: 'new', in_progress: 'in progress', waiting_on_requester: 'waiting on you' } as Record<string, string>;
+const SLA_ICON = { breached: ':red_circle:', warning: ':large_yellow_circle:', ok: ':large_green_circle:', paused: ':double_vertical_bar:' } as const;
+
+function lines(items: string[], empty: string, total?: number): string {
+  if (items.length === 0) return `_${empty}_`;
+  const more = total !== undefined && total > items.length ? `\n_…and ${total - items.length} more_` : '';
+  return items.join('\n') + more;
+}
+
+function slaLine(t: HomeTicketRow, now: number, warnAt: number): string {
+  const s = slaStatus(t, now, warnAt);
+  const what = s.target === 'first_response' ? 'first response' : 'resolution';
+  const when = s.state === 'paused' ? 'paused, waiting on the requester' : s.state === 'breached' ? `${what} overdue since ${slackDate(new Date(s.dueAt))}` : `${what} due ${slackDate(new Date(s.dueAt))}`;
+  const who = t.assignee_id ? mention(t.assignee_id) : 'unassigned';
+  return `${SLA_ICON[s.state]} *${t.key}* ${t.priority} ${userText(t.summary, 80)} · ${who} · ${when}`;
+}
+
+function incidentLine(i: HomeIncidentRow, now: number): string {
+  const where = i.channel_id ? ` ${channelLink(i.channel_id)}` : '';
+  const next =
+    i.next_update_due_at === null ? 'no timed updates' : `next update ${slackDate(new Date(i.next_update_due_at))}${i.next_update_due_at < now ? ' :warning: overdue' : ''}`;
+  const ic = i.commander_id ? ` · IC ${mention(i.commander_id)}` : '';
+  return `*${i.severity}* *${i.key}* ${userText(i.title, 80)}${where} · ${i.status}${ic} · ${next}`;
+}
+
+export function homeView(input: HomeInput): { type: 'home'; callback_id: string; blocks: unknown[] } {
+  const blocks: unknown[] = [{ type: 'header', text: plain('Switchboard', 150) }];
+  const section = (title: string, body: string) => blocks.push({ type: 'section', text: mrkdwn(`*${title}*\n${body}`) });
+
+  section(
+    'Your open tickets',
+    lines(
+      input.myTickets.rows.map((t) => `*${t.key}* ${userText(t.summary, 100)} · ${STATUS[t.status] ?? t.status}${t.assignee_id ? ` · with ${mention(t.assignee_id)}` : ''}`),
+      'No open tickets. Ask for help with /it-help.',
+      input.myTickets.total,
+    ),
+  );
+  section('Incidents you follow', lines(input.following.map((i) => incidentLine(i, input.now)), 'You follow no active incident.'));
+
+  if (input.triage) {
+    blocks.push({ type: 'divider' });
+    section(`Triage queue (${input.triage.total} open)`, lines(input.triage.rows.map((t) => slaLine(t, input.now, input.warnAt)), 'The queue is empty.', input.triage.total));
+  }
+  if (input.activeIncidents) {
+    blocks.push({ type: 'divider' });
+    section('Active incidents', lines(input.activeIncidents.map((i) => incidentLine(i, input.now)), 'No active incidents.'));
+  }
+  if (input.awaiting) {
+    blocks.push({ type: 'divider' });
+    section('Changes awaiting your decision', input.awaiting.length ? `${input.awaiting.length} change${input.awaiting.length === 1 ? '' : 's'}` : '_Nothing awaits your decision._');
+    for (const c of input.awaiting.slice(0, HOME_LIST_LIMIT)) {
+      blocks.push({
+        type: 'section',
+        block_id: `home.change.${c.id}`,
+        text: mrkdwn(`*${c.key}* ${userText(c.title, 150)}\n${c.type} · ${c.risk} risk · requested by ${mention(c.requester_id)} · planned ${slackDate(new Date(c.planned_start))}`),
+      });
+      blocks.push({
+        type: 'actions',
+        block_id: `home.change.${c.id}.decide`,
+        elements: [
+          { type: 'button', action_id: CHANGE_DECISION_ACTIONS.approve, text: plain('Approve', 75), style: 'primary', value: String(c.id) },
+          { type: 'button', action_id: CHANGE_DECISION_ACTIONS.reject, text: plain('Reject', 75), style: 'danger', value: String(c.id) },
+        ],
+      });
+    }
+  }
+
+  blocks.push({ type: 'divider' });
+  const latest = input.latestReport
+    ? input.latestReport.url
+      ? `<${input.latestReport.url}|${input.latestReport.label}>`
+      : input.latestReport.label
+    : '_No scheduled report has been posted yet._';
+  blocks.push({
+    type: 'section',
+    text: mrkdwn(`*Latest report*\n${latest}`),
+    accessory: { type: 'button', action_id: REPORT_ACTIONS.homeScorecard, text: plain('Send me the last 7 days', 75), value: '7d' },
+  });
+  return { type: 'home', callback_id: HOME_CALLBACK_ID, blocks };
+}
