@@ -75,7 +75,7 @@ function post(t: TestApp, key: string) {
   return message;
 }
 
-async function click(t: TestApp, user: { id: string; name: string }, action: string, changeId: number, where = { channel: channels.changes, ts: '1.1' }) {
+async function click(t: TestApp, user: { id: string; name: string }, action: string, changeId: number, where: { channel: string; ts: string } = { channel: channels.changes, ts: '1.1' }) {
   await t.slack.blockAction(user, { action_id: action, value: String(changeId) }, where);
   await t.settle();
 }
@@ -148,7 +148,7 @@ describe('change management end to end', () => {
 
     // A second CAB member: approver2 is the requester, so add one.
     t.fake.setUsergroup('SCAB00001', [people.approver.id, people.approver2.id, people.manager.id]);
-    t.clock.advance(10 * 60_000); // past the role cache
+    (t.clock as FakeClock).advance(10 * 60_000); // past the role cache
     await click(t, people.manager, 'change.approve', change.id);
     await t.settle();
     const approved = await changeRow(t, 'CHG-1');
@@ -237,11 +237,11 @@ describe('change management end to end', () => {
     const startDms = () => t.fake.messagesIn(people.agent.id).filter((m) => JSON.stringify(m.blocks ?? []).includes('change.start'));
     const closeDms = () => t.fake.messagesIn(people.agent.id).filter((m) => JSON.stringify(m.blocks ?? []).includes('change.closeout'));
 
-    t.clock.advance(59_000);
+    (t.clock as FakeClock).advance(59_000);
     await t.sb.runner.sweep();
     await t.settle();
     expect(startDms()).toHaveLength(0);
-    t.clock.advance(1_000);
+    (t.clock as FakeClock).advance(1_000);
     await t.sb.runner.sweep();
     await t.sb.runner.sweep();
     await t.settle();
@@ -252,17 +252,17 @@ describe('change management end to end', () => {
     await t.settle();
     expect((await changeRow(t, 'CHG-1')).status).toBe('in_progress');
 
-    t.clock.advance(61_000); // end + 1s: not yet
+    (t.clock as FakeClock).advance(61_000); // end + 1s: not yet
     await t.sb.runner.sweep();
     await t.settle();
     expect(closeDms()).toHaveLength(0);
-    t.clock.advance(1_000);
+    (t.clock as FakeClock).advance(1_000);
     await t.sb.runner.sweep();
     await t.sb.runner.sweep();
     await t.settle();
     expect(closeDms()).toHaveLength(1);
 
-    t.clock.advance(5_000);
+    (t.clock as FakeClock).advance(5_000);
     await t.sb.runner.sweep();
     await t.settle();
     expect(closeDms()).toHaveLength(2);
@@ -278,7 +278,7 @@ describe('change management end to end', () => {
     await t.settle();
     expect(await changeRow(t, 'CHG-1')).toMatchObject({ status: 'completed', outcome: 'rolled_back', closeout_notes: 'Patch broke VPN client' });
 
-    t.clock.advance(60_000);
+    (t.clock as FakeClock).advance(60_000);
     await t.sb.runner.sweep();
     await t.settle();
     expect(closeDms()).toHaveLength(2);
@@ -312,11 +312,11 @@ describe('change management end to end', () => {
   it('reminds approvers after the configured business time and tells the requester', async () => {
     t = await start({ changes: { approval_reminder_after: '2h' } });
     await request(t, people.requester);
-    t.clock.advance(2 * HOUR - 1000);
+    (t.clock as FakeClock).advance(2 * HOUR - 1000);
     await t.sb.runner.sweep();
     await t.settle();
     expect(dmTexts(t, people.approver.id).filter((x) => x.includes('Reminder'))).toHaveLength(0);
-    t.clock.advance(1000);
+    (t.clock as FakeClock).advance(1000);
     await t.sb.runner.sweep();
     await t.settle();
     expect(dmTexts(t, people.approver.id).filter((x) => x.includes('Reminder'))).toHaveLength(1);

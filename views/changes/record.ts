@@ -21,18 +21,36 @@ export function changeRecordMessage(record: {
     record.completedAt ? `completed ${slackDate(new Date(record.completedAt))}` : '',
   ].filter(Boolean).join(' · ');
   blocks.push({ type: 'context', elements: [mrkdwn(times)] });
-  if (record.reviewNote) blocks.push({ type: 'section', text: mrkdwn(`*CAB review*\n${userText(record.reviewNote, 1500)}`) });
+  // Slack refuses a message over about 12,000 characters of block text: share what the card leaves.
+  let budget = 11_000 - textLength(blocks);
+  if (record.reviewNote) {
+    const review = `*CAB review*\n${userText(record.reviewNote, Math.max(100, Math.min(800, budget / 4)))}`;
+    budget -= review.length;
+    blocks.push({ type: 'section', text: mrkdwn(review) });
+  }
+  const decisionsMax = Math.max(200, Math.min(2900, Math.floor(budget * 0.4)));
+  const historyMax = Math.max(300, Math.min(2900, budget - decisionsMax - 100));
   if (record.approvals.length > 0) {
     const lines = record.approvals.slice(-20).map((a) =>
       `v${a.version} · ${a.decision === 'approved' ? ':white_check_mark:' : ':x:'} ${mention(a.approver_id)} ${a.decision} ${slackDate(new Date(a.at))}${a.reason ? `: ${userText(a.reason, 150)}` : ''}`,
     );
-    blocks.push({ type: 'section', text: mrkdwn(`*Decisions*\n${joinWithin(lines, 2900)}`) });
+    blocks.push({ type: 'section', text: mrkdwn(`*Decisions*\n${joinWithin(lines, decisionsMax)}`) });
   }
   const history = record.history.slice(-30).map((h) =>
     `${slackDate(new Date(h.at))} · ${h.actor_id === 'switchboard' ? 'Switchboard' : mention(h.actor_id)} · ${h.action.replace(/^change\./, '').replace(/_/g, ' ')}${h.detail ? ` — ${userText(h.detail, 120)}` : ''}`,
   );
-  blocks.push({ type: 'section', text: mrkdwn(`*History* (audit log${record.history.length > 30 ? `, last 30 of ${record.history.length}` : ''})\n${joinWithin(history, 2900)}`) });
+  blocks.push({ type: 'section', text: mrkdwn(`*History* (audit log${record.history.length > 30 ? `, last 30 of ${record.history.length}` : ''})\n${joinWithin(history, historyMax)}`) });
   return { text: `${record.card.key}: ${truncate(record.card.title, 200)}`, blocks: blocks.slice(0, 50) };
+}
+
+function textLength(blocks: unknown[]): number {
+  let total = 0;
+  for (const b of blocks as { text?: { text?: string }; fields?: { text: string }[]; elements?: { text?: string }[] }[]) {
+    total += b.text?.text?.length ?? 0;
+    for (const f of b.fields ?? []) total += f.text.length;
+    for (const e of b.elements ?? []) total += typeof e.text === 'string' ? e.text.length : 0;
+  }
+  return total;
 }
 
 /** Joins lines, newest last, dropping the oldest ones so the text fits. */
@@ -77,6 +95,8 @@ export function calendarMessage(input: {
   ];
   let shownDays = 0;
   let hiddenDays = 0;
+  // Slack refuses messages whose blocks hold more than about 12,000 characters of text in total.
+  let budget = 10_500;
   const hm = (ms: number) => format(new TZDate(ms, timeZone), 'HH:mm');
   for (let i = 0; i < input.days; i++) {
     const dayStart = new TZDate(startLocal.getFullYear(), startLocal.getMonth(), startLocal.getDate() + i, 0, 0, 0, timeZone).getTime();
@@ -97,20 +117,23 @@ export function calendarMessage(input: {
       }
     }
     if (lines.length === 0) continue;
-    if (blocks.length >= 47) {
+    if (blocks.length >= 47 || budget < 200) {
       hiddenDays += 1;
       continue;
     }
     shownDays += 1;
     const day = format(new TZDate(dayStart, timeZone), 'EEE d MMM');
+    const limit = Math.min(2800, budget - 60);
     let body = '';
     let dropped = 0;
     for (const line of lines) {
-      if (body.length + line.length + 1 > 2800) dropped += 1;
+      if (dropped || body.length + line.length + 1 > limit) dropped += 1;
       else body += `\n${line}`;
     }
     if (dropped) body += `\n…and ${dropped} more`;
-    blocks.push({ type: 'section', text: mrkdwn(`*${day}*${body}`) });
+    const textOfDay = `*${day}*${body}`;
+    budget -= textOfDay.length;
+    blocks.push({ type: 'section', text: mrkdwn(textOfDay) });
   }
   if (shownDays === 0) blocks.push({ type: 'section', text: mrkdwn('No changes or freezes in this period.') });
   if (hiddenDays) blocks.push({ type: 'context', elements: [mrkdwn(`…and ${hiddenDays} more day(s); ask for fewer days to see them.`)] });
