@@ -1,9 +1,9 @@
-import { checkApprover, quorum, type ApproverFacts, type QuorumState } from '../../domain/changes/approval.js';
+import { checkApprover, quorum, type ApproverFacts, type ChangeForApproval, type QuorumState } from '../../domain/changes/approval.js';
 import { cancelDue } from '../../../db/queries/due-items.js';
-import { approvalsOf, findChangeById, insertApproval, servicesOf, transitionChange } from '../../../db/queries/changes.js';
+import { approvalsOf, findChangeById, insertApproval, servicesOf, transitionChange, type ChangeRow } from '../../../db/queries/changes.js';
 import { cardLine } from '../../../views/changes/card.js';
 import { mention, userText } from '../../../views/text.js';
-import { ok, refuse, transact, type Actor, type Outcome, type ServiceContext } from '../context.js';
+import { ok, refuse, transact, type Actor, type Outcome, type ServiceContext, type Trx } from '../context.js';
 import { sendDirectMessage } from '../outbox.js';
 import { givenApprovals, refreshPost, threadNote } from './card.js';
 import { audit, DUE, scheduleWindowDues, snapshot, type Source } from './shared.js';
@@ -26,24 +26,9 @@ export async function decideOnChange(
 ): Promise<Outcome<Decision>> {
   const { settings } = ctx;
   return transact(ctx, async (trx, now) => {
-    const change = await findChangeById(trx, input.changeId);
-    if (!change) return refuse('That change no longer exists.');
-    const services = await servicesOf(trx, change.id);
-    const given = givenApprovals(await approvalsOf(trx, change.id));
-    const facts: ApproverFacts = { ...input.facts, userId: input.actor.id, serviceGroups: input.facts.serviceGroups.filter((s) => services.includes(s)) };
-    const subject = { key: change.key, type: change.type, risk: change.risk, status: change.status, requesterId: change.requester_id, implementerId: change.implementer_id, services, version: change.version };
-    const check = checkApprover(subject, facts, given);
-    if (!check.allowed) {
-      if (check.kind === 'segregation' || check.kind === 'not_approver') {
-        await audit(trx, now, change, {
-          actor: input.actor,
-          action: 'change.approval_refused',
-          source: input.source,
-          detail: `${input.decision === 'approved' ? 'approve' : 'reject'} refused (${check.kind === 'segregation' ? 'segregation of duties' : 'not an approver'}), version ${change.version}`,
-        });
-      }
-      return refuse(check.reason);
-    }
+    const authorised = await authorise(trx, now, input);
+    if (!authorised.ok) return authorised;
+    const { change, subject, facts } = authorised.value;
     if (input.decision === 'rejected' && !input.reason?.trim()) return refuse('A rejection needs a reason.', 'reason');
     const inserted = await insertApproval(
       trx,
@@ -154,24 +139,36 @@ export async function checkDecisionAllowed(
   input: { changeId: number; actor: Actor; facts: Omit<ApproverFacts, 'userId'>; source: Source; decision: 'approved' | 'rejected' },
 ): Promise<Outcome<{ id: number; key: string; title: string }>> {
   return transact(ctx, async (trx, now) => {
-    const change = await findChangeById(trx, input.changeId);
-    if (!change) return refuse('That change no longer exists.');
-    const services = await servicesOf(trx, change.id);
-    const given = givenApprovals(await approvalsOf(trx, change.id));
-    const facts: ApproverFacts = { ...input.facts, userId: input.actor.id, serviceGroups: input.facts.serviceGroups.filter((s) => services.includes(s)) };
-    const subject = { key: change.key, type: change.type, risk: change.risk, status: change.status, requesterId: change.requester_id, implementerId: change.implementer_id, services, version: change.version };
-    const check = checkApprover(subject, facts, given);
-    if (!check.allowed) {
-      if (check.kind === 'segregation' || check.kind === 'not_approver') {
-        await audit(trx, now, change, {
-          actor: input.actor,
-          action: 'change.approval_refused',
-          source: input.source,
-          detail: `${input.decision === 'approved' ? 'approve' : 'reject'} refused (${check.kind === 'segregation' ? 'segregation of duties' : 'not an approver'}), version ${change.version}`,
-        });
-      }
-      return refuse(check.reason);
-    }
+    const authorised = await authorise(trx, now, input);
+    if (!authorised.ok) return authorised;
+    const { change } = authorised.value;
     return ok({ id: change.id, key: change.key, title: change.title });
   });
+}
+
+/** Loads a change and runs the approver checks; refusals of the control (SoD, outsider) are audited. */
+async function authorise(
+  trx: Trx,
+  now: Date,
+  input: { changeId: number; actor: Actor; facts: Omit<ApproverFacts, 'userId'>; source: Source; decision: 'approved' | 'rejected' },
+): Promise<Outcome<{ change: ChangeRow; subject: ChangeForApproval; facts: ApproverFacts }>> {
+  const change = await findChangeById(trx, input.changeId);
+  if (!change) return refuse('That change no longer exists.');
+  const services = await servicesOf(trx, change.id);
+  const given = givenApprovals(await approvalsOf(trx, change.id));
+  const facts: ApproverFacts = { ...input.facts, userId: input.actor.id, serviceGroups: input.facts.serviceGroups.filter((s) => services.includes(s)) };
+  const subject: ChangeForApproval = { key: change.key, type: change.type, risk: change.risk, status: change.status, requesterId: change.requester_id, implementerId: change.implementer_id, services, version: change.version };
+  const check = checkApprover(subject, facts, given);
+  if (!check.allowed) {
+    if (check.kind === 'segregation' || check.kind === 'not_approver') {
+      await audit(trx, now, change, {
+        actor: input.actor,
+        action: 'change.approval_refused',
+        source: input.source,
+        detail: `${input.decision === 'approved' ? 'approve' : 'reject'} refused (${check.kind === 'segregation' ? 'segregation of duties' : 'not an approver'}), version ${change.version}`,
+      });
+    }
+    return refuse(check.reason);
+  }
+  return ok({ change, subject, facts });
 }
