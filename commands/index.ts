@@ -1,6 +1,7 @@
 import type { App } from '@slack/bolt';
 import type { AppDeps } from '../src/app.js';
 import { ticketsArea } from './tickets/index.js';
+import { changesArea } from './changes/index.js';
 import { reportsArea } from './reports/index.js';
 
 /** One entry per area; each registers its slash commands, buttons, modals, shortcuts and events. */
@@ -9,4 +10,4 @@ export interface Area {
   register(app: App, deps: AppDeps): void;
 }
 
-export const areas: Area[] = [ticketsArea, reportsArea];
+export const areas: Area[] = [ticketsArea, changesArea, reportsArea];

@@ -11,7 +11,6 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.createIndex('changes_approved').on('changes').column('approved_at').execute();
   await db.schema.createIndex('changes_pending').on('changes').columns(['status', 'submitted_at']).execute();
   await db.schema.createIndex('change_incidents_change').on('change_incidents').column('change_id').execute();
-  await db.schema.createIndex('change_approvals_change').on('change_approvals').columns(['change_id', 'version', 'approver_id']).execute();
 
   // One row per scheduled report (weekly/monthly per period): the post is owed once, and its trend
   // chart upload is retried from here until it goes out.
@@ -38,7 +37,7 @@ export async function down(db: Kysely<any>): Promise<void> {
   await sql`DROP TABLE IF EXISTS report_deliveries`.execute(db);
   for (const index of [
     'incidents_resolved', 'incidents_acknowledged', 'tickets_csat_at', 'tickets_csat_requested', 'changes_submitted',
-    'changes_approved', 'changes_pending', 'change_incidents_change', 'change_approvals_change',
+    'changes_approved', 'changes_pending', 'change_incidents_change',
   ]) {
     await sql`DROP INDEX IF EXISTS ${sql.id(index)}`.execute(db);
   }

@@ -178,6 +178,10 @@ export const settingsSchema = z.object({
       /** Calendar the approval reminder counts business hours on. */
       calendar: z.string().default('business'),
       closeout_grace: durationMs.prefault('1h'),
+      /** How often an implementer is chased, after the close-out request, until the change is closed. */
+      closeout_chase_every: durationMs.prefault('1d'),
+      /** Default look-ahead of `/change calendar` when no number of days is given. */
+      calendar_days: z.number().int().min(1).max(60).default(14),
     })
     .prefault({}),
   reports: z

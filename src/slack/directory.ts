@@ -50,6 +50,25 @@ export class Directory {
     return [...members];
   }
 
+  /** Whether the user is one of these entries (user IDs or user groups), e.g. a per-service approver group. */
+  async isAnyOf(userId: string, entries: string[]): Promise<boolean> {
+    for (const entry of entries) {
+      if (entry === userId) return true;
+      if (entry.startsWith('S') && (await this.groupMembers(entry)).has(userId)) return true;
+    }
+    return false;
+  }
+
+  /** Every user ID among these entries, groups expanded. */
+  async membersOfEntries(entries: string[]): Promise<string[]> {
+    const members = new Set<string>();
+    for (const entry of entries) {
+      if (entry.startsWith('S')) for (const id of await this.groupMembers(entry)) members.add(id);
+      else members.add(entry);
+    }
+    return [...members];
+  }
+
   async user(userId: string): Promise<SlackUser> {
     const now = this.deps.clock.now().getTime();
     const cached = this.users.get(userId);

@@ -1,0 +1,462 @@
+import type { App, BlockAction, ButtonAction, RespondFn } from '@slack/bolt';
+import type { WebClient } from '@slack/web-api';
+import type { AppDeps } from '../../src/app.js';
+import type { Area } from '../index.js';
+import type { Settings } from '../../src/config/settings.js';
+import { approverEntriesFor, type ApproverFacts } from '../../src/domain/changes/approval.js';
+import { canApply, staleReason } from '../../src/domain/changes/lifecycle.js';
+import type { ChangeType } from '../../src/domain/changes/types.js';
+import type { Directory } from '../../src/slack/directory.js';
+import { findChangeById, findChangeByKey, servicesOf } from '../../db/queries/changes.js';
+import { COMMANDS } from '../../views/ids.js';
+import { CHANGE_ACTIONS, CHANGE_VIEWS, REQUEST_FIELDS as F } from '../../views/changes/ids.js';
+import {
+  closeoutModal,
+  parseChangeId,
+  parseCloseout,
+  parseMetadata,
+  parseReason,
+  parseRequest,
+  parseTemplatePick,
+  parseWindow,
+  postponeModal,
+  questionModal,
+  rejectModal,
+  requestModal,
+  templatePickerModal,
+  type RequestDefaults,
+  type RequestMetadata,
+} from '../../views/changes/modals.js';
+import { calendarMessage, changeRecordMessage } from '../../views/changes/record.js';
+import { escapeMrkdwn } from '../../views/text.js';
+import { requestChange, editChange, type ChangeField } from '../../src/services/changes/request.js';
+import { askAboutChange, checkDecisionAllowed, decideOnChange, recordReview } from '../../src/services/changes/decide.js';
+import { cancelChange, closeChange, linkChangeToIncident, startChange } from '../../src/services/changes/lifecycle.js';
+import { changeCalendar, changeRecord } from '../../src/services/changes/read.js';
+import type { Actor } from '../../src/services/context.js';
+
+/**
+ * Slack side of change management: `/change` and its subcommands, the approval buttons (from the
+ * change channel, DMs or the App Home), and the modals. Listeners ack, parse, resolve roles through
+ * the Directory, call a use case and render; every click is re-authorised by the use case.
+ */
+const HOUR = 3_600_000;
+const KEY = /^CHG-\d+$/i;
+
+const HELP = [
+  '*/change* — request a change (normal or emergency)',
+  '*/change standard [template]* — a pre-approved standard change from the catalog',
+  '*/change show CHG-17* — the full record with approvals and history',
+  '*/change calendar [days]* — upcoming changes and freeze windows, by day',
+  '*/change edit CHG-17* — edit; a new window or plan goes back for approval',
+  '*/change start CHG-17*, */change close CHG-17* — implement and close out',
+  '*/change cancel CHG-17 [reason]* — withdraw a change that has not started',
+  '*/change link CHG-17 INC-42* — record that a change caused an incident',
+  '*/change review CHG-17 <notes>* — CAB retrospective review of an emergency change',
+].join('\n');
+
+/** Service field → the modal block that shows the error. */
+const FIELD_BLOCKS: Record<string, string> = {
+  title: F.title,
+  start: F.start,
+  end: F.end,
+  window: F.start,
+  freeze_override: F.freezeOverride,
+  linked: F.linked,
+  services: F.services,
+  template: F.title,
+  risk: F.risk,
+  notes: F.notes,
+  reason: F.reason,
+  question: F.question,
+};
+
+function errorsFor(view: { blocks: any[] }, field: string | undefined, message: string): Record<string, string> {
+  const inputs = view.blocks.filter((b) => b.type === 'input').map((b) => b.block_id as string);
+  const wanted = field ? FIELD_BLOCKS[field] ?? field : undefined;
+  const block = wanted && inputs.includes(wanted) ? wanted : (inputs.includes(F.start) && field === 'freeze_override' ? F.start : inputs[0]!);
+  return { [block]: message.slice(0, 2000) };
+}
+
+function nextHour(now: Date): number {
+  return Math.ceil(now.getTime() / HOUR) * HOUR;
+}
+
+async function approverFacts(directory: Directory, settings: Settings, userId: string): Promise<Omit<ApproverFacts, 'userId'>> {
+  const serviceGroups: string[] = [];
+  for (const [service, entries] of Object.entries(settings.changes.approver_groups_by_service)) {
+    if (await directory.isAnyOf(userId, entries)) serviceGroups.push(service);
+  }
+  return {
+    isChangeApprover: await directory.hasRole(userId, 'change_approvers'),
+    isEmergencyApprover: await directory.hasRole(userId, 'emergency_approvers'),
+    serviceGroups,
+  };
+}
+
+async function approverIds(directory: Directory, settings: Settings, type: ChangeType, services: string[]): Promise<string[]> {
+  return directory.membersOfEntries(approverEntriesFor({ type, services }, settings.roles, settings.changes));
+}
+
+/** Tells the person who clicked: ephemeral where the click came from a message, a DM from the App Home. */
+async function tell(client: WebClient, body: BlockAction, respond: RespondFn | undefined, text: string): Promise<void> {
+  const fromMessage = body.container?.type === 'message' || Boolean(body.channel?.id);
+  if (fromMessage && respond && body.response_url) {
+    await respond({ response_type: 'ephemeral', replace_original: false, text });
+  } else {
+    await client.chat.postMessage({ channel: body.user.id, text });
+  }
+}
+
+function actorOf(user: { id: string; name?: string; username?: string }): Actor {
+  return { id: user.id, name: user.name ?? user.username ?? null };
+}
+
+export const changesArea: Area = {
+  name: 'changes',
+  register(app: App, deps: AppDeps): void {
+    const { ctx, directory, settings, logger } = deps;
+
+    const openRequestModal = async (client: WebClient, triggerId: string, userId: string, metadata: RequestMetadata, defaults: RequestDefaults, templateTitle?: string) => {
+      const tz = (await directory.user(userId)).tz;
+      await client.views.open({
+        trigger_id: triggerId,
+        view: requestModal({ metadata, defaults, serviceCatalog: settings.service_catalog, timeZone: tz, templateTitle }) as any,
+      });
+    };
+
+    const templateDefaults = (templateId: string, now: Date): { defaults: RequestDefaults; title: string } | undefined => {
+      const t = settings.changes.standard_templates.find((x) => x.id === templateId);
+      if (!t) return undefined;
+      const start = nextHour(now);
+      return {
+        title: t.title,
+        defaults: { title: t.title, description: t.description, services: t.services, risk: t.risk, start, end: start + t.duration, implementationPlan: t.implementation_plan, rollbackPlan: t.rollback_plan },
+      };
+    };
+
+    // ---- /change -------------------------------------------------------------------------------
+    app.command(COMMANDS.change, async ({ command, ack, respond, client }) => {
+      const words = command.text.trim().split(/\s+/).filter(Boolean);
+      const sub = (words[0] ?? '').toLowerCase();
+      const userId = command.user_id;
+      const actor: Actor = { id: userId, name: command.user_name };
+      const reply = (text: string, blocks?: unknown[]) => respond({ response_type: 'ephemeral', text, ...(blocks ? { blocks: blocks as any } : {}) });
+
+      if (sub === '' || sub === 'new' || sub === 'request' || sub === 'emergency') {
+        await ack();
+        const start = nextHour(ctx.clock.now());
+        await openRequestModal(client, command.trigger_id, userId, { mode: 'new', channel: command.channel_id }, { type: sub === 'emergency' ? 'emergency' : 'normal', start, end: start + HOUR, implementerId: userId });
+        return;
+      }
+      if (sub === 'standard') {
+        await ack();
+        const templates = settings.changes.standard_templates;
+        if (templates.length === 0) return void (await reply('No standard change templates are configured (changes.standard_templates). Use `/change` for a normal change.'));
+        const wanted = words[1]?.toLowerCase();
+        if (wanted) {
+          const found = templateDefaults(wanted, ctx.clock.now());
+          if (!found) return void (await reply(`There is no standard template \`${escapeMrkdwn(wanted)}\`. Templates: ${templates.map((t) => `\`${t.id}\``).join(', ')}`));
+          await openRequestModal(client, command.trigger_id, userId, { mode: 'new', type: 'standard', templateId: wanted, channel: command.channel_id }, { ...found.defaults, implementerId: userId }, found.title);
+          return;
+        }
+        await client.views.open({ trigger_id: command.trigger_id, view: templatePickerModal(templates, command.channel_id) as any });
+        return;
+      }
+      if (sub === 'help') return void (await ack({ response_type: 'ephemeral', text: HELP }));
+
+      const key = (KEY.test(sub) ? words[0] : words[1])?.toUpperCase();
+      const verb = KEY.test(sub) ? 'show' : sub;
+
+      if (verb === 'calendar') {
+        await ack();
+        const days = words[1] ? Number.parseInt(words[1], 10) : settings.changes.calendar_days;
+        if (!Number.isInteger(days) || days < 1 || days > 60) return void (await reply('Give a number of days from 1 to 60, e.g. `/change calendar 7`.'));
+        const tz = (await directory.user(userId)).tz;
+        const now = ctx.clock.now().getTime();
+        const data = await changeCalendar(ctx.db, settings, now, now + days * 24 * HOUR);
+        const message = calendarMessage({
+          from: now,
+          days,
+          timeZone: tz,
+          changes: data.changes.map((c) => ({ key: c.key, title: c.title, status: c.status, type: c.type, start: c.planned_start, end: c.planned_end, services: c.services })),
+          freezes: data.freezes,
+        });
+        return void (await reply(message.text, message.blocks));
+      }
+
+      if (!['show', 'edit', 'cancel', 'review', 'close', 'start', 'link'].includes(verb)) {
+        return void (await ack({ response_type: 'ephemeral', text: `I don't know \`${escapeMrkdwn(sub).slice(0, 40)}\`.\n${HELP}` }));
+      }
+      if (!key || !KEY.test(key)) return void (await ack({ response_type: 'ephemeral', text: `Which change? e.g. \`/change ${verb} CHG-17\`` }));
+      const change = await findChangeByKey(ctx.db, key);
+      if (!change) return void (await ack({ response_type: 'ephemeral', text: `There is no change ${key}.` }));
+
+      switch (verb) {
+        case 'show': {
+          await ack();
+          const record = await changeRecord(ctx.db, settings, key);
+          const message = changeRecordMessage(record!);
+          return void (await reply(message.text, message.blocks));
+        }
+        case 'edit': {
+          if (userId !== change.requester_id && userId !== change.implementer_id) return void (await ack({ response_type: 'ephemeral', text: `Only the requester or the implementer of ${change.key} can edit it.` }));
+          if (!canApply(change.status, 'edit')) return void (await ack({ response_type: 'ephemeral', text: staleReason(change.key, change.status, 'edit') }));
+          await ack();
+          const services = await servicesOf(ctx.db, change.id);
+          await openRequestModal(
+            client,
+            command.trigger_id,
+            userId,
+            { mode: 'edit', changeId: change.id, type: change.type === 'standard' ? 'standard' : change.type },
+            {
+              title: change.title,
+              description: change.description,
+              services,
+              risk: change.risk,
+              start: change.planned_start,
+              end: change.planned_end,
+              implementerId: change.implementer_id,
+              implementationPlan: change.implementation_plan,
+              rollbackPlan: change.rollback_plan,
+              linked: change.linked_ticket_key,
+            },
+          );
+          return;
+        }
+        case 'close': {
+          if (userId !== change.requester_id && userId !== change.implementer_id) return void (await ack({ response_type: 'ephemeral', text: `Only the implementer or requester of ${change.key} can close it out.` }));
+          if (!canApply(change.status, 'close')) return void (await ack({ response_type: 'ephemeral', text: staleReason(change.key, change.status, 'close') }));
+          await ack();
+          await client.views.open({ trigger_id: command.trigger_id, view: closeoutModal(change) as any });
+          return;
+        }
+        case 'start': {
+          await ack();
+          const result = await startChange(ctx, { changeId: change.id, actor, source: 'command' });
+          return void (await reply(result.ok ? `:construction: ${result.value.key} is in progress. Close it out with \`/change close ${result.value.key}\` when done.` : result.message));
+        }
+        case 'cancel': {
+          await ack();
+          const result = await cancelChange(ctx, { changeId: change.id, actor, reason: words.slice(2).join(' ') || null, source: 'command' });
+          return void (await reply(result.ok ? `${result.value.key} is cancelled.` : result.message));
+        }
+        case 'review': {
+          await ack();
+          const result = await recordReview(ctx, {
+            changeId: change.id,
+            actor,
+            note: words.slice(2).join(' '),
+            isChangeApprover: await directory.hasRole(userId, 'change_approvers'),
+            source: 'command',
+          });
+          return void (await reply(result.ok ? `:mag: Review of ${result.value.key} recorded.` : result.message));
+        }
+        case 'link': {
+          await ack();
+          const incident = words[2];
+          if (!incident || !/^INC-\d+$/i.test(incident)) return void (await reply(`Which incident? e.g. \`/change link ${change.key} INC-42\``));
+          const result = await linkChangeToIncident(ctx, { changeKey: change.key, incidentKey: incident, actor, source: 'command' });
+          if (!result.ok) return void (await reply(result.message));
+          return void (await reply(result.value.alreadyLinked
+            ? `${result.value.changeKey} was already linked to ${result.value.incidentKey}.`
+            : `:link: ${result.value.changeKey} is linked as a cause of ${result.value.incidentKey}; it counts as failed in the change failure rate.`));
+        }
+      }
+    });
+
+    // ---- request / edit modal ------------------------------------------------------------------
+    app.view(CHANGE_VIEWS.request, async ({ ack, body, view }) => {
+      const metadata = parseMetadata(view.private_metadata);
+      const parsed = parseRequest(view.state.values as any, metadata);
+      if (!parsed.ok) return void (await ack({ response_action: 'errors', errors: parsed.errors }));
+      const input = parsed.value;
+      const actor = actorOf(body.user);
+      const riskChoice = input.risk === 'questionnaire' ? undefined : input.risk;
+      if (metadata.mode === 'edit' && metadata.changeId) {
+        const existing = await findChangeById(ctx.db, metadata.changeId);
+        const approvers = existing ? await approverIds(directory, settings, existing.type, input.services) : [];
+        const result = await editChange(
+          ctx,
+          metadata.changeId,
+          {
+            title: input.title,
+            description: input.description,
+            services: input.services,
+            risk: riskChoice,
+            riskAnswers: input.answers,
+            start: input.start,
+            end: input.end,
+            implementerId: input.implementerId,
+            implementationPlan: input.implementationPlan,
+            rollbackPlan: input.rollbackPlan,
+            linked: input.linked,
+            freezeOverride: input.freezeOverride ? { requested: true, reason: input.freezeReason } : undefined,
+          },
+          { actor, source: 'modal', approverIds: approvers },
+        );
+        if (!result.ok) return void (await ack({ response_action: 'errors', errors: errorsFor(view as any, result.field as ChangeField | undefined, result.message) }));
+        await ack();
+        return;
+      }
+      const type = input.type ?? 'normal';
+      const approvers = type === 'standard' ? [] : await approverIds(directory, settings, type, input.services);
+      const result = await requestChange(
+        ctx,
+        {
+          title: input.title,
+          description: input.description,
+          type,
+          services: input.services,
+          risk: riskChoice,
+          riskAnswers: input.answers,
+          start: input.start,
+          end: input.end,
+          implementerId: input.implementerId,
+          implementationPlan: input.implementationPlan,
+          rollbackPlan: input.rollbackPlan,
+          linked: input.linked,
+          templateId: metadata.templateId ?? null,
+          freezeOverride: { requested: input.freezeOverride, reason: input.freezeReason },
+        },
+        { actor, source: 'modal', approverIds: approvers },
+      );
+      if (!result.ok) return void (await ack({ response_action: 'errors', errors: errorsFor(view as any, result.field, result.message) }));
+      await ack();
+    });
+
+    app.view(CHANGE_VIEWS.pickTemplate, async ({ ack, body, view }) => {
+      const parsed = parseTemplatePick(view.state.values as any);
+      if (!parsed.ok) return void (await ack({ response_action: 'errors', errors: parsed.errors }));
+      const found = templateDefaults(parsed.value, ctx.clock.now());
+      if (!found) return void (await ack({ response_action: 'errors', errors: { [F.template]: 'That template no longer exists.' } }));
+      const tz = (await directory.user(body.user.id)).tz;
+      const channel = parseMetadata(view.private_metadata).channel;
+      await ack({
+        response_action: 'update',
+        view: requestModal({
+          metadata: { mode: 'new', type: 'standard', templateId: parsed.value, channel },
+          defaults: { ...found.defaults, implementerId: body.user.id },
+          serviceCatalog: settings.service_catalog,
+          timeZone: tz,
+          templateTitle: found.title,
+        }) as any,
+      });
+    });
+
+    // ---- approval buttons (change channel, DMs, App Home) ---------------------------------------
+    const changeIdOf = (body: BlockAction): number | undefined => {
+      const value = (body.actions[0] as ButtonAction | undefined)?.value;
+      const id = Number(value);
+      return Number.isInteger(id) && id > 0 ? id : undefined;
+    };
+
+    app.action<BlockAction>(CHANGE_ACTIONS.approve, async ({ ack, body, client, respond }) => {
+      await ack();
+      const changeId = changeIdOf(body);
+      if (!changeId) return void (await tell(client, body, respond, 'That button does not name a change.'));
+      const facts = await approverFacts(directory, settings, body.user.id);
+      const result = await decideOnChange(ctx, { changeId, decision: 'approved', actor: actorOf(body.user), facts, source: 'button' });
+      if (!result.ok) return void (await tell(client, body, respond, result.message));
+      const q = result.value.quorum;
+      const text = q.met
+        ? `:white_check_mark: You approved ${result.value.key}; it is now approved and scheduled.`
+        : `:ballot_box_with_check: You approved ${result.value.key} (${q.approvals} of ${q.required}${q.missingServiceGroups.length ? `; still needs the ${escapeMrkdwn(q.missingServiceGroups.join(', '))} approver group` : ''}).`;
+      await tell(client, body, respond, text);
+    });
+
+    app.action<BlockAction>(CHANGE_ACTIONS.reject, async ({ ack, body, client, respond }) => {
+      await ack();
+      const changeId = changeIdOf(body);
+      if (!changeId) return void (await tell(client, body, respond, 'That button does not name a change.'));
+      const facts = await approverFacts(directory, settings, body.user.id);
+      const allowed = await checkDecisionAllowed(ctx, { changeId, actor: actorOf(body.user), facts, source: 'button', decision: 'rejected' });
+      if (!allowed.ok) return void (await tell(client, body, respond, allowed.message));
+      await client.views.open({ trigger_id: body.trigger_id, view: rejectModal(allowed.value, { channel: body.channel?.id }) as any });
+    });
+
+    app.view(CHANGE_VIEWS.rejectReason, async ({ ack, body, view, client }) => {
+      const changeId = parseChangeId(view.private_metadata);
+      const parsed = parseReason(view.state.values as any);
+      if (!parsed.ok) return void (await ack({ response_action: 'errors', errors: parsed.errors }));
+      if (!changeId) return void (await ack({ response_action: 'errors', errors: { [F.reason]: 'This form lost track of its change; click Reject again.' } }));
+      const facts = await approverFacts(directory, settings, body.user.id);
+      const result = await decideOnChange(ctx, { changeId, decision: 'rejected', reason: parsed.value, actor: actorOf(body.user), facts, source: 'modal' });
+      if (!result.ok) return void (await ack({ response_action: 'errors', errors: { [F.reason]: result.message.slice(0, 2000) } }));
+      await ack();
+      await client.chat.postMessage({ channel: body.user.id, text: `:no_entry: You rejected ${result.value.key}. The requester has your reason.` }).catch((error: unknown) => logger.warn({ err: error }, 'could not confirm a rejection'));
+    });
+
+    app.action<BlockAction>(CHANGE_ACTIONS.ask, async ({ ack, body, client, respond }) => {
+      await ack();
+      const changeId = changeIdOf(body);
+      const change = changeId ? await findChangeById(ctx.db, changeId) : undefined;
+      if (!change) return void (await tell(client, body, respond, 'That change no longer exists.'));
+      await client.views.open({ trigger_id: body.trigger_id, view: questionModal(change) as any });
+    });
+
+    app.view(CHANGE_VIEWS.question, async ({ ack, body, view }) => {
+      const changeId = parseChangeId(view.private_metadata);
+      const parsed = parseReason(view.state.values as any, F.question);
+      if (!parsed.ok) return void (await ack({ response_action: 'errors', errors: parsed.errors }));
+      const result = changeId ? await askAboutChange(ctx, { changeId, actor: actorOf(body.user), question: parsed.value, source: 'modal' }) : undefined;
+      if (!result?.ok) return void (await ack({ response_action: 'errors', errors: { [F.question]: result?.message ?? 'This form lost track of its change.' } }));
+      await ack();
+    });
+
+    // ---- implementation: start, postpone, close out --------------------------------------------
+    app.action<BlockAction>(CHANGE_ACTIONS.start, async ({ ack, body, client, respond }) => {
+      await ack();
+      const changeId = changeIdOf(body);
+      if (!changeId) return void (await tell(client, body, respond, 'That button does not name a change.'));
+      const result = await startChange(ctx, { changeId, actor: actorOf(body.user), source: 'button' });
+      await tell(client, body, respond, result.ok ? `:construction: ${result.value.key} is in progress. Close it out when done.` : result.message);
+    });
+
+    app.action<BlockAction>(CHANGE_ACTIONS.postpone, async ({ ack, body, client, respond }) => {
+      await ack();
+      const changeId = changeIdOf(body);
+      const change = changeId ? await findChangeById(ctx.db, changeId) : undefined;
+      if (!change) return void (await tell(client, body, respond, 'That change no longer exists.'));
+      if (body.user.id !== change.requester_id && body.user.id !== change.implementer_id) return void (await tell(client, body, respond, `Only the implementer or requester of ${change.key} can postpone it.`));
+      if (!canApply(change.status, 'reschedule')) return void (await tell(client, body, respond, staleReason(change.key, change.status, 'reschedule')));
+      const tz = (await directory.user(body.user.id)).tz;
+      await client.views.open({
+        trigger_id: body.trigger_id,
+        view: postponeModal({ id: change.id, key: change.key, plannedStart: change.planned_start, plannedEnd: change.planned_end }, tz, change.type !== 'standard') as any,
+      });
+    });
+
+    app.view(CHANGE_VIEWS.postpone, async ({ ack, body, view }) => {
+      const changeId = parseChangeId(view.private_metadata);
+      const parsed = parseWindow(view.state.values as any);
+      if (!parsed.ok) return void (await ack({ response_action: 'errors', errors: parsed.errors }));
+      const change = changeId ? await findChangeById(ctx.db, changeId) : undefined;
+      if (!change) return void (await ack({ response_action: 'errors', errors: { [F.start]: 'That change no longer exists.' } }));
+      const approvers = await approverIds(directory, settings, change.type, await servicesOf(ctx.db, change.id));
+      const result = await editChange(ctx, change.id, { start: parsed.value.start, end: parsed.value.end, note: parsed.value.reason }, { actor: actorOf(body.user), source: 'modal', approverIds: approvers, postpone: true });
+      if (!result.ok) return void (await ack({ response_action: 'errors', errors: errorsFor(view as any, result.field, result.message) }));
+      await ack();
+    });
+
+    app.action<BlockAction>(CHANGE_ACTIONS.closeout, async ({ ack, body, client, respond }) => {
+      await ack();
+      const changeId = changeIdOf(body);
+      const change = changeId ? await findChangeById(ctx.db, changeId) : undefined;
+      if (!change) return void (await tell(client, body, respond, 'That change no longer exists.'));
+      if (body.user.id !== change.requester_id && body.user.id !== change.implementer_id) return void (await tell(client, body, respond, `Only the implementer or requester of ${change.key} can close it out.`));
+      if (!canApply(change.status, 'close')) return void (await tell(client, body, respond, staleReason(change.key, change.status, 'close')));
+      await client.views.open({ trigger_id: body.trigger_id, view: closeoutModal(change) as any });
+    });
+
+    app.view(CHANGE_VIEWS.closeout, async ({ ack, body, view }) => {
+      const changeId = parseChangeId(view.private_metadata);
+      const parsed = parseCloseout(view.state.values as any);
+      if (!parsed.ok) return void (await ack({ response_action: 'errors', errors: parsed.errors }));
+      const result = changeId ? await closeChange(ctx, { changeId, actor: actorOf(body.user), outcome: parsed.value.outcome, notes: parsed.value.notes, source: 'modal' }) : undefined;
+      if (!result?.ok) return void (await ack({ response_action: 'errors', errors: errorsFor(view as any, result?.field ?? 'notes', result?.message ?? 'This form lost track of its change.') }));
+      await ack();
+    });
+  },
+};
+

@@ -1,0 +1,323 @@
+import { approverEntriesFor, requiredApprovals } from '../../domain/changes/approval.js';
+import { canApply, staleReason, statusAfterEdit } from '../../domain/changes/lifecycle.js';
+import { riskFromAnswers, type RiskAnswers } from '../../domain/changes/risk.js';
+import { checkWindow, decideFreeze, freezeConflicts, freezeWindowsFrom, type FreezeWindow } from '../../domain/changes/schedule.js';
+import type { ChangeType, Risk } from '../../domain/changes/types.js';
+import { cancelDue } from '../../../db/queries/due-items.js';
+import { nextNumber } from '../../../db/queries/counters.js';
+import { approvalsOf, findChangeById, insertChange, replaceServices, servicesOf, transitionChange, type ChangeRow } from '../../../db/queries/changes.js';
+import type { Executor } from '../../../db/schema.js';
+import { changePost, cardLine, windowText } from '../../../views/changes/card.js';
+import { mention, roleEntryMention, userText } from '../../../views/text.js';
+import type { Settings } from '../../config/settings.js';
+import { ok, refuse, transact, type Actor, type Outcome, type ServiceContext } from '../context.js';
+import { postMessage, sendDirectMessage } from '../outbox.js';
+import { changeChannel, conflictsOf, loadCard, postRef, refreshPost, threadNote } from './card.js';
+import { audit, cancelWindowDues, DUE, requestApproval, scheduleWindowDues, snapshot, type Source } from './shared.js';
+
+/** Field names refusals point at; the command layer maps them to the modal's blocks. */
+export type ChangeField = 'title' | 'start' | 'end' | 'window' | 'freeze_override' | 'linked' | 'services' | 'template' | 'risk';
+
+export interface ChangeRequestInput {
+  title: string;
+  description: string;
+  type: ChangeType;
+  services: string[];
+  /** A chosen risk; when absent, `riskAnswers` decide it. */
+  risk?: Risk;
+  riskAnswers?: RiskAnswers;
+  start: number;
+  end: number;
+  implementerId: string | null;
+  implementationPlan: string;
+  rollbackPlan: string;
+  linked: string | null;
+  templateId?: string | null;
+  freezeOverride?: { requested: boolean; reason: string | null };
+}
+
+export interface RequestedChange {
+  id: number;
+  key: string;
+  status: ChangeRow['status'];
+  conflicts: { key: string; services: string[] }[];
+  freezeOverride: boolean;
+}
+
+function describeFreeze(f: FreezeWindow): string {
+  const scope = f.services.length ? ` (${f.services.join(', ')})` : ' (all services)';
+  return `“${f.name}”${scope} ${new Date(f.start).toISOString().slice(0, 16).replace('T', ' ')} – ${new Date(f.end).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+/** Checks shared by a new request and an edit: window, freeze, linked record. */
+async function checkSchedule(
+  db: Executor,
+  settings: Settings,
+  now: Date,
+  input: { type: ChangeType; start: number; end: number; services: string[]; linked?: string | null; freezeOverride?: { requested: boolean; reason: string | null } },
+): Promise<Outcome<{ override: boolean }>> {
+  const windowProblem = checkWindow(input.type, { start: input.start, end: input.end }, now);
+  if (windowProblem) return refuse(windowProblem.message, windowProblem.field);
+  const hits = freezeConflicts({ start: input.start, end: input.end }, input.services, freezeWindowsFrom(settings.changes.freeze_windows));
+  const freeze = decideFreeze(input.type, hits, input.freezeOverride ?? { requested: false, reason: null }, describeFreeze);
+  if (!freeze.allowed) return refuse(freeze.reason, freeze.field);
+  if (input.linked) {
+    const exists = input.linked.startsWith('INC-')
+      ? await db.selectFrom('incidents').select('id').where('key', '=', input.linked).executeTakeFirst()
+      : input.linked.startsWith('IT-')
+        ? await db.selectFrom('tickets').select('id').where('key', '=', input.linked).executeTakeFirst()
+        : { id: 0 };
+    if (!exists) return refuse(`${input.linked} does not exist.`, 'linked');
+  }
+  return ok({ override: freeze.override });
+}
+
+/**
+ * Records a change request: standard changes are approved on submit; normal and emergency ones go to
+ * their approvers. The post in the change channel is the canonical record, edited in place afterwards.
+ */
+export async function requestChange(
+  ctx: ServiceContext,
+  input: ChangeRequestInput,
+  options: { actor: Actor; source: Source; approverIds: string[] },
+): Promise<Outcome<RequestedChange>> {
+  const { settings } = ctx;
+  const template = input.templateId ? settings.changes.standard_templates.find((t) => t.id === input.templateId) : undefined;
+  if (input.type === 'standard' && !template) return refuse('Standard changes come from the template catalog; that template does not exist (any more).', 'template');
+  if (!input.title.trim()) return refuse('Give the change a title.', 'title');
+  if (input.services.length === 0) return refuse('Pick at least one affected service.', 'services');
+  const risk: Risk | undefined = input.type === 'standard' ? template!.risk : (input.risk ?? (input.riskAnswers ? riskFromAnswers(input.riskAnswers) : undefined));
+  if (!risk) return refuse('Choose a risk level or answer the risk questions.', 'risk');
+
+  return transact(ctx, async (trx, now) => {
+    const checked = await checkSchedule(trx, settings, now, { ...input, linked: input.linked });
+    if (!checked.ok) return checked;
+    const number = await nextNumber(trx, 'CHG');
+    const standard = input.type === 'standard';
+    const change = await insertChange(
+      trx,
+      {
+        key: `CHG-${number}`,
+        title: input.title.trim(),
+        description: input.description,
+        type: input.type,
+        risk,
+        risk_answers: !input.risk && input.riskAnswers && !standard ? JSON.stringify(input.riskAnswers) : null,
+        status: standard ? 'scheduled' : 'pending_approval',
+        outcome: null,
+        requester_id: options.actor.id,
+        implementer_id: input.implementerId ?? options.actor.id,
+        template_id: template?.id ?? null,
+        planned_start: input.start,
+        planned_end: input.end,
+        implementation_plan: input.implementationPlan,
+        rollback_plan: input.rollbackPlan,
+        linked_ticket_key: input.linked,
+        required_approvals: requiredApprovals(input.type, risk, settings.changes),
+        freeze_override: checked.value.override ? 1 : 0,
+        freeze_override_reason: checked.value.override ? (input.freezeOverride?.reason ?? null) : null,
+        review_required: input.type === 'emergency' ? 1 : 0,
+        reviewed_at: null,
+        reviewed_by: null,
+        review_note: null,
+        version: 1,
+        created_at: now.getTime(),
+        submitted_at: now.getTime(),
+        approved_at: standard ? now.getTime() : null,
+        rejected_at: null,
+        started_at: null,
+        completed_at: null,
+        cancelled_at: null,
+        closeout_notes: null,
+        closeout_requested_at: null,
+        updated_at: now.getTime(),
+      },
+      input.services,
+    );
+    await audit(trx, now, change, { actor: options.actor, action: 'change.requested', source: options.source, after: { ...snapshot(change), services: input.services, title: change.title } });
+    if (checked.value.override) {
+      await audit(trx, now, change, { actor: options.actor, action: 'change.freeze_overridden', source: options.source, detail: input.freezeOverride?.reason ?? null });
+    }
+    if (standard) {
+      await audit(trx, now, change, { actor: options.actor, action: 'change.approved', source: options.source, after: snapshot(change), detail: `pre-approved standard change template ${template!.id}` });
+    }
+
+    const card = await loadCard(trx, change, settings);
+    await postMessage(trx, now, { channel: changeChannel(settings, change), refKey: postRef(change.id), ...changePost(card) });
+
+    if (standard) {
+      await scheduleWindowDues(trx, change, settings, now);
+      await threadNote(trx, now, change.id, `:white_check_mark: Standard change from template “${userText(template!.title, 150)}”: pre-approved on submit by ${mention(change.requester_id)}.`);
+    } else {
+      const entries = approverEntriesFor({ type: change.type, services: input.services }, settings.roles, settings.changes);
+      const who = entries.length ? entries.map(roleEntryMention).join(' ') : 'the approvers (none are configured: set roles.change_approvers)';
+      const needs = change.type === 'emergency' ? 'one emergency approval' : `${change.required_approvals} approval${change.required_approvals === 1 ? '' : 's'}`;
+      await threadNote(trx, now, change.id, `:inbox_tray: Approval requested from ${who}: needs ${needs}.`);
+      await requestApproval(trx, now, change, card, settings, options.approverIds, `:inbox_tray: ${mention(change.requester_id)} asks for your approval of a ${change.type} change:`);
+    }
+    if (checked.value.override) {
+      await threadNote(trx, now, change.id, `:snowflake: Emergency freeze override recorded: ${userText(input.freezeOverride?.reason ?? '', 500)}`);
+    }
+
+    const confirmation = standard
+      ? `:white_check_mark: ${cardLine(change)} is recorded and approved (standard change). Window: ${windowText(change.planned_start, change.planned_end)}.`
+      : `:inbox_tray: ${cardLine(change)} is submitted and awaiting approval. You will hear here when approvers decide.`;
+    await sendDirectMessage(trx, now, change.requester_id, { text: confirmation });
+    if (card.conflicts.length > 0) {
+      await warnConflicts(trx, now, change, card.conflicts, settings);
+    }
+    return ok({ id: change.id, key: change.key, status: change.status, conflicts: card.conflicts, freezeOverride: checked.value.override });
+  });
+}
+
+/** Tells the requester and the approvers (in the thread) about overlapping changes on the same services; refreshes the other posts. */
+async function warnConflicts(db: Executor, now: Date, change: ChangeRow, conflicts: { key: string; services: string[] }[], settings: Settings): Promise<void> {
+  const list = conflicts.slice(0, 10).map((c) => `${c.key} (${userText(c.services.join(', '), 120)})`).join(', ');
+  const text = `:warning: Conflict: ${change.key} overlaps in time on the same service with ${list}. Coordinate the windows or check they can run together.`;
+  await sendDirectMessage(db, now, change.requester_id, { text, dedupeKey: `change:${change.id}:v${change.version}:conflict` });
+  await threadNote(db, now, change.id, text, `change:${change.id}:v${change.version}:conflict-thread`);
+  const services = await servicesOf(db, change.id);
+  for (const other of (await conflictsOf(db, change, services)).slice(0, 5)) {
+    const row = await findChangeById(db, other.id);
+    if (row) await refreshPost(db, now, row, settings);
+  }
+}
+
+export interface ChangeEditInput {
+  title?: string;
+  description?: string;
+  services?: string[];
+  risk?: Risk;
+  riskAnswers?: RiskAnswers;
+  start?: number;
+  end?: number;
+  implementerId?: string | null;
+  implementationPlan?: string;
+  rollbackPlan?: string;
+  linked?: string | null;
+  freezeOverride?: { requested: boolean; reason: string | null };
+  /** Why (a postponement's reason). */
+  note?: string | null;
+}
+
+export interface EditedChange {
+  key: string;
+  status: ChangeRow['status'];
+  version: number;
+  sentBackForApproval: boolean;
+}
+
+/**
+ * Edits a change. A new window, plan, service set or risk after any decision sends it back for
+ * approval: the version is bumped (older approvals no longer count) and approvers are asked again.
+ * Standard changes stay pre-approved but are re-checked against freezes.
+ */
+export async function editChange(
+  ctx: ServiceContext,
+  changeId: number,
+  edit: ChangeEditInput,
+  options: { actor: Actor; source: Source; approverIds: string[]; postpone?: boolean },
+): Promise<Outcome<EditedChange>> {
+  const { settings } = ctx;
+  return transact(ctx, async (trx, now) => {
+    const before = await findChangeById(trx, changeId);
+    if (!before) return refuse('That change no longer exists.');
+    if (options.actor.id !== before.requester_id && options.actor.id !== before.implementer_id) {
+      return refuse(`Only the requester or the implementer of ${before.key} can ${options.postpone ? 'postpone' : 'edit'} it.`);
+    }
+    if (!canApply(before.status, 'edit')) return refuse(staleReason(before.key, before.status, options.postpone ? 'reschedule' : 'edit'));
+    const oldServices = await servicesOf(trx, changeId);
+    const services = edit.services ?? oldServices;
+    const start = edit.start ?? before.planned_start;
+    const end = edit.end ?? before.planned_end;
+    const risk: Risk = before.type === 'standard' ? before.risk : (edit.risk ?? (edit.riskAnswers ? riskFromAnswers(edit.riskAnswers) : before.risk));
+    const windowChanged = start !== before.planned_start || end !== before.planned_end;
+    const planChanged =
+      (edit.implementationPlan !== undefined && edit.implementationPlan !== before.implementation_plan) ||
+      (edit.rollbackPlan !== undefined && edit.rollbackPlan !== before.rollback_plan);
+    const scopeChanged = services.slice().sort().join('\n') !== oldServices.slice().sort().join('\n') || risk !== before.risk ||
+      (edit.implementerId !== undefined && (edit.implementerId ?? before.requester_id) !== before.implementer_id);
+    const material = windowChanged || planChanged || scopeChanged;
+
+    if (windowChanged || scopeChanged) {
+      const checked = await checkSchedule(trx, settings, now, {
+        type: before.type,
+        start,
+        end,
+        services,
+        linked: null,
+        freezeOverride: edit.freezeOverride ?? { requested: before.freeze_override === 1, reason: before.freeze_override_reason },
+      });
+      if (!checked.ok) return checked;
+    }
+    if (edit.linked && edit.linked !== before.linked_ticket_key) {
+      const checked = await checkSchedule(trx, settings, now, { type: 'emergency', start: now.getTime(), end: now.getTime() + 1, services: [], linked: edit.linked });
+      if (!checked.ok) return checked;
+    }
+
+    const decided = (await approvalsOf(trx, changeId)).some((a) => a.version === before.version);
+    const wasApproved = before.status === 'scheduled' || before.status === 'approved';
+    const sendBack = material && before.type !== 'standard' && (wasApproved || decided);
+    const version = sendBack ? before.version + 1 : before.version;
+    const status = sendBack ? statusAfterEdit(before.type, before.status) : before.status;
+    const patch = {
+      title: edit.title?.trim() || before.title,
+      description: edit.description ?? before.description,
+      risk,
+      risk_answers: edit.riskAnswers && !edit.risk ? JSON.stringify(edit.riskAnswers) : edit.risk ? null : before.risk_answers,
+      required_approvals: requiredApprovals(before.type, risk, settings.changes),
+      planned_start: start,
+      planned_end: end,
+      implementer_id: edit.implementerId === undefined ? before.implementer_id : (edit.implementerId ?? before.requester_id),
+      implementation_plan: edit.implementationPlan ?? before.implementation_plan,
+      rollback_plan: edit.rollbackPlan ?? before.rollback_plan,
+      linked_ticket_key: edit.linked === undefined ? before.linked_ticket_key : edit.linked,
+      version,
+      status,
+      approved_at: sendBack ? null : before.approved_at,
+      postponed_count: before.postponed_count + (options.postpone ? 1 : 0),
+      closeout_requested_at: windowChanged ? null : before.closeout_requested_at,
+      updated_at: now.getTime(),
+    };
+    if (!(await transitionChange(trx, changeId, [before.status], patch))) return refuse(staleReason(before.key, before.status, 'edit'));
+    if (services !== oldServices) await replaceServices(trx, changeId, services);
+    const after = (await findChangeById(trx, changeId))!;
+    const what = [windowChanged ? 'window' : '', planChanged ? 'plan' : '', scopeChanged ? 'scope/risk' : ''].filter(Boolean).join(', ') || 'details';
+    await audit(trx, now, after, {
+      actor: options.actor,
+      action: options.postpone ? 'change.postponed' : 'change.edited',
+      source: options.source,
+      before: snapshot(before),
+      after: snapshot(after),
+      detail: [`changed: ${what}`, edit.note ? `reason: ${edit.note}` : ''].filter(Boolean).join('; '),
+    });
+
+    if (windowChanged || sendBack) await cancelWindowDues(trx, changeId, now);
+    if (sendBack) {
+      await cancelDue(trx, 'change', changeId, now, [DUE.approvalReminder]);
+      await audit(trx, now, after, { actor: options.actor, action: 'change.sent_back_for_approval', source: options.source, before: { version: before.version }, after: { version }, detail: `${what} changed after a decision` });
+    }
+    const card = await refreshPost(trx, now, after, settings);
+    const verb = options.postpone ? 'postponed' : 'edited';
+    const lead = `:pencil2: ${mention(options.actor.id)} ${verb} ${after.key} (${what})${windowChanged ? `: new window ${windowText(after.planned_start, after.planned_end)}` : ''}${edit.note ? ` — ${userText(edit.note, 300)}` : ''}.`;
+    if (sendBack) {
+      await threadNote(trx, now, changeId, `${lead} It needs approval again (version ${version}); earlier approvals no longer count.`);
+      await requestApproval(trx, now, after, card, settings, options.approverIds, `:repeat: ${after.key} changed after a decision (${what}) and needs your approval again:`);
+    } else if (material || edit.title || edit.description !== undefined) {
+      await threadNote(trx, now, changeId, lead);
+      if (status === 'scheduled' || status === 'approved') {
+        if (windowChanged) await scheduleWindowDues(trx, after, settings, now);
+      }
+    }
+    if (card.conflicts.length > 0 && windowChanged) await warnConflicts(trx, now, after, card.conflicts, settings);
+    return ok({ key: after.key, status: after.status, version: after.version, sentBackForApproval: sendBack });
+  });
+}
+
+/** Re-renders every open change's post; used after configuration or link changes. */
+export async function refreshChangePost(ctx: ServiceContext, changeId: number): Promise<void> {
+  await transact(ctx, async (trx, now) => {
+    const change = await findChangeById(trx, changeId);
+    if (change) await refreshPost(trx, now, change, ctx.settings);
+  });
+}

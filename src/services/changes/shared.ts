@@ -1,0 +1,89 @@
+import type { Settings } from '../../config/settings.js';
+import { resolveCalendar } from '../../domain/calendar.js';
+import { approvalReminderAt, closeoutAt } from '../../domain/changes/schedule.js';
+import { insertAudit } from '../../../db/queries/audit.js';
+import { cancelDue, scheduleDue } from '../../../db/queries/due-items.js';
+import type { ChangeRow } from '../../../db/queries/changes.js';
+import type { Executor } from '../../../db/schema.js';
+import type { AuditLogTable } from '../../../db/schema/foundation.js';
+import type { ChangeCard } from '../../../views/changes/card.js';
+import { approvalRequestDm } from '../../../views/changes/card.js';
+import type { Actor } from '../context.js';
+import { sendDirectMessage } from '../outbox.js';
+
+export type Source = AuditLogTable['source'];
+
+/** Who acts when a timer fires. */
+export const SYSTEM_ACTOR: Actor = { id: 'switchboard', name: 'Switchboard' };
+
+export const DUE = {
+  approvalReminder: 'change.approval_reminder',
+  windowStart: 'change.window_start',
+  closeout: 'change.closeout',
+  chase: 'change.closeout_chase',
+} as const;
+
+/** What the audit log keeps of a change before and after a transition. */
+export function snapshot(change: ChangeRow): Record<string, unknown> {
+  return {
+    status: change.status,
+    type: change.type,
+    risk: change.risk,
+    version: change.version,
+    planned_start: new Date(change.planned_start).toISOString(),
+    planned_end: new Date(change.planned_end).toISOString(),
+    implementer_id: change.implementer_id,
+    outcome: change.outcome,
+  };
+}
+
+export function audit(
+  db: Executor,
+  now: Date,
+  change: Pick<ChangeRow, 'id' | 'key'>,
+  entry: { actor: Actor; action: string; source: Source; before?: unknown; after?: unknown; detail?: string | null },
+): Promise<void> {
+  return insertAudit(db, { ...entry, recordType: 'change', recordId: change.id, recordKey: change.key }, now);
+}
+
+/** Reminders of an approved change: window start, and the close-out request at window end + grace. */
+export async function scheduleWindowDues(db: Executor, change: ChangeRow, settings: Settings, now: Date): Promise<void> {
+  const point = `v${change.version}@${change.planned_start}-${change.planned_end}`;
+  const payload = { version: change.version, start: change.planned_start, end: change.planned_end };
+  await scheduleDue(db, { kind: DUE.windowStart, recordType: 'change', recordId: change.id, dueAt: new Date(change.planned_start), point, payload }, now);
+  await scheduleDue(db, { kind: DUE.closeout, recordType: 'change', recordId: change.id, dueAt: closeoutAt(change.planned_end, settings.changes.closeout_grace), point, payload }, now);
+}
+
+export async function cancelWindowDues(db: Executor, changeId: number, now: Date): Promise<void> {
+  await cancelDue(db, 'change', changeId, now, [DUE.windowStart, DUE.closeout, DUE.chase]);
+}
+
+/** Asks approvers to decide (DM with buttons each) and schedules the reminder after business hours. */
+export async function requestApproval(
+  db: Executor,
+  now: Date,
+  change: ChangeRow,
+  card: ChangeCard,
+  settings: Settings,
+  approverIds: string[],
+  intro: string,
+): Promise<void> {
+  const eligible = [...new Set(approverIds)].filter((id) => id !== change.requester_id && id !== change.implementer_id);
+  for (const id of eligible) {
+    await sendDirectMessage(db, now, id, { ...approvalRequestDm(card, intro), dedupeKey: `change:${change.id}:v${change.version}:ask:${id}` });
+  }
+  const calendarSettings = settings.calendars[settings.changes.calendar]!;
+  const calendar = resolveCalendar(calendarSettings, settings.timezone);
+  await scheduleDue(
+    db,
+    {
+      kind: DUE.approvalReminder,
+      recordType: 'change',
+      recordId: change.id,
+      dueAt: approvalReminderAt(now, settings.changes.approval_reminder_after, calendar),
+      point: `v${change.version}`,
+      payload: { version: change.version, approvers: eligible },
+    },
+    now,
+  );
+}
