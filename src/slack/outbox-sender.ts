@@ -146,7 +146,7 @@ export class OutboxSender {
   private async attempt(row: OutboxRow): Promise<Attempt> {
     const { db, clock, logger } = this.deps;
     const payload = JSON.parse(row.payload) as Record<string, unknown>;
-    const resolved = await this.resolveRefs(payload);
+    const resolved = await this.resolveRefs(payload, row.id);
     if (resolved.kind === 'deferred') return resolved;
     if (resolved.kind === 'failed') {
       await markOutboxFailed(db, row.id, resolved.error);
@@ -243,6 +243,7 @@ export class OutboxSender {
 
   private async resolveRefs(
     payload: Record<string, unknown>,
+    rowId: number,
   ): Promise<{ kind: 'ready'; args: Record<string, unknown> } | { kind: 'deferred' } | { kind: 'failed'; error: string }> {
     const args: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(payload)) {
@@ -257,7 +258,7 @@ export class OutboxSender {
         args[key] = resolved;
         continue;
       }
-      const producer = await outboxStatusOfRef(this.deps.db, value.$ref);
+      const producer = await outboxStatusOfRef(this.deps.db, value.$ref, rowId);
       if (producer === 'pending') return { kind: 'deferred' };
       return { kind: 'failed', error: `depends on ${value.$ref}, which was never delivered` };
     }
