@@ -7,6 +7,8 @@ import SQLite from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FakeSlack } from '../fake-slack/server.js';
 import { SlackRequests } from '../support/slack-requests.js';
+import { ConfigError, startSwitchboard } from '../../src/bootstrap.js';
+import { silentLogger } from '../../src/logger.js';
 
 /** `npm start`, run from the TypeScript sources: the real entry point as a separate process. */
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -88,42 +90,6 @@ describe('starting the real entry point', () => {
     expect(existsSync(join(dir, 'unused.db'))).toBe(false);
   });
 
-  it('with an invalid settings file exits 1 naming the file and the field', async () => {
-    const path = join(dir, 'bad-settings.yml');
-    writeFileSync(path, 'channels:\n  triage: "#it-help"\n');
-    const r = run({ SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: SECRET, ITOPS_CONFIG: path });
-    children.push(r.child);
-    const { code } = await within(r.exited, 8000, 'exit');
-    expect(code).toBe(1);
-    expect(r.stderr()).toContain(`${path}: settings channels.triage: must be a Slack channel ID`);
-    expect(r.stderr()).not.toMatch(STACK_LINE);
-  });
-
-  it('with a database path that cannot be opened exits 1 naming DATABASE_URL and the path', async () => {
-    const r = run({ SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: fake.apiUrl, DATABASE_URL: 'file:/etc/passwd/switchboard.db' });
-    children.push(r.child);
-    const { code } = await within(r.exited, 8000, 'exit');
-    expect(code).toBe(1);
-    expect(r.stderr()).toMatch(/^ {2}- DATABASE_URL: cannot open the database at \/etc\/passwd\/switchboard\.db \(.+\)$/m);
-    expect(r.stderr()).not.toMatch(STACK_LINE);
-  });
-
-  it('with a PORT already in use exits 1 saying so, without a stack trace', async () => {
-    const taken = createServer();
-    await new Promise<void>((done) => taken.listen(0, done));
-    const { port } = taken.address() as { port: number };
-    try {
-      const r = run({ SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: fake.apiUrl, PORT: String(port), DATABASE_URL: `file:${join(dir, 'port.db')}`, LOG_LEVEL: 'silent' });
-      children.push(r.child);
-      const { code } = await within(r.exited, 8000, 'exit');
-      expect(code).toBe(1);
-      expect(r.stderr()).toContain(`  - PORT ${port} is already in use: stop the other process or set PORT to a free port`);
-      expect(r.stderr()).not.toMatch(STACK_LINE);
-    } finally {
-      await new Promise((done) => taken.close(done));
-    }
-  });
-
   it('runs against Slack: /healthz answers, a signed command is accepted, SIGTERM exits 0 and leaves the database intact', async () => {
     const port = await freePort();
     const dbPath = join(dir, 'switchboard.db');
@@ -174,5 +140,53 @@ describe('starting the real entry point', () => {
     } finally {
       sqlite.close();
     }
+  });
+});
+
+/** The same start-up, in-process: failures that are settings to fix come back as one line each. */
+describe('start-up problems that are settings to fix', () => {
+  let dir: string;
+  let fake: FakeSlack;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'switchboard-startup-'));
+    fake = await new FakeSlack().start();
+  });
+  afterAll(async () => {
+    await fake.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const env = (extra: Record<string, string>) => ({ SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: fake.apiUrl, PORT: '0', ...extra });
+
+  async function problemsOf(start: Promise<unknown>): Promise<string[]> {
+    const error = await start.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).problems;
+  }
+
+  it('a database path that cannot be opened names DATABASE_URL, the path and the reason', async () => {
+    const problems = await problemsOf(startSwitchboard({ env: env({ DATABASE_URL: 'file:/etc/passwd/switchboard.db' }), logger: silentLogger }));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^DATABASE_URL: cannot open the database at \/etc\/passwd\/switchboard\.db \(.+\)$/);
+  });
+
+  it('a PORT already in use says so', async () => {
+    const taken = createServer();
+    await new Promise<void>((done) => taken.listen(0, done));
+    const { port } = taken.address() as { port: number };
+    try {
+      const problems = await problemsOf(startSwitchboard({ env: env({ PORT: String(port), DATABASE_URL: `file:${join(dir, 'port.db')}` }), logger: silentLogger }));
+      expect(problems).toEqual([`PORT ${port} is already in use: stop the other process or set PORT to a free port`]);
+    } finally {
+      await new Promise((done) => taken.close(done));
+    }
+  });
+
+  it('a Slack that refuses the token is reported as such', async () => {
+    fake.failNext('auth.test', { error: 'invalid_auth' });
+    const problems = await problemsOf(startSwitchboard({ env: env({ DATABASE_URL: ':memory:' }), logger: silentLogger }));
+    expect(problems).toEqual(['Slack did not accept SLACK_BOT_TOKEN (auth.test: invalid_auth); check the token and SLACK_API_URL']);
   });
 });
