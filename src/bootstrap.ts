@@ -59,7 +59,7 @@ export async function startSwitchboard(options: StartOptions): Promise<Switchboa
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(env.LOG_LEVEL);
 
-  const { db, sqlite } = openDatabase(databasePath(env));
+  const { db, sqlite } = openDatabaseOrExplain(databasePath(env));
   await migrateToLatest(db);
   const health = () => {
     try {
@@ -103,10 +103,13 @@ export async function startSwitchboard(options: StartOptions): Promise<Switchboa
       res.writeHead(req.url === '/healthz' ? (healthy ? 200 : 503) : 404, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ ok: healthy }));
     });
-    await new Promise<void>((resolve) => healthServer!.listen(env.PORT, resolve));
+    await new Promise<void>((resolve, reject) => healthServer!.once('error', (error) => reject(portProblem(error, env.PORT))).listen(env.PORT, resolve));
     port = (healthServer.address() as AddressInfo).port;
   } else {
-    const server = (await app.start(env.PORT)) as Server;
+    const server = (await app.start(env.PORT).catch(async (error: unknown) => {
+      await db.destroy();
+      throw portProblem(error, env.PORT);
+    })) as Server;
     port = (server.address() as AddressInfo).port;
   }
 
@@ -133,4 +136,21 @@ export async function startSwitchboard(options: StartOptions): Promise<Switchboa
     })());
 
   return { app, port, db, ctx, settings, sender, runner, directory, stop };
+}
+
+/** A database that cannot be opened is a setting to fix, not a crash. */
+function openDatabaseOrExplain(path: string): ReturnType<typeof openDatabase> {
+  try {
+    return openDatabase(path);
+  } catch (error) {
+    throw new ConfigError([`DATABASE_URL: cannot open the database at ${path} (${(error as Error).message})`]);
+  }
+}
+
+/** A port that cannot be listened on is a setting to fix; anything else is a real failure. */
+function portProblem(error: unknown, port: number): unknown {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE') return new ConfigError([`PORT ${port} is already in use: stop the other process or set PORT to a free port`]);
+  if (code === 'EACCES') return new ConfigError([`PORT ${port} needs privileges this process does not have: use a port above 1023`]);
+  return error;
 }

@@ -18,14 +18,18 @@ export function truncate(text: string, max: number): string {
 export function userText(text: string, max: number): string {
   const escaped = escapeMrkdwn(text);
   if ([...escaped].length <= max) return escaped;
-  // Cut the raw text, then escape, so an entity like &amp; is never split in half.
-  let keep = max;
-  let out = escapeMrkdwn(truncate(text, keep));
-  while ([...out].length > max && keep > 1) {
-    keep -= Math.max(1, [...out].length - max);
-    out = escapeMrkdwn(truncate(text, keep));
+  // Keep whole characters while their escaped form and the ellipsis fit, so an entity like &amp; is
+  // never split in half and no more is cut than needed.
+  let out = '';
+  let length = 0;
+  for (const char of text) {
+    const piece = escapeMrkdwn(char);
+    const size = piece === char ? 1 : piece.length;
+    if (length + size + 1 > max) break;
+    out += piece;
+    length += size;
   }
-  return out;
+  return out + '…';
 }
 
 /** Plain text objects are not parsed for mentions; they only need to fit. */

@@ -1,6 +1,6 @@
 import type { Executor } from '../schema.js';
 import type { OutboxTable } from '../schema/foundation.js';
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 
 export type OutboxRow = Selectable<OutboxTable>;
 
@@ -34,7 +34,9 @@ export async function insertOutbox(db: Executor, row: NewOutboxRow, now: Date): 
 
 /** The oldest pending rows, whatever their next attempt time, so per-lane order can be kept. */
 export function pendingOutbox(db: Executor, limit: number): Promise<OutboxRow[]> {
-  return db.selectFrom('outbox').selectAll().where('status', '=', 'pending').orderBy('id').limit(limit).execute();
+  // `+id` keeps SQLite from walking the whole table in id order: it reads the small partial index of
+  // pending rows and sorts those, so a round costs what is pending, not the whole sent history.
+  return db.selectFrom('outbox').selectAll().where('status', '=', 'pending').orderBy(sql`+id`).limit(limit).execute();
 }
 
 export async function markOutboxSent(db: Executor, id: number, now: Date, result: unknown): Promise<void> {
@@ -66,7 +68,17 @@ export async function updateOutboxPayload(db: Executor, id: number, payload: unk
   await db.updateTable('outbox').set({ payload: JSON.stringify(payload) }).where('id', '=', id).execute();
 }
 
-export async function outboxStatusOfRef(db: Executor, refKey: string): Promise<OutboxRow['status'] | undefined> {
-  const row = await db.selectFrom('outbox').select('status').where('ref_key', '=', refKey).orderBy('id', 'desc').executeTakeFirst();
+/**
+ * Status of the latest row recorded before `beforeId` that stores `refKey`: the call a dependent row waits
+ * for. Rows after it (the dependent itself, later edits of the same message) cannot be what it waits for.
+ */
+export async function outboxStatusOfRef(db: Executor, refKey: string, beforeId = Number.MAX_SAFE_INTEGER): Promise<OutboxRow['status'] | undefined> {
+  const row = await db
+    .selectFrom('outbox')
+    .select('status')
+    .where('ref_key', '=', refKey)
+    .where('id', '<', beforeId)
+    .orderBy('id', 'desc')
+    .executeTakeFirst();
   return row?.status;
 }

@@ -13,9 +13,9 @@ const envSchema = z
       .string()
       .regex(/^xapp-/, 'SLACK_APP_TOKEN must be an app-level token starting with xapp- ("Basic Information" → App-Level Tokens, scope connections:write)')
       .optional(),
-    PORT: z.coerce.number({ error: 'PORT must be a number' }).int().min(0).max(65535).default(3000),
+    PORT: z.coerce.number({ error: 'PORT must be a whole number from 0 to 65535' }).int().min(0).max(65535).default(3000),
     SLACK_API_URL: z
-      .url({ error: 'SLACK_API_URL must be a URL such as https://slack.com/api/' })
+      .url({ protocol: /^https?$/, error: 'SLACK_API_URL must be an http(s) URL such as https://slack.com/api/' })
       .transform((url) => (url.endsWith('/') ? url : `${url}/`))
       .optional(),
     DATABASE_URL: z.string().min(1).default('file:./data/switchboard.db'),

@@ -21,7 +21,7 @@ export function loadSettings(path: string | undefined): ConfigResult<Settings> {
   try {
     doc = parseYaml(text);
   } catch (error) {
-    const detail = error instanceof YAMLParseError ? error.message.split('\n')[0] : String(error);
+    const detail = error instanceof YAMLParseError ? error.message.split('\n')[0]!.replace(/:$/, '') : String(error);
     return { ok: false, problems: [`ITOPS_CONFIG: ${path} is not valid YAML: ${detail}`] };
   }
   const parsed = parseSettings(doc);

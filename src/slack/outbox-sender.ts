@@ -146,7 +146,7 @@ export class OutboxSender {
   private async attempt(row: OutboxRow): Promise<Attempt> {
     const { db, clock, logger } = this.deps;
     const payload = JSON.parse(row.payload) as Record<string, unknown>;
-    const resolved = await this.resolveRefs(payload);
+    const resolved = await this.resolveRefs(payload, row.id);
     if (resolved.kind === 'deferred') return resolved;
     if (resolved.kind === 'failed') {
       await markOutboxFailed(db, row.id, resolved.error);
@@ -247,6 +247,7 @@ export class OutboxSender {
    */
   private async resolveRefs(
     payload: Record<string, unknown>,
+    rowId: number,
   ): Promise<{ kind: 'ready'; args: Record<string, unknown> } | { kind: 'deferred' } | { kind: 'failed'; error: string }> {
     const { __base_name: _b, __suffix: _s, ...rest } = payload;
     let missing: string | undefined;
@@ -278,7 +279,7 @@ export class OutboxSender {
     };
     const args = (await walk(rest)) as Record<string, unknown>;
     if (missing === undefined) return { kind: 'ready', args };
-    const producer = await outboxStatusOfRef(this.deps.db, missing);
+    const producer = await outboxStatusOfRef(this.deps.db, missing, rowId);
     if (producer === 'pending') return { kind: 'deferred' };
     return { kind: 'failed', error: `depends on ${missing}, which was never delivered` };
   }

@@ -1,0 +1,462 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { WebClient } from '@slack/web-api';
+import { Kysely, SqliteDialect } from 'kysely';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FakeClock } from '../../src/clock.js';
+import { silentLogger } from '../../src/logger.js';
+import { OutboxSender, type Pacing } from '../../src/slack/outbox-sender.js';
+import { owe, postMessage, refChannel, refTs, updateMessage } from '../../src/services/outbox.js';
+import { openDatabase, type OpenedDatabase } from '../../db/client.js';
+import { migrateToLatest } from '../../db/migrate.js';
+import { pendingOutbox } from '../../db/queries/outbox.js';
+import { getSlackRef } from '../../db/queries/slack-refs.js';
+import type { Db } from '../../db/schema.js';
+import { FakeSlack } from '../fake-slack/server.js';
+
+const FAST: Pacing = { rate: 1000, burst: 1000 };
+
+describe('OutboxSender', () => {
+  let dir: string;
+  let dbFile: string;
+  let opened: OpenedDatabase;
+  let db: Db;
+  let fake: FakeSlack;
+  let clock: FakeClock;
+  let senders: OutboxSender[];
+  /** Calls the sender made that are in flight right now, per lane-ish key (channel or name). */
+  let inFlight: Map<string, number>;
+  let maxInFlight: number;
+  let maxInFlightPerChannel: number;
+
+  function client(): WebClient {
+    const c = new WebClient('xoxb-t', { slackApiUrl: fake.apiUrl, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true });
+    // Watch concurrency without changing behaviour: lanes run in parallel, a lane never does.
+    const real = c.apiCall.bind(c);
+    c.apiCall = async (method: string, options?: Record<string, unknown>) => {
+      const key = String(options?.channel ?? options?.name ?? method);
+      inFlight.set(key, (inFlight.get(key) ?? 0) + 1);
+      maxInFlightPerChannel = Math.max(maxInFlightPerChannel, inFlight.get(key)!);
+      maxInFlight = Math.max(maxInFlight, [...inFlight.values()].reduce((a, b) => a + b, 0));
+      try {
+        return await real(method, options);
+      } finally {
+        inFlight.set(key, inFlight.get(key)! - 1);
+      }
+    };
+    return c;
+  }
+
+  function sender(options: { pacing?: Pacing; on?: Db; webClient?: WebClient } = {}): OutboxSender {
+    const s = new OutboxSender({ db: options.on ?? db, client: options.webClient ?? client(), clock, logger: silentLogger, pacing: options.pacing ?? FAST });
+    senders.push(s);
+    return s;
+  }
+
+  const rows = (on: Db = db) => on.selectFrom('outbox').selectAll().orderBy('id').execute();
+  const postsTo = (channel: string) => fake.calls.filter((c) => c.method === 'chat.postMessage' && c.args.channel === channel);
+  const attemptsOf = (method: string) => fake.calls.filter((c) => c.method === method);
+  const texts = (channel: string) => fake.messagesIn(channel).map((m) => m.text);
+  const now = () => clock.now();
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'switchboard-outbox-'));
+    dbFile = join(dir, 'outbox.db');
+    opened = openDatabase(dbFile);
+    db = opened.db;
+    await migrateToLatest(db);
+    fake = await new FakeSlack().start();
+    for (const id of ['C1', 'C2', 'C3', 'C4']) fake.addChannel(id, id.toLowerCase());
+    fake.addUser('UREQ0001', 'rita').addUser('UAGENT01', 'alice');
+    clock = new FakeClock('2026-03-02T09:00:00.000Z');
+    senders = [];
+    inFlight = new Map();
+    maxInFlight = 0;
+    maxInFlightPerChannel = 0;
+  });
+  afterEach(async () => {
+    for (const s of senders) await s.stop();
+    await fake.stop();
+    await db.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('delivers a post once and stores its channel and ts under the ref key', async () => {
+    await postMessage(db, now(), { channel: 'C1', text: 'New ticket IT-1', refKey: 'ticket:1:triage' });
+    const s = sender();
+    await s.flush();
+    await s.flush();
+
+    expect(postsTo('C1')).toHaveLength(1);
+    const [message] = fake.messagesIn('C1');
+    expect(message).toMatchObject({ text: 'New ticket IT-1' });
+    expect(await getSlackRef(db, 'ticket:1:triage')).toEqual({ channel: 'C1', ts: message!.ts });
+    const [row] = await rows();
+    expect(row).toMatchObject({ status: 'sent', attempts: 1, sent_at: now().getTime(), last_error: null });
+    expect(JSON.parse(row!.result!)).toEqual({ channel: 'C1', ts: message!.ts });
+    // unfurls are off for every post the bot makes
+    expect(postsTo('C1')[0]!.args).toMatchObject({ unfurl_links: 'false', unfurl_media: 'false' });
+  });
+
+  it('honours 429 Retry-After: the lane waits, other lanes carry on, then it is delivered (not counted as an attempt)', async () => {
+    fake.failNext('chat.postMessage', { status: 429, retryAfter: 30 });
+    await postMessage(db, now(), { channel: 'C1', text: 'c1 first' });
+    const s = sender();
+    await s.flush();
+    expect(attemptsOf('chat.postMessage')).toHaveLength(1);
+    expect(attemptsOf('chat.postMessage')[0]!.status).toBe(429);
+    const [paused] = await rows();
+    expect(paused).toMatchObject({ status: 'pending', attempts: 0, last_error: 'ratelimited', next_attempt_at: now().getTime() + 30_000 });
+
+    // Another lane is unaffected; the paused lane keeps its order.
+    await postMessage(db, now(), { channel: 'C1', text: 'c1 second' });
+    await postMessage(db, now(), { channel: 'C2', text: 'c2 only' });
+    await s.flush();
+    expect(texts('C2')).toEqual(['c2 only']);
+    expect(texts('C1')).toEqual([]);
+
+    clock.advance(29_999);
+    await s.flush();
+    expect(postsTo('C1')).toHaveLength(1);
+
+    clock.advance(1);
+    await s.flush();
+    expect(texts('C1')).toEqual(['c1 first', 'c1 second']);
+    expect(postsTo('C1')).toHaveLength(3);
+    expect((await rows()).map((r) => [r.status, r.attempts])).toEqual([
+      ['sent', 1],
+      ['sent', 1],
+      ['sent', 1],
+    ]);
+  });
+
+  it('retries 5xx with exponential back-off, then delivers', async () => {
+    fake.failNext('chat.postMessage', { status: 500 }, 2);
+    await postMessage(db, now(), { channel: 'C1', text: 'after two failures' });
+    const s = sender();
+    const t0 = now().getTime();
+
+    await s.flush();
+    expect((await rows())[0]).toMatchObject({ status: 'pending', attempts: 1, last_error: 'HTTP 500', next_attempt_at: t0 + 1000 });
+    clock.advance(999);
+    await s.flush();
+    expect(attemptsOf('chat.postMessage')).toHaveLength(1);
+
+    clock.advance(1);
+    await s.flush();
+    expect((await rows())[0]).toMatchObject({ status: 'pending', attempts: 2, last_error: 'HTTP 500', next_attempt_at: t0 + 1000 + 2000 });
+    clock.advance(1999);
+    await s.flush();
+    expect(attemptsOf('chat.postMessage')).toHaveLength(2);
+
+    clock.advance(1);
+    await s.flush();
+    expect(texts('C1')).toEqual(['after two failures']);
+    expect(attemptsOf('chat.postMessage').map((c) => c.status)).toEqual([500, 500, 200]);
+    expect((await rows())[0]).toMatchObject({ status: 'sent', attempts: 3 });
+  });
+
+  it("retries Slack's transient ok:false answers like internal_error", async () => {
+    fake.failNext('chat.postMessage', { error: 'internal_error' });
+    await postMessage(db, now(), { channel: 'C1', text: 'hello' });
+    const s = sender();
+    await s.flush();
+    expect((await rows())[0]).toMatchObject({ status: 'pending', attempts: 1, last_error: 'internal_error' });
+    clock.advance(1000);
+    await s.flush();
+    expect(texts('C1')).toEqual(['hello']);
+  });
+
+  it('marks a permanent ok:false answer failed with its error, owes the fallback and delivers it', async () => {
+    fake.failNext('conversations.create', { error: 'restricted_action' });
+    await owe(db, now(), {
+      method: 'conversations.create',
+      args: { name: 'inc-42-vpn' },
+      refKey: 'incident:42:channel',
+      onFailure: { method: 'chat.postMessage', args: { channel: 'UREQ0001', text: 'The channel for INC-42 could not be created.' } },
+    });
+    // Something that depended on the channel cannot go either, and says why.
+    await postMessage(db, now(), { channel: refChannel('incident:42:channel'), text: 'INC-42 declared' });
+    const s = sender();
+    await s.flush();
+
+    const [create, dependent, fallback] = await rows();
+    expect(create).toMatchObject({ method: 'conversations.create', status: 'failed', last_error: 'restricted_action' });
+    expect(dependent).toMatchObject({ status: 'failed', last_error: 'depends on incident:42:channel, which was never delivered' });
+    expect(fallback).toMatchObject({ method: 'chat.postMessage', status: 'sent', lane: 'UREQ0001' });
+    expect(texts('UREQ0001')).toEqual(['The channel for INC-42 could not be created.']);
+    expect(await getSlackRef(db, 'incident:42:channel')).toBeUndefined();
+
+    // Final: never tried again, the fallback never owed twice.
+    clock.advance(3_600_000);
+    await s.flush();
+    expect(attemptsOf('conversations.create')).toHaveLength(1);
+    expect(texts('UREQ0001')).toHaveLength(1);
+    expect((await rows()).length).toBe(3);
+  });
+
+  it('gives up after the maximum number of attempts, records why, and delivers the fallback', async () => {
+    fake.failNext('chat.postMessage', { status: 503 }, 12);
+    await owe(db, now(), {
+      method: 'chat.postMessage',
+      args: { channel: 'C1', text: 'never arrives' },
+      onFailure: { method: 'chat.postMessage', args: { channel: 'UAGENT01', text: 'Could not post to C1' } },
+    });
+    const s = sender();
+    for (let i = 0; i < 20; i++) {
+      await s.flush();
+      clock.advance(10 * 60_000);
+    }
+    expect(attemptsOf('chat.postMessage').filter((c) => c.args.channel === 'C1')).toHaveLength(12);
+    const [row, fallback] = await rows();
+    expect(row).toMatchObject({ status: 'failed', attempts: 12, last_error: 'gave up after 12 attempts: HTTP 503' });
+    expect(fallback).toMatchObject({ status: 'sent' });
+    expect(texts('UAGENT01')).toEqual(['Could not post to C1']);
+    expect(texts('C1')).toEqual([]);
+  });
+
+  it('defers an update whose message is not posted yet, then applies the updates after the post, in order', async () => {
+    fake.failNext('chat.postMessage', { status: 500 });
+    await db.transaction().execute(async (trx) => {
+      await postMessage(trx, now(), { channel: 'C1', text: 'v1', refKey: 'ticket:7:triage' });
+      await updateMessage(trx, now(), 'ticket:7:triage', { text: 'v2' });
+      await updateMessage(trx, now(), 'ticket:7:triage', { text: 'v3' });
+    });
+    const s = sender();
+    await s.flush();
+    expect(attemptsOf('chat.update')).toHaveLength(0);
+    expect((await rows()).map((r) => r.status)).toEqual(['pending', 'pending', 'pending']);
+
+    clock.advance(1000);
+    await s.flush();
+    const [message] = fake.messagesIn('C1');
+    expect(message!.text).toBe('v3');
+    expect(attemptsOf('chat.update').map((c) => [c.args.channel, c.args.ts, c.args.text])).toEqual([
+      ['C1', message!.ts, 'v2'],
+      ['C1', message!.ts, 'v3'],
+    ]);
+    expect(await getSlackRef(db, 'ticket:7:triage')).toEqual({ channel: 'C1', ts: message!.ts });
+    expect((await rows()).map((r) => r.status)).toEqual(['sent', 'sent', 'sent']);
+  });
+
+  it('a reply in the thread of a message not posted yet waits for it', async () => {
+    await postMessage(db, now(), { channel: 'C2', text: 'unblocks nothing' });
+    fake.failNext('chat.postMessage', { status: 500 });
+    await db.transaction().execute(async (trx) => {
+      await postMessage(trx, now(), { channel: 'C1', text: 'parent', refKey: 'incident:1:announce' });
+    });
+    await postMessage(db, now(), { channel: refChannel('incident:1:announce'), threadOf: 'incident:1:announce', text: 'reply' });
+    const s = sender();
+    await s.flush();
+    clock.advance(1000);
+    await s.flush();
+    const [parent, reply] = fake.messagesIn('C1');
+    expect(parent!.text).toBe('parent');
+    expect(reply).toMatchObject({ text: 'reply', thread_ts: parent!.ts });
+  });
+
+  it('updates whose post failed for good fail too, instead of waiting forever', async () => {
+    fake.failNext('chat.postMessage', { error: 'channel_not_found' });
+    await db.transaction().execute(async (trx) => {
+      await postMessage(trx, now(), { channel: 'C1', text: 'v1', refKey: 'ticket:8:triage' });
+      await updateMessage(trx, now(), 'ticket:8:triage', { text: 'v2' });
+      await updateMessage(trx, now(), 'ticket:8:triage', { text: 'v3' });
+    });
+    const s = sender();
+    await s.flush();
+    clock.advance(60_000);
+    await s.flush();
+    expect((await rows()).map((r) => [r.method, r.status, r.last_error])).toEqual([
+      ['chat.postMessage', 'failed', 'channel_not_found'],
+      ['chat.update', 'failed', 'depends on ticket:8:triage, which was never delivered'],
+      ['chat.update', 'failed', 'depends on ticket:8:triage, which was never delivered'],
+    ]);
+    expect(await pendingOutbox(db, 10)).toEqual([]);
+  });
+
+  it('a channel name that is taken gets -2 (then -3), and the ref stores the new channel id', async () => {
+    fake.addChannel('CTAKEN01', 'inc-42-vpn');
+    await owe(db, now(), { method: 'conversations.create', args: { name: 'inc-42-vpn' }, refKey: 'incident:42:channel' });
+    await postMessage(db, now(), { channel: refChannel('incident:42:channel'), text: 'Welcome to INC-42' });
+    const s = sender();
+    await s.flush();
+
+    const created = fake.channelByName('inc-42-vpn-2');
+    expect(created).toBeDefined();
+    expect(attemptsOf('conversations.create').map((c) => [c.args.name, c.answer.ok ? 'ok' : c.answer.error])).toEqual([
+      ['inc-42-vpn', 'name_taken'],
+      ['inc-42-vpn-2', 'ok'],
+    ]);
+    expect(await getSlackRef(db, 'incident:42:channel')).toEqual({ channel: created!.id, ts: null });
+    expect(texts(created!.id)).toEqual(['Welcome to INC-42']);
+
+    // Both -2 and -3 taken as well: the next free suffix.
+    fake.addChannel('CTAKEN02', 'inc-43');
+    fake.addChannel('CTAKEN03', 'inc-43-2');
+    await owe(db, now(), { method: 'conversations.create', args: { name: 'inc-43' }, refKey: 'incident:43:channel' });
+    await s.flush();
+    expect(fake.channelByName('inc-43-3')).toBeDefined();
+    expect((await getSlackRef(db, 'incident:43:channel'))!.channel).toBe(fake.channelByName('inc-43-3')!.id);
+  });
+
+  it('a taken name at the 80-character limit is shortened to fit its suffix', async () => {
+    const long = 'inc-' + 'a'.repeat(76);
+    fake.addChannel('CTAKEN09', long);
+    await owe(db, now(), { method: 'conversations.create', args: { name: long }, refKey: 'incident:9:channel' });
+    await sender().flush();
+    const created = attemptsOf('conversations.create').at(-1)!;
+    expect(created.answer.ok).toBe(true);
+    expect(created.args.name).toBe(long.slice(0, 78) + '-2');
+  });
+
+  it('already_in_channel counts as delivered', async () => {
+    fake.addChannel('CINC00001', 'inc-1', ['UREQ0001']);
+    await owe(db, now(), {
+      method: 'conversations.invite',
+      args: { channel: 'CINC00001', users: 'UREQ0001' },
+      onFailure: { method: 'chat.postMessage', args: { channel: 'UAGENT01', text: 'invite failed' } },
+    });
+    await sender().flush();
+    const all = await rows();
+    expect(all).toHaveLength(1);
+    expect(all[0]).toMatchObject({ status: 'sent', last_error: null });
+    expect(JSON.parse(all[0]!.result!)).toMatchObject({ note: 'already_in_channel' });
+    expect(texts('UAGENT01')).toEqual([]);
+  });
+
+  it('an update of a message someone deleted posts it again and moves the ref there', async () => {
+    await postMessage(db, now(), { channel: 'C1', text: 'v1', refKey: 'ticket:9:triage' });
+    const s = sender();
+    await s.flush();
+    const first = (await getSlackRef(db, 'ticket:9:triage'))!;
+    fake.messages.splice(fake.messages.findIndex((m) => m.ts === first.ts), 1);
+
+    await updateMessage(db, now(), 'ticket:9:triage', { text: 'v2' });
+    await s.flush();
+    const [reposted] = fake.messagesIn('C1');
+    expect(reposted!.text).toBe('v2');
+    expect(reposted!.ts).not.toBe(first.ts);
+    expect(await getSlackRef(db, 'ticket:9:triage')).toEqual({ channel: 'C1', ts: reposted!.ts });
+
+    // Later edits go to the new message.
+    await updateMessage(db, now(), 'ticket:9:triage', { text: 'v3' });
+    await s.flush();
+    expect(fake.messagesIn('C1').map((m) => [m.ts, m.text])).toEqual([[reposted!.ts, 'v3']]);
+    expect(attemptsOf('chat.update').at(-1)!.args.ts).toBe(reposted!.ts);
+  });
+
+  it('keeps order within each lane while lanes run in parallel', async () => {
+    // Every call is slow, so lanes can only keep up by running side by side.
+    fake.failNext('*', { delayMs: 30 }, 1000);
+    for (let i = 1; i <= 5; i++) for (const channel of ['C1', 'C2', 'C3', 'C4']) await postMessage(db, now(), { channel, text: `${channel} #${i}` });
+    await sender().flush();
+    for (const channel of ['C1', 'C2', 'C3', 'C4']) expect(texts(channel)).toEqual([1, 2, 3, 4, 5].map((i) => `${channel} #${i}`));
+    expect(maxInFlight).toBeGreaterThanOrEqual(2);
+    expect(maxInFlightPerChannel).toBe(1);
+  });
+
+  it('paces each channel with a token bucket: a burst at once, then one per 1/rate seconds', async () => {
+    for (let i = 1; i <= 5; i++) await postMessage(db, now(), { channel: 'C1', text: `m${i}` });
+    await postMessage(db, now(), { channel: 'C2', text: 'other channel' });
+    const s = sender({ pacing: { rate: 1, burst: 2 } });
+
+    await s.flush();
+    expect(texts('C1')).toEqual(['m1', 'm2']);
+    expect(texts('C2')).toEqual(['other channel']);
+    clock.advance(999);
+    await s.flush();
+    expect(texts('C1')).toHaveLength(2);
+    clock.advance(1);
+    await s.flush();
+    expect(texts('C1')).toHaveLength(3);
+    clock.advance(500);
+    await s.flush();
+    expect(texts('C1')).toHaveLength(3);
+    clock.advance(500);
+    await s.flush();
+    clock.advance(1000);
+    await s.flush();
+    expect(texts('C1')).toEqual(['m1', 'm2', 'm3', 'm4', 'm5']);
+    // Waiting for a token is not a failed attempt.
+    expect((await rows()).every((r) => r.status === 'sent' && r.attempts === 1)).toBe(true);
+  });
+
+  it('a dedupe key prevents a second enqueue, before and after delivery', async () => {
+    expect(await postMessage(db, now(), { channel: 'C1', text: 'Update due for INC-1', dedupeKey: 'incident:1:update-reminder:3' })).toBe(true);
+    expect(await postMessage(db, now(), { channel: 'C1', text: 'Update due for INC-1', dedupeKey: 'incident:1:update-reminder:3' })).toBe(false);
+    const s = sender();
+    await s.flush();
+    expect(await postMessage(db, now(), { channel: 'C1', text: 'again', dedupeKey: 'incident:1:update-reminder:3' })).toBe(false);
+    await s.flush();
+    expect(texts('C1')).toEqual(['Update due for INC-1']);
+    expect(await rows()).toHaveLength(1);
+    // No key, no deduplication.
+    expect(await postMessage(db, now(), { channel: 'C1', text: 'x' })).toBe(true);
+    expect(await postMessage(db, now(), { channel: 'C1', text: 'x' })).toBe(true);
+  });
+
+  it('delivers every row exactly once across a restart in the middle of a stream', async () => {
+    const channels = ['C1', 'C2', 'C3', 'C4'];
+    for (let i = 1; i <= 10; i++) for (const channel of channels) await postMessage(db, now(), { channel, text: `${channel}/${i}` });
+    fake.failNext('*', { delayMs: 5 }, 1000);
+
+    // Stop the first sender once a dozen messages are out.
+    const webClient = client();
+    const first = sender({ webClient });
+    const realCall = webClient.apiCall.bind(webClient);
+    let calls = 0;
+    let stopping: Promise<void> | undefined;
+    webClient.apiCall = async (method: string, options?: Record<string, unknown>) => {
+      const answer = await realCall(method, options);
+      if (++calls === 12) stopping = first.stop();
+      return answer;
+    };
+    first.start();
+    await new Promise<void>((resolve) => {
+      const poll = setInterval(() => {
+        if (stopping) {
+          clearInterval(poll);
+          resolve();
+        }
+      }, 5);
+    });
+    await stopping;
+    const pendingAtStop = (await pendingOutbox(db, 100)).length;
+    expect(pendingAtStop).toBeGreaterThan(0);
+    expect(pendingAtStop).toBeLessThan(40);
+    await db.destroy();
+
+    // Restart: a new connection to the same file and a new sender.
+    opened = openDatabase(dbFile);
+    db = opened.db;
+    await migrateToLatest(db);
+    const second = sender();
+    await second.flush();
+
+    const posted = fake.calls.filter((c) => c.method === 'chat.postMessage' && c.answer.ok).map((c) => String(c.args.text));
+    expect(posted).toHaveLength(40);
+    expect(new Set(posted).size).toBe(40);
+    for (const channel of channels) expect(texts(channel)).toEqual(Array.from({ length: 10 }, (_, i) => `${channel}/${i + 1}`));
+    expect((await rows()).every((r) => r.status === 'sent' && r.attempts === 1)).toBe(true);
+  });
+
+  it('reads pending rows through the pending index, not the whole history', async () => {
+    await db.transaction().execute(async (trx) => {
+      for (let i = 0; i < 500; i++) await postMessage(trx, now(), { channel: 'C1', text: `old ${i}` });
+      await trx.updateTable('outbox').set({ status: 'sent' }).execute();
+      await postMessage(trx, now(), { channel: 'C1', text: 'waiting' });
+    });
+    const captured: { sql: string; parameters: readonly unknown[] }[] = [];
+    const spy = new Kysely<any>({ dialect: new SqliteDialect({ database: opened.sqlite }), log: (event) => void captured.push(event.query) });
+    const pending = await pendingOutbox(spy as unknown as Db, 500);
+    expect(pending.map((r) => JSON.parse(r.payload).text)).toEqual(['waiting']);
+    const { sql, parameters } = captured[0]!;
+    const plan = opened.sqlite
+      .prepare(`EXPLAIN QUERY PLAN ${sql}`)
+      .all(...(parameters as unknown[]))
+      .map((row) => (row as { detail: string }).detail)
+      .join('\n');
+    expect(plan).toMatch(/USING (COVERING )?INDEX outbox_pending/);
+  });
+});
