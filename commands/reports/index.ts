@@ -3,7 +3,7 @@ import type { Area } from '../index.js';
 import type { AppDeps } from '../../src/app.js';
 import { COMMANDS, EVENTS } from '../../views/ids.js';
 import { REPORT_ACTIONS } from '../../views/reports/ids.js';
-import { parseItops, REPORT_SUBCOMMANDS, subcommandOf, USAGE } from '../../views/reports/command.js';
+import { parseItops, USAGE } from '../../views/reports/command.js';
 import { homeView } from '../../views/reports/home.js';
 import { channelLink, escapeMrkdwn } from '../../views/text.js';
 import { renderTrendPng } from '../../views/reports/charts.js';
@@ -25,9 +25,6 @@ function register(app: App, deps: AppDeps): void {
 
   app.command(
     COMMANDS.itops,
-    async ({ command, next }) => {
-      if (REPORT_SUBCOMMANDS.has(subcommandOf(command.text))) await next();
-    },
     async ({ command, ack, respond, client }) => {
       await ack();
       const ephemeral = (text: string) => respond({ response_type: 'ephemeral', text });

@@ -11,8 +11,6 @@ export type ItopsCommand =
   | { kind: 'export'; what: ExportKind; period?: string }
   | { kind: 'invalid'; message: string };
 
-export const REPORT_SUBCOMMANDS = new Set(['', 'help', 'report', 'export']);
-
 export const USAGE =
   '*Reports*\n' +
   '• `/itops report [7d|30d|quarter|YYYY-MM-DD..YYYY-MM-DD] [#channel|here] [chart]`: the scorecard, just for you unless you name a channel; `chart` adds the 12-week trend.\n' +
@@ -21,10 +19,6 @@ export const USAGE =
 const PERIOD = /^(\d{1,3}d|quarter|\d{4}-\d{2}-\d{2}\.\.\d{4}-\d{2}-\d{2})$/i;
 const CHANNEL_MENTION = /^<#([CG][A-Z0-9]+)(\|[^>]*)?>$/;
 const CHANNEL_ID = /^[CG][A-Z0-9]{6,}$/;
-
-export function subcommandOf(text: string): string {
-  return (text.trim().split(/\s+/)[0] ?? '').toLowerCase();
-}
 
 export function parseItops(text: string): ItopsCommand {
   const tokens = text.trim().replace(/\s*\.\.\s*/g, '..').split(/\s+/).filter(Boolean);
