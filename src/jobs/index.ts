@@ -2,10 +2,13 @@ import type { DueHandler } from './due-runner.js';
 import type { JobDefinition } from './scheduler.js';
 import type { ServiceContext } from '../services/context.js';
 import type { Directory } from '../slack/directory.js';
+import { incidentDueHandlers } from '../services/incidents/index.js';
 
 /** Everything that reacts to a due time, by due-item kind; each area adds its handlers here. */
-export function dueHandlers(_ctx: ServiceContext, _directory: Directory): Record<string, DueHandler> {
-  return {};
+export function dueHandlers(ctx: ServiceContext, _directory: Directory): Record<string, DueHandler> {
+  return {
+    ...incidentDueHandlers(ctx),
+  };
 }
 
 /** Calendar-driven jobs other than the due sweep (weekly reports, housekeeping). */
