@@ -1,5 +1,6 @@
 import type { App } from '@slack/bolt';
 import type { AppDeps } from '../src/app.js';
+import { incidentsArea } from './incidents/index.js';
 
 /** One entry per area; each registers its slash commands, buttons, modals, shortcuts and events. */
 export interface Area {
@@ -8,3 +9,4 @@ export interface Area {
 }
 
 export const areas: Area[] = [];
+areas.push(incidentsArea);

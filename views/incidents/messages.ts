@@ -112,7 +112,7 @@ export function summaryMessage(i: IncidentSnapshot, now?: number): Message {
   if (i.bridgeUrl) context.push(`bridge: <${i.bridgeUrl}|join>`);
   blocks.push({ type: 'context', elements: [mrkdwn(context.join(' · '))] });
   blocks.push(...controlBlocks(i));
-  return { text: `${i.key} ${i.severity} ${STATUS_LABELS[i.status]}: ${truncate(i.title, 150)}`, blocks };
+  return { text: `${i.key} ${i.severity} ${STATUS_LABELS[i.status]}: ${userText(i.title, 150)}`, blocks };
 }
 
 /** The status card `/incident` shows inside the incident channel (ephemeral). */
@@ -133,7 +133,7 @@ export function announcementMessage(i: IncidentSnapshot, opts: { page?: string[]
   if (isOpen(i.status)) {
     blocks.push({ type: 'actions', block_id: `incident.announce.${i.id}`, elements: [button('Subscribe to updates', ACTIONS.subscribe, String(i.id))] });
   }
-  return { text: `${i.key} (${i.severity}, ${STATUS_LABELS[i.status]}): ${truncate(i.title, 150)}`, blocks };
+  return { text: `${i.key} (${i.severity}, ${STATUS_LABELS[i.status]}): ${userText(i.title, 150)}`, blocks };
 }
 
 /** The short notice for the executives channel when a bridge starts. */
@@ -142,7 +142,7 @@ export function executivesNotice(i: IncidentSnapshot): Message {
     i.bridgeUrl ? ` Bridge: <${i.bridgeUrl}|join>.` : ''
   } Updates follow in this thread.`;
   return {
-    text: `${i.key} ${i.severity}: ${truncate(i.title, 150)}`,
+    text: `${i.key} ${i.severity}: ${userText(i.title, 150)}`,
     blocks: [
       { type: 'section', text: mrkdwn(text) },
       { type: 'actions', block_id: `incident.exec.${i.id}`, elements: [button('Subscribe to updates', ACTIONS.subscribe, String(i.id))] },
@@ -175,7 +175,7 @@ export function updatePost(i: IncidentSnapshot, u: UpdateContent, opts: { final?
     blocks.push({ type: 'actions', block_id: `incident.sub.${i.id}`, elements: [button('Unsubscribe', ACTIONS.unsubscribe, String(i.id))] });
   }
   const head = opts.final ? `${i.key} resolved` : `Update on ${i.key}`;
-  return { text: `${head}: ${STATUS_LABELS[u.status]}. ${truncate(u.impact, 300)}`, blocks };
+  return { text: `${head}: ${STATUS_LABELS[u.status]}. ${userText(u.impact, 300)}`, blocks };
 }
 
 /** Reminder to the commander / comms lead: an update is due. */
@@ -261,13 +261,13 @@ export function openIncidentsList(rows: { key: string; title: string; severity: 
 }
 
 export function actionAdded(a: ActionItem): Message {
-  return note(`:ballot_box_with_check: Follow-up action for *${a.incidentKey}*: ${userText(a.text, 500)} · owner ${mention(a.ownerId)} · due ${slackDate(new Date(a.dueAt), '{date_short}')}`, `Follow-up action added: ${truncate(a.text, 200)}`);
+  return note(`:ballot_box_with_check: Follow-up action for *${a.incidentKey}*: ${userText(a.text, 500)} · owner ${mention(a.ownerId)} · due ${slackDate(new Date(a.dueAt), '{date_short}')}`, `Follow-up action added: ${userText(a.text, 200)}`);
 }
 
 export function actionReminder(a: ActionItem, kind: 'before' | 'due'): Message {
   const lead = kind === 'due' ? ':alarm_clock: Your follow-up action is *due now*' : ':spiral_calendar_pad: Your follow-up action is due soon';
   return {
-    text: `${kind === 'due' ? 'Due now' : 'Due soon'}: ${truncate(a.text, 200)} (${a.incidentKey})`,
+    text: `${kind === 'due' ? 'Due now' : 'Due soon'}: ${userText(a.text, 200)} (${a.incidentKey})`,
     blocks: [
       { type: 'section', text: mrkdwn(`${lead} (${slackDate(new Date(a.dueAt))}):\n*${userText(a.text, 500)}*\nFrom *${a.incidentKey}* ${userText(a.incidentTitle, 150)}`) },
       { type: 'actions', block_id: `incident.action.${a.id}`, elements: [button('Mark done', ACTIONS.actionDone, String(a.id), 'primary')] },
