@@ -59,7 +59,7 @@ export async function resolveIncident(
     await cancelDue(trx, 'incident', incident.id, now, UPDATE_KINDS);
     const last = await lastUpdateOf(trx, incident.id);
     const onTime = punctuality(incident.next_update_due_at, at);
-    await insertUpdate(trx, {
+    const updateId = await insertUpdate(trx, {
       incident_id: incident.id,
       at,
       posted_by: input.actor.id,
@@ -81,7 +81,7 @@ export async function resolveIncident(
       ctx.settings,
       snapshot,
       { status: 'resolved', impact: last?.impact ?? incident.impact, actions: summary, workaround: null, nextUpdateAt: null, postedBy: input.actor.id, at },
-      { everyone: true, final: true },
+      { everyone: true, final: true, updateId },
     );
     const reviewRequired = ctx.settings.incidents.review_required.includes(incident.severity);
     await postInChannel(trx, now, incident.id, resolvedNextSteps(snapshot, { reviewRequired }));

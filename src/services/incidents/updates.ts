@@ -96,7 +96,7 @@ export async function postUpdate(ctx: ServiceContext, input: PostUpdateInput): P
     const dueAt = incident.next_update_due_at;
     const onTime = punctuality(dueAt, at);
     const nextUpdateAt = input.nextUpdateInMs === null ? null : at + input.nextUpdateInMs;
-    await insertUpdate(trx, {
+    const updateId = await insertUpdate(trx, {
       incident_id: incident.id,
       at,
       posted_by: input.actor.id,
@@ -132,7 +132,7 @@ export async function postUpdate(ctx: ServiceContext, input: PostUpdateInput): P
     });
     const snapshot = (await loadSnapshot(trx, ctx.settings, incident.id))!;
     const content: UpdateContent = { status: input.status, impact: input.impact, actions: input.actions, workaround: input.workaround, nextUpdateAt, postedBy: input.actor.id, at };
-    await publish(trx, now, ctx.settings, snapshot, content, { everyone: input.audience === 'all' });
+    await publish(trx, now, ctx.settings, snapshot, content, { everyone: input.audience === 'all', updateId });
     await refreshSurfaces(trx, now, ctx.settings, snapshot);
     return ok(snapshot);
   });
@@ -148,9 +148,9 @@ export async function publish(
   settings: Settings,
   snapshot: IncidentSnapshot,
   content: UpdateContent,
-  opts: { everyone: boolean; final?: boolean },
+  opts: { everyone: boolean; final?: boolean; updateId: number },
 ): Promise<void> {
-  const tag = `incident/${snapshot.id}/update/${content.at}`;
+  const tag = `incident/${snapshot.id}/update/${opts.updateId}`;
   await postInChannel(trx, now, snapshot.id, { ...updatePost(snapshot, content, { final: opts.final }), dedupeKey: `${tag}/channel` });
   if (!opts.everyone) return;
   if (!opts.final) await ensureChannelAudiences(trx, now, settings, snapshot);
