@@ -1,6 +1,7 @@
 import type { App } from '@slack/bolt';
 import type { AppDeps } from '../src/app.js';
 import { ticketsArea } from './tickets/index.js';
+import { incidentsArea } from './incidents/index.js';
 import { changesArea } from './changes/index.js';
 import { reportsArea } from './reports/index.js';
 
@@ -10,4 +11,4 @@ export interface Area {
   register(app: App, deps: AppDeps): void;
 }
 
-export const areas: Area[] = [ticketsArea, changesArea, reportsArea];
+export const areas: Area[] = [ticketsArea, incidentsArea, changesArea, reportsArea];

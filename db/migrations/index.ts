@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely';
 import * as foundation from './2026-11-23-001-foundation.js';
 import * as records from './2026-11-23-002-records.js';
+import * as incidentsAudiences from './2026-11-23-010-incidents-audiences.js';
 import * as changesEvidence from './2026-11-23-020-changes-evidence.js';
 import * as reportIndexes from './2026-11-23-030-report-indexes.js';
 import * as serviceDesk from './2026-11-23-040-service-desk.js';
@@ -9,6 +10,7 @@ import * as serviceDesk from './2026-11-23-040-service-desk.js';
 export const migrations: Record<string, Migration> = {
   '2026-11-23-001-foundation': foundation,
   '2026-11-23-002-records': records,
+  '2026-11-23-010-incidents-audiences': incidentsAudiences,
   '2026-11-23-020-changes-evidence': changesEvidence,
   '2026-11-23-030-report-indexes': reportIndexes,
   '2026-11-23-040-service-desk': serviceDesk,

@@ -163,6 +163,10 @@ export const settingsSchema = z.object({
       review_required: z.array(z.enum(PRIORITIES)).default(['P1', 'P2']),
       stakeholder_channels: z.array(stakeholderChannel).default([]),
       action_reminder_before: durationMs.prefault('1d'),
+      /** Time of day (in `timezone`) a follow-up action given as a date falls due. */
+      action_due_time: clockTime.default('17:00'),
+      /** Who is paged when a bridge starts and escalated to when an update is overdue; empty: roles.incident_managers. */
+      page: z.array(userOrGroup).default([]),
     })
     .prefault({}),
   changes: z

@@ -6,12 +6,14 @@ import { ticketDueHandlers } from '../services/tickets/jobs.js';
 import type { WebClient } from '@slack/web-api';
 import { reportJobs } from './reports.js';
 import { changeDueHandlers } from '../services/changes/reminders.js';
+import { incidentDueHandlers } from '../services/incidents/index.js';
 
 /** Everything that reacts to a due time, by due-item kind; each area adds its handlers here. */
 export function dueHandlers(ctx: ServiceContext, _directory: Directory): Record<string, DueHandler> {
   return {
     ...ticketDueHandlers(ctx),
     ...changeDueHandlers(ctx),
+    ...incidentDueHandlers(ctx),
   };
 }
 

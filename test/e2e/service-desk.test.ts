@@ -206,7 +206,7 @@ describe('service desk: other ways in', () => {
   afterEach(() => t.stop());
 
   it('turns a message into a ticket with the shortcut, once', async () => {
-    const message = t.fake.addUserMessage(channels.general, people.requester.id, 'Wi-Fi in room 4 keeps dropping\nsince this morning');
+    const message = t.fake.addMessage(channels.general, people.requester.id, 'Wi-Fi in room 4 keeps dropping\nsince this morning');
     await t.slack.messageShortcut(people.requester, 'ticket.from_message', { channel: channels.general, ts: message.ts, text: message.text, user: people.requester.id });
     await t.settle();
     const modal = openedModal(t);
@@ -224,7 +224,7 @@ describe('service desk: other ways in', () => {
   });
 
   it('files a ticket when someone reacts with :ticket:, once even when Slack retries the event', async () => {
-    const message = t.fake.addUserMessage(channels.general, people.requester2.id, 'Cannot log in to the HR system');
+    const message = t.fake.addMessage(channels.general, people.requester2.id, 'Cannot log in to the HR system');
     const event = { type: 'reaction_added', user: people.agent.id, reaction: 'ticket', item_user: people.requester2.id, item: { type: 'message', channel: channels.general, ts: message.ts } };
     await t.slack.event(event, { eventId: 'EvTicket1' });
     await t.slack.event(event, { eventId: 'EvTicket1', retryNum: 1 });

@@ -42,7 +42,7 @@ describe('Socket Mode', () => {
   });
 
   it('handles an event once even when it is redelivered', async () => {
-    const message = t.fake.addUserMessage(channels.general, people.requester.id, 'Projector in room 2 is dead');
+    const message = t.fake.addMessage(channels.general, people.requester.id, 'Projector in room 2 is dead');
     const envelope = t.slack.eventEnvelope({ type: 'reaction_added', user: people.agent.id, reaction: 'ticket', item_user: people.requester.id, item: { type: 'message', channel: channels.general, ts: message.ts } }, 'EvSock1');
     await t.fake.deliver('events_api', envelope);
     await t.fake.deliver('events_api', envelope);

@@ -106,9 +106,9 @@ export class FakeSlack {
     return this;
   }
 
-  /** A message a person wrote (the bot's own messages are recorded as it posts them). */
-  addUserMessage(channel: string, user: string, text: string, threadTs?: string): FakeMessage {
-    const message: FakeMessage = { channel, ts: this.nextTs(), text, user, thread_ts: threadTs };
+  /** A message a person posted (not the bot), e.g. to react to or run a shortcut on. */
+  addMessage(channel: string, user: string, text: string, threadTs?: string): FakeMessage {
+    const message: FakeMessage = { channel: this.resolveChannel(channel), ts: this.nextTs(), text, user, ...(threadTs ? { thread_ts: threadTs } : {}) };
     this.messages.push(message);
     return message;
   }
@@ -347,25 +347,6 @@ export class FakeSlack {
         channel.members.add(BOT_USER_ID);
         return { ok: true, channel: { id: channel.id } };
       }
-      case 'conversations.history': {
-        if (!this.channels.has(String(args.channel)) && !String(args.channel).startsWith('D')) return { ok: false, error: 'channel_not_found' };
-        const latest = args.latest ? String(args.latest) : undefined;
-        const inclusive = args.inclusive === true || args.inclusive === 'true';
-        const limit = Number(args.limit ?? 100);
-        const found = this.messages
-          .filter((m) => m.channel === args.channel && !m.thread_ts)
-          .filter((m) => !latest || (inclusive ? Number(m.ts) <= Number(latest) : Number(m.ts) < Number(latest)))
-          .sort((a, b) => Number(b.ts) - Number(a.ts))
-          .slice(0, limit);
-        return { ok: true, messages: found.map((m) => ({ type: 'message', ts: m.ts, text: m.text, user: m.user })), has_more: false };
-      }
-      case 'conversations.replies': {
-        const parent = this.message(String(args.channel), String(args.ts));
-        const root = parent?.thread_ts ?? parent?.ts;
-        if (!root) return { ok: false, error: 'thread_not_found' };
-        const found = this.messages.filter((m) => m.channel === args.channel && (m.ts === root || m.thread_ts === root));
-        return { ok: true, messages: found.map((m) => ({ type: 'message', ts: m.ts, text: m.text, user: m.user, thread_ts: m.thread_ts })) };
-      }
       case 'pins.add': {
         const channel = this.channels.get(String(args.channel));
         if (!channel) return { ok: false, error: 'channel_not_found' };
@@ -382,6 +363,27 @@ export class FakeSlack {
       }
       case 'reactions.add':
         return { ok: true };
+      case 'conversations.history': {
+        const channel = this.resolveChannel(String(args.channel));
+        if (channel.startsWith('C') && !this.channels.has(channel)) return { ok: false, error: 'channel_not_found' };
+        const latest = args.latest !== undefined ? Number(args.latest) : Number.POSITIVE_INFINITY;
+        const inclusive = args.inclusive === true || args.inclusive === 'true';
+        const limit = Number(args.limit ?? 100);
+        const top = this.messages
+          .filter((m) => m.channel === channel && (!m.thread_ts || m.thread_ts === m.ts))
+          .filter((m) => (inclusive ? Number(m.ts) <= latest : Number(m.ts) < latest))
+          .sort((a, b) => Number(b.ts) - Number(a.ts))
+          .slice(0, limit);
+        return { ok: true, messages: top.map((m) => ({ type: 'message', ts: m.ts, text: m.text, user: m.user, blocks: m.blocks })), has_more: false };
+      }
+      case 'conversations.replies': {
+        const channel = this.resolveChannel(String(args.channel));
+        const parent = this.message(channel, String(args.ts));
+        if (!parent) return { ok: false, error: 'thread_not_found' };
+        const root = parent.thread_ts ?? parent.ts;
+        const thread = this.messages.filter((m) => m.channel === channel && (m.ts === root || m.thread_ts === root));
+        return { ok: true, messages: thread.map((m) => ({ type: 'message', ts: m.ts, text: m.text, user: m.user, thread_ts: m.thread_ts })), has_more: false };
+      }
       case 'users.info': {
         const user = this.users.get(String(args.user));
         if (!user) return { ok: false, error: 'user_not_found' };

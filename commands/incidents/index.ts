@@ -1,0 +1,399 @@
+import type { App, RespondFn } from '@slack/bolt';
+import type { WebClient } from '@slack/web-api';
+import type { AppDeps } from '../../src/app.js';
+import type { Area } from '../index.js';
+import { getAction, getIncident, incidentByChannel, openIncidents } from '../../db/queries/incidents.js';
+import { allRoles, dueAtOnDate, isActiveStatus, isOpen, isSeverity, type Severity } from '../../src/domain/incidents/rules.js';
+import {
+  acknowledgeIncident,
+  addFollowUpAction,
+  addNote,
+  assignRole,
+  changeSeverity,
+  changeStatus,
+  closeFollowUpAction,
+  closeIncident,
+  declareIncident,
+  exportReview,
+  incidentCard,
+  postUpdate,
+  resolveIncident,
+  subscribe,
+  unsubscribe,
+  updateForm,
+  type IncidentActor,
+} from '../../src/services/incidents/index.js';
+import type { Outcome } from '../../src/services/context.js';
+import { COMMANDS, EVENTS, SHORTCUTS } from '../../views/ids.js';
+import { ACTIONS, CALLBACKS, FIELDS } from '../../views/incidents/ids.js';
+import { openIncidentsList, statusCard } from '../../views/incidents/messages.js';
+import {
+  actionModal,
+  declareModal,
+  incidentIdFromMetadata,
+  parseActionModal,
+  parseDeclare,
+  parseDeclareMetadata,
+  parseResolve,
+  parseRoleModal,
+  parseUpdate,
+  resolveModal,
+  roleModal,
+  updateModal,
+  type DeclarePrefill,
+} from '../../views/incidents/modals.js';
+import { isoDay, parseIncidentCommand, USAGE } from './parse.js';
+
+/**
+ * Everything a person does with incidents in Slack: `/incident`, the buttons on the pinned summary,
+ * announcements and reminders, the modals, the "Declare incident" message shortcut and the timeline
+ * reaction. Listeners ack, parse, resolve who is acting, call a use case and answer.
+ */
+export const incidentsArea: Area = {
+  name: 'incidents',
+  register(app: App, deps: AppDeps) {
+    const { ctx, directory, settings, logger } = deps;
+
+    const actorOf = async (userId: string): Promise<IncidentActor> => {
+      const [user, isIncidentManager] = await Promise.all([directory.user(userId), directory.hasRole(userId, 'incident_managers')]);
+      return { id: userId, name: user.name, isIncidentManager };
+    };
+
+    const ephemeral = async (respond: RespondFn | undefined, text: string, blocks?: unknown[]) => {
+      if (!respond) return;
+      try {
+        await respond({ response_type: 'ephemeral', replace_original: false, text, ...(blocks ? { blocks: blocks as never } : {}) });
+      } catch (error) {
+        logger.warn({ err: error }, 'could not answer ephemerally');
+      }
+    };
+
+    const answer = async <T>(respond: RespondFn | undefined, outcome: Outcome<T>, success?: (value: T) => string | undefined) => {
+      if (!outcome.ok) return ephemeral(respond, outcome.message);
+      const text = success?.(outcome.value);
+      if (text) await ephemeral(respond, text);
+    };
+
+    const openView = async (client: WebClient, triggerId: string, view: Record<string, unknown>) => {
+      try {
+        await client.views.open({ trigger_id: triggerId, view: view as never });
+        return true;
+      } catch (error) {
+        logger.warn({ err: error }, 'could not open an incident modal');
+        return false;
+      }
+    };
+
+    const openDeclare = async (client: WebClient, triggerId: string, prefill: DeclarePrefill, metadata: Parameters<typeof declareModal>[0]['metadata']) => {
+      const open = await openIncidents(ctx.db);
+      return openView(
+        client,
+        triggerId,
+        declareModal({
+          prefill,
+          severities: settings.incidents.severities,
+          serviceCatalog: settings.service_catalog,
+          openIncidents: open.map((i) => ({ key: i.key, title: i.title, severity: i.severity })),
+          metadata,
+        }),
+      );
+    };
+
+    const openUpdate = async (client: WebClient, triggerId: string, incidentId: number, userId: string, respond?: RespondFn) => {
+      const form = await updateForm(ctx, { incidentId, actor: await actorOf(userId) });
+      if (!form.ok) return ephemeral(respond, form.message);
+      await openView(client, triggerId, updateModal(form.value.snapshot, form.value.prefill));
+    };
+
+    const openResolve = async (client: WebClient, triggerId: string, incidentId: number, userId: string, respond?: RespondFn) => {
+      const incident = await getIncident(ctx.db, incidentId);
+      if (!incident) return ephemeral(respond, 'That incident no longer exists.');
+      if (!isOpen(incident.status)) return ephemeral(respond, `${incident.key} is already ${incident.status}; nothing changed.`);
+      const actor = await actorOf(userId);
+      if (!(actor.isIncidentManager || userId === incident.commander_id || userId === incident.declared_by)) {
+        return ephemeral(respond, `Only the commander of ${incident.key}, the person who declared it or an incident manager can do that.`);
+      }
+      await openView(client, triggerId, resolveModal(incident));
+    };
+
+    const uploadReview = async (client: WebClient, incidentId: number, channelId: string, respond?: RespondFn) => {
+      const names = new Map<string, string>();
+      const incident = await getIncident(ctx.db, incidentId);
+      if (!incident) return ephemeral(respond, 'That incident no longer exists.');
+      // Names for the export: the people on the record, looked up once each.
+      const ids = new Set<string>([incident.declared_by, ...(incident.commander_id ? [incident.commander_id] : [])]);
+      for (const row of await ctx.db.selectFrom('incident_roles').select('user_id').where('incident_id', '=', incidentId).execute()) ids.add(row.user_id);
+      for (const row of await ctx.db.selectFrom('incident_timeline').select('actor_id').where('incident_id', '=', incidentId).execute()) if (row.actor_id) ids.add(row.actor_id);
+      for (const row of await ctx.db.selectFrom('incident_actions').select('owner_id').where('incident_id', '=', incidentId).execute()) ids.add(row.owner_id);
+      for (const id of ids) if (/^[UW]/.test(id)) names.set(id, (await directory.user(id)).name);
+      const result = await exportReview(ctx, incidentId, (id) => `@${names.get(id) ?? id}`);
+      if (!result.ok) return ephemeral(respond, result.message);
+      try {
+        await client.files.uploadV2({
+          channel_id: channelId,
+          filename: `${result.value.key.toLowerCase()}-review.md`,
+          title: `${result.value.key} post-incident review (draft)`,
+          content: result.value.markdown,
+          initial_comment: `Post-incident review draft for ${result.value.key} (Markdown).`,
+        });
+      } catch (error) {
+        logger.warn({ err: error }, 'review export upload failed');
+        await ephemeral(respond, `Could not upload the review file (${(error as { data?: { error?: string } }).data?.error ?? 'Slack error'}). Try again in a moment.`);
+      }
+    };
+
+    // ---- /incident ----------------------------------------------------------------------------------
+    app.command(COMMANDS.incident, async ({ command, ack, respond, client }) => {
+      await ack();
+      const parsed = parseIncidentCommand(command.text ?? '', {
+        now: ctx.clock.now().getTime(),
+        timeZone: settings.timezone,
+        actionDueTime: settings.incidents.action_due_time,
+        customRoles: settings.incidents.custom_roles,
+      });
+      if (parsed.kind === 'declare') {
+        await openDeclare(client, command.trigger_id, { title: parsed.title || undefined }, { source: 'command' });
+        return;
+      }
+      const here = await incidentByChannel(ctx.db, command.channel_id);
+      if (parsed.kind === 'card') {
+        if (here) {
+          const snapshot = await incidentCard(ctx, here.id);
+          const card = statusCard(snapshot!, ctx.clock.now().getTime());
+          return ephemeral(respond, card.text, card.blocks);
+        }
+        await openDeclare(client, command.trigger_id, {}, { source: 'command' });
+        const open = await openIncidents(ctx.db);
+        if (open.length > 0) {
+          const list = openIncidentsList(open.map((i) => ({ key: i.key, title: i.title, severity: i.severity, status: i.status, channelId: i.channel_id })));
+          await ephemeral(respond, list.text, list.blocks);
+        }
+        return;
+      }
+      if (parsed.kind === 'list') {
+        const open = await openIncidents(ctx.db);
+        const list = openIncidentsList(open.map((i) => ({ key: i.key, title: i.title, severity: i.severity, status: i.status, channelId: i.channel_id })));
+        return ephemeral(respond, list.text, list.blocks);
+      }
+      if (parsed.kind === 'help') return ephemeral(respond, USAGE);
+      if (parsed.kind === 'error') return ephemeral(respond, parsed.message);
+      if (!here) return ephemeral(respond, 'Run this inside the incident\'s channel. `/incident list` shows open incidents.');
+      const user = command.user_id;
+      switch (parsed.kind) {
+        case 'role':
+          return answer(respond, await assignRole(ctx, { incidentId: here.id, actor: await actorOf(user), role: parsed.role, userId: parsed.userId, source: 'command' }));
+        case 'status':
+          return answer(respond, await changeStatus(ctx, { incidentId: here.id, actor: await actorOf(user), status: parsed.status, source: 'command' }));
+        case 'severity':
+          return answer(respond, await changeSeverity(ctx, { incidentId: here.id, actor: await actorOf(user), severity: parsed.severity, source: 'command' }));
+        case 'ack':
+          return answer(respond, await acknowledgeIncident(ctx, { incidentId: here.id, actor: await actorOf(user), source: 'command' }));
+        case 'close':
+          return answer(respond, await closeIncident(ctx, { incidentId: here.id, actor: await actorOf(user), source: 'command' }));
+        case 'note':
+          return answer(respond, await addNote(ctx, { incidentId: here.id, actor: { id: user, name: command.user_name }, text: parsed.text, source: 'command' }));
+        case 'action':
+          return answer(
+            respond,
+            await addFollowUpAction(ctx, { incidentId: here.id, actor: { id: user, name: command.user_name }, text: parsed.text, ownerId: parsed.ownerId, dueAt: parsed.dueAt, source: 'command' }),
+          );
+        case 'subscribe':
+          return answer(respond, await subscribe(ctx, { incidentId: here.id, userId: user, actor: { id: user, name: command.user_name }, source: 'command' }), (v) =>
+            v.already ? `You are already subscribed to ${v.key}.` : `Subscribed: you will get ${v.key} updates by DM.`,
+          );
+        case 'update':
+          return openUpdate(client, command.trigger_id, here.id, user, respond);
+        case 'resolve':
+          return openResolve(client, command.trigger_id, here.id, user, respond);
+        case 'review':
+          return uploadReview(client, here.id, command.channel_id, respond);
+      }
+    });
+
+    // ---- message shortcut ------------------------------------------------------------------------------
+    app.shortcut(SHORTCUTS.incidentFromMessage, async ({ shortcut, ack, client }) => {
+      await ack();
+      if (shortcut.type !== 'message_action') return;
+      const text = (shortcut.message.text ?? '').trim();
+      const firstLine = text.split('\n')[0]!.replace(/<[^>]*>/g, '').trim();
+      await openDeclare(
+        client,
+        shortcut.trigger_id,
+        { title: firstLine.slice(0, 150) || undefined, impact: text.slice(0, 2000) || undefined },
+        { source: 'shortcut', sourceChannel: shortcut.channel.id, sourceTs: shortcut.message.ts },
+      );
+    });
+
+    // ---- modals ----------------------------------------------------------------------------------------
+    app.view(CALLBACKS.declare, async ({ ack, view, body, client }) => {
+      const parsed = parseDeclare(view.state.values as never);
+      if (!parsed.ok) return ack({ response_action: 'errors', errors: parsed.errors });
+      await ack();
+      const meta = parseDeclareMetadata(view.private_metadata);
+      const user = await directory.user(body.user.id);
+      let permalink: string | undefined;
+      if (meta.sourceChannel && meta.sourceTs) {
+        try {
+          permalink = (await client.chat.getPermalink({ channel: meta.sourceChannel, message_ts: meta.sourceTs })).permalink;
+        } catch {
+          permalink = undefined;
+        }
+      }
+      const outcome = await declareIncident(ctx, {
+        ...parsed.value,
+        actor: { id: body.user.id, name: user.name },
+        source: meta.source === 'shortcut' ? 'shortcut' : 'modal',
+        linkedTicketId: meta.linkedTicketId,
+        sourceMessage: meta.sourceChannel && meta.sourceTs ? { channel: meta.sourceChannel, ts: meta.sourceTs, permalink } : undefined,
+        submissionKey: view.id,
+      });
+      if (!outcome.ok) {
+        await client.chat.postMessage({ channel: body.user.id, text: outcome.message }).catch(() => undefined);
+      }
+    });
+
+    app.view(CALLBACKS.update, async ({ ack, view, body }) => {
+      const parsed = parseUpdate(view.state.values as never);
+      if (!parsed.ok) return ack({ response_action: 'errors', errors: parsed.errors });
+      const incidentId = incidentIdFromMetadata(view.private_metadata);
+      if (incidentId === undefined) return ack({ response_action: 'errors', errors: { [FIELDS.impact]: 'This form is out of date; open it again.' } });
+      const outcome = await postUpdate(ctx, { incidentId, actor: await actorOf(body.user.id), ...parsed.value, source: 'modal', submissionKey: `${view.id}:${view.hash}` });
+      if (!outcome.ok) return ack({ response_action: 'errors', errors: { [FIELDS.impact]: outcome.message } });
+      await ack();
+    });
+
+    app.view(CALLBACKS.resolve, async ({ ack, view, body }) => {
+      const parsed = parseResolve(view.state.values as never);
+      if (!parsed.ok) return ack({ response_action: 'errors', errors: parsed.errors });
+      const incidentId = incidentIdFromMetadata(view.private_metadata);
+      if (incidentId === undefined) return ack({ response_action: 'errors', errors: { [FIELDS.resolution]: 'This form is out of date; open it again.' } });
+      const outcome = await resolveIncident(ctx, { incidentId, actor: await actorOf(body.user.id), summary: parsed.value.summary, source: 'modal', submissionKey: view.id });
+      if (!outcome.ok) return ack({ response_action: 'errors', errors: { [FIELDS.resolution]: outcome.message } });
+      await ack();
+    });
+
+    app.view(CALLBACKS.role, async ({ ack, view, body }) => {
+      const roles = allRoles(settings.incidents.custom_roles);
+      const parsed = parseRoleModal(view.state.values as never, roles);
+      if (!parsed.ok) return ack({ response_action: 'errors', errors: parsed.errors });
+      const incidentId = incidentIdFromMetadata(view.private_metadata);
+      if (incidentId === undefined) return ack({ response_action: 'errors', errors: { [FIELDS.role]: 'This form is out of date; open it again.' } });
+      const outcome = await assignRole(ctx, { incidentId, actor: await actorOf(body.user.id), ...parsed.value, source: 'modal' });
+      if (!outcome.ok) return ack({ response_action: 'errors', errors: { [FIELDS.user]: outcome.message } });
+      await ack();
+    });
+
+    app.view(CALLBACKS.action, async ({ ack, view, body }) => {
+      const today = isoDay(ctx.clock.now().getTime(), settings.timezone);
+      const parsed = parseActionModal(view.state.values as never, today);
+      if (!parsed.ok) return ack({ response_action: 'errors', errors: parsed.errors });
+      const incidentId = incidentIdFromMetadata(view.private_metadata);
+      if (incidentId === undefined) return ack({ response_action: 'errors', errors: { [FIELDS.actionText]: 'This form is out of date; open it again.' } });
+      const dueAt = dueAtOnDate(parsed.value.dueDate, settings.incidents.action_due_time, settings.timezone);
+      const outcome = await addFollowUpAction(ctx, { incidentId, actor: { id: body.user.id }, text: parsed.value.text, ownerId: parsed.value.ownerId, dueAt, source: 'modal', submissionKey: view.id });
+      if (!outcome.ok) return ack({ response_action: 'errors', errors: { [FIELDS.dueDate]: outcome.message } });
+      await ack();
+    });
+
+    // ---- buttons and selects -------------------------------------------------------------------------------
+    type ActionArgs = { body: any; ack: () => Promise<void>; respond: RespondFn; client: WebClient; action: any };
+    const onAction = (actionId: string, handler: (args: ActionArgs & { incidentId: number; userId: string }) => Promise<unknown>) => {
+      app.action(actionId, async (args) => {
+        const { ack } = args;
+        await ack();
+        const action = args.action as { value?: string; block_id?: string };
+        const id = Number(action.value ?? String(action.block_id ?? '').split('.').at(-1));
+        if (!Number.isInteger(id) || id <= 0) return;
+        await handler({ ...(args as unknown as ActionArgs), incidentId: id, userId: args.body.user.id });
+      });
+    };
+
+    onAction(ACTIONS.ack, async ({ incidentId, userId, respond }) => answer(respond, await acknowledgeIncident(ctx, { incidentId, actor: await actorOf(userId), source: 'button' })));
+    onAction(ACTIONS.status, async ({ incidentId, userId, respond, action }) => {
+      const status = action.selected_option?.value as string | undefined;
+      if (!status || !isActiveStatus(status)) return;
+      return answer(respond, await changeStatus(ctx, { incidentId, actor: await actorOf(userId), status, source: 'button' }));
+    });
+    onAction(ACTIONS.severity, async ({ incidentId, userId, respond, action }) => {
+      const severity = action.selected_option?.value as string | undefined;
+      if (!severity || !isSeverity(severity)) return;
+      return answer(respond, await changeSeverity(ctx, { incidentId, actor: await actorOf(userId), severity: severity as Severity, source: 'button' }));
+    });
+    onAction(ACTIONS.assignRole, async ({ incidentId, userId, respond, body, client }) => {
+      const incident = await getIncident(ctx.db, incidentId);
+      if (!incident) return ephemeral(respond, 'That incident no longer exists.');
+      if (!isOpen(incident.status)) return ephemeral(respond, `${incident.key} is already ${incident.status}; nothing changed.`);
+      const actor = await actorOf(userId);
+      if (!(actor.isIncidentManager || userId === incident.commander_id || userId === incident.declared_by)) {
+        return ephemeral(respond, `Only the commander of ${incident.key}, the person who declared it or an incident manager can do that.`);
+      }
+      await openView(client, body.trigger_id, roleModal(incident, allRoles(settings.incidents.custom_roles)));
+    });
+    onAction(ACTIONS.postUpdate, async ({ incidentId, userId, respond, body, client }) => openUpdate(client, body.trigger_id, incidentId, userId, respond));
+    onAction(ACTIONS.resolve, async ({ incidentId, userId, respond, body, client }) => openResolve(client, body.trigger_id, incidentId, userId, respond));
+    onAction(ACTIONS.close, async ({ incidentId, userId, respond }) => answer(respond, await closeIncident(ctx, { incidentId, actor: await actorOf(userId), source: 'button' })));
+    onAction(ACTIONS.subscribe, async ({ incidentId, userId, respond, body }) =>
+      answer(respond, await subscribe(ctx, { incidentId, userId, actor: { id: userId, name: body.user.name }, source: 'button' }), (v) =>
+        v.already ? `You are already subscribed to ${v.key}.` : `Subscribed: you will get ${v.key} updates by DM.`,
+      ),
+    );
+    onAction(ACTIONS.unsubscribe, async ({ incidentId, userId, respond, body }) =>
+      answer(respond, await unsubscribe(ctx, { incidentId, userId, actor: { id: userId, name: body.user.name }, source: 'button' }), (v) =>
+        v.removed ? `Unsubscribed from ${v.key}.` : `You were not subscribed to ${v.key}.`,
+      ),
+    );
+    onAction(ACTIONS.addAction, async ({ incidentId, respond, body, client }) => {
+      const incident = await getIncident(ctx.db, incidentId);
+      if (!incident) return ephemeral(respond, 'That incident no longer exists.');
+      if (incident.status === 'closed') return ephemeral(respond, `${incident.key} is closed.`);
+      await openView(client, body.trigger_id, actionModal(incident, { dueDate: isoDay(ctx.clock.now().getTime(), settings.timezone, 7) }));
+    });
+    onAction(ACTIONS.exportReview, async ({ incidentId, respond, body, client }) => {
+      const channel = body.channel?.id ?? body.container?.channel_id;
+      if (!channel) return;
+      await uploadReview(client, incidentId, channel, respond);
+    });
+    app.action(ACTIONS.actionDone, async ({ ack, action, body, respond }) => {
+      await ack();
+      const id = Number((action as { value?: string }).value);
+      if (!Number.isInteger(id)) return;
+      const exists = await getAction(ctx.db, id);
+      if (!exists) return ephemeral(respond, 'That action no longer exists.');
+      const outcome = await closeFollowUpAction(ctx, { actionId: id, actor: await actorOf(body.user.id), source: 'button' });
+      await answer(respond, outcome, (a) => `Done: ${a.text.slice(0, 200)}`);
+    });
+
+    // ---- timeline reaction ---------------------------------------------------------------------------------
+    // The service desk listens to reactions too (Bolt runs every matching listener): only the configured
+    // timeline emoji in an incident channel is ours; anything else is left alone.
+    app.event(EVENTS[0], async ({ event, client }) => {
+      const e = event as { reaction?: string; user?: string; item?: { type?: string; channel?: string; ts?: string } };
+      if (e.reaction !== settings.incidents.timeline_reaction || e.item?.type !== 'message' || !e.item.channel || !e.item.ts || !e.user) return;
+      const incident = await incidentByChannel(ctx.db, e.item.channel);
+      if (!incident) return;
+      const message = await fetchMessage(client, e.item.channel, e.item.ts);
+      if (!message) {
+        logger.warn({ channel: e.item.channel, ts: e.item.ts }, 'timeline reaction: message not readable');
+        return;
+      }
+      const user = await directory.user(e.user);
+      await addNote(ctx, { incidentId: incident.id, actor: { id: e.user, name: user.name }, text: message.text || '(message without text)', source: 'event', sourceTs: e.item.ts, authorId: message.user ?? null });
+    });
+
+  },
+};
+
+/** The reacted-to message: a channel message via history, a thread reply via replies. */
+async function fetchMessage(client: WebClient, channel: string, ts: string): Promise<{ text?: string; user?: string } | undefined> {
+  try {
+    const history = await client.conversations.history({ channel, latest: ts, inclusive: true, limit: 1 });
+    const found = history.messages?.find((m) => m.ts === ts);
+    if (found) return { text: found.text, user: found.user };
+    const replies = await client.conversations.replies({ channel, ts, inclusive: true, limit: 1 });
+    const reply = replies.messages?.find((m) => m.ts === ts);
+    return reply ? { text: reply.text, user: reply.user } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+

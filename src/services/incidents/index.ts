@@ -1,0 +1,32 @@
+/** Incident use cases. */
+export { declareIncident, type DeclareIncidentInput } from './declare.js';
+export {
+  acknowledgeIncident,
+  addNote,
+  assignRole,
+  changeSeverity,
+  changeStatus,
+  closeIncident,
+  incidentCard,
+  subscribe,
+  unsubscribe,
+} from './run.js';
+export { postUpdate, updateForm, updateDueHandler, updateOverdueHandler, type PostUpdateInput } from './updates.js';
+export { actionReminderHandler, addFollowUpAction, closeFollowUpAction, exportReview, resolveIncident, reviewDraft, reviewForSlack } from './resolve.js';
+export { DUE, SYSTEM_ACTOR, type IncidentActor } from './common.js';
+
+import type { DueHandler } from '../../jobs/due-runner.js';
+import type { ServiceContext } from '../context.js';
+import { DUE } from './common.js';
+import { updateDueHandler, updateOverdueHandler } from './updates.js';
+import { actionReminderHandler } from './resolve.js';
+
+/** Due-item handlers of the incident area, by kind. */
+export function incidentDueHandlers(ctx: ServiceContext): Record<string, DueHandler> {
+  return {
+    [DUE.updateDue]: updateDueHandler(ctx),
+    [DUE.updateOverdue]: updateOverdueHandler(ctx),
+    [DUE.actionBefore]: actionReminderHandler(ctx, 'before'),
+    [DUE.actionDue]: actionReminderHandler(ctx, 'due'),
+  };
+}

@@ -1,0 +1,231 @@
+import { cancelDue, scheduleDue } from '../../../db/queries/due-items.js';
+import {
+  actionsOf,
+  getAction,
+  getIncident,
+  insertAction,
+  insertUpdate,
+  lastUpdateOf,
+  linkedChanges,
+  linkedTickets,
+  timelineOf,
+  updateIncident,
+  updatesOf,
+  closeAction as closeActionRow,
+  type IncidentRow,
+} from '../../../db/queries/incidents.js';
+import { firstReceipt } from '../../../db/queries/receipts.js';
+import { actionReminderTimes, mayRun, punctuality, refusalToRun } from '../../domain/incidents/rules.js';
+import { reviewMarkdown, type ReviewRecord } from '../../domain/incidents/review.js';
+import type { ActionItem, IncidentSnapshot } from '../../domain/incidents/types.js';
+import type { DueHandler } from '../../jobs/due-runner.js';
+import { actionAdded, actionReminder, note, resolvedNextSteps, reviewMessage } from '../../../views/incidents/messages.js';
+import { escapeMrkdwn, mention, userText } from '../../../views/text.js';
+import { ok, refuse, transact, type Actor, type Outcome, type ServiceContext, type Trx } from '../context.js';
+import { sendDirectMessage } from '../outbox.js';
+import type { Settings } from '../../config/settings.js';
+import { audit, DUE, loadSnapshot, postInChannel, refreshSurfaces, staleRefusal, SYSTEM_ACTOR, timeline, UPDATE_KINDS, type IncidentActor, type Source } from './common.js';
+import { publish } from './updates.js';
+
+/**
+ * Resolves an incident: reminders stop at once, every audience that heard about it gets a final
+ * "resolved" update, the channel is told what happens next and gets the review draft.
+ */
+export async function resolveIncident(
+  ctx: ServiceContext,
+  input: { incidentId: number; actor: IncidentActor; summary: string; source?: Source; submissionKey?: string },
+): Promise<Outcome<IncidentSnapshot>> {
+  const summary = input.summary.trim();
+  if (!summary) return refuse('Summarise the resolution.', 'summary');
+  return transact(ctx, async (trx, now) => {
+    if (input.submissionKey && !(await firstReceipt(trx, `incident.resolve:${input.submissionKey}`, now))) return refuse('Already resolved.');
+    const incident = await getIncident(trx, input.incidentId);
+    if (!incident) return refuse('That incident no longer exists.');
+    const stale = staleRefusal(incident);
+    if (stale) return refuse(stale);
+    if (!mayRun({ declaredBy: incident.declared_by, commanderId: incident.commander_id }, input.actor)) return refuse(refusalToRun(incident.key));
+    const at = now.getTime();
+    const patch: Partial<IncidentRow> = {
+      status: 'resolved',
+      resolved_at: at,
+      resolution_summary: summary,
+      mitigated_at: incident.mitigated_at ?? at,
+      acknowledged_at: incident.acknowledged_at ?? (incident.commander_id === input.actor.id ? at : null),
+      next_update_due_at: null,
+      update_generation: incident.update_generation + 1,
+      updated_at: at,
+    };
+    await updateIncident(trx, incident.id, patch);
+    await cancelDue(trx, 'incident', incident.id, now, UPDATE_KINDS);
+    const last = await lastUpdateOf(trx, incident.id);
+    const onTime = punctuality(incident.next_update_due_at, at);
+    const updateId = await insertUpdate(trx, {
+      incident_id: incident.id,
+      at,
+      posted_by: input.actor.id,
+      status: 'resolved',
+      impact: last?.impact ?? incident.impact,
+      actions: summary,
+      workaround: null,
+      next_update_at: null,
+      due_at: incident.next_update_due_at,
+      on_time: onTime === null ? null : onTime ? 1 : 0,
+      audience: 'all',
+    });
+    await timeline(trx, now, incident.id, 'status', input.actor.id, `Resolved by ${mention(input.actor.id)}: ${userText(summary, 500)}`);
+    await audit(trx, now, incident, input.actor, 'incident.resolved', input.source ?? 'modal', { before: { status: incident.status }, after: { status: 'resolved', resolution_summary: summary } });
+    const snapshot = (await loadSnapshot(trx, ctx.settings, incident.id))!;
+    await publish(
+      trx,
+      now,
+      ctx.settings,
+      snapshot,
+      { status: 'resolved', impact: last?.impact ?? incident.impact, actions: summary, workaround: null, nextUpdateAt: null, postedBy: input.actor.id, at },
+      { everyone: true, final: true, updateId },
+    );
+    const reviewRequired = ctx.settings.incidents.review_required.includes(incident.severity);
+    await postInChannel(trx, now, incident.id, resolvedNextSteps(snapshot, { reviewRequired }));
+    const markdown = await reviewDraft(trx, ctx.settings, incident.id, slackNames);
+    await postInChannel(trx, now, incident.id, reviewMessage(snapshot, reviewForSlack(markdown!)));
+    await refreshSurfaces(trx, now, ctx.settings, snapshot);
+    return ok(snapshot);
+  });
+}
+
+/** In Slack the draft names people by mention (rendered with their current name). */
+const slackNames = (userId: string) => `\u0000${userId}\u0000`;
+
+/** The review draft in Markdown; `nameOf` names people (mentions in Slack, display names in the export). */
+export async function reviewDraft(trx: Trx, settings: Settings, incidentId: number, nameOf: (userId: string) => string): Promise<string | undefined> {
+  const incident = await getIncident(trx, incidentId);
+  if (!incident) return undefined;
+  const snapshot = (await loadSnapshot(trx, settings, incident))!;
+  const [entries, updates, tickets, changes, actions] = await Promise.all([
+    timelineOf(trx, incidentId),
+    updatesOf(trx, incidentId),
+    linkedTickets(trx, incidentId),
+    linkedChanges(trx, incidentId),
+    actionsOf(trx, incidentId),
+  ]);
+  const record: ReviewRecord = {
+    key: incident.key,
+    title: incident.title,
+    severity: incident.severity,
+    severityLabel: snapshot.severityLabel,
+    status: incident.status,
+    impact: incident.impact,
+    services: snapshot.services,
+    declaredBy: incident.declared_by,
+    declaredAt: incident.declared_at,
+    startedAt: incident.started_at,
+    acknowledgedAt: incident.acknowledged_at,
+    mitigatedAt: incident.mitigated_at,
+    resolvedAt: incident.resolved_at,
+    resolutionSummary: incident.resolution_summary,
+    roles: snapshot.roles,
+    // Timeline text is stored as mrkdwn (escaped, with mentions): back to plain text for Markdown.
+    timeline: entries.map((e) => ({ at: e.at, kind: e.kind, actorId: e.actor_id, text: unMrkdwn(e.text, nameOf) })),
+    updates: updates.map((u) => ({ at: u.at, onTime: u.on_time === null ? null : u.on_time === 1 })),
+    tickets,
+    changes,
+    actions: actions.map((a) => ({ text: a.text, ownerId: a.owner_id, dueAt: a.due_at, status: a.status })),
+    reviewRequired: settings.incidents.review_required.includes(incident.severity),
+  };
+  return reviewMarkdown(record, nameOf, settings.timezone);
+}
+
+function unMrkdwn(text: string, nameOf: (userId: string) => string): string {
+  return text
+    .replace(/<@([UW][A-Z0-9]+)>/g, (_m, id: string) => nameOf(id))
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
+}
+
+/** Escapes the Markdown for Slack and turns the name placeholders into mentions. */
+export function reviewForSlack(markdown: string): string {
+  return escapeMrkdwn(markdown).replace(/\u0000([UW][A-Z0-9]+)\u0000/g, (_m, id: string) => mention(id));
+}
+
+export async function exportReview(ctx: ServiceContext, incidentId: number, nameOf: (userId: string) => string): Promise<Outcome<{ key: string; markdown: string }>> {
+  return ctx.db.transaction().execute(async (trx) => {
+    const incident = await getIncident(trx, incidentId);
+    if (!incident) return refuse('That incident no longer exists.');
+    const markdown = await reviewDraft(trx, ctx.settings, incidentId, nameOf);
+    return ok({ key: incident.key, markdown: markdown! });
+  });
+}
+
+// ---- follow-up actions ------------------------------------------------------------------------------------
+
+export async function addFollowUpAction(
+  ctx: ServiceContext,
+  input: { incidentId: number; actor: Actor; text: string; ownerId: string; dueAt: number; source?: Source; submissionKey?: string },
+): Promise<Outcome<ActionItem>> {
+  const text = input.text.trim();
+  if (!text) return refuse('Describe the action: `/incident action <text> @owner <YYYY-MM-DD>`.');
+  if (text.length > 500) return refuse('Keep the action under 500 characters.');
+  if (!/^[UW][A-Z0-9]{2,}$/.test(input.ownerId)) return refuse('Name an owner by mentioning them (@name).');
+  return transact(ctx, async (trx, now) => {
+    if (input.submissionKey && !(await firstReceipt(trx, `incident.action:${input.submissionKey}`, now))) return refuse('This action was already added.');
+    const incident = await getIncident(trx, input.incidentId);
+    if (!incident) return refuse('That incident no longer exists.');
+    if (incident.status === 'closed') return refuse(`${incident.key} is closed; add actions before closing it.`);
+    if (input.dueAt <= now.getTime()) return refuse('The due date is in the past.');
+    const id = await insertAction(trx, {
+      incident_id: incident.id,
+      text,
+      owner_id: input.ownerId,
+      due_at: input.dueAt,
+      status: 'open',
+      created_at: now.getTime(),
+      created_by: input.actor.id,
+      closed_at: null,
+      closed_by: null,
+    });
+    const times = actionReminderTimes(input.dueAt, ctx.settings.incidents.action_reminder_before, now.getTime());
+    if (times.before !== null) {
+      await scheduleDue(trx, { kind: DUE.actionBefore, recordType: 'incident_action', recordId: id, dueAt: new Date(times.before), point: 'before' }, now);
+    }
+    await scheduleDue(trx, { kind: DUE.actionDue, recordType: 'incident_action', recordId: id, dueAt: new Date(times.due), point: 'due' }, now);
+    await timeline(trx, now, incident.id, 'action', input.actor.id, `Follow-up action for ${mention(input.ownerId)}: ${userText(text, 500)}`);
+    await audit(trx, now, incident, input.actor, 'incident.action_added', input.source ?? 'command', { after: { action: id, text, owner: input.ownerId, due_at: input.dueAt } });
+    const item: ActionItem = { id, incidentKey: incident.key, incidentTitle: incident.title, text, ownerId: input.ownerId, dueAt: input.dueAt, status: 'open' };
+    await postInChannel(trx, now, incident.id, actionAdded(item));
+    if (input.ownerId !== input.actor.id) await sendDirectMessage(trx, now, input.ownerId, actionAdded(item));
+    return ok(item);
+  });
+}
+
+/** Closes a follow-up action: its owner, or whoever may run the incident. */
+export async function closeFollowUpAction(ctx: ServiceContext, input: { actionId: number; actor: IncidentActor; source?: Source }): Promise<Outcome<ActionItem>> {
+  return transact(ctx, async (trx, now) => {
+    const action = await getAction(trx, input.actionId);
+    if (!action) return refuse('That action no longer exists.');
+    const incident = (await getIncident(trx, action.incident_id))!;
+    const item: ActionItem = { id: action.id, incidentKey: incident.key, incidentTitle: incident.title, text: action.text, ownerId: action.owner_id, dueAt: action.due_at, status: 'done' };
+    if (action.status === 'done') return refuse(`That action was already closed.`);
+    const allowed = action.owner_id === input.actor.id || mayRun({ declaredBy: incident.declared_by, commanderId: incident.commander_id }, input.actor);
+    if (!allowed) return refuse(`Only the action's owner, the commander of ${incident.key}, its declarer or an incident manager can close it.`);
+    if (!(await closeActionRow(trx, action.id, input.actor.id, now))) return refuse('That action was already closed.');
+    await cancelDue(trx, 'incident_action', action.id, now);
+    await timeline(trx, now, incident.id, 'action_done', input.actor.id, `Follow-up action done: ${userText(action.text, 500)}`);
+    await audit(trx, now, incident, input.actor, 'incident.action_closed', input.source ?? 'button', { before: { action: action.id, status: 'open' }, after: { status: 'done', on_time: now.getTime() <= action.due_at } });
+    await postInChannel(trx, now, incident.id, note(`:white_check_mark: ${mention(input.actor.id)} closed a follow-up action of ${incident.key}: ${userText(action.text, 500)}`, 'Follow-up action closed'));
+    return ok(item);
+  });
+}
+
+/** Reminds the owner of an open action, before its due date and at it. */
+export function actionReminderHandler(_ctx: ServiceContext, kind: 'before' | 'due'): DueHandler {
+  return async (trx, item, now) => {
+    const action = await getAction(trx, item.record_id);
+    if (!action) return 'skipped: action gone';
+    if (action.status !== 'open') return 'skipped: done';
+    const incident = (await getIncident(trx, action.incident_id))!;
+    const a: ActionItem = { id: action.id, incidentKey: incident.key, incidentTitle: incident.title, text: action.text, ownerId: action.owner_id, dueAt: action.due_at, status: action.status };
+    await sendDirectMessage(trx, now, action.owner_id, { ...actionReminder(a, kind), dedupeKey: `incident_action/${action.id}/${kind}` });
+    await audit(trx, now, incident, SYSTEM_ACTOR, kind === 'due' ? 'incident.action_due_reminded' : 'incident.action_reminded', 'job', { detail: `action ${action.id} owner ${action.owner_id}` });
+    return `reminded ${action.owner_id}`;
+  };
+}
