@@ -17,7 +17,6 @@ import {
   changePriority,
   claimTicket,
   commentOnTicket,
-  markEscalated,
   rateTicket,
   reopenTicket,
   resolveTicket,
@@ -29,6 +28,8 @@ import { listArticles } from '../../db/queries/kb.js';
 import type { Outcome } from '../../src/services/context.js';
 import type { TicketRow } from '../../db/queries/tickets.js';
 import { tellPerson } from './reply.js';
+import { declareModal } from '../../views/incidents/modals.js';
+import type { ModalView } from '@slack/types';
 
 const HELP = [
   '*/it-help* – ask IT for help (opens a short form)',
@@ -237,9 +238,27 @@ export const ticketsArea: Area = {
       await client.views.open({ trigger_id: body.trigger_id, view: commentModal(id, ticket!.key, actor.id !== ticket!.requester_id) });
       return undefined;
     });
-    onTicket(A.escalate, async (_a, actor, id) => {
-      const result = await markEscalated(ctx, id, actor);
-      return result;
+    // Escalating opens the incident declaration pre-filled from the ticket; declaring links the two.
+    onTicket(A.escalate, async ({ body, client }, actor, id) => {
+      const ticket = await findTicket(ctx.db, id);
+      const refusal = ticketRefusal(ticket, actor, true);
+      if (refusal) return refusal;
+      await client.views.open({
+        trigger_id: body.trigger_id,
+        view: declareModal({
+          prefill: {
+            title: ticket!.summary,
+            impact: ticket!.details || ticket!.summary,
+            services: ticket!.service ? [ticket!.service] : [],
+            severity: ticket!.priority,
+            linkedTicketId: ticket!.id,
+          },
+          severities: settings.incidents.severities,
+          serviceCatalog: settings.service_catalog,
+          metadata: { linkedTicketId: ticket!.id, source: 'ticket' },
+        }) as unknown as ModalView,
+      });
+      return undefined;
     });
 
     app.view(V.resolve, async ({ ack, view, body }) => {

@@ -248,10 +248,3 @@ export function linkedChanges(db: Executor, incidentId: number): Promise<{ key: 
     .execute();
 }
 
-/** Links a ticket to an incident; false when the ticket does not exist or is already linked to it. */
-export async function linkTicket(db: Executor, ticketId: number, incidentId: number): Promise<{ key: string } | undefined> {
-  const ticket = await db.selectFrom('tickets').select(['key', 'incident_id']).where('id', '=', ticketId).executeTakeFirst();
-  if (!ticket || ticket.incident_id === incidentId) return undefined;
-  await db.updateTable('tickets').set({ incident_id: incidentId }).where('id', '=', ticketId).execute();
-  return { key: ticket.key };
-}

@@ -130,6 +130,37 @@ describe('service desk: /it-help to resolution', () => {
     expect(ticket).toMatchObject({ status: 'in_progress', reopen_count: 1, resolved_at: null });
   });
 
+  it('escalates a ticket into an incident pre-filled from it, links the two and subscribes the requester', async () => {
+    await fileTicket(t, people.requester, 'Whole floor lost Wi-Fi', { service: 'Wi-Fi', impact: 'high', urgency: 'high' });
+    const post = triagePost(t, 'IT-1');
+    const escalate = button(post, 'ticket.escalate');
+
+    await t.slack.blockAction(people.requester, escalate, { channel: channels.triage, ts: post.ts });
+    await t.settle();
+    expect(t.fake.responses.at(-1)!.body.text).toMatch(/Only service-desk agents/);
+
+    await t.slack.blockAction(people.agent, escalate, { channel: channels.triage, ts: post.ts });
+    await t.settle();
+    const modal = openedModal(t);
+    expect(modal.callback_id).toBe('incident.declare');
+    const title = modal.blocks.find((b: any) => b.block_id === 'incident.f.title');
+    expect(title.element.initial_value).toBe('Whole floor lost Wi-Fi');
+    expect(JSON.parse(modal.private_metadata).linkedTicketId).toBe(1);
+
+    await t.slack.submitView(people.agent, modal, {});
+    await t.settle();
+    const incident = await t.sb.db.selectFrom('incidents').selectAll().executeTakeFirstOrThrow();
+    expect(incident).toMatchObject({ key: 'INC-1', severity: 'P1', title: 'Whole floor lost Wi-Fi' });
+    const ticket = (await tickets(t))[0]!;
+    expect(ticket.incident_id).toBe(incident.id);
+    expect(ticket.escalated_at).not.toBeNull();
+    expect(JSON.stringify(triagePost(t, 'IT-1').blocks)).toContain('Linked to incident *INC-1*');
+    expect(threadOf(t, post.ts).map((m) => m.text).join()).toContain('escalated the ticket to incident *INC-1*');
+    expect(t.fake.messagesIn(people.requester.id).at(-1)!.text).toContain('INC-1');
+    const subs = await t.sb.db.selectFrom('incident_subscriptions').selectAll().execute();
+    expect(subs).toEqual([expect.objectContaining({ incident_id: incident.id, user_id: people.requester.id })]);
+  });
+
   it('assigns with the user picker and refuses to assign to a non-agent', async () => {
     await fileTicket(t, people.requester, 'Need Figma licence');
     const post = triagePost(t, 'IT-1');

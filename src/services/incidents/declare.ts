@@ -1,6 +1,7 @@
 import { nextNumber } from '../../../db/queries/counters.js';
 import { scheduleDue } from '../../../db/queries/due-items.js';
-import { insertIncident, linkTicket, setRole, setServices } from '../../../db/queries/incidents.js';
+import { insertIncident, setRole, setServices } from '../../../db/queries/incidents.js';
+import { linkTicketToIncident } from '../tickets/work.js';
 import { firstReceipt } from '../../../db/queries/receipts.js';
 import { channelName, conferenceUrl, firstUpdateDue, hasBridge, isSeverity, type Severity } from '../../domain/incidents/rules.js';
 import type { IncidentSnapshot } from '../../domain/incidents/types.js';
@@ -105,11 +106,10 @@ export async function declareIncident(ctx: ServiceContext, input: DeclareInciden
       await timeline(trx, now, id, 'source', input.actor.id, `Declared from a message${input.sourceMessage.permalink ? `: ${input.sourceMessage.permalink}` : ''}`);
     }
     if (input.linkedTicketId !== undefined) {
-      const ticket = await linkTicket(trx, input.linkedTicketId, id);
-      if (ticket) {
-        await timeline(trx, now, id, 'ticket', input.actor.id, `Linked ticket ${ticket.key}`);
-        await trx.insertInto('ticket_events').values({ ticket_id: input.linkedTicketId, at, actor_id: input.actor.id, kind: 'incident_linked', body: key }).execute();
-        await audit(trx, now, { id, key }, input.actor, 'incident.ticket_linked', source, { detail: ticket.key });
+      const ticketKey = await linkTicketToIncident(trx, ctx, input.linkedTicketId, { id, key, title }, input.actor, now);
+      if (ticketKey) {
+        await timeline(trx, now, id, 'ticket', input.actor.id, `Linked ticket ${ticketKey}`);
+        await audit(trx, now, { id, key }, input.actor, 'incident.ticket_linked', source, { detail: ticketKey });
       }
     }
     if (nextDue !== null) {

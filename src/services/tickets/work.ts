@@ -226,13 +226,6 @@ export function rateTicket(ctx: ServiceContext, ticketId: number, score: number,
   });
 }
 
-export function markEscalated(ctx: ServiceContext, ticketId: number, actor: TicketActor): Promise<Outcome<TicketRow>> {
-  return act(ctx, ticketId, 'escalate', actor, (t, now) => ({
-    changes: { escalated_at: t.escalated_at ?? now.getTime() },
-    history: `${mention(actor.id)} is escalating the ticket to an incident`,
-  }));
-}
-
 /** Auto-close after the quiet period; a reopened or already closed ticket is left alone. */
 export async function closeResolved(trx: Trx, ctx: ServiceContext, ticketId: number, now: Date): Promise<string> {
   const ticket = await findTicket(trx, ticketId);
@@ -242,4 +235,34 @@ export async function closeResolved(trx: Trx, ctx: ServiceContext, ticketId: num
   await insertAudit(trx, { actor: { id: 'switchboard', name: 'Switchboard' }, action: 'ticket.close', recordType: 'ticket', recordId: ticket.id, recordKey: ticket.key, before: ticketFacts(ticket), after: ticketFacts(closed), source: 'job' }, now);
   await refreshTriage(trx, ctx, closed, now, 'Closed after the quiet period');
   return 'closed';
+}
+
+/**
+ * A ticket escalated into an incident: linked, marked escalated, its triage post and thread updated,
+ * and its requester subscribed to the incident's updates and told so. Runs inside the declaring
+ * transaction, so the incident and the link commit together. Returns the ticket key, or undefined
+ * when the ticket is gone or already linked to this incident.
+ */
+export async function linkTicketToIncident(
+  trx: Trx,
+  ctx: ServiceContext,
+  ticketId: number,
+  incident: { id: number; key: string; title: string },
+  actor: { id: string; name?: string | null },
+  now: Date,
+): Promise<string | undefined> {
+  const before = await findTicket(trx, ticketId);
+  if (!before || before.incident_id === incident.id) return undefined;
+  const ticket = await updateTicket(trx, ticketId, { incident_id: incident.id, escalated_at: before.escalated_at ?? now.getTime(), updated_at: now.getTime() });
+  const history = `${mention(actor.id)} escalated the ticket to incident *${incident.key}*`;
+  await insertTicketEvent(trx, { ticket_id: ticket.id, at: now.getTime(), actor_id: actor.id, kind: 'incident_linked', body: incident.key });
+  await insertAudit(trx, { actor, action: 'ticket.escalate', recordType: 'ticket', recordId: ticket.id, recordKey: ticket.key, before: ticketFacts(before), after: { ...ticketFacts(ticket), incident: incident.key }, detail: incident.key, source: 'modal' }, now);
+  await trx
+    .insertInto('incident_subscriptions')
+    .values({ incident_id: incident.id, user_id: ticket.requester_id, at: now.getTime() })
+    .onConflict((oc) => oc.columns(['incident_id', 'user_id']).doNothing())
+    .execute();
+  await refreshTriage(trx, ctx, ticket, now, history);
+  await sendDirectMessage(trx, now, ticket.requester_id, requesterUpdate(ticket, `IT is handling this as incident *${incident.key}*: ${userText(incident.title, 150)}. You'll get its updates here until it is resolved.`));
+  return ticket.key;
 }
