@@ -1,18 +1,13 @@
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import pino from 'pino';
-import { ConfigError, startSwitchboard, type Switchboard } from '../src/bootstrap.js';
-import { areas } from '../commands/index.js';
+import { ConfigError } from '../src/bootstrap.js';
 import { COMMANDS } from '../views/ids.js';
-import { FakeSlack } from '../test/fake-slack/server.js';
-import { SlackRequests } from '../test/support/slack-requests.js';
 import { runDemo } from './demo.js';
 import { paint } from './render.js';
-import { SandboxSession, type SandboxIo } from './session.js';
-import { CHANNELS, defaultWorld, PEOPLE } from './world.js';
+import type { SandboxIo } from './session.js';
+import { commandAvailable, DEFAULT_CONFIG, startSandbox, type Sandbox } from './start.js';
 
 /**
  * `npm run sandbox`: the real Switchboard (same start-up as `npm start`) against an in-process Slack
@@ -23,8 +18,6 @@ import { CHANNELS, defaultWorld, PEOPLE } from './world.js';
  *   --demo           play the demo day right after start-up
  *   --no-color       plain output
  */
-const here = dirname(fileURLToPath(import.meta.url));
-
 interface Flags {
   fresh: boolean;
   db: string;
@@ -34,7 +27,7 @@ interface Flags {
 }
 
 function parseFlags(argv: string[]): Flags {
-  const flags: Flags = { fresh: false, db: 'data/sandbox.db', config: resolve(here, 'config.yml'), demo: false, color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR };
+  const flags: Flags = { fresh: false, db: 'data/sandbox.db', config: DEFAULT_CONFIG, demo: false, color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--fresh') flags.fresh = true;
@@ -48,19 +41,6 @@ function parseFlags(argv: string[]): Flags {
     }
   }
   return flags;
-}
-
-/** Which area answers each slash command; a command whose area is not built in is "not available". */
-const AREA_OF_COMMAND: Record<string, string> = {
-  [COMMANDS.itHelp]: 'tickets',
-  [COMMANDS.incident]: 'incidents',
-  [COMMANDS.change]: 'changes',
-  [COMMANDS.itops]: 'reports',
-};
-
-function commandAvailable(command: string): boolean {
-  const area = AREA_OF_COMMAND[command];
-  return !area || areas.some((a) => a.name === area);
 }
 
 /** Lines from stdin, one at a time, whether it is a terminal or a pipe. */
@@ -89,18 +69,19 @@ function terminalIo(color: boolean): { io: SandboxIo; close(): void; onInterrupt
         output.write(`${text}\n`);
         rl.prompt(true);
       } else {
-        output.write(`${text}\n`);
+        output.write(`${prompting ? '\n' : ''}${text}\n`);
       }
     },
     ask(prompt) {
       rl.setPrompt(color ? paint(prompt, 'bold', true) : prompt);
-      // From a pipe nothing is echoed: write the prompt and the answer as one transcript line.
+      // From a pipe nothing is echoed: the transcript shows the prompt, then the answer on the same line.
+      if (!terminal) output.write(prompt);
       const echo = (line: string | undefined) => {
-        if (!terminal) output.write(`${prompt}${line ?? ''}\n`);
+        if (!terminal) output.write(`${line ?? ''}\n`);
         return line;
       };
       if (queued.length > 0) return Promise.resolve(echo(queued.shift()));
-      if (ended) return Promise.resolve(undefined);
+      if (ended) return Promise.resolve(echo(undefined));
       prompting = true;
       if (terminal) rl.prompt();
       return new Promise((resolveLine) =>
@@ -123,66 +104,26 @@ async function main(): Promise<void> {
   const logPath = dbPath.replace(/\.db$/, '') + '.log';
   const logger = pino({ level: process.env.LOG_LEVEL ?? 'info', base: { app: 'switchboard' } }, pino.destination({ dest: logPath, sync: true }));
 
-  const fake = await new FakeSlack().start();
-  const signingSecret = randomBytes(24).toString('hex');
-  let sb: Switchboard;
+  const terminal = terminalIo(flags.color);
+  let sandbox: Sandbox;
   try {
-    sb = await startSwitchboard({
-      env: {
-        SLACK_BOT_TOKEN: 'xoxb-sandbox-token',
-        SLACK_SIGNING_SECRET: signingSecret,
-        SLACK_API_URL: fake.apiUrl,
-        DATABASE_URL: `file:${dbPath}`,
-        ITOPS_CONFIG: resolve(flags.config),
-        PORT: '0',
-        LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
-      },
-      logger,
-      outboxPollMs: 100,
-    });
+    sandbox = await startSandbox({ dbPath, configPath: flags.config, io: terminal.io, logger, color: flags.color });
   } catch (error) {
-    await fake.stop();
+    terminal.close();
     if (error instanceof ConfigError) {
       process.stderr.write(`The sandbox cannot start:\n${error.problems.map((p) => `  - ${p}`).join('\n')}\n`);
       process.exit(1);
     }
     throw error;
   }
-
-  const terminal = terminalIo(flags.color);
-  const slack = new SlackRequests(`http://127.0.0.1:${sb.port}`, signingSecret, fake.baseUrl, 'TSANDBOX');
-  const session = new SandboxSession({
-    fake,
-    slack,
-    world: defaultWorld(),
-    io: terminal.io,
-    color: flags.color,
-    timeZone: sb.settings.timezone,
-    available: commandAvailable,
-    user: PEOPLE.rita.id,
-    channel: CHANNELS.general.id,
-    pendingWork: async () => {
-      const row = await sb.db
-        .selectFrom('outbox')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .where('status', '=', 'pending')
-        .where('next_attempt_at', '<=', Date.now())
-        .executeTakeFirst();
-      return Number(row?.n ?? 0);
-    },
-  });
-  session.extraCommands.set('/demo', async () => {
-    await runDemo(session);
-  });
+  const { session } = sandbox;
 
   let stopping = false;
   const shutdown = async (code = 0) => {
     if (stopping) return;
     stopping = true;
-    session.stopWatching();
     terminal.close();
-    await sb.stop().catch(() => undefined);
-    await fake.stop().catch(() => undefined);
+    await sandbox.stop();
     process.stdout.write('Bye. Your data stays in ' + flags.db + ' (start with --fresh to begin again).\n');
     process.exit(code);
   };
@@ -194,9 +135,11 @@ async function main(): Promise<void> {
     [
       b('Switchboard sandbox') + ` — the real app against a pretend Slack, database ${flags.db}${existed ? ' (kept from last time)' : ' (new)'}, logs in ${logPath.replace(`${process.cwd()}/`, '')}.`,
       `Commands: ${Object.values(COMMANDS).filter(commandAvailable).join(' ')}${Object.values(COMMANDS).some((c) => !commandAvailable(c)) ? ` (not in this build: ${Object.values(COMMANDS).filter((c) => !commandAvailable(c)).join(' ')})` : ''}`,
+      existed ? 'Tickets and records from last time are still there; their old Slack messages are not shown again.' : '',
       `You are @rita (an employee) in #general. Try ${b('/it-help printer on 3rd floor jams')}, ${b('/demo')} for a guided day, or ${b('/help')}.`,
-      'READY',
-    ].join('\n'),
+    ]
+      .filter(Boolean)
+      .join('\n'),
   );
   session.startWatching();
   if (flags.demo) await runDemo(session);
