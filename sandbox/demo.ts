@@ -14,8 +14,8 @@ export type DemoValue = unknown | ((d: DemoContext) => unknown);
 interface Who {
   /** Become this person first (name, with or without @). */
   as?: string;
-  /** Move to this channel first (#name). */
-  in?: string;
+  /** Move to this channel first (#name), possibly one the bot created during the day. */
+  in?: string | ((d: DemoContext) => string);
 }
 
 export type DemoStep =
@@ -54,6 +54,8 @@ export interface DemoContext {
   latestKey(prefix: string): string | undefined;
   /** Seconds since the epoch, `offsetMs` from now (for date-time pickers). */
   epochIn(offsetMs: number): number;
+  /** The name of the channel the bot created most recently (an incident channel). */
+  newestChannel(): string | undefined;
 }
 
 const MINUTE = 60_000;
@@ -81,8 +83,8 @@ export const DEMO_DAY: DemoSection[] = [
     title: 'A P1 incident: email is down',
     needs: '/incident',
     steps: [
-      { say: '11:20 Carla, the incident commander, declares a P1: a bridge, paging and the executives notice follow.' },
-      { as: 'carla', in: 'incidents', command: '/incident', text: 'Email is down for everyone' },
+      { say: '11:20 Carla, the incident commander, declares a P1: a channel, a bridge, paging and the executives notice follow.' },
+      { as: 'carla', in: 'incidents', command: '/incident', text: 'declare Email is down for everyone' },
       {
         submit: {
           'incident.f.title': 'Email is down for everyone',
@@ -92,8 +94,9 @@ export const DEMO_DAY: DemoSection[] = [
         },
         form: 'incident.declare',
       },
-      { say: 'Carla posts the first stakeholder update.' },
-      { as: 'carla', click: 'incident.post_update' },
+      { say: 'Carla joins the new incident channel, acknowledges, and posts the first stakeholder update.' },
+      { as: 'carla', in: (d) => d.newestChannel() ?? 'incidents', command: '/incident', text: 'ack' },
+      { command: '/incident', text: 'update' },
       {
         submit: {
           'incident.f.status': 'identified',
@@ -103,8 +106,8 @@ export const DEMO_DAY: DemoSection[] = [
         },
         form: 'incident.update',
       },
-      { say: 'Updates are due every 30 seconds in the sandbox; wait for Switchboard to ask for the next one.' },
-      { waitFor: /update/i, what: 'the next-update reminder', timeoutMs: 50_000 },
+      { say: 'P1 updates are due every 30 seconds in the sandbox: wait for Switchboard to ask for the next one.' },
+      { waitFor: /stakeholder update for INC-\d+ is due/i, what: 'the next-update reminder', timeoutMs: 50_000 },
       { as: 'carla', click: 'incident.post_update' },
       {
         submit: {
@@ -115,7 +118,7 @@ export const DEMO_DAY: DemoSection[] = [
         form: 'incident.update',
       },
       { say: 'The queue drains; Carla resolves the incident.' },
-      { as: 'carla', click: 'incident.resolve' },
+      { as: 'carla', command: '/incident', text: 'resolve' },
       { submit: { 'incident.f.resolution': 'Renewed the mail relay certificate and added an expiry alert.' }, form: 'incident.resolve' },
     ],
   },
@@ -168,6 +171,7 @@ export async function runDemo(session: SandboxSession, sections: DemoSection[] =
     session,
     latestKey: (prefix) => latestKey(session, prefix),
     epochIn: (offsetMs) => Math.floor((Date.now() + offsetMs) / 1000),
+    newestChannel: () => session.fake.callsTo('conversations.create').at(-1)?.answer.channel?.name,
   };
   const completed: string[] = [];
   const skipped: string[] = [];
@@ -225,7 +229,7 @@ async function runStep(session: SandboxSession, d: DemoContext, step: DemoStep):
     if (!id) throw new StepSkipped(`there is nobody called ${step.as}`);
     session.user = id;
   }
-  if (step.in) session.in(step.in);
+  if (step.in) session.in(typeof step.in === 'function' ? step.in(d) : step.in);
   const who = `@${session.names.user(session.user)} in ${session.place(session.channel)}`;
   if ('command' in step) {
     const text = typeof step.text === 'function' ? step.text(d) : (step.text ?? '');
