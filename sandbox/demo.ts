@@ -1,4 +1,4 @@
-import { paint } from './render.js';
+import { formatWhen, optionsOf, paint } from './render.js';
 import { sleep, type SandboxSession } from './session.js';
 
 /**
@@ -94,9 +94,8 @@ export const DEMO_DAY: DemoSection[] = [
         },
         form: 'incident.declare',
       },
-      { say: 'Carla joins the new incident channel, acknowledges, and posts the first stakeholder update.' },
-      { as: 'carla', in: (d) => d.newestChannel() ?? 'incidents', command: '/incident', text: 'ack' },
-      { command: '/incident', text: 'update' },
+      { say: 'Carla moves to the new incident channel and posts the first stakeholder update.' },
+      { as: 'carla', in: (d) => d.newestChannel() ?? 'incidents', command: '/incident', text: 'update' },
       {
         submit: {
           'incident.f.status': 'identified',
@@ -265,10 +264,11 @@ async function runStep(session: SandboxSession, d: DemoContext, step: DemoStep):
     }
     const values: Record<string, unknown> = {};
     for (const [key, raw] of Object.entries(step.submit)) values[key] = resolveValue(session, typeof raw === 'function' ? (raw as (d: DemoContext) => unknown)(d) : raw);
-    const inputIds = new Set((modal.view.blocks ?? []).filter((b: any) => b.type === 'input').map((b: any) => b.element?.action_id));
+    const inputs = new Map<string, any>((modal.view.blocks ?? []).filter((b: any) => b.type === 'input').map((b: any) => [b.element?.action_id, b]));
+    const inputIds = new Set(inputs.keys());
     const shown = Object.entries(values)
       .filter(([k]) => inputIds.has(k))
-      .map(([k, v]) => `${k} = ${Array.isArray(v) ? v.join(', ') : String(v)}`);
+      .map(([k, v]) => `${inputs.get(k)?.label?.text ?? k}: ${shownValue(session, inputs.get(k)?.element, v)}`);
     print(paint(`\n${who} fills in the form${shown.length ? `:\n    ${shown.join('\n    ')}` : ''}\n    and presses [${modal.view.submit?.text ?? 'Submit'}]`, 'bold', color));
     const known = Object.fromEntries(Object.entries(values).filter(([k]) => inputIds.has(k)));
     const outcome = await session.submit(modal, known);
@@ -279,6 +279,17 @@ async function runStep(session: SandboxSession, d: DemoContext, step: DemoStep):
 function describeTarget(session: SandboxSession, n: number): string {
   const element = session.target(n)?.element;
   return String(element?.text?.text ?? element?.placeholder?.text ?? element?.action_id ?? n);
+}
+
+/** A submitted value as the person would have seen it in the form. */
+function shownValue(session: SandboxSession, element: any, value: unknown): string {
+  const one = (v: unknown): string => {
+    if (element?.type === 'datetimepicker' && typeof v === 'number') return formatWhen(v * 1000, { timeZone: session.options.timeZone });
+    if (typeof v === 'string' && /^[UW][A-Z0-9]{6,}$/.test(v) && session.fake.users.has(v)) return `@${session.names.user(v)}`;
+    const option = element ? optionsOf(element).find((o) => o.value === v) : undefined;
+    return option ? String(option.text?.text ?? v) : String(v);
+  };
+  return Array.isArray(value) ? value.map(one).join(', ') : one(value);
 }
 
 /** `@name` → the person's ID, in strings and lists. */

@@ -72,6 +72,22 @@ const EMOJI: Record<string, string> = {
   rewind: '⏪',
   calling: '📲',
   house: '🏠',
+  bulb: '💡',
+  inbox_tray: '📥',
+  outbox_tray: '📤',
+  checkered_flag: '🏁',
+  wrench: '🔧',
+  hourglass: '⌛',
+  white_check_mark_button: '✅',
+  stopwatch: '⏱',
+  traffic_light: '🚦',
+  page_facing_up: '📄',
+  clipboard: '📋',
+  arrow_up: '↑',
+  arrow_down: '↓',
+  green_heart: '💚',
+  broken_heart: '💔',
+  sos: '🆘',
 };
 
 const ANSI = { bold: '\x1b[1m', dim: '\x1b[2m', italic: '\x1b[3m', red: '\x1b[31m', green: '\x1b[32m', yellow: '\x1b[33m', cyan: '\x1b[36m', magenta: '\x1b[35m', reset: '\x1b[0m' };

@@ -21,6 +21,8 @@ interface Target {
   element: any;
   blockId: string | undefined;
   where: Where;
+  /** Whose Home tab it is on, for Home tab elements. */
+  owner?: string;
 }
 
 export interface OpenModal {
@@ -290,20 +292,23 @@ export class SandboxSession {
   }
 
   private pendingWhere: Where | undefined;
+  private pendingOwner: string | undefined;
 
   /** Renders with every numbered element attached to `where`. */
-  private withTargets(render: () => string[], where: Where): string[] {
+  private withTargets(render: () => string[], where: Where, owner?: string): string[] {
     this.pendingWhere = where;
+    this.pendingOwner = owner;
     try {
       return render();
     } finally {
       this.pendingWhere = undefined;
+      this.pendingOwner = undefined;
     }
   }
 
   private register(element: any, blockId: string | undefined): number {
     const n = this.nextNumber++;
-    this.targets.set(n, { element, blockId, where: this.pendingWhere ?? { kind: 'message', channel: this.channel, ts: '0000000000.000000' } });
+    this.targets.set(n, { element, blockId, where: this.pendingWhere ?? { kind: 'message', channel: this.channel, ts: '0000000000.000000' }, owner: this.pendingOwner });
     return n;
   }
 
@@ -347,7 +352,7 @@ export class SandboxSession {
       case 'views.publish': {
         const id = String(answer.view.id);
         const heading = this.heading('🏠', `Home tab of @${this.names.user(String(args.user_id))}`);
-        return this.withTargets(() => renderView(heading, args.view, options), { kind: 'view', viewId: id, view: { ...args.view, id } });
+        return this.withTargets(() => renderView(heading, args.view, options), { kind: 'view', viewId: id, view: { ...args.view, id } }, String(args.user_id));
       }
       case 'conversations.create':
         return [this.heading('➕', `channel #${answer.channel.name} created${answer.channel.is_private ? ' (private)' : ''}`).trimStart()];
@@ -513,13 +518,19 @@ export class SandboxSession {
     return this.targets.get(n);
   }
 
-  /** The newest element with this action id (optionally only in one channel, or whose value matches). */
+  /**
+   * The newest element with this action id that the current person can see (not in someone else's
+   * DM or Home tab), optionally only in one channel or with a matching value.
+   */
   findAction(actionId: string | RegExp, filter: { channel?: string; value?: RegExp } = {}): number | undefined {
     const numbers = [...this.targets.keys()].sort((a, b) => b - a);
+    const myDm = this.fake.dmChannelOf(this.user);
     return numbers.find((n) => {
       const t = this.targets.get(n)!;
       const id = String(t.element.action_id ?? '');
       if (typeof actionId === 'string' ? id !== actionId : !actionId.test(id)) return false;
+      if (t.where.kind === 'message' && t.where.channel.startsWith('D') && t.where.channel !== myDm) return false;
+      if (t.where.kind === 'view' && t.where.view.type === 'home' && t.owner !== this.user) return false;
       if (filter.channel && (t.where.kind !== 'message' || t.where.channel !== filter.channel)) return false;
       if (filter.value && !filter.value.test(String(t.element.value ?? ''))) return false;
       return true;
