@@ -1,0 +1,178 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/logger.js';
+import { runDemo, type DemoSection } from '../../sandbox/demo.js';
+import type { SandboxIo } from '../../sandbox/session.js';
+import { startSandbox, type Sandbox } from '../../sandbox/start.js';
+
+const root = join(import.meta.dirname, '..', '..');
+
+/** The sandbox as a person runs it: a child process, lines on stdin, the screen on stdout. */
+class Terminal {
+  output = '';
+  readonly exited: Promise<number | null>;
+  private readonly child: ChildProcessWithoutNullStreams;
+
+  constructor(args: string[]) {
+    this.child = spawn(process.execPath, ['--import', 'tsx', 'sandbox/main.ts', ...args], { cwd: root, env: { ...process.env, NO_COLOR: '1' } });
+    this.child.stdout.setEncoding('utf8').on('data', (chunk: string) => (this.output += chunk));
+    this.child.stderr.setEncoding('utf8').on('data', (chunk: string) => (this.output += chunk));
+    this.exited = new Promise((resolve) => this.child.on('exit', resolve));
+  }
+
+  type(...lines: string[]): void {
+    this.child.stdin.write(lines.map((l) => `${l}\n`).join(''));
+  }
+
+  /** Waits for `pattern` in what was printed after `from`; returns the match. */
+  async waitFor(pattern: RegExp, from = 0, timeoutMs = 8000): Promise<RegExpMatchArray> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const match = this.output.slice(from).match(pattern);
+      if (match) return match;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern}; screen so far:\n${this.output.slice(-3000)}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  kill(): void {
+    if (this.child.exitCode === null) this.child.kill('SIGKILL');
+  }
+}
+
+describe('sandbox in a terminal', () => {
+  let dir: string;
+  let terminal: Terminal | undefined;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'switchboard-sandbox-'));
+  });
+  afterAll(() => {
+    terminal?.kill();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('files a ticket as @rita, claims and resolves it as @alice, and shows every step on screen', async () => {
+    terminal = new Terminal(['--fresh', '--db', join(dir, 'sandbox.db')]);
+    const t = terminal;
+    await t.waitFor(/@rita in #general> /, 0, 12_000);
+    expect(t.output).toContain('Switchboard sandbox');
+
+    // The form opens with the typed text as its summary; Enter keeps defaults, optional fields are skipped.
+    t.type('/it-help printer on 3rd floor jams', '', '', 'hardware', '', '', '', '');
+    await t.waitFor(/✓ Submit: the form closed/);
+    expect(t.output).toContain('┏━ Get IT help');
+    expect(t.output).toContain('What do you need help with? [printer on 3rd floor jams]: ');
+    expect(t.output).toMatch(/Category:\n\s+1\) access\n\s+2\) hardware/);
+    expect(t.output).toContain('💬 Switchboard in #it-triage');
+    expect(t.output).toContain('▌ IT-1 · printer on 3rd floor jams');
+    expect(t.output).toContain('💬 Switchboard in DM with @rita');
+    expect(t.output).toContain("Thanks, we've got it: IT-1");
+    const claim = (await t.waitFor(/\[(\d+)\] Claim/))[1]!;
+
+    // An outsider cannot claim; the agent can.
+    let mark = t.output.length;
+    t.type(claim);
+    await t.waitFor(/Only service-desk agents/, mark);
+    expect(t.output.slice(mark)).toContain('👁  only @rita sees, in #it-triage');
+
+    t.type('/as @alice', '/in #it-triage');
+    await t.waitFor(/@alice in #it-triage> /, mark);
+    mark = t.output.length;
+    t.type(claim);
+    await t.waitFor(/Switchboard updated its message in #it-triage[\s\S]*Assignee: @alice/, mark);
+    expect(t.output.slice(mark)).toContain('@alice claimed the ticket');
+    expect(t.output.slice(mark)).toContain('@alice is working on your request.');
+    const updated = t.output.slice(t.output.indexOf('updated its message', mark));
+    const resolve = updated.match(/\[(\d+)\] Resolve/)![1]!;
+
+    // Resolve: a modal with a required note; an empty answer is asked again.
+    mark = t.output.length;
+    t.type(resolve, '', 'Cleared a torn sheet from the fuser', 'fixed');
+    await t.waitFor(/✓ Resolve: the form closed/, mark);
+    const screen = t.output.slice(mark);
+    expect(screen).toContain('┏━ Resolve IT-1');
+    expect(screen).toContain('This field is required.');
+    expect(screen).toContain('IT-1 is resolved: printer on 3rd floor jams');
+    expect(screen).toMatch(/\[\d+\] 5 ★★★★★/);
+    expect(screen).toMatch(/Status: ✅ Resolved\s+Assignee: @alice/);
+    expect(screen).toContain('Resolved: ');
+    expect(screen).toContain('by @alice');
+
+    t.type('/quit');
+    expect(await t.exited).toBe(0);
+    expect(t.output).toContain('Bye.');
+  }, 20_000);
+});
+
+/** Input as a script of lines; output collected. */
+function scriptedIo(lines: string[] = []): SandboxIo & { screen: string[]; text(): string } {
+  const screen: string[] = [];
+  return {
+    screen,
+    text: () => screen.join('\n'),
+    print: (text) => void screen.push(text),
+    ask: async (prompt) => {
+      const line = lines.shift();
+      screen.push(`${prompt}${line ?? ''}`);
+      return line;
+    },
+  };
+}
+
+describe('sandbox session and demo', () => {
+  let sandbox: Sandbox;
+  afterEach(() => sandbox?.stop());
+
+  it('plays the ticket part of the demo day and skips parts whose command is missing', async () => {
+    const io = scriptedIo();
+    sandbox = await startSandbox({ dbPath: ':memory:', io, logger: silentLogger });
+    const missing: DemoSection = { title: 'Something from the future', needs: '/incident', steps: [{ say: 'never shown' }] };
+    const broken: DemoSection = { title: 'A button that is not there', steps: [{ as: 'alice', click: 'nothing.here' }, { say: 'never shown either' }] };
+    const { DEMO_DAY } = await import('../../sandbox/demo.js');
+    const options = sandbox.session.options;
+    const real = options.available;
+    options.available = (command) => command !== '/incident' && (real?.(command) ?? true);
+    const result = await runDemo(sandbox.session, [DEMO_DAY[0]!, missing, broken]);
+    expect(result.completed).toEqual([DEMO_DAY[0]!.title]);
+    const screen = io.text();
+    expect(screen).toContain('skipped: /incident not available in this build of Switchboard');
+    expect(screen).toContain('skipped: the rest of “A button that is not there”: no nothing.here element to click');
+    expect(screen).not.toContain('never shown');
+    expect(screen).toContain('@alice claimed the ticket');
+    expect(screen).toContain('Thanks for rating IT-1 ★★★★★');
+    const ticket = await sandbox.switchboard.db.selectFrom('tickets').selectAll().executeTakeFirstOrThrow();
+    expect(ticket).toMatchObject({ key: 'IT-1', status: 'resolved', assignee_id: 'UALICE001', csat_score: 5, resolution_code: 'fixed' });
+  });
+
+  it('files a ticket from a :ticket: reaction and from the message shortcut, and re-asks a field the app refuses', async () => {
+    const io = scriptedIo([
+      // the shortcut's form: keep the summary and details, pick a category, bad link, then fix it
+      '', '', 'network', '', '', '', 'javascript:alert(1)',
+      'https://example.com/shot.png',
+    ]);
+    sandbox = await startSandbox({ dbPath: ':memory:', io, logger: silentLogger });
+    const { session } = sandbox;
+    await session.handle('Wi-Fi in room 4 keeps dropping');
+    await session.handle('/as @alice');
+    await session.handle('/react :ticket:');
+    expect(io.text()).toContain('▌ IT-1 · Wi-Fi in room 4 keeps dropping');
+
+    await session.handle('/as @bob');
+    await session.handle('VPN drops every hour <!channel>');
+    await session.handle('/shortcut ticket');
+    const screen = io.text();
+    // The app refused the link inline; only that field was asked again.
+    expect(screen).toMatch(/⚠ .*link/i);
+    expect(screen.match(/Link to a screenshot or file/g)!.length).toBe(3); // the form, the first ask, the re-ask
+    // Slack shows escaped text as typed, and so does the sandbox.
+    expect(screen).toContain('▌ IT-2 · VPN drops every hour <!channel>');
+    const tickets = await sandbox.switchboard.db.selectFrom('tickets').select(['key', 'source', 'requester_id', 'attachment_url']).orderBy('id').execute();
+    expect(tickets).toEqual([
+      { key: 'IT-1', source: 'reaction', requester_id: 'URITA0001', attachment_url: null },
+      { key: 'IT-2', source: 'shortcut', requester_id: 'UBOB00001', attachment_url: 'https://example.com/shot.png' },
+    ]);
+  });
+});
