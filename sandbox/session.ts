@@ -460,7 +460,7 @@ export class SandboxSession {
 
   /** A message the current person writes in the current channel. */
   say(text: string): void {
-    const message = this.fake.addUserMessage(this.channel, this.user, text);
+    const message = this.fake.addMessage(this.channel, this.user, text);
     this.io.print(`${this.heading('💬', `@${this.names.user(this.user)} in ${this.place(this.channel)}`)}\n  ${text}`);
     void message;
   }
