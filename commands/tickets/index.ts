@@ -237,9 +237,19 @@ export const ticketsArea: Area = {
       await client.views.open({ trigger_id: body.trigger_id, view: commentModal(id, ticket!.key, actor.id !== ticket!.requester_id) });
       return undefined;
     });
-    onTicket(A.escalate, async (_a, actor, id) => {
+    onTicket(A.escalate, async ({ respond, body, client }, actor, id) => {
       const result = await markEscalated(ctx, id, actor);
-      return result;
+      if (!result.ok) return result;
+      // The ticket is only flagged here; the incident itself is declared by a person, so say how.
+      const key = result.value.key;
+      await tellPerson({
+        respond,
+        hasResponseUrl: 'response_url' in body,
+        client,
+        userId: body.user.id,
+        text: `${key} is marked as escalated. Now declare the incident: use *Declare incident* from this message's ⋯ menu, or type \`/incident declare <title>\`, and mention ${key} in it.`,
+      });
+      return undefined;
     });
 
     app.view(V.resolve, async ({ ack, view, body }) => {

@@ -295,6 +295,26 @@ describe('service desk: other ways in', () => {
     expect((await tickets(t)).map((x) => x.summary)).toEqual(['vpn password expired again']);
   });
 
+  it('tells the agent who escalates how to declare the incident, and refuses others', async () => {
+    await fileTicket(t, people.requester, 'Email down for the whole floor');
+    const post = triagePost(t, 'IT-1');
+    const escalate = button(post, 'ticket.escalate');
+    await t.slack.blockAction(people.outsider, escalate, { channel: channels.triage, ts: post.ts });
+    await t.settle();
+    expect(t.fake.responses.at(-1)!.body.text).toMatch(/Only service-desk agents/);
+    expect((await tickets(t))[0]!.escalated_at).toBeNull();
+
+    const before = t.fake.responses.length;
+    await t.slack.blockAction(people.agent, escalate, { channel: channels.triage, ts: post.ts });
+    await t.settle();
+    expect((await tickets(t))[0]!.escalated_at).not.toBeNull();
+    const told = t.fake.responses.slice(before).map((r) => r.body);
+    expect(told).toHaveLength(1);
+    expect(told[0]).toMatchObject({ response_type: 'ephemeral', replace_original: false });
+    expect(told[0].text).toMatch(/IT-1 is marked as escalated/);
+    expect(told[0].text).toContain('/incident declare');
+  });
+
   it('lists the requester\'s open tickets', async () => {
     await fileTicket(t, people.requester, 'Monitor flickers');
     const res = await t.slack.command('/it-help', 'list', people.requester);
