@@ -2,6 +2,7 @@ import type { App, BlockAction, ButtonAction, RespondFn } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import type { AppDeps } from '../../src/app.js';
 import type { Area } from '../index.js';
+import { tellClicker } from '../reply.js';
 import type { Settings } from '../../src/config/settings.js';
 import { approverEntriesFor, type ApproverFacts } from '../../src/domain/changes/approval.js';
 import { canApply, staleReason } from '../../src/domain/changes/lifecycle.js';
@@ -99,13 +100,8 @@ async function approverIds(directory: Directory, settings: Settings, type: Chang
 }
 
 /** Tells the person who clicked: ephemeral where the click came from a message, a DM from the App Home. */
-async function tell(client: WebClient, body: BlockAction, respond: RespondFn | undefined, text: string): Promise<void> {
-  const fromMessage = body.container?.type === 'message' || Boolean(body.channel?.id);
-  if (fromMessage && respond && body.response_url) {
-    await respond({ response_type: 'ephemeral', replace_original: false, text });
-  } else {
-    await client.chat.postMessage({ channel: body.user.id, text });
-  }
+function tell(client: WebClient, body: BlockAction, respond: RespondFn | undefined, text: string): Promise<void> {
+  return tellClicker({ body, respond, client, text });
 }
 
 function actorOf(user: { id: string; name?: string; username?: string }): Actor {

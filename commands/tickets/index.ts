@@ -28,7 +28,7 @@ import { findTicket, findTicketBySource, openTicketsOf } from '../../db/queries/
 import { listArticles } from '../../db/queries/kb.js';
 import type { Outcome } from '../../src/services/context.js';
 import type { TicketRow } from '../../db/queries/tickets.js';
-import { tellPerson } from './reply.js';
+import { tellClicker } from '../reply.js';
 
 const HELP = [
   '*/it-help* – ask IT for help (opens a short form)',
@@ -188,7 +188,7 @@ export const ticketsArea: Area = {
         await args.ack();
         const ticketId = parseId(args);
         const tell = (text: string) =>
-          tellPerson({ respond: args.respond, hasResponseUrl: 'response_url' in args.body, client: args.client, userId: args.body.user.id, text }).catch((error: unknown) =>
+          tellClicker({ body: args.body, respond: args.respond, client: args.client, text }).catch((error: unknown) =>
             logger.warn({ err: error }, 'could not tell a person about their click'),
           );
         if (!ticketId) return void (await tell('That button is out of date. Type `/it-help list` to see your tickets.'));
@@ -247,11 +247,10 @@ export const ticketsArea: Area = {
       if (!result.ok) return result;
       // The ticket is only flagged here; the incident itself is declared by a person, so say how.
       const key = result.value.key;
-      await tellPerson({
+      await tellClicker({
+        body,
         respond,
-        hasResponseUrl: 'response_url' in body,
         client,
-        userId: body.user.id,
         text: `${key} is marked as escalated. Now declare the incident: use *Declare incident* from this message's ⋯ menu, or type \`/incident declare <title>\`, and mention ${key} in it.`,
       });
       return undefined;
