@@ -28,7 +28,7 @@ import { findTicket, findTicketBySource, openTicketsOf } from '../../db/queries/
 import { listArticles } from '../../db/queries/kb.js';
 import type { Outcome } from '../../src/services/context.js';
 import type { TicketRow } from '../../db/queries/tickets.js';
-import { tellClicker } from '../reply.js';
+import { tellClicker, tellClickerOnFailure } from '../reply.js';
 
 const HELP = [
   '*/it-help* – ask IT for help (opens a short form)',
@@ -192,9 +192,11 @@ export const ticketsArea: Area = {
             logger.warn({ err: error }, 'could not tell a person about their click'),
           );
         if (!ticketId) return void (await tell('That button is out of date. Type `/it-help list` to see your tickets.'));
-        const actor = await actorOf(args.body.user, 'button');
-        const result = await run(args, actor, ticketId);
-        if (result && !result.ok) await tell(result.message);
+        await tellClickerOnFailure({ body: args.body, respond: args.respond, client: args.client, logger }, async () => {
+          const actor = await actorOf(args.body.user, 'button');
+          const result = await run(args, actor, ticketId);
+          if (result && !result.ok) await tell(result.message);
+        });
       });
     };
     const ticketIdFromBlock = ({ action }: ActionArgs) => ticketIdValue.safeParse(/\.(\d+)$/.exec(action.block_id)?.[1]).data;

@@ -330,6 +330,17 @@ describe('service desk: other ways in', () => {
     expect(t.fake.callsTo('usergroups.users.list').length).toBeGreaterThan(0);
   });
 
+  it('tells the agent when Slack would not open the resolve form', async () => {
+    await fileTicket(t, people.requester, 'Projector in room 4 is dim');
+    const post = triagePost(t, 'IT-1');
+    t.fake.failNext('views.open', { error: 'expired_trigger_id' });
+    const before = t.fake.responses.length;
+    await t.slack.blockAction(people.agent, button(post, 'ticket.resolve'), { channel: channels.triage, ts: post.ts });
+    await t.settle();
+    expect(t.fake.responses.slice(before).map((r) => r.body.text).join()).toMatch(/did not go through.*try again/);
+    expect((await tickets(t))[0]!.status).toBe('new');
+  });
+
   it('lists the requester\'s open tickets', async () => {
     await fileTicket(t, people.requester, 'Monitor flickers');
     const res = await t.slack.command('/it-help', 'list', people.requester);
