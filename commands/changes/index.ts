@@ -1,7 +1,8 @@
-import type { App, BlockAction, ButtonAction, RespondFn } from '@slack/bolt';
+import type { AllMiddlewareArgs, App, BlockAction, ButtonAction, RespondFn, SlackActionMiddlewareArgs } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import type { AppDeps } from '../../src/app.js';
 import type { Area } from '../index.js';
+import { tellClicker, tellClickerOnFailure } from '../reply.js';
 import type { Settings } from '../../src/config/settings.js';
 import { approverEntriesFor, type ApproverFacts } from '../../src/domain/changes/approval.js';
 import { canApply, staleReason } from '../../src/domain/changes/lifecycle.js';
@@ -99,13 +100,8 @@ async function approverIds(directory: Directory, settings: Settings, type: Chang
 }
 
 /** Tells the person who clicked: ephemeral where the click came from a message, a DM from the App Home. */
-async function tell(client: WebClient, body: BlockAction, respond: RespondFn | undefined, text: string): Promise<void> {
-  const fromMessage = body.container?.type === 'message' || Boolean(body.channel?.id);
-  if (fromMessage && respond && body.response_url) {
-    await respond({ response_type: 'ephemeral', replace_original: false, text });
-  } else {
-    await client.chat.postMessage({ channel: body.user.id, text });
-  }
+function tell(client: WebClient, body: BlockAction, respond: RespondFn | undefined, text: string): Promise<void> {
+  return tellClicker({ body, respond, client, text });
 }
 
 function actorOf(user: { id: string; name?: string; username?: string }): Actor {
@@ -345,13 +341,17 @@ export const changesArea: Area = {
     });
 
     // ---- approval buttons (change channel, DMs, App Home) ---------------------------------------
+    /** A button of this area: a failure after the ack is told to the clicker, not swallowed. */
+    const onClick = (actionId: string, handler: (args: SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs) => Promise<void>) =>
+      app.action<BlockAction>(actionId, (args) => tellClickerOnFailure({ body: args.body, respond: args.respond, client: args.client, logger }, () => handler(args)));
+
     const changeIdOf = (body: BlockAction): number | undefined => {
       const value = (body.actions[0] as ButtonAction | undefined)?.value;
       const id = Number(value);
       return Number.isInteger(id) && id > 0 ? id : undefined;
     };
 
-    app.action<BlockAction>(CHANGE_ACTIONS.approve, async ({ ack, body, client, respond }) => {
+    onClick(CHANGE_ACTIONS.approve, async ({ ack, body, client, respond }) => {
       await ack();
       const changeId = changeIdOf(body);
       if (!changeId) return void (await tell(client, body, respond, 'That button does not name a change.'));
@@ -365,7 +365,7 @@ export const changesArea: Area = {
       await tell(client, body, respond, text);
     });
 
-    app.action<BlockAction>(CHANGE_ACTIONS.reject, async ({ ack, body, client, respond }) => {
+    onClick(CHANGE_ACTIONS.reject, async ({ ack, body, client, respond }) => {
       await ack();
       const changeId = changeIdOf(body);
       if (!changeId) return void (await tell(client, body, respond, 'That button does not name a change.'));
@@ -387,7 +387,7 @@ export const changesArea: Area = {
       await client.chat.postMessage({ channel: body.user.id, text: `:no_entry: You rejected ${result.value.key}. The requester has your reason.` }).catch((error: unknown) => logger.warn({ err: error }, 'could not confirm a rejection'));
     });
 
-    app.action<BlockAction>(CHANGE_ACTIONS.ask, async ({ ack, body, client, respond }) => {
+    onClick(CHANGE_ACTIONS.ask, async ({ ack, body, client, respond }) => {
       await ack();
       const changeId = changeIdOf(body);
       const change = changeId ? await findChangeById(ctx.db, changeId) : undefined;
@@ -405,7 +405,7 @@ export const changesArea: Area = {
     });
 
     // ---- implementation: start, postpone, close out --------------------------------------------
-    app.action<BlockAction>(CHANGE_ACTIONS.start, async ({ ack, body, client, respond }) => {
+    onClick(CHANGE_ACTIONS.start, async ({ ack, body, client, respond }) => {
       await ack();
       const changeId = changeIdOf(body);
       if (!changeId) return void (await tell(client, body, respond, 'That button does not name a change.'));
@@ -413,7 +413,7 @@ export const changesArea: Area = {
       await tell(client, body, respond, result.ok ? `:construction: ${result.value.key} is in progress. Close it out when done.` : result.message);
     });
 
-    app.action<BlockAction>(CHANGE_ACTIONS.postpone, async ({ ack, body, client, respond }) => {
+    onClick(CHANGE_ACTIONS.postpone, async ({ ack, body, client, respond }) => {
       await ack();
       const changeId = changeIdOf(body);
       const change = changeId ? await findChangeById(ctx.db, changeId) : undefined;
@@ -439,7 +439,7 @@ export const changesArea: Area = {
       await ack();
     });
 
-    app.action<BlockAction>(CHANGE_ACTIONS.closeout, async ({ ack, body, client, respond }) => {
+    onClick(CHANGE_ACTIONS.closeout, async ({ ack, body, client, respond }) => {
       await ack();
       const changeId = changeIdOf(body);
       const change = changeId ? await findChangeById(ctx.db, changeId) : undefined;

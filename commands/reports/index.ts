@@ -99,7 +99,7 @@ function register(app: App, deps: AppDeps): void {
   app.action(REPORT_ACTIONS.homeScorecard, async ({ ack, body }) => {
     await ack();
     const user = body.user.id;
-    const result = await postReport(ctx, { id: user, name: (body.user as { name?: string }).name }, '7d', user);
+    const result = await postReport(ctx, { id: user, name: (body.user as { name?: string }).name }, '7d', user, 'button');
     if (!result.ok) logger.warn({ user, message: result.message }, 'home scorecard not sent');
   });
 }

@@ -27,7 +27,7 @@ import { findTicket, findTicketBySource, openTicketsOf } from '../../db/queries/
 import { listArticles } from '../../db/queries/kb.js';
 import type { Outcome } from '../../src/services/context.js';
 import type { TicketRow } from '../../db/queries/tickets.js';
-import { tellPerson } from './reply.js';
+import { tellClicker, tellClickerOnFailure } from '../reply.js';
 import { declareModal } from '../../views/incidents/modals.js';
 import type { ModalView } from '@slack/types';
 
@@ -57,7 +57,7 @@ export const ticketsArea: Area = {
       source,
     });
 
-    app.command(COMMANDS.itHelp, async ({ command, ack, client }) => {
+    app.command(COMMANDS.itHelp, async ({ command, ack, client, respond }) => {
       const text = command.text.trim();
       const [word, sub, ...rest] = text.split(/\s+/);
       const lower = word?.toLowerCase();
@@ -67,22 +67,27 @@ export const ticketsArea: Area = {
         return void (await ack({ response_type: 'ephemeral', ...ticketList(tickets) }));
       }
       if (lower === 'kb') {
+        // Roles may need a Slack call (user groups): acknowledge first, answer by response_url.
+        await ack();
+        const reply = (text: string, blocks?: unknown[]) => respond({ response_type: 'ephemeral', text, ...(blocks ? { blocks: blocks as never } : {}) });
         const isAgent = await directory.hasRole(command.user_id, 'agents');
         const action = sub?.toLowerCase();
-        if (action === 'list' || !action) return void (await ack({ response_type: 'ephemeral', ...kbList(await listArticles(ctx.db), isAgent) }));
-        if (!isAgent) return void (await ack({ response_type: 'ephemeral', text: 'Only service-desk agents can change the knowledge base.' }));
+        if (action === 'list' || !action) {
+          const list = kbList(await listArticles(ctx.db), isAgent);
+          return void (await reply(list.text, list.blocks));
+        }
+        if (!isAgent) return void (await reply('Only service-desk agents can change the knowledge base.'));
         if (action === 'add') {
-          await ack();
           await client.views.open({ trigger_id: command.trigger_id, view: kbAddModal() });
           return;
         }
         if (action === 'remove') {
           const id = Number(/^(?:KB-)?(\d+)$/i.exec(rest[0] ?? '')?.[1]);
-          if (!id) return void (await ack({ response_type: 'ephemeral', text: 'Say which article: `/it-help kb remove KB-12`.' }));
+          if (!id) return void (await reply('Say which article: `/it-help kb remove KB-12`.'));
           const result = await retireArticle(ctx, { id: command.user_id, name: command.user_name }, id);
-          return void (await ack({ response_type: 'ephemeral', text: result.ok ? `Removed KB-${id}.` : result.message }));
+          return void (await reply(result.ok ? `Removed KB-${id}.` : result.message));
         }
-        return void (await ack({ response_type: 'ephemeral', text: HELP }));
+        return void (await reply(HELP));
       }
       // Anything else is the start of a request: open the form, with the text as its summary.
       await ack();
@@ -184,13 +189,15 @@ export const ticketsArea: Area = {
         await args.ack();
         const ticketId = parseId(args);
         const tell = (text: string) =>
-          tellPerson({ respond: args.respond, hasResponseUrl: 'response_url' in args.body, client: args.client, userId: args.body.user.id, text }).catch((error: unknown) =>
+          tellClicker({ body: args.body, respond: args.respond, client: args.client, text }).catch((error: unknown) =>
             logger.warn({ err: error }, 'could not tell a person about their click'),
           );
         if (!ticketId) return void (await tell('That button is out of date. Type `/it-help list` to see your tickets.'));
-        const actor = await actorOf(args.body.user, 'button');
-        const result = await run(args, actor, ticketId);
-        if (result && !result.ok) await tell(result.message);
+        await tellClickerOnFailure({ body: args.body, respond: args.respond, client: args.client, logger }, async () => {
+          const actor = await actorOf(args.body.user, 'button');
+          const result = await run(args, actor, ticketId);
+          if (result && !result.ok) await tell(result.message);
+        });
       });
     };
     const ticketIdFromBlock = ({ action }: ActionArgs) => ticketIdValue.safeParse(/\.(\d+)$/.exec(action.block_id)?.[1]).data;

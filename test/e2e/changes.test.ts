@@ -330,6 +330,18 @@ describe('change management end to end', () => {
     expect(new Date(due.due_at).toISOString()).toBe('2026-03-09T11:00:00.000Z');
   });
 
+  it('tells the approver when Slack would not open the rejection form, and changes nothing', async () => {
+    t = await start();
+    await request(t, people.requester);
+    const change = await changeRow(t, 'CHG-1');
+    t.fake.failNext('views.open', { error: 'expired_trigger_id' });
+    const before = t.fake.responses.length;
+    await t.slack.blockAction(people.approver, { action_id: 'change.reject', value: String(change.id) }, { channel: channels.changes, ts: '1.000001' });
+    await t.settle();
+    expect(t.fake.responses.slice(before).map((r) => r.body.text).join()).toMatch(/did not go through.*try again/);
+    expect((await changeRow(t, 'CHG-1')).status).toBe('pending_approval');
+  });
+
   it('answers an App Home click with a DM and refuses there too', async () => {
     t = await start();
     await request(t, people.requester);

@@ -227,6 +227,8 @@ describe('reports end to end', () => {
   it('the Home button sends the last 7 days to the person by DM', async () => {
     await t.slack.interactive(t.slack.blockActionPayload(people.agent2, { action_id: 'reports.home_scorecard', value: '7d' }, { view: { id: 'VHOME', type: 'home' } }));
     await waitFor(() => t.fake.messagesIn(people.agent2.id).some((m) => m.blocks), 'the DM');
+    const audit = await t.sb.db.selectFrom('audit_log').selectAll().where('action', '=', 'report.post').where('actor_id', '=', people.agent2.id).execute();
+    expect(audit.map((a) => a.source)).toEqual(['button']);
   });
 
   it('exports tickets as CSV to the requester by DM, safe for spreadsheets, and audits it', async () => {

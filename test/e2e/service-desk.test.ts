@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FakeClock } from '../../src/clock.js';
 import { startTestApp, type TestApp, people, channels, groups } from '../support/harness.js';
 
@@ -304,8 +304,9 @@ describe('service desk: other ways in', () => {
     await t.slack.submitView(people.agent, openedModal(t), { kb_title: 'Reset your VPN password', kb_body: 'Go to https://id.example.com and choose Reset.', kb_url: 'https://wiki.example.com/vpn' });
     await t.settle();
 
-    const outsiderAdd = await t.slack.command('/it-help', 'kb add', people.outsider);
-    expect(outsiderAdd.body.text).toMatch(/Only service-desk agents/);
+    await t.slack.command('/it-help', 'kb add', people.outsider);
+    await t.settle();
+    expect(t.fake.responses.at(-1)!.body.text).toMatch(/Only service-desk agents/);
 
     await t.slack.command('/it-help', 'forgot my vpn password', people.requester);
     await t.settle();
@@ -324,6 +325,31 @@ describe('service desk: other ways in', () => {
     expect(fileAnyway.status).toBe(200);
     await t.settle();
     expect((await tickets(t)).map((x) => x.summary)).toEqual(['vpn password expired again']);
+  });
+
+  it('acknowledges /it-help kb before looking up roles in Slack, and answers by response_url', async () => {
+    // A slow user-group lookup must not hold the acknowledgement (Slack gives up after 3 s).
+    t.fake.failNext('usergroups.users.list', { delayMs: 400 });
+    const before = t.fake.responses.length;
+    const res = await t.slack.command('/it-help', 'kb list', people.outsider);
+    expect(res.status).toBe(200);
+    expect(res.body?.text ?? '').toBe('');
+    await vi.waitFor(() => expect(t.fake.responses.length).toBeGreaterThan(before), { timeout: 3000, interval: 20 });
+    const answer = t.fake.responses.at(-1)!.body;
+    expect(answer).toMatchObject({ response_type: 'ephemeral' });
+    expect(answer.text).toMatch(/knowledge base is empty/);
+    expect(t.fake.callsTo('usergroups.users.list').length).toBeGreaterThan(0);
+  });
+
+  it('tells the agent when Slack would not open the resolve form', async () => {
+    await fileTicket(t, people.requester, 'Projector in room 4 is dim');
+    const post = triagePost(t, 'IT-1');
+    t.fake.failNext('views.open', { error: 'expired_trigger_id' });
+    const before = t.fake.responses.length;
+    await t.slack.blockAction(people.agent, button(post, 'ticket.resolve'), { channel: channels.triage, ts: post.ts });
+    await t.settle();
+    expect(t.fake.responses.slice(before).map((r) => r.body.text).join()).toMatch(/did not go through.*try again/);
+    expect((await tickets(t))[0]!.status).toBe('new');
   });
 
   it('lists the requester\'s open tickets', async () => {

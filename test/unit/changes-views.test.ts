@@ -49,6 +49,16 @@ describe('change views stay within Slack limits and escape user text', () => {
     expect(checkBlocks(record.blocks, 50)).toBeUndefined();
   });
 
+  it('escapes the title in the notification text of every message, /change show included', () => {
+    const hostileCard = card({ title: 'Patch <!channel> <@U999>' });
+    const record = changeRecordMessage({ card: hostileCard, approvals: [], history: [], reviewNote: null, createdAt: 0, approvedAt: null, completedAt: null });
+    for (const message of [record, changePost(hostileCard), approvalRequestDm(hostileCard, 'Please decide'), windowStartDm(hostileCard), closeoutDm(hostileCard, 0)]) {
+      expect(message.text).not.toContain('<!channel>');
+      expect(message.text).not.toContain('<@U999>');
+    }
+    expect(record.text).toContain('&lt;!channel&gt;');
+  });
+
   it('puts Approve / Reject / Ask buttons with the change id as value while awaiting approval only', () => {
     const pending = JSON.stringify(changePost(card()).blocks);
     expect(pending).toContain('"action_id":"change.approve"');

@@ -70,6 +70,19 @@ describe('App Home view', () => {
     expect(text).toContain('Triage queue (400 open)');
   });
 
+  it('keeps whole lines and the "more" count when a long triage queue would not fit one section', () => {
+    const long = Array.from({ length: 15 }, (_, i) => t(i, { summary: 'x'.repeat(300), assignee_id: 'UAGENT01' }));
+    const view = homeView({ now: 2000, warnAt: 0.75, myTickets: { rows: [], total: 0 }, following: [], triage: { rows: long, total: 400 } });
+    expect(checkBlocks(view.blocks, 100)).toBeUndefined();
+    const triage = (view.blocks as any[]).find((b) => b.text?.text?.startsWith('*Triage queue'))!.text.text as string;
+    const shown = triage.split('\n').filter((l) => l.includes('*IT-')).length;
+    expect(shown).toBeGreaterThan(5);
+    expect(triage.endsWith(`_…and ${400 - shown} more_`)).toBe(true);
+    // Every date token is whole (a cut one shows raw markup).
+    expect(triage.match(/<!date\^/g)!.length).toBe(shown);
+    expect(triage.match(/ UTC>/g)!.length).toBe(shown);
+  });
+
   it('shows the SLA state of each queued ticket', () => {
     expect(slaStatus(t(1), 500, 0.75)).toMatchObject({ target: 'first_response', state: 'ok' });
     expect(slaStatus(t(1), 800, 0.75).state).toBe('warning');

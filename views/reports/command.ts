@@ -1,4 +1,5 @@
 import { EXPORT_KINDS, type ExportKind } from '../../src/domain/reports/scorecard.js';
+import { userText } from '../text.js';
 
 /**
  * `/itops report [period] [#channel|here] [chart]` and `/itops export <kind> [period]`, parsed.
@@ -35,8 +36,8 @@ export function parseItops(text: string): ItopsCommand {
       else if (token.toLowerCase() === 'chart') chart = true;
       else if (mention) target = { type: 'channel', id: mention[1]! };
       else if (CHANNEL_ID.test(token)) target = { type: 'channel', id: token };
-      else if (token.startsWith('#')) return { kind: 'invalid', message: `I could not tell which channel ${token.slice(0, 80)} is: pick it from the list as you type # so Slack links it, or say \`here\`.` };
-      else return { kind: 'invalid', message: `I did not understand "${token.slice(0, 80)}".\n${USAGE}` };
+      else if (token.startsWith('#')) return { kind: 'invalid', message: `I could not tell which channel ${userText(token, 80)} is: pick it from the list as you type # so Slack links it, or say \`here\`.` };
+      else return { kind: 'invalid', message: `I did not understand "${userText(token, 80)}".\n${USAGE}` };
     }
     return { kind: 'report', period, target, chart };
   }

@@ -52,10 +52,25 @@ export const HOME_LIST_LIMIT = 10;
 const STATUS = { new: 'new', in_progress: 'in progress', waiting_on_requester: 'waiting on you' } as Record<string, string>;
 const SLA_ICON = { breached: ':red_circle:', warning: ':large_yellow_circle:', ok: ':large_green_circle:', paused: ':double_vertical_bar:' } as const;
 
-function lines(items: string[], empty: string, total?: number): string {
+/** Room for a section's list under its title: section text is at most 3000 characters. */
+const LIST_BUDGET = 2800;
+
+/**
+ * One line per item, as many whole lines as fit (a line cut in half would break its date or link
+ * markup), then how many more there are.
+ */
+function lines(items: string[], empty: string, total = items.length): string {
   if (items.length === 0) return `_${empty}_`;
-  const more = total !== undefined && total > items.length ? `\n_…and ${total - items.length} more_` : '';
-  return items.join('\n') + more;
+  const kept: string[] = [];
+  let length = 0;
+  for (const item of items) {
+    const moreLine = `\n_…and ${total - kept.length - 1} more_`.length;
+    if (length + item.length + 1 + moreLine > LIST_BUDGET) break;
+    kept.push(item);
+    length += item.length + 1;
+  }
+  const more = total > kept.length ? `\n_…and ${total - kept.length} more_` : '';
+  return kept.join('\n') + more;
 }
 
 function slaLine(t: HomeTicketRow, now: number, warnAt: number): string {

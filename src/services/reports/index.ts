@@ -56,13 +56,13 @@ export async function buildReport(ctx: ServiceContext, periodText: string | unde
 }
 
 /** Posts the scorecard to a channel through the outbox, audited. */
-export async function postReport(ctx: ServiceContext, actor: Actor, periodText: string | undefined, channel: string): Promise<Outcome<Report>> {
+export async function postReport(ctx: ServiceContext, actor: Actor, periodText: string | undefined, channel: string, source: 'command' | 'button' = 'command'): Promise<Outcome<Report>> {
   return transact(ctx, async (trx, now) => {
     const period = resolvePeriod(ctx, periodText, now);
     if (!period.ok) return period;
     const report = await loadReport(trx, period.value, 'IT operations scorecard');
     await postMessage(trx, now, { channel, ...report.message });
-    await insertAudit(trx, { actor, action: 'report.post', recordType: 'report', recordKey: period.value.spec, after: { channel, period: period.value.spec }, source: 'command' }, now);
+    await insertAudit(trx, { actor, action: 'report.post', recordType: 'report', recordKey: period.value.spec, after: { channel, period: period.value.spec }, source }, now);
     return ok(report);
   });
 }
