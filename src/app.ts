@@ -72,8 +72,43 @@ export function registerListeners(app: App, deps: AppDeps): void {
     }
     await next();
   });
+  // The safety net: a listener that fails still answers the person (and acks, so Slack shows no
+  // timeout); what was already recorded stays recorded, since every use case is one transaction.
+  app.use(async (args) => {
+    try {
+      await args.next();
+    } catch (error) {
+      deps.logger.error({ err: error, type: (args.body as { type?: string }).type }, 'a Slack listener failed');
+      await tellAboutFailure(args as unknown as FailureArgs, deps);
+    }
+  });
   for (const area of areas) area.register(app, deps);
   app.error(async (error) => {
     deps.logger.error({ err: error }, 'unhandled error in a Slack listener');
   });
+}
+
+interface FailureArgs {
+  body: { type?: string; user_id?: string; user?: { id?: string }; response_url?: string; event?: unknown };
+  ack?: (response?: unknown) => Promise<void>;
+  respond?: (message: { response_type: 'ephemeral'; replace_original: false; text: string }) => Promise<unknown>;
+  client: App['client'];
+}
+
+const FAILURE_TEXT = 'Sorry, something went wrong on our side and that did not go through. Nothing already recorded was lost; please try again in a moment.';
+
+async function tellAboutFailure(args: FailureArgs, deps: AppDeps): Promise<void> {
+  if (args.body.event) return; // events have no person waiting on an answer
+  try {
+    await args.ack?.();
+  } catch {
+    // already acknowledged by the listener
+  }
+  const userId = args.body.user_id ?? args.body.user?.id;
+  try {
+    if (args.respond && args.body.response_url) await args.respond({ response_type: 'ephemeral', replace_original: false, text: FAILURE_TEXT });
+    else if (userId) await args.client.chat.postMessage({ channel: userId, text: FAILURE_TEXT });
+  } catch (error) {
+    deps.logger.warn({ err: error }, 'could not tell a person about a failure');
+  }
 }

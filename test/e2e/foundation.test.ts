@@ -36,3 +36,23 @@ describe('the running app', () => {
     expect(res.status).toBe(401);
   });
 });
+
+describe('when a listener fails', () => {
+  let t: TestApp;
+  beforeEach(async () => {
+    t = await startTestApp();
+  });
+  afterEach(async () => {
+    await t.stop();
+  });
+
+  it('still acks and tells the person, instead of a Slack timeout', async () => {
+    // A database that has gone away is the realistic failure: every use case throws.
+    await t.sb.db.schema.dropTable('ticket_drafts').execute();
+    await t.sb.db.schema.alterTable('tickets').renameTo('tickets_gone').execute();
+    const res = await t.slack.command('/it-help', 'list', people.requester);
+    expect(res.status).toBe(200);
+    await t.settle();
+    expect(t.fake.responses.at(-1)?.body.text).toMatch(/something went wrong/);
+  });
+});
