@@ -14,20 +14,24 @@ export interface NewDueItem {
   point?: string | number;
 }
 
+function dueRow(item: NewDueItem, now: Date) {
+  return {
+    kind: item.kind,
+    record_type: item.recordType,
+    record_id: item.recordId,
+    due_at: item.dueAt.getTime(),
+    payload: JSON.stringify(item.payload ?? {}),
+    dedupe_key: `${item.kind}:${item.recordType}:${item.recordId}:${item.point ?? item.dueAt.getTime()}`,
+    status: 'pending' as const,
+    created_at: now.getTime(),
+  };
+}
+
 /** Schedules something for later; the same (kind, record, point) is only ever scheduled once. */
 export async function scheduleDue(db: Executor, item: NewDueItem, now: Date): Promise<void> {
   await db
     .insertInto('due_items')
-    .values({
-      kind: item.kind,
-      record_type: item.recordType,
-      record_id: item.recordId,
-      due_at: item.dueAt.getTime(),
-      payload: JSON.stringify(item.payload ?? {}),
-      dedupe_key: `${item.kind}:${item.recordType}:${item.recordId}:${item.point ?? item.dueAt.getTime()}`,
-      status: 'pending',
-      created_at: now.getTime(),
-    })
+    .values(dueRow(item, now))
     .onConflict((oc) => oc.column('dedupe_key').doNothing())
     .execute();
 }
@@ -40,16 +44,7 @@ export async function scheduleDue(db: Executor, item: NewDueItem, now: Date): Pr
 export async function rescheduleDue(db: Executor, item: NewDueItem & { point: string }, now: Date): Promise<void> {
   await db
     .insertInto('due_items')
-    .values({
-      kind: item.kind,
-      record_type: item.recordType,
-      record_id: item.recordId,
-      due_at: item.dueAt.getTime(),
-      payload: JSON.stringify(item.payload ?? {}),
-      dedupe_key: `${item.kind}:${item.recordType}:${item.recordId}:${item.point}`,
-      status: 'pending',
-      created_at: now.getTime(),
-    })
+    .values(dueRow(item, now))
     .onConflict((oc) =>
       oc
         .column('dedupe_key')
