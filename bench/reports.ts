@@ -96,6 +96,7 @@ export interface ReportsOptions {
   runs: number;
   root?: string;
   inline?: boolean;
+  profileDir?: string;
 }
 
 export type ReportsResult =
@@ -129,7 +130,7 @@ export async function benchReports(options: ReportsOptions, log: (line: string) 
     if (options.inline) {
       timings = await runReports(args);
     } else {
-      const child = await BenchChild.start();
+      const child = await BenchChild.start({ profileDir: options.profileDir });
       try {
         timings = await child.call<ReportTiming[]>('reports', args);
       } finally {

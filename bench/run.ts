@@ -53,7 +53,7 @@ if (flags.help) {
   --sizes 10000,100000,1000000 --due 100 --due-per-ticket 2 --reps 5   sweep
   --tickets 1000000 --incidents 50000 --changes 100000 --days 730 --report-runs 2 [--reports-root DIR]   reports
   --startup-runs 3 [--build]               start-up (with --build also node dist/src/index.js)
-  --profile DIR                            write .cpuprofile files of the app processes (ack, burst)
+  --profile DIR                            write .cpuprofile files of the measured processes
   --inline                                 run the app in this process (quick checks only)
   --out bench/results.json
 `);
@@ -140,7 +140,7 @@ if (sections.has('burst')) {
 if (sections.has('sweep')) {
   const sizes = String(flags.sizes).split(',').map((s) => Number(s.replace(/_/g, '')));
   say(`\n== 3. Reminder sweep: ${int('due')} items due per tick, open tickets ${sizes.map((s) => s.toLocaleString('en')).join(' / ')} ==`);
-  const r = await benchSweep({ sizes, dueNow: int('due'), duePerTicket: int('due-per-ticket'), reps: int('reps'), inline: flags.inline }, say);
+  const r = await benchSweep({ sizes, dueNow: int('due'), duePerTicket: int('due-per-ticket'), reps: int('reps'), inline: flags.inline, profileDir: flags.profile }, say);
   results.sweep = r;
   say(
     table([
@@ -157,7 +157,7 @@ if (sections.has('sweep')) {
 if (sections.has('reports')) {
   say(`\n== 4. Reports: scorecard for a quarter and a year over ${int('tickets').toLocaleString('en')} tickets, ${int('incidents').toLocaleString('en')} incidents, ${int('changes').toLocaleString('en')} changes ==`);
   const r = await benchReports(
-    { tickets: int('tickets'), incidents: int('incidents'), changes: int('changes'), days: int('days'), runs: int('report-runs'), root: flags['reports-root'], inline: flags.inline },
+    { tickets: int('tickets'), incidents: int('incidents'), changes: int('changes'), days: int('days'), runs: int('report-runs'), root: flags['reports-root'], inline: flags.inline, profileDir: flags.profile },
     say,
   );
   results.reports = r;

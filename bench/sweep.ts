@@ -77,6 +77,7 @@ export interface SweepOptions {
   duePerTicket: number;
   reps: number;
   inline?: boolean;
+  profileDir?: string;
 }
 
 export interface SweepSize {
@@ -129,7 +130,7 @@ export async function benchSweep(options: SweepOptions, log: (line: string) => v
       if (options.inline) {
         result = await runSweepTicks(args);
       } else {
-        const child = await BenchChild.start();
+        const child = await BenchChild.start({ profileDir: options.profileDir });
         try {
           result = await child.call<SweepTicks>('sweep', args);
         } finally {
