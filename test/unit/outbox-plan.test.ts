@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { Kysely, SqliteDialect, type CompiledQuery } from 'kysely';
+import { openDatabase } from '../../db/client.js';
+import { migrateToLatest } from '../../db/migrate.js';
+import { outboxStatusOfRef, pendingOutbox } from '../../db/queries/outbox.js';
+import type { Database } from '../../db/schema.js';
+
+/** The sender's per-round queries must cost what is pending, not what was ever sent. */
+describe('outbox query plans', () => {
+  async function planOf(run: (db: Kysely<Database>) => Promise<unknown>): Promise<string> {
+    const { db, sqlite } = openDatabase(':memory:');
+    await migrateToLatest(db);
+    let compiled: CompiledQuery | undefined;
+    const logged = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }), log: (e) => void (compiled ??= e.query) });
+    await run(logged);
+    const plan = (sqlite.prepare(`EXPLAIN QUERY PLAN ${compiled!.sql}`).all(...(compiled!.parameters as unknown[])) as { detail: string }[]).map((r) => r.detail).join(' | ');
+    await db.destroy();
+    return plan;
+  }
+
+  it('reads pending rows through the pending index, in id order', async () => {
+    const plan = await planOf((db) => pendingOutbox(db, 500));
+    expect(plan).toContain('outbox_pending_id');
+    expect(plan).not.toMatch(/TEMP B-TREE/);
+  });
+
+  it('finds the producer of a reference by index', async () => {
+    expect(await planOf((db) => outboxStatusOfRef(db, 'ticket/1/triage'))).toContain('SEARCH outbox USING INDEX outbox_ref_key');
+  });
+});
