@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Kysely, SqliteDialect, type CompiledQuery } from 'kysely';
 import { openDatabase } from '../../db/client.js';
 import { migrateToLatest } from '../../db/migrate.js';
-import { outboxStatusOfRef, pendingOutbox } from '../../db/queries/outbox.js';
+import { insertOutbox, outboxStatusOfRef, pendingOutbox } from '../../db/queries/outbox.js';
 import type { Database } from '../../db/schema.js';
 
 /** The sender's per-round queries must cost what is pending, not what was ever sent. */
@@ -18,10 +18,22 @@ describe('outbox query plans', () => {
     return plan;
   }
 
-  it('reads pending rows through the pending index, in id order', async () => {
+  it('reads each lane\'s head through the pending index, never scanning sent rows', async () => {
     const plan = await planOf((db) => pendingOutbox(db, 500));
-    expect(plan).toContain('outbox_pending_id');
-    expect(plan).not.toMatch(/TEMP B-TREE/);
+    expect(plan).toContain('outbox_pending_lane');
+    expect(plan).not.toMatch(/SCAN outbox(?! USING)/);
+  });
+
+  it('returns the head of every lane, however long another lane\'s backlog', async () => {
+    const { db } = openDatabase(':memory:');
+    await migrateToLatest(db);
+    const now = new Date();
+    for (let i = 0; i < 600; i++) await insertOutbox(db, { method: 'chat.postMessage', payload: { channel: 'CTRIAGE', text: `t${i}` }, lane: 'CTRIAGE' }, now);
+    await insertOutbox(db, { method: 'chat.postMessage', payload: { channel: 'CINC', text: 'update' }, lane: 'CINC' }, now);
+    await db.updateTable('outbox').set({ status: 'sent' }).where('id', '=', 1).execute();
+    const heads = await pendingOutbox(db, 500);
+    expect(heads.map((r) => [r.lane, r.id])).toEqual([['CTRIAGE', 2], ['CINC', 601]]);
+    await db.destroy();
   });
 
   it('finds the producer of a reference by index', async () => {
