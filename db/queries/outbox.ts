@@ -1,6 +1,6 @@
 import type { Executor } from '../schema.js';
 import type { OutboxTable } from '../schema/foundation.js';
-import { sql, type Selectable } from 'kysely';
+import type { Selectable } from 'kysely';
 
 export type OutboxRow = Selectable<OutboxTable>;
 
@@ -32,11 +32,19 @@ export async function insertOutbox(db: Executor, row: NewOutboxRow, now: Date): 
   return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
 }
 
-/** The oldest pending rows, whatever their next attempt time, so per-lane order can be kept. */
+/**
+ * The oldest pending row of every lane, whatever its next attempt time (a lane's order is kept by only
+ * ever sending its head), oldest heads first. Heads rather than the oldest rows overall, so a long
+ * backlog in one channel never hides another channel's messages from the sender.
+ */
 export function pendingOutbox(db: Executor, limit: number): Promise<OutboxRow[]> {
-  // `+id` keeps SQLite from walking the whole table in id order: it reads the small partial index of
-  // pending rows and sorts those, so a round costs what is pending, not the whole sent history.
-  return db.selectFrom('outbox').selectAll().where('status', '=', 'pending').orderBy(sql`+id`).limit(limit).execute();
+  return db
+    .selectFrom('outbox')
+    .selectAll()
+    .where('id', 'in', (eb) => eb.selectFrom('outbox').select((e) => e.fn.min('id').as('head')).where('status', '=', 'pending').groupBy('lane'))
+    .orderBy('id')
+    .limit(limit)
+    .execute();
 }
 
 export async function markOutboxSent(db: Executor, id: number, now: Date, result: unknown): Promise<void> {
