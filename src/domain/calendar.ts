@@ -17,8 +17,20 @@ const WEEKDAY_INDEX: Record<string, number> = { sun: 0, mon: 1, tue: 2, wed: 3, 
 /** Ten years of days: a target longer than that is a configuration mistake, not a loop to run forever. */
 const MAX_DAYS = 3660;
 
+/**
+ * Working windows are memoised per calendar and local day: building one asks Intl for the zone's
+ * offset, which dominated the cost of filing a ticket and of every SLA reminder before. The memo is
+ * invisible to callers (same inputs, same answers), so the functions stay pure in effect.
+ */
+const resolved = new WeakMap<CalendarSettings, Map<string, BusinessCalendar>>();
+const windows = new WeakMap<BusinessCalendar, Map<string, { start: number; end: number } | null>>();
+
 export function resolveCalendar(calendar: CalendarSettings, defaultZone: string): BusinessCalendar {
-  return { ...calendar, timezone: calendar.timezone ?? defaultZone };
+  let byZone = resolved.get(calendar);
+  if (!byZone) resolved.set(calendar, (byZone = new Map()));
+  let result = byZone.get(defaultZone);
+  if (!result) byZone.set(defaultZone, (result = { ...calendar, timezone: calendar.timezone ?? defaultZone }));
+  return result;
 }
 
 function minutesOf(hhmm: string): number {
@@ -26,10 +38,20 @@ function minutesOf(hhmm: string): number {
   return h! * 60 + m!;
 }
 
-/** The working window of the local day containing `at`, or undefined on a day off. */
+/** The working window of a local day (day may overflow the month), or undefined on a day off. */
 function windowOfDay(calendar: BusinessCalendar, year: number, month: number, day: number): { start: number; end: number } | undefined {
+  let memo = windows.get(calendar);
+  if (!memo) windows.set(calendar, (memo = new Map()));
+  const key = `${year}-${month}-${day}`;
+  let window = memo.get(key);
+  if (window === undefined) memo.set(key, (window = computeWindow(calendar, year, month, day) ?? null));
+  return window ?? undefined;
+}
+
+function computeWindow(calendar: BusinessCalendar, year: number, month: number, day: number): { start: number; end: number } | undefined {
   const midnight = new TZDate(year, month, day, 0, 0, 0, calendar.timezone);
-  const isoDate = `${year}-${String(month + 1).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+  // The day may overflow the month (Dec 32 is Jan 1): take the date from the normalised local midnight.
+  const isoDate = `${midnight.getFullYear()}-${String(midnight.getMonth() + 1).padStart(2, '0')}-${String(midnight.getDate()).padStart(2, '0')}`;
   const weekday = midnight.getDay();
   const works = calendar.days.some((d) => WEEKDAY_INDEX[d] === weekday) && !calendar.holidays.includes(isoDate);
   if (!works) return undefined;

@@ -21,6 +21,12 @@ describe('business calendar', () => {
     expect(addWorkingTime(new Date('2026-12-24T16:00:00Z'), 2 * H, london).toISOString()).toBe('2026-12-28T10:00:00.000Z');
   });
 
+  it('skips a holiday in the next month or year', () => {
+    const newYear = resolveCalendar({ always: false, days: ['mon', 'tue', 'wed', 'thu', 'fri'], start: '09:00', end: '17:00', holidays: ['2027-01-01'] }, 'Europe/London');
+    // Thu 31 Dec 16:00 + 2h: 1h on the 31st, Friday 1 Jan is a holiday, so Monday 4 Jan 10:00.
+    expect(addWorkingTime(new Date('2026-12-31T16:00:00Z'), 2 * H, newYear).toISOString()).toBe('2027-01-04T10:00:00.000Z');
+  });
+
   it('keeps local office hours across the DST change', () => {
     // London moves to BST on Sunday 2026-03-29: Monday 09:00 local is 08:00 UTC.
     expect(addWorkingTime(new Date('2026-03-27T16:00:00Z'), 2 * H, london).toISOString()).toBe('2026-03-30T09:00:00.000Z');
