@@ -9,7 +9,7 @@ import { kbList, ticketList } from '../../views/tickets/messages.js';
 import { draftRef, parseCommentForm, parseJson, parseKbForm, parseResolveForm, parseTicketForm, sourceMeta, suggestionValue, ticketRef } from '../../views/tickets/parse.js';
 import { TICKET_FIELDS as F } from '../../views/tickets/ids.js';
 import { channelLink, userText } from '../../views/text.js';
-import { fileDraft, fileTicket, followIncidentInstead, prepareTicket } from '../../src/services/tickets/file.js';
+import { checkBeforeFiling, fileDraft, fileTicket, followIncidentInstead } from '../../src/services/tickets/file.js';
 import { addArticle, articleHelped, retireArticle } from '../../src/services/tickets/kb.js';
 import {
   assignTicket,
@@ -115,10 +115,17 @@ export const ticketsArea: Area = {
       const parsed = parseTicketForm(view.state.values as never, catalog());
       if (!parsed.ok) return void (await ack({ response_action: 'errors', errors: parsed.errors }));
       const source = parseJson(sourceMeta, view.private_metadata) ?? { kind: 'command' as const };
-      const result = await prepareTicket(ctx, { id: body.user.id, name: body.user.name }, parsed.value, source, `view:${view.id}`);
-      if (!result.ok) return void (await ack({ response_action: 'errors', errors: { [F.summary]: result.message } }));
-      if (result.value.kind === 'filed') return void (await ack());
-      await ack({ response_action: 'update', view: beforeYouFileModal(result.value.draftId, parsed.value.summary, result.value.suggestion) });
+      const requester = { id: body.user.id, name: body.user.name };
+      const receipt = `view:${view.id}`;
+      const check = await checkBeforeFiling(ctx, requester, parsed.value, source, receipt);
+      if (!check.ok) return void (await ack({ response_action: 'errors', errors: { [F.summary]: check.message } }));
+      if (check.value.kind === 'suggest') {
+        return void (await ack({ response_action: 'update', view: beforeYouFileModal(check.value.draftId, parsed.value.summary, check.value.suggestion) }));
+      }
+      // Close the form first, then file: the confirmation arrives by DM a moment later.
+      await ack();
+      const filed = await fileTicket(ctx, requester, parsed.value, source, receipt);
+      if (!filed.ok) logger.info({ user: requester.id, reason: filed.message }, 'ticket form not filed');
     });
 
     app.view(V.confirm, async ({ ack, view, body }) => {

@@ -14,3 +14,7 @@ export async function firstReceipt(db: Executor, key: string, now: Date): Promis
 export async function pruneReceipts(db: Executor, olderThan: Date): Promise<void> {
   await db.deleteFrom('inbound_receipts').where('received_at', '<', olderThan.getTime()).execute();
 }
+
+export async function receiptSeen(db: Executor, key: string): Promise<boolean> {
+  return (await db.selectFrom('inbound_receipts').select('key').where('key', '=', key).executeTakeFirst()) !== undefined;
+}

@@ -1,7 +1,7 @@
 import { nextNumber } from '../../../db/queries/counters.js';
 import { insertAudit } from '../../../db/queries/audit.js';
 import { searchArticles } from '../../../db/queries/kb.js';
-import { firstReceipt } from '../../../db/queries/receipts.js';
+import { firstReceipt, receiptSeen } from '../../../db/queries/receipts.js';
 import { findTicketBySource, insertTicket, insertTicketEvent, openIncidentsCovering, saveDraft, takeDraft, type TicketRow } from '../../../db/queries/tickets.js';
 import { priorityOf } from '../../domain/tickets/priority.js';
 import { slaTargets } from '../../domain/tickets/sla.js';
@@ -26,19 +26,23 @@ export interface Requester {
 
 export const triageRef = (ticketId: number): string => `ticket/${ticketId}/triage`;
 
-export type Prepared = { kind: 'filed'; ticket: TicketRow } | { kind: 'suggest'; draftId: number; suggestion: Suggestion };
+export type Precheck = { kind: 'file' } | { kind: 'suggest'; draftId: number; suggestion: Suggestion };
 
 /**
- * First step of /it-help: if an open incident already covers the service, or knowledge-base articles
- * match the summary, keep the input as a draft and offer those first; otherwise file at once.
+ * First step of /it-help, cheap enough to answer Slack's submission at once: refuses a message that is
+ * already a ticket or a form already submitted; if an open incident already covers the service, or
+ * knowledge-base articles match the summary, keeps the input as a draft and offers those first.
+ * Otherwise the caller acks and then files (fileTicket), so the write never delays Slack's answer.
  */
-export async function prepareTicket(ctx: ServiceContext, requester: Requester, input: TicketInput, source: TicketSource, receipt?: string): Promise<Outcome<Prepared>> {
+export async function checkBeforeFiling(ctx: ServiceContext, requester: Requester, input: TicketInput, source: TicketSource, receipt?: string): Promise<Outcome<Precheck>> {
+  if (source.channel && source.ts) {
+    const existing = await findTicketBySource(ctx.db, source.channel, source.ts);
+    if (existing) return refuse(`That message is already ticket ${existing.key}.`);
+  }
+  if (receipt && (await receiptSeen(ctx.db, receipt))) return refuse('This form was already submitted.');
   const incidents = input.service ? await openIncidentsCovering(ctx.db, input.service) : [];
   const articles = await searchArticles(ctx.db, input.summary.split(/\s+/), 3);
-  if (incidents.length === 0 && articles.length === 0) {
-    const filed = await fileTicket(ctx, requester, input, source, receipt);
-    return filed.ok ? ok({ kind: 'filed', ticket: filed.value }) : filed;
-  }
+  if (incidents.length === 0 && articles.length === 0) return ok({ kind: 'file' });
   const draftId = await saveDraft(ctx.db, requester.id, { input, source }, ctx.clock.now());
   return ok({
     kind: 'suggest',
