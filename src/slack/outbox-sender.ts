@@ -35,6 +35,8 @@ const MAX_ATTEMPTS = 12;
 const MAX_BACKOFF_MS = 5 * 60_000;
 const PARALLEL_LANES = 8;
 const SCAN_LIMIT = 500;
+/** A waiting row is re-checked at least this often, in case its ref arrived some other way. */
+const WAITING_RECHECK_MS = 2000;
 const TRANSIENT_ERRORS = new Set(['ratelimited', 'internal_error', 'fatal_error', 'service_unavailable', 'request_timeout', 'team_added_to_org']);
 /** Answers that mean "already done": the call's purpose holds. */
 const ALREADY_DONE = new Set(['already_in_channel', 'already_pinned', 'already_reacted', 'cant_invite_self', 'already_archived']);
@@ -44,12 +46,18 @@ type Attempt =
   | { kind: 'sent'; result: Record<string, unknown> }
   | { kind: 'retry'; at: number; error: string; counts: boolean; pauseLane?: boolean }
   | { kind: 'failed'; error: string }
-  | { kind: 'deferred' }
+  | { kind: 'deferred'; ref: string }
   | { kind: 'rewritten' };
 
 export class OutboxSender {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
   private readonly pausedUntil = new Map<string, number>();
+  /**
+   * Rows waiting for a message or channel that is not delivered yet, by the ref they wait for. They are
+   * not looked at again until that ref is stored (or a safety re-check), so a burst of DMs waiting for
+   * their triage posts costs nothing per round.
+   */
+  private readonly waiting = new Map<number, { ref: string; until: number }>();
   private running: Promise<void> | undefined;
   private again = false;
   private timer: NodeJS.Timeout | undefined;
@@ -118,7 +126,8 @@ export class OutboxSender {
     for (const row of rows) {
       if (seenLanes.has(row.lane)) continue;
       seenLanes.add(row.lane);
-      const readyAt = Math.max(row.next_attempt_at, this.pausedUntil.get(row.lane) ?? 0);
+      const blocked = this.waiting.get(row.id);
+      const readyAt = Math.max(row.next_attempt_at, this.pausedUntil.get(row.lane) ?? 0, blocked?.until ?? 0);
       if (readyAt > now) {
         nextWake = Math.min(nextWake, readyAt);
         continue;
@@ -132,7 +141,7 @@ export class OutboxSender {
       for (const outcome of outcomes) {
         if (outcome.kind === 'sent' || outcome.kind === 'failed' || outcome.kind === 'rewritten') progressed = true;
         if (outcome.kind === 'retry') nextWake = Math.min(nextWake, outcome.at);
-        if (outcome.kind === 'deferred') nextWake = Math.min(nextWake, now + 250);
+        if (outcome.kind === 'deferred') nextWake = Math.min(nextWake, now + WAITING_RECHECK_MS);
       }
     }
     if (Number.isFinite(nextWake) && !this.stopped) {
@@ -147,9 +156,14 @@ export class OutboxSender {
     const { db, clock, logger } = this.deps;
     const payload = JSON.parse(row.payload) as Record<string, unknown>;
     const resolved = await this.resolveRefs(payload, row.id);
-    if (resolved.kind === 'deferred') return resolved;
+    if (resolved.kind === 'deferred') {
+      this.waiting.set(row.id, { ref: resolved.ref, until: clock.now().getTime() + WAITING_RECHECK_MS });
+      return resolved;
+    }
+    this.waiting.delete(row.id);
     if (resolved.kind === 'failed') {
       await markOutboxFailed(db, row.id, resolved.error);
+      if (row.ref_key) this.release(row.ref_key);
       await this.oweFallback(payload, clock.now());
       return resolved;
     }
@@ -173,6 +187,7 @@ export class OutboxSender {
           await markOutboxSent(trx, row.id, now, outcome.result);
           if (row.ref_key && typeof outcome.result.channel === 'string') {
             await putSlackRef(trx, row.ref_key, { channel: outcome.result.channel, ts: (outcome.result.ts as string | undefined) ?? null }, now);
+            this.release(row.ref_key);
           }
         });
         break;
@@ -181,6 +196,7 @@ export class OutboxSender {
         if (outcome.counts && row.attempts + 1 >= MAX_ATTEMPTS) {
           logger.error({ outbox: row.id, method: row.method, error: outcome.error }, 'outbox message given up after retries');
           await markOutboxFailed(db, row.id, `gave up after ${MAX_ATTEMPTS} attempts: ${outcome.error}`);
+          if (row.ref_key) this.release(row.ref_key);
           await this.oweFallback(payload, now);
           return { kind: 'failed', error: outcome.error };
         }
@@ -189,6 +205,7 @@ export class OutboxSender {
       case 'failed':
         logger.warn({ outbox: row.id, method: row.method, error: outcome.error }, 'outbox message failed');
         await markOutboxFailed(db, row.id, outcome.error);
+        if (row.ref_key) this.release(row.ref_key);
         await this.oweFallback(payload, now);
         break;
     }
@@ -248,7 +265,7 @@ export class OutboxSender {
   private async resolveRefs(
     payload: Record<string, unknown>,
     rowId: number,
-  ): Promise<{ kind: 'ready'; args: Record<string, unknown> } | { kind: 'deferred' } | { kind: 'failed'; error: string }> {
+  ): Promise<{ kind: 'ready'; args: Record<string, unknown> } | { kind: 'deferred'; ref: string } | { kind: 'failed'; error: string }> {
     const { __base_name: _b, __suffix: _s, ...rest } = payload;
     let missing: string | undefined;
     const lookup = async (key: string, field: RefValue['field']): Promise<string | undefined> => {
@@ -280,8 +297,13 @@ export class OutboxSender {
     const args = (await walk(rest)) as Record<string, unknown>;
     if (missing === undefined) return { kind: 'ready', args };
     const producer = await outboxStatusOfRef(this.deps.db, missing, rowId);
-    if (producer === 'pending') return { kind: 'deferred' };
+    if (producer === 'pending') return { kind: 'deferred', ref: missing };
     return { kind: 'failed', error: `depends on ${missing}, which was never delivered` };
+  }
+
+  /** Rows waiting for `ref` may go now (it was stored, or its producer failed for good). */
+  private release(ref: string): void {
+    for (const [id, entry] of this.waiting) if (entry.ref === ref) this.waiting.delete(id);
   }
 
   private async oweFallback(payload: Record<string, unknown>, now: Date): Promise<void> {

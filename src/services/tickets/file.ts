@@ -9,7 +9,7 @@ import type { TicketInput } from '../../../views/tickets/parse.js';
 import { confirmationDm, triageMessage } from '../../../views/tickets/messages.js';
 import type { Suggestion } from '../../../views/tickets/modals.js';
 import { ok, refuse, transact, type Outcome, type ServiceContext, type Trx } from '../context.js';
-import { postMessage, refText, sendDirectMessage } from '../outbox.js';
+import { postMessage, refText, updateMessage } from '../outbox.js';
 import { scheduleSlaReminders } from './sla.js';
 
 export interface TicketSource {
@@ -120,7 +120,11 @@ async function createTicket(trx: Trx, ctx: ServiceContext, requester: Requester,
   } else {
     ctx.logger.warn({ ticket: ticket.key }, 'no triage channel configured (channels.triage); the ticket is recorded but not posted');
   }
-  await sendDirectMessage(trx, now, requester.id, confirmationDm(ticket, targets, triage ? refText(triageRef(ticket.id), 'permalink') : null));
+  // The confirmation goes at once; the link to the triage post is added when that post exists, so a
+  // busy triage channel (an outage, Slack's 1 message/s) never delays the requester's receipt.
+  const confirmation = `ticket/${ticket.id}/confirmation`;
+  await postMessage(trx, now, { channel: requester.id, ...confirmationDm(ticket, targets, null), refKey: confirmation });
+  if (triage) await updateMessage(trx, now, confirmation, confirmationDm(ticket, targets, refText(triageRef(ticket.id), 'permalink')));
   await scheduleSlaReminders(trx, ticket, settings, now);
   return ticket;
 }
