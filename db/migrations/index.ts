@@ -6,6 +6,7 @@ import * as changesEvidence from './2026-11-23-020-changes-evidence.js';
 import * as reportIndexes from './2026-11-23-030-report-indexes.js';
 import * as serviceDesk from './2026-11-23-040-service-desk.js';
 import * as outboxIndexes from './2026-11-23-050-outbox-indexes.js';
+import * as backlogIndex from './2026-11-23-060-backlog-index.js';
 
 /** Every migration, by name; names sort in the order they run. Add new files at the end. */
 export const migrations: Record<string, Migration> = {
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-23-030-report-indexes': reportIndexes,
   '2026-11-23-040-service-desk': serviceDesk,
   '2026-11-23-050-outbox-indexes': outboxIndexes,
+  '2026-11-23-060-backlog-index': backlogIndex,
 };
