@@ -83,6 +83,10 @@ describe('update cadence', () => {
     expect(cadenceFor(s, 'P1', 'monitoring')).toBe(120 * MIN);
     expect(cadenceFor(s, 'P1', 'resolved')).toBeNull();
   });
+  it('gives a severity without timed updates none while monitoring either', () => {
+    const s = testSettings({ incidents: { monitoring_cadence: '2h' } }).incidents;
+    expect(cadenceFor(s, 'P4', 'monitoring')).toBeNull();
+  });
   it('after a cadence change, is due one cadence after the last update but never in the past', () => {
     expect(updateDueAfterCadenceChange(30 * MIN, now - 10 * MIN, now)).toBe(now + 20 * MIN);
     expect(updateDueAfterCadenceChange(30 * MIN, now - 50 * MIN, now)).toBe(now);

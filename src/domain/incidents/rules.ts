@@ -140,10 +140,15 @@ export interface CadenceSettings {
   monitoring_cadence?: number;
 }
 
-/** How often stakeholders should hear from the incident now; null when no timed updates are owed. */
+/**
+ * How often stakeholders should hear from the incident now; null when no timed updates are owed. The
+ * monitoring cadence replaces the severity's own, but never gives a severity without one (P4) timed updates.
+ */
 export function cadenceFor(settings: CadenceSettings, severity: Severity, status: Status): number | null {
   if (!isOpen(status)) return null;
   const base = settings.severities[severity].update_cadence;
+  // A severity without timed updates (P4 by default) gets none while monitoring either.
+  if (base === null) return null;
   if (status === 'monitoring' && settings.monitoring_cadence !== undefined) return settings.monitoring_cadence;
   return base;
 }
