@@ -92,6 +92,16 @@ describe('update cadence', () => {
     expect(updateDueAfterCadenceChange(30 * MIN, now - 50 * MIN, now)).toBe(now);
     expect(updateDueAfterCadenceChange(null, now, now)).toBeNull();
   });
+  it('after a cadence change, keeps a next update already promised when it comes sooner', () => {
+    // P2 update at 09:55 promised the next one at 10:10; raised to P1 (30 min) at 10:00: still 10:10, not 10:25.
+    expect(updateDueAfterCadenceChange(30 * MIN, now - 5 * MIN, now, now + 10 * MIN)).toBe(now + 10 * MIN);
+    // P1 promised 10:20; lowered to P3 (4 h): the promise stands.
+    expect(updateDueAfterCadenceChange(240 * MIN, now - 10 * MIN, now, now + 20 * MIN)).toBe(now + 20 * MIN);
+    // P3 promised 13:50; raised to P1: one P1 cadence after the last update.
+    expect(updateDueAfterCadenceChange(30 * MIN, now - 10 * MIN, now, now + 230 * MIN)).toBe(now + 20 * MIN);
+    // An overdue promise stays due now.
+    expect(updateDueAfterCadenceChange(30 * MIN, now - 10 * MIN, now, now - 5 * MIN)).toBe(now);
+  });
   it('schedules the next reminder from now, so downtime gives one catch-up', () => {
     expect(nextReminderAt(30 * MIN, now)).toBe(now + 30 * MIN);
   });

@@ -161,10 +161,14 @@ export function firstUpdateDue(cadence: number | null, declaredAt: number): numb
 /**
  * When severity or status changes the cadence, the next update is due one (new) cadence after the last
  * one (or the declaration), but never in the past: a raised severity with a stale update is due now.
+ * A next update already promised (`promised`: shown on the last update, the summary and the topic) is
+ * kept when it comes sooner: a lowered severity or a calmer monitoring cadence does not break it, and a
+ * raise never pushes it later.
  */
-export function updateDueAfterCadenceChange(cadence: number | null, lastUpdateOrDeclared: number, now: number): number | null {
+export function updateDueAfterCadenceChange(cadence: number | null, lastUpdateOrDeclared: number, now: number, promised: number | null = null): number | null {
   if (cadence === null) return null;
-  return Math.max(now, lastUpdateOrDeclared + cadence);
+  const byCadence = lastUpdateOrDeclared + cadence;
+  return Math.max(now, promised === null ? byCadence : Math.min(promised, byCadence));
 }
 
 /** An update is on time when posted no later than it was due; an unscheduled update has no punctuality. */

@@ -14,7 +14,7 @@ import {
   type IncidentRow,
 } from '../../../db/queries/incidents.js';
 import { getSlackRef } from '../../../db/queries/slack-refs.js';
-import { audienceChannels, cadenceFor, isOpen, type Severity } from '../../domain/incidents/rules.js';
+import { audienceChannels, cadenceFor, isOpen, updateDueAfterCadenceChange, type Severity } from '../../domain/incidents/rules.js';
 import type { IncidentSnapshot } from '../../domain/incidents/types.js';
 import { announcementMessage, executivesNotice, summaryMessage, topicText, type Message } from '../../../views/incidents/messages.js';
 import { roleEntryMention } from '../../../views/text.js';
@@ -159,6 +159,24 @@ export async function restartUpdateSchedule(trx: Trx, now: Date, incident: Incid
     await scheduleDue(trx, { kind: DUE.updateDue, recordType: 'incident', recordId: incident.id, dueAt: new Date(dueAt), payload: { gen: generation, n: 0 }, point: `g${generation}-r0` }, now);
   }
   return generation;
+}
+
+/**
+ * After a severity or status change: when the cadence differs, the update schedule restarts, keeping a
+ * next update already promised when it comes sooner (see `updateDueAfterCadenceChange`).
+ */
+export async function rescheduleOnCadenceChange(
+  trx: Trx,
+  now: Date,
+  settings: Settings,
+  incident: IncidentRow,
+  after: { severity: Severity; status: IncidentRow['status'] },
+): Promise<void> {
+  const oldCadence = currentCadence(settings, incident.severity, incident.status);
+  const newCadence = currentCadence(settings, after.severity, after.status);
+  if (oldCadence === newCadence) return;
+  const dueAt = updateDueAfterCadenceChange(newCadence, incident.last_update_at ?? incident.declared_at, now.getTime(), incident.next_update_due_at);
+  await restartUpdateSchedule(trx, now, incident, dueAt);
 }
 
 export function currentCadence(settings: Settings, severity: Severity, status: IncidentRow['status']): number | null {

@@ -12,7 +12,6 @@ import {
   refusalToRun,
   roleLabel,
   STATUS_LABELS,
-  updateDueAfterCadenceChange,
   type ActiveStatus,
   type Severity,
 } from '../../domain/incidents/rules.js';
@@ -23,7 +22,6 @@ import { ok, refuse, transact, type Actor, type Outcome, type ServiceContext, ty
 import { owe, refChannel } from '../outbox.js';
 import {
   audit,
-  currentCadence,
   ensureChannelAudiences,
   loadSnapshot,
   noteToAudiences,
@@ -31,7 +29,7 @@ import {
   postInChannel,
   refreshSurfaces,
   refs,
-  restartUpdateSchedule,
+  rescheduleOnCadenceChange,
   staleRefusal,
   timeline,
   type IncidentActor,
@@ -100,11 +98,7 @@ export async function changeStatus(ctx: ServiceContext, input: Base & { status: 
     const patch: Partial<IncidentRow> = { status: input.status, updated_at: now.getTime() };
     if (input.status === 'monitoring' && incident.mitigated_at === null) patch.mitigated_at = now.getTime();
     await updateIncident(trx, incident.id, patch);
-    const oldCadence = currentCadence(ctx.settings, incident.severity, before);
-    const newCadence = currentCadence(ctx.settings, incident.severity, input.status);
-    if (oldCadence !== newCadence) {
-      await restartUpdateSchedule(trx, now, incident, updateDueAfterCadenceChange(newCadence, incident.last_update_at ?? incident.declared_at, now.getTime()));
-    }
+    await rescheduleOnCadenceChange(trx, now, ctx.settings, incident, { severity: incident.severity, status: input.status });
     await timeline(trx, now, incident.id, 'status', input.actor.id, `Status ${STATUS_LABELS[before]} → ${STATUS_LABELS[input.status]}`);
     await audit(trx, now, incident, input.actor, 'incident.status_changed', input.source ?? 'button', { before: { status: before }, after: { status: input.status } });
     const snapshot = (await loadSnapshot(trx, ctx.settings, incident.id))!;
@@ -134,11 +128,7 @@ export async function changeSeverity(ctx: ServiceContext, input: Base & { severi
       patch.bridge_started_at = now.getTime();
     }
     await updateIncident(trx, incident.id, patch);
-    const oldCadence = currentCadence(settings, before, incident.status);
-    const newCadence = currentCadence(settings, input.severity, incident.status);
-    if (oldCadence !== newCadence) {
-      await restartUpdateSchedule(trx, now, incident, updateDueAfterCadenceChange(newCadence, incident.last_update_at ?? incident.declared_at, now.getTime()));
-    }
+    await rescheduleOnCadenceChange(trx, now, settings, incident, { severity: input.severity, status: incident.status });
     const raised = isRaise(before, input.severity);
     await timeline(trx, now, incident.id, 'severity', input.actor.id, `Severity ${before} → ${input.severity}`);
     await audit(trx, now, incident, input.actor, 'incident.severity_changed', input.source ?? 'button', { before: { severity: before }, after: { severity: input.severity } });
