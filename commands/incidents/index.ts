@@ -258,7 +258,7 @@ export const incidentsArea: Area = {
       const incidentId = incidentIdFromMetadata(view.private_metadata);
       if (incidentId === undefined) return ack({ response_action: 'errors', errors: { [FIELDS.impact]: 'This form is out of date; open it again.' } });
       const outcome = await postUpdate(ctx, { incidentId, actor: await actorOf(body.user.id), ...parsed.value, source: 'modal', submissionKey: `${view.id}:${view.hash}` });
-      if (!outcome.ok) return ack({ response_action: 'errors', errors: { [FIELDS.impact]: outcome.message } });
+      if (!outcome.ok) return ack({ response_action: 'errors', errors: { [outcome.field === 'status' ? FIELDS.status : FIELDS.impact]: outcome.message } });
       await ack();
     });
 

@@ -35,6 +35,25 @@ describe('running an incident', () => {
     expect(JSON.stringify(summary().blocks)).toContain('Liaison');
   });
 
+  it('lets the communications lead post updates but not change the status through one', async () => {
+    await t.slack.command('/incident', `role ${mention(people.agent2)} comms`, people.commander, channelId);
+    await t.settle();
+    const s = summary();
+    await t.slack.blockAction(people.agent2, { action_id: ACTIONS.postUpdate, value: String(incidentId) }, { channel: channelId, ts: s.ts });
+    await waitFor(() => t.fake.views.some((v) => v.view.callback_id === 'incident.update'));
+    const view = t.fake.lastView();
+    const values = { [FIELDS.impact]: 'Remote staff drop hourly', [FIELDS.actions]: 'Checking the concentrator' };
+    const refused = await t.slack.submitView(people.agent2, { id: view.id, ...view.view }, { ...values, [FIELDS.status]: 'monitoring' });
+    expect(refused.body?.response_action).toBe('errors');
+    expect(refused.body.errors[FIELDS.status]).toContain('status');
+    expect((await row()).status).toBe('investigating');
+    expect(await t.sb.db.selectFrom('incident_updates').selectAll().execute()).toHaveLength(0);
+    const posted = await t.slack.submitView(people.agent2, { id: view.id, ...view.view, hash: 'h2' }, values);
+    expect(posted.body?.response_action).toBeUndefined();
+    expect(await t.sb.db.selectFrom('incident_updates').selectAll().execute()).toHaveLength(1);
+    expect((await row()).status).toBe('investigating');
+  });
+
   it('records acknowledgement on the commander\'s first action', async () => {
     expect((await row()).acknowledged_at).toBeNull();
     await t.slack.command('/incident', 'status identified', people.commander, channelId);

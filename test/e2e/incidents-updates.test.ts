@@ -71,6 +71,9 @@ describe('timed stakeholder updates', () => {
     expect(block(FIELDS.impact).element.initial_value).toBe('Nobody can log in to SSO apps');
     expect(block(FIELDS.nextUpdate).element.initial_option.value).toBe(String(20 * SEC));
     expect(block(FIELDS.audience).element.initial_option.value).toBe('all');
+    // The commander moves the status (the comms lead may post updates, not change the status).
+    await t.slack.command('/incident', 'status identified', people.commander, channelId);
+    await t.settle();
     await t.slack.submitView(people.agent2, { id: view.id, ...view.view }, { [FIELDS.status]: 'identified', [FIELDS.actions]: 'Rolling back the IdP <!here> certificate', [FIELDS.workaround]: 'Use the VPN portal' });
     await t.settle();
 

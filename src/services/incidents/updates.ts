@@ -2,7 +2,7 @@ import { scheduleDue } from '../../../db/queries/due-items.js';
 import { addAudience, audiencesOf, getIncident, insertUpdate, lastUpdateOf, subscribersOf, updateIncident, type IncidentRow } from '../../../db/queries/incidents.js';
 import { firstReceipt } from '../../../db/queries/receipts.js';
 import { formatDuration } from '../../config/duration.js';
-import { isOpen, mayPostUpdate, nextReminderAt, punctuality, STATUS_LABELS, type ActiveStatus } from '../../domain/incidents/rules.js';
+import { isOpen, mayPostUpdate, mayRun, nextReminderAt, punctuality, STATUS_LABELS, type ActiveStatus } from '../../domain/incidents/rules.js';
 import type { IncidentSnapshot, UpdateContent } from '../../domain/incidents/types.js';
 import type { DueHandler } from '../../jobs/due-runner.js';
 import { overdueMessage, reminderMessage, updatePost } from '../../../views/incidents/messages.js';
@@ -92,6 +92,10 @@ export async function postUpdate(ctx: ServiceContext, input: PostUpdateInput): P
     if (!mayUpdate(incident, before, input.actor)) {
       return refuse(`Only the commander or communications lead of ${incident.key}, its declarer or an incident manager can post updates.`);
     }
+    const statusChanged = input.status !== incident.status;
+    if (statusChanged && !mayRun({ declaredBy: incident.declared_by, commanderId: incident.commander_id }, input.actor)) {
+      return refuse(`Only the commander of ${incident.key}, the person who declared it or an incident manager can change its status; post the update as ${STATUS_LABELS[incident.status]}.`, 'status');
+    }
     const at = now.getTime();
     const dueAt = incident.next_update_due_at;
     const onTime = punctuality(dueAt, at);
@@ -110,7 +114,6 @@ export async function postUpdate(ctx: ServiceContext, input: PostUpdateInput): P
       audience: input.audience,
     });
     const patch: Partial<IncidentRow> = { last_update_at: at, updated_at: at };
-    const statusChanged = input.status !== incident.status;
     if (statusChanged) {
       patch.status = input.status;
       if (input.status === 'monitoring' && incident.mitigated_at === null) patch.mitigated_at = at;
