@@ -59,6 +59,17 @@ export const incidentsArea: Area = {
       return { id: userId, name: user.name, isIncidentManager };
     };
 
+    /**
+     * The person submitting a modal, without slow look-ups before the ack (Slack allows 3 s): the name
+     * comes with the payload, and the incident-managers group (cached) is consulted only for someone
+     * who is not already the incident's commander or declarer.
+     */
+    const submitterOf = async (user: { id: string; name?: string; username?: string }, incidentId: number): Promise<IncidentActor> => {
+      const incident = await getIncident(ctx.db, incidentId);
+      const runsIt = incident !== undefined && (incident.commander_id === user.id || incident.declared_by === user.id);
+      return { id: user.id, name: user.name || user.username || user.id, isIncidentManager: runsIt ? false : await directory.hasRole(user.id, 'incident_managers') };
+    };
+
     const ephemeral = async (respond: RespondFn | undefined, text: string, blocks?: unknown[]) => {
       if (!respond) return;
       try {
@@ -257,7 +268,7 @@ export const incidentsArea: Area = {
       if (!parsed.ok) return ack({ response_action: 'errors', errors: parsed.errors });
       const incidentId = incidentIdFromMetadata(view.private_metadata);
       if (incidentId === undefined) return ack({ response_action: 'errors', errors: { [FIELDS.impact]: 'This form is out of date; open it again.' } });
-      const outcome = await postUpdate(ctx, { incidentId, actor: await actorOf(body.user.id), ...parsed.value, source: 'modal', submissionKey: `${view.id}:${view.hash}` });
+      const outcome = await postUpdate(ctx, { incidentId, actor: await submitterOf(body.user, incidentId), ...parsed.value, source: 'modal', submissionKey: `${view.id}:${view.hash}` });
       if (!outcome.ok) return ack({ response_action: 'errors', errors: { [outcome.field === 'status' ? FIELDS.status : FIELDS.impact]: outcome.message } });
       await ack();
     });
@@ -267,7 +278,7 @@ export const incidentsArea: Area = {
       if (!parsed.ok) return ack({ response_action: 'errors', errors: parsed.errors });
       const incidentId = incidentIdFromMetadata(view.private_metadata);
       if (incidentId === undefined) return ack({ response_action: 'errors', errors: { [FIELDS.resolution]: 'This form is out of date; open it again.' } });
-      const outcome = await resolveIncident(ctx, { incidentId, actor: await actorOf(body.user.id), summary: parsed.value.summary, source: 'modal', submissionKey: view.id });
+      const outcome = await resolveIncident(ctx, { incidentId, actor: await submitterOf(body.user, incidentId), summary: parsed.value.summary, source: 'modal', submissionKey: view.id });
       if (!outcome.ok) return ack({ response_action: 'errors', errors: { [FIELDS.resolution]: outcome.message } });
       await ack();
     });
@@ -278,7 +289,7 @@ export const incidentsArea: Area = {
       if (!parsed.ok) return ack({ response_action: 'errors', errors: parsed.errors });
       const incidentId = incidentIdFromMetadata(view.private_metadata);
       if (incidentId === undefined) return ack({ response_action: 'errors', errors: { [FIELDS.role]: 'This form is out of date; open it again.' } });
-      const outcome = await assignRole(ctx, { incidentId, actor: await actorOf(body.user.id), ...parsed.value, source: 'modal' });
+      const outcome = await assignRole(ctx, { incidentId, actor: await submitterOf(body.user, incidentId), ...parsed.value, source: 'modal' });
       if (!outcome.ok) return ack({ response_action: 'errors', errors: { [FIELDS.user]: outcome.message } });
       await ack();
     });

@@ -54,6 +54,27 @@ describe('running an incident', () => {
     expect((await row()).status).toBe('investigating');
   });
 
+  it('answers modal submissions without looking people up in Slack first, even after the directory cache expired', async () => {
+    await t.slack.command('/incident', 'resolve', people.commander, channelId);
+    await waitFor(() => t.fake.views.some((v) => v.view.callback_id === 'incident.resolve'));
+    const resolve = t.fake.lastView();
+    await t.slack.blockAction(people.commander, { action_id: ACTIONS.assignRole, value: String(incidentId) }, { channel: channelId, ts: summary().ts });
+    await waitFor(() => t.fake.views.some((v) => v.view.callback_id === 'incident.role'));
+    const role = t.fake.lastView();
+    // The commander takes a while to write: the cached name and group membership expire meanwhile.
+    (t.clock as any).advance(10 * 60_000);
+    const lookups = () => t.fake.calls.filter((c) => c.method === 'users.info' || c.method === 'usergroups.users.list').length;
+    const before = lookups();
+    const assigned = await t.slack.submitView(people.commander, { id: role.id, ...role.view }, { [FIELDS.role]: 'scribe', [FIELDS.user]: people.agent2.id });
+    expect(assigned.body?.response_action).toBeUndefined();
+    const resolved = await t.slack.submitView(people.commander, { id: resolve.id, ...resolve.view }, { [FIELDS.resolution]: 'Concentrator firmware rolled back' });
+    expect(resolved.body?.response_action).toBeUndefined();
+    expect(lookups()).toBe(before);
+    expect((await row()).status).toBe('resolved');
+    const audit = await t.sb.db.selectFrom('audit_log').select(['action', 'actor_name']).where('action', '=', 'incident.resolved').executeTakeFirstOrThrow();
+    expect(audit.actor_name).toBe(people.commander.name);
+  });
+
   it('records acknowledgement on the commander\'s first action', async () => {
     expect((await row()).acknowledged_at).toBeNull();
     await t.slack.command('/incident', 'status identified', people.commander, channelId);
