@@ -3,7 +3,7 @@ import type { WebClient } from '@slack/web-api';
 import type { AppDeps } from '../../src/app.js';
 import type { Area } from '../index.js';
 import { getAction, getIncident, incidentByChannel, openIncidents } from '../../db/queries/incidents.js';
-import { allRoles, dueAtOnDate, isActiveStatus, isOpen, isSeverity, type Severity } from '../../src/domain/incidents/rules.js';
+import { allRoles, dueAtOnDate, isActiveStatus, isOpen, isSeverity, mayRun, refusalToRun, type Severity } from '../../src/domain/incidents/rules.js';
 import {
   acknowledgeIncident,
   addFollowUpAction,
@@ -64,11 +64,18 @@ export const incidentsArea: Area = {
      * comes with the payload, and the incident-managers group (cached) is consulted only for someone
      * who is not already the incident's commander or declarer.
      */
-    const submitterOf = async (user: { id: string; name?: string; username?: string }, incidentId: number): Promise<IncidentActor> => {
-      const incident = await getIncident(ctx.db, incidentId);
+    const submitterOf = async (
+      user: { id: string; name?: string; username?: string },
+      incidentOrId: number | { declared_by: string; commander_id: string | null },
+    ): Promise<IncidentActor> => {
+      const incident = typeof incidentOrId === 'number' ? await getIncident(ctx.db, incidentOrId) : incidentOrId;
       const runsIt = incident !== undefined && (incident.commander_id === user.id || incident.declared_by === user.id);
       return { id: user.id, name: user.name || user.username || user.id, isIncidentManager: runsIt ? false : await directory.hasRole(user.id, 'incident_managers') };
     };
+
+    /** Before opening a form only whoever may run the incident can submit: the same rule the use case applies. */
+    const mayRunIt = async (incident: { declared_by: string; commander_id: string | null }, userId: string): Promise<boolean> =>
+      mayRun({ declaredBy: incident.declared_by, commanderId: incident.commander_id }, (await submitterOf({ id: userId }, incident)));
 
     const ephemeral = async (respond: RespondFn | undefined, text: string, blocks?: unknown[]) => {
       if (!respond) return;
@@ -120,10 +127,7 @@ export const incidentsArea: Area = {
       const incident = await getIncident(ctx.db, incidentId);
       if (!incident) return ephemeral(respond, 'That incident no longer exists.');
       if (!isOpen(incident.status)) return ephemeral(respond, `${incident.key} is already ${incident.status}; nothing changed.`);
-      const actor = await actorOf(userId);
-      if (!(actor.isIncidentManager || userId === incident.commander_id || userId === incident.declared_by)) {
-        return ephemeral(respond, `Only the commander of ${incident.key}, the person who declared it or an incident manager can do that.`);
-      }
+      if (!(await mayRunIt(incident, userId))) return ephemeral(respond, refusalToRun(incident.key));
       await openView(client, triggerId, resolveModal(incident));
     };
 
@@ -209,9 +213,7 @@ export const incidentsArea: Area = {
             await addFollowUpAction(ctx, { incidentId: here.id, actor: { id: user, name: command.user_name }, text: parsed.text, ownerId: parsed.ownerId, dueAt: parsed.dueAt, source: 'command' }),
           );
         case 'subscribe':
-          return answer(respond, await subscribe(ctx, { incidentId: here.id, userId: user, actor: { id: user, name: command.user_name }, source: 'command' }), (v) =>
-            v.already ? `You are already subscribed to ${v.key}.` : `Subscribed: you will get ${v.key} updates by DM.`,
-          );
+          return answer(respond, await subscribe(ctx, { incidentId: here.id, userId: user, actor: { id: user, name: command.user_name }, source: 'command' }), subscribedText);
         case 'update':
           return openUpdate(client, command.trigger_id, here.id, user, respond);
         case 'resolve':
@@ -334,19 +336,14 @@ export const incidentsArea: Area = {
       const incident = await getIncident(ctx.db, incidentId);
       if (!incident) return ephemeral(respond, 'That incident no longer exists.');
       if (!isOpen(incident.status)) return ephemeral(respond, `${incident.key} is already ${incident.status}; nothing changed.`);
-      const actor = await actorOf(userId);
-      if (!(actor.isIncidentManager || userId === incident.commander_id || userId === incident.declared_by)) {
-        return ephemeral(respond, `Only the commander of ${incident.key}, the person who declared it or an incident manager can do that.`);
-      }
+      if (!(await mayRunIt(incident, userId))) return ephemeral(respond, refusalToRun(incident.key));
       await openView(client, body.trigger_id, roleModal(incident, allRoles(settings.incidents.custom_roles)));
     });
     onAction(ACTIONS.postUpdate, async ({ incidentId, userId, respond, body, client }) => openUpdate(client, body.trigger_id, incidentId, userId, respond));
     onAction(ACTIONS.resolve, async ({ incidentId, userId, respond, body, client }) => openResolve(client, body.trigger_id, incidentId, userId, respond));
     onAction(ACTIONS.close, async ({ incidentId, userId, respond }) => answer(respond, await closeIncident(ctx, { incidentId, actor: await actorOf(userId), source: 'button' })));
     onAction(ACTIONS.subscribe, async ({ incidentId, userId, respond, body }) =>
-      answer(respond, await subscribe(ctx, { incidentId, userId, actor: { id: userId, name: body.user.name }, source: 'button' }), (v) =>
-        v.already ? `You are already subscribed to ${v.key}.` : `Subscribed: you will get ${v.key} updates by DM.`,
-      ),
+      answer(respond, await subscribe(ctx, { incidentId, userId, actor: { id: userId, name: body.user.name }, source: 'button' }), subscribedText),
     );
     onAction(ACTIONS.unsubscribe, async ({ incidentId, userId, respond, body }) =>
       answer(respond, await unsubscribe(ctx, { incidentId, userId, actor: { id: userId, name: body.user.name }, source: 'button' }), (v) =>
@@ -393,6 +390,8 @@ export const incidentsArea: Area = {
 
   },
 };
+
+const subscribedText = (v: { key: string; already: boolean }) => (v.already ? `You are already subscribed to ${v.key}.` : `Subscribed: you will get ${v.key} updates by DM.`);
 
 /** The reacted-to message: a channel message via history, a thread reply via replies. */
 async function fetchMessage(client: WebClient, channel: string, ts: string): Promise<{ text?: string; user?: string } | undefined> {
