@@ -46,6 +46,25 @@ describe('timeline, resolution, review and follow-up actions', () => {
     expect(entries[0]!.source_ts).toBe(message.ts);
   });
 
+  it('keeps typed update text inert on the timeline and in the review draft', async () => {
+    await t.slack.command('/incident', 'update', people.commander, channelId);
+    await waitFor(() => t.fake.views.some((v) => v.view.callback_id === 'incident.update'));
+    const update = t.fake.lastView();
+    await t.slack.submitView(people.commander, { id: update.id, ...update.view }, { [FIELDS.impact]: `Ask <@${people.outsider.id}> about R&amp;D <!channel>`, [FIELDS.actions]: 'Replacing the fuser' });
+    await t.settle();
+    const entry = (await timeline()).find((e) => e.kind === 'update')!;
+    expect(entry.text).toContain(`&lt;@${people.outsider.id}&gt; about R&amp;amp;D &lt;!channel&gt;`);
+    await t.slack.command('/incident', 'resolve', people.commander, channelId);
+    await waitFor(() => t.fake.views.some((v) => v.view.callback_id === 'incident.resolve'));
+    const resolve = t.fake.lastView();
+    await t.slack.submitView(people.commander, { id: resolve.id, ...resolve.view }, { [FIELDS.resolution]: 'Fuser replaced' });
+    await t.settle();
+    const review = messageWithAction(t, channelId, ACTIONS.exportReview);
+    const text = mrkdwnText([review]);
+    expect(text).toContain('R&amp;amp;D &lt;!channel&gt;');
+    expect(text).not.toContain(`<@${people.outsider.id}>`);
+  });
+
   it('refuses commands outside an incident channel', async () => {
     await t.slack.command('/incident', 'note hello', people.agent, channels.general);
     await t.settle();

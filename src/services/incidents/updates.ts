@@ -7,7 +7,7 @@ import type { IncidentSnapshot, UpdateContent } from '../../domain/incidents/typ
 import type { DueHandler } from '../../jobs/due-runner.js';
 import { overdueMessage, reminderMessage, updatePost } from '../../../views/incidents/messages.js';
 import type { UpdatePrefill } from '../../../views/incidents/modals.js';
-import { mention } from '../../../views/text.js';
+import { mention, userText } from '../../../views/text.js';
 import { ok, refuse, transact, type Outcome, type ServiceContext, type Trx } from '../context.js';
 import { postMessage, sendDirectMessage } from '../outbox.js';
 import type { Settings } from '../../config/settings.js';
@@ -128,7 +128,7 @@ export async function postUpdate(ctx: ServiceContext, input: PostUpdateInput): P
       await timeline(trx, now, incident.id, 'status', input.actor.id, `Status ${STATUS_LABELS[incident.status]} → ${STATUS_LABELS[input.status]}`);
     }
     const punctual = onTime === null ? 'unscheduled' : onTime ? 'on time' : `late by ${formatDuration(at - dueAt!)}`;
-    await timeline(trx, now, incident.id, 'update', input.actor.id, `Stakeholder update (${input.audience === 'all' ? 'everyone' : 'incident channel'}, ${punctual}): ${input.impact.slice(0, 300)}`);
+    await timeline(trx, now, incident.id, 'update', input.actor.id, `Stakeholder update (${input.audience === 'all' ? 'everyone' : 'incident channel'}, ${punctual}): ${userText(input.impact, 300)}`);
     await audit(trx, now, incident, input.actor, 'incident.update_posted', input.source ?? 'modal', {
       before: statusChanged ? { status: incident.status } : undefined,
       after: { status: input.status, next_update_at: nextUpdateAt, on_time: onTime, audience: input.audience },
