@@ -25,6 +25,7 @@ import {
 } from '../../src/services/incidents/index.js';
 import type { Outcome } from '../../src/services/context.js';
 import { COMMANDS, EVENTS, SHORTCUTS } from '../../views/ids.js';
+import { userText } from '../../views/text.js';
 import { ACTIONS, CALLBACKS, FIELDS } from '../../views/incidents/ids.js';
 import { openIncidentsList, statusCard } from '../../views/incidents/messages.js';
 import {
@@ -368,7 +369,7 @@ export const incidentsArea: Area = {
       const exists = await getAction(ctx.db, id);
       if (!exists) return ephemeral(respond, 'That action no longer exists.');
       const outcome = await closeFollowUpAction(ctx, { actionId: id, actor: await actorOf(body.user.id), source: 'button' });
-      await answer(respond, outcome, (a) => `Done: ${a.text.slice(0, 200)}`);
+      await answer(respond, outcome, (a) => `Done: ${userText(a.text, 200)}`);
     });
 
     // ---- timeline reaction ---------------------------------------------------------------------------------

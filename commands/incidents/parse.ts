@@ -1,6 +1,7 @@
 import { parseDuration } from '../../src/config/duration.js';
 import { dueAtOnDate, isActiveStatus, isSeverity, parseRole, type ActiveStatus, type Severity } from '../../src/domain/incidents/rules.js';
 import { TZDate } from '@date-fns/tz';
+import { userText } from '../../views/text.js';
 import { addDays, format } from 'date-fns';
 
 /** `/incident …` text, parsed. The manifest sets should_escape, so mentions arrive as <@U123|name>. */
@@ -93,14 +94,14 @@ export function parseIncidentCommand(text: string, ctx: ParseContext): IncidentC
       const roleText = rest.replace(MENTION_ALL, ' ').trim();
       if (!user || !roleText) return { kind: 'error', message: 'Usage: `/incident role @user commander|comms|scribe`' };
       const role = parseRole(roleText, ctx.customRoles);
-      if (!role) return { kind: 'error', message: `Unknown role "${roleText.slice(0, 50)}". Try commander, comms or scribe${ctx.customRoles.length ? `, or ${ctx.customRoles.join(', ')}` : ''}.` };
+      if (!role) return { kind: 'error', message: `Unknown role "${userText(roleText, 50)}". Try commander, comms or scribe${ctx.customRoles.length ? `, or ${ctx.customRoles.join(', ')}` : ''}.` };
       return { kind: 'role', userId: user[1]!, role };
     }
     case 'action':
       return parseAction(rest, ctx);
     default:
       void restWords;
-      return { kind: 'error', message: `I don't know "${verb.slice(0, 30)}".\n${USAGE}` };
+      return { kind: 'error', message: `I don't know "${userText(verb, 30)}".\n${USAGE}` };
   }
 }
 
