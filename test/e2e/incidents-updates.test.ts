@@ -57,6 +57,8 @@ describe('timed stakeholder updates', () => {
     await tick(t, 5 * SEC);
     expect(escalations(t, channelId)).toHaveLength(1);
     expect(allText(escalations(t, channelId))).toContain(`<!subteam^${groups.managers}>`);
+    const pinned = () => t.fake.message(channelId, t.fake.channels.get(channelId)!.pins[0]!)!;
+    expect(allText([pinned()])).toContain('(overdue)');
     // Still nothing posted: reminded again one cadence after the first reminder.
     await tick(t, 15 * SEC);
     expect(reminders(t, channelId)).toHaveLength(2);
@@ -97,6 +99,7 @@ describe('timed stakeholder updates', () => {
     expect(first.due_at).toBe(row.declared_at + 20 * SEC);
     // The pinned summary and topic show the next update time.
     expect(t.fake.channels.get(channelId)!.topic).toContain('Next update');
+    expect(allText([pinned()])).not.toContain('(overdue)');
 
     // The next reminder comes a cadence after the update; an update before it is on time and threads again.
     await tick(t, 19 * SEC);

@@ -133,7 +133,7 @@ export async function noteToAudiences(trx: Trx, now: Date, snapshot: IncidentSna
  * in place), and the channel topic.
  */
 export async function refreshSurfaces(trx: Trx, now: Date, settings: Settings, snapshot: IncidentSnapshot, opts: { topic?: boolean } = {}): Promise<void> {
-  await updateMessage(trx, now, refs.summary(snapshot.id), summaryMessage(snapshot));
+  await updateMessage(trx, now, refs.summary(snapshot.id), summaryMessage(snapshot, now.getTime()));
   for (const audience of await audiencesOf(trx, snapshot.id)) {
     if (audience.kind !== 'channel') continue;
     if (audience.target === settings.channels.executives && audience.target !== settings.channels.incidents) continue;

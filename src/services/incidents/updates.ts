@@ -5,11 +5,11 @@ import { formatDuration } from '../../config/duration.js';
 import { isOpen, mayPostUpdate, mayRun, nextReminderAt, punctuality, STATUS_LABELS, type ActiveStatus } from '../../domain/incidents/rules.js';
 import type { IncidentSnapshot, UpdateContent } from '../../domain/incidents/types.js';
 import type { DueHandler } from '../../jobs/due-runner.js';
-import { overdueMessage, reminderMessage, updatePost } from '../../../views/incidents/messages.js';
+import { overdueMessage, reminderMessage, summaryMessage, updatePost } from '../../../views/incidents/messages.js';
 import type { UpdatePrefill } from '../../../views/incidents/modals.js';
 import { mention, userText } from '../../../views/text.js';
 import { ok, refuse, transact, type Outcome, type ServiceContext, type Trx } from '../context.js';
-import { postMessage, sendDirectMessage } from '../outbox.js';
+import { postMessage, sendDirectMessage, updateMessage } from '../outbox.js';
 import type { Settings } from '../../config/settings.js';
 import {
   audit,
@@ -237,6 +237,8 @@ export function updateOverdueHandler(ctx: ServiceContext): DueHandler {
     const page = pageMentions(ctx.settings);
     const overdueBy = formatDuration(now.getTime() - dueAt);
     await postInChannel(trx, now, snapshot.id, { ...overdueMessage(snapshot, { dueAt, overdueMs: overdueBy, page }), dedupeKey: `incident/${snapshot.id}/overdue/g${payload.gen ?? 0}-r${payload.n ?? 0}` });
+    // The pinned summary shows the next update as overdue from now on.
+    await updateMessage(trx, now, refs.summary(snapshot.id), summaryMessage(snapshot, now.getTime()));
     await timeline(trx, now, snapshot.id, 'escalation', null, `Update overdue by ${overdueBy}; escalated to the incident managers`);
     await audit(trx, now, snapshot, SYSTEM_ACTOR, 'incident.update_overdue_escalated', 'job', { detail: `due ${new Date(dueAt).toISOString()}, overdue by ${overdueBy}` });
     return 'escalated';
