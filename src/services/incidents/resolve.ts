@@ -24,7 +24,7 @@ import { escapeMrkdwn, mention, userText } from '../../../views/text.js';
 import { ok, refuse, transact, type Actor, type Outcome, type ServiceContext, type Trx } from '../context.js';
 import { sendDirectMessage } from '../outbox.js';
 import type { Settings } from '../../config/settings.js';
-import { audit, DUE, loadSnapshot, postInChannel, refreshSurfaces, staleRefusal, SYSTEM_ACTOR, timeline, UPDATE_KINDS, type IncidentActor, type Source } from './common.js';
+import { audit, DUE, loadSnapshot, postInChannel, refreshSurfaces, restartUpdateSchedule, staleRefusal, SYSTEM_ACTOR, timeline, type IncidentActor, type Source } from './common.js';
 import { publish } from './updates.js';
 
 /**
@@ -51,12 +51,11 @@ export async function resolveIncident(
       resolution_summary: summary,
       mitigated_at: incident.mitigated_at ?? at,
       acknowledged_at: incident.acknowledged_at ?? (incident.commander_id === input.actor.id ? at : null),
-      next_update_due_at: null,
-      update_generation: incident.update_generation + 1,
       updated_at: at,
     };
     await updateIncident(trx, incident.id, patch);
-    await cancelDue(trx, 'incident', incident.id, now, UPDATE_KINDS);
+    // Reminders and escalations stop at once.
+    await restartUpdateSchedule(trx, now, incident, null);
     const last = await lastUpdateOf(trx, incident.id);
     const onTime = punctuality(incident.next_update_due_at, at);
     const updateId = await insertUpdate(trx, {
