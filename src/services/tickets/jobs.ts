@@ -7,7 +7,7 @@ import { roleEntryMention } from '../../../views/text.js';
 import type { ServiceContext, Trx } from '../context.js';
 import { postMessage, sendDirectMessage } from '../outbox.js';
 import { triageRef } from './file.js';
-import { dueTimes, AUTO_CLOSE, SLA_RESOLUTION, SLA_RESPONSE } from './sla.js';
+import { AUTO_CLOSE, SLA_RESOLUTION, SLA_RESPONSE } from './sla.js';
 import { closeResolved, refreshTriage } from './work.js';
 
 /** The service desk's timed work: SLA warnings and breaches, and closing resolved tickets. */
@@ -24,8 +24,8 @@ async function remind(trx: Trx, ctx: ServiceContext, ticketId: number, target: '
   if (!ticket || !isOpen(ticket.status)) return 'skipped: ticket not open';
   if (ticket.paused_since !== null) return 'skipped: waiting on requester';
   if (target === 'first response' && ticket.first_response_at !== null) return 'skipped: responded';
-  const due = dueTimes(ticket, ctx.settings);
-  const dueAt = target === 'first response' ? due.firstResponseDue : due.resolutionDue;
+  // The row keeps its due times current (pauses, priority changes), so no calendar work is needed here.
+  const dueAt = new Date(target === 'first response' ? ticket.first_response_due_at : ticket.resolution_due_at);
   // After downtime both thresholds may be past: the breach says it all.
   if (kind === 'warn' && now.getTime() >= dueAt.getTime()) return 'skipped: already breached';
 
