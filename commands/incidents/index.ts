@@ -240,7 +240,7 @@ export const incidentsArea: Area = {
 
     // ---- modals ----------------------------------------------------------------------------------------
     app.view(CALLBACKS.declare, async ({ ack, view, body, client }) => {
-      const parsed = parseDeclare(view.state.values as never);
+      const parsed = parseDeclare(view.state.values as never, ctx.clock.now());
       if (!parsed.ok) return ack({ response_action: 'errors', errors: parsed.errors });
       await ack();
       const meta = parseDeclareMetadata(view.private_metadata);

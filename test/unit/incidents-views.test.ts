@@ -38,8 +38,20 @@ describe('incident views stay within Slack limits for extreme input', () => {
       [FIELDS.title]: { [FIELDS.title]: { value: ' Email down ' } },
       [FIELDS.severity]: { [FIELDS.severity]: { selected_option: { value: 'P1' } } },
       [FIELDS.services]: { [FIELDS.services]: { selected_options: [{ value: 'Email' }] } },
-    });
-    expect(parsed).toEqual({ ok: true, value: { title: 'Email down', severity: 'P1', services: ['Email'], impact: '', commanderId: null } });
+    }, new Date('2026-03-10T10:00:00Z'));
+    expect(parsed).toEqual({ ok: true, value: { title: 'Email down', severity: 'P1', services: ['Email'], impact: '', commanderId: null, startedAt: null } });
+    const earlier = parseDeclare({
+      [FIELDS.title]: { [FIELDS.title]: { value: 'VPN down' } },
+      [FIELDS.severity]: { [FIELDS.severity]: { selected_option: { value: 'P2' } } },
+      [FIELDS.started]: { [FIELDS.started]: { selected_date_time: Date.parse('2026-03-10T09:30:00Z') / 1000 } },
+    }, new Date('2026-03-10T10:00:00Z'));
+    expect(earlier.ok && earlier.value.startedAt).toBe(Date.parse('2026-03-10T09:30:00Z'));
+    const future = parseDeclare({
+      [FIELDS.title]: { [FIELDS.title]: { value: 'VPN down' } },
+      [FIELDS.severity]: { [FIELDS.severity]: { selected_option: { value: 'P2' } } },
+      [FIELDS.started]: { [FIELDS.started]: { selected_date_time: Date.parse('2026-03-10T11:00:00Z') / 1000 } },
+    }, new Date('2026-03-10T10:00:00Z'));
+    expect(future).toEqual({ ok: false, errors: { [FIELDS.started]: expect.stringMatching(/future/) } });
     const update = updateModal(snapshot, { status: 'identified', impact: huge, actions: huge, workaround: huge, cadence: 2000, audience: 'all' }) as any;
     expect(checkBlocks(update.blocks, 100)).toBeUndefined();
   });

@@ -31,6 +31,7 @@ export const FIELDS = {
   services: 'incident.f.services',
   impact: 'incident.f.impact',
   commander: 'incident.f.commander',
+  started: 'incident.f.started',
   status: 'incident.f.status',
   actions: 'incident.f.actions',
   workaround: 'incident.f.workaround',

@@ -105,6 +105,12 @@ export function declareModal(options: DeclareModalOptions): Record<string, unkno
       hint: 'Leave empty and you are the commander.',
     }),
   );
+  blocks.push(
+    input(FIELDS.started, 'Started (if known)', { type: 'datetimepicker' }, {
+      optional: true,
+      hint: 'When the impact began, if before now: MTTR is also reported from this time.',
+    }),
+  );
   const metadata: DeclareMetadata = { ...(options.metadata ?? {}) };
   if (prefill.linkedTicketId !== undefined) metadata.linkedTicketId = prefill.linkedTicketId;
   return {
@@ -124,12 +130,17 @@ export interface DeclareInput {
   services: string[];
   impact: string;
   commanderId: string | null;
+  /** When the impact began, if the declarer knows it was before now (epoch ms). */
+  startedAt: number | null;
 }
 
-export function parseDeclare(values: Values): Parsed<DeclareInput> {
+export function parseDeclare(values: Values, now: Date): Parsed<DeclareInput> {
   const title = valueOf(values, FIELDS.title);
   const severity = selectedOf(values, FIELDS.severity);
+  const startedSeconds = values[FIELDS.started]?.[FIELDS.started]?.selected_date_time as number | null | undefined;
+  const startedAt = typeof startedSeconds === 'number' ? startedSeconds * 1000 : null;
   const errors: Record<string, string> = {};
+  if (startedAt !== null && startedAt > now.getTime()) errors[FIELDS.started] = 'The start cannot be in the future; leave it empty if the impact begins now.';
   if (!title) errors[FIELDS.title] = 'Give the incident a title.';
   if (title.length > 150) errors[FIELDS.title] = 'Keep the title under 150 characters.';
   if (!severity || !(SEVERITIES as readonly string[]).includes(severity)) errors[FIELDS.severity] = 'Choose a severity.';
@@ -143,6 +154,7 @@ export function parseDeclare(values: Values): Parsed<DeclareInput> {
       services,
       impact: valueOf(values, FIELDS.impact),
       commanderId: values[FIELDS.commander]?.[FIELDS.commander]?.selected_user ?? null,
+      startedAt,
     },
   };
 }
