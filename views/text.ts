@@ -45,6 +45,12 @@ export function mrkdwn(text: string, max = 3000): { type: 'mrkdwn'; text: string
 export const mention = (userId: string): string => `<@${userId}>`;
 export const channelLink = (channelId: string): string => `<#${channelId}>`;
 export const groupMention = (groupId: string): string => `<!subteam^${groupId}>`;
+/**
+ * A person's display name inside plain text that cannot render mentions (a channel topic). The outbox
+ * sender fills it in at send time; the user ID stands in if Slack cannot say.
+ */
+export const nameText = (userId: string): string => `{{name:${userId}}}`;
+export const NAME_PLACEHOLDER = /\{\{name:([UW][A-Z0-9]+)\}\}/g;
 /** A mention for a role entry from settings: a user or a user group. */
 export const roleEntryMention = (entry: string): string => (entry.startsWith('S') ? groupMention(entry) : mention(entry));
 

@@ -13,6 +13,7 @@ import {
 } from '../../db/queries/outbox.js';
 import { getSlackRef, putSlackRef } from '../../db/queries/slack-refs.js';
 import { isRef, owe, REF_PLACEHOLDER, type RefValue } from '../services/outbox.js';
+import { NAME_PLACEHOLDER } from '../../views/text.js';
 
 /**
  * Delivers what the outbox owes, oldest first within each lane (a channel, usually), lanes in parallel.
@@ -58,6 +59,7 @@ export class OutboxSender {
    * their triage posts costs nothing per round.
    */
   private readonly waiting = new Map<number, { ref: string; until: number }>();
+  private readonly names = new Map<string, { name: string; until: number }>();
   private running: Promise<void> | undefined;
   private again = false;
   private timer: NodeJS.Timeout | undefined;
@@ -277,14 +279,22 @@ export class OutboxSender {
     const walk = async (value: unknown): Promise<unknown> => {
       if (isRef(value)) return lookup(value.$ref, value.field);
       if (typeof value === 'string') {
-        if (!value.includes('{{ref:')) return value;
+        if (!value.includes('{{')) return value;
         let out = '';
         let last = 0;
         for (const match of value.matchAll(REF_PLACEHOLDER)) {
           out += value.slice(last, match.index) + ((await lookup(match[1]!, match[2] as RefValue['field'])) ?? '');
           last = match.index! + match[0].length;
         }
-        return out + value.slice(last);
+        out += value.slice(last);
+        if (!out.includes('{{name:')) return out;
+        let named = '';
+        last = 0;
+        for (const match of out.matchAll(NAME_PLACEHOLDER)) {
+          named += out.slice(last, match.index) + (await this.displayName(match[1]!));
+          last = match.index! + match[0].length;
+        }
+        return named + out.slice(last);
       }
       if (Array.isArray(value)) return Promise.all(value.map(walk));
       if (value && typeof value === 'object') {
@@ -295,10 +305,29 @@ export class OutboxSender {
       return value;
     };
     const args = (await walk(rest)) as Record<string, unknown>;
+    // A topic longer than Slack's 250 characters (after names were filled in) is cut, not refused.
+    if (typeof args.topic === 'string' && [...args.topic].length > 250) args.topic = [...args.topic].slice(0, 249).join('') + '…';
     if (missing === undefined) return { kind: 'ready', args };
     const producer = await outboxStatusOfRef(this.deps.db, missing, rowId);
     if (producer === 'pending') return { kind: 'deferred', ref: missing };
     return { kind: 'failed', error: `depends on ${missing}, which was never delivered` };
+  }
+
+  /** A person's display name for plain text, cached for an hour; the ID if Slack cannot say. */
+  private async displayName(userId: string): Promise<string> {
+    const now = this.deps.clock.now().getTime();
+    const cached = this.names.get(userId);
+    if (cached && cached.until > now) return cached.name;
+    try {
+      const answer = (await this.deps.client.users.info({ user: userId })) as { user?: { name?: string; real_name?: string; profile?: { display_name?: string; real_name?: string } } };
+      const u = answer.user;
+      // Angle brackets could read as markup wherever the text ends up; names never need them.
+      const name = (u?.profile?.display_name || u?.real_name || u?.profile?.real_name || u?.name || userId).replace(/[<>]/g, '');
+      this.names.set(userId, { name, until: now + 3_600_000 });
+      return name;
+    } catch {
+      return userId;
+    }
   }
 
   /** Rows waiting for `ref` may go now (it was stored, or its producer failed for good). */

@@ -37,7 +37,7 @@ describe('declaring an incident', () => {
     expect([...channel.members].sort()).toEqual([BOT_USER_ID, people.agent.id, people.commander.id].sort());
     expect(channel.topic).toContain('INC-1 P3');
     expect(channel.topic).toContain('Investigating');
-    expect(channel.topic).toContain(people.commander.id);
+    expect(channel.topic).toContain(`IC: ${people.commander.name}`); // topics cannot render mentions: the name is filled in
     expect(channel.pins).toHaveLength(1);
     const summary = t.fake.message(channelId, channel.pins[0]!)!;
     expect(JSON.stringify(summary.blocks)).toContain('incident.post_update');

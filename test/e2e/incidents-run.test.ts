@@ -28,7 +28,7 @@ describe('running an incident', () => {
     expect(t.fake.channels.get(channelId)!.members.has(people.agent2.id)).toBe(true);
     await t.slack.command('/incident', `role ${mention(people.manager)} commander`, people.commander, channelId);
     await t.settle();
-    expect(t.fake.channels.get(channelId)!.topic).toContain(people.manager.id);
+    expect(t.fake.channels.get(channelId)!.topic).toContain(`IC: ${people.manager.name}`);
     expect((await row()).commander_id).toBe(people.manager.id);
     await t.slack.command('/incident', `role ${mention(people.requester)} liaison`, people.manager, channelId);
     await t.settle();

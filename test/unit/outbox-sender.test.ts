@@ -14,6 +14,7 @@ import { pendingOutbox } from '../../db/queries/outbox.js';
 import { getSlackRef } from '../../db/queries/slack-refs.js';
 import type { Db } from '../../db/schema.js';
 import { FakeSlack } from '../fake-slack/server.js';
+import { nameText } from '../../views/text.js';
 
 const FAST: Pacing = { rate: 1000, burst: 1000 };
 
@@ -97,6 +98,18 @@ describe('OutboxSender', () => {
     expect(JSON.parse(row!.result!)).toEqual({ channel: 'C1', ts: message!.ts });
     // unfurls are off for every post the bot makes
     expect(postsTo('C1')[0]!.args).toMatchObject({ unfurl_links: 'false', unfurl_media: 'false' });
+  });
+
+  it('fills in display names in topics at send time, and keeps the topic within 250 characters', async () => {
+    await owe(db, now(), { method: 'conversations.setTopic', args: { channel: 'C1', topic: `INC-1 | IC: ${nameText('UAGENT01')} | ${'x'.repeat(240)}` } });
+    await owe(db, now(), { method: 'conversations.setTopic', args: { channel: 'C2', topic: `IC: ${nameText('UNOBODY1')}` } });
+    const s = sender();
+    await s.flush();
+    const topicOf = (channel: string) => fake.calls.find((c) => c.method === 'conversations.setTopic' && c.args.channel === channel)!.args.topic as string;
+    expect(topicOf('C1').slice(0, 20)).toBe('INC-1 | IC: alice | ');
+    expect([...topicOf('C1')].length).toBe(250);
+    expect(topicOf('C2')).toBe('IC: UNOBODY1'); // Slack does not know the user: the ID stands in
+    expect(fake.channels.get('C1')!.topic.startsWith('INC-1 | IC: alice')).toBe(true);
   });
 
   it('honours 429 Retry-After: the lane waits, other lanes carry on, then it is delivered (not counted as an attempt)', async () => {

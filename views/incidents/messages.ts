@@ -1,7 +1,7 @@
 import { ACTIVE_STATUSES, isOpen, roleLabel, SEVERITIES, STATUS_LABELS, type Severity } from '../../src/domain/incidents/rules.js';
 import { formatTime } from '../../src/domain/incidents/review.js';
 import type { ActionItem, IncidentSnapshot, UpdateContent } from '../../src/domain/incidents/types.js';
-import { channelLink, mention, mrkdwn, plain, slackDate, truncate, userText } from '../text.js';
+import { channelLink, mention, mrkdwn, nameText, plain, slackDate, truncate, userText } from '../text.js';
 import { ACTIONS } from './ids.js';
 
 /** Messages of the incident area: pure Block Kit within Slack's limits. */
@@ -278,7 +278,8 @@ export function actionReminder(a: ActionItem, kind: 'before' | 'due'): Message {
 /** Channel topic (plain text, ≤ 250): severity, status, commander, next update. */
 export function topicText(i: IncidentSnapshot, timeZone: string, commanderName?: string): string {
   const parts = [`${i.key} ${i.severity}`, STATUS_LABELS[i.status]];
-  parts.push(`IC: ${commanderName ?? (i.commanderId ? `<@${i.commanderId}>` : 'unassigned')}`);
+  // Topics show text as typed (no mentions), so the commander's name is filled in at send time.
+  parts.push(`IC: ${commanderName ?? (i.commanderId ? nameText(i.commanderId) : 'unassigned')}`);
   if (isOpen(i.status) && i.nextUpdateDueAt !== null) parts.push(`Next update ${formatTime(i.nextUpdateDueAt, timeZone).slice(11)} ${shortZone(timeZone)}`);
   if (i.bridgeUrl) parts.push(`Bridge ${i.bridgeUrl}`);
   return truncate(parts.join(' | '), 250);
