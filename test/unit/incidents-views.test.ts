@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkBlocks } from '../fake-slack/server.js';
 import type { IncidentSnapshot } from '../../src/domain/incidents/types.js';
-import { announcementMessage, openIncidentsList, reviewMessage, summaryMessage, topicText, updatePost } from '../../views/incidents/messages.js';
+import { announcementMessage, openIncidentsList, reviewMessage, summaryMessage, topicText, updatePost, safeCut } from '../../views/incidents/messages.js';
 import { declareModal, parseDeclare, updateModal } from '../../views/incidents/modals.js';
 import { FIELDS } from '../../views/incidents/ids.js';
 import { testSettings } from '../support/harness.js';
@@ -72,5 +72,18 @@ describe('/incident command text', () => {
     expect(parseIncidentCommand('action Fix it <@U123ABC> 2020-01-01', ctx)).toMatchObject({ kind: 'error', message: expect.stringContaining('past') });
     expect(parseIncidentCommand('role <@U123ABC> janitor', ctx).kind).toBe('error');
     expect(parseIncidentCommand('severity P9', ctx).kind).toBe('error');
+  });
+});
+
+describe('review draft sections', () => {
+  it('never cut through an escaped entity, a Slack token or an emoji', () => {
+    for (let offset = 0; offset < 12; offset++) {
+      const text = 'x'.repeat(2890 + offset) + '&amp;<@UCOMMAN1>😀' + 'y'.repeat(4000);
+      const cut = safeCut(text, 2900);
+      const head = text.slice(0, cut);
+      expect(head.endsWith('&am') || head.endsWith('&a') || head.endsWith('&')).toBe(false);
+      expect((head.match(/</g) ?? []).length).toBe((head.match(/>/g) ?? []).length);
+      expect(/[\uD800-\uDBFF]$/.test(head)).toBe(false);
+    }
   });
 });

@@ -219,6 +219,21 @@ export function resolvedNextSteps(i: IncidentSnapshot, opts: { reviewRequired: b
 }
 
 /**
+ * Where to cut escaped mrkdwn at or before `at` without splitting an entity (`&amp;`), a Slack token
+ * (`<@U…>`, `<!date^…|…>`) or a surrogate pair.
+ */
+export function safeCut(text: string, at: number): number {
+  let cut = at;
+  const amp = text.lastIndexOf('&', cut - 1);
+  if (amp >= 0 && amp > cut - 10 && !text.slice(amp, cut).includes(';')) cut = amp;
+  const lt = text.lastIndexOf('<', cut - 1);
+  if (lt >= 0 && lt > cut - 300 && !text.slice(lt, cut).includes('>')) cut = lt;
+  const code = text.charCodeAt(cut - 1);
+  if (code >= 0xd800 && code <= 0xdbff) cut -= 1;
+  return cut;
+}
+
+/**
  * The review draft in the channel: `slackText` is the Markdown already escaped for mrkdwn (with mentions),
  * headings shown bold, in sections of ≤ 3000 chars (≤ 3 of them), with an export button for the full file.
  */
@@ -230,12 +245,15 @@ export function reviewMessage(i: IncidentSnapshot, slackText: string): Message {
     let cut = Math.min(rest.length, 2900);
     if (cut < rest.length) {
       const nl = rest.lastIndexOf('\n', cut);
-      if (nl > 1000) cut = nl;
+      cut = nl > 1000 ? nl : safeCut(rest, cut);
     }
     chunks.push(rest.slice(0, cut));
     rest = rest.slice(cut);
   }
-  if (rest.length > 0) chunks[chunks.length - 1] = truncate(chunks[chunks.length - 1]!, 2800) + '\n_(truncated: export for the full draft)_';
+  if (rest.length > 0) {
+    const last = chunks[chunks.length - 1]!;
+    chunks[chunks.length - 1] = `${last.slice(0, safeCut(last, Math.min(last.length, 2800)))}…\n_(truncated: export for the full draft)_`;
+  }
   return {
     text: `Post-incident review draft for ${i.key}`,
     blocks: [
