@@ -268,27 +268,27 @@ export const changesArea: Area = {
       if (!parsed.ok) return void (await ack({ response_action: 'errors', errors: parsed.errors }));
       const input = parsed.value;
       const actor = actorOf(body.user);
-      const riskChoice = input.risk === 'questionnaire' ? undefined : input.risk;
+      // What a request and an edit share, read from the form once.
+      const fields = {
+        title: input.title,
+        description: input.description,
+        services: input.services,
+        risk: input.risk === 'questionnaire' ? undefined : input.risk,
+        riskAnswers: input.answers,
+        start: input.start,
+        end: input.end,
+        implementerId: input.implementerId,
+        implementationPlan: input.implementationPlan,
+        rollbackPlan: input.rollbackPlan,
+        linked: input.linked,
+      };
       if (metadata.mode === 'edit' && metadata.changeId) {
         const existing = await findChangeById(ctx.db, metadata.changeId);
         const approvers = existing ? await approverIds(directory, settings, existing.type, input.services) : [];
         const result = await editChange(
           ctx,
           metadata.changeId,
-          {
-            title: input.title,
-            description: input.description,
-            services: input.services,
-            risk: riskChoice,
-            riskAnswers: input.answers,
-            start: input.start,
-            end: input.end,
-            implementerId: input.implementerId,
-            implementationPlan: input.implementationPlan,
-            rollbackPlan: input.rollbackPlan,
-            linked: input.linked,
-            freezeOverride: input.freezeOverride ? { requested: true, reason: input.freezeReason } : undefined,
-          },
+          { ...fields, freezeOverride: input.freezeOverride ? { requested: true, reason: input.freezeReason } : undefined },
           { actor, source: 'modal', approverIds: approvers },
         );
         if (!result.ok) return void (await ack({ response_action: 'errors', errors: errorsFor(view as any, result.field as ChangeField | undefined, result.message) }));
@@ -299,22 +299,7 @@ export const changesArea: Area = {
       const approvers = type === 'standard' ? [] : await approverIds(directory, settings, type, input.services);
       const result = await requestChange(
         ctx,
-        {
-          title: input.title,
-          description: input.description,
-          type,
-          services: input.services,
-          risk: riskChoice,
-          riskAnswers: input.answers,
-          start: input.start,
-          end: input.end,
-          implementerId: input.implementerId,
-          implementationPlan: input.implementationPlan,
-          rollbackPlan: input.rollbackPlan,
-          linked: input.linked,
-          templateId: metadata.templateId ?? null,
-          freezeOverride: { requested: input.freezeOverride, reason: input.freezeReason },
-        },
+        { ...fields, type, templateId: metadata.templateId ?? null, freezeOverride: { requested: input.freezeOverride, reason: input.freezeReason } },
         { actor, source: 'modal', approverIds: approvers },
       );
       if (!result.ok) return void (await ack({ response_action: 'errors', errors: errorsFor(view as any, result.field, result.message) }));

@@ -1,3 +1,4 @@
+import type { SlaInput } from '../../src/domain/reports/sla-status.js';
 import { sql, type RawBuilder } from 'kysely';
 import type { Executor } from '../schema.js';
 import {
@@ -383,20 +384,13 @@ export async function* exportRows(db: Executor, kind: ExportKind, range: { start
 
 // ---- App Home -----------------------------------------------------------------------------------------
 
-export interface HomeTicket {
+/** A ticket as the Home tab lists it: the SLA facts `slaStatus` reads, plus what is shown. */
+export interface HomeTicket extends SlaInput {
   id: number;
   key: string;
   summary: string;
-  status: string;
   priority: string;
   assignee_id: string | null;
-  created_at: number;
-  first_response_at: number | null;
-  first_response_due_at: number;
-  resolution_due_at: number;
-  paused_since: number | null;
-  first_response_breached: number;
-  resolution_breached: number;
 }
 
 const ticketColumns = [
