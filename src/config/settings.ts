@@ -155,6 +155,8 @@ export const settingsSchema = z.object({
       /** Cadence while an incident is in "monitoring"; unset: the severity's cadence. */
       monitoring_cadence: durationMs.optional(),
       overdue_grace: durationMs.prefault('10m'),
+      /** A heads-up this long before an update is due (at most half the cadence); 0 for none. */
+      update_reminder_lead: durationMs.prefault('5m'),
       /** `{key}` and `{number}` are replaced, e.g. https://meet.example.com/it-{key}. */
       conference_url_template: z.string().default('https://meet.example.com/switchboard-{key}'),
       timeline_reaction: z.string().default('pushpin'),

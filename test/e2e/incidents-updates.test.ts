@@ -200,3 +200,82 @@ describe('timed stakeholder updates in real time', () => {
     expect(reminders(t, people.commander.id).length).toBeGreaterThanOrEqual(1);
   }, 10_000);
 });
+
+describe('update reminders ahead of the due time', () => {
+  let t: TestApp;
+  afterEach(async () => {
+    await t.stop();
+  });
+  const MIN = 60 * SEC;
+  const realistic = { incidents: { severities: { P1: { ...P1, update_cadence: '30m' } }, overdue_grace: '10m', update_reminder_lead: '5m' } };
+  const headsUps = (t: TestApp, where: string) => t.fake.messagesIn(where).filter((m) => m.text.startsWith('Heads-up: the next stakeholder update'));
+
+  it('gives a heads-up the lead before the due time, then reminds at due, then escalates after the grace', async () => {
+    t = await startTestApp({ settings: realistic });
+    const { channelId, incidentId } = await declare(t, people.commander, { title: 'Email down', severity: 'P1' });
+    await tick(t, 24 * MIN);
+    expect(headsUps(t, channelId)).toHaveLength(0);
+    await tick(t, 1 * MIN);
+    expect(headsUps(t, channelId)).toHaveLength(1);
+    expect(headsUps(t, people.commander.id)).toHaveLength(1);
+    expect(headsUps(t, channelId)[0]!.text).toContain('due in 5m');
+    expect(allText(headsUps(t, people.commander.id))).toContain(ACTIONS.postUpdate);
+    expect(reminders(t, channelId)).toHaveLength(0);
+    await tick(t, 5 * MIN);
+    expect(reminders(t, channelId)).toHaveLength(1);
+    expect(escalations(t, channelId)).toHaveLength(0);
+    await tick(t, 10 * MIN);
+    expect(escalations(t, channelId)).toHaveLength(1);
+    expect(headsUps(t, channelId)).toHaveLength(1);
+    const audit = await t.sb.db.selectFrom('audit_log').select('action').where('record_type', '=', 'incident').execute();
+    expect(audit.map((a) => a.action)).toContain('incident.update_heads_up');
+
+    // The commander posts from the heads-up of the next cycle: on time.
+    const summary = t.fake.message(channelId, t.fake.channels.get(channelId)!.pins[0]!)!;
+    await t.slack.blockAction(people.commander, { action_id: ACTIONS.postUpdate, value: String(incidentId) }, { channel: channelId, ts: summary.ts });
+    await waitFor(() => t.fake.views.some((v) => v.view.callback_id === 'incident.update'));
+    let view = t.fake.lastView();
+    await t.slack.submitView(people.commander, { id: view.id, ...view.view }, { [FIELDS.impact]: 'No mail', [FIELDS.actions]: 'Failing over' });
+    await t.settle();
+    await tick(t, 25 * MIN);
+    expect(headsUps(t, channelId)).toHaveLength(2);
+    const dm = headsUps(t, people.commander.id).at(-1)!;
+    await t.slack.blockAction(people.commander, { action_id: ACTIONS.postUpdate, value: String(incidentId) }, { channel: dm.channel, ts: dm.ts });
+    await waitFor(() => t.fake.views.filter((v) => v.view.callback_id === 'incident.update').length === 2);
+    view = t.fake.lastView();
+    await t.slack.submitView(people.commander, { id: view.id, ...view.view }, {});
+    await t.settle();
+    const posted = await t.sb.db.selectFrom('incident_updates').select('on_time').orderBy('id').execute();
+    expect(posted.map((u) => u.on_time)).toEqual([0, 1]);
+  });
+
+  it('never gives more notice than half the cadence', async () => {
+    t = await startTestApp({ settings: { incidents: { severities: { P1: { ...P1, update_cadence: '4m' } }, update_reminder_lead: '5m' } } });
+    const { channelId } = await declare(t, people.commander, { title: 'VPN down', severity: 'P1' });
+    await tick(t, 1 * MIN + 59 * SEC);
+    expect(headsUps(t, channelId)).toHaveLength(0);
+    await tick(t, 1 * SEC);
+    expect(headsUps(t, channelId)).toHaveLength(1);
+    expect(headsUps(t, channelId)[0]!.text).toContain('due in 2m');
+  });
+
+  it('keeps the next-update time the commander chose when the severity is lowered', async () => {
+    t = await startTestApp({ settings: realistic });
+    const { channelId, incidentId } = await declare(t, people.commander, { title: 'Wi-Fi flaky', severity: 'P1' });
+    const summary = t.fake.message(channelId, t.fake.channels.get(channelId)!.pins[0]!)!;
+    await t.slack.blockAction(people.commander, { action_id: ACTIONS.postUpdate, value: String(incidentId) }, { channel: channelId, ts: summary.ts });
+    await waitFor(() => t.fake.views.some((v) => v.view.callback_id === 'incident.update'));
+    const view = t.fake.lastView();
+    await t.slack.submitView(people.commander, { id: view.id, ...view.view }, { [FIELDS.impact]: 'Some floors', [FIELDS.actions]: 'Replacing an access point', [FIELDS.nextUpdate]: String(2 * 60 * MIN) });
+    await t.settle();
+    const chosen = (await t.sb.db.selectFrom('incidents').select('next_update_due_at').where('id', '=', incidentId).executeTakeFirstOrThrow()).next_update_due_at;
+    expect(chosen).toBe(t.clock.now().getTime() + 2 * 60 * MIN);
+    await t.slack.command('/incident', 'severity P2', people.commander, channelId);
+    await t.settle();
+    const after = await t.sb.db.selectFrom('incidents').select(['severity', 'next_update_due_at']).where('id', '=', incidentId).executeTakeFirstOrThrow();
+    expect(after).toEqual({ severity: 'P2', next_update_due_at: chosen });
+    // No reminder before the chosen time.
+    await tick(t, 60 * MIN);
+    expect(reminders(t, channelId)).toHaveLength(0);
+  });
+});

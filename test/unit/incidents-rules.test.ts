@@ -99,6 +99,10 @@ describe('update cadence', () => {
     expect(updateDueAfterCadenceChange(240 * MIN, now - 10 * MIN, now, now + 20 * MIN)).toBe(now + 20 * MIN);
     // P3 promised 13:50; raised to P1: one P1 cadence after the last update.
     expect(updateDueAfterCadenceChange(30 * MIN, now - 10 * MIN, now, now + 230 * MIN)).toBe(now + 20 * MIN);
+    // The commander chose 12:00 on a P1 (30 min); lowered to P2 (1 h) at 10:00: still 12:00, not 10:50.
+    expect(updateDueAfterCadenceChange(60 * MIN, now - 10 * MIN, now, now + 120 * MIN, 30 * MIN)).toBe(now + 120 * MIN);
+    // Raised from P2 (1 h) to P1 (30 min) with the same promise: one P1 cadence after the last update.
+    expect(updateDueAfterCadenceChange(30 * MIN, now - 10 * MIN, now, now + 120 * MIN, 60 * MIN)).toBe(now + 20 * MIN);
     // An overdue promise stays due now.
     expect(updateDueAfterCadenceChange(30 * MIN, now - 10 * MIN, now, now - 5 * MIN)).toBe(now);
   });

@@ -190,6 +190,18 @@ export function reminderMessage(i: IncidentSnapshot, opts: { dueAt: number; to: 
   };
 }
 
+/** Heads-up to the commander / comms lead ahead of the due time, so the update can go out on time. */
+export function headsUpMessage(i: IncidentSnapshot, opts: { dueAt: number; inMs: string; to: string[] }): Message {
+  const text = `:hourglass_flowing_sand: ${opts.to.map(mention).join(' ')} the next stakeholder update for *${i.key}* is due in ${opts.inMs} (${slackDate(new Date(opts.dueAt), '{time}')}).`;
+  return {
+    text: `Heads-up: the next stakeholder update for ${i.key} is due in ${opts.inMs}`,
+    blocks: [
+      { type: 'section', text: mrkdwn(`${text}\n${userText(i.title, 200)}`) },
+      { type: 'actions', block_id: `incident.soon.${i.id}`, elements: [button('Post update', ACTIONS.postUpdate, String(i.id), 'primary')] },
+    ],
+  };
+}
+
 export function overdueMessage(i: IncidentSnapshot, opts: { dueAt: number; overdueMs: string; page: string[] }): Message {
   const text = `:rotating_light: ${opts.page.join(' ')} the stakeholder update for *${i.key}* is overdue by ${opts.overdueMs} (due ${slackDate(new Date(opts.dueAt), '{time}')}). Commander: ${who(i.commanderId)}.`;
   return {

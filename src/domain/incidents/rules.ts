@@ -162,11 +162,20 @@ export function firstUpdateDue(cadence: number | null, declaredAt: number): numb
  * When severity or status changes the cadence, the next update is due one (new) cadence after the last
  * one (or the declaration), but never in the past: a raised severity with a stale update is due now.
  * A next update already promised (`promised`: shown on the last update, the summary and the topic) is
- * kept when it comes sooner: a lowered severity or a calmer monitoring cadence does not break it, and a
- * raise never pushes it later.
+ * kept when it comes sooner, and a raise never pushes it later; after a lowered severity or a calmer
+ * monitoring cadence (`oldCadence` shorter than the new one) the promise stands as it is, even when the
+ * commander chose a time beyond the new cadence.
  */
-export function updateDueAfterCadenceChange(cadence: number | null, lastUpdateOrDeclared: number, now: number, promised: number | null = null): number | null {
+export function updateDueAfterCadenceChange(
+  cadence: number | null,
+  lastUpdateOrDeclared: number,
+  now: number,
+  promised: number | null = null,
+  oldCadence: number | null = null,
+): number | null {
   if (cadence === null) return null;
+  // A calmer cadence (lowered severity, monitoring) never moves the time the commander chose earlier.
+  if (promised !== null && oldCadence !== null && cadence >= oldCadence) return Math.max(now, promised);
   const byCadence = lastUpdateOrDeclared + cadence;
   return Math.max(now, promised === null ? byCadence : Math.min(promised, byCadence));
 }
@@ -174,6 +183,22 @@ export function updateDueAfterCadenceChange(cadence: number | null, lastUpdateOr
 /** An update is on time when posted no later than it was due; an unscheduled update has no punctuality. */
 export function punctuality(dueAt: number | null, postedAt: number): boolean | null {
   return dueAt === null ? null : postedAt <= dueAt;
+}
+
+/**
+ * How long before an update is due its commander gets a heads-up: the configured lead, but never more
+ * than half the cadence (a 10-minute cadence gets at most 5 minutes' notice); none without a cadence.
+ */
+export function updateReminderLead(cadence: number | null, lead: number): number {
+  if (cadence === null || lead <= 0) return 0;
+  return Math.min(lead, Math.floor(cadence / 2));
+}
+
+/** When the heads-up for an update due at `dueAt` goes out; null when that moment has already passed. */
+export function headsUpAt(dueAt: number, lead: number, now: number): number | null {
+  if (lead <= 0) return null;
+  const at = dueAt - lead;
+  return at > now ? at : null;
 }
 
 /**

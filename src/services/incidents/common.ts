@@ -14,7 +14,7 @@ import {
   type IncidentRow,
 } from '../../../db/queries/incidents.js';
 import { getSlackRef } from '../../../db/queries/slack-refs.js';
-import { audienceChannels, cadenceFor, isOpen, updateDueAfterCadenceChange, type Severity } from '../../domain/incidents/rules.js';
+import { audienceChannels, cadenceFor, headsUpAt, isOpen, updateDueAfterCadenceChange, updateReminderLead, type Severity } from '../../domain/incidents/rules.js';
 import type { IncidentSnapshot } from '../../domain/incidents/types.js';
 import { announcementMessage, executivesNotice, summaryMessage, topicText, type Message } from '../../../views/incidents/messages.js';
 import { roleEntryMention } from '../../../views/text.js';
@@ -32,12 +32,13 @@ export type Source = AuditEntry['source'];
 export const SYSTEM_ACTOR: Actor = { id: 'switchboard', name: 'Switchboard' };
 
 export const DUE = {
+  updateSoon: 'incident.update_soon',
   updateDue: 'incident.update_due',
   updateOverdue: 'incident.update_overdue',
   actionBefore: 'incident.action_before',
   actionDue: 'incident.action_due',
 } as const;
-export const UPDATE_KINDS = [DUE.updateDue, DUE.updateOverdue];
+export const UPDATE_KINDS = [DUE.updateSoon, DUE.updateDue, DUE.updateOverdue];
 
 export const refs = {
   channel: channelRefKey,
@@ -151,14 +152,32 @@ export async function refreshSurfaces(trx: Trx, now: Date, settings: Settings, s
  * Restarts the update schedule: reminders of the old schedule are cancelled (and would recognise
  * themselves as superseded anyway), the next one is due at `dueAt`.
  */
-export async function restartUpdateSchedule(trx: Trx, now: Date, incident: IncidentRow, dueAt: number | null): Promise<number> {
+export async function restartUpdateSchedule(trx: Trx, now: Date, settings: Settings, incident: IncidentRow, dueAt: number | null): Promise<number> {
   const generation = incident.update_generation + 1;
   await cancelDue(trx, 'incident', incident.id, now, UPDATE_KINDS);
   await updateIncident(trx, incident.id, { update_generation: generation, next_update_due_at: dueAt, updated_at: now.getTime() });
-  if (dueAt !== null) {
-    await scheduleDue(trx, { kind: DUE.updateDue, recordType: 'incident', recordId: incident.id, dueAt: new Date(dueAt), payload: { gen: generation, n: 0 }, point: `g${generation}-r0` }, now);
-  }
+  if (dueAt !== null) await scheduleUpdatePoint(trx, now, settings, incident, generation, dueAt);
   return generation;
+}
+
+/**
+ * The due rows of one promised update: a heads-up `update_reminder_lead` before it (when that is still
+ * ahead), the reminder at the due time (which schedules the overdue escalation after the grace).
+ */
+export async function scheduleUpdatePoint(
+  trx: Trx,
+  now: Date,
+  settings: Settings,
+  incident: { id: number; severity: Severity; status: IncidentRow['status'] },
+  generation: number,
+  dueAt: number,
+): Promise<void> {
+  const lead = updateReminderLead(currentCadence(settings, incident.severity, incident.status), settings.incidents.update_reminder_lead);
+  const soon = headsUpAt(dueAt, lead, now.getTime());
+  if (soon !== null) {
+    await scheduleDue(trx, { kind: DUE.updateSoon, recordType: 'incident', recordId: incident.id, dueAt: new Date(soon), payload: { gen: generation, dueAt }, point: `g${generation}-soon` }, now);
+  }
+  await scheduleDue(trx, { kind: DUE.updateDue, recordType: 'incident', recordId: incident.id, dueAt: new Date(dueAt), payload: { gen: generation, n: 0 }, point: `g${generation}-r0` }, now);
 }
 
 /**
@@ -175,8 +194,8 @@ export async function rescheduleOnCadenceChange(
   const oldCadence = currentCadence(settings, incident.severity, incident.status);
   const newCadence = currentCadence(settings, after.severity, after.status);
   if (oldCadence === newCadence) return;
-  const dueAt = updateDueAfterCadenceChange(newCadence, incident.last_update_at ?? incident.declared_at, now.getTime(), incident.next_update_due_at);
-  await restartUpdateSchedule(trx, now, incident, dueAt);
+  const dueAt = updateDueAfterCadenceChange(newCadence, incident.last_update_at ?? incident.declared_at, now.getTime(), incident.next_update_due_at, oldCadence);
+  await restartUpdateSchedule(trx, now, settings, { ...incident, severity: after.severity, status: after.status }, dueAt);
 }
 
 export function currentCadence(settings: Settings, severity: Severity, status: IncidentRow['status']): number | null {

@@ -1,5 +1,4 @@
 import { nextNumber } from '../../../db/queries/counters.js';
-import { scheduleDue } from '../../../db/queries/due-items.js';
 import { insertIncident, setRole, setServices } from '../../../db/queries/incidents.js';
 import { linkTicketToIncident } from '../tickets/work.js';
 import { firstReceipt } from '../../../db/queries/receipts.js';
@@ -12,12 +11,12 @@ import { owe, refChannel, refTs } from '../outbox.js';
 import {
   audit,
   currentCadence,
-  DUE,
   ensureChannelAudiences,
   loadSnapshot,
   pageMentions,
   postInChannel,
   refs,
+  scheduleUpdatePoint,
   timeline,
   type Source,
 } from './common.js';
@@ -112,9 +111,7 @@ export async function declareIncident(ctx: ServiceContext, input: DeclareInciden
         await audit(trx, now, { id, key }, input.actor, 'incident.ticket_linked', source, { detail: ticketKey });
       }
     }
-    if (nextDue !== null) {
-      await scheduleDue(trx, { kind: DUE.updateDue, recordType: 'incident', recordId: id, dueAt: new Date(nextDue), payload: { gen: 0, n: 0 }, point: 'g0-r0' }, now);
-    }
+    if (nextDue !== null) await scheduleUpdatePoint(trx, now, settings, { id, severity: input.severity, status: 'investigating' }, 0, nextDue);
     const snapshot = (await loadSnapshot(trx, settings, id))!;
     await oweMobilisation(trx, now, settings, snapshot, { name, declarerId: input.actor.id });
     return ok(snapshot);

@@ -11,19 +11,20 @@ export {
   subscribe,
   unsubscribe,
 } from './run.js';
-export { postUpdate, updateForm, updateDueHandler, updateOverdueHandler, type PostUpdateInput } from './updates.js';
+export { postUpdate, updateForm, updateDueHandler, updateOverdueHandler, updateSoonHandler, type PostUpdateInput } from './updates.js';
 export { actionReminderHandler, addFollowUpAction, closeFollowUpAction, exportReview, resolveIncident, reviewDraft, reviewForSlack } from './resolve.js';
 export { DUE, SYSTEM_ACTOR, type IncidentActor } from './common.js';
 
 import type { DueHandler } from '../../jobs/due-runner.js';
 import type { ServiceContext } from '../context.js';
 import { DUE } from './common.js';
-import { updateDueHandler, updateOverdueHandler } from './updates.js';
+import { updateDueHandler, updateOverdueHandler, updateSoonHandler } from './updates.js';
 import { actionReminderHandler } from './resolve.js';
 
 /** Due-item handlers of the incident area, by kind. */
 export function incidentDueHandlers(ctx: ServiceContext): Record<string, DueHandler> {
   return {
+    [DUE.updateSoon]: updateSoonHandler(ctx),
     [DUE.updateDue]: updateDueHandler(ctx),
     [DUE.updateOverdue]: updateOverdueHandler(ctx),
     [DUE.actionBefore]: actionReminderHandler(ctx, 'before'),

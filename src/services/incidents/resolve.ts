@@ -55,7 +55,7 @@ export async function resolveIncident(
     };
     await updateIncident(trx, incident.id, patch);
     // Reminders and escalations stop at once.
-    await restartUpdateSchedule(trx, now, incident, null);
+    await restartUpdateSchedule(trx, now, ctx.settings, incident, null);
     const last = await lastUpdateOf(trx, incident.id);
     const onTime = punctuality(incident.next_update_due_at, at);
     const updateId = await insertUpdate(trx, {

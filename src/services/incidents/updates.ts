@@ -5,7 +5,7 @@ import { formatDuration } from '../../config/duration.js';
 import { isOpen, mayPostUpdate, mayRun, nextReminderAt, punctuality, STATUS_LABELS, type ActiveStatus } from '../../domain/incidents/rules.js';
 import type { IncidentSnapshot, UpdateContent } from '../../domain/incidents/types.js';
 import type { DueHandler } from '../../jobs/due-runner.js';
-import { overdueMessage, reminderMessage, summaryMessage, updatePost } from '../../../views/incidents/messages.js';
+import { headsUpMessage, overdueMessage, reminderMessage, summaryMessage, updatePost } from '../../../views/incidents/messages.js';
 import type { UpdatePrefill } from '../../../views/incidents/modals.js';
 import { mention, userText } from '../../../views/text.js';
 import { ok, refuse, transact, type Outcome, type ServiceContext, type Trx } from '../context.js';
@@ -123,7 +123,7 @@ export async function postUpdate(ctx: ServiceContext, input: PostUpdateInput): P
       await timeline(trx, now, incident.id, 'acknowledged', input.actor.id, `Acknowledged by ${mention(input.actor.id)}`);
     }
     await updateIncident(trx, incident.id, patch);
-    await restartUpdateSchedule(trx, now, { ...incident, ...patch } as IncidentRow, nextUpdateAt);
+    await restartUpdateSchedule(trx, now, ctx.settings, { ...incident, ...patch } as IncidentRow, nextUpdateAt);
     if (statusChanged) {
       await timeline(trx, now, incident.id, 'status', input.actor.id, `Status ${STATUS_LABELS[incident.status]} → ${STATUS_LABELS[input.status]}`);
     }
@@ -187,6 +187,27 @@ function superseded(incident: IncidentRow | undefined, payload: ReminderPayload)
   if (!isOpen(incident.status)) return `skipped: ${incident.status}`;
   if ((payload.gen ?? 0) !== incident.update_generation) return 'skipped: superseded by a newer schedule';
   return undefined;
+}
+
+/** A heads-up ahead of the due time: the commander and comms lead, in the channel and by DM. */
+export function updateSoonHandler(ctx: ServiceContext): DueHandler {
+  return async (trx, item, now) => {
+    const payload = item.data as ReminderPayload & { dueAt?: number };
+    const incident = await getIncident(trx, item.record_id);
+    const skip = superseded(incident, payload);
+    if (skip) return skip;
+    const snapshot = (await loadSnapshot(trx, ctx.settings, incident!))!;
+    const dueAt = payload.dueAt ?? incident!.next_update_due_at ?? item.due_at;
+    if (dueAt <= now.getTime()) return 'skipped: already due';
+    const to = [...new Set([snapshot.commanderId, roleHolder(snapshot, 'comms_lead')].filter((u): u is string => Boolean(u)))];
+    const message = headsUpMessage(snapshot, { dueAt, inMs: formatDuration(dueAt - now.getTime()), to });
+    const point = `g${payload.gen ?? 0}-soon`;
+    await postInChannel(trx, now, snapshot.id, { ...message, dedupeKey: `incident/${snapshot.id}/remind/${point}/channel` });
+    for (const user of to) await sendDirectMessage(trx, now, user, { ...message, dedupeKey: `incident/${snapshot.id}/remind/${point}/${user}` });
+    await timeline(trx, now, snapshot.id, 'reminder', null, `Heads-up sent to ${to.map(mention).join(', ') || 'nobody (no commander)'}: update due in ${formatDuration(dueAt - now.getTime())}`);
+    await audit(trx, now, snapshot, SYSTEM_ACTOR, 'incident.update_heads_up', 'job', { detail: `due ${new Date(dueAt).toISOString()}; to ${to.join(',')}` });
+    return `heads-up ${to.join(',')}`;
+  };
 }
 
 /**
