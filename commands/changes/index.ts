@@ -45,7 +45,7 @@ const HOUR = 3_600_000;
 const KEY = /^CHG-\d+$/i;
 
 const HELP = [
-  '*/change* — request a change (normal or emergency)',
+  '*/change* — request a change (normal or emergency); */change normal* and */change emergency* pre-select the type',
   '*/change standard [template]* — a pre-approved standard change from the catalog',
   '*/change show CHG-17* — the full record with approvals and history',
   '*/change calendar [days]* — upcoming changes and freeze windows, by day',
@@ -139,7 +139,7 @@ export const changesArea: Area = {
       const actor: Actor = { id: userId, name: command.user_name };
       const reply = (text: string, blocks?: unknown[]) => respond({ response_type: 'ephemeral', text, ...(blocks ? { blocks: blocks as any } : {}) });
 
-      if (sub === '' || sub === 'new' || sub === 'request' || sub === 'emergency') {
+      if (sub === '' || sub === 'new' || sub === 'request' || sub === 'normal' || sub === 'emergency') {
         await ack();
         const start = nextHour(ctx.clock.now());
         await openRequestModal(client, command.trigger_id, userId, { mode: 'new', channel: command.channel_id }, { type: sub === 'emergency' ? 'emergency' : 'normal', start, end: start + HOUR, implementerId: userId });

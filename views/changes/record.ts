@@ -37,10 +37,19 @@ export function changeRecordMessage(record: {
     blocks.push({ type: 'section', text: mrkdwn(`*Decisions*\n${joinWithin(lines, decisionsMax)}`) });
   }
   const history = record.history.slice(-30).map((h) =>
-    `${slackDate(new Date(h.at))} · ${h.actor_id === 'switchboard' ? 'Switchboard' : mention(h.actor_id)} · ${h.action.replace(/^change\./, '').replace(/_/g, ' ')}${h.detail ? ` — ${userText(h.detail, 120)}` : ''}`,
+    `${slackDate(new Date(h.at))} · ${h.actor_id === 'switchboard' ? 'Switchboard' : mention(h.actor_id)} · ${h.action.replace(/^change\./, '').replace(/_/g, ' ')}${h.detail ? ` — ${historyDetail(h)}` : ''}`,
   );
   blocks.push({ type: 'section', text: mrkdwn(`*History* (audit log${record.history.length > 30 ? `, last 30 of ${record.history.length}` : ''})\n${joinWithin(history, historyMax)}`) });
   return { text: `${record.card.key}: ${userText(record.card.title, 200)}`, blocks: blocks.slice(0, 50) };
+}
+
+/**
+ * The detail of a history entry. Details the bot wrote itself (jobs: "to U0123ABCD") name people by ID
+ * for the audit log; the record shows them as mentions. Text a person typed is only escaped.
+ */
+function historyDetail(h: { detail: string | null; source: string }): string {
+  const text = userText(h.detail ?? '', 120);
+  return h.source === 'job' ? text.replace(/\b([UW][A-Z0-9]{7,})\b/g, (_m, id: string) => mention(id)) : text;
 }
 
 function textLength(blocks: unknown[]): number {

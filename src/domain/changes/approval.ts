@@ -75,20 +75,25 @@ export function checkApprover(change: ChangeForApproval, who: ApproverFacts, giv
     return { allowed: false, kind: 'stale', reason: `${change.key} is no longer awaiting approval (${change.status.replace('_', ' ')}). Nothing was changed.` };
   }
   if (who.userId === change.requesterId) {
-    return { allowed: false, kind: 'segregation', reason: `You requested ${change.key}, so you cannot approve or reject it (segregation of duties). Another approver must decide.` };
+    return { allowed: false, kind: 'segregation', reason: `You requested ${change.key}, so you cannot approve or reject it (segregation of duties). Another approver must decide. Nothing was changed; the attempt is kept in the audit log.` };
   }
   if (change.implementerId && who.userId === change.implementerId) {
-    return { allowed: false, kind: 'segregation', reason: `You are the implementer of ${change.key}, so you cannot approve or reject it (segregation of duties). Another approver must decide.` };
+    return { allowed: false, kind: 'segregation', reason: `You are the implementer of ${change.key}, so you cannot approve or reject it (segregation of duties). Another approver must decide. Nothing was changed; the attempt is kept in the audit log.` };
   }
   if (!isEligible(change, who)) {
     const group = change.type === 'emergency' ? 'emergency approvers (ECAB)' : 'change approvers (CAB) or the approver group of its services';
-    return { allowed: false, kind: 'not_approver', reason: `Only ${group} can decide on ${change.key}. Nothing was recorded.` };
+    return { allowed: false, kind: 'not_approver', reason: `Only ${group} can decide on ${change.key}. Nothing was changed; the attempt is kept in the audit log.` };
   }
   const mine = given.find((a) => a.approverId === who.userId && a.version === change.version);
   if (mine) {
     return { allowed: false, kind: 'already_decided', reason: `You already ${mine.decision} ${change.key}; it counts once.` };
   }
   return { allowed: true };
+}
+
+/** A change can be approved only while its window has not ended: an approval after it would start and close out in one breath. */
+export function windowStillAhead(change: { plannedEnd: number }, now: number): boolean {
+  return change.plannedEnd > now;
 }
 
 export function isEligible(change: Pick<ChangeForApproval, 'type'>, who: ApproverFacts): boolean {

@@ -55,3 +55,15 @@ export function statusAfterEdit(type: 'standard' | 'normal' | 'emergency', statu
   if (type === 'standard') return status === 'pending_approval' ? 'pending_approval' : 'scheduled';
   return 'pending_approval';
 }
+
+/**
+ * Can a change be recorded as the cause of an incident? Only one that was (or may have been) carried
+ * out: a cancelled, rejected or draft change never ran, so it caused nothing and must not count as failed.
+ */
+export function causeRefusal(key: string, status: ChangeStatus): string | undefined {
+  if (status === 'cancelled' || status === 'rejected' || status === 'draft') {
+    const what = status === 'cancelled' ? 'was cancelled' : status === 'rejected' ? 'was rejected' : 'is still a draft';
+    return `${key} ${what} and never ran, so it cannot be the cause of an incident. Nothing was linked.`;
+  }
+  return undefined;
+}

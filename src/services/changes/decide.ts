@@ -1,11 +1,12 @@
-import { checkApprover, quorum, type ApproverFacts, type ChangeForApproval, type QuorumState } from '../../domain/changes/approval.js';
+import { checkApprover, quorum, windowStillAhead, type ApproverFacts, type ChangeForApproval, type QuorumState } from '../../domain/changes/approval.js';
 import { cancelDue } from '../../../db/queries/due-items.js';
 import { approvalsOf, findChangeById, insertApproval, servicesOf, transitionChange, type ChangeRow } from '../../../db/queries/changes.js';
 import { cardLine } from '../../../views/changes/card.js';
 import { mention, userText } from '../../../views/text.js';
 import { ok, refuse, transact, type Actor, type Outcome, type ServiceContext, type Trx } from '../context.js';
 import { sendDirectMessage } from '../outbox.js';
-import { givenApprovals, refreshPost, threadNote } from './card.js';
+import { givenApprovals, loadCard, refreshPost, threadNote } from './card.js';
+import { newWindowNeededDm, windowPassedRefusal } from '../../../views/changes/notices.js';
 import { audit, DUE, scheduleWindowDues, snapshot, type Source } from './shared.js';
 
 export interface Decision {
@@ -30,6 +31,14 @@ export async function decideOnChange(
     if (!authorised.ok) return authorised;
     const { change, subject, facts } = authorised.value;
     if (input.decision === 'rejected' && !input.reason?.trim()) return refuse('A rejection needs a reason.', 'reason');
+    if (input.decision === 'approved' && !windowStillAhead({ plannedEnd: change.planned_end }, now.getTime())) {
+      await audit(trx, now, change, { actor: input.actor, action: 'change.approval_refused', source: input.source, detail: `approve refused (window passed), version ${change.version}` });
+      const card = await loadCard(trx, change, settings);
+      for (const id of new Set([change.requester_id, change.implementer_id ?? change.requester_id])) {
+        await sendDirectMessage(trx, now, id, { ...newWindowNeededDm(card, input.actor.id), dedupeKey: `change:${change.id}:v${change.version}@${change.planned_start}:new-window:${id}` });
+      }
+      return refuse(windowPassedRefusal(card));
+    }
     const inserted = await insertApproval(
       trx,
       { changeId: change.id, version: change.version, approverId: input.actor.id, decision: input.decision, reason: input.reason?.trim() || null, coversServices: facts.serviceGroups },
@@ -50,7 +59,7 @@ export async function decideOnChange(
     if (q.rejected) {
       status = 'rejected';
       await transitionChange(trx, change.id, ['pending_approval'], { status, rejected_at: now.getTime(), updated_at: now.getTime() });
-      await cancelDue(trx, 'change', change.id, now, [DUE.approvalReminder]);
+      await cancelDue(trx, 'change', change.id, now, [DUE.approvalReminder, DUE.unapprovedWindow]);
       const after = (await findChangeById(trx, change.id))!;
       await audit(trx, now, after, { actor: input.actor, action: 'change.rejected', source: input.source, before: snapshot(change), after: snapshot(after), detail: input.reason ?? null });
       const text = `:no_entry: ${mention(input.actor.id)} rejected ${cardLine(change)}: ${userText(input.reason ?? '', 1000)}`;
@@ -62,7 +71,7 @@ export async function decideOnChange(
     } else if (q.met) {
       status = 'scheduled';
       await transitionChange(trx, change.id, ['pending_approval'], { status, approved_at: now.getTime(), updated_at: now.getTime() });
-      await cancelDue(trx, 'change', change.id, now, [DUE.approvalReminder]);
+      await cancelDue(trx, 'change', change.id, now, [DUE.approvalReminder, DUE.unapprovedWindow]);
       const after = (await findChangeById(trx, change.id))!;
       await audit(trx, now, after, {
         actor: input.actor,

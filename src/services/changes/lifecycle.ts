@@ -1,4 +1,4 @@
-import { canApply, staleReason } from '../../domain/changes/lifecycle.js';
+import { canApply, causeRefusal, staleReason } from '../../domain/changes/lifecycle.js';
 import { OUTCOME_LABEL, type ChangeOutcome } from '../../domain/changes/types.js';
 import { insertAudit } from '../../../db/queries/audit.js';
 import { cancelDue } from '../../../db/queries/due-items.js';
@@ -89,6 +89,8 @@ export async function linkChangeToIncident(
     if (!change) return refuse(`There is no change ${input.changeKey.trim().toUpperCase()}.`, 'change');
     const incident = await findIncidentByKey(trx, input.incidentKey);
     if (!incident) return refuse(`There is no incident ${input.incidentKey.trim().toUpperCase()}.`, 'incident');
+    const notACause = causeRefusal(change.key, change.status);
+    if (notACause) return refuse(notACause, 'change');
     const inserted = await insertChangeIncident(trx, change.id, incident.id, input.actor.id, now);
     if (!inserted) return ok({ changeKey: change.key, incidentKey: incident.key, alreadyLinked: true });
     const source = input.source ?? 'command';

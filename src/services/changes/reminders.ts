@@ -9,6 +9,7 @@ import { roleEntryMention } from '../../../views/text.js';
 import type { ServiceContext } from '../context.js';
 import { sendDirectMessage } from '../outbox.js';
 import { loadCard, threadNote } from './card.js';
+import { unapprovedWindowApproverText, unapprovedWindowRequesterDm, unapprovedWindowThreadNote } from '../../../views/changes/notices.js';
 import { audit, DUE, SYSTEM_ACTOR } from './shared.js';
 
 /**
@@ -38,6 +39,23 @@ export function changeDueHandlers(ctx: ServiceContext): Record<string, DueHandle
     });
     await audit(trx, now, change, { actor: SYSTEM_ACTOR, action: 'change.approval_reminder_sent', source: 'job', detail: `${approvers.length} approver(s) reminded, version ${change.version}` });
     return `reminded ${approvers.length}`;
+  };
+
+  const unapprovedWindow: DueHandler = async (trx, item, now) => {
+    const change = await findChangeById(trx, item.record_id);
+    if (!change) return 'skipped: gone';
+    if (change.status !== 'pending_approval' || change.version !== version(item.data) || change.planned_start !== item.data.start) return `skipped: ${change.status}`;
+    const decided = new Set((await approvalsOf(trx, change.id)).filter((a) => a.version === change.version).map((a) => a.approver_id));
+    const approvers = (Array.isArray(item.data.approvers) ? (item.data.approvers as string[]) : []).filter((id) => !decided.has(id));
+    const card = await loadCard(trx, change, settings);
+    const point = `change:${change.id}:v${change.version}@${change.planned_start}:unapproved`;
+    for (const id of new Set([change.requester_id, change.implementer_id ?? change.requester_id])) {
+      await sendDirectMessage(trx, now, id, { ...unapprovedWindowRequesterDm(card), dedupeKey: `${point}:${id}` });
+    }
+    for (const id of approvers) await sendDirectMessage(trx, now, id, { ...approvalRequestDm(card, unapprovedWindowApproverText(card)), dedupeKey: `${point}:${id}` });
+    await threadNote(trx, now, change.id, unapprovedWindowThreadNote(card), `${point}:thread`);
+    await audit(trx, now, change, { actor: SYSTEM_ACTOR, action: 'change.unapproved_window_flagged', source: 'job', detail: `requester and ${approvers.length} approver(s) told, version ${change.version}` });
+    return `flagged to ${approvers.length + 1}`;
   };
 
   const windowStart: DueHandler = async (trx, item, now) => {
@@ -84,5 +102,5 @@ export function changeDueHandlers(ctx: ServiceContext): Record<string, DueHandle
     return `chased ${n}`;
   };
 
-  return { [DUE.approvalReminder]: approvalReminder, [DUE.windowStart]: windowStart, [DUE.closeout]: closeout, [DUE.chase]: chase };
+  return { [DUE.approvalReminder]: approvalReminder, [DUE.unapprovedWindow]: unapprovedWindow, [DUE.windowStart]: windowStart, [DUE.closeout]: closeout, [DUE.chase]: chase };
 }

@@ -13,7 +13,8 @@ import type { Settings } from '../../config/settings.js';
 import { ok, refuse, transact, type Actor, type Outcome, type ServiceContext } from '../context.js';
 import { postMessage, sendDirectMessage } from '../outbox.js';
 import { changeChannel, conflictsOf, loadCard, postRef, refreshPost, threadNote } from './card.js';
-import { audit, cancelWindowDues, DUE, requestApproval, scheduleWindowDues, snapshot, type Source } from './shared.js';
+import { audit, cancelWindowDues, DUE, requestApproval, scheduleUnapprovedWindowFlag, scheduleWindowDues, snapshot, type Source } from './shared.js';
+import { approvalRequestIntro } from '../../../views/changes/notices.js';
 
 /** Field names refusals point at; the command layer maps them to the modal's blocks. */
 export type ChangeField = 'title' | 'start' | 'end' | 'window' | 'freeze_override' | 'linked' | 'services' | 'template' | 'risk';
@@ -153,7 +154,7 @@ export async function requestChange(
       const who = entries.length ? entries.map(roleEntryMention).join(' ') : 'the approvers (none are configured: set roles.change_approvers)';
       const needs = change.type === 'emergency' ? 'one emergency approval' : `${change.required_approvals} approval${change.required_approvals === 1 ? '' : 's'}`;
       await threadNote(trx, now, change.id, `:inbox_tray: Approval requested from ${who}: needs ${needs}.`);
-      await requestApproval(trx, now, change, card, settings, options.approverIds, `:inbox_tray: ${mention(change.requester_id)} asks for your approval of a ${change.type} change:`);
+      await requestApproval(trx, now, change, card, settings, options.approverIds, approvalRequestIntro(change.requester_id, change.type));
     }
     if (checked.value.override) {
       await threadNote(trx, now, change.id, `:snowflake: Emergency freeze override recorded: ${userText(input.freezeOverride?.reason ?? '', 500)}`);
@@ -308,6 +309,7 @@ export async function editChange(
       if (status === 'scheduled' || status === 'approved') {
         if (windowChanged) await scheduleWindowDues(trx, after, settings, now);
       }
+      if (status === 'pending_approval' && windowChanged) await scheduleUnapprovedWindowFlag(trx, now, after, options.approverIds);
     }
     if (card.conflicts.length > 0 && windowChanged) await warnConflicts(trx, now, after, card.conflicts, settings);
     return ok({ key: after.key, status: after.status, version: after.version, sentBackForApproval: sendBack });

@@ -18,6 +18,7 @@ export const SYSTEM_ACTOR: Actor = { id: 'switchboard', name: 'Switchboard' };
 
 export const DUE = {
   approvalReminder: 'change.approval_reminder',
+  unapprovedWindow: 'change.unapproved_window',
   windowStart: 'change.window_start',
   closeout: 'change.closeout',
   chase: 'change.closeout_chase',
@@ -55,7 +56,7 @@ export async function scheduleWindowDues(db: Executor, change: ChangeRow, settin
 }
 
 export async function cancelWindowDues(db: Executor, changeId: number, now: Date): Promise<void> {
-  await cancelDue(db, 'change', changeId, now, [DUE.windowStart, DUE.closeout, DUE.chase]);
+  await cancelDue(db, 'change', changeId, now, [DUE.windowStart, DUE.closeout, DUE.chase, DUE.unapprovedWindow]);
 }
 
 /** Asks approvers to decide (DM with buttons each) and schedules the reminder after business hours. */
@@ -72,6 +73,7 @@ export async function requestApproval(
   for (const id of eligible) {
     await sendDirectMessage(db, now, id, { ...approvalRequestDm(card, intro), dedupeKey: `change:${change.id}:v${change.version}:ask:${id}` });
   }
+  await scheduleUnapprovedWindowFlag(db, now, change, eligible);
   const calendarSettings = settings.calendars[settings.changes.calendar]!;
   const calendar = resolveCalendar(calendarSettings, settings.timezone);
   await scheduleDue(
@@ -83,6 +85,25 @@ export async function requestApproval(
       dueAt: approvalReminderAt(now, settings.changes.approval_reminder_after, calendar),
       point: `v${change.version}`,
       payload: { version: change.version, approvers: eligible },
+    },
+    now,
+  );
+}
+
+/** At window start, a change still awaiting approval is flagged once to its requester and the approvers. */
+export async function scheduleUnapprovedWindowFlag(db: Executor, now: Date, change: ChangeRow, approverIds: string[]): Promise<void> {
+  // A window already open at the request (an emergency change for right now) needs no flag: the request says so.
+  if (change.planned_start <= now.getTime()) return;
+  const approvers = [...new Set(approverIds)].filter((id) => id !== change.requester_id && id !== change.implementer_id);
+  await scheduleDue(
+    db,
+    {
+      kind: DUE.unapprovedWindow,
+      recordType: 'change',
+      recordId: change.id,
+      dueAt: new Date(change.planned_start),
+      point: `v${change.version}@${change.planned_start}`,
+      payload: { version: change.version, start: change.planned_start, approvers },
     },
     now,
   );
