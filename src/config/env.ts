@@ -35,7 +35,7 @@ export function databasePath(env: Pick<Env, 'DATABASE_URL'>): string {
 export type ConfigResult<T> = { ok: true; value: T } | { ok: false; problems: string[] };
 
 /** One line per problem, in words a person can act on. */
-export function formatIssues(error: z.ZodError, prefix = ''): string[] {
+export function formatIssues(error: Pick<z.ZodError, 'issues'>, prefix = ''): string[] {
   return error.issues.map((issue) => {
     const where = issue.path.join('.');
     if (issue.message.startsWith(where) && where) return issue.message;

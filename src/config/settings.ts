@@ -33,7 +33,7 @@ export const PRIORITIES = ['P1', 'P2', 'P3', 'P4'] as const;
 export type Priority = (typeof PRIORITIES)[number];
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 
-const calendarSchema = z.object({
+const calendarSchema = z.strictObject({
   /** Round the clock: SLA time runs every minute of every day. */
   always: z.boolean().default(false),
   timezone: timeZone.optional(),
@@ -44,9 +44,9 @@ const calendarSchema = z.object({
 });
 export type CalendarSettings = z.infer<typeof calendarSchema>;
 
-const slaPolicy = z.object({ first_response: durationMs, resolution: durationMs, calendar: z.string() });
+const slaPolicy = z.strictObject({ first_response: durationMs, resolution: durationMs, calendar: z.string() });
 
-const severitySchema = z.object({
+const severitySchema = z.strictObject({
   label: z.string(),
   description: z.string(),
   /** How often stakeholders hear from the commander; null for no timed updates. */
@@ -55,7 +55,7 @@ const severitySchema = z.object({
   bridge: z.boolean().default(false),
 });
 
-const freezeWindow = z.object({
+const freezeWindow = z.strictObject({
   name: z.string(),
   start: isoDateTime,
   end: isoDateTime,
@@ -63,7 +63,7 @@ const freezeWindow = z.object({
   services: z.array(z.string()).default([]),
 });
 
-const standardTemplate = z.object({
+const standardTemplate = z.strictObject({
   id: z.string().regex(/^[a-z0-9-]{1,60}$/, 'must be lower-case letters, digits and dashes'),
   title: z.string().max(150),
   description: z.string().default(''),
@@ -74,7 +74,7 @@ const standardTemplate = z.object({
   duration: durationMs.prefault('1h'),
 });
 
-const stakeholderChannel = z.object({
+const stakeholderChannel = z.strictObject({
   channel: channelId,
   severities: z.array(z.enum(PRIORITIES)).default([...PRIORITIES]),
   services: z.array(z.string()).default([]),
@@ -94,11 +94,11 @@ const DEFAULT_SEVERITIES = {
   P4: { label: 'Low', description: 'Little impact; tracked for follow-up.', update_cadence: null, bridge: false },
 };
 
-export const settingsSchema = z.object({
+export const settingsSchema = z.strictObject({
   /** Time zone for business hours, report periods and the dates people see when theirs is unknown. */
   timezone: timeZone.default('UTC'),
   channels: z
-    .object({
+    .strictObject({
       triage: channelId.optional(),
       incidents: channelId.optional(),
       executives: channelId.optional(),
@@ -107,7 +107,7 @@ export const settingsSchema = z.object({
     })
     .prefault({}),
   roles: z
-    .object({
+    .strictObject({
       agents: z.array(userOrGroup).default([]),
       escalation: z.array(userOrGroup).default([]),
       incident_commanders: z.array(userOrGroup).default([]),
@@ -126,7 +126,7 @@ export const settingsSchema = z.object({
     .max(100)
     .default(['Email', 'Identity / SSO', 'Network / VPN', 'Wi-Fi', 'Laptops', 'Printing', 'Slack', 'HR system']),
   service_desk: z
-    .object({
+    .strictObject({
       categories: z.array(z.string().min(1).max(75)).min(1).max(100).default(['access', 'hardware', 'software', 'network', 'accounts', 'other']),
       resolution_codes: z.array(z.string().min(1).max(75)).min(1).default(['fixed', 'workaround', 'answered', 'duplicate', 'cannot reproduce', 'not an IT issue']),
       ticket_reaction: z.string().default('ticket'),
@@ -135,7 +135,7 @@ export const settingsSchema = z.object({
     })
     .prefault({}),
   sla: z
-    .object({
+    .strictObject({
       /** Share of a target elapsed when the warning fires. */
       warn_at: z.number().gt(0).lt(1).default(0.75),
       /** Per priority; a priority left out keeps its default. */
@@ -146,7 +146,7 @@ export const settingsSchema = z.object({
     })
     .prefault({}),
   incidents: z
-    .object({
+    .strictObject({
       /** Per severity; a severity left out keeps its default. */
       severities: z
         .partialRecord(z.enum(PRIORITIES), severitySchema)
@@ -172,9 +172,9 @@ export const settingsSchema = z.object({
     })
     .prefault({}),
   changes: z
-    .object({
+    .strictObject({
       approvals_by_risk: z
-        .object({ low: z.number().int().min(1), medium: z.number().int().min(1), high: z.number().int().min(1) })
+        .strictObject({ low: z.number().int().min(1), medium: z.number().int().min(1), high: z.number().int().min(1) })
         .default({ low: 1, medium: 1, high: 2 }),
       /** Service name → approvers who must include at least one approval for changes touching it. */
       approver_groups_by_service: z.record(z.string(), z.array(userOrGroup)).default({}),
@@ -191,7 +191,7 @@ export const settingsSchema = z.object({
     })
     .prefault({}),
   reports: z
-    .object({
+    .strictObject({
       weekly_cron: cronExpression.default('0 9 * * 1'),
       monthly_cron: cronExpression.default('0 9 1 * *'),
       /** Upload the 12-week trend chart (PNG) into the weekly and monthly report's thread. */
@@ -203,13 +203,13 @@ export const settingsSchema = z.object({
     })
     .prefault({}),
   jobs: z
-    .object({
+    .strictObject({
       /** How often the due-item sweep runs; seconds field allowed for second-scale reminders. */
       sweep_cron: cronExpression.default('*/5 * * * * *'),
     })
     .prefault({}),
   slack: z
-    .object({
+    .strictObject({
       /** Messages per second per channel the sender allows itself (Slack's guidance: about 1). */
       per_channel_rate: z.number().positive().default(1),
       /** Messages a quiet channel may receive at once before pacing starts. */

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -88,6 +88,21 @@ describe('starting the real entry point', () => {
     expect(r.stderr()).not.toMatch(STACK_LINE);
     // Nothing was started: no Slack call, no database.
     expect(existsSync(join(dir, 'unused.db'))).toBe(false);
+  });
+
+  it('a misspelt settings key (chanels:) stops it at once, naming the key and the nearest valid one', async () => {
+    const settings = join(dir, 'misspelt.yml');
+    writeFileSync(settings, 'chanels:\n  triage: C0TRIAGE01\nroles:\n  agents: [S0DESK]\n');
+    const dbPath = join(dir, 'misspelt.db');
+    const authTestsBefore = fake.calls.filter((c) => c.method === 'auth.test').length;
+    const r = run({ SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: fake.apiUrl, ITOPS_CONFIG: settings, DATABASE_URL: `file:${dbPath}`, PORT: '0' });
+    children.push(r.child);
+    const { code } = await within(r.exited, 8000, 'exit');
+    expect(code).toBe(1);
+    expect(r.stderr()).toBe(`Switchboard cannot start:\n  - ${settings}: unknown setting chanels — did you mean channels?\n`);
+    // Refused before anything started: no database, no call to Slack.
+    expect(existsSync(dbPath)).toBe(false);
+    expect(fake.calls.filter((c) => c.method === 'auth.test')).toHaveLength(authTestsBefore);
   });
 
   it('runs against Slack: /healthz answers, a signed command is accepted, SIGTERM exits 0 and leaves the database intact', async () => {

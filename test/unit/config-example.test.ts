@@ -7,4 +7,9 @@ describe('config.example.yml', () => {
     const result = loadSettings(join(import.meta.dirname, '../../config.example.yml'));
     expect(result.ok ? [] : result.problems).toEqual([]);
   });
+
+  it('sandbox/config.yml is valid under the same strict schema', () => {
+    const result = loadSettings(join(import.meta.dirname, '../../sandbox/config.yml'));
+    expect(result.ok ? [] : result.problems).toEqual([]);
+  });
 });

@@ -211,6 +211,50 @@ describe('settings', () => {
     });
   });
 
+  it('an unknown or misspelt key at any level is refused: one line with its path and the nearest valid key', () => {
+    const path = file(
+      'typos.yml',
+      [
+        'chanels:',
+        '  triage: C0TRIAGE01',
+        'roles:',
+        '  agent: [S0DESK]',
+        'sla:',
+        '  policies:',
+        '    P1: { first_response: 1h, resolution: 4h, calender: 24x7 }',
+        '    P5: { first_response: 1h, resolution: 4h, calendar: 24x7 }',
+        'changes:',
+        '  freeze_windows:',
+        '    - { nmae: Year end, start: "2026-12-20T18:00:00Z", end: "2026-12-21T18:00:00Z" }',
+        'colour: blue',
+        '',
+      ].join('\n'),
+    );
+    const result = loadSettings(path);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect([...result.problems].sort()).toEqual(
+      [
+        `${path}: unknown setting chanels — did you mean channels?`,
+        `${path}: unknown setting roles.agent — did you mean roles.agents?`,
+        `${path}: unknown setting sla.policies.P1.calender — did you mean sla.policies.P1.calendar?`,
+        `${path}: unknown setting sla.policies.P5 — the settings under sla.policies are P1, P2, P3, P4`,
+        `${path}: unknown setting changes.freeze_windows.0.nmae — did you mean changes.freeze_windows.0.name?`,
+        `${path}: unknown setting colour — the settings at the top level are timezone, channels, roles, calendars, service_catalog, service_desk, sla, incidents, changes, reports, jobs, slack`,
+      ].sort(),
+    );
+  });
+
+  it.each([
+    [{ channels: { triagee: 'C0TRIAGE01' } }, 'unknown setting channels.triagee — did you mean channels.triage?'],
+    [{ incidents: { severities: { P1: { label: 'x', description: 'y', update_cadence: '30m', brige: true } } } }, 'unknown setting incidents.severities.P1.brige — did you mean incidents.severities.P1.bridge?'],
+    [{ calendars: { '24x7': { always: true }, business: { start: '08:00', ends: '18:00' } } }, 'unknown setting calendars.business.ends — did you mean calendars.business.end?'],
+    [{ changes: { approvals_by_risk: { low: 1, medium: 1, hihg: 2 } } }, 'unknown setting changes.approvals_by_risk.hihg — did you mean changes.approvals_by_risk.high?'],
+    [{ slack: { per_channel_rates: 2 } }, 'unknown setting slack.per_channel_rates — did you mean slack.per_channel_rate?'],
+  ])('refuses %j', (input, problem) => {
+    expect(parseSettings(input)).toEqual({ ok: false, problems: [problem] });
+  });
+
   it('reads a real YAML file with durations and overrides', () => {
     const path = file(
       'good.yml',
