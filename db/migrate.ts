@@ -14,8 +14,8 @@ export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
 
-// `npm run migrate`: migrate the configured database and exit.
-if (import.meta.url === `file://${process.argv[1]}`) {
+/** `npm run migrate`: migrate the configured database and exit. */
+export async function runMigrateCommand(): Promise<void> {
   const { parseEnv, databasePath } = await import('../src/config/env.js');
   const { openDatabase } = await import('./client.js');
   const env = parseEnv({ SLACK_BOT_TOKEN: 'xoxb-migrate', SLACK_SIGNING_SECRET: 'migrate', ...process.env });
@@ -28,3 +28,5 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   console.log(applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date');
   await db.destroy();
 }
+
+if (import.meta.url === `file://${process.argv[1]}`) await runMigrateCommand();

@@ -60,7 +60,10 @@ export async function startSwitchboard(options: StartOptions): Promise<Switchboa
   const logger = options.logger ?? createLogger(env.LOG_LEVEL);
 
   const { db, sqlite } = openDatabaseOrExplain(databasePath(env));
-  await migrateToLatest(db);
+  await migrateToLatest(db).catch(async (error: unknown) => {
+    await db.destroy();
+    throw migrationProblem(error, databasePath(env));
+  });
   const health = () => {
     try {
       return sqlite.open && sqlite.prepare('SELECT 1 AS ok').get() !== undefined;
@@ -88,8 +91,7 @@ export async function startSwitchboard(options: StartOptions): Promise<Switchboa
     await app.init();
   } catch (error) {
     await db.destroy();
-    const code = (error as { data?: { error?: string }; code?: string }).data?.error ?? (error as Error).message;
-    throw new ConfigError([`Slack did not accept SLACK_BOT_TOKEN (auth.test: ${code}); check the token and SLACK_API_URL`]);
+    throw new ConfigError([authProblem(error, env.SLACK_API_URL ?? 'https://slack.com/api/')]);
   }
   registerListeners(app, { ctx, directory, settings, logger });
 
@@ -138,6 +140,24 @@ export async function startSwitchboard(options: StartOptions): Promise<Switchboa
   return { app, port, db, ctx, settings, sender, runner, directory, stop };
 }
 
+/**
+ * Why auth.test failed, in words that point at the right fix: Slack refusing the token is a token
+ * problem; not reaching Slack at all (no network, DNS, proxy, timeout) or Slack failing is not.
+ */
+function authProblem(error: unknown, apiUrl: string): string {
+  const e = error as { code?: string; data?: { error?: string }; statusCode?: number; original?: { name?: string; message?: string; cause?: { code?: string; message?: string } } };
+  if (e.code === 'slack_webapi_request_error') {
+    const cause = e.original?.cause;
+    const reason = cause?.code ?? (e.original?.name === 'AbortError' || e.original?.name === 'TimeoutError' ? 'timed out' : (cause?.message ?? e.original?.message ?? 'no answer'));
+    return `Cannot reach Slack at ${apiUrl} (auth.test: ${reason}); the token was not checked: check the network, DNS, proxy and SLACK_API_URL`;
+  }
+  if (e.code === 'slack_webapi_http_error') {
+    return `Slack at ${apiUrl} answered auth.test with HTTP ${e.statusCode ?? '?'}; the token was not checked: try again shortly, or check SLACK_API_URL`;
+  }
+  const code = e.data?.error ?? (error as Error).message;
+  return `Slack did not accept SLACK_BOT_TOKEN (auth.test: ${code}); check the token and SLACK_API_URL`;
+}
+
 /** A database that cannot be opened is a setting to fix, not a crash. */
 function openDatabaseOrExplain(path: string): ReturnType<typeof openDatabase> {
   try {
@@ -145,6 +165,18 @@ function openDatabaseOrExplain(path: string): ReturnType<typeof openDatabase> {
   } catch (error) {
     throw new ConfigError([`DATABASE_URL: cannot open the database at ${path} (${(error as Error).message})`]);
   }
+}
+
+/**
+ * A database migrated by a newer release (a rollback without restoring the backup) cannot be run by this
+ * one: say so, and how to get back, instead of Kysely's "corrupted migrations" stack trace.
+ */
+function migrationProblem(error: unknown, path: string): unknown {
+  const missing = /previously executed migration (\S+) is missing/.exec((error as Error)?.message ?? '');
+  if (!missing) return error;
+  return new ConfigError([
+    `DATABASE_URL: the database at ${path} was migrated by a newer Switchboard (migration ${missing[1]} is not in this release): run the newer release, or restore the backup taken before the upgrade`,
+  ]);
 }
 
 /** A port that cannot be listened on is a setting to fix; anything else is a real failure. */

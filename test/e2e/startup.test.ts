@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -9,8 +9,15 @@ import { FakeSlack } from '../fake-slack/server.js';
 import { SlackRequests } from '../support/slack-requests.js';
 import { ConfigError, startSwitchboard } from '../../src/bootstrap.js';
 import { silentLogger } from '../../src/logger.js';
+import { parseSettings } from '../../src/config/load.js';
 
-/** `npm start`, run from the TypeScript sources: the real entry point as a separate process. */
+function testSettings(input: unknown) {
+  const parsed = parseSettings(input);
+  if (!parsed.ok) throw new Error(parsed.problems.join('\n'));
+  return parsed.value;
+}
+
+/** The real entry point (src/index.ts, which `npm start` runs once built) as a separate process, from the TypeScript sources. */
 const ROOT = resolve(import.meta.dirname, '../..');
 const SECRET = 'startup-signing-secret';
 
@@ -105,6 +112,15 @@ describe('starting the real entry point', () => {
     expect(fake.calls.filter((c) => c.method === 'auth.test')).toHaveLength(authTestsBefore);
   });
 
+  it('with a made-up token and no network, says Slack cannot be reached instead of blaming the token', async () => {
+    const closed = await freePort();
+    const r = run({ SLACK_BOT_TOKEN: 'xoxb-made-up', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: `http://127.0.0.1:${closed}/api/`, DATABASE_URL: ':memory:', PORT: '0' });
+    children.push(r.child);
+    const { code } = await within(r.exited, 8000, 'exit');
+    expect(code).toBe(1);
+    expect(r.stderr()).toBe(`Switchboard cannot start:\n  - Cannot reach Slack at http://127.0.0.1:${closed}/api/ (auth.test: ECONNREFUSED); the token was not checked: check the network, DNS, proxy and SLACK_API_URL\n`);
+  });
+
   it('runs against Slack: /healthz answers, a signed command is accepted, SIGTERM exits 0 and leaves the database intact', async () => {
     const port = await freePort();
     const dbPath = join(dir, 'switchboard.db');
@@ -187,6 +203,19 @@ describe('start-up problems that are settings to fix', () => {
     expect(problems[0]).toMatch(/^DATABASE_URL: cannot open the database at \/etc\/passwd\/switchboard\.db \(.+\)$/);
   });
 
+  it('a database migrated by a newer release (a rollback without restoring the backup) is refused with what to do', async () => {
+    const dbPath = join(dir, 'newer.db');
+    const sb = await startSwitchboard({ env: env({ DATABASE_URL: `file:${dbPath}` }), logger: silentLogger });
+    await sb.stop();
+    const sqlite = new SQLite(dbPath);
+    sqlite.prepare('INSERT INTO kysely_migration (name, timestamp) VALUES (?, ?)').run('2099-01-01-001-from-the-future', new Date().toISOString());
+    sqlite.close();
+    const problems = await problemsOf(startSwitchboard({ env: env({ DATABASE_URL: `file:${dbPath}` }), logger: silentLogger }));
+    expect(problems).toEqual([
+      `DATABASE_URL: the database at ${dbPath} was migrated by a newer Switchboard (migration 2099-01-01-001-from-the-future is not in this release): run the newer release, or restore the backup taken before the upgrade`,
+    ]);
+  });
+
   it('a PORT already in use says so', async () => {
     const taken = createServer();
     await new Promise<void>((done) => taken.listen(0, done));
@@ -199,9 +228,68 @@ describe('start-up problems that are settings to fix', () => {
     }
   });
 
+  it('no network (nothing listening at SLACK_API_URL) blames the network, not the token', async () => {
+    const closed = await freePort();
+    const problems = await problemsOf(startSwitchboard({ env: env({ DATABASE_URL: ':memory:', SLACK_API_URL: `http://127.0.0.1:${closed}/api/` }), logger: silentLogger }));
+    expect(problems).toEqual([`Cannot reach Slack at http://127.0.0.1:${closed}/api/ (auth.test: ECONNREFUSED); the token was not checked: check the network, DNS, proxy and SLACK_API_URL`]);
+  });
+
+  it('a Slack that does not answer in time is a network problem too', async () => {
+    fake.failNext('auth.test', { delayMs: 3000 });
+    const settings = testSettings({ slack: { request_timeout: '300ms' } });
+    const problems = await problemsOf(startSwitchboard({ env: env({ DATABASE_URL: ':memory:' }), settings, logger: silentLogger }));
+    expect(problems).toEqual([`Cannot reach Slack at ${fake.apiUrl} (auth.test: timed out); the token was not checked: check the network, DNS, proxy and SLACK_API_URL`]);
+  });
+
+  it('a Slack answering 503 is not blamed on the token', async () => {
+    fake.failNext('auth.test', { status: 503 });
+    const problems = await problemsOf(startSwitchboard({ env: env({ DATABASE_URL: ':memory:' }), logger: silentLogger }));
+    expect(problems).toEqual([`Slack at ${fake.apiUrl} answered auth.test with HTTP 503; the token was not checked: try again shortly, or check SLACK_API_URL`]);
+  });
+
   it('a Slack that refuses the token is reported as such', async () => {
     fake.failNext('auth.test', { error: 'invalid_auth' });
     const problems = await problemsOf(startSwitchboard({ env: env({ DATABASE_URL: ':memory:' }), logger: silentLogger }));
     expect(problems).toEqual(['Slack did not accept SLACK_BOT_TOKEN (auth.test: invalid_auth); check the token and SLACK_API_URL']);
+  });
+});
+
+/** `npm start` runs what `npm run build` produced and never compiles; without a build it says so in one line. */
+describe('npm start', () => {
+  let dir: string;
+  beforeAll(() => {
+    // A copy of the package's scripts without its sources or node_modules: nothing could be compiled here.
+    dir = mkdtempSync(join(tmpdir(), 'switchboard-npm-start-'));
+    mkdirSync(join(dir, 'scripts'));
+    copyFileSync(join(ROOT, 'package.json'), join(dir, 'package.json'));
+    copyFileSync(join(ROOT, 'scripts/start.mjs'), join(dir, 'scripts/start.mjs'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  function npm(script: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    const child = spawn('npm', [...script, '--silent'], { cwd: dir, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += String(chunk)));
+    child.stderr.on('data', (chunk) => (stderr += String(chunk)));
+    return within(new Promise((done) => child.on('exit', (code) => done({ code, stdout, stderr }))), 15_000, `npm ${script.join(' ')}`);
+  }
+
+  it('does not build: with no dist/ it exits 1 with one line saying to run npm run build, and builds nothing', async () => {
+    rmSync(join(dir, 'dist'), { recursive: true, force: true });
+    const { code, stderr } = await npm(['start']);
+    expect(code).toBe(1);
+    expect(stderr).toBe('Switchboard is not built: dist/src/index.js is missing; run `npm run build` once (after `npm ci` and after each upgrade), then `npm start` again.\n');
+    expect(existsSync(join(dir, 'dist'))).toBe(false);
+    const migrate = await npm(['run', 'migrate']);
+    expect(migrate.code).toBe(1);
+    expect(migrate.stderr).toContain('dist/db/migrate.js is missing');
+  });
+
+  it('runs dist/src/index.js as it is', async () => {
+    mkdirSync(join(dir, 'dist/src'), { recursive: true });
+    writeFileSync(join(dir, 'dist/src/index.js'), "process.stdout.write('the built app ran\\n');\n");
+    const { code, stdout, stderr } = await npm(['start']);
+    expect({ code, stdout, stderr }).toEqual({ code: 0, stdout: 'the built app ran\n', stderr: '' });
   });
 });
