@@ -104,7 +104,7 @@ describe('starting the real entry point', () => {
     const authTestsBefore = fake.calls.filter((c) => c.method === 'auth.test').length;
     const r = run({ SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: fake.apiUrl, ITOPS_CONFIG: settings, DATABASE_URL: `file:${dbPath}`, PORT: '0' });
     children.push(r.child);
-    const { code } = await within(r.exited, 8000, 'exit');
+    const { code } = await within(r.exited, 15_000, 'exit');
     expect(code).toBe(1);
     expect(r.stderr()).toBe(`Switchboard cannot start:\n  - ${settings}: unknown setting chanels — did you mean channels?\n`);
     // Refused before anything started: no database, no call to Slack.
@@ -116,7 +116,7 @@ describe('starting the real entry point', () => {
     const closed = await freePort();
     const r = run({ SLACK_BOT_TOKEN: 'xoxb-made-up', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: `http://127.0.0.1:${closed}/api/`, DATABASE_URL: ':memory:', PORT: '0' });
     children.push(r.child);
-    const { code } = await within(r.exited, 8000, 'exit');
+    const { code } = await within(r.exited, 15_000, 'exit');
     expect(code).toBe(1);
     expect(r.stderr()).toBe(`Switchboard cannot start:\n  - Cannot reach Slack at http://127.0.0.1:${closed}/api/ (auth.test: ECONNREFUSED); the token was not checked: check the network, DNS, proxy and SLACK_API_URL\n`);
   });
