@@ -76,7 +76,7 @@ describe('starting the real entry point', () => {
   it('with an empty environment exits 1 at once, naming both secrets and where to get them, without a stack trace', async () => {
     const r = run({});
     children.push(r.child);
-    const { code } = await within(r.exited, 8000, 'exit');
+    const { code } = await within(r.exited, 15_000, 'exit');
     expect(code).toBe(1);
     const err = r.stderr();
     expect(err).toContain('Switchboard cannot start:');
@@ -89,7 +89,7 @@ describe('starting the real entry point', () => {
     const missing = join(dir, 'no-such-settings.yml');
     const r = run({ SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: fake.apiUrl, ITOPS_CONFIG: missing, DATABASE_URL: `file:${join(dir, 'unused.db')}` });
     children.push(r.child);
-    const { code } = await within(r.exited, 8000, 'exit');
+    const { code } = await within(r.exited, 15_000, 'exit');
     expect(code).toBe(1);
     expect(r.stderr()).toContain(`ITOPS_CONFIG: cannot read ${missing} (ENOENT)`);
     expect(r.stderr()).not.toMatch(STACK_LINE);
@@ -156,7 +156,7 @@ describe('starting the real entry point', () => {
     expect(forged.status).toBe(401);
 
     r.child.kill('SIGTERM');
-    const { code, signal } = await within(r.exited, 8000, 'shutdown');
+    const { code, signal } = await within(r.exited, 15_000, 'shutdown');
     expect({ code, signal }).toEqual({ code: 0, signal: null });
     expect(r.stderr()).toContain('SIGTERM received, shutting down');
     expect(r.stderr()).not.toMatch(STACK_LINE);
