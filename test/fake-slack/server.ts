@@ -1,11 +1,20 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readFileSync } from 'node:fs';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { parse as parseYaml } from 'yaml';
+import { checkMessageBlocks, checkView, type BlockProblem } from './block-kit.js';
 
 /**
  * A stand-in for Slack's Web API and Socket Mode, over real HTTP on 127.0.0.1. It keeps just enough
  * state to answer like Slack (channels, members, messages, views, user groups), records every call, and
  * can be told to fail: HTTP 500, 429 with Retry-After, slow answers, or a Slack error for a method.
+ *
+ * It is as strict as Slack where Slack is strict (the README's Tests section lists what it enforces):
+ * Block Kit on every surface (./block-kit.ts), message text stored and returned escaped, history and
+ * replies paged like Slack's, trigger_ids valid for 3 s and once, response_urls 5 times in 30 minutes,
+ * membership (not_in_channel, user_not_in_channel), msg_too_long, missing_scope against manifest.yml,
+ * and, when asked, per-method rate-limit tiers.
  */
 export interface RecordedCall {
   method: string;
@@ -22,6 +31,7 @@ export interface FakeMessage {
   text: string;
   blocks?: any[];
   thread_ts?: string;
+  reply_broadcast?: boolean;
   user: string;
   metadata?: unknown;
 }
@@ -51,6 +61,117 @@ export interface FakeUser {
 const JSON_FIELDS = new Set(['blocks', 'attachments', 'view', 'metadata', 'files', 'users_list']);
 export const BOT_USER_ID = 'UBOTSWITCH';
 
+/** How long a trigger_id may be exchanged for a view, and a response_url used (Slack: 3 s; 5 uses in 30 min). */
+export const TRIGGER_TTL_MS = 3000;
+export const RESPONSE_URL_TTL_MS = 30 * 60_000;
+export const RESPONSE_URL_USES = 5;
+/** Slack truncates message text above 40,000 characters; a longer text is refused here as msg_too_long. */
+export const MAX_MESSAGE_TEXT = 40_000;
+
+export type Tier = 1 | 2 | 3 | 4;
+/** Calls per minute per method for each tier (Slack: "1+", "20+", "50+", "100+"). */
+export const TIER_PER_MINUTE: Record<Tier, number> = { 1: 1, 2: 20, 3: 50, 4: 100 };
+/** Each method's tier as Slack documents it; chat.postMessage is "special": about 1 per second per channel. */
+export const METHOD_TIERS: Record<string, Tier | 'post'> = {
+  'apps.connections.open': 1,
+  'auth.test': 4,
+  'bookmarks.add': 2,
+  'chat.delete': 3,
+  'chat.getPermalink': 4,
+  'chat.postEphemeral': 4,
+  'chat.postMessage': 'post',
+  'chat.update': 3,
+  'conversations.create': 2,
+  'conversations.history': 3,
+  'conversations.info': 3,
+  'conversations.invite': 3,
+  'conversations.join': 3,
+  'conversations.open': 3,
+  'conversations.replies': 3,
+  'conversations.setTopic': 2,
+  'files.completeUploadExternal': 4,
+  'files.getUploadURLExternal': 4,
+  'pins.add': 2,
+  'reactions.add': 3,
+  'usergroups.users.list': 2,
+  'users.info': 4,
+  'views.open': 4,
+  'views.publish': 4,
+  'views.push': 4,
+  'views.update': 4,
+};
+
+export interface RateTierOptions {
+  /** Override calls per minute per tier (e.g. a small number so a test reaches the limit quickly). */
+  perMinute?: Partial<Record<Tier, number>>;
+  /** chat.postMessage per second per channel (default 1). */
+  postsPerSecondPerChannel?: number;
+}
+
+/**
+ * The bot scope each method needs, by the kind of conversation it touches (C… public, G… private,
+ * D… direct message). A method missing here needs no scope (auth.test, views.*, chat.getPermalink).
+ */
+const SCOPES: Record<string, string[] | ((kind: 'public' | 'private' | 'im') => string[])> = {
+  'chat.postMessage': ['chat:write'],
+  'chat.update': ['chat:write'],
+  'chat.delete': ['chat:write'],
+  'chat.postEphemeral': ['chat:write'],
+  'conversations.create': (kind) => (kind === 'private' ? ['groups:write'] : ['channels:manage']),
+  'conversations.invite': (kind) => (kind === 'private' ? ['groups:write'] : ['channels:manage']),
+  'conversations.setTopic': (kind) => (kind === 'private' ? ['groups:write'] : ['channels:manage']),
+  'conversations.info': (kind) => [kind === 'private' ? 'groups:read' : kind === 'im' ? 'im:read' : 'channels:read'],
+  'conversations.history': (kind) => [kind === 'private' ? 'groups:history' : kind === 'im' ? 'im:history' : 'channels:history'],
+  'conversations.replies': (kind) => [kind === 'private' ? 'groups:history' : kind === 'im' ? 'im:history' : 'channels:history'],
+  'conversations.open': ['im:write'],
+  'conversations.join': ['channels:join'],
+  'pins.add': ['pins:write'],
+  'bookmarks.add': ['bookmarks:write'],
+  'reactions.add': ['reactions:write'],
+  'users.info': ['users:read'],
+  'usergroups.users.list': ['usergroups:read'],
+  'files.getUploadURLExternal': ['files:write'],
+  'files.completeUploadExternal': ['files:write'],
+};
+
+let manifestScopes: Set<string> | undefined;
+/** The bot scopes manifest.yml asks for. */
+export function grantedScopes(): Set<string> {
+  if (!manifestScopes) {
+    const manifest = parseYaml(readFileSync(new URL('../../manifest.yml', import.meta.url), 'utf8')) as { oauth_config?: { scopes?: { bot?: string[] } } };
+    manifestScopes = new Set(manifest.oauth_config?.scopes?.bot ?? []);
+  }
+  return manifestScopes;
+}
+
+/** Text as Slack stores and returns it: &, < and > escaped, except the markup a client makes of a mention or link. */
+export function slackEscape(typed: string): string {
+  const MARKUP = /<(?:[@#!][^<>\s]*?|https?:\/\/[^<>\s]+|mailto:[^<>\s]+)(?:\|[^<>]*)?>/g;
+  let out = '';
+  let last = 0;
+  const esc = (t: string) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  for (const match of typed.matchAll(MARKUP)) {
+    out += esc(typed.slice(last, match.index)) + match[0];
+    last = match.index! + match[0].length;
+  }
+  return out + esc(typed.slice(last));
+}
+
+/** What a person sees of a message's text in Slack: mentions and links rendered, entities decoded once. */
+export function rendered(text: string): string {
+  return text
+    .replace(/<@([UW][A-Z0-9]+)(?:\|([^>]*))?>/g, (_m, id: string, name?: string) => `@${name ?? id}`)
+    .replace(/<#(C[A-Z0-9]+)(?:\|([^>]*))?>/g, (_m, id: string, name?: string) => `#${name ?? id}`)
+    .replace(/<!subteam\^([A-Z0-9]+)(?:\|([^>]*))?>/g, (_m, id: string, name?: string) => name ?? `@${id}`)
+    .replace(/<!date\^[^|>]*\|([^>]*)>/g, (_m, fallback: string) => fallback)
+    .replace(/<!([a-z]+)(?:\|[^>]*)?>/g, (_m, word: string) => `@${word}`)
+    .replace(/<((?:https?|mailto):[^|>]+)\|([^>]*)>/g, (_m, _url: string, label: string) => label)
+    .replace(/<((?:https?|mailto):[^>]+)>/g, (_m, url: string) => url)
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
+}
+
 export class FakeSlack {
   readonly calls: RecordedCall[] = [];
   readonly channels = new Map<string, FakeChannel>();
@@ -60,9 +181,19 @@ export class FakeSlack {
   readonly responses: { url: string; body: any }[] = [];
   readonly uploads: { file_id: string; filename: string; content: Buffer; channel?: string; title?: string }[] = [];
   readonly views: { id: string; method: string; view: any; user?: string; trigger_id?: string; hash: string }[] = [];
+  /** response_url posts Slack refused (an invalid body, a used-up or expired URL). */
+  readonly refusedResponses: { url: string; body: any; error: string; reason?: string }[] = [];
   private readonly failures: { method: string; failure: Failure; times: number }[] = [];
   private channelRate: number | undefined;
   private readonly lastPostAt = new Map<string, number>();
+  private rateTiers: RateTierOptions | undefined;
+  private readonly tierCalls = new Map<string, number[]>();
+  private readonly exchangedTriggers = new Set<string>();
+  private readonly responseUses = new Map<string, number>();
+  /** Trigger ids the fake issued, with when (for triggers not in the `<n>.<ms>.<…>` form). */
+  private readonly issuedTriggers = new Map<string, number>();
+  /** Scopes the app has; manifest.yml's by default. */
+  scopes: Set<string> = new Set(grantedScopes());
   private seq = 0;
   private server: Server | undefined;
   private wss: WebSocketServer | undefined;
@@ -101,16 +232,33 @@ export class FakeSlack {
     return this;
   }
 
-  addChannel(id: string, name: string, members: string[] = []): this {
-    this.channels.set(id, { id, name, is_private: false, topic: '', members: new Set(members), bookmarks: [], pins: [] });
+  addChannel(id: string, name: string, members: string[] = [], options: { isPrivate?: boolean } = {}): this {
+    this.channels.set(id, { id, name, is_private: options.isPrivate ?? false, topic: '', members: new Set(members), bookmarks: [], pins: [] });
     return this;
   }
 
-  /** A message a person posted (not the bot), e.g. to react to or run a shortcut on. */
-  addMessage(channel: string, user: string, text: string, threadTs?: string): FakeMessage {
-    const message: FakeMessage = { channel: this.resolveChannel(channel), ts: this.nextTs(), text, user, ...(threadTs ? { thread_ts: threadTs } : {}) };
+  /**
+   * A message a person posted (not the bot), e.g. to react to or run a shortcut on. `typed` is what they
+   * typed; Slack stores it escaped (&amp; &lt; &gt;), keeping mentions and links as markup.
+   */
+  addMessage(channel: string, user: string, typed: string, threadTs?: string): FakeMessage {
+    const message: FakeMessage = { channel: this.resolveChannel(channel), ts: this.nextTs(), text: slackEscape(typed), user, ...(threadTs ? { thread_ts: threadTs } : {}) };
     this.messages.push(message);
     return message;
+  }
+
+  /** A trigger_id as Slack hands one out with an interaction: valid for 3 s, once. */
+  issueTrigger(): string {
+    const id = `${++this.seq}.${Date.now()}.fake${Math.random().toString(16).slice(2, 10)}`;
+    this.issuedTriggers.set(id, Date.now());
+    return id;
+  }
+
+  /** Opt in to Slack's per-method rate-limit tiers (off by default so timing never decides a test). */
+  enforceRateTiers(options: RateTierOptions | undefined = {}): this {
+    this.rateTiers = options;
+    this.tierCalls.clear();
+    return this;
   }
 
   setUsergroup(id: string, members: string[]): this {
@@ -200,7 +348,13 @@ export class FakeSlack {
     const raw = Buffer.concat(chunks);
     const url = new URL(req.url ?? '/', this.baseUrl);
     if (url.pathname.startsWith('/response/')) {
-      this.responses.push({ url: url.pathname, body: JSON.parse(raw.toString() || '{}') });
+      const body = safeJson(raw.toString() || '{}') as any;
+      const refusal = this.refuseResponse(url.pathname, body);
+      if (refusal) {
+        this.refusedResponses.push({ url: url.pathname, body, ...refusal });
+        return send(res, refusal.status, { ok: false, error: refusal.error, ...(refusal.reason ? { response_metadata: { messages: [refusal.reason] } } : {}) });
+      }
+      this.responses.push({ url: url.pathname, body });
       return send(res, 200, { ok: true });
     }
     if (url.pathname.startsWith('/upload/')) {
@@ -227,12 +381,18 @@ export class FakeSlack {
       answer = { ok: false, error: failure.error };
     } else if (!args.token) {
       answer = { ok: false, error: 'not_authed' };
-    } else if (this.rateLimited(method, args)) {
-      status = 429;
-      answer = { ok: false, error: 'ratelimited' };
-      headers = { 'retry-after': '1' };
     } else {
-      answer = this.answer(method, args);
+      const retryAfter = this.rateLimited(method, args);
+      const scope = retryAfter === undefined ? this.missingScope(method, args) : undefined;
+      if (retryAfter !== undefined) {
+        status = 429;
+        answer = { ok: false, error: 'ratelimited' };
+        headers = { 'retry-after': String(retryAfter) };
+      } else if (scope) {
+        answer = { ok: false, error: 'missing_scope', needed: scope, provided: [...this.scopes].join(',') };
+      } else {
+        answer = this.answer(method, args);
+      }
     }
     this.calls.push({ method, args, at: Date.now(), status, answer });
     send(res, status, answer, headers);
@@ -246,19 +406,109 @@ export class FakeSlack {
     return entry.failure;
   }
 
-  private rateLimited(method: string, args: Record<string, any>): boolean {
-    if (!this.channelRate || method !== 'chat.postMessage') return false;
-    const channel = this.resolveChannel(String(args.channel));
+  /** Seconds to wait if this call is over its rate limit, else undefined (and the call is counted). */
+  private rateLimited(method: string, args: Record<string, any>): number | undefined {
     const now = Date.now();
-    const last = this.lastPostAt.get(channel) ?? 0;
-    if (now - last < 1000 / this.channelRate) return true;
-    this.lastPostAt.set(channel, now);
-    return false;
+    const tier = METHOD_TIERS[method];
+    const perSecond = tier === 'post' ? (this.channelRate ?? (this.rateTiers ? (this.rateTiers.postsPerSecondPerChannel ?? 1) : undefined)) : undefined;
+    if (perSecond) {
+      const channel = this.resolveChannel(String(args.channel));
+      const last = this.lastPostAt.get(channel) ?? 0;
+      const gap = 1000 / perSecond;
+      if (now - last < gap) return Math.max(1, Math.ceil((gap - (now - last)) / 1000));
+      this.lastPostAt.set(channel, now);
+      return undefined;
+    }
+    if (!this.rateTiers || tier === undefined || tier === 'post') return undefined;
+    const limit = this.rateTiers.perMinute?.[tier] ?? TIER_PER_MINUTE[tier];
+    const recent = (this.tierCalls.get(method) ?? []).filter((at) => now - at < 60_000);
+    if (recent.length >= limit) {
+      this.tierCalls.set(method, recent);
+      return Math.max(1, Math.ceil((60_000 - (now - recent[0]!)) / 1000));
+    }
+    recent.push(now);
+    this.tierCalls.set(method, recent);
+    return undefined;
+  }
+
+  /** The scope a call needs that manifest.yml does not grant, if any. */
+  private missingScope(method: string, args: Record<string, any>): string | undefined {
+    const rule = SCOPES[method];
+    if (!rule) return undefined;
+    let needed: string[];
+    if (typeof rule === 'function') {
+      const id = method === 'conversations.create' ? '' : this.resolveChannel(String(args.channel ?? args.channel_id ?? ''));
+      const isPrivate = method === 'conversations.create' ? args.is_private === true || args.is_private === 'true' : (this.channels.get(id)?.is_private ?? id.startsWith('G'));
+      needed = rule(id.startsWith('D') ? 'im' : isPrivate ? 'private' : 'public');
+    } else needed = rule;
+    return needed.some((scope) => this.scopes.has(scope)) ? undefined : needed.join(',');
+  }
+
+  /** Why Slack would refuse a response_url post: an invalid body, too many uses, or too late. */
+  private refuseResponse(path: string, body: any): { status: number; error: string; reason?: string } | undefined {
+    // /response/<n>[/<issued ms>]: the harness encodes when Slack handed the URL out.
+    const issued = Number(path.split('/')[3]);
+    if (Number.isFinite(issued) && issued > 0 && Date.now() - issued > RESPONSE_URL_TTL_MS) return { status: 404, error: 'expired_url' };
+    const uses = this.responseUses.get(path) ?? 0;
+    if (uses >= RESPONSE_URL_USES) return { status: 404, error: 'used_url' };
+    if (!body || typeof body !== 'object' || Array.isArray(body)) return { status: 400, error: 'invalid_payload' };
+    const known = new Set(['text', 'blocks', 'attachments', 'response_type', 'replace_original', 'delete_original', 'thread_ts', 'mrkdwn', 'unfurl_links', 'unfurl_media', 'metadata']);
+    const unknown = Object.keys(body).filter((k) => !known.has(k));
+    if (unknown.length > 0) return { status: 400, error: 'invalid_payload', reason: `unknown fields ${unknown.join(', ')}` };
+    if (body.response_type !== undefined && body.response_type !== 'ephemeral' && body.response_type !== 'in_channel') return { status: 400, error: 'invalid_payload', reason: 'response_type must be ephemeral or in_channel' };
+    for (const flag of ['replace_original', 'delete_original'] as const) {
+      if (body[flag] !== undefined && typeof body[flag] !== 'boolean') return { status: 400, error: 'invalid_payload', reason: `${flag} must be a boolean` };
+    }
+    if (body.delete_original !== true) {
+      if ((typeof body.text !== 'string' || body.text.length === 0) && !(Array.isArray(body.blocks) && body.blocks.length > 0)) return { status: 400, error: 'no_text' };
+      if (typeof body.text === 'string' && body.text.length > MAX_MESSAGE_TEXT) return { status: 400, error: 'msg_too_long' };
+      const problem = checkMessageBlocks(body.blocks);
+      if (problem) return { status: 400, error: problem.error, reason: problem.reason };
+    }
+    this.responseUses.set(path, uses + 1);
+    return undefined;
+  }
+
+  /** Why a trigger_id cannot be exchanged now (3 s, once), if it cannot. */
+  private triggerProblem(triggerId: unknown): string | undefined {
+    if (typeof triggerId !== 'string' || triggerId === '') return 'invalid_trigger_id';
+    const issued = this.issuedTriggers.get(triggerId) ?? Number(/^\d+\.(\d{13})\./.exec(triggerId)?.[1]);
+    if (!Number.isFinite(issued)) return 'invalid_trigger_id';
+    if (this.exchangedTriggers.has(triggerId)) return 'exchanged_trigger_id';
+    if (Date.now() - issued > TRIGGER_TTL_MS) return 'expired_trigger_id';
+    this.exchangedTriggers.add(triggerId);
+    return undefined;
+  }
+
+  /** A channel the bot may post to: public (chat:write.public) or one it is a member of. */
+  private postRefusal(channel: string): string | undefined {
+    if (channel.startsWith('D')) return undefined;
+    const known = this.channels.get(channel);
+    if (!known) return 'channel_not_found';
+    if (known.members.has(BOT_USER_ID)) return undefined;
+    if (known.is_private) return 'not_in_channel';
+    return this.scopes.has('chat:write.public') ? undefined : 'not_in_channel';
   }
 
   private nextTs(): string {
     this.seq += 1;
     return `${Math.floor(Date.now() / 1000)}.${String(this.seq).padStart(6, '0')}`;
+  }
+
+  /** A message as the Web API returns it (text as stored: escaped; thread fields as Slack sets them). */
+  private asReturned(m: FakeMessage): Record<string, unknown> {
+    const replies = this.messages.filter((r) => r.channel === m.channel && r.thread_ts === m.ts && r.ts !== m.ts);
+    return {
+      type: 'message',
+      ts: m.ts,
+      text: m.text,
+      user: m.user,
+      ...(m.user === BOT_USER_ID ? { bot_id: 'BFAKE' } : {}),
+      ...(m.blocks ? { blocks: m.blocks } : {}),
+      ...(m.thread_ts ? { thread_ts: m.thread_ts } : replies.length > 0 ? { thread_ts: m.ts } : {}),
+      ...(replies.length > 0 && (!m.thread_ts || m.thread_ts === m.ts) ? { reply_count: replies.length } : {}),
+      ...(m.thread_ts && m.thread_ts !== m.ts ? { parent_user_id: this.message(m.channel, m.thread_ts)?.user } : {}),
+    };
   }
 
   private resolveChannel(channel: string): string {
@@ -277,19 +527,22 @@ export class FakeSlack {
         if (!args.channel) return { ok: false, error: 'channel_not_found' };
         if (!args.text && !args.blocks) return { ok: false, error: 'no_text' };
         const channel = this.resolveChannel(String(args.channel));
-        if (channel.startsWith('C') && !this.channels.has(channel)) return { ok: false, error: 'channel_not_found' };
-        const blockError = checkBlocks(args.blocks, 50);
-        if (blockError) return { ok: false, error: blockError };
+        const refusal = this.postRefusal(channel);
+        if (refusal) return { ok: false, error: refusal };
+        const invalid = messageProblem(args);
+        if (invalid) return invalid;
         if (args.thread_ts && !this.message(channel, String(args.thread_ts))) return { ok: false, error: 'thread_not_found' };
-        const message: FakeMessage = { channel, ts: this.nextTs(), text: args.text ?? '', blocks: args.blocks, thread_ts: args.thread_ts, user: BOT_USER_ID, metadata: args.metadata };
+        const broadcast = args.reply_broadcast === true || args.reply_broadcast === 'true';
+        const message: FakeMessage = { channel, ts: this.nextTs(), text: args.text ?? '', blocks: args.blocks, thread_ts: args.thread_ts, user: BOT_USER_ID, metadata: args.metadata, ...(broadcast ? { reply_broadcast: true } : {}) };
         this.messages.push(message);
         return { ok: true, channel, ts: message.ts, message: { text: message.text, ts: message.ts, user: BOT_USER_ID } };
       }
       case 'chat.update': {
         const message = this.message(String(args.channel), String(args.ts));
         if (!message) return { ok: false, error: 'message_not_found' };
-        const blockError = checkBlocks(args.blocks, 50);
-        if (blockError) return { ok: false, error: blockError };
+        if (message.user !== BOT_USER_ID) return { ok: false, error: 'cant_update_message' };
+        const invalid = messageProblem(args);
+        if (invalid) return invalid;
         if (args.text !== undefined) message.text = args.text;
         if (args.blocks !== undefined) message.blocks = args.blocks;
         return { ok: true, channel: message.channel, ts: message.ts, text: message.text };
@@ -300,11 +553,25 @@ export class FakeSlack {
         this.messages.splice(index, 1);
         return { ok: true, channel: args.channel, ts: args.ts };
       }
-      case 'chat.postEphemeral':
-        if (!args.user) return { ok: false, error: 'user_not_in_channel' };
+      case 'chat.postEphemeral': {
+        if (!args.text && !args.blocks) return { ok: false, error: 'no_text' };
+        const channel = this.resolveChannel(String(args.channel ?? ''));
+        const refusal = this.postRefusal(channel);
+        if (refusal) return { ok: false, error: refusal };
+        const user = String(args.user ?? '');
+        const inChannel = channel.startsWith('D') ? channel === this.dmChannelOf(user) : this.channels.get(channel)!.members.has(user);
+        if (!user || !inChannel) return { ok: false, error: 'user_not_in_channel' };
+        const invalid = messageProblem(args);
+        if (invalid) return invalid;
         return { ok: true, message_ts: this.nextTs() };
-      case 'chat.getPermalink':
-        return { ok: true, channel: args.channel, permalink: `https://fake.slack.com/archives/${args.channel}/p${String(args.message_ts).replace('.', '')}` };
+      }
+      case 'chat.getPermalink': {
+        const channel = this.resolveChannel(String(args.channel ?? ''));
+        const message = this.message(channel, String(args.message_ts));
+        if (!message) return { ok: false, error: 'message_not_found' };
+        const root = message.thread_ts && message.thread_ts !== message.ts ? `?thread_ts=${message.thread_ts}&cid=${channel}` : '';
+        return { ok: true, channel, permalink: `https://fake.slack.com/archives/${channel}/p${message.ts.replace('.', '')}${root}` };
+      }
       case 'conversations.create': {
         const name = String(args.name ?? '');
         if (!/^[a-z0-9_-]{1,80}$/.test(name)) return { ok: false, error: 'invalid_name_specials' };
@@ -350,6 +617,7 @@ export class FakeSlack {
       case 'pins.add': {
         const channel = this.channels.get(String(args.channel));
         if (!channel) return { ok: false, error: 'channel_not_found' };
+        if (channel.is_private && !channel.members.has(BOT_USER_ID)) return { ok: false, error: 'not_in_channel' };
         if (!this.message(channel.id, String(args.timestamp))) return { ok: false, error: 'message_not_found' };
         if (channel.pins.includes(String(args.timestamp))) return { ok: false, error: 'already_pinned' };
         channel.pins.push(String(args.timestamp));
@@ -365,24 +633,35 @@ export class FakeSlack {
         return { ok: true };
       case 'conversations.history': {
         const channel = this.resolveChannel(String(args.channel));
-        if (channel.startsWith('C') && !this.channels.has(channel)) return { ok: false, error: 'channel_not_found' };
-        const latest = args.latest !== undefined ? Number(args.latest) : Number.POSITIVE_INFINITY;
-        const inclusive = args.inclusive === true || args.inclusive === 'true';
-        const limit = Number(args.limit ?? 100);
+        const known = this.channels.get(channel);
+        if (channel.startsWith('C') && !known) return { ok: false, error: 'channel_not_found' };
+        if (known?.is_private && !known.members.has(BOT_USER_ID)) return { ok: false, error: 'not_in_channel' };
+        // Top-level messages (and replies also sent to the channel), newest first.
         const top = this.messages
-          .filter((m) => m.channel === channel && (!m.thread_ts || m.thread_ts === m.ts))
-          .filter((m) => (inclusive ? Number(m.ts) <= latest : Number(m.ts) < latest))
-          .sort((a, b) => Number(b.ts) - Number(a.ts))
-          .slice(0, limit);
-        return { ok: true, messages: top.map((m) => ({ type: 'message', ts: m.ts, text: m.text, user: m.user, blocks: m.blocks })), has_more: false };
+          .filter((m) => m.channel === channel && (!m.thread_ts || m.thread_ts === m.ts || m.reply_broadcast))
+          .filter(inWindow(args))
+          .sort((a, b) => compareTs(b.ts, a.ts));
+        const page = paginate(top, args);
+        if ('error' in page) return { ok: false, error: page.error };
+        return { ok: true, messages: page.items.map((m) => this.asReturned(m)), has_more: page.hasMore, ...(page.next ? { response_metadata: { next_cursor: page.next } } : {}) };
       }
       case 'conversations.replies': {
         const channel = this.resolveChannel(String(args.channel));
-        const parent = this.message(channel, String(args.ts));
-        if (!parent) return { ok: false, error: 'thread_not_found' };
-        const root = parent.thread_ts ?? parent.ts;
-        const thread = this.messages.filter((m) => m.channel === channel && (m.ts === root || m.thread_ts === root));
-        return { ok: true, messages: thread.map((m) => ({ type: 'message', ts: m.ts, text: m.text, user: m.user, thread_ts: m.thread_ts })), has_more: false };
+        const known = this.channels.get(channel);
+        if (channel.startsWith('C') && !known) return { ok: false, error: 'channel_not_found' };
+        if (known?.is_private && !known.members.has(BOT_USER_ID)) return { ok: false, error: 'not_in_channel' };
+        const asked = this.message(channel, String(args.ts));
+        if (!asked) return { ok: false, error: 'thread_not_found' };
+        const root = asked.thread_ts ?? asked.ts;
+        const parent = this.message(channel, root);
+        // The parent always comes first; the window (oldest/latest/inclusive) picks among the replies.
+        const replies = this.messages
+          .filter((m) => m.channel === channel && m.thread_ts === root && m.ts !== root)
+          .filter(inWindow(args))
+          .sort((a, b) => compareTs(a.ts, b.ts));
+        const page = paginate(parent ? [parent, ...replies] : replies, args);
+        if ('error' in page) return { ok: false, error: page.error };
+        return { ok: true, messages: page.items.map((m) => this.asReturned(m)), has_more: page.hasMore, ...(page.next ? { response_metadata: { next_cursor: page.next } } : {}) };
       }
       case 'users.info': {
         const user = this.users.get(String(args.user));
@@ -398,11 +677,20 @@ export class FakeSlack {
       case 'views.push':
       case 'views.update':
       case 'views.publish': {
-        if (method !== 'views.publish' && method !== 'views.update' && !args.trigger_id) return { ok: false, error: 'invalid_trigger_id' };
         const view = args.view;
-        const limit = view?.type === 'modal' || view?.type === 'home' ? 100 : 50;
-        const blockError = checkBlocks(view?.blocks, limit) ?? checkModal(view);
-        if (blockError) return { ok: false, error: blockError };
+        if (method === 'views.publish' && view?.type !== 'home') return { ok: false, error: 'invalid_arguments', response_metadata: { messages: ['views.publish takes a home view'] } };
+        if (method !== 'views.publish' && view?.type !== 'modal') return { ok: false, error: 'invalid_arguments', response_metadata: { messages: [`${method} takes a modal view`] } };
+        const problem = checkView(view);
+        if (problem) return blockAnswer(problem);
+        if (method === 'views.update') {
+          const existing = this.views.find((v) => v.id === args.view_id || (args.external_id && v.view?.external_id === args.external_id));
+          if (!existing) return { ok: false, error: 'not_found' };
+          if (args.hash !== undefined && this.views.filter((v) => v.id === existing.id).at(-1)!.hash !== args.hash) return { ok: false, error: 'hash_conflict' };
+        }
+        if (method === 'views.open' || method === 'views.push') {
+          const triggerProblem = this.triggerProblem(args.trigger_id);
+          if (triggerProblem) return { ok: false, error: triggerProblem };
+        }
         const id = method === 'views.update' && args.view_id ? String(args.view_id) : `V${String(++this.seq).padStart(8, '0')}`;
         const hash = `hash-${this.seq}`;
         this.views.push({ id, method, view, user: args.user_id, trigger_id: args.trigger_id, hash });
@@ -465,54 +753,60 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
   res.end(JSON.stringify(body));
 }
 
-/** The Block Kit limits Slack enforces most often, so a view builder that breaks them fails here too. */
-export function checkBlocks(blocks: unknown, maxBlocks: number): string | undefined {
-  if (blocks === undefined) return undefined;
-  if (!Array.isArray(blocks)) return 'invalid_blocks_format';
-  if (blocks.length > maxBlocks) return 'invalid_blocks';
-  let total = 0;
-  for (const block of blocks as any[]) {
-    if (block.block_id && String(block.block_id).length > 255) return 'invalid_blocks';
-    const texts: { text: string; max: number }[] = [];
-    if (block.type === 'section') {
-      if (block.text) texts.push({ text: block.text.text, max: 3000 });
-      if (block.fields) {
-        if (block.fields.length > 10) return 'invalid_blocks';
-        for (const f of block.fields) texts.push({ text: f.text, max: 2000 });
-      }
-      if (!block.text && !block.fields) return 'invalid_blocks';
-    }
-    if (block.type === 'header') texts.push({ text: block.text?.text ?? '', max: 150 });
-    if (block.type === 'context') {
-      if (!block.elements?.length || block.elements.length > 10) return 'invalid_blocks';
-      for (const e of block.elements) if (e.text !== undefined) texts.push({ text: e.text, max: 3000 });
-    }
-    if (block.type === 'actions') {
-      if (!block.elements?.length || block.elements.length > 25) return 'invalid_blocks';
-      for (const e of block.elements) {
-        if (e.action_id && String(e.action_id).length > 255) return 'invalid_blocks';
-        if (e.type === 'button') {
-          if (String(e.text?.text ?? '').length > 75 || String(e.value ?? '').length > 2000) return 'invalid_blocks';
-          if (e.style && e.style !== 'primary' && e.style !== 'danger') return 'invalid_blocks';
-        }
-        if (e.options && e.options.length > 100) return 'invalid_blocks';
-      }
-    }
-    if (block.type === 'input' && String(block.label?.text ?? '').length > 2000) return 'invalid_blocks';
-    for (const t of texts) {
-      if (typeof t.text !== 'string' || t.text.length === 0 || t.text.length > t.max) return 'invalid_blocks';
-      total += t.text.length;
-    }
-  }
-  return total > 12_000 ? 'msg_blocks_too_long' : undefined;
+/** Slack's answer to a Block Kit problem, with the offending field named the way Slack names it. */
+function blockAnswer(problem: BlockProblem): Record<string, any> {
+  return { ok: false, error: problem.error, errors: [problem.reason], response_metadata: { messages: [`[ERROR] ${problem.reason}`] } };
 }
 
-function checkModal(view: any): string | undefined {
-  if (!view || view.type !== 'modal') return undefined;
-  for (const key of ['title', 'submit', 'close'] as const) {
-    if (view[key] && String(view[key].text).length > 24) return 'invalid_arguments';
+/** Text and blocks of a message, as chat.postMessage / chat.update / chat.postEphemeral check them. */
+function messageProblem(args: Record<string, any>): Record<string, any> | undefined {
+  if (typeof args.text === 'string' && args.text.length > MAX_MESSAGE_TEXT) return { ok: false, error: 'msg_too_long' };
+  const problem = checkMessageBlocks(args.blocks);
+  return problem ? blockAnswer(problem) : undefined;
+}
+
+/** Kept for tests that check a builder's output directly: the error Slack would give, if any. */
+export function checkBlocks(blocks: unknown, maxBlocks: number): string | undefined {
+  if (maxBlocks > 50) return checkView({ type: 'home', blocks })?.error;
+  return checkMessageBlocks(blocks)?.error;
+}
+
+const compareTs = (a: string, b: string): number => {
+  const [as, af = ''] = a.split('.');
+  const [bs, bf = ''] = b.split('.');
+  return Number(as) - Number(bs) || Number(af.padEnd(6, '0')) - Number(bf.padEnd(6, '0'));
+};
+
+/** oldest / latest / inclusive as Slack applies them (both ends exclusive unless inclusive). */
+function inWindow(args: Record<string, any>): (m: FakeMessage) => boolean {
+  const inclusive = args.inclusive === true || args.inclusive === 'true' || args.inclusive === '1';
+  const oldest = args.oldest !== undefined && args.oldest !== '' ? String(args.oldest) : undefined;
+  const latest = args.latest !== undefined && args.latest !== '' ? String(args.latest) : undefined;
+  return (m) => {
+    if (oldest !== undefined) {
+      const c = compareTs(m.ts, oldest);
+      if (c < 0 || (c === 0 && !inclusive)) return false;
+    }
+    if (latest !== undefined) {
+      const c = compareTs(m.ts, latest);
+      if (c > 0 || (c === 0 && !inclusive)) return false;
+    }
+    return true;
+  };
+}
+
+/** limit (default 100, at most 999) and an opaque cursor. */
+function paginate<T>(items: T[], args: Record<string, any>): { items: T[]; hasMore: boolean; next?: string } | { error: string } {
+  const limit = args.limit === undefined || args.limit === '' ? 100 : Number(args.limit);
+  if (!Number.isInteger(limit) || limit < 1) return { error: 'invalid_limit' };
+  let offset = 0;
+  if (args.cursor) {
+    const decoded = /^offset:(\d+)$/.exec(Buffer.from(String(args.cursor), 'base64').toString());
+    if (!decoded) return { error: 'invalid_cursor' };
+    offset = Number(decoded[1]);
   }
-  if (view.private_metadata && String(view.private_metadata).length > 3000) return 'invalid_arguments';
-  if (view.blocks?.some((b: any) => b.type === 'input') && !view.submit) return 'invalid_arguments';
-  return undefined;
+  const size = Math.min(limit, 999);
+  const page = items.slice(offset, offset + size);
+  const hasMore = offset + size < items.length;
+  return { items: page, hasMore, ...(hasMore ? { next: Buffer.from(`offset:${offset + size}`).toString('base64') } : {}) };
 }

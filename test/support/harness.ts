@@ -6,7 +6,7 @@ import { parseSettings } from '../../src/config/load.js';
 import type { Settings } from '../../src/config/settings.js';
 import { startSwitchboard, type Switchboard } from '../../src/bootstrap.js';
 import { silentLogger } from '../../src/logger.js';
-import { FakeSlack } from '../fake-slack/server.js';
+import { BOT_USER_ID, FakeSlack } from '../fake-slack/server.js';
 import { SlackRequests } from './slack-requests.js';
 
 export const SIGNING_SECRET = 'test-signing-secret-0123456789';
@@ -100,7 +100,9 @@ export interface TestAppOptions {
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const fake = options.fake ?? (await new FakeSlack().start());
   for (const person of Object.values(people)) fake.addUser(person.id, person.name);
-  for (const [name, id] of Object.entries(channels)) fake.addChannel(id, name);
+  // Everyone is in the shared channels, and so is the bot (it was invited where it posts).
+  const everyone = [...Object.values(people).map((p) => p.id), BOT_USER_ID];
+  for (const [name, id] of Object.entries(channels)) fake.addChannel(id, name, everyone);
   fake.setUsergroup(groups.agents, [people.agent.id, people.agent2.id]);
   fake.setUsergroup(groups.escalation, [people.manager.id]);
   fake.setUsergroup(groups.managers, [people.manager.id]);

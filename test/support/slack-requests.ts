@@ -52,10 +52,12 @@ export class SlackRequests {
     return { status: res.status, body: parsed, text };
   }
 
+  /** A response_url as Slack hands one out: the fake accepts 5 posts to it within 30 minutes of now. */
   responseUrl(): string {
-    return `${this.fakeBaseUrl}/response/${++this.seq}`;
+    return `${this.fakeBaseUrl}/response/${++this.seq}/${Date.now()}`;
   }
 
+  /** A trigger_id as Slack hands one out: the fake exchanges it for a view once, within 3 s of now. */
   triggerId(): string {
     return `${++this.seq}.${Date.now()}.trigger`;
   }
