@@ -280,14 +280,15 @@ describe('service desk: other ways in', () => {
 
     await t.slack.command('/it-help', 'Outlook cannot send', people.requester);
     await t.settle();
-    const res = await t.slack.submitView(people.requester, openedModal(t), { category: 'software', service: 'Email' });
+    const form = openedModal(t);
+    const res = await t.slack.submitView(people.requester, form, { category: 'software', service: 'Email' });
     expect(res.body.response_action).toBe('update');
     const prompt = JSON.stringify(res.body.view.blocks);
     expect(prompt).toContain('Known incident INC-7: Email is down');
     expect(prompt).toContain('<#CINC00007>');
 
     const subscribe = res.body.view.blocks.find((b: any) => b.accessory?.action_id === 'ticket.subscribe_incident').accessory;
-    await t.slack.interactive(t.slack.blockActionPayload(people.requester, subscribe, { view: { id: 'VMODAL1', ...res.body.view } }));
+    await t.slack.interactive(t.slack.blockActionPayload(people.requester, subscribe, { view: { id: form.id, ...res.body.view } }));
     await t.settle();
     expect(await tickets(t)).toHaveLength(0);
     const subs = await t.sb.db.selectFrom('incident_subscriptions').selectAll().execute();
@@ -295,7 +296,7 @@ describe('service desk: other ways in', () => {
     expect(t.fake.callsTo('views.update').at(-1)!.args.view.blocks[0].text.text).toContain('INC-7');
 
     // "File ticket" on the same, used draft files nothing more.
-    const filed = await t.slack.submitView(people.requester, { id: 'VMODAL1', ...res.body.view }, {});
+    const filed = await t.slack.submitView(people.requester, { id: form.id, ...res.body.view }, {});
     expect(filed.body.response_action).toBe('update');
     expect(await tickets(t)).toHaveLength(0);
   });

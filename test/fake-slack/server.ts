@@ -255,8 +255,8 @@ export class FakeSlack {
   }
 
   /** Opt in to Slack's per-method rate-limit tiers (off by default so timing never decides a test). */
-  enforceRateTiers(options: RateTierOptions | undefined = {}): this {
-    this.rateTiers = options;
+  enforceRateTiers(options: RateTierOptions | null = {}): this {
+    this.rateTiers = options ?? undefined;
     this.tierCalls.clear();
     return this;
   }

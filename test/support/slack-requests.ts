@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { checkView } from '../fake-slack/block-kit.js';
 
 /**
  * Sends Slack-shaped, signed requests to a running app over HTTP, the way Slack does:
@@ -48,6 +49,11 @@ export class SlackRequests {
       parsed = text ? JSON.parse(text) : undefined;
     } catch {
       // plain-text answer
+    }
+    // A view in a view_submission ack is checked like views.update: Slack shows the person an error otherwise.
+    if (parsed && typeof parsed === 'object' && (parsed.response_action === 'update' || parsed.response_action === 'push')) {
+      const problem = checkView(parsed.view);
+      if (problem) throw new Error(`Slack would refuse the response_action ${parsed.response_action} view: ${problem.error} ${problem.reason}`);
     }
     return { status: res.status, body: parsed, text };
   }
