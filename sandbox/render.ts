@@ -216,7 +216,7 @@ export function renderBlocks(blocks: any[] | undefined, options: RenderOptions, 
         lines.push(`${prefix}[image: ${block.title ? textOf(block.title, options) : block.alt_text ?? ''}] ${block.image_url ?? ''}`);
         break;
       case 'rich_text':
-        lines.push(...indent(richText(block), prefix));
+        lines.push(...indent(richText(block, options), prefix));
         break;
       case 'file':
         lines.push(`${prefix}[file ${block.external_id ?? ''}]`);
@@ -312,12 +312,13 @@ function oneLine(text: string): string {
   return line.length > 80 ? `${line.slice(0, 79)}…` : line;
 }
 
-function richText(block: any): string {
+function richText(block: any, options: Pick<RenderOptions, 'names' | 'color'>): string {
   const walk = (node: any): string => {
     if (!node) return '';
     if (node.type === 'text') return node.text ?? '';
     if (node.type === 'link') return node.text ?? node.url ?? '';
-    if (node.type === 'user') return `@${node.user_id}`;
+    if (node.type === 'user') return paint(`@${options.names.user(node.user_id)}`, 'cyan', options.color);
+    if (node.type === 'channel') return paint(`#${options.names.channel(node.channel_id)}`, 'cyan', options.color);
     if (Array.isArray(node.elements)) return node.elements.map(walk).join(node.type === 'rich_text_list' ? '\n• ' : '');
     return '';
   };

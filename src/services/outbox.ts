@@ -32,8 +32,11 @@ export interface OwedCall {
   refKey?: string;
   /** Never owe the same thing twice (e.g. one reminder per due point). */
   dedupeKey?: string;
-  /** Owed instead if this call fails for good (e.g. tell the declarer a channel could not be created). */
-  onFailure?: { method: string; args: Record<string, unknown> };
+  /**
+   * Owed instead if this call fails for good (e.g. tell the declarer a channel could not be created), or
+   * if a reference it needs was never delivered; with `refKey`, the replacement becomes the canonical message.
+   */
+  onFailure?: { method: string; args: Record<string, unknown>; refKey?: string };
 }
 
 export function laneOf(target: unknown): string {

@@ -57,6 +57,26 @@ describe('declaring an incident', () => {
     expect(audit).toHaveLength(1);
   });
 
+  it('links the incident channel in the very first announcement and in the executives notice', async () => {
+    const { channelId } = await declare(t, people.commander, { title: 'SSO down for everyone', severity: 'P1', services: ['Email'] });
+    expect(channelId).toMatch(/^C/);
+    const firstPosts = (channel: string) => t.fake.callsTo('chat.postMessage').filter((c) => c.args.channel === channel && !c.args.thread_ts);
+    for (const audience of [channels.incidents, channels.executives, channels.stakeholders]) {
+      const [first] = firstPosts(audience);
+      expect(first, audience).toBeDefined();
+      const blocks = JSON.stringify(first!.args.blocks);
+      expect(blocks, audience).toContain(`{"type":"channel","channel_id":"${channelId}"}`);
+      expect(blocks, audience).not.toContain('$ref');
+    }
+    expect(allText(t.fake.messagesIn(channels.incidents))).toContain('Join ');
+    // Later edits keep the link.
+    await t.slack.command('/incident', 'status identified', people.commander, channelId);
+    await t.settle();
+    const edits = t.fake.callsTo('chat.update').filter((c) => c.args.channel === channels.incidents);
+    expect(edits.length).toBeGreaterThan(0);
+    expect(JSON.stringify(edits.at(-1)!.args.blocks)).toContain(`"channel_id":"${channelId}"`);
+  });
+
   it('mobilises a P1: bridge link posted and bookmarked, managers paged, executives and stakeholders told', async () => {
     const { channelId } = await declare(t, people.commander, { title: 'Email down for everyone', severity: 'P1', services: ['Email'] });
     const channel = t.fake.channels.get(channelId)!;
@@ -89,6 +109,11 @@ describe('declaring an incident', () => {
     const dm = allText(t.fake.messagesIn(people.agent.id));
     expect(dm).toContain('INC-1 is declared and recorded');
     expect(dm).toContain('would not create its channel');
+    // The announcement still goes out, without a link to a channel that does not exist.
+    const announcement = t.fake.messagesIn(channels.incidents);
+    expect(announcement).toHaveLength(1);
+    expect(allText(announcement)).toContain('INC-1');
+    expect(JSON.stringify(announcement[0]!.blocks)).not.toContain('"type":"channel"');
   });
 
   it('says so in the channel when an invite fails, and keeps going', async () => {

@@ -120,31 +120,52 @@ export function statusCard(i: IncidentSnapshot, now?: number): Message {
   return summaryMessage(i, now);
 }
 
-/** The announcement in the incidents channel (and stakeholder channels): edited in place as status changes. */
-export function announcementMessage(i: IncidentSnapshot, opts: { page?: string[] } = {}): Message {
+/**
+ * The incident's own channel: its ID, or a structured reference to it (`{$ref, field: 'channel'}`) while
+ * the outbox has yet to create it; the sender puts the ID in at send time.
+ */
+export type ChannelRef = string | { readonly $ref: string; readonly field: 'channel' };
+
+/** "Join #inc-42-… to help.": a rich-text channel element, so it works before the channel's ID is known. */
+function channelLine(before: string, channel: ChannelRef, after: string): Block {
+  return {
+    type: 'rich_text',
+    block_id: 'incident.channel',
+    elements: [{ type: 'rich_text_section', elements: [{ type: 'text', text: before }, { type: 'channel', channel_id: channel }, { type: 'text', text: after }] }],
+  };
+}
+
+/**
+ * The announcement in the incidents channel (and stakeholder channels): edited in place as status
+ * changes. It links the incident channel from the first post (`channel` when the ID is not known yet).
+ */
+export function announcementMessage(i: IncidentSnapshot, opts: { page?: string[]; channel?: ChannelRef } = {}): Message {
   const lines = [headline(i), `*Status:* ${STATUS_EMOJI[i.status]} ${STATUS_LABELS[i.status]} · *Severity:* ${i.severity} ${userText(i.severityLabel, 60)} · *Commander:* ${who(i.commanderId)}`];
   if (i.services.length) lines.push(`*Services:* ${userText(i.services.join(', '), 500)}`);
   if (i.impact) lines.push(`*Impact:* ${userText(i.impact, 1000)}`);
-  if (i.channelId) lines.push(`Join ${channelLink(i.channelId)} to help.`);
   if (i.bridgeUrl) lines.push(`:telephone_receiver: Bridge: <${i.bridgeUrl}|${userText(i.bridgeUrl, 200)}>`);
   if (opts.page?.length) lines.push(`Paging ${opts.page.join(' ')}`);
   if (i.resolutionSummary) lines.push(`*Resolution:* ${userText(i.resolutionSummary, 1000)}`);
   const blocks: Block[] = [{ type: 'section', text: mrkdwn(lines.join('\n')) }];
+  const channel = i.channelId ?? opts.channel;
+  if (channel) blocks.push(channelLine(isOpen(i.status) ? 'Join ' : 'Discussion: ', channel, isOpen(i.status) ? ' to help.' : ''));
   if (isOpen(i.status)) {
     blocks.push({ type: 'actions', block_id: `incident.announce.${i.id}`, elements: [button('Subscribe to updates', ACTIONS.subscribe, String(i.id))] });
   }
   return { text: `${i.key} (${i.severity}, ${STATUS_LABELS[i.status]}): ${userText(i.title, 150)}`, blocks };
 }
 
-/** The short notice for the executives channel when a bridge starts. */
-export function executivesNotice(i: IncidentSnapshot): Message {
+/** The short notice for the executives channel when a bridge starts, linking the incident channel. */
+export function executivesNotice(i: IncidentSnapshot, opts: { channel?: ChannelRef } = {}): Message {
   const text = `${SEVERITY_EMOJI[i.severity]} *${i.key}* (${i.severity} ${userText(i.severityLabel, 40)}) ${userText(i.title, 150)}. Commander ${who(i.commanderId)}.${
     i.bridgeUrl ? ` Bridge: <${i.bridgeUrl}|join>.` : ''
   } Updates follow in this thread.`;
+  const channel = i.channelId ?? opts.channel;
   return {
     text: `${i.key} ${i.severity}: ${userText(i.title, 150)}`,
     blocks: [
       { type: 'section', text: mrkdwn(text) },
+      ...(channel ? [channelLine('Details and discussion: ', channel, '')] : []),
       { type: 'actions', block_id: `incident.exec.${i.id}`, elements: [button('Subscribe to updates', ACTIONS.subscribe, String(i.id))] },
     ],
   };

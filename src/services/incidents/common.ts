@@ -16,7 +16,7 @@ import {
 import { getSlackRef } from '../../../db/queries/slack-refs.js';
 import { audienceChannels, cadenceFor, headsUpAt, isOpen, updateDueAfterCadenceChange, updateReminderLead, type Severity } from '../../domain/incidents/rules.js';
 import type { IncidentSnapshot } from '../../domain/incidents/types.js';
-import { announcementMessage, executivesNotice, summaryMessage, topicText, type Message } from '../../../views/incidents/messages.js';
+import { announcementMessage, executivesNotice, summaryMessage, topicText, type ChannelRef, type Message } from '../../../views/incidents/messages.js';
 import { roleEntryMention } from '../../../views/text.js';
 import type { Actor, Trx } from '../context.js';
 import { owe, postMessage, refChannel, updateMessage } from '../outbox.js';
@@ -99,6 +99,11 @@ export async function audit(
   await insertAudit(trx, { actor: { id: actor.id, name: actor.name }, action, recordType: 'incident', recordId: incident.id, recordKey: incident.key, source, ...change }, now);
 }
 
+/** The incident channel as a structured outbox reference (`{$ref, field: 'channel'}`), resolved at send time. */
+export function channelOf(incidentId: number): ChannelRef {
+  return { $ref: refs.channel(incidentId), field: 'channel' };
+}
+
 /** Posts in the incident's own channel (created by the sender; referenced until then). */
 export function postInChannel(trx: Trx, now: Date, incidentId: number, message: Message & { dedupeKey?: string; refKey?: string }): Promise<boolean> {
   return postMessage(trx, now, { channel: refChannel(refs.channel(incidentId)), ...message });
@@ -114,8 +119,16 @@ export async function ensureChannelAudiences(trx: Trx, now: Date, settings: Sett
   for (const channel of channels) {
     if (!(await addAudience(trx, snapshot.id, channel, 'channel', now))) continue;
     fresh.push(channel);
-    const message = channel === settings.channels.executives && channel !== settings.channels.incidents ? executivesNotice(snapshot) : announcementMessage(snapshot, { page });
-    await postMessage(trx, now, { channel, ...message, refKey: refs.announce(snapshot.id, channel) });
+    // The incident channel may not exist yet (the outbox creates it first): referenced, resolved at send time.
+    const incidentChannel = channelOf(snapshot.id);
+    const executives = channel === settings.channels.executives && channel !== settings.channels.incidents;
+    const build = (link?: ChannelRef) => (executives ? executivesNotice(snapshot, { channel: link }) : announcementMessage(snapshot, { page, channel: link }));
+    const message = build(snapshot.channelId ?? incidentChannel);
+    const refKey = refs.announce(snapshot.id, channel);
+    const args = { channel, text: message.text, blocks: message.blocks, unfurl_links: false, unfurl_media: false };
+    // Should Slack never create the incident channel, the announcement still goes out, without the link.
+    const withoutLink = build();
+    await owe(trx, now, { method: 'chat.postMessage', args, refKey, onFailure: { method: 'chat.postMessage', args: { ...args, text: withoutLink.text, blocks: withoutLink.blocks }, refKey } });
   }
   return fresh;
 }
@@ -138,7 +151,7 @@ export async function refreshSurfaces(trx: Trx, now: Date, settings: Settings, s
   for (const audience of await audiencesOf(trx, snapshot.id)) {
     if (audience.kind !== 'channel') continue;
     if (audience.target === settings.channels.executives && audience.target !== settings.channels.incidents) continue;
-    await updateMessage(trx, now, refs.announce(snapshot.id, audience.target), announcementMessage(snapshot));
+    await updateMessage(trx, now, refs.announce(snapshot.id, audience.target), announcementMessage(snapshot, { channel: channelOf(snapshot.id) }));
   }
   if (opts.topic ?? true) {
     await owe(trx, now, {
