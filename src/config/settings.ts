@@ -165,6 +165,8 @@ export const settingsSchema = z.strictObject({
       review_required: z.array(z.enum(PRIORITIES)).default(['P1', 'P2']),
       stakeholder_channels: z.array(stakeholderChannel).default([]),
       action_reminder_before: durationMs.prefault('1d'),
+      /** An open follow-up action past its due time is chased this often until it is closed. */
+      action_chase_every: durationMs.prefault('1d'),
       /** Time of day (in `timezone`) a follow-up action given as a date falls due. */
       action_due_time: clockTime.default('17:00'),
       /** Who is paged when a bridge starts and escalated to when an update is overdue; empty: roles.incident_managers. */

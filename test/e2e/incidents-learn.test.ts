@@ -146,6 +146,32 @@ describe('timeline, resolution, review and follow-up actions', () => {
     expect(rate).toMatchObject({ total: 1, closed: 1, rate: 1 });
   });
 
+  it('chases an overdue follow-up action at the chase cadence until it is closed', async () => {
+    await t.slack.command('/incident', `action Patch the print server <@${people.agent2.id}|arnold> 30s`, people.commander, channelId);
+    await t.settle();
+    const action = await t.sb.db.selectFrom('incident_actions').selectAll().executeTakeFirstOrThrow();
+    const chases = () => t.fake.messagesIn(people.agent2.id).filter((m) => m.text.startsWith('Overdue by'));
+    await tick(t, 30 * SEC);
+    expect(chases()).toHaveLength(0);
+    await tick(t, 86_400 * SEC - 1 * SEC);
+    expect(chases()).toHaveLength(0);
+    await tick(t, 1 * SEC);
+    expect(chases()).toHaveLength(1);
+    expect(chases()[0]!.text).toContain('Overdue by 1d');
+    expect(allText(chases())).toContain(ACTIONS.actionDone);
+    expect(allText(t.fake.messagesIn(channelId))).toContain('is overdue by 1d');
+    await tick(t, 86_400 * SEC);
+    expect(chases()).toHaveLength(2);
+    const last = chases().at(-1)!;
+    await t.slack.blockAction(people.agent2, { action_id: ACTIONS.actionDone, value: String(action.id) }, { channel: last.channel, ts: last.ts });
+    await t.settle();
+    await tick(t, 86_400 * SEC);
+    await tick(t, 86_400 * SEC);
+    expect(chases()).toHaveLength(2);
+    const audit = await t.sb.db.selectFrom('audit_log').select('action').where('action', '=', 'incident.action_chased').execute();
+    expect(audit).toHaveLength(2);
+  });
+
   it('adds an action with the button and modal, due on a date', async () => {
     const summary = t.fake.message(channelId, t.fake.channels.get(channelId)!.pins[0]!)!;
     await t.slack.blockAction(people.agent, { action_id: ACTIONS.addAction, value: String(incidentId) }, { channel: channelId, ts: summary.ts });

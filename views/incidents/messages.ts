@@ -326,6 +326,25 @@ export function actionReminder(a: ActionItem, kind: 'before' | 'due'): Message {
   };
 }
 
+/** To the owner of an overdue follow-up action, at each chase until it is closed. */
+export function actionChase(a: ActionItem, opts: { n: number; overdue: string }): Message {
+  return {
+    text: `Overdue by ${opts.overdue}: ${userText(a.text, 200)} (${a.incidentKey})`,
+    blocks: [
+      {
+        type: 'section',
+        text: mrkdwn(`:bell: Reminder ${opts.n}: your follow-up action is *overdue by ${opts.overdue}* (was due ${slackDate(new Date(a.dueAt))}):\n*${userText(a.text, 500)}*\nFrom *${a.incidentKey}* ${userText(a.incidentTitle, 150)}. Mark it done when it is.`),
+      },
+      { type: 'actions', block_id: `incident.action.${a.id}`, elements: [button('Mark done', ACTIONS.actionDone, String(a.id), 'primary')] },
+    ],
+  };
+}
+
+/** In the incident channel: an action still open past its due time. */
+export function actionChaseNote(a: ActionItem, overdue: string): Message {
+  return note(`:bell: Follow-up action of ${mention(a.ownerId)} is overdue by ${overdue}: ${userText(a.text, 500)}`, `Follow-up action overdue: ${userText(a.text, 200)}`);
+}
+
 /** Channel topic (plain text, ≤ 250): severity, status, commander, next update. */
 export function topicText(i: IncidentSnapshot, timeZone: string, commanderName?: string): string {
   const parts = [`${i.key} ${i.severity}`, STATUS_LABELS[i.status]];

@@ -201,6 +201,11 @@ export function headsUpAt(dueAt: number, lead: number, now: number): number | nu
   return at > now ? at : null;
 }
 
+/** The next chase of an overdue follow-up action: a fixed cadence from now (after downtime, one catch-up). */
+export function nextChaseAt(now: number, every: number): number {
+  return now + every;
+}
+
 /**
  * After a reminder fires, the next one comes one cadence after *now*, not after the missed point:
  * after downtime there is one catch-up reminder, not a burst.

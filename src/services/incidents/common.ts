@@ -37,6 +37,7 @@ export const DUE = {
   updateOverdue: 'incident.update_overdue',
   actionBefore: 'incident.action_before',
   actionDue: 'incident.action_due',
+  actionChase: 'incident.action_chase',
 } as const;
 export const UPDATE_KINDS = [DUE.updateSoon, DUE.updateDue, DUE.updateOverdue];
 

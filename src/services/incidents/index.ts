@@ -19,7 +19,7 @@ import type { DueHandler } from '../../jobs/due-runner.js';
 import type { ServiceContext } from '../context.js';
 import { DUE } from './common.js';
 import { updateDueHandler, updateOverdueHandler, updateSoonHandler } from './updates.js';
-import { actionReminderHandler } from './resolve.js';
+import { actionChaseHandler, actionReminderHandler } from './resolve.js';
 
 /** Due-item handlers of the incident area, by kind. */
 export function incidentDueHandlers(ctx: ServiceContext): Record<string, DueHandler> {
@@ -29,5 +29,6 @@ export function incidentDueHandlers(ctx: ServiceContext): Record<string, DueHand
     [DUE.updateOverdue]: updateOverdueHandler(ctx),
     [DUE.actionBefore]: actionReminderHandler(ctx, 'before'),
     [DUE.actionDue]: actionReminderHandler(ctx, 'due'),
+    [DUE.actionChase]: actionChaseHandler(ctx),
   };
 }

@@ -1,3 +1,4 @@
+import { formatDuration } from '../../config/duration.js';
 import { cancelDue, scheduleDue } from '../../../db/queries/due-items.js';
 import {
   actionsOf,
@@ -15,11 +16,11 @@ import {
   type IncidentRow,
 } from '../../../db/queries/incidents.js';
 import { firstReceipt } from '../../../db/queries/receipts.js';
-import { actionReminderTimes, mayRun, punctuality, refusalToRun } from '../../domain/incidents/rules.js';
+import { actionReminderTimes, mayRun, nextChaseAt, punctuality, refusalToRun } from '../../domain/incidents/rules.js';
 import { reviewMarkdown, type ReviewRecord } from '../../domain/incidents/review.js';
 import type { ActionItem, IncidentSnapshot } from '../../domain/incidents/types.js';
 import type { DueHandler } from '../../jobs/due-runner.js';
-import { actionAdded, actionReminder, note, resolvedNextSteps, reviewMessage } from '../../../views/incidents/messages.js';
+import { actionAdded, actionChase, actionChaseNote, actionReminder, note, resolvedNextSteps, reviewMessage } from '../../../views/incidents/messages.js';
 import { escapeMrkdwn, mention, userText } from '../../../views/text.js';
 import { ok, refuse, transact, type Actor, type Outcome, type ServiceContext, type Trx } from '../context.js';
 import { sendDirectMessage } from '../outbox.js';
@@ -215,8 +216,11 @@ export async function closeFollowUpAction(ctx: ServiceContext, input: { actionId
   });
 }
 
-/** Reminds the owner of an open action, before its due date and at it. */
-export function actionReminderHandler(_ctx: ServiceContext, kind: 'before' | 'due'): DueHandler {
+/**
+ * Reminds the owner of an open action, before its due date and at it; from the due time on, an action
+ * still open is chased every `incidents.action_chase_every` until it is closed (or its due time moves).
+ */
+export function actionReminderHandler(ctx: ServiceContext, kind: 'before' | 'due'): DueHandler {
   return async (trx, item, now) => {
     const action = await getAction(trx, item.record_id);
     if (!action) return 'skipped: action gone';
@@ -225,6 +229,32 @@ export function actionReminderHandler(_ctx: ServiceContext, kind: 'before' | 'du
     const a: ActionItem = { id: action.id, incidentKey: incident.key, incidentTitle: incident.title, text: action.text, ownerId: action.owner_id, dueAt: action.due_at, status: action.status };
     await sendDirectMessage(trx, now, action.owner_id, { ...actionReminder(a, kind), dedupeKey: `incident_action/${action.id}/${kind}` });
     await audit(trx, now, incident, SYSTEM_ACTOR, kind === 'due' ? 'incident.action_due_reminded' : 'incident.action_reminded', 'job', { detail: `action ${action.id} owner ${action.owner_id}` });
+    if (kind === 'due') await scheduleActionChase(trx, now, ctx, action.id, action.due_at, 1);
     return `reminded ${action.owner_id}`;
+  };
+}
+
+async function scheduleActionChase(trx: Trx, now: Date, ctx: ServiceContext, actionId: number, dueAt: number, n: number): Promise<void> {
+  const at = nextChaseAt(now.getTime(), ctx.settings.incidents.action_chase_every);
+  await scheduleDue(trx, { kind: DUE.actionChase, recordType: 'incident_action', recordId: actionId, dueAt: new Date(at), point: `chase-${dueAt}-${n}`, payload: { n, dueAt } }, now);
+}
+
+/** An overdue action, chased: the owner by DM, the incident channel told who owes what. */
+export function actionChaseHandler(ctx: ServiceContext): DueHandler {
+  return async (trx, item, now) => {
+    const action = await getAction(trx, item.record_id);
+    if (!action) return 'skipped: action gone';
+    if (action.status !== 'open') return 'skipped: done';
+    const data = item.data as { n?: number; dueAt?: number };
+    if (data.dueAt !== undefined && data.dueAt !== action.due_at) return 'skipped: re-dated';
+    const n = data.n ?? 1;
+    const incident = (await getIncident(trx, action.incident_id))!;
+    const a: ActionItem = { id: action.id, incidentKey: incident.key, incidentTitle: incident.title, text: action.text, ownerId: action.owner_id, dueAt: action.due_at, status: action.status };
+    const overdue = formatDuration(now.getTime() - action.due_at);
+    await sendDirectMessage(trx, now, action.owner_id, { ...actionChase(a, { n, overdue }), dedupeKey: `incident_action/${action.id}/chase/${action.due_at}/${n}` });
+    await postInChannel(trx, now, incident.id, actionChaseNote(a, overdue));
+    await audit(trx, now, incident, SYSTEM_ACTOR, 'incident.action_chased', 'job', { detail: `action ${action.id}, chase ${n}, owner ${action.owner_id}, overdue by ${overdue}` });
+    await scheduleActionChase(trx, now, ctx, action.id, action.due_at, n + 1);
+    return `chased ${action.owner_id} (${n})`;
   };
 }
