@@ -21,6 +21,8 @@ import {
   reopenTicket,
   resolveTicket,
   waitOnRequester,
+  holdTicket,
+  resumeTicket,
   type TicketActor,
 } from '../../src/services/tickets/work.js';
 import { findTicket, findTicketBySource, openTicketsOf } from '../../db/queries/tickets.js';
@@ -211,6 +213,16 @@ export const ticketsArea: Area = {
 
     onTicket(A.claim, (_a, actor, id) => claimTicket(ctx, id, actor));
     onTicket(A.wait, (_a, actor, id) => waitOnRequester(ctx, id, actor));
+    onTicket(A.resume, (_a, actor, id) => resumeTicket(ctx, id, actor));
+    onTicket(
+      A.hold,
+      async ({ action }, actor, id) => {
+        const value = action.type === 'static_select' ? action.selected_option?.value : undefined;
+        const reason = value?.slice(value.indexOf(':') + 1);
+        return reason ? holdTicket(ctx, id, reason, actor) : undefined;
+      },
+      ticketIdFromBlock,
+    );
     onTicket(A.reopen, (_a, actor, id) => reopenTicket(ctx, id, actor));
     onTicket(A.cancel, (_a, actor, id) => cancelTicket(ctx, id, actor));
     onTicket(

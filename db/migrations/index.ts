@@ -7,6 +7,7 @@ import * as reportIndexes from './2026-11-23-030-report-indexes.js';
 import * as serviceDesk from './2026-11-23-040-service-desk.js';
 import * as outboxIndexes from './2026-11-23-050-outbox-indexes.js';
 import * as backlogIndex from './2026-11-23-060-backlog-index.js';
+import * as ticketHistory from './2026-12-02-400-ticket-history.js';
 
 /** Every migration, by name; names sort in the order they run. Add new files at the end. */
 export const migrations: Record<string, Migration> = {
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-23-040-service-desk': serviceDesk,
   '2026-11-23-050-outbox-indexes': outboxIndexes,
   '2026-11-23-060-backlog-index': backlogIndex,
+  '2026-12-02-400-ticket-history': ticketHistory,
 };

@@ -51,8 +51,10 @@ export interface TicketTable {
   csat_at: number | null;
   csat_requested_at: number | null;
   incident_id: number | null;
-  /** Working time spent waiting on the requester (added by the service-desk migration). */
+  /** Working time spent on pausing holds, on the calendar of the priority in force (added by the service-desk migration). */
   paused_ms: Generated<number>;
+  /** What the ticket is on hold for (a key of sla.pause_reasons), or null. */
+  hold_reason: string | null;
 }
 
 export interface TicketEventTable {
@@ -62,6 +64,26 @@ export interface TicketEventTable {
   actor_id: string;
   kind: string;
   body: string | null;
+  // The state in force after the event (facts), then the bookkeeping derived from the history so far.
+  status: TicketStatus | null;
+  priority: 'P1' | 'P2' | 'P3' | 'P4' | null;
+  assignee_id: string | null;
+  hold_reason: string | null;
+  /** 1 when the hold in force pauses the SLA clocks. */
+  paused: number | null;
+  /** 1 once the first response has happened (at or before this event). */
+  responded: number | null;
+  first_assignee_id: string | null;
+  reassignments: number | null;
+  /** 1 once the ticket has been escalated to an incident. */
+  escalated: number | null;
+  /** Clocks read at the event: running | paused | met | breached | cancelled; breached then; due time. */
+  fr_state: string | null;
+  fr_breached: number | null;
+  fr_due_at: number | null;
+  res_state: string | null;
+  res_breached: number | null;
+  res_due_at: number | null;
 }
 
 export interface KbArticleTable {

@@ -47,3 +47,59 @@ export function formatDuration(ms: number): string {
   }
   return parts.slice(0, 2).join(' ');
 }
+
+/**
+ * Working time as written: a target on a business calendar keeps its units until the calendar reads
+ * it, so `24h` is 24 working hours and `3d` three business days (never "72 hours of which 8 a day
+ * count"). `days` may be fractional (`1.5d` = one and a half business days); `ms` holds the hours,
+ * minutes and seconds. Weeks are refused: on a business calendar "1w" could mean 5 or 7 days.
+ */
+export interface WorkingDuration {
+  days: number;
+  ms: number;
+}
+
+const WORKING_UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+export function parseWorkingDuration(input: string): WorkingDuration | undefined {
+  const text = input.trim();
+  if (COMPACT.test(text)) {
+    let days = 0;
+    let ms = 0;
+    for (const [, amount, unit] of text.matchAll(COMPACT_PART)) {
+      if (unit === 'w') return undefined;
+      if (unit === 'd') days += Number(amount);
+      else ms += Number(amount) * WORKING_UNIT_MS[unit!]!;
+    }
+    return { days, ms: Math.round(ms) };
+  }
+  const iso = ISO.exec(text.toUpperCase());
+  if (iso && text.length > 1 && !text.toUpperCase().endsWith('T')) {
+    const [, w, d, h, m, s] = iso.map((v) => (v === undefined ? 0 : Number(v)));
+    if (w) return undefined;
+    return { days: d!, ms: Math.round(h! * UNIT_MS.h! + m! * UNIT_MS.m! + s! * UNIT_MS.s!) };
+  }
+  return undefined;
+}
+
+/** zod schema: a duration string → working time as written (see WorkingDuration). */
+export const workingDuration = z.string().transform((value, ctx) => {
+  const parsed = parseWorkingDuration(value);
+  if (parsed === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      message: /w/i.test(value)
+        ? `"${value}" uses weeks, which are ambiguous on a business calendar (5 or 7 days?); write days, e.g. 5d`
+        : `"${value}" is not a duration (use 30m, 4h, 3d, 1d4h or ISO-8601 like PT30M, P3D)`,
+    });
+    return z.NEVER;
+  }
+  return parsed;
+});
+
+/** How a working duration reads: 3d, 24h, 1d 4h, 15m. */
+export function formatWorkingDuration(d: WorkingDuration): string {
+  const dayPart = d.days > 0 ? `${Number(d.days.toFixed(3))}d` : '';
+  const rest = d.ms > 0 ? formatDuration(d.ms) : '';
+  return [dayPart, rest].filter(Boolean).join(' ') || '0m';
+}

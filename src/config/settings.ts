@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import cron from 'node-cron';
-import { durationMs } from './duration.js';
+import { durationMs, workingDuration, type WorkingDuration } from './duration.js';
 
 /**
  * Operational settings from the YAML file named by ITOPS_CONFIG. Every field has a default, so the app
@@ -44,7 +44,25 @@ const calendarSchema = z.strictObject({
 });
 export type CalendarSettings = z.infer<typeof calendarSchema>;
 
-const slaPolicy = z.strictObject({ first_response: durationMs, resolution: durationMs, calendar: z.string() });
+/** Targets are working time as written on the policy's calendar: `24h` = 24 working hours, `3d` = 3 business days. */
+const slaPolicy = z.strictObject({ first_response: workingDuration, resolution: workingDuration, calendar: z.string() });
+
+/** A hold reason: what a ticket waits on, and whether the SLA clocks stop while it waits. */
+const pauseReason = z.strictObject({
+  label: z.string().min(1).max(60),
+  /** true: both SLA clocks stop while the ticket waits for this; false: the hold is shown, the clocks run on. */
+  pauses: z.boolean(),
+});
+export const PAUSE_REASON_ID = /^[a-z][a-z0-9_]{0,40}$/;
+/** The reason the requester's answer ends: "Waiting on requester" on the triage post. */
+export const REQUESTER_REASON = 'waiting_on_requester';
+const DEFAULT_PAUSE_REASONS = {
+  waiting_on_requester: { label: 'Waiting on requester', pauses: true },
+  waiting_on_vendor: { label: 'Waiting on a vendor', pauses: true },
+  waiting_on_problem: { label: 'Waiting on a problem fix', pauses: true },
+  waiting_on_incident: { label: 'Waiting on the linked incident', pauses: true },
+  waiting_on_other_team: { label: 'Waiting on another IT team', pauses: false },
+};
 
 const severitySchema = z.strictObject({
   label: z.string(),
@@ -81,11 +99,13 @@ const stakeholderChannel = z.strictObject({
 });
 
 const HOUR = 3_600_000;
+const hours = (h: number): WorkingDuration => ({ days: 0, ms: h * HOUR });
+const days = (d: number): WorkingDuration => ({ days: d, ms: 0 });
 const DEFAULT_SLA_POLICIES = {
-  P1: { first_response: HOUR / 4, resolution: 4 * HOUR, calendar: '24x7' },
-  P2: { first_response: HOUR, resolution: 8 * HOUR, calendar: 'business' },
-  P3: { first_response: 4 * HOUR, resolution: 3 * 24 * HOUR, calendar: 'business' },
-  P4: { first_response: 24 * HOUR, resolution: 5 * 24 * HOUR, calendar: 'business' },
+  P1: { first_response: hours(0.25), resolution: hours(4), calendar: '24x7' },
+  P2: { first_response: hours(1), resolution: hours(8), calendar: 'business' },
+  P3: { first_response: hours(4), resolution: days(3), calendar: 'business' },
+  P4: { first_response: days(1), resolution: days(5), calendar: 'business' },
 };
 const DEFAULT_SEVERITIES = {
   P1: { label: 'Critical', description: 'A business-critical service is down or unusable for most employees, or a security incident is in progress; no workaround.', update_cadence: HOUR / 2, bridge: true },
@@ -143,6 +163,11 @@ export const settingsSchema = z.strictObject({
         .partialRecord(z.enum(PRIORITIES), slaPolicy)
         .default({})
         .transform((given) => ({ ...DEFAULT_SLA_POLICIES, ...given }) as Record<Priority, z.infer<typeof slaPolicy>>),
+      /** What a ticket can be put on hold for; `waiting_on_requester` is required (the requester's answer ends it). */
+      pause_reasons: z
+        .record(z.string().regex(PAUSE_REASON_ID, 'must be lower-case letters, digits and underscores, e.g. waiting_on_vendor'), pauseReason)
+        .default(DEFAULT_PAUSE_REASONS)
+        .refine((reasons) => REQUESTER_REASON in reasons, { message: `must include ${REQUESTER_REASON} (the requester's answer ends that hold)` }),
     })
     .prefault({}),
   incidents: z
@@ -182,7 +207,7 @@ export const settingsSchema = z.strictObject({
       approver_groups_by_service: z.record(z.string(), z.array(userOrGroup)).default({}),
       freeze_windows: z.array(freezeWindow).default([]),
       standard_templates: z.array(standardTemplate).default([]),
-      approval_reminder_after: durationMs.prefault('4h'),
+      approval_reminder_after: workingDuration.prefault('4h'),
       /** Calendar the approval reminder counts business hours on. */
       calendar: z.string().default('business'),
       closeout_grace: durationMs.prefault('1h'),
@@ -221,6 +246,14 @@ export const settingsSchema = z.strictObject({
     })
     .prefault({}),
 }).superRefine((settings, ctx) => {
+  for (const [name, calendar] of Object.entries(settings.calendars)) {
+    const minutes = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3));
+    // 23:59 means "to midnight"; any other end must come after the start on the same day.
+    const end = calendar.end === '23:59' ? 24 * 60 : minutes(calendar.end);
+    if (!calendar.always && end <= minutes(calendar.start)) {
+      ctx.addIssue({ code: 'custom', path: ['calendars', name, 'end'], message: `(${calendar.end}) is at or before start (${calendar.start}); a working day must end after it starts` });
+    }
+  }
   for (const [priority, policy] of Object.entries(settings.sla.policies)) {
     if (!settings.calendars[policy.calendar]) {
       ctx.addIssue({ code: 'custom', path: ['sla', 'policies', priority, 'calendar'], message: `names calendar "${policy.calendar}", which is not under calendars` });

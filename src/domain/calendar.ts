@@ -1,5 +1,6 @@
-import { TZDate } from '@date-fns/tz';
+import { TZDate, tzOffset } from '@date-fns/tz';
 import type { CalendarSettings } from '../config/settings.js';
+import type { WorkingDuration } from '../config/duration.js';
 
 /**
  * Working time on a business calendar: which minutes count towards an SLA or a reminder. Pure: every
@@ -23,7 +24,8 @@ const MAX_DAYS = 3660;
  * invisible to callers (same inputs, same answers), so the functions stay pure in effect.
  */
 const resolved = new WeakMap<CalendarSettings, Map<string, BusinessCalendar>>();
-const windows = new WeakMap<BusinessCalendar, Map<string, { start: number; end: number } | null>>();
+type Window = { start: number; end: number };
+const windows = new WeakMap<BusinessCalendar, Map<string, Window[]>>();
 
 export function resolveCalendar(calendar: CalendarSettings, defaultZone: string): BusinessCalendar {
   let byZone = resolved.get(calendar);
@@ -38,40 +40,87 @@ function minutesOf(hhmm: string): number {
   return h! * 60 + m!;
 }
 
-/** The working window of a local day (day may overflow the month), or undefined on a day off. */
-function windowOfDay(calendar: BusinessCalendar, year: number, month: number, day: number): { start: number; end: number } | undefined {
+/** Minutes after local midnight the working day ends: `23:59` means "to midnight". */
+function endMinutes(calendar: CalendarSettings): number {
+  return calendar.end === '23:59' ? 24 * 60 : minutesOf(calendar.end);
+}
+
+/** The working windows of a local day (day may overflow the month); empty on a day off. */
+function windowsOfDay(calendar: BusinessCalendar, year: number, month: number, day: number): Window[] {
   let memo = windows.get(calendar);
   if (!memo) windows.set(calendar, (memo = new Map()));
   const key = `${year}-${month}-${day}`;
-  let window = memo.get(key);
-  if (window === undefined) memo.set(key, (window = computeWindow(calendar, year, month, day) ?? null));
-  return window ?? undefined;
+  let found = memo.get(key);
+  if (found === undefined) memo.set(key, (found = computeWindows(calendar, year, month, day)));
+  return found;
 }
 
-function computeWindow(calendar: BusinessCalendar, year: number, month: number, day: number): { start: number; end: number } | undefined {
+const MIN_MS = 60_000;
+
+/** The zone's offset from UTC (ms) at an instant. */
+function offsetAt(zone: string, at: number): number {
+  return tzOffset(zone, new Date(at)) * MIN_MS;
+}
+
+/**
+ * A working minute is one whose local wall-clock time, in the calendar's zone, falls in [start, end)
+ * on a working day. On a day the clocks change, the offset is o1 before the change instant and o2
+ * after it, so the working instants are [day + start − o1, day + end − o1) before the change and
+ * [day + start − o2, day + end − o2) after it: a window across a skipped hour is shorter, one across a
+ * repeated hour longer (or, when it opens or closes inside the repeated hour, in two pieces).
+ */
+function computeWindows(calendar: BusinessCalendar, year: number, month: number, day: number): Window[] {
   const midnight = new TZDate(year, month, day, 0, 0, 0, calendar.timezone);
   // The day may overflow the month (Dec 32 is Jan 1): take the date from the normalised local midnight.
-  const isoDate = `${midnight.getFullYear()}-${String(midnight.getMonth() + 1).padStart(2, '0')}-${String(midnight.getDate()).padStart(2, '0')}`;
+  const y = midnight.getFullYear();
+  const mo = midnight.getMonth();
+  const d = midnight.getDate();
+  const isoDate = `${y}-${String(mo + 1).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
   const weekday = midnight.getDay();
-  const works = calendar.days.some((d) => WEEKDAY_INDEX[d] === weekday) && !calendar.holidays.includes(isoDate);
-  if (!works) return undefined;
+  const works = calendar.days.some((w) => WEEKDAY_INDEX[w] === weekday) && !calendar.holidays.includes(isoDate);
+  if (!works) return [];
+  const wallDay = Date.UTC(y, mo, d);
   const startMin = minutesOf(calendar.start);
-  const endMin = minutesOf(calendar.end);
-  const start = new TZDate(year, month, day, Math.floor(startMin / 60), startMin % 60, 0, calendar.timezone).getTime();
-  // An end of 23:59 means "to midnight": a full day.
-  const end =
-    calendar.end === '23:59'
-      ? new TZDate(year, month, day + 1, 0, 0, 0, calendar.timezone).getTime()
-      : new TZDate(year, month, day, Math.floor(endMin / 60), endMin % 60, 0, calendar.timezone).getTime();
-  return end > start ? { start, end } : undefined;
+  const endMin = endMinutes(calendar);
+  if (endMin <= startMin) return [];
+  // Offsets before and after the local day (UTC offsets lie within −12 h … +14 h): a change
+  // instant, if the day has one, lies between the two samples.
+  let a = wallDay - 14 * 3_600_000;
+  let b = wallDay + DAY_MS + 14 * 3_600_000;
+  const o1 = offsetAt(calendar.timezone, a);
+  const o2 = offsetAt(calendar.timezone, b);
+  const span = (o: number): Window => ({ start: wallDay + startMin * MIN_MS - o, end: wallDay + endMin * MIN_MS - o });
+  if (o1 === o2) return [span(o1)];
+  // Find the change instant (to the millisecond) by bisection.
+  while (b - a > 1) {
+    const mid = Math.floor((a + b) / 2);
+    if (offsetAt(calendar.timezone, mid) === o1) a = mid;
+    else b = mid;
+  }
+  const change = b;
+  const before = span(o1);
+  const after = span(o2);
+  const pieces: Window[] = [];
+  if (before.start < change) pieces.push({ start: before.start, end: Math.min(before.end, change) });
+  if (after.end > change) pieces.push({ start: Math.max(after.start, change), end: after.end });
+  // Merge pieces that touch or overlap (a window that spans the change with no gap left).
+  const out: Window[] = [];
+  for (const p of pieces.filter((w) => w.end > w.start).sort((x, z) => x.start - z.start)) {
+    const last = out[out.length - 1];
+    if (last && p.start <= last.end) last.end = Math.max(last.end, p.end);
+    else out.push({ ...p });
+  }
+  return out;
 }
 
 /** Calls `visit` with each working window from the local day of `from` on, until it returns false. */
 function eachWindow(calendar: BusinessCalendar, from: Date, visit: (start: number, end: number) => boolean): void {
-  const local = new TZDate(from.getTime(), calendar.timezone);
+  // Start a day early: a window of the previous local day can end after `from` in another offset.
+  const local = new TZDate(from.getTime() - DAY_MS, calendar.timezone);
   for (let i = 0; i < MAX_DAYS; i++) {
-    const w = windowOfDay(calendar, local.getFullYear(), local.getMonth(), local.getDate() + i);
-    if (w && !visit(w.start, w.end)) return;
+    for (const w of windowsOfDay(calendar, local.getFullYear(), local.getMonth(), local.getDate() + i)) {
+      if (!visit(w.start, w.end)) return;
+    }
   }
   throw new Error('calendar has no working time in ten years');
 }
@@ -79,18 +128,16 @@ function eachWindow(calendar: BusinessCalendar, from: Date, visit: (start: numbe
 /** Length of one working day, used to read "3d" on a business calendar as three business days. */
 export function workingDayMs(calendar: BusinessCalendar): number {
   if (calendar.always) return DAY_MS;
-  const span = calendar.end === '23:59' ? 24 * 60 - minutesOf(calendar.start) : minutesOf(calendar.end) - minutesOf(calendar.start);
-  return span * 60_000;
+  return (endMinutes(calendar) - minutesOf(calendar.start)) * MIN_MS;
 }
 
 /**
- * A target as working time: on a business calendar whole days are business days (P3's "3d" is three
- * working days of 09:00–17:00, not 72 working hours), the rest is working hours and minutes.
+ * A target as working time, read as written: on a business calendar days are business days (P3's
+ * "3d" is three working days of 09:00–17:00) and hours are working hours ("24h" is 24 working hours,
+ * three days' worth); on a round-the-clock calendar a day is 24 hours.
  */
-export function targetWorkingMs(targetMs: number, calendar: BusinessCalendar): number {
-  if (calendar.always) return targetMs;
-  const days = Math.floor(targetMs / DAY_MS);
-  return days * workingDayMs(calendar) + (targetMs - days * DAY_MS);
+export function targetWorkingMs(target: WorkingDuration, calendar: BusinessCalendar): number {
+  return Math.round(target.days * workingDayMs(calendar) + target.ms);
 }
 
 /** The instant `workingMs` of working time after `start`. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { addWorkingTime, isWorkingTime, resolveCalendar, targetWorkingMs, workingTimeBetween } from '../../src/domain/calendar.js';
+import { parseWorkingDuration } from '../../src/config/duration.js';
 
 const H = 3_600_000;
 const london = resolveCalendar({ always: false, days: ['mon', 'tue', 'wed', 'thu', 'fri'], start: '09:00', end: '17:00', holidays: ['2026-12-25'] }, 'Europe/London');
@@ -34,10 +35,18 @@ describe('business calendar', () => {
     expect(isWorkingTime(new Date('2026-03-30T16:30:00Z'), london)).toBe(false);
   });
 
-  it('reads whole days as business days on a business calendar', () => {
-    expect(targetWorkingMs(3 * 24 * H, london)).toBe(24 * H);
-    expect(targetWorkingMs(24 * H + 2 * H, london)).toBe(10 * H);
-    expect(targetWorkingMs(3 * 24 * H, allDay)).toBe(72 * H);
+  it('reads targets as written: days are business days, hours are working hours', () => {
+    const d = (text: string) => parseWorkingDuration(text)!;
+    expect(targetWorkingMs(d('3d'), london)).toBe(24 * H);
+    expect(targetWorkingMs(d('1d2h'), london)).toBe(10 * H);
+    expect(targetWorkingMs(d('3d'), allDay)).toBe(72 * H);
+    // The bug this replaces: durations became milliseconds first, so 24h read as one business day.
+    expect(targetWorkingMs(d('23h'), london)).toBe(23 * H);
+    expect(targetWorkingMs(d('24h'), london)).toBe(24 * H);
+    expect(targetWorkingMs(d('25h'), london)).toBe(25 * H);
+    expect(targetWorkingMs(d('1.5d'), london)).toBe(12 * H);
+    expect(targetWorkingMs(d('P1DT2H'), london)).toBe(10 * H);
+    expect(parseWorkingDuration('1w')).toBeUndefined();
   });
 
   it('measures working time between instants', () => {

@@ -133,11 +133,11 @@ describe('reminder times', () => {
   const business = resolveCalendar({ always: false, days: ['mon', 'tue', 'wed', 'thu', 'fri'], start: '09:00', end: '17:00', holidays: ['2026-04-03'] }, 'Europe/London');
 
   it('counts the approval reminder in business hours, skipping nights, weekends and holidays', () => {
-    expect(approvalReminderAt(new Date('2026-03-02T10:00:00Z'), 4 * 3_600_000, business).toISOString()).toBe('2026-03-02T14:00:00.000Z');
-    expect(approvalReminderAt(new Date('2026-03-02T15:00:00Z'), 4 * 3_600_000, business).toISOString()).toBe('2026-03-03T11:00:00.000Z');
-    expect(approvalReminderAt(new Date('2026-03-06T16:00:00Z'), 4 * 3_600_000, business).toISOString()).toBe('2026-03-09T12:00:00.000Z');
+    expect(approvalReminderAt(new Date('2026-03-02T10:00:00Z'), { days: 0, ms: 4 * 3_600_000 }, business).toISOString()).toBe('2026-03-02T14:00:00.000Z');
+    expect(approvalReminderAt(new Date('2026-03-02T15:00:00Z'), { days: 0, ms: 4 * 3_600_000 }, business).toISOString()).toBe('2026-03-03T11:00:00.000Z');
+    expect(approvalReminderAt(new Date('2026-03-06T16:00:00Z'), { days: 0, ms: 4 * 3_600_000 }, business).toISOString()).toBe('2026-03-09T12:00:00.000Z');
     // Thursday 2 April 15:00 BST: 2h that day, Good Friday off, 2h more → Monday 6 April 11:00 BST.
-    expect(approvalReminderAt(new Date('2026-04-02T14:00:00Z'), 4 * 3_600_000, business).toISOString()).toBe('2026-04-06T10:00:00.000Z');
+    expect(approvalReminderAt(new Date('2026-04-02T14:00:00Z'), { days: 0, ms: 4 * 3_600_000 }, business).toISOString()).toBe('2026-04-06T10:00:00.000Z');
   });
 
   it('asks for close-out at window end plus grace', () => {

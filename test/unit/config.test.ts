@@ -167,8 +167,9 @@ describe('settings', () => {
     expect(s.timezone).toBe('UTC');
     expect(Object.keys(s.calendars).sort()).toEqual(['24x7', 'business']);
     expect(s.sla.warn_at).toBe(0.75);
-    expect(s.sla.policies.P1).toEqual({ first_response: 15 * M, resolution: 4 * H, calendar: '24x7' });
-    expect(s.sla.policies.P4).toEqual({ first_response: D, resolution: 5 * D, calendar: 'business' });
+    expect(s.sla.policies.P1).toEqual({ first_response: { days: 0, ms: 15 * M }, resolution: { days: 0, ms: 4 * H }, calendar: '24x7' });
+    expect(s.sla.policies.P4).toEqual({ first_response: { days: 1, ms: 0 }, resolution: { days: 5, ms: 0 }, calendar: 'business' });
+    expect(Object.entries(s.sla.pause_reasons).filter(([, r]) => r.pauses).map(([k]) => k)).toEqual(['waiting_on_requester', 'waiting_on_vendor', 'waiting_on_problem', 'waiting_on_incident']);
     expect(s.incidents.severities.P1.update_cadence).toBe(30 * M);
     expect(s.incidents.severities.P4.update_cadence).toBeNull();
     expect(s.incidents.overdue_grace).toBe(10 * M);
@@ -327,12 +328,40 @@ describe('settings', () => {
     expect(result.ok).toBe(true);
     if (!result.ok) return;
     expect(result.value.sla.policies).toEqual({
-      P1: { first_response: 15 * M, resolution: 4 * H, calendar: '24x7' },
-      P2: { first_response: 2 * H, resolution: D, calendar: '24x7' },
-      P3: { first_response: 4 * H, resolution: 3 * D, calendar: 'business' },
-      P4: { first_response: D, resolution: 5 * D, calendar: 'business' },
+      P1: { first_response: { days: 0, ms: 15 * M }, resolution: { days: 0, ms: 4 * H }, calendar: '24x7' },
+      P2: { first_response: { days: 0, ms: 2 * H }, resolution: { days: 1, ms: 0 }, calendar: '24x7' },
+      P3: { first_response: { days: 0, ms: 4 * H }, resolution: { days: 3, ms: 0 }, calendar: 'business' },
+      P4: { first_response: { days: 1, ms: 0 }, resolution: { days: 5, ms: 0 }, calendar: 'business' },
     });
     expect(result.value.sla.warn_at).toBe(0.75);
+  });
+
+  it('keeps SLA targets as written: 24h is 24 working hours, not one business day; weeks are refused', () => {
+    const result = parseSettings({ sla: { policies: { P3: { first_response: '24h', resolution: '1.5d', calendar: 'business' } } } });
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.value.sla.policies.P3).toEqual({ first_response: { days: 0, ms: 24 * H }, resolution: { days: 1.5, ms: 0 }, calendar: 'business' });
+    const weeks = parseSettings({ sla: { policies: { P3: { first_response: '4h', resolution: '1w', calendar: 'business' } } } });
+    expect(weeks.ok).toBe(false);
+    if (!weeks.ok) expect(weeks.problems.join('\n')).toMatch(/sla\.policies\.P3\.resolution: .*weeks/);
+  });
+
+  it('refuses a calendar whose day ends at or before it starts', () => {
+    const result = parseSettings({ calendars: { '24x7': { always: true }, business: { start: '18:00', end: '09:00' } } });
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.problems).toEqual(['settings calendars.business.end: (09:00) is at or before start (18:00); a working day must end after it starts']);
+    const equal = parseSettings({ calendars: { '24x7': { always: true }, business: { start: '09:00', end: '09:00' } } });
+    expect(equal.ok).toBe(false);
+    expect(parseSettings({ calendars: { '24x7': { always: true }, business: { start: '00:00', end: '23:59' } } }).ok).toBe(true);
+  });
+
+  it('pause reasons: configurable, each pausing or not; waiting_on_requester is required', () => {
+    const result = parseSettings({ sla: { pause_reasons: { waiting_on_requester: { label: 'Waiting on you', pauses: true }, waiting_on_parts: { label: 'Parts on order', pauses: false } } } });
+    expect(result.ok).toBe(true);
+    if (result.ok) expect(result.value.sla.pause_reasons).toEqual({ waiting_on_requester: { label: 'Waiting on you', pauses: true }, waiting_on_parts: { label: 'Parts on order', pauses: false } });
+    const missing = parseSettings({ sla: { pause_reasons: { waiting_on_parts: { label: 'Parts', pauses: false } } } });
+    expect(missing.ok).toBe(false);
+    if (!missing.ok) expect(missing.problems.join('\n')).toMatch(/pause_reasons.*waiting_on_requester/);
   });
 
   it('a partial severity override keeps the other severities', () => {

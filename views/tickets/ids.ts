@@ -4,6 +4,8 @@ export const TICKET_ACTIONS = {
   assign: 'ticket.assign',
   priority: 'ticket.priority',
   wait: 'ticket.wait',
+  hold: 'ticket.hold',
+  resume: 'ticket.resume',
   resolve: 'ticket.resolve',
   escalate: 'ticket.escalate',
   comment: 'ticket.comment',

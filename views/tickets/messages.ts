@@ -1,4 +1,4 @@
-import type { KnownBlock, PlainTextOption } from '@slack/types';
+import type { ActionsBlockElement, KnownBlock, PlainTextOption } from '@slack/types';
 import type { TicketRow } from '../../db/queries/tickets.js';
 import type { KbArticleRow } from '../../db/queries/kb.js';
 import { formatDuration } from '../../src/config/duration.js';
@@ -23,22 +23,41 @@ const STATUS_LABEL: Record<TicketRow['status'], string> = {
 const PRIORITY_LABEL: Record<TicketRow['priority'], string> = { P1: ':red_circle: P1', P2: ':large_orange_circle: P2', P3: ':large_yellow_circle: P3', P4: ':white_circle: P4' };
 const priorityOption = (p: TicketRow['priority']): PlainTextOption => ({ text: plain(p, 75), value: p });
 
-/** The canonical triage post: current state in place, with the agent's buttons while the ticket is open. */
-export function triageMessage(ticket: TicketRow, options: { incidentKey?: string | null } = {}): MessageContent {
+/** A hold the triage post can offer: a key of `sla.pause_reasons` and its label. */
+export interface HoldOption {
+  reason: string;
+  label: string;
+}
+
+/**
+ * The canonical triage post: current state in place, with the agent's buttons while the ticket is open.
+ * SLA lines read the ticket row, which every change keeps in step with its clocks: a clock that
+ * stopped late, or whose due time came, says breached, never met.
+ */
+export function triageMessage(ticket: TicketRow, options: { incidentKey?: string | null; holdLabel?: string | null; holds?: HoldOption[] } = {}): MessageContent {
   const open = isOpen(ticket.status);
   const due = (at: number, met: number | null, breached: number) =>
-    met ? `met ${slackDate(new Date(met))}` : `${breached ? ':rotating_light: breached, was due' : 'due'} ${slackDate(new Date(at))}`;
+    met && !breached
+      ? `met ${slackDate(new Date(met))}`
+      : met
+        ? `:rotating_light: breached: responded ${slackDate(new Date(met))}, was due ${slackDate(new Date(at))}`
+        : `${breached ? ':rotating_light: breached, was due' : 'due'} ${slackDate(new Date(at))}`;
+  const paused = ticket.paused_since !== null;
   const fields = [
     mrkdwn(`*Requester*\n${mention(ticket.requester_id)}`),
     mrkdwn(`*Priority*\n${PRIORITY_LABEL[ticket.priority]}`),
-    mrkdwn(`*Status*\n${STATUS_LABEL[ticket.status]}`),
+    mrkdwn(`*Status*\n${STATUS_LABEL[ticket.status]}${open && options.holdLabel ? `\n:double_vertical_bar: On hold: ${userText(options.holdLabel, 80)}` : ''}`),
     mrkdwn(`*Assignee*\n${ticket.assignee_id ? mention(ticket.assignee_id) : '_unassigned_'}`),
     mrkdwn(`*Category*\n${userText(ticket.category, 100)}`),
     mrkdwn(`*Service*\n${ticket.service ? userText(ticket.service, 100) : '—'}`),
   ];
-  if (open || ticket.first_response_at) fields.push(mrkdwn(`*First response*\n${due(ticket.first_response_due_at, ticket.first_response_at, ticket.first_response_breached)}`));
-  if (open) fields.push(mrkdwn(`*Resolution*\n${ticket.paused_since ? ':double_vertical_bar: paused while waiting' : due(ticket.resolution_due_at, null, ticket.resolution_breached)}`));
-  else if (ticket.resolved_at) fields.push(mrkdwn(`*Resolved*\n${slackDate(new Date(ticket.resolved_at))}${ticket.resolved_by ? ` by ${mention(ticket.resolved_by)}` : ''}`));
+  const pausedLine = (breached: number) => (breached ? ':rotating_light: breached; clock paused while on hold' : ':double_vertical_bar: paused while on hold');
+  if (open || ticket.first_response_at) {
+    const line = !ticket.first_response_at && paused ? pausedLine(ticket.first_response_breached) : due(ticket.first_response_due_at, ticket.first_response_at, ticket.first_response_breached);
+    fields.push(mrkdwn(`*First response*\n${line}`));
+  }
+  if (open) fields.push(mrkdwn(`*Resolution*\n${paused ? pausedLine(ticket.resolution_breached) : due(ticket.resolution_due_at, null, ticket.resolution_breached)}`));
+  else if (ticket.resolved_at) fields.push(mrkdwn(`*Resolved*\n${slackDate(new Date(ticket.resolved_at))}${ticket.resolved_by ? ` by ${mention(ticket.resolved_by)}` : ''}${ticket.resolution_breached ? ' · :rotating_light: resolution SLA breached' : ''}`));
 
   const blocks: KnownBlock[] = [
     { type: 'header', text: plain(`${ticket.key} · ${ticket.summary}`, 150) },
@@ -62,6 +81,7 @@ export function triageMessage(ticket: TicketRow, options: { incidentKey?: string
         { type: 'users_select', action_id: A.assign, placeholder: plain('Assign…', 150), ...(ticket.assignee_id ? { initial_user: ticket.assignee_id } : {}) },
         { type: 'static_select', action_id: A.priority, placeholder: plain('Priority', 150), initial_option: priorityOption(ticket.priority), options: (['P1', 'P2', 'P3', 'P4'] as const).map(priorityOption) },
         ...(ticket.status === 'waiting_on_requester' ? [] : [{ type: 'button' as const, action_id: A.wait, text: plain('Waiting on requester', 75), value }]),
+        ...holdElements(ticket, options.holds ?? []),
         { type: 'button', action_id: A.comment, text: plain('Message requester', 75), value },
         { type: 'button', action_id: A.resolve, text: plain('Resolve', 75), value },
         { type: 'button', action_id: A.escalate, text: plain('Escalate to incident', 75), style: 'danger', value },
@@ -69,6 +89,16 @@ export function triageMessage(ticket: TicketRow, options: { incidentKey?: string
     });
   }
   return { text: `${ticket.key}: ${userText(truncate(ticket.summary, 150), 400)} (${ticket.priority}, ${ticket.status.replace(/_/g, ' ')})`, blocks };
+}
+
+/** "On hold…" with the other configured reasons, and "Resume" while a hold other than the requester's is on. */
+function holdElements(ticket: TicketRow, holds: HoldOption[]): ActionsBlockElement[] {
+  const value = String(ticket.id);
+  const others = holds.filter((h) => h.reason !== 'waiting_on_requester' && h.reason !== ticket.hold_reason).slice(0, 100);
+  const out: ActionsBlockElement[] = [];
+  if (others.length > 0) out.push({ type: 'static_select', action_id: A.hold, placeholder: plain('On hold…', 150), options: others.map((h) => ({ text: plain(h.label, 75), value: `${ticket.id}:${h.reason}` })) });
+  if (ticket.hold_reason && ticket.hold_reason !== 'waiting_on_requester') out.push({ type: 'button', action_id: A.resume, text: plain('Resume', 75), value });
+  return out;
 }
 
 /** A line in the ticket's thread: the history people can scroll. */

@@ -1,4 +1,5 @@
 import { addWorkingTime, targetWorkingMs, type BusinessCalendar } from '../calendar.js';
+import type { WorkingDuration } from '../../config/duration.js';
 import { overlaps, type Window } from './types.js';
 
 /**
@@ -64,7 +65,7 @@ export function findConflicts(candidate: Window & { id?: number; services: strin
 }
 
 /** When approvers are reminded: `after` of working time on the changes calendar after the request. */
-export function approvalReminderAt(requestedAt: Date, after: number, calendar: BusinessCalendar): Date {
+export function approvalReminderAt(requestedAt: Date, after: WorkingDuration, calendar: BusinessCalendar): Date {
   return addWorkingTime(requestedAt, targetWorkingMs(after, calendar), calendar);
 }
 

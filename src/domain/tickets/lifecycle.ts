@@ -9,6 +9,8 @@ export type TicketAction =
   | 'assign'
   | 'change_priority'
   | 'wait_on_requester'
+  | 'hold'
+  | 'resume'
   | 'resolve'
   | 'escalate'
   | 'comment'
@@ -23,6 +25,8 @@ export interface TicketFacts {
   assigneeId: string | null;
   resolvedAt: Date | null;
   csatScore: number | null;
+  /** What the ticket is on hold for (a pause reason), or null. */
+  holdReason?: string | null;
 }
 
 export interface ActorFacts {
@@ -33,7 +37,7 @@ export interface ActorFacts {
 export type Decision = { ok: true; next: TicketStatus } | { ok: false; reason: string };
 
 const OPEN: TicketStatus[] = ['new', 'in_progress', 'waiting_on_requester'];
-const AGENT_ONLY: TicketAction[] = ['claim', 'assign', 'change_priority', 'wait_on_requester', 'resolve', 'escalate'];
+const AGENT_ONLY: TicketAction[] = ['claim', 'assign', 'change_priority', 'wait_on_requester', 'hold', 'resume', 'resolve', 'escalate'];
 
 export const isOpen = (status: TicketStatus): boolean => OPEN.includes(status);
 
@@ -61,6 +65,14 @@ export function decide(action: TicketAction, ticket: TicketFacts, actor: ActorFa
       if (!isOpen(ticket.status)) return deny(`This ticket is already ${closedWord}.`);
       if (ticket.status === 'waiting_on_requester') return deny('This ticket is already waiting on the requester.');
       return { ok: true, next: 'waiting_on_requester' };
+    case 'hold':
+      // On hold for something other than the requester: the ticket is being worked, and waits.
+      if (!isOpen(ticket.status)) return deny(`This ticket is already ${closedWord}.`);
+      return { ok: true, next: 'in_progress' };
+    case 'resume':
+      if (!isOpen(ticket.status)) return deny(`This ticket is already ${closedWord}.`);
+      if (!ticket.holdReason && ticket.status !== 'waiting_on_requester') return deny('This ticket is not on hold.');
+      return { ok: true, next: 'in_progress' };
     case 'resolve':
       if (!isOpen(ticket.status)) return deny(`This ticket is already ${closedWord}.`);
       return { ok: true, next: 'resolved' };
@@ -91,7 +103,11 @@ export function decide(action: TicketAction, ticket: TicketFacts, actor: ActorFa
   }
 }
 
-/** First response: the first public action by an agent (claim, assign, comment, wait, resolve). */
+/**
+ * First response: the first public action by an agent (claim, assign, comment, waiting on the
+ * requester, resolve, escalate to an incident). A hold on a vendor or a problem is not one: the
+ * requester hears nothing from it.
+ */
 export function countsAsFirstResponse(action: TicketAction, actor: ActorFacts): boolean {
   return actor.isAgent && ['claim', 'assign', 'comment', 'wait_on_requester', 'resolve', 'escalate'].includes(action);
 }

@@ -2,7 +2,7 @@ import { nextNumber } from '../../../db/queries/counters.js';
 import { insertAudit } from '../../../db/queries/audit.js';
 import { searchArticles } from '../../../db/queries/kb.js';
 import { firstReceipt, receiptSeen } from '../../../db/queries/receipts.js';
-import { findTicketBySource, insertTicket, insertTicketEvent, openIncidentsCovering, saveDraft, takeDraft, type TicketRow } from '../../../db/queries/tickets.js';
+import { findTicketBySource, insertTicket, openIncidentsCovering, saveDraft, takeDraft, type TicketRow } from '../../../db/queries/tickets.js';
 import { priorityOf } from '../../domain/tickets/priority.js';
 import { slaTargets } from '../../domain/tickets/sla.js';
 import type { TicketInput } from '../../../views/tickets/parse.js';
@@ -10,7 +10,7 @@ import { confirmationDm, triageMessage } from '../../../views/tickets/messages.j
 import type { Suggestion } from '../../../views/tickets/modals.js';
 import { ok, refuse, transact, type Outcome, type ServiceContext, type Trx } from '../context.js';
 import { postMessage, refText, updateMessage } from '../outbox.js';
-import { scheduleSlaReminders } from './sla.js';
+import { holdOptions, recordTicketEvent } from './sla.js';
 
 export interface TicketSource {
   kind: 'command' | 'shortcut' | 'reaction';
@@ -83,7 +83,7 @@ async function createTicket(trx: Trx, ctx: ServiceContext, requester: Requester,
   const targets = slaTargets(priority, now, settings);
   const covering = input.service ? await openIncidentsCovering(trx, input.service) : [];
   const number = await nextNumber(trx, 'IT');
-  const ticket = await insertTicket(trx, {
+  const inserted = await insertTicket(trx, {
     key: `IT-${number}`,
     requester_id: requester.id,
     requester_name: requester.name ?? null,
@@ -108,7 +108,7 @@ async function createTicket(trx: Trx, ctx: ServiceContext, requester: Requester,
     resolution_due_at: targets.resolutionDue.getTime(),
     incident_id: covering[0]?.id ?? null,
   });
-  await insertTicketEvent(trx, { ticket_id: ticket.id, at: now.getTime(), actor_id: requester.id, kind: 'filed', body: null });
+  const ticket = await recordTicketEvent(trx, settings, inserted, { kind: 'filed', actorId: requester.id, body: null }, now);
   await insertAudit(
     trx,
     { actor: requester, action: 'ticket.filed', recordType: 'ticket', recordId: ticket.id, recordKey: ticket.key, after: ticketFacts(ticket), source: source.kind === 'reaction' ? 'event' : source.kind === 'shortcut' ? 'shortcut' : 'modal' },
@@ -116,7 +116,7 @@ async function createTicket(trx: Trx, ctx: ServiceContext, requester: Requester,
   );
   const triage = settings.channels.triage;
   if (triage) {
-    await postMessage(trx, now, { channel: triage, ...triageMessage(ticket, { incidentKey: covering[0]?.key }), refKey: triageRef(ticket.id) });
+    await postMessage(trx, now, { channel: triage, ...triageMessage(ticket, { incidentKey: covering[0]?.key, holds: holdOptions(ctx) }), refKey: triageRef(ticket.id) });
   } else {
     ctx.logger.warn({ ticket: ticket.key }, 'no triage channel configured (channels.triage); the ticket is recorded but not posted');
   }
@@ -125,7 +125,6 @@ async function createTicket(trx: Trx, ctx: ServiceContext, requester: Requester,
   const confirmation = `ticket/${ticket.id}/confirmation`;
   await postMessage(trx, now, { channel: requester.id, ...confirmationDm(ticket, targets, null), refKey: confirmation });
   if (triage) await updateMessage(trx, now, confirmation, confirmationDm(ticket, targets, refText(triageRef(ticket.id), 'permalink')));
-  await scheduleSlaReminders(trx, ticket, settings, now);
   return ticket;
 }
 

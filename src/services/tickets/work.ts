@@ -1,19 +1,17 @@
 import type { Updateable } from 'kysely';
 import { insertAudit } from '../../../db/queries/audit.js';
 import { scheduleDue, cancelDue } from '../../../db/queries/due-items.js';
-import { findTicket, insertTicketEvent, updateTicket, type TicketRow } from '../../../db/queries/tickets.js';
+import { findTicket, updateTicket, type TicketRow } from '../../../db/queries/tickets.js';
 import type { TicketTable } from '../../../db/schema/records.js';
 import type { AuditLogTable } from '../../../db/schema/foundation.js';
-import type { Priority } from '../../config/settings.js';
-import { workingTimeBetween } from '../../domain/calendar.js';
-import { countsAsFirstResponse, decide, type TicketAction } from '../../domain/tickets/lifecycle.js';
-import { calendarFor } from '../../domain/tickets/sla.js';
+import { REQUESTER_REASON, type Priority } from '../../config/settings.js';
+import { countsAsFirstResponse, decide, isOpen, type TicketAction } from '../../domain/tickets/lifecycle.js';
 import { historyLine, requesterUpdate, resolvedDm, csatThanks, triageMessage, type MessageContent } from '../../../views/tickets/messages.js';
 import { mention, userText } from '../../../views/text.js';
 import { ok, refuse, transact, type Outcome, type ServiceContext, type Trx } from '../context.js';
 import { postMessage, sendDirectMessage, updateMessage } from '../outbox.js';
 import { ticketFacts, triageRef } from './file.js';
-import { AUTO_CLOSE, dueTimes, scheduleSlaReminders, SLA_RESPONSE, stopSlaReminders } from './sla.js';
+import { AUTO_CLOSE, holdLabel, holdOptions, recordTicketEvent } from './sla.js';
 
 /** Someone acting on a ticket, with what the command layer learned about them from Slack. */
 export interface TicketActor {
@@ -46,51 +44,62 @@ async function act(
   actor: TicketActor,
   plan: (ticket: TicketRow, now: Date) => Plan | Outcome<never>,
 ): Promise<Outcome<TicketRow>> {
-  return transact(ctx, async (trx, now) => {
-    const before = await findTicket(trx, ticketId);
-    if (!before) return refuse('That ticket no longer exists.');
-    const decision = decide(
-      action,
-      {
-        status: before.status,
-        requesterId: before.requester_id,
-        assigneeId: before.assignee_id,
-        resolvedAt: before.resolved_at === null ? null : new Date(before.resolved_at),
-        csatScore: before.csat_score,
-      },
-      actor,
-      now,
-      ctx.settings.service_desk.reopen_window,
-    );
-    if (!decision.ok) return refuse(`${before.key}: ${decision.reason}`);
-    const planned = plan(before, now);
-    if ('ok' in planned) return planned;
-    const changes: Updateable<TicketTable> = { status: decision.next, updated_at: now.getTime(), ...planned.changes };
-    if (before.first_response_at === null && countsAsFirstResponse(action, actor)) {
-      changes.first_response_at = now.getTime();
-      if (now.getTime() > before.first_response_due_at) changes.first_response_breached = 1;
-    }
-    const ticket = await updateTicket(trx, before.id, changes);
-    if (ticket.first_response_at !== null && before.first_response_at === null) await stopSlaReminders(trx, ticket.id, now, [SLA_RESPONSE]);
-    await insertTicketEvent(trx, { ticket_id: ticket.id, at: now.getTime(), actor_id: actor.id, kind: action, body: planned.history });
-    await insertAudit(
-      trx,
-      { actor, action: `ticket.${action}`, recordType: 'ticket', recordId: ticket.id, recordKey: ticket.key, before: ticketFacts(before), after: ticketFacts(ticket), source: actor.source },
-      now,
-    );
-    await planned.after?.(trx, ticket, now);
-    await refreshTriage(trx, ctx, ticket, now, planned.history);
-    if (planned.dm) await sendDirectMessage(trx, now, ticket.requester_id, planned.dm(ticket));
-    if (planned.assigneeDm && ticket.assignee_id && ticket.assignee_id !== actor.id) await sendDirectMessage(trx, now, ticket.assignee_id, planned.assigneeDm(ticket));
-    return ok(ticket);
-  });
+  return transact(ctx, (trx, now) => actIn(trx, ctx, ticketId, action, actor, plan, now));
+}
+
+/** The same inside a caller's transaction (another area's use case that also changes a ticket). */
+async function actIn(
+  trx: Trx,
+  ctx: ServiceContext,
+  ticketId: number,
+  action: TicketAction,
+  actor: TicketActor,
+  plan: (ticket: TicketRow, now: Date) => Plan | Outcome<never>,
+  now: Date,
+): Promise<Outcome<TicketRow>> {
+  const before = await findTicket(trx, ticketId);
+  if (!before) return refuse('That ticket no longer exists.');
+  const decision = decide(
+    action,
+    {
+      status: before.status,
+      requesterId: before.requester_id,
+      assigneeId: before.assignee_id,
+      resolvedAt: before.resolved_at === null ? null : new Date(before.resolved_at),
+      csatScore: before.csat_score,
+      holdReason: before.hold_reason,
+    },
+    actor,
+    now,
+    ctx.settings.service_desk.reopen_window,
+  );
+  if (!decision.ok) return refuse(`${before.key}: ${decision.reason}`);
+  const planned = plan(before, now);
+  if ('ok' in planned) return planned;
+  const changes: Updateable<TicketTable> = { status: decision.next, updated_at: now.getTime(), ...planned.changes };
+  if (before.first_response_at === null && countsAsFirstResponse(action, actor)) changes.first_response_at = now.getTime();
+  // Leaving the open states ends any hold.
+  if (!isOpen(changes.status as TicketRow['status'])) changes.hold_reason = null;
+  const changed = await updateTicket(trx, before.id, changes);
+  // The history row, the clocks read from it, the due times, breach flags and reminders: one step.
+  const ticket = await recordTicketEvent(trx, ctx.settings, changed, { kind: action, actorId: actor.id, body: planned.history }, now);
+  await insertAudit(
+    trx,
+    { actor, action: `ticket.${action}`, recordType: 'ticket', recordId: ticket.id, recordKey: ticket.key, before: ticketFacts(before), after: ticketFacts(ticket), source: actor.source },
+    now,
+  );
+  await planned.after?.(trx, ticket, now);
+  await refreshTriage(trx, ctx, ticket, now, planned.history);
+  if (planned.dm) await sendDirectMessage(trx, now, ticket.requester_id, planned.dm(ticket));
+  if (planned.assigneeDm && ticket.assignee_id && ticket.assignee_id !== actor.id) await sendDirectMessage(trx, now, ticket.assignee_id, planned.assigneeDm(ticket));
+  return ok(ticket);
 }
 
 /** Edits the triage post in place and adds the history line to its thread. */
 export async function refreshTriage(trx: Trx, ctx: ServiceContext, ticket: TicketRow, now: Date, history?: string): Promise<void> {
   if (!ctx.settings.channels.triage) return;
   const incident = ticket.incident_id ? await trx.selectFrom('incidents').select('key').where('id', '=', ticket.incident_id).executeTakeFirst() : undefined;
-  await updateMessage(trx, now, triageRef(ticket.id), triageMessage(ticket, { incidentKey: incident?.key }));
+  await updateMessage(trx, now, triageRef(ticket.id), triageMessage(ticket, { incidentKey: incident?.key, holdLabel: holdLabel(ticket, ctx), holds: holdOptions(ctx) }));
   if (history) await postMessage(trx, now, { channel: ctx.settings.channels.triage, threadOf: triageRef(ticket.id), ...historyLine(history) });
 }
 
@@ -127,61 +136,74 @@ function assigneeChanges(t: TicketRow, assigneeId: string): Updateable<TicketTab
 export function changePriority(ctx: ServiceContext, ticketId: number, priority: Priority, actor: TicketActor): Promise<Outcome<TicketRow>> {
   return act(ctx, ticketId, 'change_priority', actor, (t) => {
     if (t.priority === priority) return refuse(`${t.key} is already ${priority}.`);
-    const due = dueTimes({ ...t, priority }, ctx.settings);
-    return {
-      changes: { priority, first_response_due_at: due.firstResponseDue.getTime(), resolution_due_at: due.resolutionDue.getTime() },
-      history: `${mention(actor.id)} changed the priority from ${t.priority} to ${priority}`,
-      after: async (trx, ticket, now) => {
-        if (!ticket.paused_since) await scheduleSlaReminders(trx, ticket, ctx.settings, now);
-      },
-    };
+    // The clocks are re-read from the history on the new priority's calendar (recordTicketEvent).
+    return { changes: { priority }, history: `${mention(actor.id)} changed the priority from ${t.priority} to ${priority}` };
   });
 }
 
 export function waitOnRequester(ctx: ServiceContext, ticketId: number, actor: TicketActor): Promise<Outcome<TicketRow>> {
-  return act(ctx, ticketId, 'wait_on_requester', actor, (_t, now) => ({
-    changes: { paused_since: now.getTime() },
-    history: `${mention(actor.id)} is waiting on the requester; the SLA clock is paused`,
-    dm: (ticket) => requesterUpdate(ticket, `${mention(actor.id)} needs something from you to continue. Reply with *Add a comment*.`),
-    after: (trx, ticket, now2) => stopSlaReminders(trx, ticket.id, now2),
-  }));
+  return holdTicket(ctx, ticketId, REQUESTER_REASON, actor);
 }
 
-/** Un-pausing: credit the working time spent waiting, move the due times, reschedule reminders. */
-function resumeChanges(t: TicketRow, now: Date, ctx: ServiceContext): Updateable<TicketTable> {
-  if (t.paused_since === null) return {};
-  const paused = workingTimeBetween(new Date(t.paused_since), now, calendarFor(t.priority, ctx.settings));
-  const due = dueTimes({ ...t, paused_ms: t.paused_ms + paused }, ctx.settings);
-  return { paused_since: null, paused_ms: t.paused_ms + paused, first_response_due_at: due.firstResponseDue.getTime(), resolution_due_at: due.resolutionDue.getTime() };
+/**
+ * Puts a ticket on hold for one of `sla.pause_reasons`; a reason that pauses stops both SLA clocks
+ * until the hold ends (the requester answers, an agent resumes, or the ticket is resolved or
+ * cancelled). Waiting on the requester is also the ticket's status and tells the requester.
+ */
+export function holdTicket(ctx: ServiceContext, ticketId: number, reason: string, actor: TicketActor): Promise<Outcome<TicketRow>> {
+  return transact(ctx, (trx, now) => holdTicketIn(trx, ctx, ticketId, reason, actor, now));
+}
+
+/** holdTicket inside the caller's transaction (e.g. pausing the tickets linked to an incident while it is open). */
+export function holdTicketIn(trx: Trx, ctx: ServiceContext, ticketId: number, reason: string, actor: TicketActor, now: Date): Promise<Outcome<TicketRow>> {
+  const config = ctx.settings.sla.pause_reasons[reason];
+  if (!config) return Promise.resolve(refuse(`"${reason}" is not a hold reason; the settings list ${Object.keys(ctx.settings.sla.pause_reasons).join(', ')}.`));
+  const requester = reason === REQUESTER_REASON;
+  return actIn(trx, ctx, ticketId, requester ? 'wait_on_requester' : 'hold', actor, (t) => {
+    if (t.hold_reason === reason) return refuse(`${t.key} is already on hold: ${config.label.toLowerCase()}.`);
+    const clock = config.pauses ? 'the SLA clock is paused' : 'the SLA clock keeps running';
+    return {
+      changes: { hold_reason: reason },
+      history: requester ? `${mention(actor.id)} is waiting on the requester; ${clock}` : `${mention(actor.id)} put the ticket on hold (${userText(config.label, 60)}); ${clock}`,
+      dm: requester ? (ticket) => requesterUpdate(ticket, `${mention(actor.id)} needs something from you to continue. Reply with *Add a comment*.`) : undefined,
+    };
+  }, now);
+}
+
+/** Ends a hold (any reason): the clocks run on from now. */
+export function resumeTicket(ctx: ServiceContext, ticketId: number, actor: TicketActor): Promise<Outcome<TicketRow>> {
+  return transact(ctx, (trx, now) => resumeTicketIn(trx, ctx, ticketId, actor, now));
+}
+
+export function resumeTicketIn(trx: Trx, ctx: ServiceContext, ticketId: number, actor: TicketActor, now: Date): Promise<Outcome<TicketRow>> {
+  return actIn(trx, ctx, ticketId, 'resume', actor, () => ({
+    changes: { hold_reason: null },
+    history: `${mention(actor.id)} took the ticket off hold; the SLA clock runs again`,
+  }), now);
 }
 
 export function commentOnTicket(ctx: ServiceContext, ticketId: number, comment: string, actor: TicketActor): Promise<Outcome<TicketRow>> {
   return act(ctx, ticketId, 'comment', actor, (t, now) => {
     const fromRequester = actor.id === t.requester_id;
     const quoted = `>${userText(comment, 2500).replace(/\n/g, '\n>')}`;
-    const resumes = fromRequester && t.status === 'waiting_on_requester';
+    // The requester's answer ends waiting on the requester (not a hold on a vendor or a problem).
+    const resumes = fromRequester && t.hold_reason === REQUESTER_REASON;
     return {
-      changes: resumes ? resumeChanges(t, now, ctx) : {},
+      changes: resumes ? { hold_reason: null } : {},
       history: `${mention(actor.id)} commented:\n${quoted}`,
       dm: fromRequester ? undefined : (ticket) => requesterUpdate(ticket, `${mention(actor.id)} wrote:\n${quoted}`),
       assigneeDm: fromRequester ? (ticket) => requesterUpdate(ticket, `The requester wrote:\n${quoted}`) : undefined,
-      after: resumes ? (trx, ticket, now2) => scheduleSlaReminders(trx, ticket, ctx.settings, now2) : undefined,
     };
   });
 }
 
 export function resolveTicket(ctx: ServiceContext, ticketId: number, resolution: { note: string; code: string }, actor: TicketActor): Promise<Outcome<TicketRow>> {
-  return act(ctx, ticketId, 'resolve', actor, (t, now) => {
-    const resumed = resumeChanges(t, now, ctx);
-    const dueAt = resumed.resolution_due_at ?? t.resolution_due_at;
-    return {
+  return act(ctx, ticketId, 'resolve', actor, (t, now) => ({
     changes: {
-      ...resumed,
       resolved_at: now.getTime(),
       resolved_by: actor.id,
       resolution_note: resolution.note,
       resolution_code: resolution.code,
-      resolution_breached: now.getTime() > Number(dueAt) ? 1 : t.resolution_breached,
       csat_requested_at: now.getTime(),
       assignee_id: t.assignee_id ?? actor.id,
       first_assignee_id: t.first_assignee_id ?? actor.id,
@@ -189,33 +211,29 @@ export function resolveTicket(ctx: ServiceContext, ticketId: number, resolution:
     history: `${mention(actor.id)} resolved the ticket (${userText(resolution.code, 60)}):\n>${userText(resolution.note, 2500).replace(/\n/g, '\n>')}`,
     dm: (ticket) => resolvedDm(ticket, ctx.settings.service_desk.reopen_window),
     after: async (trx, ticket, now2) => {
-      await stopSlaReminders(trx, ticket.id, now2);
       await scheduleDue(trx, { kind: AUTO_CLOSE, recordType: 'ticket', recordId: ticket.id, dueAt: new Date(now2.getTime() + ctx.settings.service_desk.close_after), point: `resolved-${now2.getTime()}` }, now2);
     },
-    };
-  });
+  }));
 }
 
 export function reopenTicket(ctx: ServiceContext, ticketId: number, actor: TicketActor): Promise<Outcome<TicketRow>> {
-  return act(ctx, ticketId, 'reopen', actor, (t, now) => ({
-    // Time between resolution and reopening counts like a pause: nobody was expected to work on it.
-    changes: { ...resumeChanges({ ...t, paused_since: t.resolved_at }, now, ctx), reopen_count: t.reopen_count + 1, resolved_at: null, resolved_by: null },
+  return act(ctx, ticketId, 'reopen', actor, (t) => ({
+    // The resolution clock did not run while the ticket was resolved; it runs on from now.
+    changes: { reopen_count: t.reopen_count + 1, resolved_at: null, resolved_by: null },
     history: `${mention(actor.id)} reopened the ticket`,
     dm: actor.id === t.requester_id ? undefined : (ticket) => requesterUpdate(ticket, `${mention(actor.id)} reopened your ticket.`),
     assigneeDm: (ticket) => requesterUpdate(ticket, `${mention(actor.id)} reopened *${ticket.key}*.`),
     after: async (trx, ticket, now2) => {
       await cancelDue(trx, 'ticket', ticket.id, now2, [AUTO_CLOSE]);
-      await scheduleSlaReminders(trx, ticket, ctx.settings, now2);
     },
   }));
 }
 
 export function cancelTicket(ctx: ServiceContext, ticketId: number, actor: TicketActor): Promise<Outcome<TicketRow>> {
   return act(ctx, ticketId, 'cancel', actor, (_t, now) => ({
-    changes: { cancelled_at: now.getTime(), paused_since: null },
+    changes: { cancelled_at: now.getTime() },
     history: `${mention(actor.id)} cancelled the request`,
     assigneeDm: (ticket) => requesterUpdate(ticket, `The requester cancelled *${ticket.key}*.`),
-    after: (trx, ticket, now2) => stopSlaReminders(trx, ticket.id, now2),
   }));
 }
 
@@ -230,8 +248,8 @@ export function rateTicket(ctx: ServiceContext, ticketId: number, score: number,
 export async function closeResolved(trx: Trx, ctx: ServiceContext, ticketId: number, now: Date): Promise<string> {
   const ticket = await findTicket(trx, ticketId);
   if (!ticket || ticket.status !== 'resolved') return 'skipped: not resolved';
-  const closed = await updateTicket(trx, ticket.id, { status: 'closed', closed_at: now.getTime(), updated_at: now.getTime() });
-  await insertTicketEvent(trx, { ticket_id: ticket.id, at: now.getTime(), actor_id: 'switchboard', kind: 'close', body: 'closed after the quiet period' });
+  const changed = await updateTicket(trx, ticket.id, { status: 'closed', closed_at: now.getTime(), updated_at: now.getTime() });
+  const closed = await recordTicketEvent(trx, ctx.settings, changed, { kind: 'close', actorId: 'switchboard', body: 'closed after the quiet period' }, now);
   await insertAudit(trx, { actor: { id: 'switchboard', name: 'Switchboard' }, action: 'ticket.close', recordType: 'ticket', recordId: ticket.id, recordKey: ticket.key, before: ticketFacts(ticket), after: ticketFacts(closed), source: 'job' }, now);
   await refreshTriage(trx, ctx, closed, now, 'Closed after the quiet period');
   return 'closed';
@@ -253,9 +271,15 @@ export async function linkTicketToIncident(
 ): Promise<string | undefined> {
   const before = await findTicket(trx, ticketId);
   if (!before || before.incident_id === incident.id) return undefined;
-  const ticket = await updateTicket(trx, ticketId, { incident_id: incident.id, escalated_at: before.escalated_at ?? now.getTime(), updated_at: now.getTime() });
+  // Escalating to an incident is a public agent action: it is the first response if none came before.
+  const changed = await updateTicket(trx, ticketId, {
+    incident_id: incident.id,
+    escalated_at: before.escalated_at ?? now.getTime(),
+    first_response_at: before.first_response_at ?? (isOpen(before.status) ? now.getTime() : null),
+    updated_at: now.getTime(),
+  });
   const history = `${mention(actor.id)} escalated the ticket to incident *${incident.key}*`;
-  await insertTicketEvent(trx, { ticket_id: ticket.id, at: now.getTime(), actor_id: actor.id, kind: 'incident_linked', body: incident.key });
+  const ticket = await recordTicketEvent(trx, ctx.settings, changed, { kind: 'incident_linked', actorId: actor.id, body: incident.key }, now);
   await insertAudit(trx, { actor, action: 'ticket.escalate', recordType: 'ticket', recordId: ticket.id, recordKey: ticket.key, before: ticketFacts(before), after: { ...ticketFacts(ticket), incident: incident.key }, detail: incident.key, source: 'modal' }, now);
   await trx
     .insertInto('incident_subscriptions')
