@@ -8,6 +8,7 @@ import type { Directory } from './slack/directory.js';
 import { boltLogger } from './slack/bolt-logger.js';
 import { firstReceipt } from '../db/queries/receipts.js';
 import { areas } from '../commands/index.js';
+import { cleanTypedText } from '../commands/typed-text.js';
 
 /** What listeners get: the use-case context and the Slack-side directory of people and roles. */
 export interface AppDeps {
@@ -72,6 +73,8 @@ export function registerListeners(app: App, deps: AppDeps): void {
     }
     await next();
   });
+  // What people typed is cleaned once, here, before any parser sees it.
+  app.use(cleanTypedText);
   // The safety net: a listener that fails still answers the person (and acks, so Slack shows no
   // timeout); what was already recorded stays recorded, since every use case is one transaction.
   app.use(async (args) => {

@@ -18,6 +18,8 @@ import {
   parseMetadata,
   parseReason,
   parseRequest,
+  parseStandardRequest,
+  type TemplateView,
   parseTemplatePick,
   parseWindow,
   postponeModal,
@@ -32,7 +34,7 @@ import { calendarMessage, changeRecordMessage } from '../../views/changes/record
 import { escapeMrkdwn } from '../../views/text.js';
 import { requestChange, editChange, type ChangeField } from '../../src/services/changes/request.js';
 import { askAboutChange, checkDecisionAllowed, decideOnChange, recordReview } from '../../src/services/changes/decide.js';
-import { cancelChange, closeChange, linkChangeToIncident, startChange } from '../../src/services/changes/lifecycle.js';
+import { cancelChange, checkMayWorkOn, closeChange, linkChangeToIncident, startChange } from '../../src/services/changes/lifecycle.js';
 import { changeCalendar, changeRecord } from '../../src/services/changes/read.js';
 import type { Actor } from '../../src/services/context.js';
 
@@ -113,21 +115,22 @@ export const changesArea: Area = {
   register(app: App, deps: AppDeps): void {
     const { ctx, directory, settings, logger } = deps;
 
-    const openRequestModal = async (client: WebClient, triggerId: string, userId: string, metadata: RequestMetadata, defaults: RequestDefaults, templateTitle?: string) => {
+    const openRequestModal = async (client: WebClient, triggerId: string, userId: string, metadata: RequestMetadata, defaults: RequestDefaults, standard?: { template: TemplateView; note?: string | null }) => {
       const tz = (await directory.user(userId)).tz;
       await client.views.open({
         trigger_id: triggerId,
-        view: requestModal({ metadata, defaults, serviceCatalog: settings.service_catalog, timeZone: tz, templateTitle }) as any,
+        view: requestModal({ metadata, defaults, serviceCatalog: settings.service_catalog, timeZone: tz, template: standard?.template, note: standard?.note }) as any,
       });
     };
 
-    const templateDefaults = (templateId: string, now: Date): { defaults: RequestDefaults; title: string } | undefined => {
+    /** A template's window (from the next hour, for its duration) and its content to show read-only. */
+    const templateDefaults = (templateId: string, now: Date): { defaults: RequestDefaults; template: TemplateView } | undefined => {
       const t = settings.changes.standard_templates.find((x) => x.id === templateId);
       if (!t) return undefined;
       const start = nextHour(now);
       return {
-        title: t.title,
-        defaults: { title: t.title, description: t.description, services: t.services, risk: t.risk, start, end: start + t.duration, implementationPlan: t.implementation_plan, rollbackPlan: t.rollback_plan },
+        template: { title: t.title, version: t.version, description: t.description, services: t.services, risk: t.risk, implementationPlan: t.implementation_plan, rollbackPlan: t.rollback_plan },
+        defaults: { start, end: start + t.duration },
       };
     };
 
@@ -153,7 +156,7 @@ export const changesArea: Area = {
         if (wanted) {
           const found = templateDefaults(wanted, ctx.clock.now());
           if (!found) return void (await reply(`There is no standard template \`${escapeMrkdwn(wanted)}\`. Templates: ${templates.map((t) => `\`${t.id}\``).join(', ')}`));
-          await openRequestModal(client, command.trigger_id, userId, { mode: 'new', type: 'standard', templateId: wanted, channel: command.channel_id }, { ...found.defaults, implementerId: userId }, found.title);
+          await openRequestModal(client, command.trigger_id, userId, { mode: 'new', type: 'standard', templateId: wanted, channel: command.channel_id }, { ...found.defaults, implementerId: userId }, { template: found.template });
           return;
         }
         await client.views.open({ trigger_id: command.trigger_id, view: templatePickerModal(templates, command.channel_id) as any });
@@ -196,15 +199,30 @@ export const changesArea: Area = {
           return void (await reply(message.text, message.blocks));
         }
         case 'edit': {
-          if (userId !== change.requester_id && userId !== change.implementer_id) return void (await ack({ response_type: 'ephemeral', text: `Only the requester or the implementer of ${change.key} can edit it.` }));
           if (!canApply(change.status, 'edit')) return void (await ack({ response_type: 'ephemeral', text: staleReason(change.key, change.status, 'edit') }));
           await ack();
+          const allowed = await checkMayWorkOn(ctx, { changeId: change.id, actor, verb: 'edit', source: 'command' });
+          if (!allowed.ok) return void (await reply(allowed.message));
           const services = await servicesOf(ctx.db, change.id);
+          if (change.type === 'standard') {
+            await openRequestModal(
+              client,
+              command.trigger_id,
+              userId,
+              { mode: 'edit', changeId: change.id, type: 'standard' },
+              { start: change.planned_start, end: change.planned_end, implementerId: change.implementer_id },
+              {
+                template: { title: change.title, version: change.template_version ?? 1, description: change.description, services, risk: change.risk, implementationPlan: change.implementation_plan, rollbackPlan: change.rollback_plan },
+                note: change.requester_note,
+              },
+            );
+            return;
+          }
           await openRequestModal(
             client,
             command.trigger_id,
             userId,
-            { mode: 'edit', changeId: change.id, type: change.type === 'standard' ? 'standard' : change.type },
+            { mode: 'edit', changeId: change.id, type: change.type },
             {
               title: change.title,
               description: change.description,
@@ -221,9 +239,10 @@ export const changesArea: Area = {
           return;
         }
         case 'close': {
-          if (userId !== change.requester_id && userId !== change.implementer_id) return void (await ack({ response_type: 'ephemeral', text: `Only the implementer or requester of ${change.key} can close it out.` }));
           if (!canApply(change.status, 'close')) return void (await ack({ response_type: 'ephemeral', text: staleReason(change.key, change.status, 'close') }));
           await ack();
+          const allowed = await checkMayWorkOn(ctx, { changeId: change.id, actor, verb: 'close out', source: 'command' });
+          if (!allowed.ok) return void (await reply(allowed.message));
           await client.views.open({ trigger_id: command.trigger_id, view: closeoutModal(change) as any });
           return;
         }
@@ -264,6 +283,23 @@ export const changesArea: Area = {
     // ---- request / edit modal ------------------------------------------------------------------
     app.view(CHANGE_VIEWS.request, async ({ ack, body, view }) => {
       const metadata = parseMetadata(view.private_metadata);
+      if (metadata.type === 'standard') {
+        // Only the window, the implementer and the note are read from a standard change's form; the
+        // content comes from the template (new) or stays as approved (edit), whatever else was sent.
+        const chosen = parseStandardRequest(view.state.values as any);
+        if (!chosen.ok) return void (await ack({ response_action: 'errors', errors: chosen.errors }));
+        const result =
+          metadata.mode === 'edit' && metadata.changeId
+            ? await editChange(ctx, metadata.changeId, { start: chosen.value.start, end: chosen.value.end, implementerId: chosen.value.implementerId, requesterNote: chosen.value.note }, { actor: actorOf(body.user), source: 'modal', approverIds: [] })
+            : await requestChange(
+                ctx,
+                { type: 'standard', templateId: metadata.templateId ?? null, title: '', description: '', services: [], start: chosen.value.start, end: chosen.value.end, implementerId: chosen.value.implementerId, implementationPlan: '', rollbackPlan: '', linked: null, note: chosen.value.note },
+                { actor: actorOf(body.user), source: 'modal', approverIds: [] },
+              );
+        if (!result.ok) return void (await ack({ response_action: 'errors', errors: errorsFor(view as any, result.field, result.message) }));
+        await ack();
+        return;
+      }
       const parsed = parseRequest(view.state.values as any, metadata);
       if (!parsed.ok) return void (await ack({ response_action: 'errors', errors: parsed.errors }));
       const input = parsed.value;
@@ -320,7 +356,7 @@ export const changesArea: Area = {
           defaults: { ...found.defaults, implementerId: body.user.id },
           serviceCatalog: settings.service_catalog,
           timeZone: tz,
-          templateTitle: found.title,
+          template: found.template,
         }) as any,
       });
     });
@@ -401,9 +437,10 @@ export const changesArea: Area = {
     onClick(CHANGE_ACTIONS.postpone, async ({ ack, body, client, respond }) => {
       await ack();
       const changeId = changeIdOf(body);
-      const change = changeId ? await findChangeById(ctx.db, changeId) : undefined;
-      if (!change) return void (await tell(client, body, respond, 'That change no longer exists.'));
-      if (body.user.id !== change.requester_id && body.user.id !== change.implementer_id) return void (await tell(client, body, respond, `Only the implementer or requester of ${change.key} can postpone it.`));
+      if (!changeId) return void (await tell(client, body, respond, 'That button does not name a change.'));
+      const allowed = await checkMayWorkOn(ctx, { changeId, actor: actorOf(body.user), verb: 'postpone', source: 'button' });
+      if (!allowed.ok) return void (await tell(client, body, respond, allowed.message));
+      const change = allowed.value;
       if (!canApply(change.status, 'reschedule')) return void (await tell(client, body, respond, staleReason(change.key, change.status, 'reschedule')));
       const tz = (await directory.user(body.user.id)).tz;
       await client.views.open({
@@ -427,9 +464,10 @@ export const changesArea: Area = {
     onClick(CHANGE_ACTIONS.closeout, async ({ ack, body, client, respond }) => {
       await ack();
       const changeId = changeIdOf(body);
-      const change = changeId ? await findChangeById(ctx.db, changeId) : undefined;
-      if (!change) return void (await tell(client, body, respond, 'That change no longer exists.'));
-      if (body.user.id !== change.requester_id && body.user.id !== change.implementer_id) return void (await tell(client, body, respond, `Only the implementer or requester of ${change.key} can close it out.`));
+      if (!changeId) return void (await tell(client, body, respond, 'That button does not name a change.'));
+      const allowed = await checkMayWorkOn(ctx, { changeId, actor: actorOf(body.user), verb: 'close out', source: 'button' });
+      if (!allowed.ok) return void (await tell(client, body, respond, allowed.message));
+      const change = allowed.value;
       if (!canApply(change.status, 'close')) return void (await tell(client, body, respond, staleReason(change.key, change.status, 'close')));
       await client.views.open({ trigger_id: body.trigger_id, view: closeoutModal(change) as any });
     });

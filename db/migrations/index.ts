@@ -8,6 +8,7 @@ import * as serviceDesk from './2026-11-23-040-service-desk.js';
 import * as outboxIndexes from './2026-11-23-050-outbox-indexes.js';
 import * as backlogIndex from './2026-11-23-060-backlog-index.js';
 import * as ticketHistory from './2026-12-02-400-ticket-history.js';
+import * as standardChangeSnapshot from './2026-12-02-300-standard-change-snapshot.js';
 
 /** Every migration, by name; names sort in the order they run. Add new files at the end. */
 export const migrations: Record<string, Migration> = {
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-23-050-outbox-indexes': outboxIndexes,
   '2026-11-23-060-backlog-index': backlogIndex,
   '2026-12-02-400-ticket-history': ticketHistory,
+  '2026-12-02-300-standard-change-snapshot': standardChangeSnapshot,
 };

@@ -9,6 +9,11 @@ export interface ChangeColumns {
   risk_answers: string | null;
   postponed_count: Generated<number>;
   closeout_requested_at: number | null;
+  /** Standard changes (migration 2026-12-02-300): the template's version and content (JSON) at submission. */
+  template_version: number | null;
+  template_snapshot: string | null;
+  /** The requester's note on a standard change. */
+  requester_note: string | null;
 }
 
 export interface ChangeApprovalColumns {

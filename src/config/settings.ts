@@ -83,6 +83,8 @@ const freezeWindow = z.strictObject({
 
 const standardTemplate = z.strictObject({
   id: z.string().regex(/^[a-z0-9-]{1,60}$/, 'must be lower-case letters, digits and dashes'),
+  /** Raise it when the template's content changes; each standard change records the version (and the content) it was approved from. */
+  version: z.number().int().min(1).default(1),
   title: z.string().max(150),
   description: z.string().default(''),
   services: z.array(z.string()).default([]),
@@ -113,6 +115,9 @@ const DEFAULT_SEVERITIES = {
   P3: { label: 'Minor', description: 'Degraded with a workaround; a limited group is affected.', update_cadence: 4 * HOUR, bridge: false },
   P4: { label: 'Low', description: 'Little impact; tracked for follow-up.', update_cadence: null, bridge: false },
 };
+
+/** The roles of `roles:` below (IT staff all hold at least one). */
+export const ROLE_NAMES = ['agents', 'escalation', 'incident_commanders', 'incident_managers', 'change_approvers', 'emergency_approvers', 'managers'] as const;
 
 export const settingsSchema = z.strictObject({
   /** Time zone for business hours, report periods and the dates people see when theirs is unknown. */
@@ -150,6 +155,11 @@ export const settingsSchema = z.strictObject({
       categories: z.array(z.string().min(1).max(75)).min(1).max(100).default(['access', 'hardware', 'software', 'network', 'accounts', 'other']),
       resolution_codes: z.array(z.string().min(1).max(75)).min(1).default(['fixed', 'workaround', 'answered', 'duplicate', 'cannot reproduce', 'not an IT issue']),
       ticket_reaction: z.string().default('ticket'),
+      /**
+       * Private channels, group DMs and DMs where anyone's ticket reaction files a ticket (elsewhere in
+       * private spaces only the message's author may); from a private space only a link is copied.
+       */
+      reaction_private_channels: z.array(channelId).default([]),
       reopen_window: durationMs.prefault('5d'),
       close_after: durationMs.prefault('5d'),
     })
@@ -227,6 +237,10 @@ export const settingsSchema = z.strictObject({
       export_max_rows: z.number().int().min(1).max(1_000_000).default(100_000),
       /** How often pending chart uploads are tried (after the report is posted, and again after a failure). */
       chart_retry_cron: cronExpression.default('* * * * *'),
+      /** Roles that may post the scorecard to a channel, export CSVs (the audit log: managers only) and upload incident reviews. */
+      post_roles: z.array(z.enum(ROLE_NAMES)).default([...ROLE_NAMES]),
+      /** Everyone may see their own scorecard (ephemeral, or by DM from the App Home); false: only holders of post_roles. */
+      own_scorecard_for_everyone: z.boolean().default(true),
     })
     .prefault({}),
   jobs: z

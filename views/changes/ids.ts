@@ -39,6 +39,8 @@ export const REQUEST_FIELDS = {
   freezeOverride: 'freeze_override',
   freezeReason: 'freeze_override_reason',
   template: 'standard_template',
+  /** The requester's note on a standard change. */
+  requesterNote: 'standard_note',
   reason: 'reason',
   question: 'question',
   outcome: 'closeout_outcome',

@@ -72,14 +72,17 @@ export function requestModal(input: {
   serviceCatalog: string[];
   timeZone: string;
   templateTitle?: string;
+  /** Standard changes: the template's content, shown read-only. */
+  template?: TemplateView;
+  /** Standard changes: the note already on the change (edit). */
+  note?: string | null;
 }): Record<string, unknown> {
   const { metadata, defaults } = input;
   const fixedType = metadata.type;
   const standard = fixedType === 'standard';
+  if (standard) return standardModal(input);
   const blocks: unknown[] = [];
-  if (standard) {
-    blocks.push({ type: 'context', elements: [mrkdwn(`:white_check_mark: *Standard change*${input.templateTitle ? ` from template “${userText(input.templateTitle, 150)}”` : ''}: pre-approved, recorded and announced on submit.`)] });
-  } else if (metadata.mode === 'edit') {
+  if (metadata.mode === 'edit') {
     blocks.push({ type: 'context', elements: [mrkdwn('Changing the window or a plan after a decision sends the change back for approval.')] });
   }
   blocks.push(textInput(F.title, 'Title', { initial: defaults.title, max: 150, placeholder: 'e.g. Upgrade VPN concentrator firmware' }));
@@ -101,7 +104,7 @@ export function requestModal(input: {
   const initialServices = (defaults.services ?? []).filter((s) => catalog.includes(s));
   if (initialServices.length) services.initial_options = initialServices.map((s) => opt(s, s));
   blocks.push({ type: 'input', block_id: F.services, label: plain('Affected services', 75), element: services });
-  if (!standard) {
+  {
     blocks.push(
       select(F.risk, 'Risk', [
         { value: 'low', text: 'Low' },
@@ -132,7 +135,7 @@ export function requestModal(input: {
   blocks.push(textInput(F.implementationPlan, 'Implementation plan', { multiline: true, initial: defaults.implementationPlan, max: 2500 }));
   blocks.push(textInput(F.rollbackPlan, 'Rollback plan', { multiline: true, initial: defaults.rollbackPlan, max: 2500 }));
   blocks.push(textInput(F.linked, 'Linked ticket or incident', { optional: true, initial: defaults.linked ?? undefined, max: 30, placeholder: 'IT-123 or INC-42' }));
-  if (fixedType !== 'standard') {
+  {
     blocks.push({
       type: 'input',
       block_id: F.freezeOverride,
@@ -146,11 +149,80 @@ export function requestModal(input: {
     type: 'modal',
     callback_id: CHANGE_VIEWS.request,
     private_metadata: JSON.stringify(metadata),
-    title: plain(metadata.mode === 'edit' ? 'Edit change' : standard ? 'Standard change' : 'Request a change', 24),
+    title: plain(metadata.mode === 'edit' ? 'Edit change' : 'Request a change', 24),
     submit: plain(metadata.mode === 'edit' ? 'Save' : 'Submit', 24),
     close: plain('Cancel', 24),
     blocks,
   };
+}
+
+/** What a standard change shows: the template's content, read-only. */
+export interface TemplateView {
+  title: string;
+  version: number;
+  description: string;
+  services: string[];
+  risk: Risk;
+  implementationPlan: string;
+  rollbackPlan: string;
+}
+
+/**
+ * A standard change: the pre-approved template is shown, not editable; the requester picks only the
+ * window, the implementer and adds a note. Anything else is a normal change (/change).
+ */
+function standardModal(input: { metadata: RequestMetadata; defaults: RequestDefaults; timeZone: string; template?: TemplateView; note?: string | null }): Record<string, unknown> {
+  const { metadata, defaults } = input;
+  const t = input.template;
+  const blocks: unknown[] = [
+    { type: 'context', elements: [mrkdwn(`:white_check_mark: *Standard change*${t ? ` from template “${userText(t.title, 150)}” (version ${t.version})` : ''}: pre-approved, recorded and announced on submit. Its content comes from the template; for anything different request a normal change with /change.`)] },
+  ];
+  if (t) {
+    const lines = [
+      `*${userText(t.title, 150)}*`,
+      t.description ? userText(t.description, 600) : '',
+      `*Services:* ${userText(t.services.join(', ') || '—', 300)} · *Risk:* ${t.risk}`,
+      `*Implementation plan:* ${userText(t.implementationPlan || '—', 900)}`,
+      `*Rollback plan:* ${userText(t.rollbackPlan || '—', 900)}`,
+    ].filter(Boolean);
+    blocks.push({ type: 'section', text: mrkdwn(lines.join('\n'), 3000) });
+  }
+  blocks.push(dateTime(F.start, 'Window start', defaults.start, `Shown in your time zone (${input.timeZone}).`));
+  blocks.push(dateTime(F.end, 'Window end', defaults.end));
+  const implementer: Record<string, unknown> = { type: 'users_select', action_id: F.implementer };
+  if (defaults.implementerId) implementer.initial_user = defaults.implementerId;
+  blocks.push({ type: 'input', block_id: F.implementer, label: plain('Implementer', 75), optional: true, element: implementer, hint: plain('Who carries it out (defaults to you).', 2000) });
+  blocks.push(textInput(F.requesterNote, 'Note', { multiline: true, optional: true, initial: input.note ?? undefined, max: 500, placeholder: 'e.g. which devices or site, who to call' }));
+  return {
+    type: 'modal',
+    callback_id: CHANGE_VIEWS.request,
+    private_metadata: JSON.stringify(metadata),
+    title: plain(metadata.mode === 'edit' ? 'Edit change' : 'Standard change', 24),
+    submit: plain(metadata.mode === 'edit' ? 'Save' : 'Submit', 24),
+    close: plain('Cancel', 24),
+    blocks,
+  };
+}
+
+/** What a standard change's form carries: nothing of the template's content. */
+export interface StandardRequestInput {
+  start: number;
+  end: number;
+  implementerId: string | null;
+  note: string | null;
+}
+
+export function parseStandardRequest(values: Values): Parsed<StandardRequestInput> {
+  const errors: Record<string, string> = {};
+  const startS = field(values, F.start)?.selected_date_time;
+  const endS = field(values, F.end)?.selected_date_time;
+  if (typeof startS !== 'number') errors[F.start] = 'Pick when the window starts.';
+  if (typeof endS !== 'number') errors[F.end] = 'Pick when the window ends.';
+  else if (typeof startS === 'number' && endS <= startS) errors[F.end] = 'The end must be after the start.';
+  const note = text(values, F.requesterNote) || null;
+  if (note && [...note].length > 500) errors[F.requesterNote] = 'Keep the note under 500 characters.';
+  if (Object.keys(errors).length) return { ok: false, errors };
+  return { ok: true, value: { start: Number(startS) * 1000, end: Number(endS) * 1000, implementerId: field(values, F.implementer)?.selected_user ?? null, note } };
 }
 
 export interface RequestInput {

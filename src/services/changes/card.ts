@@ -40,7 +40,8 @@ export async function loadCard(db: Executor, change: ChangeRow, settings: Settin
   const q = quorum({ type: change.type, risk: change.risk, services, version: change.version }, given, settings.changes);
   const conflicts = await conflictsOf(db, change, services);
   const incidents = await incidentsLinkedTo(db, change.id);
-  const template = change.template_id ? settings.changes.standard_templates.find((t) => t.id === change.template_id) : undefined;
+  // The template as it was when the change was approved (the settings may have moved on since).
+  const template = change.template_snapshot ? (JSON.parse(change.template_snapshot) as { title?: string; version?: number }) : undefined;
   return {
     id: change.id,
     key: change.key,
@@ -59,7 +60,7 @@ export async function loadCard(db: Executor, change: ChangeRow, settings: Settin
     implementationPlan: change.implementation_plan,
     rollbackPlan: change.rollback_plan,
     linkedRecord: change.linked_ticket_key,
-    templateTitle: template?.title ?? change.template_id,
+    templateTitle: template?.title ? `${template.title}, v${template.version ?? 1}` : change.template_id,
     freezeOverride: change.freeze_override === 1,
     freezeOverrideReason: change.freeze_override_reason,
     reviewRequired: change.review_required === 1,

@@ -1,4 +1,6 @@
 import { canApply, causeRefusal, staleReason } from '../../domain/changes/lifecycle.js';
+import { mayWorkOn, refusalToWorkOn, type WorkVerb } from '../../domain/changes/access.js';
+import { auditWorkRefused } from './request.js';
 import { OUTCOME_LABEL, type ChangeOutcome } from '../../domain/changes/types.js';
 import { insertAudit } from '../../../db/queries/audit.js';
 import { cancelDue } from '../../../db/queries/due-items.js';
@@ -11,7 +13,23 @@ import { refreshPost, threadNote } from './card.js';
 import { audit, snapshot, type Source } from './shared.js';
 
 function isOwner(change: ChangeRow, actor: Actor): boolean {
-  return actor.id === change.implementer_id || actor.id === change.requester_id;
+  return mayWorkOn({ key: change.key, requesterId: change.requester_id, implementerId: change.implementer_id }, actor.id);
+}
+
+/**
+ * The check made before a change's form opens (edit, postpone, close out): the same rule the write
+ * applies, with the refusal kept in the audit log. Nothing else is recorded.
+ */
+export async function checkMayWorkOn(ctx: ServiceContext, input: { changeId: number; actor: Actor; verb: WorkVerb; source: Source }): Promise<Outcome<ChangeRow>> {
+  return transact(ctx, async (trx, now) => {
+    const change = await findChangeById(trx, input.changeId);
+    if (!change) return refuse('That change no longer exists.');
+    if (!isOwner(change, input.actor)) {
+      await auditWorkRefused(trx, now, change, input.actor, input.verb, input.source);
+      return refuse(refusalToWorkOn(change.key, input.verb));
+    }
+    return ok(change);
+  });
 }
 
 /** The implementer starts the work (the Start button at window start, or any time once approved). */
@@ -19,7 +37,10 @@ export async function startChange(ctx: ServiceContext, input: { changeId: number
   return transact(ctx, async (trx, now) => {
     const change = await findChangeById(trx, input.changeId);
     if (!change) return refuse('That change no longer exists.');
-    if (!isOwner(change, input.actor)) return refuse(`Only the implementer or requester of ${change.key} can start it.`);
+    if (!isOwner(change, input.actor)) {
+      await auditWorkRefused(trx, now, change, input.actor, 'start', input.source);
+      return refuse(refusalToWorkOn(change.key, 'start'));
+    }
     if (!canApply(change.status, 'start')) return refuse(staleReason(change.key, change.status, 'start'));
     if (!(await transitionChange(trx, change.id, [change.status], { status: 'in_progress', started_at: now.getTime(), updated_at: now.getTime() }))) {
       return refuse(staleReason(change.key, change.status, 'start'));
@@ -40,7 +61,10 @@ export async function closeChange(
   return transact(ctx, async (trx, now) => {
     const change = await findChangeById(trx, input.changeId);
     if (!change) return refuse('That change no longer exists.');
-    if (!isOwner(change, input.actor)) return refuse(`Only the implementer or requester of ${change.key} can close it out.`);
+    if (!isOwner(change, input.actor)) {
+      await auditWorkRefused(trx, now, change, input.actor, 'close out', input.source);
+      return refuse(refusalToWorkOn(change.key, 'close out'));
+    }
     if (!canApply(change.status, 'close')) return refuse(staleReason(change.key, change.status, 'close'));
     if (input.outcome !== 'successful' && !input.notes?.trim()) return refuse('Add a note on what happened.', 'notes');
     const patch = { status: 'completed' as const, outcome: input.outcome, completed_at: now.getTime(), closeout_notes: input.notes?.trim() || null, updated_at: now.getTime() };
@@ -62,7 +86,10 @@ export async function cancelChange(ctx: ServiceContext, input: { changeId: numbe
   return transact(ctx, async (trx, now) => {
     const change = await findChangeById(trx, input.changeId);
     if (!change) return refuse('That change no longer exists.');
-    if (!isOwner(change, input.actor)) return refuse(`Only the requester or implementer of ${change.key} can cancel it.`);
+    if (!isOwner(change, input.actor)) {
+      await auditWorkRefused(trx, now, change, input.actor, 'cancel', input.source);
+      return refuse(refusalToWorkOn(change.key, 'cancel'));
+    }
     if (!canApply(change.status, 'cancel')) return refuse(staleReason(change.key, change.status, 'cancel'));
     if (!(await transitionChange(trx, change.id, [change.status], { status: 'cancelled', cancelled_at: now.getTime(), updated_at: now.getTime() }))) {
       return refuse(staleReason(change.key, change.status, 'cancel'));

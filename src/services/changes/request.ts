@@ -1,3 +1,6 @@
+import { servicesRefusal } from '../../domain/catalog.js';
+import { mayWorkOn, refusalToWorkOn } from '../../domain/changes/access.js';
+import { snapshotOf, standardContent, standardEditOverreach, standardOverreachReason, templateLabel, type TemplateSnapshot } from '../../domain/changes/standard.js';
 import { approverEntriesFor, requiredApprovals } from '../../domain/changes/approval.js';
 import { canApply, staleReason, statusAfterEdit } from '../../domain/changes/lifecycle.js';
 import { riskFromAnswers, type RiskAnswers } from '../../domain/changes/risk.js';
@@ -35,6 +38,8 @@ export interface ChangeRequestInput {
   linked: string | null;
   templateId?: string | null;
   freezeOverride?: { requested: boolean; reason: string | null };
+  /** The requester's note (standard changes). */
+  note?: string | null;
 }
 
 export interface RequestedChange {
@@ -83,11 +88,18 @@ export async function requestChange(
   options: { actor: Actor; source: Source; approverIds: string[] },
 ): Promise<Outcome<RequestedChange>> {
   const { settings } = ctx;
-  const template = input.templateId ? settings.changes.standard_templates.find((t) => t.id === input.templateId) : undefined;
+  const template = input.type === 'standard' && input.templateId ? settings.changes.standard_templates.find((t) => t.id === input.templateId) : undefined;
   if (input.type === 'standard' && !template) return refuse('Standard changes come from the template catalog; that template does not exist (any more).', 'template');
+  // A standard change takes its content from the template, whatever the submission carried.
+  const snapshotOfTemplate = template ? snapshotOf(template) : undefined;
+  if (snapshotOfTemplate) input = { ...input, ...standardContent(snapshotOfTemplate), riskAnswers: undefined, freezeOverride: undefined, linked: null };
   if (!input.title.trim()) return refuse('Give the change a title.', 'title');
   if (input.services.length === 0) return refuse('Pick at least one affected service.', 'services');
-  const risk: Risk | undefined = input.type === 'standard' ? template!.risk : (input.risk ?? (input.riskAnswers ? riskFromAnswers(input.riskAnswers) : undefined));
+  if (!template) {
+    const unlisted = servicesRefusal(input.services, settings.service_catalog);
+    if (unlisted) return refuse(unlisted, 'services');
+  }
+  const risk: Risk | undefined = input.risk ?? (input.riskAnswers ? riskFromAnswers(input.riskAnswers) : undefined);
   if (!risk) return refuse('Choose a risk level or answer the risk questions.', 'risk');
 
   return transact(ctx, async (trx, now) => {
@@ -109,6 +121,9 @@ export async function requestChange(
         requester_id: options.actor.id,
         implementer_id: input.implementerId ?? options.actor.id,
         template_id: template?.id ?? null,
+        template_version: snapshotOfTemplate?.version ?? null,
+        template_snapshot: snapshotOfTemplate ? JSON.stringify(snapshotOfTemplate) : null,
+        requester_note: input.note?.trim() || null,
         planned_start: input.start,
         planned_end: input.end,
         implementation_plan: input.implementationPlan,
@@ -135,12 +150,18 @@ export async function requestChange(
       },
       input.services,
     );
-    await audit(trx, now, change, { actor: options.actor, action: 'change.requested', source: options.source, after: { ...snapshot(change), services: input.services, title: change.title } });
+    await audit(trx, now, change, {
+      actor: options.actor,
+      action: 'change.requested',
+      source: options.source,
+      after: { ...snapshot(change), services: input.services, title: change.title, ...(snapshotOfTemplate ? { template: snapshotOfTemplate } : {}), ...(change.requester_note ? { note: change.requester_note } : {}) },
+      detail: snapshotOfTemplate ? `standard change from template ${templateLabel(snapshotOfTemplate)}` : null,
+    });
     if (checked.value.override) {
       await audit(trx, now, change, { actor: options.actor, action: 'change.freeze_overridden', source: options.source, detail: input.freezeOverride?.reason ?? null });
     }
     if (standard) {
-      await audit(trx, now, change, { actor: options.actor, action: 'change.approved', source: options.source, after: snapshot(change), detail: `pre-approved standard change template ${template!.id}` });
+      await audit(trx, now, change, { actor: options.actor, action: 'change.approved', source: options.source, after: snapshot(change), detail: `pre-approved standard change template ${templateLabel(snapshotOfTemplate!)}` });
     }
 
     const card = await loadCard(trx, change, settings);
@@ -148,7 +169,7 @@ export async function requestChange(
 
     if (standard) {
       await scheduleWindowDues(trx, change, settings, now);
-      await threadNote(trx, now, change.id, `:white_check_mark: Standard change from template “${userText(template!.title, 150)}”: pre-approved on submit by ${mention(change.requester_id)}.`);
+      await threadNote(trx, now, change.id, `:white_check_mark: Standard change from template “${userText(template!.title, 150)}” (version ${snapshotOfTemplate!.version}): pre-approved on submit by ${mention(change.requester_id)}.${change.requester_note ? ` Note: ${userText(change.requester_note, 500)}` : ''}`);
     } else {
       const entries = approverEntriesFor({ type: change.type, services: input.services }, settings.roles, settings.changes);
       const who = entries.length ? entries.map(roleEntryMention).join(' ') : 'the approvers (none are configured: set roles.change_approvers)';
@@ -199,6 +220,8 @@ export interface ChangeEditInput {
   freezeOverride?: { requested: boolean; reason: string | null };
   /** Why (a postponement's reason). */
   note?: string | null;
+  /** The requester's note kept on a standard change (undefined: unchanged). */
+  requesterNote?: string | null;
 }
 
 export interface EditedChange {
@@ -223,12 +246,31 @@ export async function editChange(
   return transact(ctx, async (trx, now) => {
     const before = await findChangeById(trx, changeId);
     if (!before) return refuse('That change no longer exists.');
-    if (options.actor.id !== before.requester_id && options.actor.id !== before.implementer_id) {
-      return refuse(`Only the requester or the implementer of ${before.key} can ${options.postpone ? 'postpone' : 'edit'} it.`);
+    const workVerb = options.postpone ? 'postpone' : 'edit';
+    if (!mayWorkOn({ key: before.key, requesterId: before.requester_id, implementerId: before.implementer_id }, options.actor.id)) {
+      await auditWorkRefused(trx, now, before, options.actor, workVerb, options.source);
+      return refuse(refusalToWorkOn(before.key, workVerb));
     }
     if (!canApply(before.status, 'edit')) return refuse(staleReason(before.key, before.status, options.postpone ? 'reschedule' : 'edit'));
     const oldServices = await servicesOf(trx, changeId);
+    if (before.type === 'standard') {
+      const overreach = standardEditOverreach(
+        { title: before.title, description: before.description, services: oldServices, risk: before.risk, implementationPlan: before.implementation_plan, rollbackPlan: before.rollback_plan },
+        edit,
+      );
+      if (overreach.length > 0 || (edit.linked !== undefined && edit.linked !== before.linked_ticket_key)) {
+        const fields = overreach.length > 0 ? overreach : ['linked record'];
+        await audit(trx, now, before, { actor: options.actor, action: 'change.edit_refused', source: options.source, detail: `standard change: ${fields.join(', ')} fixed by template ${before.template_id ?? '?'} v${before.template_version ?? '?'}` });
+        return refuse(standardOverreachReason(before.key, fields), 'template');
+      }
+      // Only the window, the implementer and the note move; the template's content stays as approved.
+      edit = { start: edit.start, end: edit.end, implementerId: edit.implementerId, note: edit.note, requesterNote: edit.requesterNote, freezeOverride: undefined };
+    }
     const services = edit.services ?? oldServices;
+    if (edit.services) {
+      const unlisted = servicesRefusal(edit.services, settings.service_catalog);
+      if (unlisted) return refuse(unlisted, 'services');
+    }
     const start = edit.start ?? before.planned_start;
     const end = edit.end ?? before.planned_end;
     const risk: Risk = before.type === 'standard' ? before.risk : (edit.risk ?? (edit.riskAnswers ? riskFromAnswers(edit.riskAnswers) : before.risk));
@@ -273,6 +315,7 @@ export async function editChange(
       implementation_plan: edit.implementationPlan ?? before.implementation_plan,
       rollback_plan: edit.rollbackPlan ?? before.rollback_plan,
       linked_ticket_key: edit.linked === undefined ? before.linked_ticket_key : edit.linked,
+      requester_note: edit.requesterNote === undefined ? before.requester_note : edit.requesterNote?.trim() || null,
       version,
       status,
       approved_at: sendBack ? null : before.approved_at,
@@ -314,6 +357,11 @@ export async function editChange(
     if (card.conflicts.length > 0 && windowChanged) await warnConflicts(trx, now, after, card.conflicts, settings);
     return ok({ key: after.key, status: after.status, version: after.version, sentBackForApproval: sendBack });
   });
+}
+
+/** A refused attempt to work on someone else's change: nothing changes, the attempt is evidence. */
+export async function auditWorkRefused(db: Executor, now: Date, change: ChangeRow, actor: Actor, verb: string, source: Source): Promise<void> {
+  await audit(db, now, change, { actor, action: 'change.action_refused', source, detail: `${verb} refused: not the requester or implementer` });
 }
 
 /** Re-renders every open change's post; used after configuration or link changes. */

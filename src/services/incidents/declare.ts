@@ -2,6 +2,7 @@ import { nextNumber } from '../../../db/queries/counters.js';
 import { insertIncident, setRole, setServices } from '../../../db/queries/incidents.js';
 import { linkTicketToIncident } from '../tickets/work.js';
 import { firstReceipt } from '../../../db/queries/receipts.js';
+import { servicesRefusal } from '../../domain/catalog.js';
 import { channelName, conferenceUrl, firstUpdateDue, hasBridge, isSeverity, type Severity } from '../../domain/incidents/rules.js';
 import type { IncidentSnapshot } from '../../domain/incidents/types.js';
 import { bridgeMessage, summaryMessage, topicText } from '../../../views/incidents/messages.js';
@@ -53,6 +54,8 @@ export async function declareIncident(ctx: ServiceContext, input: DeclareInciden
   if (title.length > 150) return refuse('Keep the title under 150 characters.', 'title');
   if (!isSeverity(input.severity)) return refuse('Choose a severity: P1, P2, P3 or P4.', 'severity');
   const settings = ctx.settings;
+  const unlisted = servicesRefusal(input.services ?? [], settings.service_catalog);
+  if (unlisted) return refuse(unlisted, 'services');
   return transact(ctx, async (trx, now) => {
     if (input.submissionKey && !(await firstReceipt(trx, `incident.declare:${input.submissionKey}`, now))) {
       return refuse('This form was already submitted; the incident is declared.');

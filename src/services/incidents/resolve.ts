@@ -1,4 +1,5 @@
 import { formatDuration } from '../../config/duration.js';
+import { cleanTyped } from '../../domain/typed-text.js';
 import { cancelDue, scheduleDue } from '../../../db/queries/due-items.js';
 import {
   actionsOf,
@@ -107,28 +108,31 @@ export async function reviewDraft(trx: Trx, settings: Settings, incidentId: numb
     linkedChanges(trx, incidentId),
     actionsOf(trx, incidentId),
   ]);
+  // Stored text is cleaned again (records older than the edge's cleaning included): the Slack rendering
+  // marks names with NUL, so a NUL inside typed text must never survive into the draft.
+  const c = cleanTyped;
   const record: ReviewRecord = {
     key: incident.key,
-    title: incident.title,
+    title: c(incident.title),
     severity: incident.severity,
     severityLabel: snapshot.severityLabel,
     status: incident.status,
-    impact: incident.impact,
-    services: snapshot.services,
+    impact: c(incident.impact),
+    services: snapshot.services.map(c),
     declaredBy: incident.declared_by,
     declaredAt: incident.declared_at,
     startedAt: incident.started_at,
     acknowledgedAt: incident.acknowledged_at,
     mitigatedAt: incident.mitigated_at,
     resolvedAt: incident.resolved_at,
-    resolutionSummary: incident.resolution_summary,
+    resolutionSummary: incident.resolution_summary === null ? null : c(incident.resolution_summary),
     roles: snapshot.roles,
     // Timeline text is stored as mrkdwn (escaped, with mentions): back to plain text for Markdown.
-    timeline: entries.map((e) => ({ at: e.at, kind: e.kind, actorId: e.actor_id, text: unMrkdwn(e.text, nameOf) })),
+    timeline: entries.map((e) => ({ at: e.at, kind: e.kind, actorId: e.actor_id, text: unMrkdwn(c(e.text), nameOf) })),
     updates: updates.map((u) => ({ at: u.at, onTime: u.on_time === null ? null : u.on_time === 1 })),
-    tickets,
-    changes,
-    actions: actions.map((a) => ({ text: a.text, ownerId: a.owner_id, dueAt: a.due_at, status: a.status })),
+    tickets: tickets.map((x) => ({ ...x, summary: c(x.summary) })),
+    changes: changes.map((x) => ({ ...x, title: c(x.title) })),
+    actions: actions.map((a) => ({ text: c(a.text), ownerId: a.owner_id, dueAt: a.due_at, status: a.status })),
     reviewRequired: settings.incidents.review_required.includes(incident.severity),
   };
   return reviewMarkdown(record, nameOf, settings.timezone);

@@ -3,6 +3,7 @@ import { insertAudit } from '../../../db/queries/audit.js';
 import { searchArticles } from '../../../db/queries/kb.js';
 import { firstReceipt, receiptSeen } from '../../../db/queries/receipts.js';
 import { findTicketBySource, insertTicket, openIncidentsCovering, saveDraft, takeDraft, type TicketRow } from '../../../db/queries/tickets.js';
+import { categoryRefusal, servicesRefusal } from '../../domain/catalog.js';
 import { priorityOf } from '../../domain/tickets/priority.js';
 import { slaTargets } from '../../domain/tickets/sla.js';
 import type { TicketInput } from '../../../views/tickets/parse.js';
@@ -66,6 +67,8 @@ export async function fileDraft(ctx: ServiceContext, requester: Requester, draft
  * delivery of the same submission finds the receipt and files nothing.
  */
 export async function fileTicket(ctx: ServiceContext, requester: Requester, input: TicketInput, source: TicketSource, receipt?: string): Promise<Outcome<TicketRow>> {
+  const unlisted = catalogRefusal(ctx, input);
+  if (unlisted) return unlisted;
   return transact(ctx, async (trx, now) => {
     if (source.channel && source.ts) {
       const existing = await findTicketBySource(trx, source.channel, source.ts);
@@ -75,6 +78,15 @@ export async function fileTicket(ctx: ServiceContext, requester: Requester, inpu
     const ticket = await createTicket(trx, ctx, requester, input, source, now);
     return ok(ticket);
   });
+}
+
+/** Category and service come from the settings' lists on every path (form, draft, reaction). */
+function catalogRefusal(ctx: ServiceContext, input: TicketInput): Outcome<never> | undefined {
+  const category = categoryRefusal(input.category, ctx.settings.service_desk.categories);
+  if (category) return refuse(category, 'category');
+  const service = input.service === null ? undefined : servicesRefusal([input.service], ctx.settings.service_catalog);
+  if (service) return refuse(service, 'service');
+  return undefined;
 }
 
 async function createTicket(trx: Trx, ctx: ServiceContext, requester: Requester, input: TicketInput, source: TicketSource, now: Date): Promise<TicketRow> {

@@ -1,0 +1,20 @@
+/**
+ * Who may do what to a change, from the change itself. Pure: the shell resolves group membership;
+ * these rules are called by the use cases and by the checks made before a form opens.
+ */
+export interface ChangePeople {
+  key: string;
+  requesterId: string;
+  implementerId: string | null;
+}
+
+/** Edit, postpone, start, close out, cancel: the requester or the implementer. */
+export function mayWorkOn(change: ChangePeople, actorId: string): boolean {
+  return actorId === change.requesterId || actorId === change.implementerId;
+}
+
+export type WorkVerb = 'edit' | 'postpone' | 'start' | 'close out' | 'cancel';
+
+export function refusalToWorkOn(key: string, verb: WorkVerb): string {
+  return `Only the implementer or requester of ${key} can ${verb} it. Nothing was changed.`;
+}
