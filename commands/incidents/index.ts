@@ -258,6 +258,7 @@ export const incidentsArea: Area = {
         actor: { id: body.user.id, name: user.name },
         source: meta.source === 'shortcut' ? 'shortcut' : 'modal',
         linkedTicketId: meta.linkedTicketId,
+        declarerIsAgent: meta.linkedTicketId !== undefined ? await directory.hasRole(body.user.id, 'agents') : undefined,
         sourceMessage: meta.sourceChannel && meta.sourceTs ? { channel: meta.sourceChannel, ts: meta.sourceTs, permalink } : undefined,
         submissionKey: view.id,
       });

@@ -23,6 +23,7 @@ import {
   waitOnRequester,
   holdTicket,
   resumeTicket,
+  checkTicketAction,
   type TicketActor,
 } from '../../src/services/tickets/work.js';
 import { findTicket, findTicketBySource, openTicketsOf } from '../../db/queries/tickets.js';
@@ -250,38 +251,39 @@ export const ticketsArea: Area = {
       },
       ({ action }) => (action.type === 'button' ? parseJson(rateValue, action.value)?.ticketId : undefined),
     );
+    // Before a form opens, the same rule the write applies (refusals by someone without the right are audited).
     onTicket(A.resolve, async ({ body, client }, actor, id) => {
-      const ticket = await findTicket(ctx.db, id);
-      const refusal = ticketRefusal(ticket, actor, true);
-      if (refusal) return refusal;
-      await client.views.open({ trigger_id: body.trigger_id, view: resolveModal(id, ticket!.key, settings.service_desk.resolution_codes) });
+      const allowed = await checkTicketAction(ctx, id, 'resolve', actor);
+      if (!allowed.ok) return allowed;
+      await client.views.open({ trigger_id: body.trigger_id, view: resolveModal(id, allowed.value.key, settings.service_desk.resolution_codes) });
       return undefined;
     });
     onTicket(A.comment, async ({ body, client }, actor, id) => {
-      const ticket = await findTicket(ctx.db, id);
-      const refusal = ticketRefusal(ticket, actor, false);
-      if (refusal) return refusal;
-      await client.views.open({ trigger_id: body.trigger_id, view: commentModal(id, ticket!.key, actor.id !== ticket!.requester_id) });
+      const allowed = await checkTicketAction(ctx, id, 'comment', actor);
+      if (!allowed.ok) return allowed;
+      await client.views.open({ trigger_id: body.trigger_id, view: commentModal(id, allowed.value.key, actor.id !== allowed.value.requester_id) });
       return undefined;
     });
-    // Escalating opens the incident declaration pre-filled from the ticket; declaring links the two.
+    // Escalating opens the incident declaration; declaring links the two. The ticket's details are the
+    // declarer's reference only: the public title and impact start from the ticket's summary.
     onTicket(A.escalate, async ({ body, client }, actor, id) => {
-      const ticket = await findTicket(ctx.db, id);
-      const refusal = ticketRefusal(ticket, actor, true);
-      if (refusal) return refusal;
+      const allowed = await checkTicketAction(ctx, id, 'escalate', actor);
+      if (!allowed.ok) return allowed;
+      const ticket = allowed.value;
       await client.views.open({
         trigger_id: body.trigger_id,
         view: declareModal({
           prefill: {
-            title: ticket!.summary,
-            impact: ticket!.details || ticket!.summary,
-            services: ticket!.service ? [ticket!.service] : [],
-            severity: ticket!.priority,
-            linkedTicketId: ticket!.id,
+            title: ticket.summary,
+            impact: ticket.summary,
+            services: ticket.service && settings.service_catalog.includes(ticket.service) ? [ticket.service] : [],
+            severity: ticket.priority,
+            linkedTicketId: ticket.id,
           },
+          reference: { heading: `${ticket.key} · ${ticket.summary}`, text: ticket.details },
           severities: settings.incidents.severities,
           serviceCatalog: settings.service_catalog,
-          metadata: { linkedTicketId: ticket!.id, source: 'ticket' },
+          metadata: { linkedTicketId: ticket.id, source: 'ticket' },
         }) as unknown as ModalView,
       });
       return undefined;
@@ -323,15 +325,6 @@ export const ticketsArea: Area = {
     });
   },
 };
-
-/** Checks done before opening a modal, so nobody fills in a form that cannot be accepted. */
-function ticketRefusal(ticket: TicketRow | undefined, actor: TicketActor, agentOnly: boolean): Outcome<never> | undefined {
-  if (!ticket) return { ok: false, message: 'That ticket no longer exists.' };
-  if (agentOnly && !actor.isAgent) return { ok: false, message: `${ticket.key}: Only service-desk agents can do that.` };
-  if (!agentOnly && !actor.isAgent && actor.id !== ticket.requester_id) return { ok: false, message: `${ticket.key}: Only the requester and service-desk agents can comment on this ticket.` };
-  if (['resolved', 'closed', 'cancelled'].includes(ticket.status) && agentOnly) return { ok: false, message: `${ticket.key}: This ticket is already ${ticket.status}.` };
-  return undefined;
-}
 
 /** The text of the message a reaction points at (top-level or in a thread). */
 async function messageText(client: AllMiddlewareArgs['client'], channel: string, ts: string): Promise<string | undefined> {

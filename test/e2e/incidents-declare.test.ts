@@ -175,7 +175,7 @@ describe('declaring an incident', () => {
     const ticket = await t.sb.db.selectFrom('tickets').select('id').executeTakeFirstOrThrow();
     const { declareIncident } = await import('../../src/services/incidents/index.js');
     const { openIncidentsForService } = await import('../../db/queries/incidents.js');
-    const outcome = await declareIncident(t.sb.ctx, { title: 'Email down', severity: 'P2', services: ['Email'], actor: { id: people.agent.id }, linkedTicketId: ticket.id });
+    const outcome = await declareIncident(t.sb.ctx, { title: 'Email down', severity: 'P2', services: ['Email'], actor: { id: people.agent.id }, linkedTicketId: ticket.id, declarerIsAgent: true });
     expect(outcome.ok).toBe(true);
     await t.settle();
     const linked = await t.sb.db.selectFrom('tickets').select('incident_id').executeTakeFirstOrThrow();

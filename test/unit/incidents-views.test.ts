@@ -33,7 +33,9 @@ describe('incident views stay within Slack limits for extreme input', () => {
     expect(checkBlocks(modal.blocks, 100)).toBeUndefined();
     expect(JSON.parse(modal.private_metadata).linkedTicketId).toBe(12);
     const services = modal.blocks.find((b: any) => b.block_id === FIELDS.services);
-    expect(services.element.initial_options.map((o: any) => o.value)).toEqual(['Unknown service']);
+    // Only catalog services are offered: a name from elsewhere is neither an option nor pre-selected.
+    expect(services.element.options.map((o: any) => o.value)).toEqual(settings.service_catalog);
+    expect(services.element.initial_options).toBeUndefined();
     const parsed = parseDeclare({
       [FIELDS.title]: { [FIELDS.title]: { value: ' Email down ' } },
       [FIELDS.severity]: { [FIELDS.severity]: { selected_option: { value: 'P1' } } },

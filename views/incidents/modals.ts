@@ -65,6 +65,11 @@ export interface DeclareModalOptions {
   /** Shown at the top so a duplicate is not declared. */
   openIncidents?: { key: string; title: string; severity: Severity }[];
   metadata?: DeclareMetadata;
+  /**
+   * Private material the declarer may read but that is not published (a ticket's details): shown as
+   * a reference above the form, never pre-filled into the public fields.
+   */
+  reference?: { heading: string; text: string };
 }
 
 export function declareModal(options: DeclareModalOptions): Record<string, unknown> {
@@ -76,6 +81,10 @@ export function declareModal(options: DeclareModalOptions): Record<string, unkno
     if (open.length > 5) lines.push(`…and ${open.length - 5} more`);
     blocks.push({ type: 'context', elements: [mrkdwn(`Already open:\n${lines.join('\n')}`, 3000)] });
   }
+  if (options.reference) {
+    blocks.push({ type: 'section', text: mrkdwn(`*${userText(options.reference.heading, 200)}* (for reference; not published)\n${userText(options.reference.text || '—', 2500)}`, 3000) });
+    blocks.push({ type: 'context', elements: [mrkdwn('Title and impact are announced in the incidents channel and the incident channel: write them for everyone, without private details.')] });
+  }
   blocks.push(textInput(FIELDS.title, 'Title', { initial: prefill.title, max: 150, placeholder: 'What is broken, for whom' }));
   const severityOptions = SEVERITIES.map((s) => option(`${s} – ${options.severities[s].label}`, s, options.severities[s].description));
   const initialSeverity = severityOptions.find((o) => o.value === (prefill.severity ?? 'P3'));
@@ -85,7 +94,6 @@ export function declareModal(options: DeclareModalOptions): Record<string, unkno
     elements: [mrkdwn(SEVERITIES.map((s) => `*${s} ${userText(options.severities[s].label, 40)}*: ${userText(options.severities[s].description, 600)}`).join('\n'), 3000)],
   });
   const catalog = [...options.serviceCatalog];
-  for (const s of prefill.services ?? []) if (s && !catalog.includes(s)) catalog.push(s);
   const serviceOptions = catalog.slice(0, 100).map((s) => option(s, s));
   if (serviceOptions.length > 0) {
     const initial = serviceOptions.filter((o) => (prefill.services ?? []).includes(o.value));

@@ -34,7 +34,8 @@ export interface ActorFacts {
   isAgent: boolean;
 }
 
-export type Decision = { ok: true; next: TicketStatus } | { ok: false; reason: string };
+/** A refusal says whether the actor lacks the right (`forbidden`, audited) or the ticket's state is wrong. */
+export type Decision = { ok: true; next: TicketStatus } | { ok: false; reason: string; forbidden?: boolean };
 
 const OPEN: TicketStatus[] = ['new', 'in_progress', 'waiting_on_requester'];
 const AGENT_ONLY: TicketAction[] = ['claim', 'assign', 'change_priority', 'wait_on_requester', 'hold', 'resume', 'resolve', 'escalate'];
@@ -45,10 +46,14 @@ function deny(reason: string): Decision {
   return { ok: false, reason };
 }
 
+function forbid(reason: string): Decision {
+  return { ok: false, reason, forbidden: true };
+}
+
 export function decide(action: TicketAction, ticket: TicketFacts, actor: ActorFacts, now: Date, reopenWindowMs: number): Decision {
   const isRequester = actor.id === ticket.requesterId;
   if (AGENT_ONLY.includes(action) && !actor.isAgent) {
-    return deny('Only service-desk agents can do that. If you need something changed, add a comment to the ticket.');
+    return forbid('Only service-desk agents can do that. If you need something changed, add a comment to the ticket.');
   }
   const closedWord = ticket.status === 'cancelled' ? 'cancelled' : ticket.status === 'closed' ? 'closed' : 'resolved';
   switch (action) {
@@ -77,23 +82,23 @@ export function decide(action: TicketAction, ticket: TicketFacts, actor: ActorFa
       if (!isOpen(ticket.status)) return deny(`This ticket is already ${closedWord}.`);
       return { ok: true, next: 'resolved' };
     case 'comment':
-      if (!isRequester && !actor.isAgent) return deny('Only the requester and service-desk agents can comment on this ticket.');
+      if (!isRequester && !actor.isAgent) return forbid('Only the requester and service-desk agents can comment on this ticket.');
       if (ticket.status === 'closed' || ticket.status === 'cancelled') return deny(`This ticket is ${closedWord}; file a new one with /it-help.`);
       // A requester's answer puts a waiting ticket back in the agents' hands.
       return { ok: true, next: isRequester && ticket.status === 'waiting_on_requester' ? 'in_progress' : ticket.status };
     case 'reopen':
-      if (!isRequester && !actor.isAgent) return deny('Only the requester or an agent can reopen this ticket.');
+      if (!isRequester && !actor.isAgent) return forbid('Only the requester or an agent can reopen this ticket.');
       if (ticket.status !== 'resolved') return deny(ticket.status === 'closed' ? 'This ticket is closed; file a new one with /it-help.' : 'This ticket is still open.');
       if (ticket.resolvedAt && now.getTime() - ticket.resolvedAt.getTime() > reopenWindowMs) {
         return deny('The reopen window for this ticket has passed; file a new one with /it-help and mention this ticket.');
       }
       return { ok: true, next: 'in_progress' };
     case 'cancel':
-      if (!isRequester) return deny('Only the requester can cancel this ticket.');
+      if (!isRequester) return forbid('Only the requester can cancel this ticket.');
       if (!isOpen(ticket.status)) return deny(`This ticket is already ${closedWord}.`);
       return { ok: true, next: 'cancelled' };
     case 'rate':
-      if (!isRequester) return deny('Only the requester can rate this ticket.');
+      if (!isRequester) return forbid('Only the requester can rate this ticket.');
       if (ticket.status !== 'resolved' && ticket.status !== 'closed') return deny('You can rate a ticket once it is resolved.');
       if (ticket.csatScore !== null) return deny('Thanks, you have already rated this ticket.');
       return { ok: true, next: ticket.status };

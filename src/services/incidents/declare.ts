@@ -1,6 +1,8 @@
 import { nextNumber } from '../../../db/queries/counters.js';
 import { insertIncident, setRole, setServices } from '../../../db/queries/incidents.js';
-import { linkTicketToIncident } from '../tickets/work.js';
+import { auditRefusal, linkTicketToIncident, ticketDecisionFacts } from '../tickets/work.js';
+import { findTicket } from '../../../db/queries/tickets.js';
+import { decide } from '../../domain/tickets/lifecycle.js';
 import { firstReceipt } from '../../../db/queries/receipts.js';
 import { servicesRefusal } from '../../domain/catalog.js';
 import { channelName, conferenceUrl, firstUpdateDue, hasBridge, isSeverity, type Severity } from '../../domain/incidents/rules.js';
@@ -35,6 +37,8 @@ export interface DeclareIncidentInput {
   source?: Source;
   /** Declared from a service-desk ticket: the ticket is linked (tickets.incident_id) and the timeline says so. */
   linkedTicketId?: number;
+  /** The declarer's standing on the service desk (resolved by the shell): escalating a ticket needs its requester or an agent. */
+  declarerIsAgent?: boolean;
   /** Declared from a Slack message (message shortcut). */
   sourceMessage?: { channel: string; ts: string; permalink?: string };
   /** When the problem started, if known (MTTR from start is reported too). */
@@ -57,6 +61,17 @@ export async function declareIncident(ctx: ServiceContext, input: DeclareInciden
   const unlisted = servicesRefusal(input.services ?? [], settings.service_catalog);
   if (unlisted) return refuse(unlisted, 'services');
   return transact(ctx, async (trx, now) => {
+    if (input.linkedTicketId !== undefined) {
+      // The form only says which ticket; whether this person may escalate it is decided from the ticket.
+      const ticket = await findTicket(trx, input.linkedTicketId);
+      if (!ticket) return refuse('That ticket no longer exists; no incident was declared.');
+      const actor = { id: input.actor.id, name: input.actor.name, isAgent: input.declarerIsAgent ?? false, source: 'modal' as const };
+      const decision = decide('escalate', ticketDecisionFacts(ticket), actor, now, settings.service_desk.reopen_window);
+      if (!decision.ok) {
+        if (decision.forbidden) await auditRefusal(trx, now, ticket, 'escalate', actor);
+        return refuse(`${ticket.key}: ${decision.reason} No incident was declared.`);
+      }
+    }
     if (input.submissionKey && !(await firstReceipt(trx, `incident.declare:${input.submissionKey}`, now))) {
       return refuse('This form was already submitted; the incident is declared.');
     }

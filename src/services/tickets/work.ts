@@ -61,19 +61,15 @@ async function actIn(
   if (!before) return refuse('That ticket no longer exists.');
   const decision = decide(
     action,
-    {
-      status: before.status,
-      requesterId: before.requester_id,
-      assigneeId: before.assignee_id,
-      resolvedAt: before.resolved_at === null ? null : new Date(before.resolved_at),
-      csatScore: before.csat_score,
-      holdReason: before.hold_reason,
-    },
+    ticketDecisionFacts(before),
     actor,
     now,
     ctx.settings.service_desk.reopen_window,
   );
-  if (!decision.ok) return refuse(`${before.key}: ${decision.reason}`);
+  if (!decision.ok) {
+    if (decision.forbidden) await auditRefusal(trx, now, before, action, actor);
+    return refuse(`${before.key}: ${decision.reason}`);
+  }
   const planned = plan(before, now);
   if ('ok' in planned) return planned;
   const changes: Updateable<TicketTable> = { status: decision.next, updated_at: now.getTime(), ...planned.changes };
@@ -93,6 +89,40 @@ async function actIn(
   if (planned.dm) await sendDirectMessage(trx, now, ticket.requester_id, planned.dm(ticket));
   if (planned.assigneeDm && ticket.assignee_id && ticket.assignee_id !== actor.id) await sendDirectMessage(trx, now, ticket.assignee_id, planned.assigneeDm(ticket));
   return ok(ticket);
+}
+
+/** A refused attempt on a ticket by someone without the right: nothing changes, the attempt is kept as evidence. */
+export async function auditRefusal(trx: Trx, now: Date, ticket: TicketRow, action: TicketAction, actor: Pick<TicketActor, 'id' | 'name' | 'source'>): Promise<void> {
+  await insertAudit(trx, { actor, action: `ticket.${action}_refused`, recordType: 'ticket', recordId: ticket.id, recordKey: ticket.key, detail: `${action} refused: not allowed for this person`, source: actor.source }, now);
+}
+
+/** Facts the lifecycle rule reads, from the ticket row. */
+export function ticketDecisionFacts(ticket: TicketRow) {
+  return {
+    status: ticket.status,
+    requesterId: ticket.requester_id,
+    assigneeId: ticket.assignee_id,
+    resolvedAt: ticket.resolved_at === null ? null : new Date(ticket.resolved_at),
+    csatScore: ticket.csat_score,
+    holdReason: ticket.hold_reason,
+  };
+}
+
+/**
+ * The check made before a ticket's form opens (resolve, comment, escalate): the same rule the write
+ * applies, with a refusal by someone lacking the right kept in the audit log.
+ */
+export async function checkTicketAction(ctx: ServiceContext, ticketId: number, action: TicketAction, actor: TicketActor): Promise<Outcome<TicketRow>> {
+  return transact(ctx, async (trx, now) => {
+    const ticket = await findTicket(trx, ticketId);
+    if (!ticket) return refuse('That ticket no longer exists.');
+    const decision = decide(action, ticketDecisionFacts(ticket), actor, now, ctx.settings.service_desk.reopen_window);
+    if (!decision.ok) {
+      if (decision.forbidden) await auditRefusal(trx, now, ticket, action, actor);
+      return refuse(`${ticket.key}: ${decision.reason}`);
+    }
+    return ok(ticket);
+  });
 }
 
 /** Edits the triage post in place and adds the history line to its thread. */
