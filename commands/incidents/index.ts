@@ -3,11 +3,12 @@ import type { WebClient } from '@slack/web-api';
 import type { AppDeps } from '../../src/app.js';
 import type { Area } from '../index.js';
 import { getAction, getIncident, incidentByChannel, openIncidents } from '../../db/queries/incidents.js';
-import { allRoles, dueAtOnDate, isActiveStatus, isOpen, isSeverity, mayRun, refusalToRun, type Severity } from '../../src/domain/incidents/rules.js';
+import { allRoles, dueAtOnDate, isActiveStatus, isSeverity, type Severity } from '../../src/domain/incidents/rules.js';
 import {
   acknowledgeIncident,
   addFollowUpAction,
   addNote,
+  checkMayAddActions,
   assignRole,
   changeSeverity,
   changeStatus,
@@ -16,6 +17,7 @@ import {
   declareIncident,
   exportReview,
   incidentCard,
+  checkMayRun,
   postUpdate,
   resolveIncident,
   subscribe,
@@ -44,6 +46,7 @@ import {
   type DeclarePrefill,
 } from '../../views/incidents/modals.js';
 import { isoDay, parseIncidentCommand, USAGE } from './parse.js';
+import { directChannel } from '../../src/slack/uploads.js';
 
 /**
  * Everything a person does with incidents in Slack: `/incident`, the buttons on the pinned summary,
@@ -59,6 +62,8 @@ export const incidentsArea: Area = {
       const [user, isIncidentManager] = await Promise.all([directory.user(userId), directory.hasRole(userId, 'incident_managers')]);
       return { id: userId, name: user.name, isIncidentManager };
     };
+    /** For follow-up actions, IT staff standing counts too. */
+    const staffActorOf = async (base: IncidentActor): Promise<IncidentActor> => ({ ...base, isStaff: (await directory.rolesOf(base.id)).size > 0 });
 
     /**
      * The person submitting a modal, without slow look-ups before the ack (Slack allows 3 s): the name
@@ -73,10 +78,6 @@ export const incidentsArea: Area = {
       const runsIt = incident !== undefined && (incident.commander_id === user.id || incident.declared_by === user.id);
       return { id: user.id, name: user.name || user.username || user.id, isIncidentManager: runsIt ? false : await directory.hasRole(user.id, 'incident_managers') };
     };
-
-    /** Before opening a form only whoever may run the incident can submit: the same rule the use case applies. */
-    const mayRunIt = async (incident: { declared_by: string; commander_id: string | null }, userId: string): Promise<boolean> =>
-      mayRun({ declaredBy: incident.declared_by, commanderId: incident.commander_id }, (await submitterOf({ id: userId }, incident)));
 
     const ephemeral = async (respond: RespondFn | undefined, text: string, blocks?: unknown[]) => {
       if (!respond) return;
@@ -124,29 +125,30 @@ export const incidentsArea: Area = {
       await openView(client, triggerId, updateModal(form.value.snapshot, form.value.prefill));
     };
 
-    const openResolve = async (client: WebClient, triggerId: string, incidentId: number, userId: string, respond?: RespondFn) => {
-      const incident = await getIncident(ctx.db, incidentId);
-      if (!incident) return ephemeral(respond, 'That incident no longer exists.');
-      if (!isOpen(incident.status)) return ephemeral(respond, `${incident.key} is already ${incident.status}; nothing changed.`);
-      if (!(await mayRunIt(incident, userId))) return ephemeral(respond, refusalToRun(incident.key));
-      await openView(client, triggerId, resolveModal(incident));
+    const openResolve = async (client: WebClient, triggerId: string, incidentId: number, userId: string, respond?: RespondFn, source: 'button' | 'command' = 'button') => {
+      const allowed = await checkMayRun(ctx, { incidentId, actor: await actorOf(userId), what: 'resolve', source });
+      if (!allowed.ok) return ephemeral(respond, allowed.message);
+      await openView(client, triggerId, resolveModal(allowed.value));
     };
 
-    const uploadReview = async (client: WebClient, incidentId: number, channelId: string, respond?: RespondFn) => {
+    /** The review draft as a Markdown file, into the incident's channel; the use case decides who may. */
+    const uploadReview = async (client: WebClient, incidentId: number, userId: string, respond: RespondFn | undefined, source: 'button' | 'command') => {
       const names = new Map<string, string>();
       const incident = await getIncident(ctx.db, incidentId);
       if (!incident) return ephemeral(respond, 'That incident no longer exists.');
+      const [actorName, roles] = await Promise.all([directory.user(userId), directory.rolesOf(userId)]);
       // Names for the export: the people on the record, looked up once each.
       const ids = new Set<string>([incident.declared_by, ...(incident.commander_id ? [incident.commander_id] : [])]);
       for (const row of await ctx.db.selectFrom('incident_roles').select('user_id').where('incident_id', '=', incidentId).execute()) ids.add(row.user_id);
       for (const row of await ctx.db.selectFrom('incident_timeline').select('actor_id').where('incident_id', '=', incidentId).execute()) if (row.actor_id) ids.add(row.actor_id);
       for (const row of await ctx.db.selectFrom('incident_actions').select('owner_id').where('incident_id', '=', incidentId).execute()) ids.add(row.owner_id);
       for (const id of ids) if (/^[UW]/.test(id)) names.set(id, (await directory.user(id)).name);
-      const result = await exportReview(ctx, incidentId, (id) => `@${names.get(id) ?? id}`);
+      const result = await exportReview(ctx, incidentId, (id) => `@${names.get(id) ?? id}`, { actor: { id: userId, name: actorName.name }, roles, source });
       if (!result.ok) return ephemeral(respond, result.message);
       try {
+        const channel = result.value.channelId ?? (await directChannel(client, userId));
         await client.files.uploadV2({
-          channel_id: channelId,
+          channel_id: channel,
           filename: `${result.value.key.toLowerCase()}-review.md`,
           title: `${result.value.key} post-incident review (draft)`,
           content: result.value.markdown,
@@ -211,16 +213,16 @@ export const incidentsArea: Area = {
         case 'action':
           return answer(
             respond,
-            await addFollowUpAction(ctx, { incidentId: here.id, actor: { id: user, name: command.user_name }, text: parsed.text, ownerId: parsed.ownerId, dueAt: parsed.dueAt, source: 'command' }),
+            await addFollowUpAction(ctx, { incidentId: here.id, actor: await staffActorOf(await actorOf(user)), text: parsed.text, ownerId: parsed.ownerId, dueAt: parsed.dueAt, source: 'command' }),
           );
         case 'subscribe':
           return answer(respond, await subscribe(ctx, { incidentId: here.id, userId: user, actor: { id: user, name: command.user_name }, source: 'command' }), subscribedText);
         case 'update':
           return openUpdate(client, command.trigger_id, here.id, user, respond);
         case 'resolve':
-          return openResolve(client, command.trigger_id, here.id, user, respond);
+          return openResolve(client, command.trigger_id, here.id, user, respond, 'command');
         case 'review':
-          return uploadReview(client, here.id, command.channel_id, respond);
+          return uploadReview(client, here.id, user, respond, 'command');
       }
     });
 
@@ -305,7 +307,7 @@ export const incidentsArea: Area = {
       const incidentId = incidentIdFromMetadata(view.private_metadata);
       if (incidentId === undefined) return ack({ response_action: 'errors', errors: { [FIELDS.actionText]: 'This form is out of date; open it again.' } });
       const dueAt = dueAtOnDate(parsed.value.dueDate, settings.incidents.action_due_time, settings.timezone);
-      const outcome = await addFollowUpAction(ctx, { incidentId, actor: { id: body.user.id }, text: parsed.value.text, ownerId: parsed.value.ownerId, dueAt, source: 'modal', submissionKey: view.id });
+      const outcome = await addFollowUpAction(ctx, { incidentId, actor: await staffActorOf(await submitterOf(body.user, incidentId)), text: parsed.value.text, ownerId: parsed.value.ownerId, dueAt, source: 'modal', submissionKey: view.id });
       if (!outcome.ok) return ack({ response_action: 'errors', errors: { [FIELDS.dueDate]: outcome.message } });
       await ack();
     });
@@ -335,11 +337,9 @@ export const incidentsArea: Area = {
       return answer(respond, await changeSeverity(ctx, { incidentId, actor: await actorOf(userId), severity: severity as Severity, source: 'button' }));
     });
     onAction(ACTIONS.assignRole, async ({ incidentId, userId, respond, body, client }) => {
-      const incident = await getIncident(ctx.db, incidentId);
-      if (!incident) return ephemeral(respond, 'That incident no longer exists.');
-      if (!isOpen(incident.status)) return ephemeral(respond, `${incident.key} is already ${incident.status}; nothing changed.`);
-      if (!(await mayRunIt(incident, userId))) return ephemeral(respond, refusalToRun(incident.key));
-      await openView(client, body.trigger_id, roleModal(incident, allRoles(settings.incidents.custom_roles)));
+      const allowed = await checkMayRun(ctx, { incidentId, actor: await actorOf(userId), what: 'role assignment', source: 'button' });
+      if (!allowed.ok) return ephemeral(respond, allowed.message);
+      await openView(client, body.trigger_id, roleModal(allowed.value, allRoles(settings.incidents.custom_roles)));
     });
     onAction(ACTIONS.postUpdate, async ({ incidentId, userId, respond, body, client }) => openUpdate(client, body.trigger_id, incidentId, userId, respond));
     onAction(ACTIONS.resolve, async ({ incidentId, userId, respond, body, client }) => openResolve(client, body.trigger_id, incidentId, userId, respond));
@@ -352,17 +352,13 @@ export const incidentsArea: Area = {
         v.removed ? `Unsubscribed from ${v.key}.` : `You were not subscribed to ${v.key}.`,
       ),
     );
-    onAction(ACTIONS.addAction, async ({ incidentId, respond, body, client }) => {
-      const incident = await getIncident(ctx.db, incidentId);
-      if (!incident) return ephemeral(respond, 'That incident no longer exists.');
-      if (incident.status === 'closed') return ephemeral(respond, `${incident.key} is closed.`);
+    onAction(ACTIONS.addAction, async ({ incidentId, userId, respond, body, client }) => {
+      const allowed = await checkMayAddActions(ctx, { incidentId, actor: await staffActorOf(await actorOf(userId)), source: 'button' });
+      if (!allowed.ok) return ephemeral(respond, allowed.message);
+      const incident = allowed.value;
       await openView(client, body.trigger_id, actionModal(incident, { dueDate: isoDay(ctx.clock.now().getTime(), settings.timezone, 7) }));
     });
-    onAction(ACTIONS.exportReview, async ({ incidentId, respond, body, client }) => {
-      const channel = body.channel?.id ?? body.container?.channel_id;
-      if (!channel) return;
-      await uploadReview(client, incidentId, channel, respond);
-    });
+    onAction(ACTIONS.exportReview, async ({ incidentId, userId, respond, client }) => uploadReview(client, incidentId, userId, respond, 'button'));
     app.action(ACTIONS.actionDone, async ({ ack, action, body, respond }) => {
       await ack();
       const id = Number((action as { value?: string }).value);

@@ -104,6 +104,18 @@ export function mayPostUpdate(incident: IncidentPeople, actor: ActorStanding): b
   return mayRun(incident, actor) || (incident.commsLeadId != null && actor.id === incident.commsLeadId);
 }
 
+/**
+ * Follow-up actions (they DM their owner and go into the review): whoever may run the incident, anyone
+ * holding one of its roles, and IT staff (anyone holding a configured role).
+ */
+export function mayAddActions(incident: IncidentPeople & { roleHolders: readonly string[] }, actor: ActorStanding & { isStaff?: boolean }): boolean {
+  return mayRun(incident, actor) || incident.roleHolders.includes(actor.id) || actor.isStaff === true;
+}
+
+export function refusalToAddActions(key: string): string {
+  return `Only the people running ${key} (its roles, its declarer, incident managers) and IT staff can add follow-up actions.`;
+}
+
 export function refusalToRun(key: string): string {
   return `Only the commander of ${key}, the person who declared it or an incident manager can do that.`;
 }

@@ -24,6 +24,8 @@ import { owe, postMessage, refChannel, updateMessage } from '../outbox.js';
 /** Someone acting on an incident, with the standing the shell resolved from Slack. */
 export interface IncidentActor extends Actor {
   isIncidentManager: boolean;
+  /** Holds any configured IT role (resolved by the shell where a rule needs it). */
+  isStaff?: boolean;
 }
 
 export type Source = AuditEntry['source'];
@@ -103,6 +105,11 @@ export async function audit(
 /** The incident channel as a structured outbox reference (`{$ref, field: 'channel'}`), resolved at send time. */
 export function channelOf(incidentId: number): ChannelRef {
   return { $ref: refs.channel(incidentId), field: 'channel' };
+}
+
+/** A refused attempt by someone without the right (`what` they tried): nothing changes, the attempt is evidence. */
+export async function auditRefused(trx: Trx, now: Date, incident: { id: number; key: string }, actor: Actor, what: string, source: Source): Promise<void> {
+  await audit(trx, now, incident, actor, 'incident.action_refused', source, { detail: `${what} refused: not allowed for this person` });
 }
 
 /** Posts in the incident's own channel (created by the sender; referenced until then). */

@@ -7,12 +7,13 @@ export {
   changeSeverity,
   changeStatus,
   closeIncident,
+  checkMayRun,
   incidentCard,
   subscribe,
   unsubscribe,
 } from './run.js';
 export { postUpdate, updateForm, updateDueHandler, updateOverdueHandler, updateSoonHandler, type PostUpdateInput } from './updates.js';
-export { actionReminderHandler, addFollowUpAction, closeFollowUpAction, exportReview, resolveIncident, reviewDraft, reviewForSlack } from './resolve.js';
+export { actionReminderHandler, addFollowUpAction, checkMayAddActions, closeFollowUpAction, exportReview, resolveIncident, reviewDraft, reviewForSlack } from './resolve.js';
 export { DUE, SYSTEM_ACTOR, type IncidentActor } from './common.js';
 
 import type { DueHandler } from '../../jobs/due-runner.js';

@@ -14,10 +14,11 @@ import {
   updateIncident,
   updatesOf,
   closeAction as closeActionRow,
+  rolesOf,
   type IncidentRow,
 } from '../../../db/queries/incidents.js';
 import { firstReceipt } from '../../../db/queries/receipts.js';
-import { actionReminderTimes, mayRun, nextChaseAt, punctuality, refusalToRun } from '../../domain/incidents/rules.js';
+import { actionReminderTimes, mayAddActions, mayRun, nextChaseAt, punctuality, refusalToAddActions, refusalToRun } from '../../domain/incidents/rules.js';
 import { reviewMarkdown, type ReviewRecord } from '../../domain/incidents/review.js';
 import type { ActionItem, IncidentSnapshot } from '../../domain/incidents/types.js';
 import type { DueHandler } from '../../jobs/due-runner.js';
@@ -25,8 +26,9 @@ import { actionAdded, actionChase, actionChaseNote, actionReminder, note, resolv
 import { escapeMrkdwn, mention, userText } from '../../../views/text.js';
 import { ok, refuse, transact, type Actor, type Outcome, type ServiceContext, type Trx } from '../context.js';
 import { sendDirectMessage } from '../outbox.js';
-import type { Settings } from '../../config/settings.js';
-import { audit, DUE, loadSnapshot, postInChannel, refreshSurfaces, restartUpdateSchedule, staleRefusal, SYSTEM_ACTOR, timeline, type IncidentActor, type Source } from './common.js';
+import type { RoleName, Settings } from '../../config/settings.js';
+import { mayUploadReview, postRolesText } from '../../domain/reports/access.js';
+import { audit, auditRefused, DUE, loadSnapshot, postInChannel, refreshSurfaces, restartUpdateSchedule, staleRefusal, SYSTEM_ACTOR, timeline, type IncidentActor, type Source } from './common.js';
 import { publish } from './updates.js';
 
 /**
@@ -45,7 +47,10 @@ export async function resolveIncident(
     if (!incident) return refuse('That incident no longer exists.');
     const stale = staleRefusal(incident);
     if (stale) return refuse(stale);
-    if (!mayRun({ declaredBy: incident.declared_by, commanderId: incident.commander_id }, input.actor)) return refuse(refusalToRun(incident.key));
+    if (!mayRun({ declaredBy: incident.declared_by, commanderId: incident.commander_id }, input.actor)) {
+      await auditRefused(trx, now, incident, input.actor, 'resolve', input.source ?? 'modal');
+      return refuse(refusalToRun(incident.key));
+    }
     const at = now.getTime();
     const patch: Partial<IncidentRow> = {
       status: 'resolved',
@@ -151,12 +156,28 @@ export function reviewForSlack(markdown: string): string {
   return escapeMrkdwn(markdown).replace(/\u0000([UW][A-Z0-9]+)\u0000/g, (_m, id: string) => mention(id));
 }
 
-export async function exportReview(ctx: ServiceContext, incidentId: number, nameOf: (userId: string) => string): Promise<Outcome<{ key: string; markdown: string }>> {
-  return ctx.db.transaction().execute(async (trx) => {
+/**
+ * The review draft as a file. Uploading it is publishing: it needs a role in `reports.post_roles`
+ * (checked here against the person, whatever the button said), and it goes to the incident's own
+ * channel (or the person's DM when it has none), never to wherever the click came from.
+ */
+export async function exportReview(
+  ctx: ServiceContext,
+  incidentId: number,
+  nameOf: (userId: string) => string,
+  who: { actor: Actor; roles: ReadonlySet<RoleName>; source: Source },
+): Promise<Outcome<{ key: string; markdown: string; channelId: string | null }>> {
+  return transact(ctx, async (trx, now) => {
     const incident = await getIncident(trx, incidentId);
     if (!incident) return refuse('That incident no longer exists.');
+    if (!mayUploadReview(who.roles, ctx.settings.reports)) {
+      await audit(trx, now, incident, who.actor, 'incident.review_export_refused', who.source, { detail: `review upload refused: needs one of ${postRolesText(ctx.settings.reports)}` });
+      return refuse(`Uploading the ${incident.key} review is for ${postRolesText(ctx.settings.reports)}. Nothing was uploaded.`);
+    }
     const markdown = await reviewDraft(trx, ctx.settings, incidentId, nameOf);
-    return ok({ key: incident.key, markdown: markdown! });
+    await audit(trx, now, incident, who.actor, 'incident.review_exported', who.source, { detail: incident.channel_id ? 'uploaded to the incident channel' : 'sent by DM' });
+    const snapshot = await loadSnapshot(trx, ctx.settings, incident);
+    return ok({ key: incident.key, markdown: markdown!, channelId: snapshot?.channelId ?? null });
   });
 }
 
@@ -164,7 +185,7 @@ export async function exportReview(ctx: ServiceContext, incidentId: number, name
 
 export async function addFollowUpAction(
   ctx: ServiceContext,
-  input: { incidentId: number; actor: Actor; text: string; ownerId: string; dueAt: number; source?: Source; submissionKey?: string },
+  input: { incidentId: number; actor: IncidentActor; text: string; ownerId: string; dueAt: number; source?: Source; submissionKey?: string },
 ): Promise<Outcome<ActionItem>> {
   const text = input.text.trim();
   if (!text) return refuse('Describe the action: `/incident action <text> @owner <YYYY-MM-DD>`.');
@@ -175,6 +196,11 @@ export async function addFollowUpAction(
     const incident = await getIncident(trx, input.incidentId);
     if (!incident) return refuse('That incident no longer exists.');
     if (incident.status === 'closed') return refuse(`${incident.key} is closed; add actions before closing it.`);
+    const roleHolders = (await rolesOf(trx, incident.id)).map((r) => r.user_id);
+    if (!mayAddActions({ declaredBy: incident.declared_by, commanderId: incident.commander_id, roleHolders }, input.actor)) {
+      await auditRefused(trx, now, incident, input.actor, 'add follow-up action', input.source ?? 'modal');
+      return refuse(refusalToAddActions(incident.key));
+    }
     if (input.dueAt <= now.getTime()) return refuse('The due date is in the past.');
     const id = await insertAction(trx, {
       incident_id: incident.id,
@@ -201,6 +227,21 @@ export async function addFollowUpAction(
   });
 }
 
+/** Before the follow-up action form opens: the same rule as adding one, the refusal audited. */
+export async function checkMayAddActions(ctx: ServiceContext, input: { incidentId: number; actor: IncidentActor; source?: Source }): Promise<Outcome<IncidentRow>> {
+  return transact(ctx, async (trx, now) => {
+    const incident = await getIncident(trx, input.incidentId);
+    if (!incident) return refuse('That incident no longer exists.');
+    if (incident.status === 'closed') return refuse(`${incident.key} is closed.`);
+    const roleHolders = (await rolesOf(trx, incident.id)).map((r) => r.user_id);
+    if (!mayAddActions({ declaredBy: incident.declared_by, commanderId: incident.commander_id, roleHolders }, input.actor)) {
+      await auditRefused(trx, now, incident, input.actor, 'add follow-up action', input.source ?? 'button');
+      return refuse(refusalToAddActions(incident.key));
+    }
+    return ok(incident);
+  });
+}
+
 /** Closes a follow-up action: its owner, or whoever may run the incident. */
 export async function closeFollowUpAction(ctx: ServiceContext, input: { actionId: number; actor: IncidentActor; source?: Source }): Promise<Outcome<ActionItem>> {
   return transact(ctx, async (trx, now) => {
@@ -210,6 +251,7 @@ export async function closeFollowUpAction(ctx: ServiceContext, input: { actionId
     const item: ActionItem = { id: action.id, incidentKey: incident.key, incidentTitle: incident.title, text: action.text, ownerId: action.owner_id, dueAt: action.due_at, status: 'done' };
     if (action.status === 'done') return refuse(`That action was already closed.`);
     const allowed = action.owner_id === input.actor.id || mayRun({ declaredBy: incident.declared_by, commanderId: incident.commander_id }, input.actor);
+    if (!allowed) await auditRefused(trx, now, incident, input.actor, `close follow-up action ${action.id}`, input.source ?? 'button');
     if (!allowed) return refuse(`Only the action's owner, the commander of ${incident.key}, its declarer or an incident manager can close it.`);
     if (!(await closeActionRow(trx, action.id, input.actor.id, now))) return refuse('That action was already closed.');
     await cancelDue(trx, 'incident_action', action.id, now);

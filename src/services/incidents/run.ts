@@ -22,6 +22,7 @@ import { ok, refuse, transact, type Actor, type Outcome, type ServiceContext, ty
 import { owe, refChannel } from '../outbox.js';
 import {
   audit,
+  auditRefused,
   ensureChannelAudiences,
   loadSnapshot,
   noteToAudiences,
@@ -46,7 +47,7 @@ interface Base {
 type Loaded = { incident: IncidentRow };
 
 /** Loads the incident and checks it is open and the actor may run it; records acknowledgement on the commander's first action. */
-async function loadForRun(trx: Trx, now: Date, input: Base, opts: { allowClosed?: boolean } = {}): Promise<Outcome<Loaded>> {
+async function loadForRun(trx: Trx, now: Date, input: Base, opts: { allowClosed?: boolean; what?: string } = {}): Promise<Outcome<Loaded>> {
   const incident = await getIncident(trx, input.incidentId);
   if (!incident) return refuse('That incident no longer exists.');
   if (!opts.allowClosed) {
@@ -54,6 +55,7 @@ async function loadForRun(trx: Trx, now: Date, input: Base, opts: { allowClosed?
     if (stale) return refuse(stale);
   }
   if (!mayRun({ declaredBy: incident.declared_by, commanderId: incident.commander_id }, { id: input.actor.id, isIncidentManager: input.actor.isIncidentManager })) {
+    await auditRefused(trx, now, incident, input.actor, opts.what ?? 'run', input.source ?? 'button');
     return refuse(refusalToRun(incident.key));
   }
   if (isOpen(incident.status) && acknowledges({ commanderId: incident.commander_id, acknowledgedAt: incident.acknowledged_at }, input.actor.id)) {
@@ -76,7 +78,10 @@ export async function acknowledgeIncident(ctx: ServiceContext, input: Base): Pro
     if (!incident) return refuse('That incident no longer exists.');
     const stale = staleRefusal(incident);
     if (stale) return refuse(stale);
-    if (!mayRun({ declaredBy: incident.declared_by, commanderId: incident.commander_id }, input.actor)) return refuse(refusalToRun(incident.key));
+    if (!mayRun({ declaredBy: incident.declared_by, commanderId: incident.commander_id }, input.actor)) {
+      await auditRefused(trx, now, incident, input.actor, 'acknowledge', input.source ?? 'button');
+      return refuse(refusalToRun(incident.key));
+    }
     if (incident.acknowledged_at !== null) return refuse(`${incident.key} was already acknowledged.`);
     await recordAcknowledged(trx, now, incident, input.actor, input.source ?? 'button');
     const snapshot = (await loadSnapshot(trx, ctx.settings, incident.id))!;
@@ -89,7 +94,7 @@ export async function acknowledgeIncident(ctx: ServiceContext, input: Base): Pro
 /** investigating ⇄ identified ⇄ monitoring; announced in the channel and to every audience. */
 export async function changeStatus(ctx: ServiceContext, input: Base & { status: ActiveStatus }): Promise<Outcome<IncidentSnapshot>> {
   return transact(ctx, async (trx, now) => {
-    const loaded = await loadForRun(trx, now, input);
+    const loaded = await loadForRun(trx, now, input, { what: 'status change' });
     if (!loaded.ok) return loaded;
     const { incident } = loaded.value;
     const decision = decideStatusChange(incident.status, input.status);
@@ -114,7 +119,7 @@ export async function changeStatus(ctx: ServiceContext, input: Base & { status: 
 export async function changeSeverity(ctx: ServiceContext, input: Base & { severity: Severity }): Promise<Outcome<IncidentSnapshot>> {
   if (!isSeverity(input.severity)) return refuse('Severity must be P1, P2, P3 or P4.');
   return transact(ctx, async (trx, now) => {
-    const loaded = await loadForRun(trx, now, input);
+    const loaded = await loadForRun(trx, now, input, { what: 'severity change' });
     if (!loaded.ok) return loaded;
     const { incident } = loaded.value;
     if (incident.severity === input.severity) return refuse(`${incident.key} is already ${input.severity}.`);
@@ -154,7 +159,7 @@ export async function assignRole(ctx: ServiceContext, input: Base & { role: stri
   if (!roles.includes(input.role)) return refuse(`Unknown role "${input.role}". Roles: ${roles.map(roleLabel).join(', ')}.`);
   if (!/^[UW][A-Z0-9]{2,}$/.test(input.userId)) return refuse('Choose a person (mention them, e.g. @carla).');
   return transact(ctx, async (trx, now) => {
-    const loaded = await loadForRun(trx, now, input);
+    const loaded = await loadForRun(trx, now, input, { what: 'role assignment' });
     if (!loaded.ok) return loaded;
     const { incident } = loaded.value;
     const snapshotBefore = (await loadSnapshot(trx, ctx.settings, incident))!;
@@ -180,7 +185,7 @@ export async function assignRole(ctx: ServiceContext, input: Base & { role: stri
 /** Closes a resolved incident once its review is done. */
 export async function closeIncident(ctx: ServiceContext, input: Base): Promise<Outcome<IncidentSnapshot>> {
   return transact(ctx, async (trx, now) => {
-    const loaded = await loadForRun(trx, now, input, { allowClosed: true });
+    const loaded = await loadForRun(trx, now, input, { allowClosed: true, what: 'close' });
     if (!loaded.ok) return loaded;
     const { incident } = loaded.value;
     const decision = decideStatusChange(incident.status, 'closed');
@@ -246,6 +251,23 @@ export async function unsubscribe(ctx: ServiceContext, input: { incidentId: numb
     const removed = await removeSubscription(trx, incident.id, input.userId);
     if (removed) await audit(trx, now, incident, input.actor, 'incident.unsubscribed', input.source, { detail: input.userId });
     return ok({ key: incident.key, removed });
+  });
+}
+
+/**
+ * The check made before a form of the incident opens (resolve, assign role): the same rule the write
+ * applies; a refusal is audited and nothing else recorded.
+ */
+export async function checkMayRun(ctx: ServiceContext, input: Base & { what: string }): Promise<Outcome<IncidentRow>> {
+  return transact(ctx, async (trx, now) => {
+    const incident = await getIncident(trx, input.incidentId);
+    if (!incident) return refuse('That incident no longer exists.');
+    if (!isOpen(incident.status)) return refuse(`${incident.key} is already ${incident.status}; nothing changed.`);
+    if (!mayRun({ declaredBy: incident.declared_by, commanderId: incident.commander_id }, input.actor)) {
+      await auditRefused(trx, now, incident, input.actor, input.what, input.source ?? 'button');
+      return refuse(refusalToRun(incident.key));
+    }
+    return ok(incident);
   });
 }
 

@@ -13,6 +13,7 @@ import { postMessage, sendDirectMessage, updateMessage } from '../outbox.js';
 import type { Settings } from '../../config/settings.js';
 import {
   audit,
+  auditRefused,
   currentCadence,
   DUE,
   ensureChannelAudiences,
@@ -35,14 +36,15 @@ function mayUpdate(incident: IncidentRow, snapshot: IncidentSnapshot, actor: Inc
 }
 
 /** What the "Post update" modal opens with: the last update's content and the current status. */
-export async function updateForm(ctx: ServiceContext, input: { incidentId: number; actor: IncidentActor }): Promise<Outcome<{ snapshot: IncidentSnapshot; prefill: UpdatePrefill }>> {
-  return ctx.db.transaction().execute(async (trx) => {
+export async function updateForm(ctx: ServiceContext, input: { incidentId: number; actor: IncidentActor; source?: Source }): Promise<Outcome<{ snapshot: IncidentSnapshot; prefill: UpdatePrefill }>> {
+  return transact(ctx, async (trx, now) => {
     const incident = await getIncident(trx, input.incidentId);
     if (!incident) return refuse('That incident no longer exists.');
     const stale = staleRefusal(incident);
     if (stale) return refuse(stale);
     const snapshot = (await loadSnapshot(trx, ctx.settings, incident))!;
     if (!mayUpdate(incident, snapshot, input.actor)) {
+      await auditRefused(trx, now, incident, input.actor, 'post update', input.source ?? 'button');
       return refuse(`Only the commander or communications lead of ${incident.key}, its declarer or an incident manager can post updates.`);
     }
     const last = await lastUpdateOf(trx, incident.id);
@@ -90,10 +92,12 @@ export async function postUpdate(ctx: ServiceContext, input: PostUpdateInput): P
     if (stale) return refuse(stale);
     const before = (await loadSnapshot(trx, ctx.settings, incident))!;
     if (!mayUpdate(incident, before, input.actor)) {
+      await auditRefused(trx, now, incident, input.actor, 'post update', input.source ?? 'modal');
       return refuse(`Only the commander or communications lead of ${incident.key}, its declarer or an incident manager can post updates.`);
     }
     const statusChanged = input.status !== incident.status;
     if (statusChanged && !mayRun({ declaredBy: incident.declared_by, commanderId: incident.commander_id }, input.actor)) {
+      await auditRefused(trx, now, incident, input.actor, 'status change', input.source ?? 'modal');
       return refuse(`Only the commander of ${incident.key}, the person who declared it or an incident manager can change its status; post the update as ${STATUS_LABELS[incident.status]}.`, 'status');
     }
     const at = now.getTime();
