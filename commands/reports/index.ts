@@ -9,7 +9,6 @@ import { channelLink, escapeMrkdwn } from '../../views/text.js';
 import { renderTrendPng } from '../../views/reports/charts.js';
 import { buildReport, exportCsv, homeData, postReport, trendPoints, type HomeRoles } from '../../src/services/reports/index.js';
 import { directChannel, uploadFile } from '../../src/slack/uploads.js';
-import type { RoleName } from '../../src/config/settings.js';
 import type { ChangeType } from '../../src/domain/reports/scorecard.js';
 
 /**
@@ -18,7 +17,6 @@ import type { ChangeType } from '../../src/domain/reports/scorecard.js';
  */
 /** The Home tab event, taken from the declared events (the manifest test checks those). */
 const APP_HOME_OPENED = EVENTS.find((e): e is 'app_home_opened' => e === 'app_home_opened')!;
-const STAFF_ROLES: RoleName[] = ['agents', 'escalation', 'incident_commanders', 'incident_managers', 'change_approvers', 'emergency_approvers', 'managers'];
 
 function register(app: App, deps: AppDeps): void {
   const { ctx, directory, logger } = deps;
@@ -29,7 +27,8 @@ function register(app: App, deps: AppDeps): void {
       await ack();
       const ephemeral = (text: string) => respond({ response_type: 'ephemeral', text });
       const parsed = parseItops(command.text);
-      const actor = { id: command.user_id, name: command.user_name };
+      // Who may see, post and export is decided by the use case from the person's roles.
+      const reader = async () => ({ id: command.user_id, name: command.user_name, roles: await directory.rolesOf(command.user_id) });
       try {
         switch (parsed.kind) {
           case 'help':
@@ -38,12 +37,12 @@ function register(app: App, deps: AppDeps): void {
             return void (await ephemeral(parsed.message));
           case 'report': {
             if (parsed.target.type === 'ephemeral') {
-              const report = await buildReport(ctx, parsed.period);
+              const report = await buildReport(ctx, parsed.period, await reader());
               if (!report.ok) return void (await ephemeral(report.message));
               await respond({ response_type: 'ephemeral', ...report.value.message });
             } else {
               const channel = parsed.target.type === 'here' ? command.channel_id : parsed.target.id;
-              const report = await postReport(ctx, actor, parsed.period, channel);
+              const report = await postReport(ctx, await reader(), parsed.period, channel);
               if (!report.ok) return void (await ephemeral(report.message));
               await ephemeral(`Posted the scorecard for ${report.value.period.label} to ${channelLink(channel)}.`);
             }
@@ -55,12 +54,7 @@ function register(app: App, deps: AppDeps): void {
             return;
           }
           case 'export': {
-            const isManager = await directory.hasRole(command.user_id, 'managers');
-            if (!isManager && parsed.what !== 'audit') {
-              const roles = await directory.rolesOf(command.user_id);
-              if (!STAFF_ROLES.some((r) => roles.has(r))) return void (await ephemeral('Exports are for IT staff (agents, commanders, approvers and managers).'));
-            }
-            const result = await exportCsv(ctx, { ...actor, isManager }, parsed.what, parsed.period);
+            const result = await exportCsv(ctx, await reader(), parsed.what, parsed.period);
             if (!result.ok) return void (await ephemeral(result.message));
             const dm = await directChannel(client, command.user_id);
             const { filename, title, csv, rows, truncated } = result.value;
@@ -99,7 +93,7 @@ function register(app: App, deps: AppDeps): void {
   app.action(REPORT_ACTIONS.homeScorecard, async ({ ack, body }) => {
     await ack();
     const user = body.user.id;
-    const result = await postReport(ctx, { id: user, name: (body.user as { name?: string }).name }, '7d', user, 'button');
+    const result = await postReport(ctx, { id: user, name: (body.user as { name?: string }).name, roles: await directory.rolesOf(user) }, '7d', user, 'button', { own: true });
     if (!result.ok) logger.warn({ user, message: result.message }, 'home scorecard not sent');
   });
 }

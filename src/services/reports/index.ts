@@ -2,6 +2,8 @@ import type { ServiceContext, Actor, Outcome } from '../context.js';
 import { ok, refuse, transact } from '../context.js';
 import { postMessage } from '../outbox.js';
 import { insertAudit } from '../../../db/queries/audit.js';
+import type { RoleName } from '../../config/settings.js';
+import { mayExport, mayPostReports, maySeeOwnScorecard, postRolesText } from '../../domain/reports/access.js';
 import type { Executor } from '../../../db/schema.js';
 import {
   activeIncidents,
@@ -47,22 +49,56 @@ export function resolvePeriod(ctx: ServiceContext, text: string | undefined, now
   return parsed.ok ? ok(parsed.period) : refuse(parsed.message, 'period');
 }
 
-/** The scorecard for a period, read in one transaction so current and previous agree. */
-export async function buildReport(ctx: ServiceContext, periodText: string | undefined): Promise<Outcome<Report>> {
-  const now = ctx.clock.now();
-  const period = resolvePeriod(ctx, periodText, now);
-  if (!period.ok) return period;
-  return ok(await ctx.db.transaction().execute((trx) => loadReport(trx, period.value, 'IT operations scorecard')));
+/** Someone asking for a report, with the roles the shell resolved for them. */
+export interface ReportReader extends Actor {
+  roles: ReadonlySet<RoleName>;
 }
 
-/** Posts the scorecard to a channel through the outbox, audited. */
-export async function postReport(ctx: ServiceContext, actor: Actor, periodText: string | undefined, channel: string, source: 'command' | 'button' = 'command'): Promise<Outcome<Report>> {
+/** A refused post, export or view: nothing is sent, the attempt is kept in the audit log. */
+async function auditRefused(trx: Executor, now: Date, actor: Actor, action: string, recordKey: string, detail: string, source: 'command' | 'button'): Promise<void> {
+  await insertAudit(trx, { actor: { id: actor.id, name: actor.name }, action, recordType: 'report', recordKey, detail, source }, now);
+}
+
+/**
+ * The scorecard for a period, for the person asking alone (ephemeral), read in one transaction so
+ * current and previous agree. Everyone may see it unless `reports.own_scorecard_for_everyone` is off.
+ */
+export async function buildReport(ctx: ServiceContext, periodText: string | undefined, reader: ReportReader, source: 'command' | 'button' = 'command'): Promise<Outcome<Report>> {
   return transact(ctx, async (trx, now) => {
     const period = resolvePeriod(ctx, periodText, now);
     if (!period.ok) return period;
+    if (!maySeeOwnScorecard(reader.roles, ctx.settings.reports)) {
+      await auditRefused(trx, now, reader, 'report.view_refused', period.value.spec, `scorecard refused: needs one of ${postRolesText(ctx.settings.reports)}`, source);
+      return refuse(`The scorecard is for ${postRolesText(ctx.settings.reports)}.`);
+    }
+    return ok(await loadReport(trx, period.value, 'IT operations scorecard'));
+  });
+}
+
+/**
+ * Posts the scorecard through the outbox, audited. To a channel it needs a role in
+ * `reports.post_roles`; to the person's own DM (`own`) it follows the own-scorecard rule. Refusals
+ * post nothing and are audited (`report.post_refused`).
+ */
+export async function postReport(
+  ctx: ServiceContext,
+  actor: ReportReader,
+  periodText: string | undefined,
+  channel: string,
+  source: 'command' | 'button' = 'command',
+  options: { own?: boolean } = {},
+): Promise<Outcome<Report>> {
+  return transact(ctx, async (trx, now) => {
+    const period = resolvePeriod(ctx, periodText, now);
+    if (!period.ok) return period;
+    const allowed = options.own && channel === actor.id ? maySeeOwnScorecard(actor.roles, ctx.settings.reports) : mayPostReports(actor.roles, ctx.settings.reports);
+    if (!allowed) {
+      await auditRefused(trx, now, actor, 'report.post_refused', period.value.spec, `post to ${channel} refused: needs one of ${postRolesText(ctx.settings.reports)}`, source);
+      return refuse(`Posting the scorecard is for ${postRolesText(ctx.settings.reports)}. Nothing was posted; \`/itops report\` shows it to you alone.`);
+    }
     const report = await loadReport(trx, period.value, 'IT operations scorecard');
     await postMessage(trx, now, { channel, ...report.message });
-    await insertAudit(trx, { actor, action: 'report.post', recordType: 'report', recordKey: period.value.spec, after: { channel, period: period.value.spec }, source }, now);
+    await insertAudit(trx, { actor: { id: actor.id, name: actor.name }, action: 'report.post', recordType: 'report', recordKey: period.value.spec, after: { channel, period: period.value.spec }, source }, now);
     return ok(report);
   });
 }
@@ -121,14 +157,19 @@ export interface CsvExport {
 /** A CSV of the period's records; the audit log only for managers. The export itself is audited. */
 export async function exportCsv(
   ctx: ServiceContext,
-  actor: Actor & { isManager: boolean },
+  reader: ReportReader,
   kind: ExportKind,
   periodText: string | undefined,
 ): Promise<Outcome<CsvExport>> {
-  if (kind === 'audit' && !actor.isManager) return refuse('Only IT managers may export the audit log.');
+  const actor = { id: reader.id, name: reader.name };
   return transact(ctx, async (trx, now) => {
     const period = resolvePeriod(ctx, periodText, now);
     if (!period.ok) return period;
+    if (!mayExport(kind, reader.roles, ctx.settings.reports)) {
+      const who = kind === 'audit' ? 'IT managers (roles.managers)' : postRolesText(ctx.settings.reports);
+      await auditRefused(trx, now, actor, 'report.export_refused', kind, `${kind} export refused: needs ${who}`, 'command');
+      return refuse(kind === 'audit' ? 'Only IT managers may export the audit log.' : `Exports are for ${who}.`);
+    }
     const max = ctx.settings.reports.export_max_rows;
     const { csv, rows } = await writeCsv(exportColumns(kind, now.getTime()), exportRows(trx, kind, period.value, max + 1));
     const truncated = rows > max;
