@@ -47,6 +47,7 @@ import {
 } from '../../views/incidents/modals.js';
 import { isoDay, parseIncidentCommand, USAGE } from './parse.js';
 import { directChannel } from '../../src/slack/uploads.js';
+import { cleanTyped } from '../../src/domain/typed-text.js';
 
 /**
  * Everything a person does with incidents in Slack: `/incident`, the buttons on the pinned summary,
@@ -396,10 +397,11 @@ async function fetchMessage(client: WebClient, channel: string, ts: string): Pro
   try {
     const history = await client.conversations.history({ channel, latest: ts, inclusive: true, limit: 1 });
     const found = history.messages?.find((m) => m.ts === ts);
-    if (found) return { text: found.text, user: found.user };
+    // Message text read back from Slack is typed text too: cleaned by the same rule as the payloads.
+    if (found) return { text: found.text === undefined ? undefined : cleanTyped(found.text), user: found.user };
     const replies = await client.conversations.replies({ channel, ts, inclusive: true, limit: 1 });
     const reply = replies.messages?.find((m) => m.ts === ts);
-    return reply ? { text: reply.text, user: reply.user } : undefined;
+    return reply ? { text: reply.text === undefined ? undefined : cleanTyped(reply.text), user: reply.user } : undefined;
   } catch {
     return undefined;
   }

@@ -9,7 +9,10 @@ import { kbList, ticketList } from '../../views/tickets/messages.js';
 import { draftRef, parseCommentForm, parseJson, parseKbForm, parseResolveForm, parseTicketForm, sourceMeta, suggestionValue, ticketRef } from '../../views/tickets/parse.js';
 import { TICKET_FIELDS as F } from '../../views/tickets/ids.js';
 import { channelLink, userText } from '../../views/text.js';
-import { checkBeforeFiling, fileDraft, fileTicket, followIncidentInstead } from '../../src/services/tickets/file.js';
+import { checkBeforeFiling, fileDraft, fileTicket, followIncidentInstead, refuseReactionFiling } from '../../src/services/tickets/file.js';
+import { reactionFiling } from '../../src/domain/tickets/reaction.js';
+import { isPrivateConversation } from '../../src/slack/conversations.js';
+import { cleanTyped } from '../../src/domain/typed-text.js';
 import { addArticle, articleHelped, retireArticle } from '../../src/services/tickets/kb.js';
 import {
   assignTicket,
@@ -165,19 +168,32 @@ export const ticketsArea: Area = {
       if (event.reaction !== settings.service_desk.ticket_reaction || event.item.type !== 'message') return;
       const { channel, ts } = event.item;
       if (await findTicketBySource(ctx.db, channel, ts)) return;
-      const text = await messageText(client, channel, ts);
+      const author = event.item_user && !event.item_user.startsWith('B') ? event.item_user : undefined;
+      const filing = reactionFiling({
+        isPrivate: await isPrivateConversation(client, channel),
+        channel,
+        reactorId: event.user,
+        authorId: event.item_user,
+        listedChannels: settings.service_desk.reaction_private_channels,
+      });
+      if (filing === 'refuse') {
+        await refuseReactionFiling(ctx, { id: event.user }, channel, ts);
+        return;
+      }
+      const permalink = `https://slack.com/archives/${channel}/p${ts.replace('.', '')}`;
+      // From a private space only the link is copied; the text stays where it was written.
+      const text = filing === 'file_with_text' ? await messageText(client, channel, ts) : '';
       if (text === undefined) {
         logger.warn({ channel, ts }, 'could not read the message a ticket reaction was added to');
         return;
       }
-      const requester = event.item_user && !event.item_user.startsWith('B') ? event.item_user : event.user;
-      const permalink = `https://slack.com/archives/${channel}/p${ts.replace('.', '')}`;
+      const requester = author ?? event.user;
       const result = await fileTicket(
         ctx,
         { id: requester },
         {
-          summary: (text.split('\n')[0] || 'Request from a Slack message').slice(0, 150),
-          details: `${text}\n\nFrom: ${permalink}`.slice(0, 2900),
+          summary: filing === 'file_with_text' ? (text.split('\n')[0] || 'Request from a Slack message').slice(0, 150) : 'Request from a private conversation (see the link)',
+          details: filing === 'file_with_text' ? `${text}\n\nFrom: ${permalink}`.slice(0, 2900) : `From: ${permalink}`,
           category: settings.service_desk.categories.includes('other') ? 'other' : settings.service_desk.categories[0]!,
           service: null,
           impact: 'low',
@@ -331,9 +347,11 @@ async function messageText(client: AllMiddlewareArgs['client'], channel: string,
   try {
     const history = await client.conversations.history({ channel, latest: ts, inclusive: true, limit: 1 });
     const found = history.messages?.find((m) => m.ts === ts);
-    if (found) return found.text ?? '';
+    // Message text read back from Slack is typed text too: cleaned by the same rule as the payloads.
+    if (found) return cleanTyped(found.text ?? '');
     const replies = await client.conversations.replies({ channel, ts, inclusive: true, limit: 1 });
-    return replies.messages?.find((m) => m.ts === ts)?.text;
+    const reply = replies.messages?.find((m) => m.ts === ts)?.text;
+    return reply === undefined ? undefined : cleanTyped(reply);
   } catch {
     return undefined;
   }

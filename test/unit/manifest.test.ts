@@ -55,6 +55,7 @@ describe('manifest.yml', () => {
       'conversations.history': 'channels:history',
       'files.uploadV2': 'files:write',
       'conversations.open': 'im:write',
+      'conversations.info': 'channels:read',
     };
     const scopes: string[] = manifest.oauth_config.scopes.bot;
     for (const [method, scope] of Object.entries(needs)) {

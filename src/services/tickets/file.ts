@@ -140,6 +140,16 @@ async function createTicket(trx: Trx, ctx: ServiceContext, requester: Requester,
   return ticket;
 }
 
+/**
+ * A ticket reaction in a private space by someone other than the author (and not in a listed channel):
+ * nothing is filed or copied; the attempt is audited, without the message's text.
+ */
+export async function refuseReactionFiling(ctx: ServiceContext, actor: Requester, channel: string, ts: string): Promise<void> {
+  await transact(ctx, async (trx, now) => {
+    await insertAudit(trx, { actor, action: 'ticket.reaction_refused', recordType: 'ticket', recordKey: null, detail: `reaction in private conversation ${channel} (message ${ts}) by someone other than its author; not filed`, source: 'event' }, now);
+  });
+}
+
 /** The audit's before/after: the fields that matter to an auditor, not the whole row. */
 export function ticketFacts(ticket: TicketRow): Record<string, unknown> {
   return {
