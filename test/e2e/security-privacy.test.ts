@@ -142,8 +142,9 @@ describe('who may post the scorecard and upload reviews', () => {
     expect(await auditAction(t, 'incident.review_export_refused')).toEqual([expect.objectContaining({ actor_id: people.outsider.id, record_key: 'INC-1' })]);
     // Someone allowed, clicking from #general: the file goes to the incident's channel, not #general.
     await t.slack.blockAction(people.agent, { action_id: 'incident.export_review', value: String(incidentId) }, { channel: channels.general, ts: '1.1' });
-    await waitFor(() => t.fake.uploads.length === 1);
-    expect(t.fake.uploads[0]!.channel).toBe(channelId);
+    await waitFor(() => t.fake.uploads.some((u) => u.channel !== undefined));
+    expect(t.fake.uploads.map((u) => u.channel)).toEqual([channelId]);
+    expect(t.fake.uploads[0]!.filename).toBe('inc-1-review.md');
   });
 });
 

@@ -37,7 +37,7 @@ export interface DeclareIncidentInput {
   source?: Source;
   /** Declared from a service-desk ticket: the ticket is linked (tickets.incident_id) and the timeline says so. */
   linkedTicketId?: number;
-  /** The declarer's standing on the service desk (resolved by the shell): escalating a ticket needs its requester or an agent. */
+  /** The declarer's standing on the service desk (resolved by the shell): escalating a ticket is for agents. */
   declarerIsAgent?: boolean;
   /** Declared from a Slack message (message shortcut). */
   sourceMessage?: { channel: string; ts: string; permalink?: string };
