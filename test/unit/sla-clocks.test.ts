@@ -97,7 +97,7 @@ describe('SLA clocks through the use cases (regression cases of #14)', () => {
     const d = (desk = await openDesk(LONDON, '2026-11-23T09:00:00Z'));
     const id = await file(d, 'P2');
     await d.runUntil(at('2026-11-23T09:20:00Z'));
-    const declared = await declareIncident(d.ctx, { title: 'Printers down', severity: 'P2', actor: { id: 'UAGENT1' }, linkedTicketId: id });
+    const declared = await declareIncident(d.ctx, { title: 'Printers down', severity: 'P2', actor: { id: 'UAGENT1' }, linkedTicketId: id, declarerIsAgent: true });
     expect(declared.ok).toBe(true);
     await d.runUntil(at('2026-11-23T12:00:00Z'));
     const t = (await findTicket(d.db, id))!;

@@ -16,5 +16,6 @@ export function mayWorkOn(change: ChangePeople, actorId: string): boolean {
 export type WorkVerb = 'edit' | 'postpone' | 'start' | 'close out' | 'cancel';
 
 export function refusalToWorkOn(key: string, verb: WorkVerb): string {
-  return `Only the implementer or requester of ${key} can ${verb} it. Nothing was changed.`;
+  const who = verb === 'cancel' || verb === 'edit' ? 'requester or the implementer' : 'implementer or requester';
+  return `Only the ${who} of ${key} can ${verb} it. Nothing was changed.`;
 }
