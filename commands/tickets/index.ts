@@ -5,10 +5,11 @@ import type { Area } from '../index.js';
 import { COMMANDS, EVENTS, SHORTCUTS } from '../../views/ids.js';
 import { TICKET_ACTIONS as A, TICKET_VIEWS as V } from '../../views/tickets/ids.js';
 import { beforeYouFileModal, commentModal, fileTicketModal, kbAddModal, noTicketNeededModal, resolveModal } from '../../views/tickets/modals.js';
-import { kbList, ticketList } from '../../views/tickets/messages.js';
+import { kbList, takeOverPrompt, ticketCard, ticketList } from '../../views/tickets/messages.js';
+import { leftWithAssignee } from '../../views/tickets/notices.js';
 import { draftRef, parseCommentForm, parseJson, parseKbForm, parseResolveForm, parseTicketForm, sourceMeta, suggestionValue, ticketRef } from '../../views/tickets/parse.js';
 import { TICKET_FIELDS as F } from '../../views/tickets/ids.js';
-import { channelLink, userText } from '../../views/text.js';
+import { channelLink, mention, userText } from '../../views/text.js';
 import { checkBeforeFiling, fileDraft, fileTicket, followIncidentInstead, refuseReactionFiling } from '../../src/services/tickets/file.js';
 import { reactionFiling } from '../../src/domain/tickets/reaction.js';
 import { isPrivateConversation } from '../../src/slack/conversations.js';
@@ -29,7 +30,7 @@ import {
   checkTicketAction,
   type TicketActor,
 } from '../../src/services/tickets/work.js';
-import { findTicket, findTicketBySource, openTicketsOf } from '../../db/queries/tickets.js';
+import { findTicket, findTicketByKey, findTicketBySource, openTicketsOf } from '../../db/queries/tickets.js';
 import { listArticles } from '../../db/queries/kb.js';
 import type { Outcome } from '../../src/services/context.js';
 import type { TicketRow } from '../../db/queries/tickets.js';
@@ -39,6 +40,7 @@ import type { ModalView } from '@slack/types';
 
 const HELP = [
   '*/it-help* – ask IT for help (opens a short form)',
+  '*/it-help IT-12* (or *show IT-12*) – a ticket, with what you can do on it',
   '*/it-help printer on 3rd floor jams* – same, with the summary filled in',
   '*/it-help list* – your open tickets',
   '*/it-help kb list* – knowledge-base answers; agents: *kb add*, *kb remove KB-12*',
@@ -46,6 +48,8 @@ const HELP = [
 
 const ticketIdValue = z.coerce.number().int().positive();
 const priorityValue = z.enum(['P1', 'P2', 'P3', 'P4']);
+const takeOverValue = z.object({ ticketId: z.number().int().positive(), from: z.string().regex(/^[UW][A-Z0-9]+$/) });
+const TICKET_KEY = /^IT-(\d+)$/i;
 const rateValue = z.object({ ticketId: z.number().int().positive(), score: z.number().int().min(1).max(5) });
 
 type ActionArgs = SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs;
@@ -95,6 +99,19 @@ export const ticketsArea: Area = {
         }
         return void (await reply(HELP));
       }
+      // `/it-help IT-1` or `/it-help show IT-1`: the ticket, for its requester or an agent, with what they may do.
+      const key = TICKET_KEY.exec(lower === 'show' ? (sub ?? '') : (word ?? ''))?.[1];
+      if (key && (lower === 'show' ? rest.length === 0 : sub === undefined)) {
+        await ack();
+        const reply = (message: { text: string; blocks?: unknown[] }) => respond({ response_type: 'ephemeral', text: message.text, ...(message.blocks ? { blocks: message.blocks as never } : {}) });
+        const ticket = await findTicketByKey(ctx.db, `IT-${key}`);
+        const isAgent = await directory.hasRole(command.user_id, 'agents');
+        if (!ticket || (!isAgent && ticket.requester_id !== command.user_id)) {
+          return void (await reply({ text: `IT-${key} is not one of your tickets (or does not exist). \`/it-help list\` shows yours.` }));
+        }
+        return void (await reply(ticketCard(ticket, { id: command.user_id, isAgent }, settings.service_desk.reopen_window, ctx.clock.now().getTime())));
+      }
+      if (lower === 'show' && !sub) return void (await ack({ response_type: 'ephemeral', text: 'Which ticket? e.g. `/it-help show IT-12`' }));
       // Anything else is the start of a request: open the form, with the text as its summary.
       await ack();
       await client.views.open({ trigger_id: command.trigger_id, view: fileTicketModal({ ...catalog(), summary: text || undefined, source: { kind: 'command', channel: command.channel_id } }) });
@@ -205,6 +222,15 @@ export const ticketsArea: Area = {
       if (!result.ok) logger.info({ channel, ts, reason: result.message }, 'reaction did not file a ticket');
     });
 
+    /** Shows the clicker a message with blocks: ephemeral where the click came from a message, else by DM. */
+    const showClicker = async ({ body, respond, client }: ActionArgs, message: { text: string; blocks?: unknown[] }) => {
+      if (body.response_url) {
+        await respond({ response_type: 'ephemeral', replace_original: false, text: message.text, ...(message.blocks ? { blocks: message.blocks as never } : {}) });
+        return;
+      }
+      await client.chat.postMessage({ channel: body.user.id, text: message.text, ...(message.blocks ? { blocks: message.blocks as never } : {}) });
+    };
+
     /** Shared shape of a button or select on a ticket: ack, parse, act, tell the clicker if refused. */
     const onTicket = (
       actionId: string | RegExp,
@@ -228,7 +254,34 @@ export const ticketsArea: Area = {
     };
     const ticketIdFromBlock = ({ action }: ActionArgs) => ticketIdValue.safeParse(/\.(\d+)$/.exec(action.block_id)?.[1]).data;
 
-    onTicket(A.claim, (_a, actor, id) => claimTicket(ctx, id, actor));
+    // A Claim on a ticket someone else has asks first ("take it from @arnold?"); a stale button never takes it silently.
+    onTicket(A.claim, async (args, actor, id) => {
+      const ticket = await findTicket(ctx.db, id);
+      if (ticket && actor.isAgent && ticket.assignee_id && ticket.assignee_id !== actor.id && ['new', 'in_progress', 'waiting_on_requester'].includes(ticket.status)) {
+        await showClicker(args, takeOverPrompt(ticket, ticket.assignee_id));
+        return undefined;
+      }
+      return claimTicket(ctx, id, actor);
+    });
+    onTicket(
+      A.takeOver,
+      async (args, actor) => {
+        const value = args.action.type === 'button' ? parseJson(takeOverValue, args.action.value) : undefined;
+        if (!value) return undefined;
+        const result = await claimTicket(ctx, value.ticketId, actor, { takeFrom: value.from });
+        if (result.ok) await showClicker(args, { text: `You took ${result.value.key} over; ${mention(value.from)} was told.` });
+        return result;
+      },
+      ({ action }) => (action.type === 'button' ? parseJson(takeOverValue, action.value)?.ticketId : undefined),
+    );
+    onTicket(A.keepAssignee, async (args, _actor, id) => {
+      const ticket = await findTicket(ctx.db, id);
+      await showClicker(args, { text: leftWithAssignee(ticket?.key ?? 'The ticket') });
+      return undefined;
+    });
+    app.action(A.openLink, async ({ ack }) => {
+      await ack();
+    });
     onTicket(A.wait, (_a, actor, id) => waitOnRequester(ctx, id, actor));
     onTicket(A.resume, (_a, actor, id) => resumeTicket(ctx, id, actor));
     onTicket(

@@ -1,6 +1,7 @@
 import { slaStatus, type SlaInput } from '../../src/domain/reports/sla-status.js';
 import { channelLink, mention, mrkdwn, plain, slackDate, userText } from '../text.js';
 import { CHANGE_DECISION_ACTIONS, HOME_CALLBACK_ID, REPORT_ACTIONS } from './ids.js';
+import { TICKET_ACTIONS } from '../tickets/ids.js';
 
 /**
  * The App Home tab: what concerns the person who opens it. Everyone sees their open tickets and the
@@ -15,6 +16,8 @@ export interface HomeTicketRow extends SlaInput {
   summary: string;
   priority: string;
   assignee_id: string | null;
+  /** Link to the ticket's triage post (queue rows), once it exists. */
+  triageUrl?: string;
 }
 
 export interface HomeIncidentRow {
@@ -105,7 +108,17 @@ export function homeView(input: HomeInput): { type: 'home'; callback_id: string;
 
   if (input.triage) {
     blocks.push({ type: 'divider' });
-    section(`Triage queue (${input.triage.total} open)`, lines(input.triage.rows.map((t) => slaLine(t, input.now, input.warnAt)), 'The queue is empty.', input.triage.total));
+    // One row per ticket with its button: Claim when nobody has it, else Open (the triage post).
+    const shown = input.triage.rows.slice(0, HOME_LIST_LIMIT);
+    section(`Triage queue (${input.triage.total} open)`, shown.length ? (input.triage.total > shown.length ? `_The ${shown.length} with the nearest SLA targets:_` : ' ') : '_The queue is empty._');
+    for (const t of shown) {
+      const accessory = !t.assignee_id
+        ? { type: 'button', action_id: TICKET_ACTIONS.claim, text: plain('Claim', 75), style: 'primary', value: String(t.id) }
+        : t.triageUrl
+          ? { type: 'button', action_id: TICKET_ACTIONS.openLink, text: plain('Open', 75), url: t.triageUrl, value: String(t.id) }
+          : undefined;
+      blocks.push({ type: 'section', block_id: `home.ticket.${t.id}`, text: mrkdwn(slaLine(t, input.now, input.warnAt)), ...(accessory ? { accessory } : {}) });
+    }
   }
   if (input.activeIncidents) {
     blocks.push({ type: 'divider' });

@@ -15,6 +15,12 @@ export const TICKET_ACTIONS = {
   kbHelped: 'ticket.kb_helped',
   subscribeIncident: 'ticket.subscribe_incident',
   kbRemove: 'ticket.kb_remove',
+  /** Confirms a claim of a ticket someone else has; value: {"ticketId":…,"from":"U…"}. */
+  takeOver: 'ticket.take_over',
+  /** Declines that claim. */
+  keepAssignee: 'ticket.keep_assignee',
+  /** A link button to the triage post (the App Home queue); the click only needs an ack. */
+  openLink: 'ticket.open_link',
 } as const;
 
 export const TICKET_VIEWS = {

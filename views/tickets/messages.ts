@@ -144,6 +144,79 @@ function requesterActions(ticket: TicketRow): KnownBlock {
   };
 }
 
+/** What an agent can do on an open ticket from a DM or the ticket card (not the requester's buttons). */
+export function agentActions(ticket: TicketRow, opts: { viewerId?: string } = {}): KnownBlock {
+  const value = String(ticket.id);
+  const claim = !ticket.assignee_id || (opts.viewerId !== undefined && ticket.assignee_id !== opts.viewerId);
+  return {
+    type: 'actions',
+    block_id: `ticket.agent.${ticket.id}`,
+    elements: [
+      ...(claim && opts.viewerId !== undefined ? [{ type: 'button' as const, action_id: A.claim, text: plain(ticket.assignee_id ? 'Take it' : 'Claim', 75), style: 'primary' as const, value }] : []),
+      { type: 'button', action_id: A.comment, text: plain('Message requester', 75), value },
+      ...(ticket.status === 'waiting_on_requester' ? [] : [{ type: 'button' as const, action_id: A.wait, text: plain('Waiting on requester', 75), value }]),
+      { type: 'button', action_id: A.resolve, text: plain('Resolve', 75), value },
+    ],
+  };
+}
+
+/** A DM to the assignee: what happened, with the agent's buttons while the ticket is open. */
+export function assigneeUpdate(ticket: TicketRow, what: string, opts: { buttons?: boolean } = {}): MessageContent {
+  const text = `*${ticket.key}* · ${userText(ticket.summary, 150)}\n${what}`;
+  const blocks: KnownBlock[] = [{ type: 'section', text: mrkdwn(text) }];
+  if (isOpen(ticket.status) && (opts.buttons ?? true)) blocks.push(agentActions(ticket));
+  return { text, blocks };
+}
+
+/** Claim on a ticket someone else has: asks first. */
+export function takeOverPrompt(ticket: TicketRow, currentAssignee: string): MessageContent {
+  const text = `*${ticket.key}* is assigned to ${mention(currentAssignee)}. Take it from ${mention(currentAssignee)}?`;
+  return {
+    text: `${ticket.key} is assigned to someone else. Take it?`,
+    blocks: [
+      { type: 'section', text: mrkdwn(text) },
+      {
+        type: 'actions',
+        block_id: `ticket.takeover.${ticket.id}`,
+        elements: [
+          { type: 'button', action_id: A.takeOver, text: plain('Take it', 75), style: 'primary', value: JSON.stringify({ ticketId: ticket.id, from: currentAssignee }) },
+          { type: 'button', action_id: A.keepAssignee, text: plain('Leave it', 75), value: String(ticket.id) },
+        ],
+      },
+    ],
+  };
+}
+
+/**
+ * `/it-help IT-1`: the ticket for whoever asked (ephemeral), with what they may do. The requester gets
+ * comment / cancel / reopen, an agent the agent's buttons.
+ */
+export function ticketCard(ticket: TicketRow, viewer: { id: string; isAgent: boolean }, reopenWindowMs: number, now: number): MessageContent {
+  const fields = [
+    mrkdwn(`*Status*\n${STATUS_LABEL[ticket.status]}`),
+    mrkdwn(`*Priority*\n${PRIORITY_LABEL[ticket.priority]}`),
+    mrkdwn(`*Requester*\n${mention(ticket.requester_id)}`),
+    mrkdwn(`*Assignee*\n${ticket.assignee_id ? mention(ticket.assignee_id) : '_unassigned_'}`),
+    mrkdwn(`*Filed*\n${slackDate(new Date(ticket.created_at))}`),
+    mrkdwn(`*Category*\n${userText(ticket.category, 100)}`),
+  ];
+  if (isOpen(ticket.status) && !ticket.paused_since) fields.push(mrkdwn(`*Resolution target*\n${slackDate(new Date(ticket.resolution_due_at))}`));
+  const blocks: KnownBlock[] = [
+    { type: 'header', text: plain(`${ticket.key} · ${ticket.summary}`, 150) },
+    { type: 'section', fields },
+  ];
+  if (ticket.details) blocks.push({ type: 'section', text: mrkdwn(userText(ticket.details, 2900)) });
+  if (ticket.resolution_note && !isOpen(ticket.status)) blocks.push({ type: 'context', elements: [mrkdwn(`Resolution: ${userText(ticket.resolution_note, 2000)}`)] });
+  const value = String(ticket.id);
+  const isRequester = viewer.id === ticket.requester_id;
+  if (viewer.isAgent && isOpen(ticket.status)) blocks.push(agentActions(ticket, { viewerId: viewer.id }));
+  else if (isRequester && isOpen(ticket.status)) blocks.push(requesterActions(ticket));
+  else if ((isRequester || viewer.isAgent) && ticket.status === 'resolved' && ticket.resolved_at !== null && now - ticket.resolved_at <= reopenWindowMs) {
+    blocks.push({ type: 'actions', block_id: `ticket.card.${ticket.id}`, elements: [{ type: 'button', action_id: A.reopen, text: plain('Reopen', 75), value }] });
+  }
+  return { text: `${ticket.key}: ${userText(truncate(ticket.summary, 150), 400)} (${ticket.status.replace(/_/g, ' ')})`, blocks };
+}
+
 export function requesterUpdate(ticket: TicketRow, what: string): MessageContent {
   const text = `*${ticket.key}* · ${userText(ticket.summary, 150)}\n${what}`;
   const blocks: KnownBlock[] = [{ type: 'section', text: mrkdwn(text) }];

@@ -1,3 +1,6 @@
+import { getSlackRef } from '../../../db/queries/slack-refs.js';
+import { triageRef } from '../tickets/file.js';
+import type { Executor } from '../../../db/schema.js';
 import type { ServiceContext, Actor, Outcome } from '../context.js';
 import { ok, refuse, transact } from '../context.js';
 import { postMessage } from '../outbox.js';
@@ -214,6 +217,16 @@ export interface HomeRoles {
   approverTypes: ChangeType[];
 }
 
+/** Each queued ticket with the link to its triage post, once that post exists. */
+async function withTriageLinks<T extends { id: number }>(trx: Executor, queue: { rows: T[]; total: number }): Promise<{ rows: (T & { triageUrl?: string })[]; total: number }> {
+  const rows = [];
+  for (const row of queue.rows) {
+    const ref = await getSlackRef(trx, triageRef(row.id));
+    rows.push({ ...row, ...(ref?.ts ? { triageUrl: `https://slack.com/archives/${ref.channel}/p${ref.ts.replace('.', '')}` } : {}) });
+  }
+  return { rows, total: queue.total };
+}
+
 /** What the Home tab shows this person, by their roles. */
 export async function homeData(ctx: ServiceContext, userId: string, roles: HomeRoles): Promise<HomeInput> {
   const now = ctx.clock.now().getTime();
@@ -224,7 +237,7 @@ export async function homeData(ctx: ServiceContext, userId: string, roles: HomeR
       warnAt: ctx.settings.sla.warn_at,
       myTickets: await openTicketsOf(trx, userId, HOME_LIST_LIMIT),
       following: await subscribedIncidents(trx, userId, HOME_LIST_LIMIT),
-      triage: roles.agent ? await triageQueue(trx, 15) : undefined,
+      triage: roles.agent ? await withTriageLinks(trx, await triageQueue(trx, 15)) : undefined,
       activeIncidents: roles.commander ? await activeIncidents(trx, HOME_LIST_LIMIT) : undefined,
       awaiting: roles.approverTypes.length ? await changesAwaiting(trx, userId, roles.approverTypes, HOME_LIST_LIMIT) : undefined,
       latestReport: latest

@@ -6,7 +6,8 @@ import type { TicketTable } from '../../../db/schema/records.js';
 import type { AuditLogTable } from '../../../db/schema/foundation.js';
 import { REQUESTER_REASON, type Priority } from '../../config/settings.js';
 import { countsAsFirstResponse, decide, isOpen, type TicketAction } from '../../domain/tickets/lifecycle.js';
-import { historyLine, requesterUpdate, resolvedDm, csatThanks, triageMessage, type MessageContent } from '../../../views/tickets/messages.js';
+import { assigneeUpdate, historyLine, requesterUpdate, resolvedDm, csatThanks, triageMessage, type MessageContent } from '../../../views/tickets/messages.js';
+import { assignedToSomeoneElse, assignedToYou, tookItFromYou } from '../../../views/tickets/notices.js';
 import { mention, userText } from '../../../views/text.js';
 import { ok, refuse, transact, type Outcome, type ServiceContext, type Trx } from '../context.js';
 import { postMessage, sendDirectMessage, updateMessage } from '../outbox.js';
@@ -133,12 +134,25 @@ export async function refreshTriage(trx: Trx, ctx: ServiceContext, ticket: Ticke
   if (history) await postMessage(trx, now, { channel: ctx.settings.channels.triage, threadOf: triageRef(ticket.id), ...historyLine(history) });
 }
 
-export function claimTicket(ctx: ServiceContext, ticketId: number, actor: TicketActor): Promise<Outcome<TicketRow>> {
-  return act(ctx, ticketId, 'claim', actor, (t) => ({
-    changes: assigneeChanges(t, actor.id),
-    history: `${mention(actor.id)} claimed the ticket`,
-    dm: (ticket) => requesterUpdate(ticket, `${mention(actor.id)} is working on your request.`),
-  }));
+/**
+ * Claims a ticket. One someone else has is only taken over when the claimer confirmed taking it from
+ * that person (`takeFrom`); the previous assignee is told.
+ */
+export function claimTicket(ctx: ServiceContext, ticketId: number, actor: TicketActor, opts: { takeFrom?: string } = {}): Promise<Outcome<TicketRow>> {
+  return act(ctx, ticketId, 'claim', actor, (t) => {
+    const previous = t.assignee_id && t.assignee_id !== actor.id ? t.assignee_id : null;
+    if (previous && opts.takeFrom !== previous) return refuse(assignedToSomeoneElse(t.key, previous));
+    return {
+      changes: assigneeChanges(t, actor.id),
+      history: previous ? `${mention(actor.id)} took the ticket over from ${mention(previous)}` : `${mention(actor.id)} claimed the ticket`,
+      dm: (ticket) => requesterUpdate(ticket, `${mention(actor.id)} is working on your request.`),
+      after: previous
+        ? async (trx, ticket, now) => {
+            await sendDirectMessage(trx, now, previous, assigneeUpdate(ticket, tookItFromYou(actor.id, ticket.key), { buttons: false }));
+          }
+        : undefined,
+    };
+  });
 }
 
 export function assignTicket(ctx: ServiceContext, ticketId: number, assigneeId: string, actor: TicketActor, assigneeIsAgent: boolean): Promise<Outcome<TicketRow>> {
@@ -149,7 +163,7 @@ export function assignTicket(ctx: ServiceContext, ticketId: number, assigneeId: 
       changes: assigneeChanges(t, assigneeId),
       history: `${mention(actor.id)} assigned the ticket to ${mention(assigneeId)}`,
       dm: (ticket) => requesterUpdate(ticket, `${mention(assigneeId)} is working on your request.`),
-      assigneeDm: (ticket) => requesterUpdate(ticket, `${mention(actor.id)} assigned *${ticket.key}* to you (${ticket.priority}).`),
+      assigneeDm: (ticket) => assigneeUpdate(ticket, assignedToYou(actor.id, ticket.key, ticket.priority)),
     };
   });
 }
@@ -222,7 +236,7 @@ export function commentOnTicket(ctx: ServiceContext, ticketId: number, comment: 
       changes: resumes ? { hold_reason: null } : {},
       history: `${mention(actor.id)} commented:\n${quoted}`,
       dm: fromRequester ? undefined : (ticket) => requesterUpdate(ticket, `${mention(actor.id)} wrote:\n${quoted}`),
-      assigneeDm: fromRequester ? (ticket) => requesterUpdate(ticket, `The requester wrote:\n${quoted}`) : undefined,
+      assigneeDm: fromRequester ? (ticket) => assigneeUpdate(ticket, `The requester wrote:\n${quoted}`) : undefined,
     };
   });
 }
@@ -252,7 +266,7 @@ export function reopenTicket(ctx: ServiceContext, ticketId: number, actor: Ticke
     changes: { reopen_count: t.reopen_count + 1, resolved_at: null, resolved_by: null },
     history: `${mention(actor.id)} reopened the ticket`,
     dm: actor.id === t.requester_id ? undefined : (ticket) => requesterUpdate(ticket, `${mention(actor.id)} reopened your ticket.`),
-    assigneeDm: (ticket) => requesterUpdate(ticket, `${mention(actor.id)} reopened *${ticket.key}*.`),
+    assigneeDm: (ticket) => assigneeUpdate(ticket, `${mention(actor.id)} reopened *${ticket.key}*.`),
     after: async (trx, ticket, now2) => {
       await cancelDue(trx, 'ticket', ticket.id, now2, [AUTO_CLOSE]);
     },
@@ -263,7 +277,7 @@ export function cancelTicket(ctx: ServiceContext, ticketId: number, actor: Ticke
   return act(ctx, ticketId, 'cancel', actor, (_t, now) => ({
     changes: { cancelled_at: now.getTime() },
     history: `${mention(actor.id)} cancelled the request`,
-    assigneeDm: (ticket) => requesterUpdate(ticket, `The requester cancelled *${ticket.key}*.`),
+    assigneeDm: (ticket) => assigneeUpdate(ticket, `The requester cancelled *${ticket.key}*.`),
   }));
 }
 

@@ -1,0 +1,19 @@
+import { mention } from '../text.js';
+
+/** Sentences of the service desk people read in DMs, ephemerals and refusals. */
+
+export function assignedToSomeoneElse(key: string, assigneeId: string): string {
+  return `${key} is assigned to ${mention(assigneeId)}; nothing changed. Claim it again to take it over.`;
+}
+
+export function tookItFromYou(actorId: string, key: string): string {
+  return `${mention(actorId)} took *${key}* over from you; it is no longer assigned to you.`;
+}
+
+export function assignedToYou(actorId: string, key: string, priority: string): string {
+  return `${mention(actorId)} assigned *${key}* to you (${priority}).`;
+}
+
+export function leftWithAssignee(key: string): string {
+  return `Left ${key} with its assignee; nothing changed.`;
+}
