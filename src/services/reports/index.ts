@@ -1,6 +1,5 @@
 import { getSlackRef } from '../../../db/queries/slack-refs.js';
 import { triageRef } from '../tickets/file.js';
-import type { Executor } from '../../../db/schema.js';
 import type { ServiceContext, Actor, Outcome } from '../context.js';
 import { ok, refuse, transact } from '../context.js';
 import { postMessage } from '../outbox.js';
