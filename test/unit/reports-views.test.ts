@@ -70,17 +70,16 @@ describe('App Home view', () => {
     expect(text).toContain('Triage queue (400 open)');
   });
 
-  it('keeps whole lines and the "more" count when a long triage queue would not fit one section', () => {
-    const long = Array.from({ length: 15 }, (_, i) => t(i, { summary: 'x'.repeat(300), assignee_id: 'UAGENT01' }));
+  it('lists a long triage queue one ticket per row with its button, and the "more" count', () => {
+    const long = Array.from({ length: 15 }, (_, i) => t(i + 1, { summary: 'x'.repeat(300), ...(i % 2 ? { assignee_id: 'UAGENT01' } : {}) }));
     const view = homeView({ now: 2000, warnAt: 0.75, myTickets: { rows: [], total: 0 }, following: [], triage: { rows: long, total: 400 } });
     expect(checkBlocks(view.blocks, 100)).toBeUndefined();
-    const triage = (view.blocks as any[]).find((b) => b.text?.text?.startsWith('*Triage queue'))!.text.text as string;
-    const shown = triage.split('\n').filter((l) => l.includes('*IT-')).length;
-    expect(shown).toBeGreaterThan(5);
-    expect(triage.endsWith(`_…and ${400 - shown} more_`)).toBe(true);
+    const rows = (view.blocks as any[]).filter((b) => String(b.block_id ?? '').startsWith('home.ticket.'));
+    expect(rows).toHaveLength(10);
+    expect(rows[0].accessory).toMatchObject({ action_id: 'ticket.claim', value: '1' });
     // Every date token is whole (a cut one shows raw markup).
-    expect(triage.match(/<!date\^/g)!.length).toBe(shown);
-    expect(triage.match(/ UTC>/g)!.length).toBe(shown);
+    for (const row of rows) expect(row.text.text.match(/<!date\^[^>]+ UTC>/g)).toHaveLength(1);
+    expect(JSON.stringify(view.blocks)).toContain(`_…and ${400 - 10} more_`);
   });
 
   it('shows the SLA state of each queued ticket', () => {

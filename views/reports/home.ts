@@ -110,7 +110,7 @@ export function homeView(input: HomeInput): { type: 'home'; callback_id: string;
     blocks.push({ type: 'divider' });
     // One row per ticket with its button: Claim when nobody has it, else Open (the triage post).
     const shown = input.triage.rows.slice(0, HOME_LIST_LIMIT);
-    section(`Triage queue (${input.triage.total} open)`, shown.length ? (input.triage.total > shown.length ? `_The ${shown.length} with the nearest SLA targets:_` : ' ') : '_The queue is empty._');
+    section(`Triage queue (${input.triage.total} open)`, shown.length ? '_Nearest SLA target first._' : '_The queue is empty._');
     for (const t of shown) {
       const accessory = !t.assignee_id
         ? { type: 'button', action_id: TICKET_ACTIONS.claim, text: plain('Claim', 75), style: 'primary', value: String(t.id) }
@@ -119,6 +119,7 @@ export function homeView(input: HomeInput): { type: 'home'; callback_id: string;
           : undefined;
       blocks.push({ type: 'section', block_id: `home.ticket.${t.id}`, text: mrkdwn(slaLine(t, input.now, input.warnAt)), ...(accessory ? { accessory } : {}) });
     }
+    if (input.triage.total > shown.length) blocks.push({ type: 'context', elements: [mrkdwn(`_…and ${input.triage.total - shown.length} more_`)] });
   }
   if (input.activeIncidents) {
     blocks.push({ type: 'divider' });
