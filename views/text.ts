@@ -46,11 +46,28 @@ export const mention = (userId: string): string => `<@${userId}>`;
 export const channelLink = (channelId: string): string => `<#${channelId}>`;
 export const groupMention = (groupId: string): string => `<!subteam^${groupId}>`;
 /**
- * A person's display name inside plain text that cannot render mentions (a channel topic). The outbox
- * sender fills it in at send time; the user ID stands in if Slack cannot say.
+ * A value only known when the message is sent: a channel or message another outbox row produces (or a
+ * link to that message), or a person's display name for plain text that cannot render mentions (a
+ * channel topic). The outbox sender fills these in; the user ID stands in for a name Slack cannot say.
  */
-export const nameText = (userId: string): string => `{{name:${userId}}}`;
-export const NAME_PLACEHOLDER = /\{\{name:([UW][A-Z0-9]+)\}\}/g;
+export type SendTimeValue = { $ref: string; field: 'channel' | 'ts' | 'permalink' } | { $name: string };
+/**
+ * Text put together at send time from literal pieces and send-time values. The literal pieces are sent
+ * as they are: nothing in them is ever read as markup or as a reference, whatever a person typed.
+ */
+export interface ComposedText {
+  $compose: (string | SendTimeValue)[];
+}
+export const composed = (...parts: (string | SendTimeValue)[]): ComposedText => ({ $compose: parts });
+export const nameOf = (userId: string): SendTimeValue => ({ $name: userId });
+export const isComposed = (value: unknown): value is ComposedText =>
+  typeof value === 'object' && value !== null && Array.isArray((value as ComposedText).$compose);
+export const isSendTimeValue = (value: unknown): value is SendTimeValue =>
+  typeof value === 'object' && value !== null && (typeof (value as { $ref?: unknown }).$ref === 'string' || typeof (value as { $name?: unknown }).$name === 'string');
+/** The text, each send-time value replaced by what `valueOf` says. */
+export function composeText(text: ComposedText, valueOf: (value: SendTimeValue) => string): string {
+  return text.$compose.map((part) => (typeof part === 'string' ? part : valueOf(part))).join('');
+}
 /** A mention for a role entry from settings: a user or a user group. */
 export const roleEntryMention = (entry: string): string => (entry.startsWith('S') ? groupMention(entry) : mention(entry));
 

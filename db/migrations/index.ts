@@ -7,6 +7,7 @@ import * as reportIndexes from './2026-11-23-030-report-indexes.js';
 import * as serviceDesk from './2026-11-23-040-service-desk.js';
 import * as outboxIndexes from './2026-11-23-050-outbox-indexes.js';
 import * as backlogIndex from './2026-11-23-060-backlog-index.js';
+import * as outboxDelivery from './2026-12-02-200-outbox-delivery.js';
 import * as ticketHistory from './2026-12-02-400-ticket-history.js';
 import * as standardChangeSnapshot from './2026-12-02-300-standard-change-snapshot.js';
 
@@ -20,6 +21,7 @@ export const migrations: Record<string, Migration> = {
   '2026-11-23-040-service-desk': serviceDesk,
   '2026-11-23-050-outbox-indexes': outboxIndexes,
   '2026-11-23-060-backlog-index': backlogIndex,
+  '2026-12-02-200-outbox-delivery': outboxDelivery,
   '2026-12-02-400-ticket-history': ticketHistory,
   '2026-12-02-300-standard-change-snapshot': standardChangeSnapshot,
 };

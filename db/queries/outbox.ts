@@ -4,9 +4,17 @@ import type { Selectable } from 'kysely';
 
 export type OutboxRow = Selectable<OutboxTable>;
 
+/** A value set into the arguments at send time (a ref, composed text, a display name), at `path`. */
+export interface OutboxFill {
+  path: (string | number)[];
+  value: unknown;
+}
+
 export interface NewOutboxRow {
   method: string;
   payload: unknown;
+  fills?: OutboxFill[];
+  onFailure?: { method: string; args: Record<string, unknown> };
   lane: string;
   refKey?: string | null;
   dedupeKey?: string | null;
@@ -20,6 +28,8 @@ export async function insertOutbox(db: Executor, row: NewOutboxRow, now: Date): 
       created_at: now.getTime(),
       method: row.method,
       payload: JSON.stringify(row.payload),
+      fills: row.fills?.length ? JSON.stringify(row.fills) : null,
+      on_failure: row.onFailure ? JSON.stringify(row.onFailure) : null,
       lane: row.lane,
       ref_key: row.refKey ?? null,
       dedupe_key: row.dedupeKey ?? null,
@@ -50,15 +60,32 @@ export function pendingOutbox(db: Executor, limit: number): Promise<OutboxRow[]>
 export async function markOutboxSent(db: Executor, id: number, now: Date, result: unknown): Promise<void> {
   await db
     .updateTable('outbox')
-    .set({ status: 'sent', sent_at: now.getTime(), result: JSON.stringify(result), attempts: (eb) => eb('attempts', '+', 1) })
+    .set({ status: 'sent', sent_at: now.getTime(), result: JSON.stringify(result), attempt_started_at: null, attempts: (eb) => eb('attempts', '+', 1) })
     .where('id', '=', id)
     .execute();
 }
 
-export async function markOutboxRetry(db: Executor, id: number, nextAttemptAt: number, error: string, countAttempt: boolean): Promise<void> {
+/**
+ * Records that a call is about to go to Slack, before it goes: should its answer never be recorded (a
+ * crash, a timeout), the next attempt looks in Slack first.
+ */
+export async function markOutboxAttemptStarted(db: Executor, id: number, now: Date): Promise<void> {
+  await db.updateTable('outbox').set({ attempt_started_at: now.getTime() }).where('id', '=', id).execute();
+}
+
+/**
+ * A retry. `outcomeKnown`: Slack answered, so nothing was done (a 429, an error); otherwise (a timeout, a
+ * 5xx, a reset connection) the attempt's start stays recorded and the next attempt looks first.
+ */
+export async function markOutboxRetry(db: Executor, id: number, nextAttemptAt: number, error: string, countAttempt: boolean, outcomeKnown = true): Promise<void> {
   await db
     .updateTable('outbox')
-    .set({ next_attempt_at: nextAttemptAt, last_error: error, attempts: (eb) => eb('attempts', '+', countAttempt ? 1 : 0) })
+    .set({
+      next_attempt_at: nextAttemptAt,
+      last_error: error,
+      attempts: (eb) => eb('attempts', '+', countAttempt ? 1 : 0),
+      ...(outcomeKnown ? { attempt_started_at: null } : {}),
+    })
     .where('id', '=', id)
     .execute();
 }
@@ -66,14 +93,14 @@ export async function markOutboxRetry(db: Executor, id: number, nextAttemptAt: n
 export async function markOutboxFailed(db: Executor, id: number, error: string): Promise<void> {
   await db
     .updateTable('outbox')
-    .set({ status: 'failed', last_error: error, attempts: (eb) => eb('attempts', '+', 1) })
+    .set({ status: 'failed', last_error: error, attempt_started_at: null, attempts: (eb) => eb('attempts', '+', 1) })
     .where('id', '=', id)
     .execute();
 }
 
-/** Rewrites a pending row's payload (e.g. a channel name that was taken gets a suffix). */
-export async function updateOutboxPayload(db: Executor, id: number, payload: unknown): Promise<void> {
-  await db.updateTable('outbox').set({ payload: JSON.stringify(payload) }).where('id', '=', id).execute();
+/** conversations.create after name_taken: the next attempt asks for the name with this suffix. */
+export async function setOutboxNameSuffix(db: Executor, id: number, suffix: number): Promise<void> {
+  await db.updateTable('outbox').set({ name_suffix: suffix, attempt_started_at: null }).where('id', '=', id).execute();
 }
 
 /**

@@ -12,8 +12,16 @@ export interface OutboxTable {
   created_at: number;
   /** Web API method, e.g. chat.postMessage. */
   method: string;
-  /** JSON arguments; values of the form {"$ref": "key", "field": "channel"|"ts"} are resolved at send time. */
+  /** JSON arguments, sent as they are apart from the `fills` (never read for markup). */
   payload: string;
+  /** JSON [{path, value}]: values known only at send time (refs, composed text, display names), set at those paths. */
+  fills: string | null;
+  /** JSON {method, args}: owed instead if this call fails for good. */
+  on_failure: string | null;
+  /** conversations.create: the suffix added to the name after name_taken answers. */
+  name_suffix: number | null;
+  /** When the latest call whose outcome is not known yet started; set means "look in Slack before sending again". */
+  attempt_started_at: number | null;
   /** Pacing and ordering key: usually the channel (or a ref to it). */
   lane: string;
   /** When set, the result (channel, ts) is stored under this key in slack_refs. */

@@ -1,11 +1,14 @@
-import { insertOutbox } from '../../db/queries/outbox.js';
+import { insertOutbox, type OutboxFill } from '../../db/queries/outbox.js';
 import type { Executor } from '../../db/schema.js';
+import { isComposed, isSendTimeValue } from '../../views/text.js';
 
 /**
  * The only way a use case makes the bot say something: rows recorded with the state change, delivered
  * later by the sender (src/slack/outbox-sender.ts). Channels and message timestamps not known yet (an
  * incident channel still being created, a triage post not yet sent) are referenced by key and resolved
- * at send time.
+ * at send time. Such values (and composed text, see views/text.ts) are taken out of the arguments into
+ * the row's `fills` when it is recorded: the arguments themselves are sent as they are, so nothing a
+ * person typed is ever read as a reference or as markup of the outbox's own.
  */
 export interface RefValue {
   $ref: string;
@@ -17,9 +20,6 @@ export type SlackTarget = string | RefValue;
 export const refChannel = (key: string): RefValue => ({ $ref: key, field: 'channel' });
 export const refTs = (key: string): RefValue => ({ $ref: key, field: 'ts' });
 export const refPermalink = (key: string): RefValue => ({ $ref: key, field: 'permalink' });
-/** A reference inside text, e.g. `<${refText(key, 'permalink')}|View the ticket>`. */
-export const refText = (key: string, field: RefValue['field']): string => `{{ref:${key}:${field}}}`;
-export const REF_PLACEHOLDER = /\{\{ref:([^:}]+):(channel|ts|permalink)\}\}/g;
 export const isRef = (value: unknown): value is RefValue =>
   typeof value === 'object' && value !== null && typeof (value as RefValue).$ref === 'string';
 
@@ -47,8 +47,24 @@ export function laneOf(target: unknown): string {
 
 export async function owe(db: Executor, now: Date, call: OwedCall): Promise<boolean> {
   const lane = call.lane ?? laneOf(call.args.channel ?? call.args.user_id ?? call.args.users);
-  const payload = call.onFailure ? { ...call.args, __on_failure: call.onFailure } : call.args;
-  return insertOutbox(db, { method: call.method, payload, lane, refKey: call.refKey, dedupeKey: call.dedupeKey }, now);
+  const fills: OutboxFill[] = [];
+  const payload = takeFills(call.args, [], fills) as Record<string, unknown>;
+  return insertOutbox(db, { method: call.method, payload, fills, onFailure: call.onFailure, lane, refKey: call.refKey, dedupeKey: call.dedupeKey }, now);
+}
+
+/** The arguments with every send-time value taken out (left null) and listed with its path. */
+function takeFills(value: unknown, path: (string | number)[], fills: OutboxFill[]): unknown {
+  if (isComposed(value) || isSendTimeValue(value)) {
+    fills.push({ path, value });
+    return null;
+  }
+  if (Array.isArray(value)) return value.map((v, i) => takeFills(v, [...path, i], fills));
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = takeFills(v, [...path, k], fills);
+    return out;
+  }
+  return value;
 }
 
 export interface MessageContent {

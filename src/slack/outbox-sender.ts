@@ -3,17 +3,19 @@ import type { Clock } from '../clock.js';
 import type { Db } from '../../db/schema.js';
 import type { Logger } from '../logger.js';
 import {
+  markOutboxAttemptStarted,
   markOutboxFailed,
   markOutboxRetry,
   markOutboxSent,
   outboxStatusOfRef,
   pendingOutbox,
-  updateOutboxPayload,
+  setOutboxNameSuffix,
+  type OutboxFill,
   type OutboxRow,
 } from '../../db/queries/outbox.js';
 import { getSlackRef, putSlackRef } from '../../db/queries/slack-refs.js';
-import { isRef, owe, REF_PLACEHOLDER, type RefValue } from '../services/outbox.js';
-import { NAME_PLACEHOLDER } from '../../views/text.js';
+import { owe } from '../services/outbox.js';
+import { composeText, isComposed, type SendTimeValue } from '../../views/text.js';
 
 /**
  * Delivers what the outbox owes, oldest first within each lane (a channel, usually), lanes in parallel.
@@ -22,8 +24,11 @@ import { NAME_PLACEHOLDER } from '../../views/text.js';
  * - 429: the lane waits Retry-After, then tries again (not counted as a failed attempt).
  * - 5xx, timeouts, network errors and Slack's transient errors: exponential back-off, up to MAX_ATTEMPTS.
  * - Other `ok:false` answers are final, except the ones with a known repair (see `repair`).
- * A row is marked sent in the same instant its answer arrives; a crash in between is the one window
- * in which a message could be sent again after a restart.
+ * Posts are never sent twice: each chat.postMessage carries the row's id in its message `metadata`, and
+ * the start of every call is recorded before it goes. A row whose call started but whose answer was
+ * never recorded (a crash, a timeout, a 5xx) is looked up in Slack first (conversations.history or
+ * .replies around that instant) and marked sent if Slack has it. A "sent" that cannot be recorded (a
+ * busy database) is kept in memory and written again until it is, never sent again.
  */
 export interface Pacing {
   /** Messages per second per channel. */
@@ -42,10 +47,20 @@ const TRANSIENT_ERRORS = new Set(['ratelimited', 'internal_error', 'fatal_error'
 /** Answers that mean "already done": the call's purpose holds. */
 const ALREADY_DONE = new Set(['already_in_channel', 'already_pinned', 'already_reacted', 'cant_invite_self', 'already_archived']);
 const PACED_METHODS = new Set(['chat.postMessage', 'chat.update', 'chat.postEphemeral']);
+/** Message metadata `event_type` on every post, with `event_payload.outbox_id`. */
+export const OUTBOX_EVENT_TYPE = 'switchboard_outbox';
+/** A post whose answer was lost is looked for from this long before its attempt started (clock skew)… */
+const LOOK_BEFORE_S = 120;
+/** …to this long after (a slow answer, a client timeout). */
+const LOOK_AFTER_S = 900;
+const LOOKUP_PAGE = 200;
+const MAX_LOOKUP_PAGES = 25;
+/** A "sent" that could not be recorded is written again this often until it is. */
+const RECORD_RETRY_MS = 250;
 
 type Attempt =
   | { kind: 'sent'; result: Record<string, unknown> }
-  | { kind: 'retry'; at: number; error: string; counts: boolean; pauseLane?: boolean }
+  | { kind: 'retry'; at: number; error: string; counts: boolean; pauseLane?: boolean; outcomeKnown?: boolean }
   | { kind: 'failed'; error: string }
   | { kind: 'deferred'; ref: string }
   | { kind: 'rewritten' };
@@ -60,6 +75,8 @@ export class OutboxSender {
    */
   private readonly waiting = new Map<number, { ref: string; until: number }>();
   private readonly names = new Map<string, { name: string; until: number }>();
+  /** Calls Slack accepted whose "sent" could not be written yet (a busy database): retried, never resent. */
+  private readonly unrecorded = new Map<number, { row: OutboxRow; result: Record<string, unknown> }>();
   private running: Promise<void> | undefined;
   private again = false;
   private timer: NodeJS.Timeout | undefined;
@@ -120,14 +137,18 @@ export class OutboxSender {
 
   /** One pass: pick the head row of every lane that is ready, send those in parallel. */
   private async round(): Promise<boolean> {
+    let nextWake = Number.POSITIVE_INFINITY;
+    let progressed = await this.recordUnrecorded();
+    if (this.unrecorded.size > 0) nextWake = this.deps.clock.now().getTime() + RECORD_RETRY_MS;
     const now = this.deps.clock.now().getTime();
     const rows = await pendingOutbox(this.deps.db, SCAN_LIMIT);
     const heads: OutboxRow[] = [];
     const seenLanes = new Set<string>();
-    let nextWake = Number.POSITIVE_INFINITY;
     for (const row of rows) {
       if (seenLanes.has(row.lane)) continue;
       seenLanes.add(row.lane);
+      // Sent, its record not written yet: the lane waits for that record, in order.
+      if (this.unrecorded.has(row.id)) continue;
       const blocked = this.waiting.get(row.id);
       const readyAt = Math.max(row.next_attempt_at, this.pausedUntil.get(row.lane) ?? 0, blocked?.until ?? 0);
       if (readyAt > now) {
@@ -136,10 +157,15 @@ export class OutboxSender {
       }
       heads.push(row);
     }
-    let progressed = false;
     for (let i = 0; i < heads.length; i += PARALLEL_LANES) {
       const batch = heads.slice(i, i + PARALLEL_LANES);
-      const outcomes = await Promise.all(batch.map((row) => this.attempt(row)));
+      // One lane's trouble (its record could not be written) never loses another lane's outcome.
+      const settled = await Promise.allSettled(batch.map((row) => this.attempt(row)));
+      const outcomes = settled.map((s): Attempt => {
+        if (s.status === 'fulfilled') return s.value;
+        this.deps.logger.warn({ err: s.reason }, 'outbox attempt not recorded; it is tried again');
+        return { kind: 'retry', at: this.deps.clock.now().getTime() + RECORD_RETRY_MS, error: String(s.reason), counts: false };
+      });
       for (const outcome of outcomes) {
         if (outcome.kind === 'sent' || outcome.kind === 'failed' || outcome.kind === 'rewritten') progressed = true;
         if (outcome.kind === 'retry') nextWake = Math.min(nextWake, outcome.at);
@@ -156,8 +182,7 @@ export class OutboxSender {
 
   private async attempt(row: OutboxRow): Promise<Attempt> {
     const { db, clock, logger } = this.deps;
-    const payload = JSON.parse(row.payload) as Record<string, unknown>;
-    const resolved = await this.resolveRefs(payload, row.id);
+    const resolved = await this.resolveFills(row);
     if (resolved.kind === 'deferred') {
       this.waiting.set(row.id, { ref: resolved.ref, until: clock.now().getTime() + WAITING_RECHECK_MS });
       return resolved;
@@ -166,55 +191,166 @@ export class OutboxSender {
     if (resolved.kind === 'failed') {
       await markOutboxFailed(db, row.id, resolved.error);
       if (row.ref_key) this.release(row.ref_key);
-      await this.oweFallback(payload, clock.now());
+      await this.oweFallback(row, clock.now());
       return resolved;
     }
-    const { __on_failure: _ignored, ...args } = resolved.args;
-    const channel = typeof args.channel === 'string' ? args.channel : row.lane;
-    if (PACED_METHODS.has(row.method)) {
-      const waitMs = this.takeToken(channel);
-      if (waitMs > 0) return { kind: 'retry', at: clock.now().getTime() + waitMs, error: '', counts: false };
+    const args = resolved.args;
+    if (row.method === 'conversations.create' && row.name_suffix && typeof args.name === 'string') {
+      const tail = `-${row.name_suffix}`;
+      args.name = args.name.slice(0, 80 - tail.length) + tail;
     }
-    let outcome: Attempt;
-    try {
-      const answer = await this.deps.client.apiCall(row.method, args);
-      outcome = { kind: 'sent', result: summarise(row.method, answer, args) };
-    } catch (error) {
-      outcome = await this.classify(row, payload, args, error);
+    if (row.method === 'chat.postMessage') args.metadata = outboxMetadata(row.id);
+    const channel = typeof args.channel === 'string' ? args.channel : row.lane;
+
+    let outcome: Attempt | undefined;
+    // An earlier call's answer was never recorded: Slack may have the post already.
+    if (row.attempt_started_at !== null && row.method === 'chat.postMessage') {
+      const found = await this.lookUp(row, args);
+      if (found.kind === 'found') {
+        logger.info({ outbox: row.id, channel: found.result.channel, ts: found.result.ts }, 'post found in Slack after an unrecorded attempt; not sent again');
+        outcome = { kind: 'sent', result: found.result };
+      } else if (found.kind === 'retry') {
+        return this.recordRetry(row, found, false);
+      }
+    }
+    if (!outcome) {
+      if (PACED_METHODS.has(row.method)) {
+        const waitMs = this.takeToken(channel);
+        if (waitMs > 0) return { kind: 'retry', at: clock.now().getTime() + waitMs, error: '', counts: false };
+      }
+      // Recorded before the call goes: without this record, the call does not go.
+      await markOutboxAttemptStarted(db, row.id, clock.now());
+      try {
+        const answer = await this.deps.client.apiCall(row.method, args);
+        outcome = { kind: 'sent', result: summarise(row.method, answer, args) };
+      } catch (error) {
+        outcome = await this.classify(row, args, error);
+      }
     }
     const now = clock.now();
     switch (outcome.kind) {
       case 'sent':
-        await db.transaction().execute(async (trx) => {
-          await markOutboxSent(trx, row.id, now, outcome.result);
-          if (row.ref_key && typeof outcome.result.channel === 'string') {
-            await putSlackRef(trx, row.ref_key, { channel: outcome.result.channel, ts: (outcome.result.ts as string | undefined) ?? null }, now);
-            this.release(row.ref_key);
-          }
-        });
+        await this.recordSent(row, outcome.result);
         break;
       case 'retry':
-        if (outcome.pauseLane) this.pausedUntil.set(row.lane, outcome.at);
-        if (outcome.counts && row.attempts + 1 >= MAX_ATTEMPTS) {
-          logger.error({ outbox: row.id, method: row.method, error: outcome.error }, 'outbox message given up after retries');
-          await markOutboxFailed(db, row.id, `gave up after ${MAX_ATTEMPTS} attempts: ${outcome.error}`);
-          if (row.ref_key) this.release(row.ref_key);
-          await this.oweFallback(payload, now);
-          return { kind: 'failed', error: outcome.error };
-        }
-        await markOutboxRetry(db, row.id, outcome.at, outcome.error, outcome.counts);
-        break;
+        return this.recordRetry(row, outcome, outcome.outcomeKnown ?? true);
       case 'failed':
         logger.warn({ outbox: row.id, method: row.method, error: outcome.error }, 'outbox message failed');
         await markOutboxFailed(db, row.id, outcome.error);
         if (row.ref_key) this.release(row.ref_key);
-        await this.oweFallback(payload, now);
+        await this.oweFallback(row, now);
         break;
     }
     return outcome;
   }
 
-  private async classify(row: OutboxRow, payload: Record<string, unknown>, args: Record<string, unknown>, error: unknown): Promise<Attempt> {
+  private async recordRetry(row: OutboxRow, outcome: Extract<Attempt, { kind: 'retry' }>, outcomeKnown: boolean): Promise<Attempt> {
+    const { db, logger, clock } = this.deps;
+    if (outcome.pauseLane) this.pausedUntil.set(row.lane, outcome.at);
+    if (outcome.counts && row.attempts + 1 >= MAX_ATTEMPTS) {
+      logger.error({ outbox: row.id, method: row.method, error: outcome.error }, 'outbox message given up after retries');
+      await markOutboxFailed(db, row.id, `gave up after ${MAX_ATTEMPTS} attempts: ${outcome.error}`);
+      if (row.ref_key) this.release(row.ref_key);
+      await this.oweFallback(row, clock.now());
+      return { kind: 'failed', error: outcome.error };
+    }
+    await markOutboxRetry(db, row.id, outcome.at, outcome.error, outcome.counts, outcomeKnown);
+    return outcome;
+  }
+
+  /** Slack has done it: record so, and should the database refuse now, keep it and write it again. */
+  private async recordSent(row: OutboxRow, result: Record<string, unknown>): Promise<void> {
+    try {
+      await this.writeSent(row, result);
+    } catch (error) {
+      this.deps.logger.warn({ err: error, outbox: row.id }, 'Slack accepted an outbox call but recording it failed; recording again, not resending');
+      this.unrecorded.set(row.id, { row, result });
+      this.scheduleWake(RECORD_RETRY_MS);
+    }
+  }
+
+  private async writeSent(row: OutboxRow, result: Record<string, unknown>): Promise<void> {
+    const now = this.deps.clock.now();
+    await this.deps.db.transaction().execute(async (trx) => {
+      await markOutboxSent(trx, row.id, now, result);
+      if (row.ref_key && typeof result.channel === 'string') {
+        await putSlackRef(trx, row.ref_key, { channel: result.channel, ts: (result.ts as string | undefined) ?? null }, now);
+      }
+    });
+    if (row.ref_key) this.release(row.ref_key);
+  }
+
+  /** Writes the "sent" records the database refused before; true when one was written. */
+  private async recordUnrecorded(): Promise<boolean> {
+    let wrote = false;
+    for (const [id, { row, result }] of this.unrecorded) {
+      try {
+        await this.writeSent(row, result);
+        this.unrecorded.delete(id);
+        wrote = true;
+      } catch {
+        return wrote; // still busy: the next round tries again
+      }
+    }
+    return wrote;
+  }
+
+  private scheduleWake(ms: number): void {
+    if (this.stopped) return;
+    clearTimeout(this.wakeTimer);
+    this.wakeTimer = setTimeout(() => this.wake(), ms);
+    this.wakeTimer.unref();
+  }
+
+  /**
+   * Looks for the post this row may already have made, by its metadata, in the channel (the DM for a
+   * user) or the thread it went to, between shortly before its attempt started and well after.
+   */
+  private async lookUp(
+    row: OutboxRow,
+    args: Record<string, unknown>,
+  ): Promise<{ kind: 'found'; result: Record<string, unknown> } | { kind: 'absent' } | Extract<Attempt, { kind: 'retry' }>> {
+    const client = this.deps.client;
+    try {
+      let channel = String(args.channel);
+      if (/^[UW]/.test(channel)) {
+        const opened = (await client.apiCall('conversations.open', { users: channel })) as { channel?: { id?: string } };
+        channel = opened.channel?.id ?? channel;
+      }
+      const started = row.attempt_started_at! / 1000;
+      const threadTs = typeof args.thread_ts === 'string' ? args.thread_ts : undefined;
+      const base: Record<string, unknown> = {
+        channel,
+        oldest: (started - LOOK_BEFORE_S).toFixed(6),
+        latest: (started + LOOK_AFTER_S).toFixed(6),
+        inclusive: true,
+        include_all_metadata: true,
+        limit: LOOKUP_PAGE,
+        ...(threadTs ? { ts: threadTs } : {}),
+      };
+      let cursor: string | undefined;
+      for (let page = 0; page < MAX_LOOKUP_PAGES; page++) {
+        const answer = (await client.apiCall(threadTs ? 'conversations.replies' : 'conversations.history', cursor ? { ...base, cursor } : base)) as {
+          messages?: { ts?: string; metadata?: { event_type?: string; event_payload?: { outbox_id?: unknown } } }[];
+          has_more?: boolean;
+          response_metadata?: { next_cursor?: string };
+        };
+        const mine = answer.messages?.find((m) => m.metadata?.event_type === OUTBOX_EVENT_TYPE && Number(m.metadata.event_payload?.outbox_id) === row.id);
+        if (mine?.ts) return { kind: 'found', result: { channel, ts: mine.ts } };
+        cursor = answer.response_metadata?.next_cursor;
+        if (!answer.has_more || !cursor) break;
+      }
+      return { kind: 'absent' };
+    } catch (error) {
+      const err = error as { code?: string; data?: { error?: string } };
+      // Slack answered that the channel or thread is not there: the post cannot be either.
+      if (err.code === ErrorCode.PlatformError && !TRANSIENT_ERRORS.has(err.data?.error ?? '')) return { kind: 'absent' };
+      const retry = await this.classify(row, args, error);
+      return retry.kind === 'retry' ? { ...retry, outcomeKnown: false } : { kind: 'retry', at: this.deps.clock.now().getTime() + 1000, error: 'lookup failed', counts: true };
+    }
+  }
+
+  private async classify(row: OutboxRow, args: Record<string, unknown>, error: unknown): Promise<Attempt> {
     const now = this.deps.clock.now().getTime();
     const err = error as { code?: string; retryAfter?: number; statusCode?: number; data?: { error?: string }; message?: string };
     const backoff = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** row.attempts);
@@ -222,16 +358,17 @@ export class OutboxSender {
       return { kind: 'retry', at: now + Math.max(1, err.retryAfter ?? 1) * 1000, error: 'ratelimited', counts: false, pauseLane: true };
     }
     if (err.code === ErrorCode.HTTPError || err.code === ErrorCode.RequestError) {
-      return { kind: 'retry', at: now + backoff, error: err.statusCode ? `HTTP ${err.statusCode}` : (err.message ?? 'request error'), counts: true };
+      // Slack may have done it before failing to answer: the next attempt of a post looks first.
+      return { kind: 'retry', at: now + backoff, error: err.statusCode ? `HTTP ${err.statusCode}` : (err.message ?? 'request error'), counts: true, outcomeKnown: false };
     }
     const slackError = err.data?.error ?? (err.code === ErrorCode.PlatformError ? 'unknown_error' : (err.message ?? String(error)));
     if (err.code !== ErrorCode.PlatformError) {
-      // Not a Slack answer at all (a timeout inside the client, a socket reset): transient.
-      return { kind: 'retry', at: now + backoff, error: slackError, counts: true };
+      // Not a Slack answer at all (a timeout inside the client, a socket reset): transient, outcome unknown.
+      return { kind: 'retry', at: now + backoff, error: slackError, counts: true, outcomeKnown: false };
     }
     if (ALREADY_DONE.has(slackError)) return { kind: 'sent', result: { ok: true, note: slackError, channel: args.channel } };
     if (TRANSIENT_ERRORS.has(slackError)) return { kind: 'retry', at: now + backoff, error: slackError, counts: true };
-    const repaired = await this.repair(row, payload, args, slackError);
+    const repaired = await this.repair(row, args, slackError);
     return repaired ?? { kind: 'failed', error: slackError };
   }
 
@@ -240,18 +377,17 @@ export class OutboxSender {
    * - a channel name that is taken gets the next numeric suffix;
    * - a canonical message someone deleted is posted again and its ref moved to the new message.
    */
-  private async repair(row: OutboxRow, payload: Record<string, unknown>, args: Record<string, unknown>, slackError: string): Promise<Attempt | undefined> {
-    if (row.method === 'conversations.create' && slackError === 'name_taken' && typeof payload.name === 'string') {
-      const base = (payload.__base_name as string | undefined) ?? payload.name;
-      const suffix = ((payload.__suffix as number | undefined) ?? 1) + 1;
-      const tail = `-${suffix}`;
-      await updateOutboxPayload(this.deps.db, row.id, { ...payload, __base_name: base, __suffix: suffix, name: base.slice(0, 80 - tail.length) + tail });
+  private async repair(row: OutboxRow, args: Record<string, unknown>, slackError: string): Promise<Attempt | undefined> {
+    if (row.method === 'conversations.create' && slackError === 'name_taken') {
+      await setOutboxNameSuffix(this.deps.db, row.id, (row.name_suffix ?? 1) + 1);
       return { kind: 'rewritten' };
     }
     if (row.method === 'chat.update' && (slackError === 'message_not_found' || slackError === 'cant_update_message') && row.ref_key) {
+      const { ts: _ts, ...rest } = args;
+      const post = { ...rest, unfurl_links: false, metadata: outboxMetadata(row.id) };
       try {
-        const { ts: _ts, ...rest } = args;
-        const answer = await this.deps.client.apiCall('chat.postMessage', { ...rest, unfurl_links: false });
+        // The attempt's start is recorded (see attempt): a crash here leaves the re-post to be looked up.
+        const answer = await this.deps.client.apiCall('chat.postMessage', post);
         return { kind: 'sent', result: summarise('chat.postMessage', answer, rest) };
       } catch (error) {
         return { kind: 'failed', error: `${slackError}; re-post failed: ${(error as Error).message}` };
@@ -261,54 +397,35 @@ export class OutboxSender {
   }
 
   /**
-   * Replaces every reference in the arguments, at any depth: {"$ref": key, "field": …} values and
-   * {{ref:key:field}} placeholders inside strings (a permalink inside a message's text, say).
+   * The arguments as sent: the stored payload, as it is, with each fill set at its path. Fills are
+   * structured values (a ref, composed text, a display name); no string is ever read for markup.
    */
-  private async resolveRefs(
-    payload: Record<string, unknown>,
-    rowId: number,
-  ): Promise<{ kind: 'ready'; args: Record<string, unknown> } | { kind: 'deferred'; ref: string } | { kind: 'failed'; error: string }> {
-    const { __base_name: _b, __suffix: _s, ...rest } = payload;
+  private async resolveFills(row: OutboxRow): Promise<{ kind: 'ready'; args: Record<string, unknown> } | { kind: 'deferred'; ref: string } | { kind: 'failed'; error: string }> {
+    const args = JSON.parse(row.payload) as Record<string, unknown>;
+    const fills = row.fills ? (JSON.parse(row.fills) as OutboxFill[]) : [];
     let missing: string | undefined;
-    const lookup = async (key: string, field: RefValue['field']): Promise<string | undefined> => {
-      const ref = await getSlackRef(this.deps.db, key);
-      const value = field === 'permalink' ? (ref?.ts ? permalink(ref.channel, ref.ts) : undefined) : (ref?.[field] ?? undefined);
-      if (value === undefined) missing ??= key;
-      return value;
+    const valueOf = async (value: SendTimeValue): Promise<string> => {
+      if ('$name' in value) return this.displayName(value.$name);
+      const ref = await getSlackRef(this.deps.db, value.$ref);
+      const found = value.field === 'permalink' ? (ref?.ts ? permalink(ref.channel, ref.ts) : undefined) : (ref?.[value.field] ?? undefined);
+      if (found === undefined) missing ??= value.$ref;
+      return found ?? '';
     };
-    const walk = async (value: unknown): Promise<unknown> => {
-      if (isRef(value)) return lookup(value.$ref, value.field);
-      if (typeof value === 'string') {
-        if (!value.includes('{{')) return value;
-        let out = '';
-        let last = 0;
-        for (const match of value.matchAll(REF_PLACEHOLDER)) {
-          out += value.slice(last, match.index) + ((await lookup(match[1]!, match[2] as RefValue['field'])) ?? '');
-          last = match.index! + match[0].length;
-        }
-        out += value.slice(last);
-        if (!out.includes('{{name:')) return out;
-        let named = '';
-        last = 0;
-        for (const match of out.matchAll(NAME_PLACEHOLDER)) {
-          named += out.slice(last, match.index) + (await this.displayName(match[1]!));
-          last = match.index! + match[0].length;
-        }
-        return named + out.slice(last);
+    for (const fill of fills) {
+      let value: string;
+      if (isComposed(fill.value)) {
+        const values = new Map<SendTimeValue, string>();
+        for (const part of fill.value.$compose) if (typeof part !== 'string') values.set(part, await valueOf(part));
+        value = composeText(fill.value, (part) => values.get(part) ?? '');
+      } else {
+        value = await valueOf(fill.value as SendTimeValue);
       }
-      if (Array.isArray(value)) return Promise.all(value.map(walk));
-      if (value && typeof value === 'object') {
-        const out: Record<string, unknown> = {};
-        for (const [k, v] of Object.entries(value)) out[k] = await walk(v);
-        return out;
-      }
-      return value;
-    };
-    const args = (await walk(rest)) as Record<string, unknown>;
+      setAt(args, fill.path, value);
+    }
     // A topic longer than Slack's 250 characters (after names were filled in) is cut, not refused.
     if (typeof args.topic === 'string' && [...args.topic].length > 250) args.topic = [...args.topic].slice(0, 249).join('') + '…';
     if (missing === undefined) return { kind: 'ready', args };
-    const producer = await outboxStatusOfRef(this.deps.db, missing, rowId);
+    const producer = await outboxStatusOfRef(this.deps.db, missing, row.id);
     if (producer === 'pending') return { kind: 'deferred', ref: missing };
     return { kind: 'failed', error: `depends on ${missing}, which was never delivered` };
   }
@@ -335,8 +452,8 @@ export class OutboxSender {
     for (const [id, entry] of this.waiting) if (entry.ref === ref) this.waiting.delete(id);
   }
 
-  private async oweFallback(payload: Record<string, unknown>, now: Date): Promise<void> {
-    const fallback = payload.__on_failure as { method: string; args: Record<string, unknown> } | undefined;
+  private async oweFallback(row: OutboxRow, now: Date): Promise<void> {
+    const fallback = row.on_failure ? (JSON.parse(row.on_failure) as { method: string; args: Record<string, unknown> }) : undefined;
     if (fallback) {
       await owe(this.deps.db, now, fallback);
       this.again = true;
@@ -357,6 +474,16 @@ export class OutboxSender {
     }
     return Math.ceil(((1 - bucket.tokens) / rate) * 1000);
   }
+}
+
+function outboxMetadata(id: number): { event_type: string; event_payload: { outbox_id: number } } {
+  return { event_type: OUTBOX_EVENT_TYPE, event_payload: { outbox_id: id } };
+}
+
+function setAt(target: Record<string, unknown>, path: (string | number)[], value: unknown): void {
+  let at: any = target;
+  for (const key of path.slice(0, -1)) at = at[key];
+  at[path.at(-1)!] = value;
 }
 
 function permalink(channel: string, ts: string): string {

@@ -496,7 +496,8 @@ export class FakeSlack {
   }
 
   /** A message as the Web API returns it (text as stored: escaped; thread fields as Slack sets them). */
-  private asReturned(m: FakeMessage): Record<string, unknown> {
+  private asReturned(m: FakeMessage, args: Record<string, any> = {}): Record<string, unknown> {
+    const withMetadata = args.include_all_metadata === true || args.include_all_metadata === 'true';
     const replies = this.messages.filter((r) => r.channel === m.channel && r.thread_ts === m.ts && r.ts !== m.ts);
     return {
       type: 'message',
@@ -508,6 +509,8 @@ export class FakeSlack {
       ...(m.thread_ts ? { thread_ts: m.thread_ts } : replies.length > 0 ? { thread_ts: m.ts } : {}),
       ...(replies.length > 0 && (!m.thread_ts || m.thread_ts === m.ts) ? { reply_count: replies.length } : {}),
       ...(m.thread_ts && m.thread_ts !== m.ts ? { parent_user_id: this.message(m.channel, m.thread_ts)?.user } : {}),
+      // Message metadata only when asked for.
+      ...(withMetadata && m.metadata ? { metadata: m.metadata } : {}),
     };
   }
 
@@ -643,7 +646,7 @@ export class FakeSlack {
           .sort((a, b) => compareTs(b.ts, a.ts));
         const page = paginate(top, args);
         if ('error' in page) return { ok: false, error: page.error };
-        return { ok: true, messages: page.items.map((m) => this.asReturned(m)), has_more: page.hasMore, ...(page.next ? { response_metadata: { next_cursor: page.next } } : {}) };
+        return { ok: true, messages: page.items.map((m) => this.asReturned(m, args)), has_more: page.hasMore, ...(page.next ? { response_metadata: { next_cursor: page.next } } : {}) };
       }
       case 'conversations.replies': {
         const channel = this.resolveChannel(String(args.channel));
@@ -661,7 +664,7 @@ export class FakeSlack {
           .sort((a, b) => compareTs(a.ts, b.ts));
         const page = paginate(parent ? [parent, ...replies] : replies, args);
         if ('error' in page) return { ok: false, error: page.error };
-        return { ok: true, messages: page.items.map((m) => this.asReturned(m)), has_more: page.hasMore, ...(page.next ? { response_metadata: { next_cursor: page.next } } : {}) };
+        return { ok: true, messages: page.items.map((m) => this.asReturned(m, args)), has_more: page.hasMore, ...(page.next ? { response_metadata: { next_cursor: page.next } } : {}) };
       }
       case 'users.info': {
         const user = this.users.get(String(args.user));

@@ -5,6 +5,7 @@ import { announcementMessage, openIncidentsList, reviewMessage, summaryMessage, 
 import { declareModal, parseDeclare, updateModal } from '../../views/incidents/modals.js';
 import { FIELDS } from '../../views/incidents/ids.js';
 import { testSettings } from '../support/harness.js';
+import { composeText } from '../../views/text.js';
 import { parseIncidentCommand } from '../../commands/incidents/parse.js';
 
 const huge = '<!channel> ' + 'x'.repeat(10_000);
@@ -22,7 +23,7 @@ describe('incident views stay within Slack limits for extreme input', () => {
       expect(m.text.length).toBeLessThanOrEqual(4000);
       expect(m.text).not.toContain('<!channel>');
     }
-    expect(topicText(snapshot, 'Europe/London').length).toBeLessThanOrEqual(250);
+    expect(composeText(topicText(snapshot, 'Europe/London'), () => 'carla').length).toBeLessThanOrEqual(250);
     const list = openIncidentsList(Array.from({ length: 200 }, (_, i) => ({ key: `INC-${i}`, title: huge, severity: 'P2' as const, status: 'identified' as const, channelId: null })));
     expect(checkBlocks(list.blocks, 50)).toBeUndefined();
   });

@@ -63,5 +63,7 @@ describe('manifest.yml', () => {
       const used = code.includes(`'${method}'`) || code.includes(`${group}.${name}(`);
       if (used) expect(scopes, `${method} needs ${scope}`).toContain(scope);
     }
+    // A direct message whose answer was lost is looked for in the DM's history.
+    expect(scopes).toEqual(expect.arrayContaining(['im:history', 'channels:history', 'groups:history']));
   });
 });

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { WebClient } from '@slack/web-api';
+import { ErrorCode, WebClient } from '@slack/web-api';
 import { Kysely, SqliteDialect } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/clock.js';
@@ -14,7 +14,7 @@ import { pendingOutbox } from '../../db/queries/outbox.js';
 import { getSlackRef } from '../../db/queries/slack-refs.js';
 import type { Db } from '../../db/schema.js';
 import { FakeSlack } from '../fake-slack/server.js';
-import { nameText } from '../../views/text.js';
+import { composed, nameOf } from '../../views/text.js';
 
 const FAST: Pacing = { rate: 1000, burst: 1000 };
 
@@ -101,8 +101,8 @@ describe('OutboxSender', () => {
   });
 
   it('fills in display names in topics at send time, and keeps the topic within 250 characters', async () => {
-    await owe(db, now(), { method: 'conversations.setTopic', args: { channel: 'C1', topic: `INC-1 | IC: ${nameText('UAGENT01')} | ${'x'.repeat(240)}` } });
-    await owe(db, now(), { method: 'conversations.setTopic', args: { channel: 'C2', topic: `IC: ${nameText('UNOBODY1')}` } });
+    await owe(db, now(), { method: 'conversations.setTopic', args: { channel: 'C1', topic: composed('INC-1 | IC: ', nameOf('UAGENT01'), ` | ${'x'.repeat(240)}`) } });
+    await owe(db, now(), { method: 'conversations.setTopic', args: { channel: 'C2', topic: composed('IC: ', nameOf('UNOBODY1')) } });
     const s = sender();
     await s.flush();
     const topicOf = (channel: string) => fake.calls.find((c) => c.method === 'conversations.setTopic' && c.args.channel === channel)!.args.topic as string;
@@ -452,6 +452,126 @@ describe('OutboxSender', () => {
     expect(new Set(posted).size).toBe(40);
     for (const channel of channels) expect(texts(channel)).toEqual(Array.from({ length: 10 }, (_, i) => `${channel}/${i + 1}`));
     expect((await rows()).every((r) => r.status === 'sent' && r.attempts === 1)).toBe(true);
+  });
+
+  /** A client whose first `n` chat.postMessage answers are lost after Slack accepted the post. */
+  function losingAnswers(n: number): WebClient {
+    const c = client();
+    const real = c.apiCall.bind(c);
+    let left = n;
+    c.apiCall = async (method: string, options?: Record<string, unknown>) => {
+      const answer = await real(method, options);
+      if (method === 'chat.postMessage' && left-- > 0) throw Object.assign(new Error('socket hang up'), { code: ErrorCode.RequestError });
+      return answer;
+    };
+    return c;
+  }
+
+  describe('a post whose answer was lost is looked up, never sent twice', () => {
+    beforeEach(() => clock.set(new Date())); // Slack's timestamps and the sender's clock agree
+
+    it('in a channel: found by its metadata in history, marked sent with its ts', async () => {
+      await postMessage(db, now(), { channel: 'C1', text: 'triage post', refKey: 'ticket:1:triage' });
+      await updateMessage(db, now(), 'ticket:1:triage', { text: 'triage post, edited' });
+      const s = sender({ webClient: losingAnswers(1) });
+      await s.flush();
+      // A busy channel since: the post is more than a page of history back.
+      for (let i = 0; i < 450; i++) fake.addMessage('C1', 'UREQ0001', `chatter ${i}`);
+      const [row] = await rows();
+      expect(row).toMatchObject({ status: 'pending', last_error: 'socket hang up' });
+      expect(row!.attempt_started_at).not.toBeNull();
+      clock.advance(1000);
+      await s.flush();
+
+      expect(postsTo('C1')).toHaveLength(1);
+      const posted = fake.messagesIn('C1').filter((m) => m.user !== 'UREQ0001');
+      expect(posted).toHaveLength(1);
+      expect(posted[0]).toMatchObject({ text: 'triage post, edited', metadata: { event_type: 'switchboard_outbox', event_payload: { outbox_id: row!.id } } });
+      expect(await getSlackRef(db, 'ticket:1:triage')).toEqual({ channel: 'C1', ts: posted[0]!.ts });
+      const lookups = fake.calls.filter((c) => c.method === 'conversations.history');
+      expect(lookups.length).toBeGreaterThanOrEqual(2); // paged with the cursor
+      expect(lookups[0]!.args).toMatchObject({ channel: 'C1', include_all_metadata: 'true', inclusive: 'true', limit: '200' });
+      expect(Number(lookups[0]!.args.oldest)).toBeLessThan(row!.attempt_started_at! / 1000);
+      expect(Number(lookups[0]!.args.latest)).toBeGreaterThan(row!.attempt_started_at! / 1000);
+      expect((await rows())[0]).toMatchObject({ status: 'sent', attempt_started_at: null, result: JSON.stringify({ channel: 'C1', ts: posted[0]!.ts }) });
+    });
+
+    it('in a DM: the DM channel is opened and its history read', async () => {
+      await postMessage(db, now(), { channel: 'UREQ0001', text: 'your ticket' });
+      const s = sender({ webClient: losingAnswers(1) });
+      await s.flush();
+      clock.advance(1000);
+      await s.flush();
+      expect(fake.messagesIn('UREQ0001').map((m) => m.text)).toEqual(['your ticket']);
+      expect(postsTo('UREQ0001')).toHaveLength(1);
+      expect(fake.calls.find((c) => c.method === 'conversations.history')!.args.channel).toBe(fake.dmChannelOf('UREQ0001'));
+      expect((await rows())[0]).toMatchObject({ status: 'sent' });
+    });
+
+    it('in a thread: the thread replies are read', async () => {
+      await postMessage(db, now(), { channel: 'C1', text: 'parent', refKey: 'parent' });
+      await postMessage(db, now(), { channel: refChannel('parent'), text: 'reply', threadOf: 'parent' });
+      const c = client();
+      const real = c.apiCall.bind(c);
+      let lost = false;
+      c.apiCall = async (method: string, options?: Record<string, unknown>) => {
+        const answer = await real(method, options);
+        if (method === 'chat.postMessage' && options?.thread_ts && !lost) {
+          lost = true;
+          throw Object.assign(new Error('socket hang up'), { code: ErrorCode.RequestError });
+        }
+        return answer;
+      };
+      const s = sender({ webClient: c });
+      await s.flush();
+      clock.advance(1000);
+      await s.flush();
+      expect(fake.messagesIn('C1').map((m) => m.text)).toEqual(['parent', 'reply']);
+      expect(fake.calls.filter((c) => c.method === 'conversations.replies')).toHaveLength(1);
+      expect((await rows()).map((r) => r.status)).toEqual(['sent', 'sent']);
+    });
+
+    it('not in Slack: sent then, once', async () => {
+      await postMessage(db, now(), { channel: 'C1', text: 'never arrived' });
+      // The attempt started, and then the process died before the call left.
+      await db.updateTable('outbox').set({ attempt_started_at: now().getTime() - 5000 }).execute();
+      const s = sender();
+      await s.flush();
+      expect(texts('C1')).toEqual(['never arrived']);
+      expect(fake.calls.map((c) => c.method)).toEqual(['conversations.history', 'chat.postMessage']);
+      expect((await rows())[0]).toMatchObject({ status: 'sent', attempt_started_at: null });
+    });
+
+    it('a lookup Slack refuses for a while is retried before anything is sent again', async () => {
+      await postMessage(db, now(), { channel: 'C1', text: 'once' });
+      const s = sender({ webClient: losingAnswers(1) });
+      await s.flush();
+      fake.failNext('conversations.history', { status: 503 });
+      clock.advance(1000);
+      await s.flush();
+      expect(postsTo('C1')).toHaveLength(1);
+      expect((await rows())[0]!.attempt_started_at).not.toBeNull();
+      clock.advance(10_000);
+      await s.flush();
+      expect(postsTo('C1')).toHaveLength(1);
+      expect(texts('C1')).toEqual(['once']);
+      expect((await rows())[0]).toMatchObject({ status: 'sent' });
+    });
+  });
+
+  it('tags every post with its outbox row, and sends the arguments as they were recorded, template syntax and all', async () => {
+    const typed = 'Printer {{ref:nope:ts}} says {{name:UAGENT01}} and {"$ref":"x","field":"ts"}';
+    await postMessage(db, now(), { channel: 'C1', text: typed, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: typed } }] });
+    await owe(db, now(), { method: 'conversations.setTopic', args: { channel: 'C2', topic: typed } });
+    const s = sender();
+    await s.flush();
+    const [post] = postsTo('C1');
+    expect(post!.args.text).toBe(typed);
+    expect(post!.args.blocks[0].text.text).toBe(typed);
+    expect(post!.args.metadata).toEqual({ event_type: 'switchboard_outbox', event_payload: { outbox_id: 1 } });
+    expect(fake.channels.get('C2')!.topic).toBe(typed);
+    expect(fake.calls.filter((c) => c.method === 'users.info')).toHaveLength(0);
+    expect((await rows()).map((r) => r.status)).toEqual(['sent', 'sent']);
   });
 
   it('reads pending rows through the pending index, not the whole history', async () => {

@@ -1,7 +1,7 @@
 import { ACTIVE_STATUSES, isOpen, roleLabel, SEVERITIES, STATUS_LABELS, type Severity } from '../../src/domain/incidents/rules.js';
 import { formatTime } from '../../src/domain/incidents/review.js';
 import type { ActionItem, IncidentSnapshot, UpdateContent } from '../../src/domain/incidents/types.js';
-import { channelLink, mention, mrkdwn, nameText, plain, slackDate, truncate, userText } from '../text.js';
+import { channelLink, composed, mention, mrkdwn, nameOf, plain, slackDate, truncate, userText, type ComposedText } from '../text.js';
 import { ACTIONS } from './ids.js';
 
 /** Messages of the incident area: pure Block Kit within Slack's limits. */
@@ -345,14 +345,18 @@ export function actionChaseNote(a: ActionItem, overdue: string): Message {
   return note(`:bell: Follow-up action of ${mention(a.ownerId)} is overdue by ${overdue}: ${userText(a.text, 500)}`, `Follow-up action overdue: ${userText(a.text, 200)}`);
 }
 
-/** Channel topic (plain text, ≤ 250): severity, status, commander, next update. */
-export function topicText(i: IncidentSnapshot, timeZone: string, commanderName?: string): string {
-  const parts = [`${i.key} ${i.severity}`, STATUS_LABELS[i.status]];
-  // Topics show text as typed (no mentions), so the commander's name is filled in at send time.
-  parts.push(`IC: ${commanderName ?? (i.commanderId ? nameText(i.commanderId) : 'unassigned')}`);
-  if (isOpen(i.status) && i.nextUpdateDueAt !== null) parts.push(`Next update ${formatTime(i.nextUpdateDueAt, timeZone).slice(11)} ${shortZone(timeZone)}`);
-  if (i.bridgeUrl) parts.push(`Bridge ${i.bridgeUrl}`);
-  return truncate(parts.join(' | '), 250);
+/**
+ * Channel topic (plain text, ≤ 250): severity, status, commander, next update. Topics show text as
+ * typed (no mentions), so the commander's display name is filled in at send time; the sender keeps the
+ * whole topic within 250 characters once it is.
+ */
+export function topicText(i: IncidentSnapshot, timeZone: string): ComposedText {
+  const head = [`${i.key} ${i.severity}`, STATUS_LABELS[i.status]].join(' | ');
+  const tail: string[] = [];
+  if (isOpen(i.status) && i.nextUpdateDueAt !== null) tail.push(`Next update ${formatTime(i.nextUpdateDueAt, timeZone).slice(11)} ${shortZone(timeZone)}`);
+  if (i.bridgeUrl) tail.push(`Bridge ${i.bridgeUrl}`);
+  const rest = tail.length ? truncate(` | ${tail.join(' | ')}`, 200) : '';
+  return i.commanderId ? composed(`${head} | IC: `, nameOf(i.commanderId), rest) : composed(`${head} | IC: unassigned${rest}`);
 }
 
 function shortZone(timeZone: string): string {

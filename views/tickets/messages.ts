@@ -3,7 +3,7 @@ import type { TicketRow } from '../../db/queries/tickets.js';
 import type { KbArticleRow } from '../../db/queries/kb.js';
 import { formatDuration } from '../../src/config/duration.js';
 import { isOpen } from '../../src/domain/tickets/lifecycle.js';
-import { mention, mrkdwn, plain, slackDate, truncate, userText } from '../text.js';
+import { composed, mention, mrkdwn, plain, slackDate, truncate, userText } from '../text.js';
 import { TICKET_ACTIONS as A } from './ids.js';
 
 export interface MessageContent {
@@ -106,23 +106,20 @@ export function historyLine(text: string): MessageContent {
   return { text, blocks: [{ type: 'context', elements: [mrkdwn(text)] }] };
 }
 
-export function confirmationDm(ticket: TicketRow, targets: { firstResponseMs: number; resolutionMs: number }, triageLink: string | null): MessageContent {
-  const link = triageLink ? ` · <${triageLink}|View in triage>` : '';
+/**
+ * The requester's receipt. `triagePostRef` names the triage post once it is owed: the link to it is a
+ * send-time value, filled in by the outbox sender when that post exists.
+ */
+export function confirmationDm(ticket: TicketRow, targets: { firstResponseMs: number; resolutionMs: number }, triagePostRef: string | null): MessageContent {
   const text = `Thanks, we've got it: *${ticket.key}* · ${userText(ticket.summary, 150)}`;
+  const facts = `Priority ${ticket.priority} · first response within ${formatDuration(targets.firstResponseMs)} of working time (by ${slackDate(new Date(ticket.first_response_due_at))}) · resolution target ${slackDate(new Date(ticket.resolution_due_at))}`;
+  // The sender turns the composed text into the element's string; Block Kit's type cannot say so.
+  const context = triagePostRef
+    ? ({ type: 'mrkdwn', text: composed(`${facts} · <`, { $ref: triagePostRef, field: 'permalink' }, '|View in triage>') } as unknown as ReturnType<typeof mrkdwn>)
+    : mrkdwn(facts);
   return {
     text,
-    blocks: [
-      { type: 'section', text: mrkdwn(text) },
-      {
-        type: 'context',
-        elements: [
-          mrkdwn(
-            `Priority ${ticket.priority} · first response within ${formatDuration(targets.firstResponseMs)} of working time (by ${slackDate(new Date(ticket.first_response_due_at))}) · resolution target ${slackDate(new Date(ticket.resolution_due_at))}${link}`,
-          ),
-        ],
-      },
-      requesterActions(ticket),
-    ],
+    blocks: [{ type: 'section', text: mrkdwn(text) }, { type: 'context', elements: [context] }, requesterActions(ticket)],
   };
 }
 

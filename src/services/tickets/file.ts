@@ -10,7 +10,7 @@ import type { TicketInput } from '../../../views/tickets/parse.js';
 import { confirmationDm, triageMessage } from '../../../views/tickets/messages.js';
 import type { Suggestion } from '../../../views/tickets/modals.js';
 import { ok, refuse, transact, type Outcome, type ServiceContext, type Trx } from '../context.js';
-import { postMessage, refText, updateMessage } from '../outbox.js';
+import { postMessage, updateMessage } from '../outbox.js';
 import { holdOptions, recordTicketEvent } from './sla.js';
 
 export interface TicketSource {
@@ -136,7 +136,7 @@ async function createTicket(trx: Trx, ctx: ServiceContext, requester: Requester,
   // busy triage channel (an outage, Slack's 1 message/s) never delays the requester's receipt.
   const confirmation = `ticket/${ticket.id}/confirmation`;
   await postMessage(trx, now, { channel: requester.id, ...confirmationDm(ticket, targets, null), refKey: confirmation });
-  if (triage) await updateMessage(trx, now, confirmation, confirmationDm(ticket, targets, refText(triageRef(ticket.id), 'permalink')));
+  if (triage) await updateMessage(trx, now, confirmation, confirmationDm(ticket, targets, triageRef(ticket.id)));
   return ticket;
 }
 
