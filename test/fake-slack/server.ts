@@ -185,6 +185,8 @@ export class FakeSlack {
   readonly refusedResponses: { url: string; body: any; error: string; reason?: string }[] = [];
   private readonly failures: { method: string; failure: Failure; times: number }[] = [];
   private channelRate: number | undefined;
+  private slowness: { minMs: number; maxMs: number; seed: number } | undefined;
+  private readonly inFlight = new Map<string, number>();
   private readonly lastPostAt = new Map<string, number>();
   private rateTiers: RateTierOptions | undefined;
   private readonly tierCalls = new Map<string, number[]>();
@@ -270,6 +272,21 @@ export class FakeSlack {
   failNext(method: string, failure: Failure, times = 1): this {
     this.failures.push({ method, failure, times });
     return this;
+  }
+
+  /**
+   * Every Web API call is answered after a delay between `minMs` and `maxMs` (spread by a fixed seed, so
+   * runs repeat); the call takes effect when it is answered, whether or not the caller is still there.
+   * `undefined` answers at once again.
+   */
+  answerSlowly(minMs?: number, maxMs = minMs): this {
+    this.slowness = minMs === undefined ? undefined : { minMs, maxMs: maxMs ?? minMs, seed: 42 };
+    return this;
+  }
+
+  /** Calls to `method` received and not answered yet. */
+  callsInFlight(method: string): number {
+    return this.inFlight.get(method) ?? 0;
   }
 
   /** Enforce roughly `perSecond` chat.postMessage per channel, answering 429 + Retry-After beyond it. */
@@ -368,6 +385,21 @@ export class FakeSlack {
     const auth = req.headers.authorization ?? '';
     if (auth) args.token = auth.replace(/^Bearer /, '');
 
+    this.inFlight.set(method, (this.inFlight.get(method) ?? 0) + 1);
+    try {
+      await this.respond(method, args, res);
+    } finally {
+      this.inFlight.set(method, this.inFlight.get(method)! - 1);
+    }
+  }
+
+  private async respond(method: string, args: Record<string, any>, res: ServerResponse): Promise<void> {
+    if (this.slowness) {
+      const { minMs, maxMs } = this.slowness;
+      // A small linear congruential generator: the same spread of delays on every run.
+      this.slowness.seed = (this.slowness.seed * 1103515245 + 12345) % 2 ** 31;
+      await new Promise((r) => setTimeout(r, minMs + ((maxMs - minMs) * this.slowness!.seed) / 2 ** 31));
+    }
     const failure = this.takeFailure(method);
     let status = 200;
     let answer: Record<string, any>;
