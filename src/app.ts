@@ -1,11 +1,12 @@
 import { App } from '@slack/bolt';
-import type { WebClient } from '@slack/web-api';
+import type { ServerResponse } from 'node:http';
 import type { Env } from './config/env.js';
 import type { Settings } from './config/settings.js';
 import type { Logger } from './logger.js';
 import type { ServiceContext } from './services/context.js';
 import type { Directory } from './slack/directory.js';
 import { boltLogger } from './slack/bolt-logger.js';
+import { supervisedSocket, type SupervisedSocket } from './slack/socket.js';
 import { firstReceipt } from '../db/queries/receipts.js';
 import { areas } from '../commands/index.js';
 import { cleanTypedText } from '../commands/typed-text.js';
@@ -20,15 +21,28 @@ export interface AppDeps {
 
 export interface BuiltApp {
   app: App;
-  client: WebClient;
+  /** Socket Mode only: whether the socket is connected now. */
+  socket?: SupervisedSocket;
+}
+
+/** What /healthz reports: 200 when everything needed to serve is there, 503 otherwise. */
+export interface Health {
+  ok: boolean;
+  database: 'ok' | 'busy' | 'unavailable';
+  socket?: 'connected' | 'down';
+}
+
+export function healthAnswer(res: ServerResponse, health: Health): void {
+  res.writeHead(health.ok ? 200 : 503, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(health));
 }
 
 /**
  * The composition root for Slack: one Bolt App (HTTP or Socket Mode), the shared middleware, and each
- * area's listeners from commands/<area>. The WebClient never retries by itself: the outbox owns retries.
+ * area's listeners from commands/<area>. The bot's WebClient never retries by itself: the outbox owns
+ * retries. Socket Mode's connection has its own client and its own supervision (src/slack/socket.ts).
  */
-export function buildApp(env: Env, options: { logger: Logger; settings: Settings; health(): boolean }): App {
-  const socketMode = Boolean(env.SLACK_APP_TOKEN);
+export function buildApp(env: Env, options: { logger: Logger; settings: Settings; health(): Health }): BuiltApp {
   const clientOptions = {
     slackApiUrl: env.SLACK_API_URL,
     retryConfig: { retries: 0 },
@@ -41,24 +55,17 @@ export function buildApp(env: Env, options: { logger: Logger; settings: Settings
     clientOptions,
     deferInitialization: true,
   };
-  if (socketMode) {
-    return new App({ ...common, socketMode: true, appToken: env.SLACK_APP_TOKEN });
+  if (env.SLACK_APP_TOKEN) {
+    // The socket's own client options: Slack's default retries for apps.connections.open.
+    const socket = supervisedSocket({ appToken: env.SLACK_APP_TOKEN, slackApiUrl: env.SLACK_API_URL, logger: options.logger, boltLogger: common.logger });
+    return { app: new App({ ...common, receiver: socket.receiver }), socket };
   }
-  return new App({
+  const app = new App({
     ...common,
     signingSecret: env.SLACK_SIGNING_SECRET!,
-    customRoutes: [
-      {
-        path: '/healthz',
-        method: ['GET'],
-        handler: (_req, res) => {
-          const healthy = options.health();
-          res.writeHead(healthy ? 200 : 503, { 'content-type': 'application/json' });
-          res.end(JSON.stringify({ ok: healthy }));
-        },
-      },
-    ],
+    customRoutes: [{ path: '/healthz', method: ['GET'], handler: (_req, res) => healthAnswer(res, options.health()) }],
   });
+  return { app };
 }
 
 /** Middleware every request passes, then every area's listeners. */

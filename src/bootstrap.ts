@@ -9,7 +9,8 @@ import { createLogger, type Logger } from './logger.js';
 import { openDatabase } from '../db/client.js';
 import { migrateToLatest } from '../db/migrate.js';
 import type { Db } from '../db/schema.js';
-import { buildApp, registerListeners } from './app.js';
+import { buildApp, healthAnswer, registerListeners, type Health } from './app.js';
+import type { SupervisedSocket } from './slack/socket.js';
 import type { ServiceContext } from './services/context.js';
 import { OutboxSender } from './slack/outbox-sender.js';
 import { Directory } from './slack/directory.js';
@@ -45,6 +46,7 @@ export interface Switchboard {
   sender: OutboxSender;
   runner: DueRunner;
   directory: Directory;
+  logger: Logger;
   stop(): Promise<void>;
 }
 
@@ -64,15 +66,21 @@ export async function startSwitchboard(options: StartOptions): Promise<Switchboa
     await db.destroy();
     throw migrationProblem(error, databasePath(env));
   });
-  const health = () => {
+  let socket: SupervisedSocket | undefined;
+  const health = (): Health => {
+    let database: Health['database'];
     try {
-      return sqlite.open && sqlite.prepare('SELECT 1 AS ok').get() !== undefined;
+      database = sqlite.open && sqlite.prepare('SELECT 1 AS ok').get() !== undefined ? 'ok' : 'unavailable';
     } catch {
-      return false;
+      database = 'unavailable';
     }
+    const socketState = socket ? (socket.connected() ? 'connected' : 'down') : undefined;
+    return { ok: database === 'ok' && socketState !== 'down', database, ...(socketState ? { socket: socketState } : {}) };
   };
 
-  const app = buildApp(env, { logger, settings, health });
+  const built = buildApp(env, { logger, settings, health });
+  const app = built.app;
+  socket = built.socket;
   let sender: OutboxSender | undefined;
   const ctx: ServiceContext = { db, clock, settings, logger, wakeOutbox: () => sender?.wake() };
   const directory = new Directory({ client: app.client, settings, clock, logger });
@@ -101,9 +109,9 @@ export async function startSwitchboard(options: StartOptions): Promise<Switchboa
     await app.start();
     // Socket Mode has no HTTP listener of its own; container health checks still need /healthz.
     healthServer = createServer((req, res) => {
-      const healthy = req.url === '/healthz' && health();
-      res.writeHead(req.url === '/healthz' ? (healthy ? 200 : 503) : 404, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ ok: healthy }));
+      if (req.url === '/healthz') return healthAnswer(res, health());
+      res.writeHead(404, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ ok: false }));
     });
     await new Promise<void>((resolve, reject) => healthServer!.once('error', (error) => reject(portProblem(error, env.PORT))).listen(env.PORT, resolve));
     port = (healthServer.address() as AddressInfo).port;
@@ -137,7 +145,7 @@ export async function startSwitchboard(options: StartOptions): Promise<Switchboa
       logger.info('Switchboard stopped');
     })());
 
-  return { app, port, db, ctx, settings, sender, runner, directory, stop };
+  return { app, port, db, ctx, settings, sender, runner, directory, logger, stop };
 }
 
 /**

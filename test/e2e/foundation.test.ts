@@ -14,7 +14,7 @@ describe('the running app', () => {
   it('serves /healthz while the database is usable', async () => {
     const res = await fetch(`${t.slack.appUrl}/healthz`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ ok: true });
+    expect(await res.json()).toEqual({ ok: true, database: 'ok' });
   });
 
   it('checks its token with auth.test at start-up', () => {

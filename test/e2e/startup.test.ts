@@ -144,7 +144,7 @@ describe('starting the real entry point', () => {
       if (!health) await new Promise((done) => setTimeout(done, 50));
     }
     expect(health?.status).toBe(200);
-    expect(await health!.json()).toEqual({ ok: true });
+    expect(await health!.json()).toEqual({ ok: true, database: 'ok' });
     expect(fake.calls.filter((c) => c.method === 'auth.test')).toHaveLength(authTestsBefore + 1);
 
     // A correctly signed slash command gets past signature checks and does not crash the app.

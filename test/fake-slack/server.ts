@@ -201,6 +201,7 @@ export class FakeSlack {
   private wss: WebSocketServer | undefined;
   private readonly sockets = new Set<WebSocket>();
   private readonly pendingAcks = new Map<string, (payload: any) => void>();
+  private pingTimer: NodeJS.Timeout | undefined;
   baseUrl = '';
 
   /** Base for SLACK_API_URL. */
@@ -221,6 +222,7 @@ export class FakeSlack {
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.pingTimer);
     for (const ws of this.sockets) ws.terminate();
     this.wss?.close();
     this.server?.closeAllConnections();
@@ -328,22 +330,82 @@ export class FakeSlack {
 
   // ---- Socket Mode --------------------------------------------------------------------------------
 
+  /** Slack's ack deadline for an envelope: past it the delivery failed (events are then retried). */
+  ackDeadlineMs = 3000;
+  /** Envelopes sent, each with how it ended. */
+  readonly envelopes: { envelope_id: string; type: string; retry_attempt: number; outcome: 'acked' | 'timed_out' | 'pending' }[] = [];
+
   get socketConnections(): number {
     return this.sockets.size;
   }
 
-  /** Sends an envelope to the connected app and resolves with its ack payload. */
-  deliver(type: 'events_api' | 'slash_commands' | 'interactive', payload: any, timeoutMs = 5000): Promise<any> {
-    const socket = [...this.sockets][0];
-    if (!socket) throw new Error('no Socket Mode connection');
-    const envelope_id = `env-${++this.seq}`;
+  /** Server pings every `ms` on every connection (as Slack does), or none. */
+  pingEvery(ms: number | undefined): this {
+    clearInterval(this.pingTimer);
+    this.pingTimer = ms === undefined ? undefined : setInterval(() => {
+      for (const ws of this.sockets) ws.ping(Buffer.from('fake-slack'));
+    }, ms);
+    this.pingTimer?.unref();
+    return this;
+  }
+
+  /** Slack asks the app to reconnect (routinely refresh_requested; warning; link_disabled). */
+  sendDisconnect(reason: 'refresh_requested' | 'warning' | 'link_disabled'): void {
+    for (const ws of this.sockets) ws.send(JSON.stringify({ type: 'disconnect', reason, debug_info: { host: 'fake-slack' } }));
+  }
+
+  /** The connection drops with no goodbye (a network reset). */
+  dropConnections(): void {
+    for (const ws of this.sockets) ws.terminate();
+  }
+
+  /** Resolves once a connection is open and has had its hello. */
+  async waitForConnection(timeoutMs = 5000): Promise<void> {
+    const start = Date.now();
+    while (this.sockets.size === 0) {
+      if (Date.now() - start > timeoutMs) throw new Error(`no Socket Mode connection within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
+  /**
+   * Sends an envelope to the connected app and resolves with its ack payload. Unacked within
+   * `ackDeadlineMs`, the delivery failed: an event is sent again (retry_attempt 1–3, retry_reason
+   * timeout), a command or interaction is not (the person saw an error) and this rejects.
+   */
+  async deliver(type: 'events_api' | 'slash_commands' | 'interactive', payload: any, timeoutMs = 5000): Promise<any> {
+    await this.waitForConnection(timeoutMs);
+    const retries = type === 'events_api' ? 3 : 0;
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no ack for ${envelope_id} within ${timeoutMs}ms`)), timeoutMs);
-      this.pendingAcks.set(envelope_id, (ack) => {
-        clearTimeout(timer);
-        resolve(ack);
-      });
-      socket.send(JSON.stringify({ envelope_id, type, payload, accepts_response_payload: type !== 'events_api', retry_attempt: 0, retry_reason: '' }));
+      let settled = false;
+      const overall = setTimeout(() => finish(new Error(`no ack within ${timeoutMs}ms`)), Math.max(timeoutMs, this.ackDeadlineMs * (retries + 1) + 1000));
+      const finish = (error: Error | undefined, ack?: any) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(overall);
+        if (error) reject(error);
+        else resolve(ack);
+      };
+      const attempt = (retry: number) => {
+        const socket = [...this.sockets][0];
+        const envelope_id = `env-${++this.seq}`;
+        const record = { envelope_id, type, retry_attempt: retry, outcome: 'pending' as 'acked' | 'timed_out' | 'pending' };
+        this.envelopes.push(record);
+        const deadline = setTimeout(() => {
+          this.pendingAcks.delete(envelope_id);
+          record.outcome = 'timed_out';
+          if (retry < retries) attempt(retry + 1);
+          else finish(new Error(`${envelope_id} not acked within ${this.ackDeadlineMs} ms`));
+        }, this.ackDeadlineMs);
+        this.pendingAcks.set(envelope_id, (ack) => {
+          clearTimeout(deadline);
+          record.outcome = 'acked';
+          finish(undefined, ack);
+        });
+        if (!socket) return; // the attempt times out and, for an event, is tried again
+        socket.send(JSON.stringify({ envelope_id, type, payload, accepts_response_payload: type !== 'events_api', retry_attempt: retry, retry_reason: retry ? 'timeout' : '' }));
+      };
+      attempt(0);
     });
   }
 
@@ -354,7 +416,7 @@ export class FakeSlack {
       const message = JSON.parse(String(data)) as { envelope_id?: string; payload?: unknown };
       if (message.envelope_id) this.pendingAcks.get(message.envelope_id)?.(message.payload ?? {});
     });
-    ws.send(JSON.stringify({ type: 'hello', num_connections: 1, debug_info: { host: 'fake-slack' }, connection_info: { app_id: 'AFAKE' } }));
+    ws.send(JSON.stringify({ type: 'hello', num_connections: this.sockets.size, debug_info: { host: 'fake-slack' }, connection_info: { app_id: 'AFAKE' } }));
   }
 
   // ---- HTTP ---------------------------------------------------------------------------------------
