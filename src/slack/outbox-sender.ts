@@ -385,8 +385,13 @@ export class OutboxSender {
     if (row.method === 'chat.update' && (slackError === 'message_not_found' || slackError === 'cant_update_message') && row.ref_key) {
       const { ts: _ts, ...rest } = args;
       const post = { ...rest, unfurl_links: false, metadata: outboxMetadata(row.id) };
+      // An earlier attempt may have re-posted it already, its answer lost.
+      if (row.attempt_started_at !== null) {
+        const found = await this.lookUp(row, post);
+        if (found.kind === 'found') return { kind: 'sent', result: found.result };
+        if (found.kind === 'retry') return found;
+      }
       try {
-        // The attempt's start is recorded (see attempt): a crash here leaves the re-post to be looked up.
         const answer = await this.deps.client.apiCall('chat.postMessage', post);
         return { kind: 'sent', result: summarise('chat.postMessage', answer, rest) };
       } catch (error) {
