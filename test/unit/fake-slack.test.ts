@@ -90,8 +90,10 @@ describe('the fake Slack is as strict as Slack', () => {
     expect((await call('chat.postMessage', { channel: 'CPUBLIC', text: 'x'.repeat(40_001) })).error).toBe('msg_too_long');
     expect((await call('chat.postEphemeral', { channel: 'CPUBLIC', user: 'UTWO', text: 'hi' })).error).toBe('user_not_in_channel');
     expect((await call('chat.postEphemeral', { channel: 'CPUBLIC', user: 'UONE', text: 'hi' })).ok).toBe(true);
-    // manifest.yml asks for no im:history and no reactions:write.
-    expect((await call('conversations.history', { channel: 'DUONE' })).error).toBe('missing_scope');
+    // manifest.yml asks for no im:read (channels:read covers C… channels only) and no reactions:write.
+    expect((await call('conversations.info', { channel: 'DUONE' })).error).toBe('missing_scope');
+    // im:history it has: a DM whose answer was lost is looked for in the DM's history.
+    expect((await call('conversations.history', { channel: 'DUONE' })).ok).toBe(true);
     expect((await call('reactions.add', { channel: 'CPUBLIC', name: 'eyes', timestamp: '1.1' })).error).toBe('missing_scope');
   });
 
