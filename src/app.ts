@@ -1,4 +1,4 @@
-import { App } from '@slack/bolt';
+import { App, HTTPReceiver } from '@slack/bolt';
 import type { ServerResponse } from 'node:http';
 import type { Env } from './config/env.js';
 import type { Settings } from './config/settings.js';
@@ -7,6 +7,7 @@ import type { ServiceContext } from './services/context.js';
 import type { Directory } from './slack/directory.js';
 import { boltLogger } from './slack/bolt-logger.js';
 import { supervisedSocket, type SupervisedSocket } from './slack/socket.js';
+import { guardSlackRequests } from './slack/http-guard.js';
 import { firstReceipt } from '../db/queries/receipts.js';
 import { areas } from '../commands/index.js';
 import { cleanTypedText } from '../commands/typed-text.js';
@@ -60,12 +61,16 @@ export function buildApp(env: Env, options: { logger: Logger; settings: Settings
     const socket = supervisedSocket({ appToken: env.SLACK_APP_TOKEN, slackApiUrl: env.SLACK_API_URL, logger: options.logger, boltLogger: common.logger });
     return { app: new App({ ...common, receiver: socket.receiver }), socket };
   }
-  const app = new App({
-    ...common,
+  const endpoints = ['/slack/events'];
+  const receiver = new HTTPReceiver({
     signingSecret: env.SLACK_SIGNING_SECRET!,
+    endpoints,
+    logger: common.logger,
     customRoutes: [{ path: '/healthz', method: ['GET'], handler: (_req, res) => healthAnswer(res, options.health()) }],
   });
-  return { app };
+  // Requests not shaped like Slack's are answered 400 before Bolt parses them (src/slack/http-guard.ts).
+  receiver.requestListener = guardSlackRequests({ listener: receiver.requestListener, signingSecret: env.SLACK_SIGNING_SECRET!, endpoints, logger: options.logger });
+  return { app: new App({ ...common, receiver }) };
 }
 
 /** Middleware every request passes, then every area's listeners. */
