@@ -88,6 +88,8 @@ const EMOJI: Record<string, string> = {
   green_heart: '💚',
   broken_heart: '💔',
   sos: '🆘',
+  bust_in_silhouette: '👤',
+  ballot_box_with_check: '☑️',
 };
 
 const ANSI = { bold: '\x1b[1m', dim: '\x1b[2m', italic: '\x1b[3m', red: '\x1b[31m', green: '\x1b[32m', yellow: '\x1b[33m', cyan: '\x1b[36m', magenta: '\x1b[35m', reset: '\x1b[0m' };

@@ -1,5 +1,5 @@
 import type { FakeSlack, RecordedCall } from '../test/fake-slack/server.js';
-import type { SlackRequests, SlackResponse } from '../test/support/slack-requests.js';
+import { messageMentions, type SlackNames, type SlackRequests, type SlackResponse } from '../test/support/slack-requests.js';
 import { SHORTCUTS } from '../views/ids.js';
 import { formatWhen, initialText, mrkdwnToText, optionsOf, paint, renderMessage, renderView, textOf, type Names, type RenderOptions } from './render.js';
 import type { SandboxWorld } from './world.js';
@@ -170,6 +170,13 @@ export class SandboxSession {
     if (channel.startsWith('D')) return `DM with @${this.names.user(channel.slice(1))}`;
     return `#${this.names.channel(channel)}`;
   }
+
+  /** Names as Slack's client resolves them when a person types `@ivan`, `@cab` or `#it-reports`. */
+  readonly slackNames: SlackNames = {
+    userId: (name) => [...this.fake.users.values()].find((u) => u.name.toLowerCase() === name.toLowerCase())?.id,
+    channelId: (name) => [...this.fake.channels.values()].find((c) => c.name.toLowerCase() === name.toLowerCase())?.id,
+    groupId: (handle) => [...this.groupHandles].find(([, h]) => h.toLowerCase() === handle.toLowerCase())?.[0],
+  };
 
   personId(name: string): string | undefined {
     const wanted = name.replace(/^@/, '').toLowerCase();
@@ -436,7 +443,9 @@ export class SandboxSession {
   async command(command: string, text: string): Promise<Outcome> {
     if (this.options.available && !this.options.available(command)) return { skipped: `${command} is not available in this build of Switchboard` };
     const channel = this.channel;
-    const body = this.slack.commandBody(command, text, this.person(), channel);
+    // Sent as Slack sends what a person types: escaped, with @people, @groups and #channels as IDs
+    // for the commands whose manifest entry says should_escape.
+    const body = this.slack.typedCommandBody(command, text, this.person(), channel, this.slackNames);
     body.channel_name = this.names.channel(channel);
     this.rememberResponseUrl(body.response_url!, channel);
     const { result, opened } = await this.interact(() => this.slack.post(new URLSearchParams(body).toString(), 'application/x-www-form-urlencoded'));
@@ -458,9 +467,9 @@ export class SandboxSession {
     this.responseContext.set(new URL(url).pathname, { channel, user: this.user });
   }
 
-  /** A message the current person writes in the current channel. */
+  /** A message the current person writes in the current channel; mentions are encoded as Slack's client does. */
   say(text: string): void {
-    const message = this.fake.addMessage(this.channel, this.user, text);
+    const message = this.fake.addMessage(this.channel, this.user, messageMentions(text, this.slackNames));
     this.io.print(`${this.heading('💬', `@${this.names.user(this.user)} in ${this.place(this.channel)}`)}\n  ${text}`);
     void message;
   }

@@ -7,6 +7,7 @@ import { silentLogger } from '../../src/logger.js';
 import { runDemo, type DemoSection } from '../../sandbox/demo.js';
 import type { SandboxIo } from '../../sandbox/session.js';
 import { startSandbox, type Sandbox } from '../../sandbox/start.js';
+import { commandEscapes, messageMentions, slashCommandText, type SlackNames } from '../support/slack-requests.js';
 
 const root = join(import.meta.dirname, '..', '..');
 
@@ -174,5 +175,66 @@ describe('sandbox session and demo', () => {
       { key: 'IT-1', source: 'reaction', requester_id: 'URITA0001', attachment_url: null },
       { key: 'IT-2', source: 'shortcut', requester_id: 'UBOB00001', attachment_url: 'https://example.com/shot.png' },
     ]);
+  });
+});
+
+describe('sandbox: what a person types is sent as Slack sends it', () => {
+  let sandbox: Sandbox;
+  afterEach(() => sandbox?.stop());
+
+  it('mentions in /incident role, /incident action and /itops report arrive as IDs, so the commands work as in Slack', async () => {
+    const io = scriptedIo();
+    sandbox = await startSandbox({ dbPath: ':memory:', io, logger: silentLogger });
+    const { session, switchboard, fake } = sandbox;
+    const { db } = switchboard;
+
+    session.as('@carla');
+    session.in('#incidents');
+    const declared = await session.command('/incident', 'declare Email is down for everyone');
+    expect(declared.modal).toBeDefined();
+    const submitted = await session.submit(declared.modal!, { 'incident.f.title': 'Email is down for everyone', 'incident.f.severity': 'P2', 'incident.f.services': ['Email'], 'incident.f.impact': 'Nobody gets mail.' });
+    expect(submitted.errors).toBeUndefined();
+    const incidentChannel = fake.callsTo('conversations.create').at(-1)?.answer.channel?.name as string;
+    expect(incidentChannel).toBeTruthy();
+    session.in(`#${incidentChannel}`);
+
+    const role = await session.command('/incident', 'role @ivan comms');
+    expect(role.skipped).toBeUndefined();
+    const action = await session.command('/incident', 'action Add an expiry alert for the relay certificate @alice 3d');
+    expect(action.skipped).toBeUndefined();
+
+    const incident = await db.selectFrom('incidents').select(['id']).executeTakeFirstOrThrow();
+    expect(await db.selectFrom('incident_roles').select(['role', 'user_id']).where('incident_id', '=', incident.id).where('role', '=', 'comms_lead').execute()).toEqual([{ role: 'comms_lead', user_id: 'UIVAN0001' }]);
+    expect(io.text()).toContain('@ivan is now Communications lead of INC-1');
+    const actions = await db.selectFrom('incident_actions').select(['text', 'owner_id']).where('incident_id', '=', incident.id).execute();
+    expect(actions).toEqual([{ text: 'Add an expiry alert for the relay certificate', owner_id: 'UALICE001' }]);
+
+    // The IT manager posts the 30-day scorecard to #it-reports by naming it.
+    session.as('@mona');
+    session.in('#general');
+    const postsBefore = fake.callsTo('chat.postMessage').filter((c) => c.answer.channel === 'CITREPORT1').length;
+    await session.command('/itops', 'report 30d #it-reports');
+    expect(io.text()).not.toMatch(/could not tell which channel/);
+    expect(fake.callsTo('chat.postMessage').filter((c) => c.answer.channel === 'CITREPORT1').length).toBe(postsBefore + 1);
+    const audit = await db.selectFrom('audit_log').select(['action', 'actor_id']).where('action', '=', 'report.post').execute();
+    expect(audit).toEqual([{ action: 'report.post', actor_id: 'UMONA0001' }]);
+  });
+
+  it('escapes &, < and > in command text as Slack does, and encodes mentions only for should_escape commands', () => {
+    const names: SlackNames = {
+      userId: (n) => ({ ivan: 'UIVAN0001', alice: 'UALICE001' })[n],
+      channelId: (n) => ({ 'it-reports': 'CITREPORT1' })[n],
+      groupId: (h) => ({ cab: 'SCAB000001' })[h],
+    };
+    expect(slashCommandText('role @ivan comms', names, true)).toBe('role <@UIVAN0001|ivan> comms');
+    expect(slashCommandText('report 30d #it-reports', names, true)).toBe('report 30d <#CITREPORT1|it-reports>');
+    expect(slashCommandText('ask @cab, @here and @nobody.', names, true)).toBe('ask <!subteam^SCAB000001|@cab>, <!here> and @nobody.');
+    expect(slashCommandText('action ping @alice. R&D <b> 3d', names, true)).toBe('action ping <@UALICE001|alice>. R&amp;D &lt;b&gt; 3d');
+    expect(slashCommandText('printer for @ivan in R&D', names, false)).toBe('printer for @ivan in R&amp;D');
+    expect(slashCommandText('note see https://status.example.com/a?b=1&c=2 now', names, true)).toBe('note see <https://status.example.com/a?b=1&amp;c=2> now');
+    expect(messageMentions('@ivan see #it-reports', names)).toBe('<@UIVAN0001> see <#CITREPORT1|it-reports>');
+    expect(commandEscapes('/incident')).toBe(true);
+    expect(commandEscapes('/itops')).toBe(true);
+    expect(commandEscapes('/it-help')).toBe(false);
   });
 });

@@ -1,4 +1,7 @@
 import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { checkView } from '../fake-slack/block-kit.js';
 
 /**
@@ -18,6 +21,85 @@ export interface SlackResponse {
 export interface Person {
   id: string;
   name?: string;
+}
+
+/** Who is who by name: what Slack's client knows when it turns `@ivan` or `#it-reports` into IDs. */
+export interface SlackNames {
+  userId(name: string): string | undefined;
+  channelId(name: string): string | undefined;
+  groupId(handle: string): string | undefined;
+}
+
+const escapeEntities = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const SPECIAL_MENTIONS = new Set(['here', 'channel', 'everyone']);
+/** `@name` or `#name` at the start or after a space or bracket; Slack names are lower-case letters, digits, `.`, `_`, `-`. */
+const TYPED_MENTION = /(^|[\s(\[])([@#])([\p{L}\p{N}][\p{L}\p{N}._-]*)/gu;
+
+/**
+ * Replaces each typed `@person`, `@group` and `#channel` that `names` knows with what `markup` makes of
+ * it; unknown names stay as typed (Slack links only what exists). Trailing dots and dashes are tried
+ * off ("@ivan." is @ivan and a full stop).
+ */
+function encodeMentions(text: string, names: SlackNames, markup: { user(id: string, name: string): string; channel(id: string, name: string): string; group(id: string, handle: string): string; special(word: string): string }): string {
+  return text.replace(TYPED_MENTION, (whole, before: string, sigil: string, typedName: string) => {
+    for (let name = typedName; name; name = name.replace(/[._-]$/, '')) {
+      const rest = typedName.slice(name.length);
+      const lower = name.toLowerCase();
+      if (sigil === '#') {
+        const id = names.channelId(lower);
+        if (id) return `${before}${markup.channel(id, lower)}${rest}`;
+      } else {
+        if (SPECIAL_MENTIONS.has(lower)) return `${before}${markup.special(lower)}${rest}`;
+        const user = names.userId(lower);
+        if (user) return `${before}${markup.user(user, lower)}${rest}`;
+        const group = names.groupId(lower);
+        if (group) return `${before}${markup.group(group, lower)}${rest}`;
+      }
+      if (!/[._-]$/.test(name)) break;
+    }
+    return whole;
+  });
+}
+
+/**
+ * What Slack sends as a slash command's `text` for what a person typed: `&`, `<` and `>` escaped as
+ * entities, and, for a command whose manifest entry has `should_escape: true`, mentions as IDs:
+ * `@ivan` → `<@UIVAN0001|ivan>`, `#it-reports` → `<#C…|it-reports>`, `@cab` → `<!subteam^S…|@cab>`,
+ * `@here` → `<!here>`, `https://…` → `<https://…>`. Without should_escape, names and links arrive as typed.
+ */
+export function slashCommandText(typed: string, names: SlackNames, shouldEscape: boolean): string {
+  const escaped = escapeEntities(typed);
+  if (!shouldEscape) return escaped;
+  // Links too: should_escape sends a typed URL as <https://…>.
+  const linked = escaped.replace(/(^|\s)((?:https?|mailto):[^\s<>]+)/g, (_m, before: string, url: string) => `${before}<${url}>`);
+  return encodeMentions(linked, names, {
+    user: (id, name) => `<@${id}|${name}>`,
+    channel: (id, name) => `<#${id}|${name}>`,
+    group: (id, handle) => `<!subteam^${id}|@${handle}>`,
+    special: (word) => `<!${word}>`,
+  });
+}
+
+/**
+ * What Slack's client makes of mentions typed in a message (`@ivan` → `<@UIVAN0001>`, `#general` →
+ * `<#C…|general>`, `@cab` → `<!subteam^S…>`); the rest stays as typed (Slack stores it escaped).
+ */
+export function messageMentions(typed: string, names: SlackNames): string {
+  return encodeMentions(typed, names, {
+    user: (id) => `<@${id}>`,
+    channel: (id, name) => `<#${id}|${name}>`,
+    group: (id) => `<!subteam^${id}>`,
+    special: (word) => `<!${word}>`,
+  });
+}
+
+let escapes: Map<string, boolean> | undefined;
+/** Whether manifest.yml gives this slash command `should_escape: true` (what Slack obeys). */
+export function commandEscapes(command: string): boolean {
+  escapes ??= new Map(
+    ((parseYaml(readFileSync(join(import.meta.dirname, '../../manifest.yml'), 'utf8')) as any).features?.slash_commands ?? []).map((c: any) => [String(c.command), c.should_escape === true] as const),
+  );
+  return escapes.get(command) ?? false;
 }
 
 export class SlackRequests {
@@ -84,6 +166,18 @@ export class SlackRequests {
       response_url: this.responseUrl(),
       trigger_id: this.triggerId(),
     };
+  }
+
+  /**
+   * A slash command as a person types it (`/incident role @ivan comms`), sent as Slack sends it: the
+   * text escaped, and mentions encoded when the manifest says should_escape for that command.
+   */
+  typedCommandBody(command: string, typed: string, user: Person, channel: string, names: SlackNames): Record<string, string> {
+    return this.commandBody(command, slashCommandText(typed, names, commandEscapes(command)), user, channel);
+  }
+
+  typedCommand(command: string, typed: string, user: Person, channel: string, names: SlackNames): Promise<SlackResponse> {
+    return this.post(new URLSearchParams(this.typedCommandBody(command, typed, user, channel, names)).toString(), 'application/x-www-form-urlencoded');
   }
 
   command(command: string, text: string, user: Person, channel = 'CGENERAL', options?: { timestamp?: number; signature?: string }): Promise<SlackResponse> {
