@@ -29,7 +29,7 @@ class Terminal {
   }
 
   /** Waits for `pattern` in what was printed after `from`; returns the match. */
-  async waitFor(pattern: RegExp, from = 0, timeoutMs = 8000): Promise<RegExpMatchArray> {
+  async waitFor(pattern: RegExp, from = 0, timeoutMs = 15_000): Promise<RegExpMatchArray> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const match = this.output.slice(from).match(pattern);
@@ -58,7 +58,7 @@ describe('sandbox in a terminal', () => {
   it('files a ticket as @rita, claims and resolves it as @alice, and shows every step on screen', async () => {
     terminal = new Terminal(['--fresh', '--db', join(dir, 'sandbox.db')]);
     const t = terminal;
-    await t.waitFor(/@rita in #general> /, 0, 12_000);
+    await t.waitFor(/@rita in #general> /, 0, 20_000);
     expect(t.output).toContain('Switchboard sandbox');
 
     // The form opens with the typed text as its summary; Enter keeps defaults, optional fields are skipped.
@@ -105,7 +105,7 @@ describe('sandbox in a terminal', () => {
     t.type('/quit');
     expect(await t.exited).toBe(0);
     expect(t.output).toContain('Bye.');
-  }, 20_000);
+  }, 60_000);
 });
 
 /** Input as a script of lines; output collected. */
