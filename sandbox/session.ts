@@ -1,3 +1,6 @@
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { basename, join, relative } from 'node:path';
 import type { FakeSlack, RecordedCall } from '../test/fake-slack/server.js';
 import { messageMentions, type SlackNames, type SlackRequests, type SlackResponse } from '../test/support/slack-requests.js';
 import { SHORTCUTS } from '../views/ids.js';
@@ -67,6 +70,10 @@ export interface SessionOptions {
   available?: (command: string) => boolean;
   /** Work the app still owes Slack (pending outbox rows due now); settling waits for it to reach zero. */
   pendingWork?: () => Promise<number>;
+  /** Where files the bot uploads are saved for the person to look at; unset: not saved. */
+  filesDir?: string;
+  /** Opens a saved file (tests replace the desktop viewer). */
+  openFile?: (path: string) => void;
   /** Who and where the session starts. */
   user?: string;
   channel?: string;
@@ -377,11 +384,43 @@ export class SandboxSession {
         const files = (typeof args.files === 'string' ? JSON.parse(args.files) : args.files) as { id: string; title?: string }[];
         const where = args.channel_id ? this.place(String(args.channel_id)) : 'nowhere yet';
         const comment = args.initial_comment ? `\n  ${mrkdwnToText(String(args.initial_comment), options)}` : '';
-        return [`${this.heading('📎', `Switchboard shared ${files.map((f) => `“${f.title ?? f.id}”`).join(', ')} in ${where}`)}${comment}`];
+        const lines = [`${this.heading('📎', `Switchboard shared ${files.map((f) => `“${f.title ?? f.id}”`).join(', ')} in ${where}`)}${comment}`];
+        for (const file of files) lines.push(...this.savedFile(file.id, options));
+        return lines;
       }
       default:
         return [paint(`· ${method}`, 'dim', this.options.color)];
     }
+  }
+
+  /**
+   * Writes an uploaded file where the person can look at it, and says where: its path on disk and its
+   * size, and for a PNG a numbered [Open] that shows it in the desktop's image viewer.
+   */
+  private savedFile(fileId: string, options: RenderOptions): string[] {
+    const upload = this.fake.uploads.find((u) => u.file_id === fileId);
+    if (!upload) return [];
+    const dir = this.options.filesDir;
+    if (!dir) return [`  ${upload.filename} (${formatBytes(upload.content.length)})`];
+    mkdirSync(dir, { recursive: true });
+    const path = join(dir, `${upload.file_id}-${basename(upload.filename).replace(/[^\w.-]+/g, '_')}`);
+    writeFileSync(path, upload.content);
+    const shown = relative(process.cwd(), path).startsWith('..') ? path : relative(process.cwd(), path);
+    const png = upload.content.subarray(0, 8).equals(PNG_SIGNATURE);
+    const line = `  ${paint('file:', 'dim', this.options.color)} ${shown} (${formatBytes(upload.content.length)}${png ? ', PNG' : ''})`;
+    if (!png) return [line];
+    const open = { type: 'sandbox_open_file', path, text: { type: 'plain_text', text: 'Open' } };
+    return this.withTargets(() => [`${line}  ${paint(`[${options.number(open, undefined)}]`, 'yellow', this.options.color)} Open`], { kind: 'message', channel: String(upload.channel ?? this.channel), ts: '0000000000.000000' });
+  }
+
+  /** Opens a saved file with the desktop's viewer (open, xdg-open or start), or says how to. */
+  openFile(path: string): void {
+    if (this.options.openFile) return this.options.openFile(path);
+    const [command, args] = process.platform === 'darwin' ? ['open', [path]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '', path]] : ['xdg-open', [path]];
+    const child = spawn(command as string, args as string[], { detached: true, stdio: 'ignore' });
+    child.on('error', () => this.io.print(`No image viewer could be started (${command}); open ${path} yourself.`));
+    child.unref();
+    this.io.print(`Opening ${path} …`);
   }
 
   private snippet(text: string): string {
@@ -568,6 +607,10 @@ export class SandboxSession {
   async click(n: number, choice: ClickChoice = {}): Promise<Outcome> {
     const target = this.targets.get(n);
     if (!target) return { skipped: `There is no element [${n}].` };
+    if (target.element.type === 'sandbox_open_file') {
+      this.openFile(String(target.element.path));
+      return {};
+    }
     const { element, blockId, where } = target;
     const action: Record<string, any> = { action_id: element.action_id, block_id: blockId ?? 'b', type: element.type };
     if (element.value !== undefined) action.value = element.value;
@@ -688,6 +731,8 @@ export class SandboxSession {
       const o = this.renderOptions();
       const answer = await this.io.ask(`${textOf(c.title, o)} ${textOf(c.text, o)} [${textOf(c.confirm, o) || 'Yes'}: y / ${textOf(c.deny, o) || 'No'}: n] `);
       if (!answer || !/^y/i.test(answer.trim())) return void this.io.print('Nothing clicked.');
+    } else if (target.element.type === 'sandbox_open_file') {
+      return this.openFile(String(target.element.path));
     } else if (target.element.url && !target.element.action_id) {
       return void this.io.print(`That is a link: ${target.element.url}`);
     }
@@ -720,6 +765,8 @@ export class SandboxSession {
     let modal = first;
     let values: Record<string, unknown> = {};
     let errors: Record<string, string> | undefined;
+    /** Ask every field, not only those with an error (the same refusal came back, or it names no field). */
+    let askAll = false;
     for (;;) {
       const inputs = (modal.view.blocks ?? []).filter((b: any) => b.type === 'input' && b.element?.action_id);
       if (!modal.view.submit) return; // nothing to submit: its buttons stay clickable by number
@@ -734,26 +781,39 @@ export class SandboxSession {
           continue;
         }
       } else {
-        const ask = errors ? inputs.filter((b: any) => errors![b.block_id] !== undefined) : inputs;
+        const ask = errors && !askAll ? inputs.filter((b: any) => errors![b.block_id] !== undefined) : inputs;
         for (const block of ask.length ? ask : inputs) {
-          const value = await this.askField(block, errors?.[block.block_id]);
+          const id = block.element.action_id as string;
+          const value = await this.askField(block, errors?.[block.block_id], id in values ? { value: values[id] } : undefined);
           if (value === CANCELLED) return this.closeModal();
-          if (value === undefined) delete values[block.element.action_id];
-          else values[block.element.action_id] = value;
+          // Enter keeps what was answered before (or, at first, the form's own initial value).
+          if (value !== undefined) values[id] = value;
         }
       }
       const outcome = await this.submit(modal, values);
       if (outcome.errors) {
-        errors = outcome.errors;
         const known = new Set(inputs.map((b: any) => b.block_id));
-        for (const [block, message] of Object.entries(outcome.errors)) this.io.print(paint(`  ⚠ ${known.has(block) ? '' : `${block}: `}${message}`, 'red', this.options.color));
-        if (!Object.keys(outcome.errors).some((b) => known.has(b))) errors = undefined;
+        // A field's error is shown once, with the field's name, just before the field is asked again.
+        for (const [block, message] of Object.entries(outcome.errors)) if (!known.has(block)) this.io.print(paint(`  ⚠ ${message}`, 'red', this.options.color));
+        const repeated = errors !== undefined && sameErrors(errors, outcome.errors);
+        askAll = repeated || !Object.keys(outcome.errors).some((b) => known.has(b));
+        errors = outcome.errors;
+        this.io.print(
+          paint(
+            repeated
+              ? '  Refused again for the same reason: every field is asked again (Enter keeps your answer, /cancel closes the form).'
+              : `  The form was not accepted: ${askAll ? 'every field is' : 'each field with a problem is'} asked again (Enter keeps your answer, /cancel closes the form).`,
+            'dim',
+            this.options.color,
+          ),
+        );
         continue;
       }
       if (outcome.next) {
         modal = outcome.next;
         values = {};
         errors = undefined;
+        askAll = false;
         continue;
       }
       return;
@@ -765,14 +825,17 @@ export class SandboxSession {
     this.io.print('Form closed without submitting.');
   }
 
-  /** Asks for one input's value; undefined keeps the initial value, CANCELLED closes the modal. */
-  private async askField(block: any, error: string | undefined): Promise<unknown> {
+  /**
+   * Asks for one input's value; undefined keeps the current one (the answer given before, else the
+   * form's initial value), CANCELLED closes the modal.
+   */
+  private async askField(block: any, error: string | undefined, previous?: { value: unknown }): Promise<unknown> {
     const o = this.renderOptions();
     const element = block.element;
     const label = textOf(block.label, o);
     const optional = Boolean(block.optional);
-    const initial = initialText(element, o);
-    if (error) this.io.print(paint(`  ⚠ ${error}`, 'red', this.options.color));
+    const initial = previous ? answerText(element, previous.value, o, this.names) : initialText(element, o);
+    if (error) this.io.print(paint(`  ⚠ ${label}: ${error}`, 'red', this.options.color));
     const suffix = `${optional ? ' (optional)' : ''}${initial ? ` [${initial}]` : ''}: `;
     const required = () => (optional ? undefined : 'This field is required.');
     switch (element.type) {
@@ -847,6 +910,47 @@ export class SandboxSession {
 }
 
 const CANCELLED = Symbol('cancelled');
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+function formatBytes(n: number): string {
+  return n < 1024 ? `${n} B` : n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KB` : `${(n / 1024 / 1024).toFixed(1)} MB`;
+}
+
+function sameErrors(a: Record<string, string>, b: Record<string, string>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
+}
+
+/** An answer given earlier, shown as the field's [default] when it is asked again. */
+function answerText(element: any, value: unknown, options: RenderOptions, names: Names): string | undefined {
+  if (value === null || value === undefined || (Array.isArray(value) && value.length === 0)) return undefined;
+  const optionText = (v: unknown) => {
+    const option = optionsOf(element).find((opt) => opt.value === v);
+    return option ? textOf(option.text, options) : String(v);
+  };
+  switch (element.type) {
+    case 'static_select':
+    case 'radio_buttons':
+    case 'external_select':
+      return optionText(value);
+    case 'multi_static_select':
+    case 'checkboxes':
+      return (value as unknown[]).map(optionText).join(', ');
+    case 'users_select':
+      return `@${names.user(String(value))}`;
+    case 'multi_users_select':
+      return (value as string[]).map((u) => `@${names.user(u)}`).join(', ');
+    case 'conversations_select':
+    case 'channels_select':
+      return `#${names.channel(String(value))}`;
+    case 'datetimepicker':
+      return formatWhen(Number(value) * 1000, options);
+    default: {
+      const line = String(value).replace(/\n/g, ' ⏎ ');
+      return line.length > 80 ? `${line.slice(0, 79)}…` : line;
+    }
+  }
+}
 
 function splitList(text: string): string[] {
   return text.split(/\s*,\s*|\s+/).filter(Boolean);

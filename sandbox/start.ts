@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { dirname, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startSwitchboard, type Switchboard } from '../src/bootstrap.js';
 import type { Logger } from '../src/logger.js';
@@ -34,6 +35,10 @@ export interface SandboxOptions {
   io: SandboxIo;
   logger: Logger;
   color?: boolean;
+  /** Where uploaded files are saved; default `sandbox-files/` beside the database (a temporary folder for ':memory:'). */
+  filesDir?: string;
+  /** Opens a saved file; default the desktop's viewer. */
+  openFile?: (path: string) => void;
 }
 
 export interface Sandbox {
@@ -77,6 +82,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     io: options.io,
     color: options.color,
     timeZone: sb.settings.timezone,
+    filesDir: options.filesDir ?? (options.dbPath === ':memory:' ? join(tmpdir(), 'switchboard-sandbox-files') : join(dirname(options.dbPath), 'sandbox-files')),
+    openFile: options.openFile,
     available: commandAvailable,
     user: PEOPLE.rita.id,
     channel: CHANNELS.general.id,

@@ -1,7 +1,8 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/logger.js';
 import { runDemo, type DemoSection } from '../../sandbox/demo.js';
@@ -165,9 +166,11 @@ describe('sandbox session and demo', () => {
     await session.handle('VPN drops every hour <!channel>');
     await session.handle('/shortcut ticket');
     const screen = io.text();
-    // The app refused the link inline; only that field was asked again.
-    expect(screen).toMatch(/⚠ .*link/i);
-    expect(screen.match(/Link to a screenshot or file/g)!.length).toBe(3); // the form, the first ask, the re-ask
+    // The app refused the link inline: the error is shown once, naming the field; only that field was asked again.
+    const warnings = screen.split('\n').filter((line) => line.includes('⚠'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/^ {2}⚠ Link to a screenshot or file: .*link/i);
+    expect(screen.match(/Link to a screenshot or file/g)!.length).toBe(4); // the form, the first ask, the error, the re-ask
     // Slack shows escaped text as typed, and so does the sandbox.
     expect(screen).toContain('▌ IT-2 · VPN drops every hour <!channel>');
     const tickets = await sandbox.switchboard.db.selectFrom('tickets').select(['key', 'source', 'requester_id', 'attachment_url']).orderBy('id').execute();
@@ -236,5 +239,98 @@ describe('sandbox: what a person types is sent as Slack sends it', () => {
     expect(commandEscapes('/incident')).toBe(true);
     expect(commandEscapes('/itops')).toBe(true);
     expect(commandEscapes('/it-help')).toBe(false);
+  });
+});
+
+describe('sandbox: a refused form can always be answered or closed', () => {
+  let sandbox: Sandbox;
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'switchboard-sandbox-freeze-'));
+  });
+  afterEach(() => sandbox?.stop());
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('an emergency change inside a freeze: the refusal is answered, the reason is asked for by name, and the change goes through', async () => {
+    const settings = parseYaml(readFileSync(join(root, 'sandbox/config.yml'), 'utf8'));
+    settings.changes.freeze_windows = [{ name: 'Year-end freeze', start: new Date(Date.now() - 3_600_000).toISOString(), end: new Date(Date.now() + 7 * 86_400_000).toISOString() }];
+    const configPath = join(dir, 'freeze.yml');
+    writeFileSync(configPath, toYaml(settings));
+    // Title, description, type (Emergency), services, risk, four risk questions, start, end, implementer,
+    // plans, linked record, override, reason.
+    const firstPass = ['Restart the mail relay', '', '', 'Email', 'low', '', '', '', '', '', '', '', 'Restart the relay service', 'Start the old relay again', '', '', ''];
+    const io = scriptedIo([
+      ...firstPass, // not ticked: the app refuses on the override field
+      '', // the override asked again, left unticked: the same refusal
+      ...Array(15).fill(''), // so every field is asked again, each keeping its answer…
+      '1', // …the override is ticked
+      '', // with no reason: the reason is asked for by name
+      'The relay certificate expired: nobody gets mail',
+    ]);
+    sandbox = await startSandbox({ dbPath: ':memory:', configPath, io, logger: silentLogger });
+    const { session, switchboard } = sandbox;
+    session.as('@carla');
+    await session.handle('/change emergency');
+
+    const screen = io.text();
+    expect(screen).toContain('✓ Submit: the form closed');
+    const warnings = screen.split('\n').filter((line) => line.includes('⚠'));
+    expect(warnings).toEqual([
+      expect.stringMatching(/^ {2}⚠ Freeze override \(emergency changes only\): The window overlaps a change freeze: “Year-end freeze”.*tick the override and give a reason/),
+      expect.stringMatching(/^ {2}⚠ Freeze override \(emergency changes only\): The window overlaps a change freeze/),
+      '  ⚠ Override reason (needed with the override): Give the reason for overriding the freeze: why the change cannot wait. It is recorded.',
+    ]);
+    expect(screen).toContain('Refused again for the same reason: every field is asked again (Enter keeps your answer, /cancel closes the form).');
+    // A field asked again offers the answer given before.
+    expect(screen).toContain('  Title [Restart the mail relay]: ');
+    const change = await switchboard.db.selectFrom('changes').select(['title', 'type', 'freeze_override', 'freeze_override_reason', 'implementation_plan']).executeTakeFirstOrThrow();
+    expect(change).toEqual({ title: 'Restart the mail relay', type: 'emergency', freeze_override: 1, freeze_override_reason: 'The relay certificate expired: nobody gets mail', implementation_plan: 'Restart the relay service' });
+  });
+
+  it('/cancel at a field asked again closes the form without submitting', async () => {
+    const io = scriptedIo(['', '', 'hardware', '', '', '', 'javascript:alert(1)', '/cancel']);
+    sandbox = await startSandbox({ dbPath: ':memory:', io, logger: silentLogger });
+    await sandbox.session.handle('/it-help printer jams');
+    expect(io.text()).toContain('Form closed without submitting.');
+    expect(await sandbox.switchboard.db.selectFrom('tickets').selectAll().execute()).toEqual([]);
+  });
+});
+
+describe('sandbox: files the bot uploads', () => {
+  let sandbox: Sandbox;
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'switchboard-sandbox-files-'));
+  });
+  afterEach(() => sandbox?.stop());
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('are saved to disk with their path shown, and a PNG chart gets an [Open] that opens it', async () => {
+    const io = scriptedIo();
+    const opened: string[] = [];
+    sandbox = await startSandbox({ dbPath: ':memory:', io, logger: silentLogger, filesDir: join(dir, 'files'), openFile: (path) => void opened.push(path) });
+    const { session, fake } = sandbox;
+    session.as('@mona');
+    await session.handle('/itops export tickets 30d');
+    await session.handle('/itops report 7d chart');
+    await session.settle();
+    session.collect();
+
+    const screen = io.text();
+    const csv = fake.uploads.find((u) => u.filename.endsWith('.csv'))!;
+    const png = fake.uploads.find((u) => u.filename.endsWith('.png'))!;
+    expect(csv).toBeDefined();
+    expect(png).toBeDefined();
+    const csvPath = join(dir, 'files', `${csv.file_id}-${csv.filename}`);
+    const pngPath = join(dir, 'files', `${png.file_id}-${png.filename}`);
+    expect(readFileSync(csvPath)).toEqual(csv.content);
+    expect(readFileSync(pngPath)).toEqual(png.content);
+    expect(png.content.subarray(1, 4).toString()).toBe('PNG');
+    expect(screen).toContain(`file: ${csvPath} (`);
+    expect(screen).not.toMatch(new RegExp(`${csv.file_id}.*\\[\\d+\\] Open`));
+    const open = screen.match(new RegExp(`file: ${pngPath.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\([\\d.]+ KB, PNG\\)  \\[(\\d+)\\] Open`));
+    expect(open).not.toBeNull();
+    await session.handle(open![1]!);
+    expect(opened).toEqual([pngPath]);
   });
 });

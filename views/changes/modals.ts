@@ -143,7 +143,7 @@ export function requestModal(input: {
       label: plain('Freeze override (emergency changes only)', 75),
       element: { type: 'checkboxes', action_id: F.freezeOverride, options: [opt('override', 'Proceed during a change freeze')] },
     });
-    blocks.push(textInput(F.freezeReason, 'Override reason', { optional: true, max: 500 }));
+    blocks.push(textInput(F.freezeReason, 'Override reason (needed with the override)', { optional: true, max: 500, hint: 'Why the change cannot wait for the freeze to end; recorded on the change and in the audit log.' }));
   }
   return {
     type: 'modal',
@@ -301,6 +301,7 @@ export function parseRequest(values: Values, metadata: RequestMetadata): Parsed<
   const freezeOverride = ((field(values, F.freezeOverride)?.selected_options ?? []) as { value: string }[]).some((o) => o.value === 'override');
   const freezeReason = text(values, F.freezeReason) || null;
   if (freezeOverride && type !== 'emergency') errors[F.freezeOverride] = 'Only emergency changes may override a freeze.';
+  else if (freezeOverride && !freezeReason) errors[F.freezeReason] = 'Give the reason for overriding the freeze: why the change cannot wait. It is recorded.';
   if (Object.keys(errors).length > 0) return { ok: false, errors };
   return {
     ok: true,
