@@ -65,20 +65,40 @@ async function statsWithSeverity(db: Executor, base: RawBuilder<unknown>): Promi
   return { all: stats.get('*') ?? emptyStats(), bySeverity: per };
 }
 
-export async function incidentFigures(db: Executor, r: ReportRange): Promise<IncidentFigures> {
-  const counts = await sql<{ severity: Severity; n: number }>`
-    SELECT severity, COUNT(*) AS n FROM incidents WHERE declared_at >= ${r.start} AND declared_at < ${r.end} GROUP BY severity`.execute(db);
-  const perSeverity = bySeverity(() => 0);
-  for (const row of counts.rows) if (row.severity in perSeverity) perSeverity[row.severity] = num(row.n);
+/**
+ * An incident's severity in force at instant t, from its audited severity changes: the last change at
+ * or before t, else what the first later change changed from, else the severity it has now.
+ */
+const severityAt = (t: number) => sql`COALESCE(
+    (SELECT json_extract(a.after, '$.severity') FROM audit_log a WHERE a.record_type = 'incident' AND a.record_id = i.id AND a.action = 'incident.severity_changed' AND a.at <= ${t} ORDER BY a.at DESC, a.id DESC LIMIT 1),
+    (SELECT json_extract(a.before, '$.severity') FROM audit_log a WHERE a.record_type = 'incident' AND a.record_id = i.id AND a.action = 'incident.severity_changed' AND a.at > ${t} ORDER BY a.at, a.id LIMIT 1),
+    i.severity)`;
 
+/** Acknowledged by someone other than the declarer: the commander's recorded acknowledgement, by another person. */
+const ackByOther = sql`EXISTS (SELECT 1 FROM incident_timeline tl WHERE tl.incident_id = i.id AND tl.kind = 'acknowledged' AND tl.actor_id IS NOT NULL AND tl.actor_id != i.declared_by)`;
+
+export async function incidentFigures(db: Executor, r: ReportRange): Promise<IncidentFigures> {
+  const declared = sql`i.declared_at >= ${r.start} AND i.declared_at < ${r.end}`;
+  const counts = await sql<{ severity: Severity; n: number; self_ack: number | null }>`
+    SELECT ${severityAt(r.asOf)} AS severity, COUNT(*) AS n,
+      SUM(CASE WHEN i.acknowledged_at IS NOT NULL AND i.acknowledged_at <= ${r.asOf} AND NOT ${ackByOther} THEN 1 ELSE 0 END) AS self_ack
+    FROM incidents i WHERE ${declared} GROUP BY 1`.execute(db);
+  const perSeverity = bySeverity(() => 0);
+  let selfAcknowledged = 0;
+  for (const row of counts.rows) {
+    if (row.severity in perSeverity) perSeverity[row.severity] = num(row.n);
+    selfAcknowledged += num(row.self_ack);
+  }
+
+  // MTTA: declaration to the first acknowledgement by someone other than the declarer (by the as-of instant).
   const mtta = await statsWithSeverity(
     db,
-    sql`SELECT severity, acknowledged_at - declared_at AS v FROM incidents
-        WHERE declared_at >= ${r.start} AND declared_at < ${r.end} AND acknowledged_at IS NOT NULL`,
+    sql`SELECT ${severityAt(r.asOf)} AS severity, i.acknowledged_at - i.declared_at AS v FROM incidents i
+        WHERE ${declared} AND i.acknowledged_at IS NOT NULL AND i.acknowledged_at <= ${r.asOf} AND ${ackByOther}`,
   );
   const mttr = await statsWithSeverity(
     db,
-    sql`SELECT severity, resolved_at - declared_at AS v FROM incidents WHERE resolved_at >= ${r.start} AND resolved_at < ${r.end}`,
+    sql`SELECT ${severityAt(r.asOf)} AS severity, i.resolved_at - i.declared_at AS v FROM incidents i WHERE i.resolved_at >= ${r.start} AND i.resolved_at < ${r.end}`,
   );
   const started = await durationStats(
     db,
@@ -86,9 +106,15 @@ export async function incidentFigures(db: Executor, r: ReportRange): Promise<Inc
         WHERE resolved_at >= ${r.start} AND resolved_at < ${r.end} AND started_at IS NOT NULL`,
   );
 
+  // Punctuality: every update slot that came due. A scheduled update (due_at set) is one slot, on
+  // time or late; each repeated reminder (an update still missing one cadence after the reminder at
+  // its due time) is one more slot missed.
   const updates = await sql<{ den: number; num: number | null }>`
     SELECT COUNT(*) AS den, SUM(CASE WHEN on_time = 1 THEN 1 ELSE 0 END) AS num FROM incident_updates
     WHERE at >= ${r.start} AND at < ${r.end} AND due_at IS NOT NULL`.execute(db);
+  const missed = await sql<{ n: number }>`
+    SELECT COUNT(*) AS n FROM due_items WHERE kind = 'incident.update_due' AND status = 'done' AND outcome LIKE 'reminded%'
+      AND json_extract(payload, '$.n') >= 1 AND done_at >= ${r.start} AND done_at < ${r.end} AND done_at <= ${r.asOf}`.execute(db);
 
   const actions = await sql<{ on_time: number | null; overdue: number | null; pending: number | null }>`
     SELECT
@@ -112,91 +138,94 @@ export async function incidentFigures(db: Executor, r: ReportRange): Promise<Inc
     bySeverity: perSeverity,
     mtta: mtta.all,
     mttaBySeverity: mtta.bySeverity,
+    selfAcknowledged,
     mttr: mttr.all,
     mttrBySeverity: mttr.bySeverity,
     mttrStarted: started.get('*') ?? emptyStats(),
-    updatePunctuality: { num: num(updates.rows[0]?.num), den: num(updates.rows[0]?.den) },
+    updatePunctuality: { num: num(updates.rows[0]?.num), den: num(updates.rows[0]?.den) + num(missed.rows[0]?.n) },
     actions: { onTime: num(a?.on_time), overdue: num(a?.overdue), pending: num(a?.pending) },
     byService: services.rows.map((row) => ({ service: row.service, count: num(row.n), mttrMedian: serviceMttr.get(row.service)?.median ?? null })),
   };
 }
 
-interface TallyRow {
-  g: string;
-  met: number | null;
-  breached: number | null;
-  total: number;
-}
-
-function tallies(rows: TallyRow[]): Map<string, SlaTally> {
-  const out = new Map<string, SlaTally>();
-  const all: SlaTally = { met: 0, breached: 0, pending: 0 };
-  for (const row of rows) {
-    const t = { met: num(row.met), breached: num(row.breached), pending: num(row.total) - num(row.met) - num(row.breached) };
-    out.set(row.g, t);
-    all.met += t.met;
-    all.breached += t.breached;
-    all.pending += t.pending;
-  }
-  out.set('*', all);
-  return out;
-}
-
-/** The SLA definitions, shared by the scorecard and the trend chart (docs/reports.md). */
-const frCounted = sql`NOT (status = 'cancelled' AND first_response_at IS NULL)`;
-const frMet = sql`(first_response_at IS NOT NULL AND first_response_at <= first_response_due_at AND first_response_breached = 0)`;
-const frBreached = (asOf: number) =>
-  sql`(first_response_breached = 1 OR first_response_at > first_response_due_at OR (first_response_at IS NULL AND first_response_due_at <= ${asOf}))`;
-const resCounted = sql`NOT (status = 'cancelled' AND resolved_at IS NULL)`;
-const resMet = sql`(resolved_at IS NOT NULL AND resolved_at <= resolution_due_at AND resolution_breached = 0)`;
-const resBreached = (asOf: number) =>
-  sql`(resolution_breached = 1 OR resolved_at > resolution_due_at OR (resolved_at IS NULL AND status IN ('new', 'in_progress') AND resolution_due_at <= ${asOf}))`;
-
-/** Open at instant T: created before T and not resolved or cancelled before T. */
 /**
- * Creation times of the tickets open at instant t: open now, or resolved or cancelled after t. Three
- * index-driven parts (status+created_at, resolved_at, cancelled_at) rather than one scan of every
- * ticket created before t; `+status` keeps SQLite from walking every resolved ticket by status.
+ * The service-desk figures read the ticket history (ticket_events), never the mutable ticket columns:
+ * each event row carries the state in force after it and both SLA clocks as read at that instant, so
+ * "as of T" is the last event at or before T. A period's figures therefore never change once it ends.
+ */
+
+/** The id of a ticket's last event at or before an instant (ties: the later row). */
+const lastEventAt = (ticketId: RawBuilder<unknown>, t: number) =>
+  sql`(SELECT e.id FROM ticket_events e WHERE e.ticket_id = ${ticketId} AND e.at <= ${t} ORDER BY e.at DESC, e.id DESC LIMIT 1)`;
+
+/**
+ * A clock's outcome at instant T from the event row `e` (prefix fr_ or res_): met (stopped in time),
+ * breached (stopped late, or its due time came before it stopped), cancelled (left out) or pending.
+ */
+export function clockOutcomeSql(prefix: 'fr' | 'res', t: number): RawBuilder<string> {
+  const state = sql.ref(`e.${prefix}_state`);
+  const breached = sql.ref(`e.${prefix}_breached`);
+  const due = sql.ref(`e.${prefix}_due_at`);
+  return sql<string>`CASE WHEN ${state} = 'cancelled' THEN 'cancelled' WHEN ${state} = 'met' THEN 'met'
+    WHEN ${breached} = 1 OR ${state} = 'breached' OR (${state} = 'running' AND ${due} <= ${t}) THEN 'breached' ELSE 'pending' END`;
+}
+
+/** First-response and resolution tallies (per priority in force at the as-of instant) over tickets created in the period. */
+async function slaTallies(db: Executor, r: ReportRange): Promise<{ firstResponse: Map<string, SlaTally>; resolution: Map<string, SlaTally> }> {
+  const { rows } = await sql<{ g: string; fr: string; res: string; n: number }>`
+    WITH c AS (SELECT ${lastEventAt(sql.ref('t.id'), r.asOf)} AS eid FROM tickets t WHERE t.created_at >= ${r.start} AND t.created_at < ${r.end})
+    SELECT e.priority AS g, ${clockOutcomeSql('fr', r.asOf)} AS fr, ${clockOutcomeSql('res', r.asOf)} AS res, COUNT(*) AS n
+    FROM c JOIN ticket_events e ON e.id = c.eid GROUP BY 1, 2, 3`.execute(db);
+  const tally = (which: 'fr' | 'res') => {
+    const out = new Map<string, SlaTally>();
+    const all: SlaTally = { met: 0, breached: 0, pending: 0 };
+    for (const row of rows) {
+      const outcome = row[which];
+      if (outcome === 'cancelled') continue;
+      const t = out.get(row.g) ?? { met: 0, breached: 0, pending: 0 };
+      const key = outcome === 'met' ? 'met' : outcome === 'breached' ? 'breached' : 'pending';
+      t[key] += num(row.n);
+      all[key] += num(row.n);
+      out.set(row.g, t);
+    }
+    out.set('*', all);
+    return out;
+  };
+  return { firstResponse: tally('fr'), resolution: tally('res') };
+}
+
+/**
+ * Creation times of the tickets open at instant t: created before t, with an open status in force
+ * just before t (from the history). Candidates are the tickets open now and those with an event at
+ * or after t, so the query costs the recent history, not every ticket ever filed.
  */
 function openCreatedAt(t: number): RawBuilder<unknown> {
-  return sql`SELECT created_at FROM tickets WHERE status IN ${OPEN_TICKET} AND created_at < ${t}
-    UNION ALL SELECT created_at FROM tickets WHERE resolved_at >= ${t} AND +status IN ('resolved', 'closed') AND created_at < ${t}
-    UNION ALL SELECT created_at FROM tickets WHERE cancelled_at >= ${t} AND +status = 'cancelled' AND created_at < ${t}`;
+  return sql`SELECT tk.created_at FROM (
+      SELECT id FROM tickets WHERE status IN ${OPEN_TICKET} AND created_at < ${t}
+      UNION SELECT ticket_id AS id FROM ticket_events WHERE at >= ${t}
+    ) c JOIN tickets tk ON tk.id = c.id
+    WHERE tk.created_at < ${t}
+      AND (SELECT e.status FROM ticket_events e WHERE e.ticket_id = tk.id AND e.at < ${t} ORDER BY e.at DESC, e.id DESC LIMIT 1) IN ${OPEN_TICKET}`;
 }
 
 export async function ticketFigures(db: Executor, r: ReportRange): Promise<TicketFigures> {
+  const sla = await slaTallies(db, r);
+  const firstResponse = sla.firstResponse;
+  const resolution = sla.resolution;
   const inCreated = sql`created_at >= ${r.start} AND created_at < ${r.end}`;
-  const inResolved = sql`resolved_at >= ${r.start} AND resolved_at < ${r.end}`;
 
-  const firstResponse = tallies(
-    (
-      await sql<TallyRow>`
-    SELECT priority AS g,
-      SUM(CASE WHEN ${frMet} THEN 1 ELSE 0 END) AS met,
-      SUM(CASE WHEN ${frBreached(r.asOf)} THEN 1 ELSE 0 END) AS breached,
-      COUNT(*) AS total
-    FROM tickets WHERE ${inCreated} AND ${frCounted}
-    GROUP BY priority`.execute(db)
-    ).rows,
-  );
-  const resolution = tallies(
-    (
-      await sql<TallyRow>`
-    SELECT priority AS g,
-      SUM(CASE WHEN ${resMet} THEN 1 ELSE 0 END) AS met,
-      SUM(CASE WHEN ${resBreached(r.asOf)} THEN 1 ELSE 0 END) AS breached,
-      COUNT(*) AS total
-    FROM tickets WHERE ${inCreated} AND ${resCounted}
-    GROUP BY priority`.execute(db)
-    ).rows,
-  );
-
-  const opened = await sql<{ g: string; n: number }>`SELECT priority AS g, COUNT(*) AS n FROM tickets WHERE ${inCreated} GROUP BY priority`.execute(db);
-  const resolvedRows = await sql<{ g: string; n: number; fcr: number | null; reopened: number | null }>`
-    SELECT priority AS g, COUNT(*) AS n,
-      SUM(CASE WHEN reassignment_count = 0 AND escalated_at IS NULL AND resolved_by IS NOT NULL AND resolved_by = first_assignee_id THEN 1 ELSE 0 END) AS fcr,
-      SUM(CASE WHEN reopen_count > 0 THEN 1 ELSE 0 END) AS reopened
-    FROM tickets WHERE ${inResolved} GROUP BY priority`.execute(db);
+  // Opened: filings in the period, per the priority they were filed with.
+  const opened = await sql<{ g: string; n: number }>`
+    SELECT priority AS g, COUNT(*) AS n FROM ticket_events WHERE kind = 'filed' AND at >= ${r.start} AND at < ${r.end} GROUP BY priority`.execute(db);
+  // Resolved: tickets with a resolution in the period, read at their last one in it.
+  const resolvedIn = sql`SELECT ticket_id, MAX(id) AS eid FROM ticket_events WHERE kind = 'resolve' AND at >= ${r.start} AND at < ${r.end} GROUP BY ticket_id`;
+  const resolvedRows = await sql<{ g: string; n: number; fcr: number | null; reopened: number | null; rated: number | null }>`
+    WITH rs AS (${resolvedIn})
+    SELECT e.priority AS g, COUNT(*) AS n,
+      SUM(CASE WHEN e.reassignments = 0 AND e.escalated = 0 AND e.actor_id = e.first_assignee_id THEN 1 ELSE 0 END) AS fcr,
+      SUM(CASE WHEN EXISTS (SELECT 1 FROM ticket_events x WHERE x.ticket_id = rs.ticket_id AND x.kind = 'reopen' AND x.at <= ${r.asOf}) THEN 1 ELSE 0 END) AS reopened,
+      SUM(CASE WHEN EXISTS (SELECT 1 FROM ticket_events x WHERE x.ticket_id = rs.ticket_id AND x.kind = 'rate' AND x.at <= ${r.asOf}) THEN 1 ELSE 0 END) AS rated
+    FROM rs JOIN ticket_events e ON e.id = rs.eid GROUP BY e.priority`.execute(db);
   const openedBy = new Map(opened.rows.map((x) => [x.g, num(x.n)]));
   const resolvedBy = new Map(resolvedRows.rows.map((x) => [x.g, num(x.n)]));
   const sum = (rows: { n: number }[]) => rows.reduce((acc, x) => acc + num(x.n), 0);
@@ -208,38 +237,33 @@ export async function ticketFigures(db: Executor, r: ReportRange): Promise<Ticke
       SUM(CASE WHEN created_at < ${r.asOf - 30 * DAY} THEN 1 ELSE 0 END) AS over30
     FROM (${openCreatedAt(r.asOf)})`.execute(db);
 
+  // A rating is given once per ticket and never changes: the ticket's csat columns are its event.
   const rated = await sql<{ rated: number; sum: number | null; positive: number | null }>`
     SELECT COUNT(*) AS rated, SUM(csat_score) AS sum, SUM(CASE WHEN csat_score >= 4 THEN 1 ELSE 0 END) AS positive
     FROM tickets WHERE csat_at >= ${r.start} AND csat_at < ${r.end} AND csat_score IS NOT NULL`.execute(db);
-  const asked = await sql<{ asked: number; answered: number | null }>`
-    SELECT COUNT(*) AS asked, SUM(CASE WHEN csat_score IS NOT NULL THEN 1 ELSE 0 END) AS answered
-    FROM tickets WHERE csat_requested_at >= ${r.start} AND csat_requested_at < ${r.end}`.execute(db);
   const kb = await sql<{ n: number }>`SELECT COUNT(*) AS n FROM kb_deflections WHERE at >= ${r.start} AND at < ${r.end}`.execute(db);
 
-  const categories = await sql<{ g: string; opened: number | null; resolved: number | null }>`
+  const breakdown = (column: RawBuilder<unknown>) => sql<{ g: string; opened: number | null; resolved: number | null }>`
     SELECT g, SUM(opened) AS opened, SUM(resolved) AS resolved FROM (
-      SELECT category AS g, 1 AS opened, 0 AS resolved FROM tickets WHERE ${inCreated}
-      UNION ALL SELECT category AS g, 0, 1 FROM tickets WHERE ${inResolved}
-    ) GROUP BY g ORDER BY opened DESC, g`.execute(db);
-  const services = await sql<{ g: string; opened: number | null; resolved: number | null }>`
-    SELECT g, SUM(opened) AS opened, SUM(resolved) AS resolved FROM (
-      SELECT COALESCE(service, '(none)') AS g, 1 AS opened, 0 AS resolved FROM tickets WHERE ${inCreated}
-      UNION ALL SELECT COALESCE(service, '(none)') AS g, 0, 1 FROM tickets WHERE ${inResolved}
-    ) GROUP BY g ORDER BY opened DESC, g`.execute(db);
+      SELECT ${column} AS g, 1 AS opened, 0 AS resolved FROM tickets WHERE ${inCreated}
+      UNION ALL SELECT ${column} AS g, 0, 1 FROM (${resolvedIn}) rs JOIN tickets ON tickets.id = rs.ticket_id
+    ) GROUP BY g ORDER BY opened DESC, g`;
+  const categories = await breakdown(sql.ref('category')).execute(db);
+  const services = await breakdown(sql`COALESCE(service, '(none)')`).execute(db);
 
   const b = backlog.rows[0];
   const c = rated.rows[0];
-  const q = asked.rows[0];
   const empty: SlaTally = { met: 0, breached: 0, pending: 0 };
+  const resolvedTotal = sum(resolvedRows.rows);
   return {
     opened: sum(opened.rows),
-    resolved: sum(resolvedRows.rows),
+    resolved: resolvedTotal,
     firstResponse: firstResponse.get('*')!,
     resolution: resolution.get('*')!,
     backlog: { total: num(b?.total), over7: num(b?.over7), over14: num(b?.over14), over30: num(b?.over30) },
-    firstContact: { num: resolvedRows.rows.reduce((acc, x) => acc + num(x.fcr), 0), den: sum(resolvedRows.rows) },
-    reopened: { num: resolvedRows.rows.reduce((acc, x) => acc + num(x.reopened), 0), den: sum(resolvedRows.rows) },
-    csat: { rated: num(c?.rated), sum: num(c?.sum), positive: num(c?.positive), asked: num(q?.asked), answered: num(q?.answered) },
+    firstContact: { num: resolvedRows.rows.reduce((acc, x) => acc + num(x.fcr), 0), den: resolvedTotal },
+    reopened: { num: resolvedRows.rows.reduce((acc, x) => acc + num(x.reopened), 0), den: resolvedTotal },
+    csat: { rated: num(c?.rated), sum: num(c?.sum), positive: num(c?.positive), asked: resolvedTotal, answered: resolvedRows.rows.reduce((acc, x) => acc + num(x.rated), 0) },
     kbDeflections: num(kb.rows[0]?.n),
     byPriority: SEVERITIES.map((p) => ({
       priority: p,
@@ -265,16 +289,19 @@ export async function changeFigures(db: Executor, r: ReportRange): Promise<Chang
   }
   const total = Object.values(types).reduce((x, y) => x + y, 0);
 
+  // Standard changes are approved on submit: their lead time is reported on its own, not mixed into
+  // the overall figure, which is normal and emergency changes only.
   const lead = await durationStats(
     db,
     sql`WITH b AS (SELECT type, approved_at - submitted_at AS v FROM changes
                    WHERE approved_at >= ${r.start} AND approved_at < ${r.end} AND submitted_at IS NOT NULL)
-        SELECT '*' AS g, v FROM b UNION ALL SELECT type AS g, v FROM b`,
+        SELECT '*' AS g, v FROM b WHERE type != 'standard' UNION ALL SELECT type AS g, v FROM b`,
   );
   const leadByType = byType(emptyStats);
   for (const t of CHANGE_TYPES) leadByType[t] = lead.get(t) ?? emptyStats();
 
-  const failedExpr = sql`(c.outcome IN ('failed', 'rolled_back') OR EXISTS (SELECT 1 FROM change_incidents ci WHERE ci.change_id = c.id))`;
+  // Linked as a cause by the as-of instant: a link made after the period ends does not rewrite it.
+  const failedExpr = sql`(c.outcome IN ('failed', 'rolled_back') OR EXISTS (SELECT 1 FROM change_incidents ci WHERE ci.change_id = c.id AND ci.linked_at <= ${r.asOf}))`;
   const completed = await sql<{ n: number; failed: number | null }>`
     SELECT COUNT(*) AS n, SUM(CASE WHEN ${failedExpr} THEN 1 ELSE 0 END) AS failed
     FROM changes c WHERE c.completed_at >= ${r.start} AND c.completed_at < ${r.end} AND c.status = 'completed'`.execute(db);
@@ -318,26 +345,32 @@ export async function weeklyTrend(db: Executor, weeks: { start: number; end: num
 }
 
 async function ticketSlaOnly(db: Executor, r: ReportRange): Promise<{ fr: number | null; res: number | null }> {
-  const { rows } = await sql<{ fr_met: number | null; fr_breached: number | null; res_met: number | null; res_breached: number | null }>`
-    SELECT
-      SUM(CASE WHEN ${frCounted} AND ${frMet} THEN 1 ELSE 0 END) AS fr_met,
-      SUM(CASE WHEN ${frCounted} AND ${frBreached(r.asOf)} THEN 1 ELSE 0 END) AS fr_breached,
-      SUM(CASE WHEN ${resCounted} AND ${resMet} THEN 1 ELSE 0 END) AS res_met,
-      SUM(CASE WHEN ${resCounted} AND ${resBreached(r.asOf)} THEN 1 ELSE 0 END) AS res_breached
-    FROM tickets WHERE created_at >= ${r.start} AND created_at < ${r.end}`.execute(db);
-  const x = rows[0];
-  const ratio = (met: unknown, breached: unknown) => (num(met) + num(breached) > 0 ? num(met) / (num(met) + num(breached)) : null);
-  return { fr: ratio(x?.fr_met, x?.fr_breached), res: ratio(x?.res_met, x?.res_breached) };
+  const t = await slaTallies(db, r);
+  const ratio = (x: SlaTally) => (x.met + x.breached > 0 ? x.met / (x.met + x.breached) : null);
+  return { fr: ratio(t.firstResponse.get('*')!), res: ratio(t.resolution.get('*')!) };
 }
 
 // ---- CSV exports: the period's rows, a page at a time (keyset on id) ---------------------------------
 
 const EXPORT_PAGE = 500;
 
-function exportPage(db: Executor, kind: ExportKind, range: { start: number; end: number }, afterId: number): Promise<Record<string, unknown>[]> {
+function exportPage(db: Executor, kind: ExportKind, range: { start: number; end: number; asOf?: number }, afterId: number): Promise<Record<string, unknown>[]> {
+  const asOf = range.asOf ?? range.end;
   switch (kind) {
     case 'tickets':
-      return db.selectFrom('tickets').selectAll().where('created_at', '>=', range.start).where('created_at', '<', range.end).where('id', '>', afterId).orderBy('id').limit(EXPORT_PAGE).execute();
+      // The SLA outcomes are the scorecard's: the clocks as of the export's as-of instant, from the history.
+      return db
+        .selectFrom('tickets as t')
+        .selectAll('t')
+        .select(sql<string>`(SELECT ${clockOutcomeSql('fr', asOf)} FROM ticket_events e WHERE e.id = ${lastEventAt(sql.ref('t.id'), asOf)})`.as('first_response_outcome'))
+        .select(sql<string>`(SELECT ${clockOutcomeSql('res', asOf)} FROM ticket_events e WHERE e.id = ${lastEventAt(sql.ref('t.id'), asOf)})`.as('resolution_outcome'))
+        .select(sql<string | null>`(SELECT e.hold_reason FROM ticket_events e WHERE e.id = ${lastEventAt(sql.ref('t.id'), asOf)})`.as('hold_reason_as_of'))
+        .where('t.created_at', '>=', range.start)
+        .where('t.created_at', '<', range.end)
+        .where('t.id', '>', afterId)
+        .orderBy('t.id')
+        .limit(EXPORT_PAGE)
+        .execute();
     case 'incidents':
       return db
         .selectFrom('incidents as i')
@@ -367,7 +400,7 @@ function exportPage(db: Executor, kind: ExportKind, range: { start: number; end:
 }
 
 /** Every row of the period, in id order, one page in memory at a time; stops after `maxRows`. */
-export async function* exportRows(db: Executor, kind: ExportKind, range: { start: number; end: number }, maxRows: number): AsyncGenerator<Record<string, unknown>> {
+export async function* exportRows(db: Executor, kind: ExportKind, range: { start: number; end: number; asOf?: number }, maxRows: number): AsyncGenerator<Record<string, unknown>> {
   let afterId = 0;
   let given = 0;
   for (;;) {

@@ -3,7 +3,7 @@ import { FakeClock } from '../../src/clock.js';
 import { calendarJobs } from '../../src/jobs/index.js';
 import { checkBlocks } from '../fake-slack/server.js';
 import { channels, people, startTestApp, type TestApp } from '../support/harness.js';
-import { generateHistory, insertHistory } from '../support/report-history.js';
+import { generateHistory, insertHistory, insertSeededTicketHistory } from '../support/report-history.js';
 import type { Db } from '../../db/schema.js';
 
 const NOW = '2026-11-23T09:00:00Z'; // a Monday, 09:00 in London
@@ -54,6 +54,7 @@ async function seed(db: Db): Promise<void> {
     ticket(9001, { summary: '=HYPERLINK("http://evil")  <!channel>, "quoted"' }),
     ticket(9002, { requester_id: people.requester2.id, summary: 'Printer on fire', status: 'new', first_response_at: null, assignee_id: null, first_assignee_id: null, first_response_due_at: now - HOUR }),
   ]).execute();
+  await insertSeededTicketHistory(db);
   const inc = await db
     .insertInto('incidents')
     .values({

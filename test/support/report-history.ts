@@ -274,3 +274,39 @@ export async function insertHistory(db: Db, h: History): Promise<void> {
     await batches(h.deflections, 1000, (chunk) => trx.insertInto('kb_deflections').values(chunk.map((d) => ({ ...d, user_id: 'UREQ0001', article_id: 1, query: 'password' }))).execute());
   });
 }
+
+/**
+ * Seeded ticket rows carry no history; this writes the history such a row implies (filed, first
+ * response, resolution, cancellation, closing, rating), with the clocks as the row's due times and
+ * flags say, for every ticket that has none yet. Reports read the history, so seeded rows need it.
+ * (The replay oracle drives the real use cases instead; this is only for view and export tests.)
+ */
+export async function insertSeededTicketHistory(db: Db): Promise<void> {
+  const rows = await db.selectFrom('tickets').selectAll().where(({ not, exists, selectFrom }) => not(exists(selectFrom('ticket_events as e').select('e.id').whereRef('e.ticket_id', '=', 'tickets.id')))).execute();
+  const events: Record<string, unknown>[] = [];
+  for (const t of rows) {
+    const frLate = t.first_response_breached === 1 || (t.first_response_at !== null && t.first_response_at > t.first_response_due_at);
+    const resLate = t.resolution_breached === 1 || (t.resolved_at !== null && t.resolved_at > t.resolution_due_at);
+    const base = { ticket_id: t.id, priority: t.priority, hold_reason: null, paused: 0, first_assignee_id: null as string | null, reassignments: 0, escalated: 0, body: null };
+    const clocks = (fr: string, frB: number, res: string, resB: number) => ({ fr_state: fr, fr_breached: frB, fr_due_at: t.first_response_due_at, res_state: res, res_breached: resB, res_due_at: t.resolution_due_at });
+    let responded = 0;
+    let frState = 'running';
+    events.push({ ...base, at: t.created_at, actor_id: t.requester_id, kind: 'filed', status: 'new', assignee_id: null, responded: 0, ...clocks('running', 0, 'running', 0) });
+    if (t.first_response_at !== null) {
+      responded = 1;
+      frState = frLate ? 'breached' : 'met';
+      events.push({ ...base, at: t.first_response_at, actor_id: t.first_assignee_id ?? 'UAGENT01', kind: 'claim', status: 'in_progress', assignee_id: t.first_assignee_id, first_assignee_id: t.first_assignee_id, reassignments: 0, responded, ...clocks(frState, frLate ? 1 : 0, 'running', 0) });
+    }
+    const after = { first_assignee_id: t.first_assignee_id, reassignments: t.reassignment_count, escalated: t.escalated_at === null ? 0 : 1, assignee_id: t.assignee_id };
+    if (t.resolved_at !== null) {
+      events.push({ ...base, ...after, at: t.resolved_at, actor_id: t.resolved_by ?? 'UAGENT01', kind: 'resolve', status: 'resolved', responded: 1, ...clocks(frState === 'running' ? 'met' : frState, frLate ? 1 : 0, resLate ? 'breached' : 'met', resLate ? 1 : 0) });
+      // Reopened before its last resolution (the row only says how often).
+      if (t.reopen_count > 0) events.push({ ...base, ...after, at: Math.floor((t.created_at + t.resolved_at) / 2) + 1, actor_id: t.requester_id, kind: 'reopen', status: 'in_progress', responded: 1, ...clocks(frState === 'running' ? 'met' : frState, frLate ? 1 : 0, 'running', 0) });
+    }
+    if (t.cancelled_at !== null) events.push({ ...base, ...after, at: t.cancelled_at, actor_id: t.requester_id, kind: 'cancel', status: 'cancelled', responded, ...clocks(responded ? frState : 'cancelled', frLate ? 1 : 0, 'cancelled', 0) });
+    if (t.closed_at !== null) events.push({ ...base, ...after, at: t.closed_at, actor_id: 'switchboard', kind: 'close', status: 'closed', responded: 1, ...clocks(frState === 'running' ? 'met' : frState, frLate ? 1 : 0, resLate ? 'breached' : 'met', resLate ? 1 : 0) });
+    if (t.csat_at !== null) events.push({ ...base, ...after, at: t.csat_at, actor_id: t.requester_id, kind: 'rate', status: t.closed_at !== null && t.closed_at <= t.csat_at ? 'closed' : 'resolved', responded: 1, ...clocks(frState === 'running' ? 'met' : frState, frLate ? 1 : 0, resLate ? 'breached' : 'met', resLate ? 1 : 0) });
+  }
+  events.sort((a, b) => Number(a.at) - Number(b.at));
+  await db.transaction().execute((trx) => batches(events, 500, (chunk) => trx.insertInto('ticket_events').values(chunk as never).execute()));
+}

@@ -16,7 +16,7 @@ function card(scale: number, names = 60): Scorecard {
   const tally = { met: 90 * scale, breached: 10, pending: 3 };
   return {
     incidents: {
-      total: 12 * scale, bySeverity: sev(() => 3 * scale), mtta: stats(600_000 * scale), mttaBySeverity: sev(() => stats(300_000)), mttr: stats(7_200_000),
+      total: 12 * scale, bySeverity: sev(() => 3 * scale), mtta: stats(600_000 * scale), mttaBySeverity: sev(() => stats(300_000)), selfAcknowledged: 2, mttr: stats(7_200_000),
       mttrBySeverity: sev(() => stats(3_600_000 * scale)), mttrStarted: stats(null), updatePunctuality: { num: 9, den: 10 }, actions: { onTime: 8, overdue: 2, pending: 1 },
       byService: Array.from({ length: names }, (_, i) => ({ service: `${HOSTILE}${i}`, count: i, mttrMedian: i ? i * 60_000 : null })),
     },
@@ -110,9 +110,9 @@ describe('CSV', () => {
 
   it('writes a header and one line per row, with ISO times and SLA outcomes', async () => {
     async function* rows() {
-      yield { key: 'IT-1', created_at: Date.parse('2026-11-20T10:00:00Z'), first_response_at: null, first_response_due_at: 0, first_response_breached: 0, resolved_at: null, resolution_due_at: 8e15, resolution_breached: 0, status: 'new', summary: 'x' };
+      yield { key: 'IT-1', created_at: Date.parse('2026-11-20T10:00:00Z'), first_response_at: null, first_response_due_at: 0, first_response_breached: 0, resolved_at: null, resolution_due_at: 8e15, resolution_breached: 0, status: 'new', summary: 'x', first_response_outcome: 'breached', resolution_outcome: 'pending' };
     }
-    const { csv, rows: n } = await writeCsv(exportColumns('tickets', 1000), rows());
+    const { csv, rows: n } = await writeCsv(exportColumns('tickets'), rows());
     expect(n).toBe(1);
     const [header, line] = csv.split('\r\n');
     expect(header!.split(',')).toContain('first_response_sla');

@@ -40,23 +40,18 @@ const minutes = (a: unknown, b: unknown): number | null => (a === null || a === 
 const col = (header: string, key = header): CsvColumn => ({ header, value: (r) => r[key] as string | number | null });
 const time = (header: string, key = header): CsvColumn => ({ header, value: (r) => iso(r[key]) });
 
-export function slaOutcome(at: unknown, due: unknown, breached: unknown, asOf: number): string {
-  if (Number(breached) === 1) return 'breached';
-  if (at === null || at === undefined) return Number(due) <= asOf ? 'breached' : 'pending';
-  return Number(at) <= Number(due) ? 'met' : 'breached';
-}
-
-export function exportColumns(kind: ExportKind, asOf: number): CsvColumn[] {
+export function exportColumns(kind: ExportKind): CsvColumn[] {
   switch (kind) {
     case 'tickets':
       return [
         col('key'), time('created_at'), col('priority'), col('category'), col('service'), col('status'), col('source'),
         col('requester_id'), col('requester_name'), col('assignee_id'), col('first_assignee_id'),
         time('first_response_at'), time('first_response_due_at'),
-        { header: 'first_response_sla', value: (r) => slaOutcome(r.first_response_at, r.first_response_due_at, r.first_response_breached, asOf) },
+        // The scorecard's outcomes (met / breached / pending / cancelled), read from the history as of the export.
+        { header: 'first_response_sla', value: (r) => r.first_response_outcome as string | null },
         time('resolution_due_at'), time('resolved_at'), col('resolved_by'),
-        { header: 'resolution_sla', value: (r) => (r.status === 'cancelled' && r.resolved_at == null ? 'cancelled' : slaOutcome(r.resolved_at, r.resolution_due_at, r.resolution_breached, asOf)) },
-        col('resolution_code'), time('closed_at'), time('cancelled_at'), col('reopen_count'), col('reassignment_count'), time('escalated_at'),
+        { header: 'resolution_sla', value: (r) => r.resolution_outcome as string | null },
+        col('resolution_code'), time('closed_at'), time('cancelled_at'), col('reopen_count'), col('reassignment_count'), time('escalated_at'), col('hold_reason', 'hold_reason_as_of'),
         col('csat_score'), time('csat_requested_at'), time('csat_at'), col('summary'),
       ];
     case 'incidents':

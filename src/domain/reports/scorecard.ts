@@ -31,6 +31,8 @@ export interface IncidentFigures {
   bySeverity: Record<Severity, number>;
   mtta: DurationStats;
   mttaBySeverity: Record<Severity, DurationStats>;
+  /** Declared in the period and acknowledged only by their declarer (declared as their own commander): left out of MTTA. */
+  selfAcknowledged: number;
   mttr: DurationStats;
   mttrBySeverity: Record<Severity, DurationStats>;
   /** From started_at (when known) rather than declared_at. */
@@ -58,6 +60,7 @@ export interface TicketFigures {
 export interface ChangeFigures {
   submitted: number;
   byType: Record<ChangeType, number>;
+  /** Approval lead time of normal and emergency changes (standard changes are in leadTimeByType only). */
   leadTime: DurationStats;
   leadTimeByType: Record<ChangeType, DurationStats>;
   completed: number;

@@ -173,7 +173,7 @@ export async function exportCsv(
       return refuse(kind === 'audit' ? 'Only IT managers may export the audit log.' : `Exports are for ${who}.`);
     }
     const max = ctx.settings.reports.export_max_rows;
-    const { csv, rows } = await writeCsv(exportColumns(kind, now.getTime()), exportRows(trx, kind, period.value, max + 1));
+    const { csv, rows } = await writeCsv(exportColumns(kind), exportRows(trx, kind, period.value, max + 1));
     const truncated = rows > max;
     const text = truncated ? csv.slice(0, csvEndOfRow(csv, max)) : csv;
     const p = period.value;
