@@ -372,7 +372,7 @@ describe('KPI replay oracle: thousands of tickets through the real use cases', (
           plan.push({
             at,
             run: async () => {
-              const r = await declareIncident(desk.ctx, { title: 'Escalated', severity, actor: { id: declarer }, commanderId: commander, linkedTicketId: id() });
+              const r = await declareIncident(desk.ctx, { title: 'Escalated', severity, actor: { id: declarer }, declarerIsAgent: true, commanderId: commander, linkedTicketId: id() });
               if (r.ok) {
                 record.id = r.value.id;
                 incidents.push(record);
