@@ -23,6 +23,7 @@ import {
   commentOnTicket,
   rateTicket,
   reopenTicket,
+  unlinkTicketFromIncident,
   resolveTicket,
   waitOnRequester,
   holdTicket,
@@ -274,6 +275,7 @@ export const ticketsArea: Area = {
       },
       ({ action }) => (action.type === 'button' ? parseJson(takeOverValue, action.value)?.ticketId : undefined),
     );
+    onTicket(A.unlink, (_a, actor, id) => unlinkTicketFromIncident(ctx, id, actor));
     onTicket(A.keepAssignee, async (args, _actor, id) => {
       const ticket = await findTicket(ctx.db, id);
       await showClicker(args, { text: leftWithAssignee(ticket?.key ?? 'The ticket') });

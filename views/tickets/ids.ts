@@ -19,6 +19,8 @@ export const TICKET_ACTIONS = {
   takeOver: 'ticket.take_over',
   /** Declines that claim. */
   keepAssignee: 'ticket.keep_assignee',
+  /** Unlinks a ticket from the incident it follows (triage post). */
+  unlink: 'ticket.unlink',
   /** A link button to the triage post (the App Home queue); the click only needs an ack. */
   openLink: 'ticket.open_link',
 } as const;

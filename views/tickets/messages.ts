@@ -84,7 +84,9 @@ export function triageMessage(ticket: TicketRow, options: { incidentKey?: string
         ...holdElements(ticket, options.holds ?? []),
         { type: 'button', action_id: A.comment, text: plain('Message requester', 75), value },
         { type: 'button', action_id: A.resolve, text: plain('Resolve', 75), value },
-        { type: 'button', action_id: A.escalate, text: plain('Escalate to incident', 75), style: 'danger', value },
+        ...(options.incidentKey
+          ? [{ type: 'button' as const, action_id: A.unlink, text: plain(`Unlink from ${options.incidentKey}`, 75), value, confirm: { title: plain('Unlink from the incident?', 100), text: plain(`${ticket.key} will no longer wait for ${options.incidentKey} or be resolved with it.`, 300), confirm: plain('Unlink', 30), deny: plain('Keep it linked', 30) } }]
+          : [{ type: 'button' as const, action_id: A.escalate, text: plain('Escalate to incident', 75), style: 'danger' as const, value }]),
       ],
     });
   }

@@ -17,3 +17,16 @@ export function assignedToYou(actorId: string, key: string, priority: string): s
 export function leftWithAssignee(key: string): string {
   return `Left ${key} with its assignee; nothing changed.`;
 }
+
+/** The resolution note of a ticket resolved with its incident. */
+export function resolvedWithIncident(incidentKey: string, summary: string): string {
+  return `Resolved with incident ${incidentKey}: ${summary}`;
+}
+
+export function unlinkedHistory(actorId: string, incidentKey: string, wasPaused: boolean): string {
+  return `${mention(actorId)} unlinked the ticket from ${incidentKey}; it will not be resolved with it${wasPaused ? ' and its SLA clock runs again' : ''}`;
+}
+
+export function unlinkedForRequester(incidentKey: string): string {
+  return `IT is handling your request on its own now, not as part of ${incidentKey}.`;
+}

@@ -11,6 +11,7 @@ export type TicketAction =
   | 'wait_on_requester'
   | 'hold'
   | 'resume'
+  | 'unlink'
   | 'resolve'
   | 'escalate'
   | 'comment'
@@ -25,6 +26,8 @@ export interface TicketFacts {
   assigneeId: string | null;
   resolvedAt: Date | null;
   csatScore: number | null;
+  /** Linked to an incident it follows. */
+  incidentLinked?: boolean;
   /** What the ticket is on hold for (a pause reason), or null. */
   holdReason?: string | null;
 }
@@ -38,7 +41,7 @@ export interface ActorFacts {
 export type Decision = { ok: true; next: TicketStatus } | { ok: false; reason: string; forbidden?: boolean };
 
 const OPEN: TicketStatus[] = ['new', 'in_progress', 'waiting_on_requester'];
-const AGENT_ONLY: TicketAction[] = ['claim', 'assign', 'change_priority', 'wait_on_requester', 'hold', 'resume', 'resolve', 'escalate'];
+const AGENT_ONLY: TicketAction[] = ['claim', 'assign', 'change_priority', 'wait_on_requester', 'hold', 'resume', 'unlink', 'resolve', 'escalate'];
 
 export const isOpen = (status: TicketStatus): boolean => OPEN.includes(status);
 
@@ -81,6 +84,11 @@ export function decide(action: TicketAction, ticket: TicketFacts, actor: ActorFa
     case 'resolve':
       if (!isOpen(ticket.status)) return deny(`This ticket is already ${closedWord}.`);
       return { ok: true, next: 'resolved' };
+    case 'unlink':
+      // Unlinked from its incident, the ticket is the desk's own again (and no longer resolved with it).
+      if (!isOpen(ticket.status)) return deny(`This ticket is already ${closedWord}.`);
+      if (!ticket.incidentLinked) return deny('This ticket is not linked to an incident.');
+      return { ok: true, next: ticket.status };
     case 'comment':
       if (!isRequester && !actor.isAgent) return forbid('Only the requester and service-desk agents can comment on this ticket.');
       if (ticket.status === 'closed' || ticket.status === 'cancelled') return deny(`This ticket is ${closedWord}; file a new one with /it-help.`);
@@ -115,4 +123,12 @@ export function decide(action: TicketAction, ticket: TicketFacts, actor: ActorFa
  */
 export function countsAsFirstResponse(action: TicketAction, actor: ActorFacts): boolean {
   return actor.isAgent && ['claim', 'assign', 'comment', 'wait_on_requester', 'resolve', 'escalate'].includes(action);
+}
+
+/** The hold a ticket linked to an open incident is on: its SLA waits for the incident. */
+export const LINKED_INCIDENT_REASON = 'waiting_on_incident';
+
+/** A ticket follows its incident when it is still open: paused while the incident is, resolved with it. */
+export function followsIncident(ticket: { status: TicketStatus; incidentId: number | null }, incidentId: number): boolean {
+  return ticket.incidentId === incidentId && isOpen(ticket.status);
 }

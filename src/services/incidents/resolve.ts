@@ -1,3 +1,4 @@
+import { resolveLinkedTickets } from '../tickets/work.js';
 import { formatDuration } from '../../config/duration.js';
 import { cleanTyped } from '../../domain/typed-text.js';
 import { cancelDue, scheduleDue } from '../../../db/queries/due-items.js';
@@ -80,6 +81,9 @@ export async function resolveIncident(
     });
     await timeline(trx, now, incident.id, 'status', input.actor.id, `Resolved by ${mention(input.actor.id)}: ${userText(summary, 500)}`);
     await audit(trx, now, incident, input.actor, 'incident.resolved', input.source ?? 'modal', { before: { status: incident.status }, after: { status: 'resolved', resolution_summary: summary } });
+    // Tickets linked to the incident follow it: resolved with its resolution, their requesters told.
+    const tickets = await resolveLinkedTickets(trx, ctx, { id: incident.id, key: incident.key, summary }, now);
+    if (tickets.length > 0) await timeline(trx, now, incident.id, 'ticket', input.actor.id, `Linked tickets resolved with the incident: ${tickets.join(', ')}`);
     const snapshot = (await loadSnapshot(trx, ctx.settings, incident.id))!;
     await publish(
       trx,

@@ -1,3 +1,4 @@
+import { LINKED_INCIDENT_REASON } from '../../domain/tickets/lifecycle.js';
 import { nextNumber } from '../../../db/queries/counters.js';
 import { insertAudit } from '../../../db/queries/audit.js';
 import { searchArticles } from '../../../db/queries/kb.js';
@@ -119,6 +120,8 @@ async function createTicket(trx: Trx, ctx: ServiceContext, requester: Requester,
     first_response_due_at: targets.firstResponseDue.getTime(),
     resolution_due_at: targets.resolutionDue.getTime(),
     incident_id: covering[0]?.id ?? null,
+    // Filed against a service with an open incident: the ticket follows that incident (on hold meanwhile).
+    hold_reason: covering[0] && settings.sla.pause_reasons[LINKED_INCIDENT_REASON] ? LINKED_INCIDENT_REASON : null,
   });
   const ticket = await recordTicketEvent(trx, settings, inserted, { kind: 'filed', actorId: requester.id, body: null }, now);
   await insertAudit(

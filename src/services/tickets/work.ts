@@ -5,9 +5,9 @@ import { findTicket, updateTicket, type TicketRow } from '../../../db/queries/ti
 import type { TicketTable } from '../../../db/schema/records.js';
 import type { AuditLogTable } from '../../../db/schema/foundation.js';
 import { REQUESTER_REASON, type Priority } from '../../config/settings.js';
-import { countsAsFirstResponse, decide, isOpen, type TicketAction } from '../../domain/tickets/lifecycle.js';
+import { countsAsFirstResponse, decide, followsIncident, isOpen, LINKED_INCIDENT_REASON, type TicketAction } from '../../domain/tickets/lifecycle.js';
 import { assigneeUpdate, historyLine, requesterUpdate, resolvedDm, csatThanks, triageMessage, type MessageContent } from '../../../views/tickets/messages.js';
-import { assignedToSomeoneElse, assignedToYou, tookItFromYou } from '../../../views/tickets/notices.js';
+import { assignedToSomeoneElse, assignedToYou, resolvedWithIncident, tookItFromYou, unlinkedForRequester, unlinkedHistory } from '../../../views/tickets/notices.js';
 import { mention, userText } from '../../../views/text.js';
 import { ok, refuse, transact, type Outcome, type ServiceContext, type Trx } from '../context.js';
 import { postMessage, sendDirectMessage, updateMessage } from '../outbox.js';
@@ -106,6 +106,7 @@ export function ticketDecisionFacts(ticket: TicketRow) {
     resolvedAt: ticket.resolved_at === null ? null : new Date(ticket.resolved_at),
     csatScore: ticket.csat_score,
     holdReason: ticket.hold_reason,
+    incidentLinked: ticket.incident_id !== null,
   };
 }
 
@@ -242,7 +243,11 @@ export function commentOnTicket(ctx: ServiceContext, ticketId: number, comment: 
 }
 
 export function resolveTicket(ctx: ServiceContext, ticketId: number, resolution: { note: string; code: string }, actor: TicketActor): Promise<Outcome<TicketRow>> {
-  return act(ctx, ticketId, 'resolve', actor, (t, now) => ({
+  return act(ctx, ticketId, 'resolve', actor, resolvePlan(ctx, resolution, actor));
+}
+
+function resolvePlan(ctx: ServiceContext, resolution: { note: string; code: string }, actor: TicketActor): (t: TicketRow, now: Date) => Plan {
+  return (t, now) => ({
     changes: {
       resolved_at: now.getTime(),
       resolved_by: actor.id,
@@ -257,7 +262,41 @@ export function resolveTicket(ctx: ServiceContext, ticketId: number, resolution:
     after: async (trx, ticket, now2) => {
       await scheduleDue(trx, { kind: AUTO_CLOSE, recordType: 'ticket', recordId: ticket.id, dueAt: new Date(now2.getTime() + ctx.settings.service_desk.close_after), point: `resolved-${now2.getTime()}` }, now2);
     },
-  }));
+  });
+}
+
+/** The service desk's own hand in incident work: resolves the tickets linked to an incident. */
+const INCIDENT_DESK: TicketActor = { id: 'switchboard', name: 'Switchboard', isAgent: true, source: 'job' };
+
+/**
+ * An incident is resolved: every open ticket still linked to it is resolved with the incident's
+ * resolution (code `fixed`, or the first configured code), its requester told and asked for CSAT.
+ * Runs inside the incident's transaction. Returns the keys resolved.
+ */
+export async function resolveLinkedTickets(trx: Trx, ctx: ServiceContext, incident: { id: number; key: string; summary: string }, now: Date): Promise<string[]> {
+  const linked = await trx.selectFrom('tickets').select(['id', 'status', 'incident_id']).where('incident_id', '=', incident.id).execute();
+  const codes = ctx.settings.service_desk.resolution_codes;
+  const code = codes.includes('fixed') ? 'fixed' : codes[0]!;
+  const resolved: string[] = [];
+  for (const row of linked) {
+    if (!followsIncident({ status: row.status, incidentId: row.incident_id }, incident.id)) continue;
+    const result = await actIn(trx, ctx, row.id, 'resolve', INCIDENT_DESK, resolvePlan(ctx, { note: resolvedWithIncident(incident.key, incident.summary), code }, INCIDENT_DESK), now);
+    if (result.ok) resolved.push(result.value.key);
+  }
+  return resolved;
+}
+
+/** An agent takes a ticket back from its incident: no longer paused for it, nor resolved with it. */
+export function unlinkTicketFromIncident(ctx: ServiceContext, ticketId: number, actor: TicketActor): Promise<Outcome<TicketRow>> {
+  return transact(ctx, async (trx, now) => {
+    const current = await findTicket(trx, ticketId);
+    const incident = current?.incident_id ? await trx.selectFrom('incidents').select('key').where('id', '=', current.incident_id).executeTakeFirst() : undefined;
+    return actIn(trx, ctx, ticketId, 'unlink', actor, (t) => ({
+      changes: { incident_id: null, ...(t.hold_reason === LINKED_INCIDENT_REASON ? { hold_reason: null } : {}) },
+      history: unlinkedHistory(actor.id, incident?.key ?? 'its incident', t.hold_reason === LINKED_INCIDENT_REASON),
+      dm: (ticket) => requesterUpdate(ticket, unlinkedForRequester(incident?.key ?? 'the incident')),
+    }), now);
+  });
 }
 
 export function reopenTicket(ctx: ServiceContext, ticketId: number, actor: TicketActor): Promise<Outcome<TicketRow>> {
@@ -316,13 +355,16 @@ export async function linkTicketToIncident(
   const before = await findTicket(trx, ticketId);
   if (!before || before.incident_id === incident.id) return undefined;
   // Escalating to an incident is a public agent action: it is the first response if none came before.
+  // While the incident is open the ticket waits on it: on hold, its SLA paused (when the reason pauses).
+  const hold = isOpen(before.status) && ctx.settings.sla.pause_reasons[LINKED_INCIDENT_REASON] ? LINKED_INCIDENT_REASON : before.hold_reason;
   const changed = await updateTicket(trx, ticketId, {
     incident_id: incident.id,
     escalated_at: before.escalated_at ?? now.getTime(),
     first_response_at: before.first_response_at ?? (isOpen(before.status) ? now.getTime() : null),
+    hold_reason: hold,
     updated_at: now.getTime(),
   });
-  const history = `${mention(actor.id)} escalated the ticket to incident *${incident.key}*`;
+  const history = `${mention(actor.id)} escalated the ticket to incident *${incident.key}*${hold === LINKED_INCIDENT_REASON ? '; it follows the incident (on hold while it is open, resolved with it) unless unlinked' : ''}`;
   const ticket = await recordTicketEvent(trx, ctx.settings, changed, { kind: 'incident_linked', actorId: actor.id, body: incident.key }, now);
   await insertAudit(trx, { actor, action: 'ticket.escalate', recordType: 'ticket', recordId: ticket.id, recordKey: ticket.key, before: ticketFacts(before), after: { ...ticketFacts(ticket), incident: incident.key }, detail: incident.key, source: 'modal' }, now);
   await trx
