@@ -12,3 +12,17 @@ export const cleanTypedText: Middleware<AnyMiddlewareArgs> = async ({ body, next
   cleanTypedDeep(body);
   await next();
 };
+
+/**
+ * Slash-command text arrives escaped as Slack escapes all text (`&amp;`, `&lt;`, `&gt;`), with mentions
+ * and links as markup (`<@U…|name>`, `<#C…|name>`) for commands that ask for it. Decoded here, once, so
+ * `/it-help R&D printer` files "R&D printer", not "R&amp;D printer"; the markup is left for the parsers,
+ * and everything repeated to Slack is escaped again on the way out (views/text.ts).
+ */
+export const decodeCommandText: Middleware<AnyMiddlewareArgs> = async ({ body, next }) => {
+  const command = body as { command?: unknown; text?: unknown };
+  if (typeof command.command === 'string' && typeof command.text === 'string') {
+    command.text = command.text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  }
+  await next();
+};

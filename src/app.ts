@@ -10,7 +10,7 @@ import { supervisedSocket, type SupervisedSocket } from './slack/socket.js';
 import { guardSlackRequests } from './slack/http-guard.js';
 import { firstReceipt } from '../db/queries/receipts.js';
 import { areas } from '../commands/index.js';
-import { cleanTypedText } from '../commands/typed-text.js';
+import { cleanTypedText, decodeCommandText } from '../commands/typed-text.js';
 
 /** What listeners get: the use-case context and the Slack-side directory of people and roles. */
 export interface AppDeps {
@@ -87,6 +87,7 @@ export function registerListeners(app: App, deps: AppDeps): void {
   });
   // What people typed is cleaned once, here, before any parser sees it.
   app.use(cleanTypedText);
+  app.use(decodeCommandText);
   // The safety net: a listener that fails still answers the person (and acks, so Slack shows no
   // timeout); what was already recorded stays recorded, since every use case is one transaction.
   app.use(async (args) => {

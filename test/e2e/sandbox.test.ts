@@ -223,6 +223,18 @@ describe('sandbox: what a person types is sent as Slack sends it', () => {
     expect(audit).toEqual([{ action: 'report.post', actor_id: 'UMONA0001' }]);
   });
 
+  it('text typed with &, < and > arrives escaped and reaches the forms as typed, once', async () => {
+    const io = scriptedIo();
+    sandbox = await startSandbox({ dbPath: ':memory:', io, logger: silentLogger });
+    const { session } = sandbox;
+    const ticket = await session.command('/it-help', 'R&D printer <3rd floor> jams');
+    expect(ticket.modal?.view.blocks.find((b: any) => b.type === 'input')?.element.initial_value).toBe('R&D printer <3rd floor> jams');
+    session.as('@carla');
+    session.in('#incidents');
+    const incident = await session.command('/incident', 'declare R&D mail <down>');
+    expect(incident.modal?.view.blocks.find((b: any) => b.type === 'input')?.element.initial_value).toBe('R&D mail <down>');
+  });
+
   it('escapes &, < and > in command text as Slack does, and encodes mentions only for should_escape commands', () => {
     const names: SlackNames = {
       userId: (n) => ({ ivan: 'UIVAN0001', alice: 'UALICE001' })[n],
