@@ -9,6 +9,7 @@ import { boltLogger } from './slack/bolt-logger.js';
 import { supervisedSocket, type SupervisedSocket } from './slack/socket.js';
 import { guardSlackRequests } from './slack/http-guard.js';
 import { firstReceipt } from '../db/queries/receipts.js';
+import { isDatabaseBusy } from '../db/client.js';
 import { areas } from '../commands/index.js';
 import { cleanTypedText, decodeCommandText } from '../commands/typed-text.js';
 
@@ -95,7 +96,7 @@ export function registerListeners(app: App, deps: AppDeps): void {
       await args.next();
     } catch (error) {
       deps.logger.error({ err: error, type: (args.body as { type?: string }).type }, 'a Slack listener failed');
-      await tellAboutFailure(args as unknown as FailureArgs, deps);
+      await tellAboutFailure(args as unknown as FailureArgs, deps, error);
     }
   });
   for (const area of areas) area.register(app, deps);
@@ -105,7 +106,7 @@ export function registerListeners(app: App, deps: AppDeps): void {
 }
 
 interface FailureArgs {
-  body: { type?: string; user_id?: string; user?: { id?: string }; response_url?: string; event?: unknown };
+  body: { type?: string; user_id?: string; user?: { id?: string }; response_url?: string; event?: unknown; view?: { blocks?: { type?: string; block_id?: string }[] } };
   ack?: (response?: unknown) => Promise<void>;
   respond?: (message: { response_type: 'ephemeral'; replace_original: false; text: string }) => Promise<unknown>;
   client: App['client'];
@@ -113,17 +114,25 @@ interface FailureArgs {
 
 const FAILURE_TEXT = 'Sorry, something went wrong on our side and that did not go through. Nothing already recorded was lost; please try again in a moment.';
 
-async function tellAboutFailure(args: FailureArgs, deps: AppDeps): Promise<void> {
+/** Said when another process holds the database's write lock: nothing was saved, and trying again will work. */
+export const BUSY_TEXT = "Switchboard's database is busy right now, so that was not saved. Please try again in a minute.";
+
+async function tellAboutFailure(args: FailureArgs, deps: AppDeps, error: unknown): Promise<void> {
   if (args.body.event) return; // events have no person waiting on an answer
+  const busy = isDatabaseBusy(error);
+  const text = busy ? BUSY_TEXT : FAILURE_TEXT;
+  // A form stays open with the reason on its first field, so the person can submit it again as it is.
+  const firstInput = args.body.type === 'view_submission' ? args.body.view?.blocks?.find((b) => b.type === 'input' && b.block_id)?.block_id : undefined;
   try {
-    await args.ack?.();
+    await (busy && firstInput ? args.ack?.({ response_action: 'errors', errors: { [firstInput]: text } }) : args.ack?.());
+    if (busy && firstInput) return;
   } catch {
     // already acknowledged by the listener
   }
   const userId = args.body.user_id ?? args.body.user?.id;
   try {
-    if (args.respond && args.body.response_url) await args.respond({ response_type: 'ephemeral', replace_original: false, text: FAILURE_TEXT });
-    else if (userId) await args.client.chat.postMessage({ channel: userId, text: FAILURE_TEXT });
+    if (args.respond && args.body.response_url) await args.respond({ response_type: 'ephemeral', replace_original: false, text });
+    else if (userId) await args.client.chat.postMessage({ channel: userId, text });
   } catch (error) {
     deps.logger.warn({ err: error }, 'could not tell a person about a failure');
   }

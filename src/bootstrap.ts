@@ -61,7 +61,7 @@ export async function startSwitchboard(options: StartOptions): Promise<Switchboa
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(env.LOG_LEVEL);
 
-  const { db, sqlite } = openDatabaseOrExplain(databasePath(env));
+  const { db, sqlite, busy } = openDatabaseOrExplain(databasePath(env));
   await migrateToLatest(db).catch(async (error: unknown) => {
     await db.destroy();
     throw migrationProblem(error, databasePath(env));
@@ -70,7 +70,8 @@ export async function startSwitchboard(options: StartOptions): Promise<Switchboa
   const health = (): Health => {
     let database: Health['database'];
     try {
-      database = sqlite.open && sqlite.prepare('SELECT 1 AS ok').get() !== undefined ? 'ok' : 'unavailable';
+      // A read: in WAL mode it answers at once even while another process holds the write lock.
+      database = sqlite.open && sqlite.prepare('SELECT 1 AS ok').get() !== undefined ? (busy() ? 'busy' : 'ok') : 'unavailable';
     } catch {
       database = 'unavailable';
     }

@@ -14,6 +14,7 @@ import {
   type OutboxRow,
 } from '../../db/queries/outbox.js';
 import { getSlackRef, putSlackRef } from '../../db/queries/slack-refs.js';
+import { isDatabaseBusy } from '../../db/client.js';
 import { owe } from '../services/outbox.js';
 import { composeText, isComposed, type SendTimeValue } from '../../views/text.js';
 
@@ -57,6 +58,8 @@ const LOOKUP_PAGE = 200;
 const MAX_LOOKUP_PAGES = 25;
 /** A "sent" that could not be recorded is written again this often until it is. */
 const RECORD_RETRY_MS = 250;
+/** While the database refuses writes, the sender tries again this often (one probe, not one per lane). */
+const BUSY_PAUSE_MS = 500;
 
 type Attempt =
   | { kind: 'sent'; result: Record<string, unknown> }
@@ -77,6 +80,8 @@ export class OutboxSender {
   private readonly names = new Map<string, { name: string; until: number }>();
   /** Calls Slack accepted whose "sent" could not be written yet (a busy database): retried, never resent. */
   private readonly unrecorded = new Map<number, { row: OutboxRow; result: Record<string, unknown> }>();
+  /** Real time (not the clock: a pause for the database, not a due time) before which no round runs. */
+  private busyPauseUntil = 0;
   private running: Promise<void> | undefined;
   private again = false;
   private timer: NodeJS.Timeout | undefined;
@@ -138,8 +143,15 @@ export class OutboxSender {
   /** One pass: pick the head row of every lane that is ready, send those in parallel. */
   private async round(): Promise<boolean> {
     let nextWake = Number.POSITIVE_INFINITY;
+    if (Date.now() < this.busyPauseUntil) return false; // the next wake after the pause tries again
     let progressed = await this.recordUnrecorded();
-    if (this.unrecorded.size > 0) nextWake = this.deps.clock.now().getTime() + RECORD_RETRY_MS;
+    if (this.unrecorded.size > 0) {
+      this.busyPauseUntil = Date.now() + BUSY_PAUSE_MS;
+      // The database refuses writes (another process holds its lock): nothing can go out until it
+      // takes them again, since no call goes without its attempt recorded first.
+      this.scheduleWake(BUSY_PAUSE_MS);
+      return progressed;
+    }
     const now = this.deps.clock.now().getTime();
     const rows = await pendingOutbox(this.deps.db, SCAN_LIMIT);
     const heads: OutboxRow[] = [];
@@ -161,11 +173,18 @@ export class OutboxSender {
       const batch = heads.slice(i, i + PARALLEL_LANES);
       // One lane's trouble (its record could not be written) never loses another lane's outcome.
       const settled = await Promise.allSettled(batch.map((row) => this.attempt(row)));
+      let busy = false;
       const outcomes = settled.map((s): Attempt => {
         if (s.status === 'fulfilled') return s.value;
+        busy ||= isDatabaseBusy(s.reason);
         this.deps.logger.warn({ err: s.reason }, 'outbox attempt not recorded; it is tried again');
         return { kind: 'retry', at: this.deps.clock.now().getTime() + RECORD_RETRY_MS, error: String(s.reason), counts: false };
       });
+      if (busy || this.unrecorded.size > 0) {
+        this.busyPauseUntil = Date.now() + BUSY_PAUSE_MS;
+        this.scheduleWake(BUSY_PAUSE_MS);
+        return progressed;
+      }
       for (const outcome of outcomes) {
         if (outcome.kind === 'sent' || outcome.kind === 'failed' || outcome.kind === 'rewritten') progressed = true;
         if (outcome.kind === 'retry') nextWake = Math.min(nextWake, outcome.at);
