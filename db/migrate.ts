@@ -7,8 +7,14 @@ import { migrations } from './migrations/index.js';
  */
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
+/**
+ * Migration numbers are handed out in ranges to work done in parallel, so one that sorts earlier can
+ * land after a later one already ran somewhere (a sandbox database, a staging copy): such a migration
+ * is run when it first appears instead of refusing to start. Each migration stands alone (frozen, only
+ * adding), which is what makes this safe.
+ */
 export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
-  const migrator = new Migrator({ db, provider });
+  const migrator = new Migrator({ db, provider, allowUnorderedMigrations: true });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
