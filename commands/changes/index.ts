@@ -271,7 +271,7 @@ export const changesArea: Area = {
           await ack();
           const incident = words[2];
           if (!incident || !/^INC-\d+$/i.test(incident)) return void (await reply(`Which incident? e.g. \`/change link ${change.key} INC-42\``));
-          const result = await linkChangeToIncident(ctx, { changeKey: change.key, incidentKey: incident, actor, source: 'command' });
+          const result = await linkChangeToIncident(ctx, { changeKey: change.key, incidentKey: incident, actor, isStaff: (await directory.rolesOf(userId)).size > 0, source: 'command' });
           if (!result.ok) return void (await reply(result.message));
           return void (await reply(result.value.alreadyLinked
             ? `${result.value.changeKey} was already linked to ${result.value.incidentKey}.`

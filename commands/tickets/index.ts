@@ -7,14 +7,14 @@ import { TICKET_ACTIONS as A, TICKET_VIEWS as V } from '../../views/tickets/ids.
 import { beforeYouFileModal, commentModal, fileTicketModal, kbAddModal, noTicketNeededModal, resolveModal } from '../../views/tickets/modals.js';
 import { kbList, takeOverPrompt, ticketCard, ticketList } from '../../views/tickets/messages.js';
 import { leftWithAssignee } from '../../views/tickets/notices.js';
-import { draftRef, parseCommentForm, parseJson, parseKbForm, parseResolveForm, parseTicketForm, sourceMeta, suggestionValue, ticketRef } from '../../views/tickets/parse.js';
+import { ticketSourceFrom, draftRef, parseCommentForm, parseJson, parseKbForm, parseResolveForm, parseTicketForm, sourceMeta, suggestionValue, ticketRef } from '../../views/tickets/parse.js';
 import { TICKET_FIELDS as F } from '../../views/tickets/ids.js';
 import { channelLink, mention, userText } from '../../views/text.js';
 import { checkBeforeFiling, fileDraft, fileTicket, followIncidentInstead, refuseReactionFiling } from '../../src/services/tickets/file.js';
 import { reactionFiling } from '../../src/domain/tickets/reaction.js';
 import { isPrivateConversation } from '../../src/slack/conversations.js';
 import { cleanTyped } from '../../src/domain/typed-text.js';
-import { addArticle, articleHelped, retireArticle } from '../../src/services/tickets/kb.js';
+import { addArticle, articleHelped, refuseKbChange, retireArticle } from '../../src/services/tickets/kb.js';
 import {
   assignTicket,
   cancelTicket,
@@ -87,7 +87,10 @@ export const ticketsArea: Area = {
           const list = kbList(await listArticles(ctx.db), isAgent);
           return void (await reply(list.text, list.blocks));
         }
-        if (!isAgent) return void (await reply('Only service-desk agents can change the knowledge base.'));
+        if (!isAgent && (action === 'add' || action === 'remove')) {
+          const refused = await refuseKbChange(ctx, { id: command.user_id, name: command.user_name }, `kb ${action}`, 'command');
+          return void (await reply(refused.ok ? HELP : refused.message));
+        }
         if (action === 'add') {
           await client.views.open({ trigger_id: command.trigger_id, view: kbAddModal() });
           return;
@@ -95,7 +98,7 @@ export const ticketsArea: Area = {
         if (action === 'remove') {
           const id = Number(/^(?:KB-)?(\d+)$/i.exec(rest[0] ?? '')?.[1]);
           if (!id) return void (await reply('Say which article: `/it-help kb remove KB-12`.'));
-          const result = await retireArticle(ctx, { id: command.user_id, name: command.user_name }, id);
+          const result = await retireArticle(ctx, { id: command.user_id, name: command.user_name, isAgent }, id);
           return void (await reply(result.ok ? `Removed KB-${id}.` : result.message));
         }
         return void (await reply(HELP));
@@ -138,7 +141,7 @@ export const ticketsArea: Area = {
     app.view(V.file, async ({ ack, view, body }) => {
       const parsed = parseTicketForm(view.state.values as never, catalog());
       if (!parsed.ok) return void (await ack({ response_action: 'errors', errors: parsed.errors }));
-      const source = parseJson(sourceMeta, view.private_metadata) ?? { kind: 'command' as const };
+      const source = ticketSourceFrom(parseJson(sourceMeta, view.private_metadata));
       const requester = { id: body.user.id, name: body.user.name };
       const receipt = `view:${view.id}`;
       const check = await checkBeforeFiling(ctx, requester, parsed.value, source, receipt);
@@ -379,19 +382,17 @@ export const ticketsArea: Area = {
     });
 
     app.view(V.kbAdd, async ({ ack, view, body }) => {
-      if (!(await directory.hasRole(body.user.id, 'agents'))) return void (await ack({ response_action: 'errors', errors: { [F.kbTitle]: 'Only service-desk agents can add articles.' } }));
       const parsed = parseKbForm(view.state.values as never);
       if (!parsed.ok) return void (await ack({ response_action: 'errors', errors: parsed.errors }));
-      await addArticle(ctx, { id: body.user.id, name: body.user.name }, parsed.value);
-      await ack();
+      const result = await addArticle(ctx, { id: body.user.id, name: body.user.name, isAgent: await directory.hasRole(body.user.id, 'agents') }, parsed.value);
+      await ack(result.ok ? undefined : { response_action: 'errors', errors: { [F.kbTitle]: result.message } });
     });
 
     app.action(A.kbRemove, async ({ ack, action, body, respond }: ActionArgs) => {
       await ack();
       const id = action.type === 'button' ? ticketIdValue.safeParse(action.value).data : undefined;
       if (!id) return;
-      if (!(await directory.hasRole(body.user.id, 'agents'))) return void (await respond({ response_type: 'ephemeral', replace_original: false, text: 'Only service-desk agents can change the knowledge base.' }));
-      const result = await retireArticle(ctx, { id: body.user.id, name: body.user.name }, id);
+      const result = await retireArticle(ctx, { id: body.user.id, name: body.user.name, isAgent: await directory.hasRole(body.user.id, 'agents') }, id, 'button');
       await respond({ response_type: 'ephemeral', replace_original: false, text: result.ok ? `Removed KB-${id}.` : result.message });
     });
   },

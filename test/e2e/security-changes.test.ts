@@ -30,6 +30,7 @@ const changeRow = (t: TestApp, key: string) => t.sb.db.selectFrom('changes').sel
 const servicesOf = async (t: TestApp, id: number) => (await t.sb.db.selectFrom('change_services').select('service').where('change_id', '=', id).execute()).map((r) => r.service);
 const auditOf = (t: TestApp, action: string) => t.sb.db.selectFrom('audit_log').selectAll().where('action', '=', action).execute();
 const lastResponse = (t: TestApp) => t.fake.responses.at(-1)?.body?.text as string | undefined;
+const refusalsOf = (t: TestApp, user: string) => t.sb.db.selectFrom('audit_log').select(['action', 'detail']).where('actor_id', '=', user).execute();
 
 /** A view submission whose state carries exactly `state` (block id → element state), as a forger would send it. */
 function forgedSubmission(t: TestApp, user: Person, view: { id: string; callback_id: string; private_metadata?: string; blocks: any[] }, state: Record<string, Record<string, unknown>>) {
@@ -247,6 +248,28 @@ describe('change buttons and forms re-check the person against the change', () =
     // start, postpone, close-out (buttons); postpone, close-out and edit (forms)
     expect(refusals.filter((r) => r.action === 'change.action_refused').map((r) => r.detail!.split(' refused')[0]).sort()).toEqual(['close out', 'close out', 'edit', 'postpone', 'postpone', 'start']);
     expect(actions.every((a) => a.endsWith('_refused'))).toBe(true);
+  });
+
+  it('refuses an outsider linking a change to an incident or recording its CAB review; audited, nothing changed', async () => {
+    t = await start();
+    const change = await normalChange();
+    await t.sb.db.insertInto('incidents').values({
+      key: 'INC-9', title: 'Mail down', severity: 'P2', status: 'investigating', impact: '', declared_by: people.commander.id, commander_id: people.commander.id,
+      started_at: null, declared_at: 1, acknowledged_at: null, mitigated_at: null, resolved_at: null, closed_at: null, resolution_summary: null, channel_id: null,
+      channel_name: 'inc-9', bridge_url: null, bridge_started_at: null, next_update_due_at: null, last_update_at: null, updated_at: 1, update_generation: 0,
+    } as never).execute();
+    await t.slack.command('/change', `link ${change.key} INC-9`, people.outsider);
+    await t.settle();
+    expect(lastResponse(t)).toMatch(/^Only IT staff/);
+    await t.slack.command('/change', `review ${change.key} looks fine`, people.outsider);
+    await t.settle();
+    expect(lastResponse(t)).toMatch(/not an emergency change|Only change approvers/);
+    expect(await t.sb.db.selectFrom('change_incidents').selectAll().execute()).toEqual([]);
+    expect((await refusalsOf(t, people.outsider.id)).map((r) => r.action)).toEqual(['change.link_refused']);
+    // Staff may link.
+    await t.slack.command('/change', `link ${change.key} INC-9`, people.agent);
+    await t.settle();
+    expect(await t.sb.db.selectFrom('change_incidents').selectAll().execute()).toHaveLength(1);
   });
 
   it('a valid signature with a made-up change id changes nothing', async () => {

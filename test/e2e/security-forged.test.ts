@@ -112,6 +112,35 @@ describe('forged payloads on the service desk', () => {
     );
   });
 
+  it('a ticket form with a forged source link stores the link of the message it names, not the forged one', async () => {
+    await t.slack.command('/it-help', 'printer', people.requester);
+    await t.settle();
+    const { id, view } = t.fake.lastView();
+    const forged = { ...view, private_metadata: JSON.stringify({ kind: 'shortcut', channel: channels.general, ts: '1700000000.000100', permalink: 'https://evil.example/login' }) };
+    await t.slack.submitView(people.requester, { id, ...forged }, { category: 'hardware' });
+    await t.settle();
+    const [ticket] = await tickets(t);
+    expect(ticket!.source_permalink).toBe(`https://slack.com/archives/${channels.general}/p1700000000000100`);
+    expect(JSON.stringify(t.fake.calls.map((c) => c.args))).not.toContain('evil.example');
+  });
+
+  it('refuses knowledge-base changes by non-agents on every path; audited', async () => {
+    await t.slack.command('/it-help', 'kb add', people.outsider);
+    await t.settle();
+    await t.slack.command('/it-help', 'kb remove KB-1', people.outsider);
+    await t.settle();
+    await t.slack.blockAction(people.outsider, { action_id: 'ticket.kb_remove', value: '1' }, { channel: 'DUOUTSID1', ts: '1.1' });
+    await t.settle();
+    const res = await forgedSubmission(t, people.outsider, { id: 'Vkb', callback_id: 'ticket.kb_add', blocks: [] }, {
+      kb_title: { kb_title: { type: 'plain_text_input', value: 'Reset your password here' } },
+      kb_body: { kb_body: { type: 'plain_text_input', value: 'https://evil.example' } },
+    });
+    expect(res.body.response_action).toBe('errors');
+    await t.settle();
+    expect(await t.sb.db.selectFrom('kb_articles').selectAll().execute()).toEqual([]);
+    expect((await refusalsBy(t, people.outsider.id)).map((a) => a.action)).toEqual(['kb.change_refused', 'kb.change_refused', 'kb.change_refused', 'kb.change_refused']);
+  });
+
   it('a valid signature with a made-up ticket id changes nothing', async () => {
     await fileTicket(t, people.requester, 'Printer jams', 'Third floor');
     const audit = (await t.sb.db.selectFrom('audit_log').select('id').execute()).length;

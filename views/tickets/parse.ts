@@ -90,6 +90,18 @@ export const sourceMeta = z.object({
   ts: z.string().optional(),
   permalink: z.string().optional(),
 });
+/**
+ * Where a ticket form came from, from its metadata: only "which message" is taken (a well-formed
+ * channel id and ts); the link is re-derived from them, never copied from the form.
+ */
+export function ticketSourceFrom(meta: z.infer<typeof sourceMeta> | undefined): { kind: 'command' | 'shortcut'; channel?: string; ts?: string; permalink?: string } {
+  if (!meta) return { kind: 'command' };
+  const channel = meta.channel && /^[CGD][A-Z0-9]{2,}$/.test(meta.channel) ? meta.channel : undefined;
+  const ts = meta.ts && /^\d{1,12}\.\d{1,8}$/.test(meta.ts) ? meta.ts : undefined;
+  if (meta.kind === 'shortcut' && channel && ts) return { kind: 'shortcut', channel, ts, permalink: `https://slack.com/archives/${channel}/p${ts.replace('.', '')}` };
+  return { kind: 'command', ...(channel ? { channel } : {}) };
+}
+
 export const suggestionValue = z.object({ draftId: z.number().int().positive(), incidentId: z.number().int().positive().optional(), articleId: z.number().int().positive().optional() });
 
 export function parseJson<T>(schema: z.ZodType<T>, raw: string | undefined): T | undefined {

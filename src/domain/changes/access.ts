@@ -19,3 +19,15 @@ export function refusalToWorkOn(key: string, verb: WorkVerb): string {
   const who = verb === 'cancel' || verb === 'edit' ? 'requester or the implementer' : 'implementer or requester';
   return `Only the ${who} of ${key} can ${verb} it. Nothing was changed.`;
 }
+
+/**
+ * Recording that a change caused an incident makes it count as failed: its requester or implementer,
+ * or IT staff (anyone holding a configured role).
+ */
+export function mayLinkToIncident(change: ChangePeople, actorId: string, isStaff: boolean): boolean {
+  return isStaff || mayWorkOn(change, actorId);
+}
+
+export function refusalToLink(key: string): string {
+  return `Only IT staff, or the requester or implementer of ${key}, can record it as the cause of an incident. Nothing was changed.`;
+}

@@ -125,8 +125,12 @@ export async function recordReview(
     if (!change) return refuse('That change no longer exists.');
     if (change.review_required !== 1) return refuse(`${change.key} is not an emergency change; it needs no retrospective review.`);
     if (change.reviewed_at) return refuse(`${change.key} was already reviewed${change.reviewed_by ? ` by ${mention(change.reviewed_by)}` : ''}.`);
-    if (!input.isChangeApprover) return refuse(`Only change approvers (CAB) can record the review of ${change.key}.`);
+    if (!input.isChangeApprover) {
+      await audit(trx, now, change, { actor: input.actor, action: 'change.review_refused', source: input.source, detail: 'review refused: not a change approver' });
+      return refuse(`Only change approvers (CAB) can record the review of ${change.key}.`);
+    }
     if (input.actor.id === change.requester_id || input.actor.id === change.implementer_id) {
+      await audit(trx, now, change, { actor: input.actor, action: 'change.review_refused', source: input.source, detail: 'review refused: segregation of duties' });
       return refuse(`You requested or implemented ${change.key}, so another CAB member must review it (segregation of duties).`);
     }
     if (!input.note.trim()) return refuse('Add the review notes: `/change review CHG-17 <notes>`.');

@@ -1,5 +1,5 @@
 import { canApply, causeRefusal, staleReason } from '../../domain/changes/lifecycle.js';
-import { mayWorkOn, refusalToWorkOn, type WorkVerb } from '../../domain/changes/access.js';
+import { mayLinkToIncident, mayWorkOn, refusalToLink, refusalToWorkOn, type WorkVerb } from '../../domain/changes/access.js';
 import { auditWorkRefused } from './request.js';
 import { OUTCOME_LABEL, type ChangeOutcome } from '../../domain/changes/types.js';
 import { insertAudit } from '../../../db/queries/audit.js';
@@ -109,11 +109,15 @@ export async function cancelChange(ctx: ServiceContext, input: { changeId: numbe
  */
 export async function linkChangeToIncident(
   ctx: ServiceContext,
-  input: { changeKey: string; incidentKey: string; actor: Actor; source?: Source },
+  input: { changeKey: string; incidentKey: string; actor: Actor; isStaff?: boolean; source?: Source },
 ): Promise<Outcome<{ changeKey: string; incidentKey: string; alreadyLinked: boolean }>> {
   return transact(ctx, async (trx, now) => {
     const change = await findChangeByKey(trx, input.changeKey);
     if (!change) return refuse(`There is no change ${input.changeKey.trim().toUpperCase()}.`, 'change');
+    if (!mayLinkToIncident({ key: change.key, requesterId: change.requester_id, implementerId: change.implementer_id }, input.actor.id, input.isStaff ?? false)) {
+      await audit(trx, now, change, { actor: input.actor, action: 'change.link_refused', source: input.source ?? 'command', detail: `link to ${input.incidentKey.trim().toUpperCase()} refused: not IT staff, requester or implementer` });
+      return refuse(refusalToLink(change.key), 'change');
+    }
     const incident = await findIncidentByKey(trx, input.incidentKey);
     if (!incident) return refuse(`There is no incident ${input.incidentKey.trim().toUpperCase()}.`, 'incident');
     const notACause = causeRefusal(change.key, change.status);

@@ -3,19 +3,34 @@ import { findArticle, insertArticle, recordDeflection, removeArticle, type KbArt
 import { takeDraft } from '../../../db/queries/tickets.js';
 import { ok, refuse, transact, type Actor, type Outcome, type ServiceContext } from '../context.js';
 
-/** Knowledge-base articles, managed by agents; the command layer checks the agent role first. */
-export function addArticle(ctx: ServiceContext, actor: Actor, article: { title: string; body: string; url: string | null }): Promise<Outcome<KbArticleRow>> {
+/** Someone changing the knowledge base, with the agent standing the shell resolved. */
+export type KbEditor = Actor & { isAgent: boolean };
+
+const KB_REFUSAL = 'Only service-desk agents can change the knowledge base.';
+
+/** A refused change of the knowledge base (or the form for one): nothing changes, the attempt is audited. */
+export function refuseKbChange(ctx: ServiceContext, actor: Actor, what: string, source: 'command' | 'button' | 'modal'): Promise<Outcome<never>> {
+  return transact(ctx, async (trx, now) => {
+    await insertAudit(trx, { actor: { id: actor.id, name: actor.name }, action: 'kb.change_refused', recordType: 'kb_article', detail: `${what} refused: not a service-desk agent`, source }, now);
+    return refuse(KB_REFUSAL);
+  });
+}
+
+/** Knowledge-base articles, managed by agents (checked here, whatever the form said). */
+export async function addArticle(ctx: ServiceContext, actor: KbEditor, article: { title: string; body: string; url: string | null }): Promise<Outcome<KbArticleRow>> {
+  if (!actor.isAgent) return refuseKbChange(ctx, actor, 'add article', 'modal');
   return transact(ctx, async (trx, now) => {
     const row = await insertArticle(trx, { ...article, createdBy: actor.id }, now);
-    await insertAudit(trx, { actor, action: 'kb.add', recordType: 'kb_article', recordId: row.id, recordKey: `KB-${row.id}`, after: { title: row.title }, source: 'modal' }, now);
+    await insertAudit(trx, { actor: { id: actor.id, name: actor.name }, action: 'kb.add', recordType: 'kb_article', recordId: row.id, recordKey: `KB-${row.id}`, after: { title: row.title }, source: 'modal' }, now);
     return ok(row);
   });
 }
 
-export function retireArticle(ctx: ServiceContext, actor: Actor, id: number): Promise<Outcome<number>> {
+export async function retireArticle(ctx: ServiceContext, actor: KbEditor, id: number, source: 'command' | 'button' = 'command'): Promise<Outcome<number>> {
+  if (!actor.isAgent) return refuseKbChange(ctx, actor, `remove KB-${id}`, source);
   return transact(ctx, async (trx, now) => {
     if (!(await removeArticle(trx, id, now))) return refuse(`There is no article KB-${id}.`);
-    await insertAudit(trx, { actor, action: 'kb.remove', recordType: 'kb_article', recordId: id, recordKey: `KB-${id}`, source: 'command' }, now);
+    await insertAudit(trx, { actor: { id: actor.id, name: actor.name }, action: 'kb.remove', recordType: 'kb_article', recordId: id, recordKey: `KB-${id}`, source }, now);
     return ok(id);
   });
 }
