@@ -8,10 +8,10 @@ import type { Directory } from './slack/directory.js';
 import { boltLogger } from './slack/bolt-logger.js';
 import { supervisedSocket, type SupervisedSocket } from './slack/socket.js';
 import { guardSlackRequests } from './slack/http-guard.js';
-import { firstReceipt } from '../db/queries/receipts.js';
 import { isDatabaseBusy } from '../db/client.js';
 import { areas } from '../commands/index.js';
 import { cleanTypedText, decodeCommandText } from '../commands/typed-text.js';
+import type { Inbox } from './jobs/inbox.js';
 
 /** What listeners get: the use-case context and the Slack-side directory of people and roles. */
 export interface AppDeps {
@@ -19,6 +19,10 @@ export interface AppDeps {
   directory: Directory;
   settings: Settings;
   logger: Logger;
+  /** Requests stored before their ack and processed after it (src/jobs/inbox.ts). */
+  inbox: Inbox;
+  /** What the person behind an event is told if handling it finally fails. */
+  eventFailures: EventFailureTexts;
 }
 
 export interface BuiltApp {
@@ -76,16 +80,6 @@ export function buildApp(env: Env, options: { logger: Logger; settings: Settings
 
 /** Middleware every request passes, then every area's listeners. */
 export function registerListeners(app: App, deps: AppDeps): void {
-  // Events API retries (X-Slack-Retry-Num) and Socket Mode redeliveries carry the same event_id:
-  // handle each event once.
-  app.use(async ({ body, next }) => {
-    const eventId = (body as { event_id?: string }).event_id;
-    if (eventId && !(await firstReceipt(deps.ctx.db, `event:${eventId}`, deps.ctx.clock.now()))) {
-      deps.logger.debug({ eventId }, 'duplicate event delivery ignored');
-      return;
-    }
-    await next();
-  });
   // What people typed is cleaned once, here, before any parser sees it.
   app.use(cleanTypedText);
   app.use(decodeCommandText);
@@ -97,6 +91,17 @@ export function registerListeners(app: App, deps: AppDeps): void {
     } catch (error) {
       deps.logger.error({ err: error, type: (args.body as { type?: string }).type }, 'a Slack listener failed');
       await tellAboutFailure(args as unknown as FailureArgs, deps, error);
+    }
+  });
+  // An event replayed from the inbox learns whether its listeners failed, so it is retried.
+  app.use(async ({ context, next }) => {
+    const run = (context as { inboxRun?: EventRun }).inboxRun;
+    if (!run) return next();
+    try {
+      await next();
+    } catch (error) {
+      run.error = error;
+      throw error;
     }
   });
   for (const area of areas) area.register(app, deps);
@@ -135,5 +140,51 @@ async function tellAboutFailure(args: FailureArgs, deps: AppDeps, error: unknown
     else if (userId) await args.client.chat.postMessage({ channel: userId, text });
   } catch (error) {
     deps.logger.warn({ err: error }, 'could not tell a person about a failure');
+  }
+}
+
+interface EventRun {
+  error?: unknown;
+}
+
+/**
+ * Events are stored before they are acknowledged, keyed by Slack's event_id, and handed to the
+ * listeners from the inbox: a retried or redelivered event is acted on once, an event whose handling
+ * failed (Slack answered 500 while reading the message) is retried with back-off instead of being
+ * remembered as handled, and one received just before a crash is handled after the restart.
+ */
+export function storeEventsBeforeAck(app: App, inbox: Inbox, logger: Logger, failureTexts: EventFailureTexts): void {
+  const dispatch = app.processEvent.bind(app);
+  inbox.handle('event', {
+    async run(item, extra) {
+      const run: EventRun = {};
+      await dispatch({ body: item.data, ack: async () => undefined, ...(extra ?? {}), customProperties: { inboxRun: run } } as never);
+      if (run.error) throw run.error;
+    },
+    failureText: (item) => failureTexts.textFor(item.data?.event),
+  });
+  app.processEvent = async (event) => {
+    const body = event.body as { type?: string; event_id?: unknown; event?: { user?: unknown } };
+    if (body?.type !== 'event_callback' || typeof body.event_id !== 'string') return dispatch(event);
+    const key = `event:${body.event_id}`;
+    // Not stored, not acknowledged: Slack delivers it again.
+    await inbox.receive({ key, kind: 'event', userId: typeof body.event?.user === 'string' ? body.event.user : null, payload: body });
+    await event.ack();
+    await inbox.process(key, { retryNum: event.retryNum, retryReason: event.retryReason }).catch((error: unknown) => logger.error({ err: error, key }, 'a stored event could not be processed'));
+  };
+}
+
+/** What the person behind an event is told if handling it finally fails (areas add their texts). */
+export class EventFailureTexts {
+  private readonly rules: ((event: any) => string | undefined)[] = [];
+  add(rule: (event: any) => string | undefined): void {
+    this.rules.push(rule);
+  }
+  textFor(event: unknown): string | undefined {
+    for (const rule of this.rules) {
+      const text = rule(event);
+      if (text) return text;
+    }
+    return undefined;
   }
 }

@@ -9,7 +9,7 @@ import { createLogger, type Logger } from './logger.js';
 import { openDatabase } from '../db/client.js';
 import { migrateToLatest } from '../db/migrate.js';
 import type { Db } from '../db/schema.js';
-import { buildApp, healthAnswer, registerListeners, type Health } from './app.js';
+import { buildApp, EventFailureTexts, healthAnswer, registerListeners, storeEventsBeforeAck, type Health } from './app.js';
 import type { SupervisedSocket } from './slack/socket.js';
 import type { ServiceContext } from './services/context.js';
 import { OutboxSender } from './slack/outbox-sender.js';
@@ -18,6 +18,7 @@ import { DueRunner } from './jobs/due-runner.js';
 import { Scheduler } from './jobs/scheduler.js';
 import { calendarJobs, dueHandlers } from './jobs/index.js';
 import { pruneReceipts } from '../db/queries/receipts.js';
+import { Inbox } from './jobs/inbox.js';
 
 /** Configuration that cannot run: each problem is one line a person can act on. */
 export class ConfigError extends Error {
@@ -45,6 +46,8 @@ export interface Switchboard {
   settings: Settings;
   sender: OutboxSender;
   runner: DueRunner;
+  /** Requests stored before their ack, processed after it and by the sweep. */
+  inbox: Inbox;
   directory: Directory;
   logger: Logger;
   stop(): Promise<void>;
@@ -94,6 +97,7 @@ export async function startSwitchboard(options: StartOptions): Promise<Switchboa
     pollMs: options.outboxPollMs,
   });
   const runner = new DueRunner({ db, clock, logger, handlers: dueHandlers(ctx, directory), afterCommit: () => sender?.wake() });
+  const inbox = new Inbox({ db, clock, logger, afterCommit: () => sender?.wake() });
   const scheduler = new Scheduler({ logger, timezone: settings.timezone });
 
   try {
@@ -102,7 +106,9 @@ export async function startSwitchboard(options: StartOptions): Promise<Switchboa
     await db.destroy();
     throw new ConfigError([authProblem(error, env.SLACK_API_URL ?? 'https://slack.com/api/')]);
   }
-  registerListeners(app, { ctx, directory, settings, logger });
+  const eventFailures = new EventFailureTexts();
+  registerListeners(app, { ctx, directory, settings, logger, inbox, eventFailures });
+  storeEventsBeforeAck(app, inbox, logger, eventFailures);
 
   let port: number;
   let healthServer: Server | undefined;
@@ -127,11 +133,15 @@ export async function startSwitchboard(options: StartOptions): Promise<Switchboa
   sender.start();
   scheduler.start([
     { name: 'due-sweep', cron: settings.jobs.sweep_cron, run: () => runner.sweep() },
-    { name: 'receipts-prune', cron: '17 * * * *', run: () => pruneReceipts(db, new Date(clock.now().getTime() - 86_400_000)) },
+    // Stored requests not processed yet (a crash after the ack, a failure waiting for its retry).
+    { name: 'inbox-sweep', cron: settings.jobs.sweep_cron, run: () => inbox.sweep() },
+    { name: 'receipts-prune', cron: '17 * * * *', run: () => pruneReceipts(db, clock.now()) },
     ...calendarJobs(ctx, directory, app.client),
   ]);
-  // Catch up at once on whatever fell due while the app was down.
+  // Catch up at once on whatever fell due while the app was down, and on requests acknowledged
+  // before a crash but not processed.
   void runner.sweep();
+  void inbox.sweep().catch((error: unknown) => logger.error({ err: error }, 'inbox sweep failed'));
   logger.info({ port, mode: env.SLACK_APP_TOKEN ? 'socket' : 'http' }, 'Switchboard started');
 
   let stopping: Promise<void> | undefined;
@@ -141,12 +151,13 @@ export async function startSwitchboard(options: StartOptions): Promise<Switchboa
       await app.stop().catch((error: unknown) => logger.warn({ err: error }, 'error while stopping the Slack receiver'));
       if (healthServer) await new Promise((resolve) => healthServer!.close(resolve));
       await scheduler.stop();
+      await inbox.stop();
       await sender!.stop();
       await db.destroy();
       logger.info('Switchboard stopped');
     })());
 
-  return { app, port, db, ctx, settings, sender, runner, directory, logger, stop };
+  return { app, port, db, ctx, settings, sender, runner, inbox, directory, logger, stop };
 }
 
 /**

@@ -43,17 +43,23 @@ import {
   resolveModal,
   roleModal,
   updateModal,
+  type DeclareInput,
+  type DeclareMetadata,
   type DeclarePrefill,
 } from '../../views/incidents/modals.js';
 import { isoDay, parseIncidentCommand, USAGE } from './parse.js';
 import { directChannel } from '../../src/slack/uploads.js';
 import { cleanTyped } from '../../src/domain/typed-text.js';
+import { isFinalSlackAnswer } from '../../src/slack/errors.js';
 
 /**
  * Everything a person does with incidents in Slack: `/incident`, the buttons on the pinned summary,
  * announcements and reminders, the modals, the "Declare incident" message shortcut and the timeline
  * reaction. Listeners ack, parse, resolve who is acting, call a use case and answer.
  */
+/** Inbox kind of a submitted declaration form. */
+const DECLARE = 'incident.declare';
+
 export const incidentsArea: Area = {
   name: 'incidents',
   register(app: App, deps: AppDeps) {
@@ -242,32 +248,44 @@ export const incidentsArea: Area = {
     });
 
     // ---- modals ----------------------------------------------------------------------------------------
-    app.view(CALLBACKS.declare, async ({ ack, view, body, client }) => {
+    // Stored before the form closes, declared right after (and after a restart, if it comes to that);
+    // the look-ups (the declarer's name, the source message's link) wait on Slack after the ack.
+    app.view(CALLBACKS.declare, async ({ ack, view, body }) => {
       const parsed = parseDeclare(view.state.values as never, ctx.clock.now());
       if (!parsed.ok) return ack({ response_action: 'errors', errors: parsed.errors });
-      await ack();
+      const submissionKey = `${view.id}:${view.hash}`;
+      const key = `${DECLARE}:${submissionKey}`;
       const meta = parseDeclareMetadata(view.private_metadata);
-      const user = await directory.user(body.user.id);
-      let permalink: string | undefined;
-      if (meta.sourceChannel && meta.sourceTs) {
-        try {
-          permalink = (await client.chat.getPermalink({ channel: meta.sourceChannel, message_ts: meta.sourceTs })).permalink;
-        } catch {
-          permalink = undefined;
+      await deps.inbox.receive({ key, kind: DECLARE, userId: body.user.id, payload: { input: parsed.value, meta, submissionKey } });
+      await ack();
+      await deps.inbox.process(key);
+    });
+    deps.inbox.handle(DECLARE, {
+      async run(item) {
+        const { input, meta, submissionKey } = item.data as { input: DeclareInput; meta: DeclareMetadata; submissionKey: string };
+        const userId = item.user_id!;
+        const user = await directory.user(userId);
+        let permalink: string | undefined;
+        if (meta.sourceChannel && meta.sourceTs) {
+          try {
+            permalink = (await app.client.chat.getPermalink({ channel: meta.sourceChannel, message_ts: meta.sourceTs })).permalink;
+          } catch {
+            permalink = undefined;
+          }
         }
-      }
-      const outcome = await declareIncident(ctx, {
-        ...parsed.value,
-        actor: { id: body.user.id, name: user.name },
-        source: meta.source === 'shortcut' ? 'shortcut' : 'modal',
-        linkedTicketId: meta.linkedTicketId,
-        declarerIsAgent: meta.linkedTicketId !== undefined ? await directory.hasRole(body.user.id, 'agents') : undefined,
-        sourceMessage: meta.sourceChannel && meta.sourceTs ? { channel: meta.sourceChannel, ts: meta.sourceTs, permalink } : undefined,
-        submissionKey: view.id,
-      });
-      if (!outcome.ok) {
-        await client.chat.postMessage({ channel: body.user.id, text: outcome.message }).catch(() => undefined);
-      }
+        return declareIncident(ctx, {
+          ...input,
+          actor: { id: userId, name: user.name },
+          source: meta.source === 'shortcut' ? 'shortcut' : 'modal',
+          linkedTicketId: meta.linkedTicketId,
+          declarerIsAgent: meta.linkedTicketId !== undefined ? await directory.hasRole(userId, 'agents') : undefined,
+          sourceMessage: meta.sourceChannel && meta.sourceTs ? { channel: meta.sourceChannel, ts: meta.sourceTs, permalink } : undefined,
+          submissionKey,
+        });
+      },
+      refusalText: (item, message) => `Your incident “${userText(item.data.input.title, 150)}” was not declared: ${message}`,
+      failureText: (item) =>
+        `:warning: Sorry, your incident “${userText(item.data.input.title, 150)}” could not be declared (Switchboard kept failing to record it), so nothing was announced. Declare it again with \`/incident\`.`,
     });
 
     app.view(CALLBACKS.update, async ({ ack, view, body }) => {
@@ -402,8 +420,10 @@ async function fetchMessage(client: WebClient, channel: string, ts: string): Pro
     const replies = await client.conversations.replies({ channel, ts, inclusive: true, limit: 1 });
     const reply = replies.messages?.find((m) => m.ts === ts);
     return reply ? { text: reply.text === undefined ? undefined : cleanTyped(reply.text), user: reply.user } : undefined;
-  } catch {
-    return undefined;
+  } catch (error) {
+    // A failure that may pass is thrown: the event is stored and retried with back-off.
+    if (isFinalSlackAnswer(error)) return undefined;
+    throw error;
   }
 }
 

@@ -38,6 +38,7 @@ import type { TicketRow } from '../../db/queries/tickets.js';
 import { tellClicker, tellClickerOnFailure } from '../reply.js';
 import { declareModal } from '../../views/incidents/modals.js';
 import type { ModalView } from '@slack/types';
+import { isFinalSlackAnswer } from '../../src/slack/errors.js';
 
 const HELP = [
   '*/it-help* – ask IT for help (opens a short form)',
@@ -54,6 +55,9 @@ const TICKET_KEY = /^IT-(\d+)$/i;
 const rateValue = z.object({ ticketId: z.number().int().positive(), score: z.number().int().min(1).max(5) });
 
 type ActionArgs = SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs;
+
+/** Inbox kind of a submitted /it-help form. */
+const FILE_TICKET = 'ticket.file';
 
 /** Service desk: /it-help, the ticket shortcut and reaction, triage buttons, requester buttons, KB. */
 export const ticketsArea: Area = {
@@ -143,16 +147,25 @@ export const ticketsArea: Area = {
       if (!parsed.ok) return void (await ack({ response_action: 'errors', errors: parsed.errors }));
       const source = ticketSourceFrom(parseJson(sourceMeta, view.private_metadata));
       const requester = { id: body.user.id, name: body.user.name };
-      const receipt = `view:${view.id}`;
-      const check = await checkBeforeFiling(ctx, requester, parsed.value, source, receipt);
+      // The submission's identity: a second delivery of the same form files nothing.
+      const key = `ticket.file:${view.id}:${view.hash}`;
+      const check = await checkBeforeFiling(ctx, requester, parsed.value, source);
       if (!check.ok) return void (await ack({ response_action: 'errors', errors: { [F.summary]: check.message } }));
+      if (await deps.inbox.seen(key)) return void (await ack({ response_action: 'errors', errors: { [F.summary]: 'This form was already submitted.' } }));
       if (check.value.kind === 'suggest') {
         return void (await ack({ response_action: 'update', view: beforeYouFileModal(check.value.draftId, parsed.value.summary, check.value.suggestion) }));
       }
-      // Close the form first, then file: the confirmation arrives by DM a moment later.
+      // Stored before the form closes, filed right after (and after a restart, if it comes to that):
+      // the confirmation arrives by DM a moment later.
+      await deps.inbox.receive({ key, kind: FILE_TICKET, userId: requester.id, payload: { requester, input: parsed.value, source } });
       await ack();
-      const filed = await fileTicket(ctx, requester, parsed.value, source, receipt);
-      if (!filed.ok) logger.info({ user: requester.id, reason: filed.message }, 'ticket form not filed');
+      await deps.inbox.process(key);
+    });
+    deps.inbox.handle(FILE_TICKET, {
+      run: (item) => fileTicket(ctx, item.data.requester, item.data.input, item.data.source, item.key),
+      refusalText: (item, message) => `Your request “${userText(item.data.input.summary, 150)}” was not filed: ${message}`,
+      failureText: (item) =>
+        `:warning: Sorry, your request “${userText(item.data.input.summary, 150)}” could not be filed (Switchboard kept failing to record it), so there is no ticket. Please type \`/it-help\` and send it again.`,
     });
 
     app.view(V.confirm, async ({ ack, view, body }) => {
@@ -185,7 +198,9 @@ export const ticketsArea: Area = {
       });
     });
 
-    app.event(EVENTS[0], async ({ event, client }) => {
+    // Handled from the inbox (stored before the ack, keyed by event_id): a failure reading the message
+    // is thrown, so the event is retried with back-off; the ticket and the event's receipt commit together.
+    app.event(EVENTS[0], async ({ event, client, body }) => {
       if (event.reaction !== settings.service_desk.ticket_reaction || event.item.type !== 'message') return;
       const { channel, ts } = event.item;
       if (await findTicketBySource(ctx.db, channel, ts)) return;
@@ -222,9 +237,15 @@ export const ticketsArea: Area = {
           attachmentUrl: null,
         },
         { kind: 'reaction', channel, ts, permalink },
+        `event:${(body as { event_id: string }).event_id}`,
       );
       if (!result.ok) logger.info({ channel, ts, reason: result.message }, 'reaction did not file a ticket');
     });
+    deps.eventFailures.add((event: { type?: string; reaction?: string }) =>
+      event?.type === 'reaction_added' && event.reaction === settings.service_desk.ticket_reaction
+        ? `:warning: Sorry, your :${settings.service_desk.ticket_reaction}: reaction did not become a ticket: Slack would not let Switchboard read that message after several tries. Remove the reaction and add it again, or type \`/it-help\`.`
+        : undefined,
+    );
 
     /** Shows the clicker a message with blocks: ephemeral where the click came from a message, else by DM. */
     const showClicker = async ({ body, respond, client }: ActionArgs, message: { text: string; blocks?: unknown[] }) => {
@@ -398,7 +419,10 @@ export const ticketsArea: Area = {
   },
 };
 
-/** The text of the message a reaction points at (top-level or in a thread). */
+/**
+ * The text of the message a reaction points at (top-level or in a thread); undefined when Slack says
+ * it cannot be read. A failure that may pass (5xx, 429, a timeout) is thrown, so the event is retried.
+ */
 async function messageText(client: AllMiddlewareArgs['client'], channel: string, ts: string): Promise<string | undefined> {
   try {
     const history = await client.conversations.history({ channel, latest: ts, inclusive: true, limit: 1 });
@@ -408,7 +432,8 @@ async function messageText(client: AllMiddlewareArgs['client'], channel: string,
     const replies = await client.conversations.replies({ channel, ts, inclusive: true, limit: 1 });
     const reply = replies.messages?.find((m) => m.ts === ts)?.text;
     return reply === undefined ? undefined : cleanTyped(reply);
-  } catch {
-    return undefined;
+  } catch (error) {
+    if (isFinalSlackAnswer(error)) return undefined;
+    throw error;
   }
 }

@@ -11,6 +11,7 @@ import * as outboxDelivery from './2026-12-02-200-outbox-delivery.js';
 import * as ticketHistory from './2026-12-02-400-ticket-history.js';
 import * as standardChangeSnapshot from './2026-12-02-300-standard-change-snapshot.js';
 import * as punctualityIndex from './2026-12-02-401-punctuality-index.js';
+import * as inbox from './2026-12-02-100-inbox.js';
 
 /** Every migration, by name; names sort in the order they run. Add new files at the end. */
 export const migrations: Record<string, Migration> = {
@@ -26,4 +27,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-02-400-ticket-history': ticketHistory,
   '2026-12-02-300-standard-change-snapshot': standardChangeSnapshot,
   '2026-12-02-401-punctuality-index': punctualityIndex,
+  '2026-12-02-100-inbox': inbox,
 };

@@ -78,10 +78,25 @@ export interface AuditLogTable {
   detail: string | null;
 }
 
-/** Inbound Slack deliveries already handled (Events API retries, resubmitted views). */
-export interface InboundReceiptTable {
+/**
+ * What Slack asked for, stored before the ack and processed after it (or a receipt of a delivery
+ * handled before the ack). `processed_at` is set in the transaction of the effect.
+ */
+export interface InboxTable {
+  /** Slack's identity of the delivery, e.g. `ticket.file:V123:hash`, `event:Ev123`. */
   key: string;
+  /** Which handler processes it; `receipt` for deliveries handled before the ack. */
+  kind: string;
+  /** Who asked: told if the request is refused or finally fails. */
+  user_id: string | null;
+  /** JSON for the handler. */
+  payload: string | null;
   received_at: number;
+  processed_at: number | null;
+  failed_at: number | null;
+  attempts: Generated<number>;
+  next_attempt_at: number | null;
+  last_error: string | null;
 }
 
 /** Per-prefix sequence for human keys: IT-123, INC-42, CHG-17. */
@@ -95,6 +110,6 @@ export interface FoundationTables {
   slack_refs: SlackRefTable;
   due_items: DueItemTable;
   audit_log: AuditLogTable;
-  inbound_receipts: InboundReceiptTable;
+  inbox: InboxTable;
   counters: CounterTable;
 }

@@ -2,7 +2,7 @@ import { LINKED_INCIDENT_REASON } from '../../domain/tickets/lifecycle.js';
 import { nextNumber } from '../../../db/queries/counters.js';
 import { insertAudit } from '../../../db/queries/audit.js';
 import { searchArticles } from '../../../db/queries/kb.js';
-import { firstReceipt, receiptSeen } from '../../../db/queries/receipts.js';
+import { firstReceipt } from '../../../db/queries/receipts.js';
 import { findTicketBySource, insertTicket, openIncidentsCovering, saveDraft, takeDraft, type TicketRow } from '../../../db/queries/tickets.js';
 import { categoryRefusal, servicesRefusal } from '../../domain/catalog.js';
 import { priorityOf } from '../../domain/tickets/priority.js';
@@ -32,16 +32,15 @@ export type Precheck = { kind: 'file' } | { kind: 'suggest'; draftId: number; su
 
 /**
  * First step of /it-help, cheap enough to answer Slack's submission at once: refuses a message that is
- * already a ticket or a form already submitted; if an open incident already covers the service, or
- * knowledge-base articles match the summary, keeps the input as a draft and offers those first.
- * Otherwise the caller acks and then files (fileTicket), so the write never delays Slack's answer.
+ * already a ticket; if an open incident already covers the service, or knowledge-base articles match
+ * the summary, keeps the input as a draft and offers those first. Otherwise the caller stores the
+ * request, acks and then files (fileTicket), so the write never delays Slack's answer.
  */
-export async function checkBeforeFiling(ctx: ServiceContext, requester: Requester, input: TicketInput, source: TicketSource, receipt?: string): Promise<Outcome<Precheck>> {
+export async function checkBeforeFiling(ctx: ServiceContext, requester: Requester, input: TicketInput, source: TicketSource): Promise<Outcome<Precheck>> {
   if (source.channel && source.ts) {
     const existing = await findTicketBySource(ctx.db, source.channel, source.ts);
     if (existing) return refuse(`That message is already ticket ${existing.key}.`);
   }
-  if (receipt && (await receiptSeen(ctx.db, receipt))) return refuse('This form was already submitted.');
   const incidents = input.service ? await openIncidentsCovering(ctx.db, input.service) : [];
   const articles = await searchArticles(ctx.db, input.summary.split(/\s+/), 3);
   if (incidents.length === 0 && articles.length === 0) return ok({ kind: 'file' });
@@ -64,8 +63,8 @@ export async function fileDraft(ctx: ServiceContext, requester: Requester, draft
 }
 
 /**
- * Files a ticket. `receipt` names the Slack delivery that asked for it (a modal's view id): a second
- * delivery of the same submission finds the receipt and files nothing.
+ * Files a ticket. `receipt` names the Slack delivery that asked for it (the stored form or event): it
+ * is marked processed in this transaction, so a second processing of the same delivery files nothing.
  */
 export async function fileTicket(ctx: ServiceContext, requester: Requester, input: TicketInput, source: TicketSource, receipt?: string): Promise<Outcome<TicketRow>> {
   const unlisted = catalogRefusal(ctx, input);
