@@ -32,7 +32,8 @@ import {
 } from '../../views/changes/modals.js';
 import { calendarMessage, changeRecordMessage } from '../../views/changes/record.js';
 import { escapeMrkdwn } from '../../views/text.js';
-import { requestChange, editChange, type ChangeField } from '../../src/services/changes/request.js';
+import { ALREADY_SUBMITTED, askApprovers, requestChange, editChange, type ChangeField } from '../../src/services/changes/request.js';
+import { ASK_APPROVERS, type ApprovalAsk } from '../../src/services/changes/shared.js';
 import { askAboutChange, checkDecisionAllowed, decideOnChange, recordReview } from '../../src/services/changes/decide.js';
 import { cancelChange, checkMayWorkOn, closeChange, linkChangeToIncident, startChange } from '../../src/services/changes/lifecycle.js';
 import { changeCalendar, changeRecord } from '../../src/services/changes/read.js';
@@ -45,6 +46,9 @@ import type { Actor } from '../../src/services/context.js';
  */
 const HOUR = 3_600_000;
 const KEY = /^CHG-\d+$/i;
+/** Inbox kinds: an Approve click and a submitted rejection. */
+const APPROVE = 'change.approve';
+const REJECT = 'change.reject';
 
 const HELP = [
   '*/change* — request a change (normal or emergency); */change normal* and */change emergency* pre-select the type',
@@ -106,6 +110,15 @@ function tell(client: WebClient, body: BlockAction, respond: RespondFn | undefin
   return tellClicker({ body, respond, client, text });
 }
 
+/** Tells an approver after the ack: ephemerally through the click's response_url, else by DM. */
+async function tellLater(client: WebClient, userId: string, responseUrl: string | null, text: string): Promise<void> {
+  if (responseUrl) {
+    const answer = await fetch(responseUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ response_type: 'ephemeral', replace_original: false, text }) });
+    if (answer.ok) return;
+  }
+  await client.chat.postMessage({ channel: userId, text });
+}
+
 function actorOf(user: { id: string; name?: string; username?: string }): Actor {
   return { id: user.id, name: user.name ?? user.username ?? null };
 }
@@ -115,13 +128,20 @@ export const changesArea: Area = {
   register(app: App, deps: AppDeps): void {
     const { ctx, directory, settings, logger } = deps;
 
-    const openRequestModal = async (client: WebClient, triggerId: string, userId: string, metadata: RequestMetadata, defaults: RequestDefaults, standard?: { template: TemplateView; note?: string | null }) => {
+    /**
+     * Opens a modal at once (a trigger_id lasts 3 seconds), in the time zone already known for the
+     * person (or the organisation's); if looking them up finds another zone, the open modal is updated
+     * in place (same blocks, so anything typed meanwhile stays).
+     */
+    const openInTimeZone = async (client: WebClient, triggerId: string, userId: string, build: (timeZone: string) => Record<string, unknown>) => {
+      const first = directory.knownUser(userId)?.tz ?? settings.timezone;
+      const opened = await client.views.open({ trigger_id: triggerId, view: build(first) as any });
       const tz = (await directory.user(userId)).tz;
-      await client.views.open({
-        trigger_id: triggerId,
-        view: requestModal({ metadata, defaults, serviceCatalog: settings.service_catalog, timeZone: tz, template: standard?.template, note: standard?.note }) as any,
-      });
+      if (tz !== first && opened.view?.id) await client.views.update({ view_id: opened.view.id, hash: opened.view.hash, view: build(tz) as any }).catch((error: unknown) => logger.warn({ err: error }, 'could not show the time zone in a change form'));
     };
+
+    const openRequestModal = (client: WebClient, triggerId: string, userId: string, metadata: RequestMetadata, defaults: RequestDefaults, standard?: { template: TemplateView; note?: string | null }) =>
+      openInTimeZone(client, triggerId, userId, (timeZone) => requestModal({ metadata, defaults, serviceCatalog: settings.service_catalog, timeZone, template: standard?.template, note: standard?.note }));
 
     /** A template's window (from the next hour, for its duration) and its content to show read-only. */
     const templateDefaults = (templateId: string, now: Date): { defaults: RequestDefaults; template: TemplateView } | undefined => {
@@ -288,16 +308,18 @@ export const changesArea: Area = {
         // content comes from the template (new) or stays as approved (edit), whatever else was sent.
         const chosen = parseStandardRequest(view.state.values as any);
         if (!chosen.ok) return void (await ack({ response_action: 'errors', errors: chosen.errors }));
+        const submissionKey = `${view.id}:${view.hash}`;
         const result =
           metadata.mode === 'edit' && metadata.changeId
-            ? await editChange(ctx, metadata.changeId, { start: chosen.value.start, end: chosen.value.end, implementerId: chosen.value.implementerId, requesterNote: chosen.value.note }, { actor: actorOf(body.user), source: 'modal', approverIds: [] })
+            ? await editChange(ctx, metadata.changeId, { start: chosen.value.start, end: chosen.value.end, implementerId: chosen.value.implementerId, requesterNote: chosen.value.note }, { actor: actorOf(body.user), source: 'modal', submissionKey })
             : await requestChange(
                 ctx,
                 { type: 'standard', templateId: metadata.templateId ?? null, title: '', description: '', services: [], start: chosen.value.start, end: chosen.value.end, implementerId: chosen.value.implementerId, implementationPlan: '', rollbackPlan: '', linked: null, note: chosen.value.note },
-                { actor: actorOf(body.user), source: 'modal', approverIds: [] },
+                { actor: actorOf(body.user), source: 'modal', submissionKey },
               );
-        if (!result.ok) return void (await ack({ response_action: 'errors', errors: errorsFor(view as any, result.field, result.message) }));
+        if (!result.ok && result.message !== ALREADY_SUBMITTED) return void (await ack({ response_action: 'errors', errors: errorsFor(view as any, result.field, result.message) }));
         await ack();
+        if (result.ok && result.value.approvalAsk) await deps.inbox.process(result.value.approvalAsk);
         return;
       }
       const parsed = parseRequest(view.state.values as any, metadata);
@@ -318,47 +340,61 @@ export const changesArea: Area = {
         rollbackPlan: input.rollbackPlan,
         linked: input.linked,
       };
+      // Recorded before the ack, with the submission's identity (a double submit records one change);
+      // the approvers, whose user groups may need Slack look-ups, are asked from the inbox after it.
+      const submissionKey = `${view.id}:${view.hash}`;
       if (metadata.mode === 'edit' && metadata.changeId) {
-        const existing = await findChangeById(ctx.db, metadata.changeId);
-        const approvers = existing ? await approverIds(directory, settings, existing.type, input.services) : [];
         const result = await editChange(
           ctx,
           metadata.changeId,
           { ...fields, freezeOverride: input.freezeOverride ? { requested: true, reason: input.freezeReason } : undefined },
-          { actor, source: 'modal', approverIds: approvers },
+          { actor, source: 'modal', submissionKey },
         );
-        if (!result.ok) return void (await ack({ response_action: 'errors', errors: errorsFor(view as any, result.field as ChangeField | undefined, result.message) }));
+        if (!result.ok && result.message !== ALREADY_SUBMITTED) return void (await ack({ response_action: 'errors', errors: errorsFor(view as any, result.field as ChangeField | undefined, result.message) }));
         await ack();
+        if (result.ok && result.value.approvalAsk) await deps.inbox.process(result.value.approvalAsk);
         return;
       }
       const type = input.type ?? 'normal';
-      const approvers = type === 'standard' ? [] : await approverIds(directory, settings, type, input.services);
       const result = await requestChange(
         ctx,
         { ...fields, type, templateId: metadata.templateId ?? null, freezeOverride: { requested: input.freezeOverride, reason: input.freezeReason } },
-        { actor, source: 'modal', approverIds: approvers },
+        { actor, source: 'modal', submissionKey },
       );
-      if (!result.ok) return void (await ack({ response_action: 'errors', errors: errorsFor(view as any, result.field, result.message) }));
+      if (!result.ok && result.message !== ALREADY_SUBMITTED) return void (await ack({ response_action: 'errors', errors: errorsFor(view as any, result.field, result.message) }));
       await ack();
+      if (result.ok && result.value.approvalAsk) await deps.inbox.process(result.value.approvalAsk);
     });
 
-    app.view(CHANGE_VIEWS.pickTemplate, async ({ ack, body, view }) => {
+    deps.inbox.handle(ASK_APPROVERS, {
+      async run(item) {
+        const ask = item.data as ApprovalAsk;
+        const change = await findChangeById(ctx.db, ask.changeId);
+        if (!change) return;
+        const approvers = await approverIds(directory, settings, change.type, await servicesOf(ctx.db, change.id));
+        return askApprovers(ctx, item.key, ask, approvers);
+      },
+    });
+
+    app.view(CHANGE_VIEWS.pickTemplate, async ({ ack, body, view, client }) => {
       const parsed = parseTemplatePick(view.state.values as any);
       if (!parsed.ok) return void (await ack({ response_action: 'errors', errors: parsed.errors }));
       const found = templateDefaults(parsed.value, ctx.clock.now());
       if (!found) return void (await ack({ response_action: 'errors', errors: { [F.template]: 'That template no longer exists.' } }));
-      const tz = (await directory.user(body.user.id)).tz;
       const channel = parseMetadata(view.private_metadata).channel;
-      await ack({
-        response_action: 'update',
-        view: requestModal({
+      const build = (timeZone: string) =>
+        requestModal({
           metadata: { mode: 'new', type: 'standard', templateId: parsed.value, channel },
           defaults: { ...found.defaults, implementerId: body.user.id },
           serviceCatalog: settings.service_catalog,
-          timeZone: tz,
+          timeZone,
           template: found.template,
-        }) as any,
-      });
+        }) as any;
+      // Answered at once in the zone already known; a look-up that finds another updates it after.
+      const first = directory.knownUser(body.user.id)?.tz ?? settings.timezone;
+      await ack({ response_action: 'update', view: build(first) });
+      const tz = (await directory.user(body.user.id)).tz;
+      if (tz !== first) await client.views.update({ view_id: view.id, view: build(tz) }).catch((error: unknown) => logger.warn({ err: error }, 'could not show the time zone in a change form'));
     });
 
     // ---- approval buttons (change channel, DMs, App Home) ---------------------------------------
@@ -372,18 +408,34 @@ export const changesArea: Area = {
       return Number.isInteger(id) && id > 0 ? id : undefined;
     };
 
+    // The click is stored before its ack and decided after it: who the approver is (user groups) may
+    // take Slack look-ups, and a click acknowledged just before a crash is still decided, once.
     onClick(CHANGE_ACTIONS.approve, async ({ ack, body, client, respond }) => {
-      await ack();
       const changeId = changeIdOf(body);
-      if (!changeId) return void (await tell(client, body, respond, 'That button does not name a change.'));
-      const facts = await approverFacts(directory, settings, body.user.id);
-      const result = await decideOnChange(ctx, { changeId, decision: 'approved', actor: actorOf(body.user), facts, source: 'button' });
-      if (!result.ok) return void (await tell(client, body, respond, result.message));
-      const q = result.value.quorum;
-      const text = q.met
-        ? `:white_check_mark: You approved ${result.value.key}; it is now approved and scheduled.`
-        : `:ballot_box_with_check: You approved ${result.value.key} (${q.approvals} of ${q.required}${q.missingServiceGroups.length ? `; still needs the ${escapeMrkdwn(q.missingServiceGroups.join(', '))} approver group` : ''}).`;
-      await tell(client, body, respond, text);
+      if (!changeId) {
+        await ack();
+        return void (await tell(client, body, respond, 'That button does not name a change.'));
+      }
+      const key = `${APPROVE}:${body.trigger_id}`;
+      await deps.inbox.receive({ key, kind: APPROVE, userId: body.user.id, payload: { changeId, actor: actorOf(body.user), responseUrl: body.response_url ?? null } });
+      await ack();
+      await deps.inbox.process(key);
+    });
+    deps.inbox.handle(APPROVE, {
+      async run(item) {
+        const { changeId, actor, responseUrl } = item.data as { changeId: number; actor: Actor; responseUrl: string | null };
+        const facts = await approverFacts(directory, settings, actor.id);
+        const result = await decideOnChange(ctx, { changeId, decision: 'approved', actor, facts, source: 'button', receipt: item.key });
+        const q = result.ok ? result.value.quorum : undefined;
+        const text = !result.ok
+          ? result.message
+          : q!.met
+            ? `:white_check_mark: You approved ${result.value.key}; it is now approved and scheduled.`
+            : `:ballot_box_with_check: You approved ${result.value.key} (${q!.approvals} of ${q!.required}${q!.missingServiceGroups.length ? `; still needs the ${escapeMrkdwn(q!.missingServiceGroups.join(', '))} approver group` : ''}).`;
+        // Refusals are told here too, where the click came from, not as a second DM.
+        await tellLater(app.client, actor.id, responseUrl, text).catch((error: unknown) => logger.warn({ err: error }, 'could not answer an approval click'));
+      },
+      failureText: (item) => `:warning: Sorry, your approval of change ${item.data.changeId} could not be recorded (Switchboard kept failing). Please click Approve again.`,
     });
 
     onClick(CHANGE_ACTIONS.reject, async ({ ack, body, client, respond }) => {
@@ -396,16 +448,28 @@ export const changesArea: Area = {
       await client.views.open({ trigger_id: body.trigger_id, view: rejectModal(allowed.value, { channel: body.channel?.id }) as any });
     });
 
-    app.view(CHANGE_VIEWS.rejectReason, async ({ ack, body, view, client }) => {
+    // Stored before the form closes, decided after it (approver look-ups may wait on Slack).
+    app.view(CHANGE_VIEWS.rejectReason, async ({ ack, body, view }) => {
       const changeId = parseChangeId(view.private_metadata);
       const parsed = parseReason(view.state.values as any);
       if (!parsed.ok) return void (await ack({ response_action: 'errors', errors: parsed.errors }));
       if (!changeId) return void (await ack({ response_action: 'errors', errors: { [F.reason]: 'This form lost track of its change; click Reject again.' } }));
-      const facts = await approverFacts(directory, settings, body.user.id);
-      const result = await decideOnChange(ctx, { changeId, decision: 'rejected', reason: parsed.value, actor: actorOf(body.user), facts, source: 'modal' });
-      if (!result.ok) return void (await ack({ response_action: 'errors', errors: { [F.reason]: result.message.slice(0, 2000) } }));
+      const key = `${REJECT}:${view.id}:${view.hash}`;
+      await deps.inbox.receive({ key, kind: REJECT, userId: body.user.id, payload: { changeId, reason: parsed.value, actor: actorOf(body.user) } });
       await ack();
-      await client.chat.postMessage({ channel: body.user.id, text: `:no_entry: You rejected ${result.value.key}. The requester has your reason.` }).catch((error: unknown) => logger.warn({ err: error }, 'could not confirm a rejection'));
+      await deps.inbox.process(key);
+    });
+    deps.inbox.handle(REJECT, {
+      async run(item) {
+        const { changeId, reason, actor } = item.data as { changeId: number; reason: string; actor: Actor };
+        const facts = await approverFacts(directory, settings, actor.id);
+        const result = await decideOnChange(ctx, { changeId, decision: 'rejected', reason, actor, facts, source: 'modal', receipt: item.key });
+        if (!result.ok) return result;
+        await app.client.chat.postMessage({ channel: actor.id, text: `:no_entry: You rejected ${result.value.key}. The requester has your reason.` }).catch((error: unknown) => logger.warn({ err: error }, 'could not confirm a rejection'));
+        return result;
+      },
+      refusalText: (_item, message) => `Your rejection was not recorded: ${message}`,
+      failureText: (item) => `:warning: Sorry, your rejection of change ${item.data.changeId} could not be recorded (Switchboard kept failing). Please click Reject again.`,
     });
 
     onClick(CHANGE_ACTIONS.ask, async ({ ack, body, client, respond }) => {
@@ -442,11 +506,9 @@ export const changesArea: Area = {
       if (!allowed.ok) return void (await tell(client, body, respond, allowed.message));
       const change = allowed.value;
       if (!canApply(change.status, 'reschedule')) return void (await tell(client, body, respond, staleReason(change.key, change.status, 'reschedule')));
-      const tz = (await directory.user(body.user.id)).tz;
-      await client.views.open({
-        trigger_id: body.trigger_id,
-        view: postponeModal({ id: change.id, key: change.key, plannedStart: change.planned_start, plannedEnd: change.planned_end }, tz, change.type !== 'standard') as any,
-      });
+      await openInTimeZone(client, body.trigger_id, body.user.id, (tz) =>
+        postponeModal({ id: change.id, key: change.key, plannedStart: change.planned_start, plannedEnd: change.planned_end }, tz, change.type !== 'standard'),
+      );
     });
 
     app.view(CHANGE_VIEWS.postpone, async ({ ack, body, view }) => {
@@ -455,10 +517,15 @@ export const changesArea: Area = {
       if (!parsed.ok) return void (await ack({ response_action: 'errors', errors: parsed.errors }));
       const change = changeId ? await findChangeById(ctx.db, changeId) : undefined;
       if (!change) return void (await ack({ response_action: 'errors', errors: { [F.start]: 'That change no longer exists.' } }));
-      const approvers = await approverIds(directory, settings, change.type, await servicesOf(ctx.db, change.id));
-      const result = await editChange(ctx, change.id, { start: parsed.value.start, end: parsed.value.end, note: parsed.value.reason }, { actor: actorOf(body.user), source: 'modal', approverIds: approvers, postpone: true });
-      if (!result.ok) return void (await ack({ response_action: 'errors', errors: errorsFor(view as any, result.field, result.message) }));
+      const result = await editChange(
+        ctx,
+        change.id,
+        { start: parsed.value.start, end: parsed.value.end, note: parsed.value.reason },
+        { actor: actorOf(body.user), source: 'modal', postpone: true, submissionKey: `${view.id}:${view.hash}` },
+      );
+      if (!result.ok && result.message !== ALREADY_SUBMITTED) return void (await ack({ response_action: 'errors', errors: errorsFor(view as any, result.field, result.message) }));
       await ack();
+      if (result.ok && result.value.approvalAsk) await deps.inbox.process(result.value.approvalAsk);
     });
 
     onClick(CHANGE_ACTIONS.closeout, async ({ ack, body, client, respond }) => {

@@ -3,7 +3,7 @@ import type { WebClient } from '@slack/web-api';
 import type { AppDeps } from '../../src/app.js';
 import type { Area } from '../index.js';
 import { getAction, getIncident, incidentByChannel, openIncidents } from '../../db/queries/incidents.js';
-import { allRoles, dueAtOnDate, isActiveStatus, isSeverity, type Severity } from '../../src/domain/incidents/rules.js';
+import { allRoles, dueAtOnDate, isActiveStatus, isSeverity, mayRun, type Severity } from '../../src/domain/incidents/rules.js';
 import {
   acknowledgeIncident,
   addFollowUpAction,
@@ -43,6 +43,7 @@ import {
   resolveModal,
   roleModal,
   updateModal,
+  noticeModal,
   type DeclareInput,
   type DeclareMetadata,
   type DeclarePrefill,
@@ -101,15 +102,32 @@ export const incidentsArea: Area = {
       if (text) await ephemeral(respond, text);
     };
 
-    const openView = async (client: WebClient, triggerId: string, view: Record<string, unknown>) => {
+    const openView = async (client: WebClient, triggerId: string, view: Record<string, unknown>): Promise<{ id: string; hash?: string } | undefined> => {
       try {
-        await client.views.open({ trigger_id: triggerId, view: view as never });
-        return true;
+        const opened = await client.views.open({ trigger_id: triggerId, view: view as never });
+        return opened.view?.id ? { id: opened.view.id, hash: opened.view.hash } : undefined;
       } catch (error) {
         logger.warn({ err: error }, 'could not open an incident modal');
-        return false;
+        return undefined;
       }
     };
+
+    /**
+     * Opens a form at once: a trigger_id lasts 3 seconds, and the records already say whether someone
+     * runs the incident. Anyone else may still be an incident manager, which can take a user-group
+     * look-up: that happens after the form is open; if they are not one, the use case's own check
+     * (which audits the refusal) runs and its refusal replaces the form.
+     */
+    const openThenCheck = async (client: WebClient, triggerId: string, view: Record<string, unknown>, userId: string, needsManager: boolean, title: string, recheck: () => Promise<Outcome<unknown>>) => {
+      const opened = await openView(client, triggerId, view);
+      if (!opened || !needsManager || (await directory.hasRole(userId, 'incident_managers'))) return;
+      const outcome = await recheck();
+      if (outcome.ok) return;
+      await client.views.update({ view_id: opened.id, hash: opened.hash, view: noticeModal(title, outcome.message) as never }).catch((error: unknown) => logger.warn({ err: error }, 'could not replace a form with its refusal'));
+    };
+    /** Whoever the records show running it, without asking Slack: stale or missing incidents are refused. */
+    const asManager = (userId: string): IncidentActor => ({ id: userId, name: userId, isIncidentManager: true });
+    const runs = (incident: { declared_by: string; commander_id: string | null }, userId: string) => mayRun({ declaredBy: incident.declared_by, commanderId: incident.commander_id }, { id: userId, isIncidentManager: false });
 
     const openDeclare = async (client: WebClient, triggerId: string, prefill: DeclarePrefill, metadata: Parameters<typeof declareModal>[0]['metadata']) => {
       const open = await openIncidents(ctx.db);
@@ -126,16 +144,21 @@ export const incidentsArea: Area = {
       );
     };
 
-    const openUpdate = async (client: WebClient, triggerId: string, incidentId: number, userId: string, respond?: RespondFn) => {
-      const form = await updateForm(ctx, { incidentId, actor: await actorOf(userId) });
+    // Nothing waits on Slack before views.open: the form is built from the records alone.
+    const openUpdate = async (client: WebClient, triggerId: string, incidentId: number, userId: string, respond?: RespondFn, source: 'button' | 'command' = 'button') => {
+      const form = await updateForm(ctx, { incidentId, actor: asManager(userId), source });
       if (!form.ok) return ephemeral(respond, form.message);
-      await openView(client, triggerId, updateModal(form.value.snapshot, form.value.prefill));
+      await openThenCheck(client, triggerId, updateModal(form.value.snapshot, form.value.prefill), userId, !form.value.allowedByRole, 'Post an update', async () =>
+        updateForm(ctx, { incidentId, actor: await actorOf(userId), source }),
+      );
     };
 
     const openResolve = async (client: WebClient, triggerId: string, incidentId: number, userId: string, respond?: RespondFn, source: 'button' | 'command' = 'button') => {
-      const allowed = await checkMayRun(ctx, { incidentId, actor: await actorOf(userId), what: 'resolve', source });
+      const allowed = await checkMayRun(ctx, { incidentId, actor: asManager(userId), what: 'resolve', source });
       if (!allowed.ok) return ephemeral(respond, allowed.message);
-      await openView(client, triggerId, resolveModal(allowed.value));
+      await openThenCheck(client, triggerId, resolveModal(allowed.value), userId, !runs(allowed.value, userId), `Resolve ${allowed.value.key}`, async () =>
+        checkMayRun(ctx, { incidentId, actor: await actorOf(userId), what: 'resolve', source }),
+      );
     };
 
     /** The review draft as a Markdown file, into the incident's channel; the use case decides who may. */
@@ -225,7 +248,7 @@ export const incidentsArea: Area = {
         case 'subscribe':
           return answer(respond, await subscribe(ctx, { incidentId: here.id, userId: user, actor: { id: user, name: command.user_name }, source: 'command' }), subscribedText);
         case 'update':
-          return openUpdate(client, command.trigger_id, here.id, user, respond);
+          return openUpdate(client, command.trigger_id, here.id, user, respond, 'command');
         case 'resolve':
           return openResolve(client, command.trigger_id, here.id, user, respond, 'command');
         case 'review':
@@ -356,9 +379,11 @@ export const incidentsArea: Area = {
       return answer(respond, await changeSeverity(ctx, { incidentId, actor: await actorOf(userId), severity: severity as Severity, source: 'button' }));
     });
     onAction(ACTIONS.assignRole, async ({ incidentId, userId, respond, body, client }) => {
-      const allowed = await checkMayRun(ctx, { incidentId, actor: await actorOf(userId), what: 'role assignment', source: 'button' });
+      const allowed = await checkMayRun(ctx, { incidentId, actor: asManager(userId), what: 'role assignment', source: 'button' });
       if (!allowed.ok) return ephemeral(respond, allowed.message);
-      await openView(client, body.trigger_id, roleModal(allowed.value, allRoles(settings.incidents.custom_roles)));
+      await openThenCheck(client, body.trigger_id, roleModal(allowed.value, allRoles(settings.incidents.custom_roles)), userId, !runs(allowed.value, userId), 'Assign a role', async () =>
+        checkMayRun(ctx, { incidentId, actor: await actorOf(userId), what: 'role assignment', source: 'button' }),
+      );
     });
     onAction(ACTIONS.postUpdate, async ({ incidentId, userId, respond, body, client }) => openUpdate(client, body.trigger_id, incidentId, userId, respond));
     onAction(ACTIONS.resolve, async ({ incidentId, userId, respond, body, client }) => openResolve(client, body.trigger_id, incidentId, userId, respond));

@@ -69,6 +69,12 @@ export class Directory {
     return [...members];
   }
 
+  /** The user as last looked up, without asking Slack (undefined when not cached). */
+  knownUser(userId: string): SlackUser | undefined {
+    const cached = this.users.get(userId);
+    return cached && cached.until > this.deps.clock.now().getTime() ? cached.user : undefined;
+  }
+
   async user(userId: string): Promise<SlackUser> {
     const now = this.deps.clock.now().getTime();
     const cached = this.users.get(userId);

@@ -20,6 +20,8 @@ export interface RecordedCall {
   method: string;
   args: Record<string, any>;
   at: number;
+  /** When the call reached the fake (before any slow answer). */
+  arrivedAt: number;
   /** What the fake answered (HTTP status and body). */
   status: number;
   answer: Record<string, any>;
@@ -456,6 +458,7 @@ export class FakeSlack {
   }
 
   private async respond(method: string, args: Record<string, any>, res: ServerResponse): Promise<void> {
+    const arrivedAt = Date.now();
     if (this.slowness) {
       const { minMs, maxMs } = this.slowness;
       // A small linear congruential generator: the same spread of delays on every run.
@@ -485,10 +488,10 @@ export class FakeSlack {
       } else if (scope) {
         answer = { ok: false, error: 'missing_scope', needed: scope, provided: [...this.scopes].join(',') };
       } else {
-        answer = this.answer(method, args);
+        answer = this.answer(method, args, arrivedAt);
       }
     }
-    this.calls.push({ method, args, at: Date.now(), status, answer });
+    this.calls.push({ method, args, at: Date.now(), arrivedAt, status, answer });
     send(res, status, answer, headers);
   }
 
@@ -564,12 +567,12 @@ export class FakeSlack {
   }
 
   /** Why a trigger_id cannot be exchanged now (3 s, once), if it cannot. */
-  private triggerProblem(triggerId: unknown): string | undefined {
+  private triggerProblem(triggerId: unknown, at = Date.now()): string | undefined {
     if (typeof triggerId !== 'string' || triggerId === '') return 'invalid_trigger_id';
     const issued = this.issuedTriggers.get(triggerId) ?? Number(/^\d+\.(\d{13})\./.exec(triggerId)?.[1]);
     if (!Number.isFinite(issued)) return 'invalid_trigger_id';
     if (this.exchangedTriggers.has(triggerId)) return 'exchanged_trigger_id';
-    if (Date.now() - issued > TRIGGER_TTL_MS) return 'expired_trigger_id';
+    if (at - issued > TRIGGER_TTL_MS) return 'expired_trigger_id';
     this.exchangedTriggers.add(triggerId);
     return undefined;
   }
@@ -613,7 +616,7 @@ export class FakeSlack {
     return /^[UW]/.test(channel) ? this.dmChannelOf(channel) : channel;
   }
 
-  private answer(method: string, args: Record<string, any>): Record<string, any> {
+  private answer(method: string, args: Record<string, any>, arrivedAt = Date.now()): Record<string, any> {
     switch (method) {
       case 'auth.test':
         return { ok: true, url: 'https://fake.slack.com/', team: 'Fake', user: 'switchboard', team_id: 'TFAKE', user_id: BOT_USER_ID, bot_id: 'BFAKE' };
@@ -785,7 +788,7 @@ export class FakeSlack {
           if (args.hash !== undefined && this.views.filter((v) => v.id === existing.id).at(-1)!.hash !== args.hash) return { ok: false, error: 'hash_conflict' };
         }
         if (method === 'views.open' || method === 'views.push') {
-          const triggerProblem = this.triggerProblem(args.trigger_id);
+          const triggerProblem = this.triggerProblem(args.trigger_id, arrivedAt);
           if (triggerProblem) return { ok: false, error: triggerProblem };
         }
         const id = method === 'views.update' && args.view_id ? String(args.view_id) : `V${String(++this.seq).padStart(8, '0')}`;

@@ -272,6 +272,18 @@ export function parseUpdate(values: Values): Parsed<UpdateInput> {
   };
 }
 
+// ---- notice ---------------------------------------------------------------------------------------------------
+
+/** What an opened form turns into when, after looking the person up, they may not submit it. */
+export function noticeModal(title: string, text: string): Record<string, unknown> {
+  return {
+    type: 'modal',
+    title: plain(title, 24),
+    close: plain('Close', 24),
+    blocks: [{ type: 'section', text: mrkdwn(text) }],
+  };
+}
+
 // ---- resolve ----------------------------------------------------------------------------------------------
 
 export function resolveModal(incident: Pick<IncidentSnapshot, 'id' | 'key' | 'title'>): Record<string, unknown> {

@@ -7,6 +7,7 @@ import { ok, refuse, transact, type Actor, type Outcome, type ServiceContext, ty
 import { sendDirectMessage } from '../outbox.js';
 import { givenApprovals, loadCard, refreshPost, threadNote } from './card.js';
 import { newWindowNeededDm, windowPassedRefusal } from '../../../views/changes/notices.js';
+import { firstReceipt } from '../../../db/queries/receipts.js';
 import { audit, DUE, scheduleWindowDues, snapshot, type Source } from './shared.js';
 
 export interface Decision {
@@ -23,7 +24,7 @@ export interface Decision {
  */
 export async function decideOnChange(
   ctx: ServiceContext,
-  input: { changeId: number; decision: 'approved' | 'rejected'; reason?: string | null; actor: Actor; facts: Omit<ApproverFacts, 'userId'>; source: Source },
+  input: { changeId: number; decision: 'approved' | 'rejected'; reason?: string | null; actor: Actor; facts: Omit<ApproverFacts, 'userId'>; source: Source; receipt?: string },
 ): Promise<Outcome<Decision>> {
   const { settings } = ctx;
   return transact(ctx, async (trx, now) => {
@@ -39,6 +40,8 @@ export async function decideOnChange(
       }
       return refuse(windowPassedRefusal(card));
     }
+    // The click or form that asked for this decision, marked processed with it.
+    if (input.receipt && !(await firstReceipt(trx, input.receipt, now))) return refuse(`You already decided on ${change.key}; it counts once.`);
     const inserted = await insertApproval(
       trx,
       { changeId: change.id, version: change.version, approverId: input.actor.id, decision: input.decision, reason: input.reason?.trim() || null, coversServices: facts.serviceGroups },

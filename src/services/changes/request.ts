@@ -16,8 +16,9 @@ import type { Settings } from '../../config/settings.js';
 import { ok, refuse, transact, type Actor, type Outcome, type ServiceContext } from '../context.js';
 import { postMessage, sendDirectMessage } from '../outbox.js';
 import { changeChannel, conflictsOf, loadCard, postRef, refreshPost, threadNote } from './card.js';
-import { audit, cancelWindowDues, DUE, requestApproval, scheduleUnapprovedWindowFlag, scheduleWindowDues, snapshot, type Source } from './shared.js';
+import { audit, askedApprovers, cancelWindowDues, DUE, oweApprovalRequest, requestApproval, scheduleUnapprovedWindowFlag, scheduleWindowDues, snapshot, type ApprovalAsk, type Source } from './shared.js';
 import { approvalRequestIntro } from '../../../views/changes/notices.js';
+import { firstReceipt } from '../../../db/queries/receipts.js';
 
 /** Field names refusals point at; the command layer maps them to the modal's blocks. */
 export type ChangeField = 'title' | 'start' | 'end' | 'window' | 'freeze_override' | 'linked' | 'services' | 'template' | 'risk';
@@ -48,7 +49,12 @@ export interface RequestedChange {
   status: ChangeRow['status'];
   conflicts: { key: string; services: string[] }[];
   freezeOverride: boolean;
+  /** The inbox key of the approval request owed (askApprovers), if approval is needed. */
+  approvalAsk: string | null;
 }
+
+/** A resubmitted form (same view id and hash) records nothing twice. */
+export const ALREADY_SUBMITTED = 'This form was already submitted.';
 
 function describeFreeze(f: FreezeWindow): string {
   const scope = f.services.length ? ` (${f.services.join(', ')})` : ' (all services)';
@@ -85,7 +91,7 @@ async function checkSchedule(
 export async function requestChange(
   ctx: ServiceContext,
   input: ChangeRequestInput,
-  options: { actor: Actor; source: Source; approverIds: string[] },
+  options: { actor: Actor; source: Source; submissionKey?: string },
 ): Promise<Outcome<RequestedChange>> {
   const { settings } = ctx;
   const template = input.type === 'standard' && input.templateId ? settings.changes.standard_templates.find((t) => t.id === input.templateId) : undefined;
@@ -105,6 +111,7 @@ export async function requestChange(
   return transact(ctx, async (trx, now) => {
     const checked = await checkSchedule(trx, settings, now, { ...input, linked: input.linked });
     if (!checked.ok) return checked;
+    if (options.submissionKey && !(await firstReceipt(trx, `change.request:${options.submissionKey}`, now))) return refuse(ALREADY_SUBMITTED);
     const number = await nextNumber(trx, 'CHG');
     const standard = input.type === 'standard';
     const change = await insertChange(
@@ -166,6 +173,7 @@ export async function requestChange(
 
     const card = await loadCard(trx, change, settings);
     await postMessage(trx, now, { channel: changeChannel(settings, change), refKey: postRef(change.id), ...changePost(card) });
+    let approvalAsk: string | null = null;
 
     if (standard) {
       await scheduleWindowDues(trx, change, settings, now);
@@ -175,7 +183,7 @@ export async function requestChange(
       const who = entries.length ? entries.map(roleEntryMention).join(' ') : 'the approvers (none are configured: set roles.change_approvers)';
       const needs = change.type === 'emergency' ? 'one emergency approval' : `${change.required_approvals} approval${change.required_approvals === 1 ? '' : 's'}`;
       await threadNote(trx, now, change.id, `:inbox_tray: Approval requested from ${who}: needs ${needs}.`);
-      await requestApproval(trx, now, change, card, settings, options.approverIds, approvalRequestIntro(change.requester_id, change.type));
+      approvalAsk = await oweApprovalRequest(trx, now, change, approvalRequestIntro(change.requester_id, change.type));
     }
     if (checked.value.override) {
       await threadNote(trx, now, change.id, `:snowflake: Emergency freeze override recorded: ${userText(input.freezeOverride?.reason ?? '', 500)}`);
@@ -188,7 +196,7 @@ export async function requestChange(
     if (card.conflicts.length > 0) {
       await warnConflicts(trx, now, change, card.conflicts, settings);
     }
-    return ok({ id: change.id, key: change.key, status: change.status, conflicts: card.conflicts, freezeOverride: checked.value.override });
+    return ok({ id: change.id, key: change.key, status: change.status, conflicts: card.conflicts, freezeOverride: checked.value.override, approvalAsk });
   });
 }
 
@@ -229,6 +237,8 @@ export interface EditedChange {
   status: ChangeRow['status'];
   version: number;
   sentBackForApproval: boolean;
+  /** The inbox key of the approval request owed (askApprovers), when it went back for approval. */
+  approvalAsk: string | null;
 }
 
 /**
@@ -240,7 +250,7 @@ export async function editChange(
   ctx: ServiceContext,
   changeId: number,
   edit: ChangeEditInput,
-  options: { actor: Actor; source: Source; approverIds: string[]; postpone?: boolean },
+  options: { actor: Actor; source: Source; postpone?: boolean; submissionKey?: string },
 ): Promise<Outcome<EditedChange>> {
   const { settings } = ctx;
   return transact(ctx, async (trx, now) => {
@@ -323,6 +333,8 @@ export async function editChange(
       closeout_requested_at: windowChanged ? null : before.closeout_requested_at,
       updated_at: now.getTime(),
     };
+    // Claimed once every check passed: a form corrected after an inline error is not a resubmission.
+    if (options.submissionKey && !(await firstReceipt(trx, `change.edit:${options.submissionKey}`, now))) return refuse(ALREADY_SUBMITTED);
     if (!(await transitionChange(trx, changeId, [before.status], patch))) return refuse(staleReason(before.key, before.status, 'edit'));
     if (services !== oldServices) await replaceServices(trx, changeId, services);
     const after = (await findChangeById(trx, changeId))!;
@@ -342,20 +354,39 @@ export async function editChange(
       await audit(trx, now, after, { actor: options.actor, action: 'change.sent_back_for_approval', source: options.source, before: { version: before.version }, after: { version }, detail: `${what} changed after a decision` });
     }
     const card = await refreshPost(trx, now, after, settings);
+    let approvalAsk: string | null = null;
     const verb = options.postpone ? 'postponed' : 'edited';
     const lead = `:pencil2: ${mention(options.actor.id)} ${verb} ${after.key} (${what})${windowChanged ? `: new window ${windowText(after.planned_start, after.planned_end)}` : ''}${edit.note ? ` — ${userText(edit.note, 300)}` : ''}.`;
     if (sendBack) {
       await threadNote(trx, now, changeId, `${lead} It needs approval again (version ${version}); earlier approvals no longer count.`);
-      await requestApproval(trx, now, after, card, settings, options.approverIds, `:repeat: ${after.key} changed after a decision (${what}) and needs your approval again:`);
+      approvalAsk = await oweApprovalRequest(trx, now, after, `:repeat: ${after.key} changed after a decision (${what}) and needs your approval again:`);
     } else if (material || edit.title || edit.description !== undefined) {
       await threadNote(trx, now, changeId, lead);
       if (status === 'scheduled' || status === 'approved') {
         if (windowChanged) await scheduleWindowDues(trx, after, settings, now);
       }
-      if (status === 'pending_approval' && windowChanged) await scheduleUnapprovedWindowFlag(trx, now, after, options.approverIds);
+      // The approvers already asked for this version (known once their ask was processed; if it is still
+      // pending, processing it flags the new window itself).
+      if (status === 'pending_approval' && windowChanged) await scheduleUnapprovedWindowFlag(trx, now, after, await askedApprovers(trx, after.id, after.version));
     }
     if (card.conflicts.length > 0 && windowChanged) await warnConflicts(trx, now, after, card.conflicts, settings);
-    return ok({ key: after.key, status: after.status, version: after.version, sentBackForApproval: sendBack });
+    return ok({ key: after.key, status: after.status, version: after.version, sentBackForApproval: sendBack, approvalAsk });
+  });
+}
+
+/**
+ * Asks the approvers of a change version owed by oweApprovalRequest, in the transaction that marks the
+ * ask processed: each approver gets one DM with the buttons, and the reminder is scheduled. A version
+ * already superseded, or no longer awaiting approval, asks nobody.
+ */
+export async function askApprovers(ctx: ServiceContext, receipt: string, ask: ApprovalAsk, approverIds: string[]): Promise<Outcome<{ asked: boolean }>> {
+  return transact(ctx, async (trx, now) => {
+    if (!(await firstReceipt(trx, receipt, now))) return ok({ asked: false });
+    const change = await findChangeById(trx, ask.changeId);
+    if (!change || change.version !== ask.version || change.status !== 'pending_approval') return ok({ asked: false });
+    const card = await loadCard(trx, change, ctx.settings);
+    await requestApproval(trx, now, change, card, ctx.settings, approverIds, ask.intro);
+    return ok({ asked: true });
   });
 }
 

@@ -10,6 +10,7 @@ import type { ChangeCard } from '../../../views/changes/card.js';
 import { approvalRequestDm } from '../../../views/changes/card.js';
 import type { Actor } from '../context.js';
 import { sendDirectMessage } from '../outbox.js';
+import { receive } from '../../../db/queries/receipts.js';
 
 export type Source = AuditLogTable['source'];
 
@@ -107,4 +108,32 @@ export async function scheduleUnapprovedWindowFlag(db: Executor, now: Date, chan
     },
     now,
   );
+}
+
+/** Inbox kind: ask a change's approvers, once they are known. */
+export const ASK_APPROVERS = 'change.ask_approvers';
+
+export interface ApprovalAsk {
+  changeId: number;
+  version: number;
+  intro: string;
+}
+
+/**
+ * Owes the approval request of this version, recorded with the change: who the approvers are can take
+ * Slack look-ups (user groups), which must not delay the form's answer, so they are asked from the
+ * inbox right after it (askApprovers), and after a restart if it comes to that. Returns the inbox key.
+ */
+export async function oweApprovalRequest(db: Executor, now: Date, change: ChangeRow, intro: string): Promise<string> {
+  const key = `${ASK_APPROVERS}:${change.id}:v${change.version}`;
+  const ask: ApprovalAsk = { changeId: change.id, version: change.version, intro };
+  await receive(db, { key, kind: ASK_APPROVERS, userId: null, payload: ask }, now);
+  return key;
+}
+
+/** The approvers asked to decide on this version (from its approval reminder), none if not asked yet. */
+export async function askedApprovers(db: Executor, changeId: number, version: number): Promise<string[]> {
+  const row = await db.selectFrom('due_items').select('payload').where('dedupe_key', '=', `${DUE.approvalReminder}:change:${changeId}:v${version}`).executeTakeFirst();
+  const approvers = row ? (JSON.parse(row.payload) as { approvers?: unknown }).approvers : undefined;
+  return Array.isArray(approvers) ? approvers.filter((id): id is string => typeof id === 'string') : [];
 }

@@ -43,7 +43,6 @@ export async function resolveIncident(
   const summary = input.summary.trim();
   if (!summary) return refuse('Summarise the resolution.', 'summary');
   return transact(ctx, async (trx, now) => {
-    if (input.submissionKey && !(await firstReceipt(trx, `incident.resolve:${input.submissionKey}`, now))) return refuse('Already resolved.');
     const incident = await getIncident(trx, input.incidentId);
     if (!incident) return refuse('That incident no longer exists.');
     const stale = staleRefusal(incident);
@@ -52,6 +51,7 @@ export async function resolveIncident(
       await auditRefused(trx, now, incident, input.actor, 'resolve', input.source ?? 'modal');
       return refuse(refusalToRun(incident.key));
     }
+    if (input.submissionKey && !(await firstReceipt(trx, `incident.resolve:${input.submissionKey}`, now))) return refuse('Already resolved.');
     const at = now.getTime();
     const patch: Partial<IncidentRow> = {
       status: 'resolved',
@@ -196,7 +196,6 @@ export async function addFollowUpAction(
   if (text.length > 500) return refuse('Keep the action under 500 characters.');
   if (!/^[UW][A-Z0-9]{2,}$/.test(input.ownerId)) return refuse('Name an owner by mentioning them (@name).');
   return transact(ctx, async (trx, now) => {
-    if (input.submissionKey && !(await firstReceipt(trx, `incident.action:${input.submissionKey}`, now))) return refuse('This action was already added.');
     const incident = await getIncident(trx, input.incidentId);
     if (!incident) return refuse('That incident no longer exists.');
     if (incident.status === 'closed') return refuse(`${incident.key} is closed; add actions before closing it.`);
@@ -206,6 +205,7 @@ export async function addFollowUpAction(
       return refuse(refusalToAddActions(incident.key));
     }
     if (input.dueAt <= now.getTime()) return refuse('The due date is in the past.');
+    if (input.submissionKey && !(await firstReceipt(trx, `incident.action:${input.submissionKey}`, now))) return refuse('This action was already added.');
     const id = await insertAction(trx, {
       incident_id: incident.id,
       text,

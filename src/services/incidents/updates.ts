@@ -36,7 +36,10 @@ function mayUpdate(incident: IncidentRow, snapshot: IncidentSnapshot, actor: Inc
 }
 
 /** What the "Post update" modal opens with: the last update's content and the current status. */
-export async function updateForm(ctx: ServiceContext, input: { incidentId: number; actor: IncidentActor; source?: Source }): Promise<Outcome<{ snapshot: IncidentSnapshot; prefill: UpdatePrefill }>> {
+export async function updateForm(
+  ctx: ServiceContext,
+  input: { incidentId: number; actor: IncidentActor; source?: Source },
+): Promise<Outcome<{ snapshot: IncidentSnapshot; prefill: UpdatePrefill; /** Allowed without being an incident manager. */ allowedByRole: boolean }>> {
   return transact(ctx, async (trx, now) => {
     const incident = await getIncident(trx, input.incidentId);
     if (!incident) return refuse('That incident no longer exists.');
@@ -50,6 +53,7 @@ export async function updateForm(ctx: ServiceContext, input: { incidentId: numbe
     const last = await lastUpdateOf(trx, incident.id);
     return ok({
       snapshot,
+      allowedByRole: mayUpdate(incident, snapshot, { ...input.actor, isIncidentManager: false }),
       prefill: {
         status: incident.status as ActiveStatus,
         impact: last?.impact ?? incident.impact,
@@ -83,9 +87,6 @@ export interface PostUpdateInput {
  */
 export async function postUpdate(ctx: ServiceContext, input: PostUpdateInput): Promise<Outcome<IncidentSnapshot>> {
   return transact(ctx, async (trx, now) => {
-    if (input.submissionKey && !(await firstReceipt(trx, `incident.update:${input.submissionKey}`, now))) {
-      return refuse('This update was already posted.');
-    }
     const incident = await getIncident(trx, input.incidentId);
     if (!incident) return refuse('That incident no longer exists.');
     const stale = staleRefusal(incident);
@@ -99,6 +100,10 @@ export async function postUpdate(ctx: ServiceContext, input: PostUpdateInput): P
     if (statusChanged && !mayRun({ declaredBy: incident.declared_by, commanderId: incident.commander_id }, input.actor)) {
       await auditRefused(trx, now, incident, input.actor, 'status change', input.source ?? 'modal');
       return refuse(`Only the commander of ${incident.key}, the person who declared it or an incident manager can change its status; post the update as ${STATUS_LABELS[incident.status]}.`, 'status');
+    }
+    // Claimed once every check passed: a form corrected after an inline error is not a resubmission.
+    if (input.submissionKey && !(await firstReceipt(trx, `incident.update:${input.submissionKey}`, now))) {
+      return refuse('This update was already posted.');
     }
     const at = now.getTime();
     const dueAt = incident.next_update_due_at;
