@@ -109,6 +109,7 @@ if (sections.has('ack')) {
   say(table(rows));
   for (const run of r.app) say(`slowest app ${run.kind}s (sent at ms → took ms): ${run.slowest.slice(0, 6).map((x) => `${x.at}→${x.ms}`).join(', ')}`);
   say(`p99 ratio app/floor: command ${ratio(r.p99Ratio.command)}, submission ${ratio(r.p99Ratio.submission)} · tickets filed ${r.ticketsFiled} · peak RSS app ${mb(r.memory.app.peakMb)}, floor ${mb(r.memory.floor.peakMb)}`);
+  say(`durable insert before each submission's ack (inbox row, WAL): p50 ${ms(r.inboxInsert.p50, 3)} / p99 ${ms(r.inboxInsert.p99, 3)} / max ${ms(r.inboxInsert.max, 3)} · submissions stored ${r.submissionsStored}`);
   results.targets.push(...r.targets);
 }
 

@@ -288,6 +288,12 @@ export class FakeSlack {
     return this;
   }
 
+  /** Resolves once every Web API call that reached the fake is answered (slow answers included). */
+  async idle(timeoutMs = 10_000): Promise<void> {
+    const busy = () => [...this.inFlight.values()].some((n) => n > 0);
+    for (const start = Date.now(); busy() && Date.now() - start < timeoutMs; ) await new Promise((r) => setTimeout(r, 5));
+  }
+
   /** Calls to `method` received and not answered yet. */
   callsInFlight(method: string): number {
     return this.inFlight.get(method) ?? 0;

@@ -97,8 +97,8 @@ export interface TestAppOptions {
   env?: Record<string, string>;
 }
 
-export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
-  const fake = options.fake ?? (await new FakeSlack().start());
+/** The people, channels and user groups above, in a fake Slack. */
+export function populateFake(fake: FakeSlack): FakeSlack {
   for (const person of Object.values(people)) fake.addUser(person.id, person.name);
   // Everyone is in the shared channels, and so is the bot (it was invited where it posts).
   const everyone = [...Object.values(people).map((p) => p.id), BOT_USER_ID];
@@ -108,6 +108,11 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   fake.setUsergroup(groups.managers, [people.manager.id]);
   fake.setUsergroup(groups.cab, [people.approver.id, people.approver2.id]);
   fake.setUsergroup(groups.ecab, [people.emergency.id]);
+  return fake;
+}
+
+export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const fake = populateFake(options.fake ?? (await new FakeSlack().start()));
 
   const dir = mkdtempSync(join(tmpdir(), 'switchboard-test-'));
   const dbPath = options.memory ? ':memory:' : join(dir, 'switchboard.db');

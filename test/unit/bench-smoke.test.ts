@@ -15,6 +15,9 @@ describe('bench smoke', () => {
   it('ack: files every submitted ticket and measures both targets', async () => {
     const r = await benchAck({ n: 10, c: 5, warmup: 5, inline: true });
     expect(r.ticketsFiled).toBe(15);
+    // Each submission was stored before its ack: the measured latency includes the durable insert.
+    expect(r.submissionsStored).toBe(15);
+    expect(r.inboxInsert.n).toBeGreaterThan(0);
     expect(r.app.map((x) => x.latency.n)).toEqual([10, 10]);
     expect(r.floor.map((x) => x.latency.n)).toEqual([10, 10]);
     expect(r.targets.length).toBeGreaterThan(0);
