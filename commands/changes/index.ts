@@ -46,9 +46,8 @@ import type { Actor } from '../../src/services/context.js';
  */
 const HOUR = 3_600_000;
 const KEY = /^CHG-\d+$/i;
-/** Inbox kinds: an Approve click and a submitted rejection. */
+/** Inbox kind: an Approve click. */
 const APPROVE = 'change.approve';
-const REJECT = 'change.reject';
 
 const HELP = [
   '*/change* — request a change (normal or emergency); */change normal* and */change emergency* pre-select the type',
@@ -448,28 +447,18 @@ export const changesArea: Area = {
       await client.views.open({ trigger_id: body.trigger_id, view: rejectModal(allowed.value, { channel: body.channel?.id }) as any });
     });
 
-    // Stored before the form closes, decided after it (approver look-ups may wait on Slack).
-    app.view(CHANGE_VIEWS.rejectReason, async ({ ack, body, view }) => {
+    // Decided before the form closes, so a refusal shows in the form; the approver's groups were looked
+    // up (and cached) by the Reject click that opened it. The submission key makes a resubmission harmless.
+    app.view(CHANGE_VIEWS.rejectReason, async ({ ack, body, view, client }) => {
       const changeId = parseChangeId(view.private_metadata);
       const parsed = parseReason(view.state.values as any);
       if (!parsed.ok) return void (await ack({ response_action: 'errors', errors: parsed.errors }));
       if (!changeId) return void (await ack({ response_action: 'errors', errors: { [F.reason]: 'This form lost track of its change; click Reject again.' } }));
-      const key = `${REJECT}:${view.id}:${view.hash}`;
-      await deps.inbox.receive({ key, kind: REJECT, userId: body.user.id, payload: { changeId, reason: parsed.value, actor: actorOf(body.user) } });
+      const facts = await approverFacts(directory, settings, body.user.id);
+      const result = await decideOnChange(ctx, { changeId, decision: 'rejected', reason: parsed.value, actor: actorOf(body.user), facts, source: 'modal', receipt: `change.reject:${view.id}:${view.hash}` });
+      if (!result.ok) return void (await ack({ response_action: 'errors', errors: { [F.reason]: result.message.slice(0, 2000) } }));
       await ack();
-      await deps.inbox.process(key);
-    });
-    deps.inbox.handle(REJECT, {
-      async run(item) {
-        const { changeId, reason, actor } = item.data as { changeId: number; reason: string; actor: Actor };
-        const facts = await approverFacts(directory, settings, actor.id);
-        const result = await decideOnChange(ctx, { changeId, decision: 'rejected', reason, actor, facts, source: 'modal', receipt: item.key });
-        if (!result.ok) return result;
-        await app.client.chat.postMessage({ channel: actor.id, text: `:no_entry: You rejected ${result.value.key}. The requester has your reason.` }).catch((error: unknown) => logger.warn({ err: error }, 'could not confirm a rejection'));
-        return result;
-      },
-      refusalText: (_item, message) => `Your rejection was not recorded: ${message}`,
-      failureText: (item) => `:warning: Sorry, your rejection of change ${item.data.changeId} could not be recorded (Switchboard kept failing). Please click Reject again.`,
+      await client.chat.postMessage({ channel: body.user.id, text: `:no_entry: You rejected ${result.value.key}. The requester has your reason.` }).catch((error: unknown) => logger.warn({ err: error }, 'could not confirm a rejection'));
     });
 
     onClick(CHANGE_ACTIONS.ask, async ({ ack, body, client, respond }) => {
