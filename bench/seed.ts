@@ -85,6 +85,41 @@ function baseTicket(rand: () => number, id: number, createdAt: number): TicketVa
   };
 }
 
+const EVENT_COLUMNS = ['ticket_id', 'at', 'actor_id', 'kind', 'status', 'priority', 'assignee_id', 'paused', 'responded', 'first_assignee_id', 'reassignments', 'escalated', 'fr_state', 'fr_breached', 'fr_due_at', 'res_state', 'res_breached', 'res_due_at'] as const;
+type EventValues = Record<(typeof EVENT_COLUMNS)[number], string | number | null>;
+
+function eventInsert(sqlite: SQLite.Database) {
+  const stmt = sqlite.prepare(`INSERT INTO ticket_events (${EVENT_COLUMNS.join(', ')}) VALUES (${EVENT_COLUMNS.map((c) => `@${c}`).join(', ')})`);
+  return (row: EventValues) => stmt.run(row);
+}
+
+/**
+ * The history a seeded ticket's lifecycle implies (reports read the history): filed, first response,
+ * resolution, cancellation, closing and rating, with the clocks as the row's due times say.
+ */
+function seededHistory(t: TicketValues): EventValues[] {
+  const n = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+  const created = n(t.created_at)!;
+  const frAt = n(t.first_response_at);
+  const resolvedAt = n(t.resolved_at);
+  const frLate = frAt !== null && frAt > n(t.first_response_due_at)! ? 1 : 0;
+  const resLate = resolvedAt !== null && resolvedAt > n(t.resolution_due_at)! ? 1 : 0;
+  const base = { ticket_id: n(t.id)!, priority: t.priority as string, paused: 0, escalated: 0, fr_due_at: n(t.first_response_due_at), res_due_at: n(t.resolution_due_at) };
+  const out: EventValues[] = [
+    { ...base, at: created, actor_id: t.requester_id as string, kind: 'filed', status: 'new', assignee_id: null, responded: 0, first_assignee_id: null, reassignments: 0, fr_state: 'running', fr_breached: 0, res_state: 'running', res_breached: 0 },
+  ];
+  const frState = frAt === null ? 'running' : frLate ? 'breached' : 'met';
+  const agent = (t.first_assignee_id as string | null) ?? 'UAGENT01';
+  if (frAt !== null) out.push({ ...base, at: frAt, actor_id: agent, kind: 'claim', status: 'in_progress', assignee_id: agent, responded: 1, first_assignee_id: agent, reassignments: 0, fr_state: frState, fr_breached: frLate, res_state: 'running', res_breached: 0 });
+  const after = { assignee_id: t.assignee_id as string | null, first_assignee_id: t.first_assignee_id as string | null, reassignments: n(t.reassignment_count) ?? 0, responded: 1, fr_state: frState, fr_breached: frLate };
+  const done = { res_state: resLate ? 'breached' : 'met', res_breached: resLate };
+  if (resolvedAt !== null) out.push({ ...base, ...after, at: resolvedAt, actor_id: (t.resolved_by as string | null) ?? agent, kind: 'resolve', status: 'resolved', ...done });
+  if (n(t.cancelled_at) !== null) out.push({ ...base, ...after, responded: frAt === null ? 0 : 1, at: n(t.cancelled_at)!, actor_id: t.requester_id as string, kind: 'cancel', status: 'cancelled', fr_state: frAt === null ? 'cancelled' : frState, res_state: 'cancelled', res_breached: 0 });
+  if (n(t.closed_at) !== null) out.push({ ...base, ...after, at: n(t.closed_at)!, actor_id: 'switchboard', kind: 'close', status: 'closed', ...done });
+  if (n(t.csat_at) !== null) out.push({ ...base, ...after, at: n(t.csat_at)!, actor_id: t.requester_id as string, kind: 'rate', status: n(t.closed_at) !== null && n(t.closed_at)! <= n(t.csat_at)! ? 'closed' : 'resolved', ...done });
+  return out.sort((a, b) => Number(a.at) - Number(b.at));
+}
+
 export function maxId(sqlite: SQLite.Database, table: string): number {
   return Number((sqlite.prepare(`SELECT COALESCE(MAX(id), 0) AS n FROM ${table}`).get() as { n: number }).n);
 }
@@ -107,6 +142,7 @@ export interface OpenTicketSeed {
 export function seedOpenTickets(sqlite: SQLite.Database, options: OpenTicketSeed): number[] {
   const rand = random(options.seed ?? maxId(sqlite, 'tickets') + 1);
   const insertTicket = ticketInsert(sqlite);
+  const insertEvent = eventInsert(sqlite);
   const insertDue = sqlite.prepare(
     `INSERT INTO due_items (kind, record_type, record_id, due_at, status, payload, dedupe_key, created_at) VALUES (?, 'ticket', ?, ?, 'pending', ?, ?, ?)`,
   );
@@ -127,6 +163,8 @@ export function seedOpenTickets(sqlite: SQLite.Database, options: OpenTicketSeed
       }
       if (row.status === 'waiting_on_requester') row.status = 'in_progress';
       insertTicket(row);
+      // The history the reminder handler reads its clocks from.
+      for (const event of seededHistory(row)) insertEvent(event);
       const payload = (threshold: string) => JSON.stringify({ threshold });
       if (dueNow) {
         dueNowIds.push(id);
@@ -234,6 +272,7 @@ export function seedHistory(sqlite: SQLite.Database, options: HistorySeed): { ti
   setCounter(sqlite, 'INC', incidentStart + options.incidents - 1);
 
   const insertTicket = ticketInsert(sqlite);
+  const insertEvent = eventInsert(sqlite);
   const ticketStart = maxId(sqlite, 'tickets') + 1;
   inBatches(options.tickets, (i) => {
     const id = ticketStart + i;
@@ -275,10 +314,10 @@ export function seedHistory(sqlite: SQLite.Database, options: HistorySeed): { ti
     }
     row.first_response_breached = row.first_response_at && (row.first_response_at as number) > (row.first_response_due_at as number) ? 1 : 0;
     row.resolution_breached = row.resolved_at && (row.resolved_at as number) > (row.resolution_due_at as number) ? 1 : 0;
-    if (row.first_response_breached || row.resolution_breached) row.escalated_at = row.first_response_due_at;
     row.updated_at = (row.closed_at ?? row.resolved_at ?? row.cancelled_at ?? row.first_response_at ?? createdAt) as number;
     if (incidentTimes.length > 0 && rand() < 0.02) row.incident_id = incidentStart + Math.floor(rand() * incidentTimes.length);
     insertTicket(row);
+    for (const event of seededHistory(row)) insertEvent(event);
   });
   setCounter(sqlite, 'IT', ticketStart + options.tickets - 1);
 
