@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseSettings } from '../../src/config/load.js';
 import { readClock, type ClockStep } from '../../src/domain/tickets/sla.js';
-import { changePriority, claimTicket, commentOnTicket, holdTicket, resolveTicket, resumeTicket, waitOnRequester } from '../../src/services/tickets/work.js';
+import { changePriority, claimTicket, commentOnTicket, holdTicket, reopenTicket, resolveTicket, resumeTicket, waitOnRequester } from '../../src/services/tickets/work.js';
+import { ticketFigures } from '../../db/queries/reports.js';
 import { fileTicket } from '../../src/services/tickets/file.js';
 import { declareIncident } from '../../src/services/incidents/declare.js';
 import { findTicket } from '../../db/queries/tickets.js';
@@ -144,6 +145,37 @@ describe('SLA clocks through the use cases (regression cases of #14)', () => {
     expect(iso(o.resolution_due_at)).toBe('2026-11-23T17:00:00.000Z');
     expect(o.resolution_breached).toBe(1);
     expect(await holdTicket(d.ctx, vendor, 'waiting_on_aliens', agent)).toMatchObject({ ok: false });
+  });
+});
+
+describe('figures from the history (regression cases of #14)', () => {
+  it('case 1: a ticket that breached and was then resolved by its first agent counts as first-contact resolution', async () => {
+    const d = (desk = await openDesk(LONDON, '2026-11-23T09:00:00Z'));
+    const id = await file(d, 'P2');
+    await step(d, '2026-11-23T11:00:00Z', () => claimTicket(d.ctx, id, agent));
+    await step(d, '2026-11-23T18:00:00Z', () => resolveTicket(d.ctx, id, { note: 'ok', code: 'fixed' }, agent));
+    const t = (await findTicket(d.db, id))!;
+    expect([t.first_response_breached, t.resolution_breached, t.escalated_at]).toEqual([1, 1, null]);
+    const week = { start: at('2026-11-23T00:00:00Z'), end: at('2026-11-30T00:00:00Z'), asOf: at('2026-11-30T00:00:00Z') };
+    await d.runUntil(week.end);
+    expect((await ticketFigures(d.db, week)).firstContact).toEqual({ num: 1, den: 1 });
+  });
+
+  it('case 5: the backlog at a past instant and a past week stay as they were after a later reopen', async () => {
+    const d = (desk = await openDesk(LONDON, '2026-11-23T09:00:00Z'));
+    const id = await file(d, 'P3');
+    await step(d, '2026-11-25T10:00:00Z', () => resolveTicket(d.ctx, id, { note: 'ok', code: 'fixed' }, agent));
+    const thursday = { start: at('2026-11-26T00:00:00Z'), end: at('2026-11-26T12:00:00Z'), asOf: at('2026-11-26T12:00:00Z') };
+    const week = { start: at('2026-11-23T00:00:00Z'), end: at('2026-11-30T00:00:00Z'), asOf: at('2026-11-30T00:00:00Z') };
+    await d.runUntil(week.end);
+    const before = await ticketFigures(d.db, week);
+    expect(before.resolved).toBe(1);
+    await step(d, '2026-11-30T09:00:00Z', () => reopenTicket(d.ctx, id, requesterActor));
+    expect((await ticketFigures(d.db, thursday)).backlog.total).toBe(0);
+    expect(await ticketFigures(d.db, week)).toEqual(before);
+    // Now, after the reopen, it is in the backlog again.
+    const monday = { start: at('2026-11-30T00:00:00Z'), end: at('2026-11-30T12:00:00Z'), asOf: at('2026-11-30T12:00:00Z') };
+    expect((await ticketFigures(d.db, monday)).backlog.total).toBe(1);
   });
 });
 
