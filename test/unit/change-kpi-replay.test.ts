@@ -144,7 +144,7 @@ describe('change KPIs against an oracle, through the real use cases', () => {
             if (record.completed === null) return { ok: false };
             const inc = await declareIncident(desk.ctx, { title: `Caused ${++incidents}`, severity: 'P3', actor: { id: 'UAGENT1' } });
             if (!inc.ok) return inc;
-            const r = await linkChangeToIncident(desk.ctx, { changeKey: record.key, incidentKey: inc.value.key, actor: { id: 'UAGENT1' } });
+            const r = await linkChangeToIncident(desk.ctx, { changeKey: record.key, incidentKey: inc.value.key, actor: { id: 'UAGENT1' }, isStaff: true });
             if (r.ok) record.linked = linkAt;
             return r;
           },
