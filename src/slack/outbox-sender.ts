@@ -28,7 +28,9 @@ import { composeText, isComposed, type SendTimeValue } from '../../views/text.js
  * Posts are never sent twice: each chat.postMessage carries the row's id in its message `metadata`, and
  * the start of every call is recorded before it goes. A row whose call started but whose answer was
  * never recorded (a crash, a timeout, a 5xx) is looked up in Slack first (conversations.history or
- * .replies around that instant) and marked sent if Slack has it. A "sent" that cannot be recorded (a
+ * .replies around that instant) and marked sent if Slack has it. Channels likewise: a create whose answer
+ * was lost and whose retry is answered `name_taken` adopts the channel of that name if the bot made it
+ * around that attempt, and takes the next suffix only if someone else did. A "sent" that cannot be recorded (a
  * busy database) is kept in memory and written again until it is, never sent again.
  */
 export interface Pacing {
@@ -56,6 +58,13 @@ const LOOK_BEFORE_S = 120;
 const LOOK_AFTER_S = 900;
 const LOOKUP_PAGE = 200;
 const MAX_LOOKUP_PAGES = 25;
+/**
+ * A channel whose create answer was lost is adopted when the bot made it from this long before the
+ * row's latest attempt started (earlier attempts may have failed in between, each with its back-off)…
+ */
+const CHANNEL_LOOK_BEFORE_S = 15 * 60;
+const CHANNEL_LIST_PAGE = 200;
+const MAX_CHANNEL_LIST_PAGES = 50;
 /** A "sent" that could not be recorded is written again this often until it is. */
 const RECORD_RETRY_MS = 250;
 /** While the database refuses writes, the sender tries again this often (one probe, not one per lane). */
@@ -82,6 +91,8 @@ export class OutboxSender {
   private readonly unrecorded = new Map<number, { row: OutboxRow; result: Record<string, unknown> }>();
   /** Real time (not the clock: a pause for the database, not a due time) before which no round runs. */
   private busyPauseUntil = 0;
+  /** The bot's own user id (auth.test), asked once, when a channel's creator must be known. */
+  private botUserId: string | undefined;
   private running: Promise<void> | undefined;
   private again = false;
   private timer: NodeJS.Timeout | undefined;
@@ -369,6 +380,50 @@ export class OutboxSender {
     }
   }
 
+  /**
+   * Looks for the channel an earlier `conversations.create` of this row may have made before its answer
+   * was lost: the channel of exactly `name` (public or private, not archived), created by the bot itself,
+   * from shortly before the row's latest attempt started to well after. Anyone else's channel, or the
+   * bot's from long before, is not it.
+   */
+  private async lookUpChannel(row: OutboxRow, name: string): Promise<{ kind: 'found'; result: Record<string, unknown> } | { kind: 'absent' } | Extract<Attempt, { kind: 'retry' }>> {
+    const client = this.deps.client;
+    try {
+      if (!this.botUserId) {
+        const me = (await client.apiCall('auth.test', {})) as { user_id?: string };
+        if (!me.user_id) return { kind: 'absent' };
+        this.botUserId = me.user_id;
+      }
+      const started = row.attempt_started_at! / 1000;
+      let cursor: string | undefined;
+      for (let page = 0; page < MAX_CHANNEL_LIST_PAGES; page++) {
+        const answer = (await client.apiCall('conversations.list', {
+          types: 'public_channel,private_channel',
+          exclude_archived: true,
+          limit: CHANNEL_LIST_PAGE,
+          ...(cursor ? { cursor } : {}),
+        })) as { channels?: { id?: string; name?: string; creator?: string; created?: number }[]; response_metadata?: { next_cursor?: string } };
+        const named = answer.channels?.find((c) => c.name === name);
+        if (named) {
+          const created = Number(named.created);
+          const mine = named.creator === this.botUserId && created >= started - CHANNEL_LOOK_BEFORE_S && created <= started + LOOK_AFTER_S;
+          return mine && named.id ? { kind: 'found', result: { channel: named.id, name: named.name } } : { kind: 'absent' };
+        }
+        cursor = answer.response_metadata?.next_cursor;
+        if (!cursor) break;
+      }
+      return { kind: 'absent' };
+    } catch (error) {
+      const err = error as { code?: string; data?: { error?: string } };
+      // Slack refused the look-up for good (a missing scope, say): the name is treated as someone else's.
+      if (err.code === ErrorCode.PlatformError && !TRANSIENT_ERRORS.has(err.data?.error ?? '')) return { kind: 'absent' };
+      const now = this.deps.clock.now().getTime();
+      const backoff = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** row.attempts);
+      if (err.code === ErrorCode.RateLimitedError) return { kind: 'retry', at: now + 1000, error: 'ratelimited', counts: false, outcomeKnown: false };
+      return { kind: 'retry', at: now + backoff, error: 'channel look-up failed', counts: true, outcomeKnown: false };
+    }
+  }
+
   private async classify(row: OutboxRow, args: Record<string, unknown>, error: unknown): Promise<Attempt> {
     const now = this.deps.clock.now().getTime();
     const err = error as { code?: string; retryAfter?: number; statusCode?: number; data?: { error?: string }; message?: string };
@@ -393,11 +448,22 @@ export class OutboxSender {
 
   /**
    * Known repairs, owned here rather than by each feature:
-   * - a channel name that is taken gets the next numeric suffix;
+   * - a channel name that is taken, after an attempt whose answer was never recorded, is looked up: a
+   *   channel of that exact name the bot itself created around that attempt is the one it made, and is
+   *   adopted as the result (see `lookUpChannel`);
+   * - otherwise a channel name that is taken gets the next numeric suffix;
    * - a canonical message someone deleted is posted again and its ref moved to the new message.
    */
   private async repair(row: OutboxRow, args: Record<string, unknown>, slackError: string): Promise<Attempt | undefined> {
     if (row.method === 'conversations.create' && slackError === 'name_taken') {
+      if (row.attempt_started_at !== null && typeof args.name === 'string') {
+        const found = await this.lookUpChannel(row, args.name);
+        if (found.kind === 'found') {
+          this.deps.logger.info({ outbox: row.id, channel: found.result.channel, name: args.name }, 'channel found in Slack after an unrecorded attempt; adopted, not created again');
+          return { kind: 'sent', result: found.result };
+        }
+        if (found.kind === 'retry') return found;
+      }
       await setOutboxNameSuffix(this.deps.db, row.id, (row.name_suffix ?? 1) + 1);
       return { kind: 'rewritten' };
     }

@@ -46,10 +46,17 @@ export interface FakeChannel {
   members: Set<string>;
   bookmarks: { title: string; link: string }[];
   pins: string[];
+  /** Who made it, and when (Unix seconds), as conversations.list and .info return them. */
+  creator: string;
+  created: number;
+  is_archived: boolean;
 }
 
 export type Failure =
   | { status: 500 | 502 | 503 }
+  /** The call takes effect, then its answer is lost: answered with this status, or the connection dropped. */
+  | { applied: true; status: 500 | 502 | 503 }
+  | { applied: true; hangUp: true }
   | { status: 429; retryAfter: number }
   | { error: string }
   | { delayMs: number };
@@ -84,6 +91,7 @@ export const METHOD_TIERS: Record<string, Tier | 'post'> = {
   'chat.postMessage': 'post',
   'chat.update': 3,
   'conversations.create': 2,
+  'conversations.list': 2,
   'conversations.history': 3,
   'conversations.info': 3,
   'conversations.invite': 3,
@@ -126,6 +134,7 @@ const SCOPES: Record<string, string[] | ((kind: 'public' | 'private' | 'im') => 
   'conversations.history': (kind) => [kind === 'private' ? 'groups:history' : kind === 'im' ? 'im:history' : 'channels:history'],
   'conversations.replies': (kind) => [kind === 'private' ? 'groups:history' : kind === 'im' ? 'im:history' : 'channels:history'],
   'conversations.open': ['im:write'],
+  'conversations.list': ['channels:read', 'groups:read'],
   'conversations.join': ['channels:join'],
   'pins.add': ['pins:write'],
   'bookmarks.add': ['bookmarks:write'],
@@ -205,6 +214,8 @@ export class FakeSlack {
   private readonly pendingAcks = new Map<string, (payload: any) => void>();
   private pingTimer: NodeJS.Timeout | undefined;
   baseUrl = '';
+  /** The fake's notion of the time (ms), for what it stamps (a channel's `created`); a test may set its clock. */
+  now: () => number = () => Date.now();
 
   /** Base for SLACK_API_URL. */
   get apiUrl(): string {
@@ -238,8 +249,19 @@ export class FakeSlack {
     return this;
   }
 
-  addChannel(id: string, name: string, members: string[] = [], options: { isPrivate?: boolean } = {}): this {
-    this.channels.set(id, { id, name, is_private: options.isPrivate ?? false, topic: '', members: new Set(members), bookmarks: [], pins: [] });
+  addChannel(id: string, name: string, members: string[] = [], options: { isPrivate?: boolean; creator?: string; created?: number; archived?: boolean } = {}): this {
+    this.channels.set(id, {
+      id,
+      name,
+      is_private: options.isPrivate ?? false,
+      topic: '',
+      members: new Set(members),
+      bookmarks: [],
+      pins: [],
+      creator: options.creator ?? 'UADMIN001',
+      created: options.created ?? Math.floor(this.now() / 1000),
+      is_archived: options.archived ?? false,
+    });
     return this;
   }
 
@@ -476,7 +498,7 @@ export class FakeSlack {
     let answer: Record<string, any>;
     let headers: Record<string, string> = {};
     if (failure && 'delayMs' in failure) await new Promise((r) => setTimeout(r, failure.delayMs));
-    if (failure && 'status' in failure) {
+    if (failure && 'status' in failure && !('applied' in failure)) {
       status = failure.status;
       answer = { ok: false, error: status === 429 ? 'ratelimited' : 'internal_error' };
       if (failure.status === 429) headers = { 'retry-after': String(failure.retryAfter) };
@@ -496,6 +518,15 @@ export class FakeSlack {
       } else {
         answer = this.answer(method, args, arrivedAt);
       }
+    }
+    if (failure && 'applied' in failure) {
+      // Done as asked; the answer never reaches the caller.
+      this.calls.push({ method, args, at: Date.now(), arrivedAt, status: 'status' in failure ? failure.status : 0, answer });
+      if ('hangUp' in failure) {
+        res.socket?.destroy();
+        return;
+      }
+      return send(res, failure.status, { ok: false, error: 'internal_error' });
     }
     this.calls.push({ method, args, at: Date.now(), arrivedAt, status, answer });
     send(res, status, answer, headers);
@@ -683,9 +714,28 @@ export class FakeSlack {
         if (!/^[a-z0-9_-]{1,80}$/.test(name)) return { ok: false, error: 'invalid_name_specials' };
         if (this.channelByName(name)) return { ok: false, error: 'name_taken' };
         const id = `C${String(++this.seq).padStart(8, '0')}`;
-        this.addChannel(id, name, [BOT_USER_ID]);
-        this.channels.get(id)!.is_private = args.is_private === 'true' || args.is_private === true;
-        return { ok: true, channel: { id, name, is_channel: true, is_private: this.channels.get(id)!.is_private, created: Math.floor(Date.now() / 1000) } };
+        this.addChannel(id, name, [BOT_USER_ID], { creator: BOT_USER_ID });
+        const made = this.channels.get(id)!;
+        made.is_private = args.is_private === 'true' || args.is_private === true;
+        return { ok: true, channel: { id, name, is_channel: true, is_private: made.is_private, created: made.created, creator: made.creator } };
+      }
+      case 'conversations.list': {
+        // Slack's default is public channels only; private ones are listed only to their members.
+        const types = String(args.types || 'public_channel').split(',');
+        if (types.some((t) => !['public_channel', 'private_channel', 'mpim', 'im'].includes(t))) return { ok: false, error: 'invalid_types' };
+        if (types.includes('public_channel') && !this.scopes.has('channels:read')) return { ok: false, error: 'missing_scope', needed: 'channels:read' };
+        if (types.includes('private_channel') && !this.scopes.has('groups:read')) return { ok: false, error: 'missing_scope', needed: 'groups:read' };
+        const excludeArchived = args.exclude_archived === true || args.exclude_archived === 'true';
+        const listed = [...this.channels.values()].filter(
+          (c) => (c.is_private ? types.includes('private_channel') && c.members.has(BOT_USER_ID) : types.includes('public_channel')) && !(excludeArchived && c.is_archived),
+        );
+        const page = paginate(listed, args);
+        if ('error' in page) return { ok: false, error: page.error };
+        return {
+          ok: true,
+          channels: page.items.map((c) => ({ id: c.id, name: c.name, is_channel: true, is_private: c.is_private, is_archived: c.is_archived, created: c.created, creator: c.creator })),
+          response_metadata: { next_cursor: page.next ?? '' },
+        };
       }
       case 'conversations.invite': {
         const channel = this.channels.get(String(args.channel));
@@ -708,7 +758,7 @@ export class FakeSlack {
       case 'conversations.info': {
         const channel = this.channels.get(String(args.channel));
         if (!channel) return { ok: false, error: 'channel_not_found' };
-        return { ok: true, channel: { id: channel.id, name: channel.name, is_private: channel.is_private, topic: { value: channel.topic } } };
+        return { ok: true, channel: { id: channel.id, name: channel.name, is_private: channel.is_private, created: channel.created, creator: channel.creator, topic: { value: channel.topic } } };
       }
       case 'conversations.open': {
         const users = String(args.users ?? '').split(',');

@@ -13,7 +13,7 @@ import { migrateToLatest } from '../../db/migrate.js';
 import { pendingOutbox } from '../../db/queries/outbox.js';
 import { getSlackRef } from '../../db/queries/slack-refs.js';
 import type { Db } from '../../db/schema.js';
-import { FakeSlack } from '../fake-slack/server.js';
+import { BOT_USER_ID, FakeSlack } from '../fake-slack/server.js';
 import { composed, nameOf } from '../../views/text.js';
 
 const FAST: Pacing = { rate: 1000, burst: 1000 };
@@ -311,6 +311,81 @@ describe('OutboxSender', () => {
     await s.flush();
     expect(fake.channelByName('inc-43-3')).toBeDefined();
     expect((await getSlackRef(db, 'incident:43:channel'))!.channel).toBe(fake.channelByName('inc-43-3')!.id);
+  });
+
+  describe('a channel created but its answer lost', () => {
+    const channelsNamed = (prefix: string) => [...fake.channels.values()].filter((c) => c.name.startsWith(prefix));
+    const creates = () => attemptsOf('conversations.create').map((c) => [c.args.name, c.status === 200 ? (c.answer.ok ? 'ok' : c.answer.error) : `lost ${c.status}`]);
+    beforeEach(() => {
+      // The fake stamps `created` on the test's clock, as Slack would on the same wall clock as the app.
+      fake.now = () => clock.now().getTime();
+    });
+
+    it('is adopted on the retry: one channel, and the incident posts to it', async () => {
+      await owe(db, now(), { method: 'conversations.create', args: { name: 'inc-50-dns' }, refKey: 'incident:50:channel' });
+      await postMessage(db, now(), { channel: refChannel('incident:50:channel'), text: 'Welcome to INC-50' });
+      fake.failNext('conversations.create', { applied: true, status: 500 });
+      const s = sender();
+      await s.flush();
+      expect(channelsNamed('inc-50')).toHaveLength(1);
+      expect(await getSlackRef(db, 'incident:50:channel')).toBeUndefined();
+
+      clock.advance(5_000);
+      await s.flush();
+      const made = fake.channelByName('inc-50-dns')!;
+      expect(creates()).toEqual([
+        ['inc-50-dns', 'lost 500'],
+        ['inc-50-dns', 'name_taken'],
+      ]);
+      expect(channelsNamed('inc-50').map((c) => c.name)).toEqual(['inc-50-dns']);
+      expect(await getSlackRef(db, 'incident:50:channel')).toEqual({ channel: made.id, ts: null });
+      expect(texts(made.id)).toEqual(['Welcome to INC-50']);
+      const create = (await rows()).find((r) => r.method === 'conversations.create')!;
+      expect(create).toMatchObject({ status: 'sent', name_suffix: null });
+      expect(JSON.parse(create.result!)).toMatchObject({ channel: made.id });
+    });
+
+    it('is adopted after a restart when the connection dropped, across pages of channels', async () => {
+      for (let i = 0; i < 450; i++) fake.addChannel(`CFILL${String(i).padStart(4, '0')}`, `team-${i}`);
+      await owe(db, now(), { method: 'conversations.create', args: { name: 'inc-51' }, refKey: 'incident:51:channel' });
+      await postMessage(db, now(), { channel: refChannel('incident:51:channel'), text: 'Welcome to INC-51' });
+      fake.failNext('conversations.create', { applied: true, hangUp: true });
+      const first = sender();
+      await first.flush();
+      await first.stop();
+      expect((await rows())[0]!.attempt_started_at).not.toBeNull();
+
+      clock.advance(60_000);
+      await sender().flush();
+      const made = fake.channelByName('inc-51')!;
+      expect(channelsNamed('inc-51')).toHaveLength(1);
+      expect(attemptsOf('conversations.list').length).toBeGreaterThanOrEqual(3);
+      expect(attemptsOf('conversations.list')[0]!.args).toMatchObject({ types: 'public_channel,private_channel', exclude_archived: 'true' });
+      expect(texts(made.id)).toEqual(['Welcome to INC-51']);
+    });
+
+    it('someone else’s channel of that name, or the bot’s own from long before, still gets -2', async () => {
+      const s = sender();
+      const cases = [
+        { n: 52, creator: 'UAGENT01', created: () => clock.now().getTime() / 1000 },
+        { n: 53, creator: BOT_USER_ID, created: () => clock.now().getTime() / 1000 - 86_400 },
+      ];
+      for (const { n, creator, created } of cases) {
+        await owe(db, now(), { method: 'conversations.create', args: { name: `inc-${n}` }, refKey: `incident:${n}:channel` });
+        // The first attempt fails without effect: its outcome is unknown to the sender.
+        fake.failNext('conversations.create', { status: 500 });
+        await s.flush();
+        expect((await rows()).at(-1)!.attempt_started_at).not.toBeNull();
+        fake.addChannel(`CTAKEN${n}`, `inc-${n}`, [creator], { creator, created: Math.floor(created()) });
+        const listsBefore = attemptsOf('conversations.list').length;
+
+        clock.advance(5_000);
+        await s.flush();
+        expect(attemptsOf('conversations.list').length).toBeGreaterThan(listsBefore);
+        expect(fake.channelByName(`inc-${n}-2`)).toBeDefined();
+        expect((await getSlackRef(db, `incident:${n}:channel`))!.channel).toBe(fake.channelByName(`inc-${n}-2`)!.id);
+      }
+    });
   });
 
   it('a taken name at the 80-character limit is shortened to fit its suffix', async () => {
