@@ -154,7 +154,11 @@ export async function incidentFigures(db: Executor, r: ReportRange): Promise<Inc
  * "as of T" is the last event at or before T. A period's figures therefore never change once it ends.
  */
 
-/** The id of a ticket's last event at or before an instant (ties: the later row). */
+/**
+ * The id of a ticket's last event at or before an instant (ties: the later row). Joins on it are
+ * written CROSS JOIN so SQLite keeps the order: the period's rows first, then one primary-key lookup
+ * each (left to itself it may scan the events for every ticket).
+ */
 const lastEventAt = (ticketId: RawBuilder<unknown>, t: number) =>
   sql`(SELECT e.id FROM ticket_events e WHERE e.ticket_id = ${ticketId} AND e.at <= ${t} ORDER BY e.at DESC, e.id DESC LIMIT 1)`;
 
@@ -173,9 +177,9 @@ export function clockOutcomeSql(prefix: 'fr' | 'res', t: number): RawBuilder<str
 /** First-response and resolution tallies (per priority in force at the as-of instant) over tickets created in the period. */
 async function slaTallies(db: Executor, r: ReportRange): Promise<{ firstResponse: Map<string, SlaTally>; resolution: Map<string, SlaTally> }> {
   const { rows } = await sql<{ g: string; fr: string; res: string; n: number }>`
-    WITH c AS (SELECT ${lastEventAt(sql.ref('t.id'), r.asOf)} AS eid FROM tickets t WHERE t.created_at >= ${r.start} AND t.created_at < ${r.end})
+    WITH c AS MATERIALIZED (SELECT ${lastEventAt(sql.ref('t.id'), r.asOf)} AS eid FROM tickets t WHERE t.created_at >= ${r.start} AND t.created_at < ${r.end})
     SELECT e.priority AS g, ${clockOutcomeSql('fr', r.asOf)} AS fr, ${clockOutcomeSql('res', r.asOf)} AS res, COUNT(*) AS n
-    FROM c JOIN ticket_events e ON e.id = c.eid GROUP BY 1, 2, 3`.execute(db);
+    FROM c CROSS JOIN ticket_events e ON e.id = c.eid GROUP BY 1, 2, 3`.execute(db);
   const tally = (which: 'fr' | 'res') => {
     const out = new Map<string, SlaTally>();
     const all: SlaTally = { met: 0, breached: 0, pending: 0 };
@@ -203,7 +207,7 @@ function openCreatedAt(t: number): RawBuilder<unknown> {
   return sql`SELECT tk.created_at FROM (
       SELECT id FROM tickets WHERE status IN ${OPEN_TICKET} AND created_at < ${t}
       UNION SELECT ticket_id AS id FROM ticket_events WHERE at >= ${t}
-    ) c JOIN tickets tk ON tk.id = c.id
+    ) c CROSS JOIN tickets tk ON tk.id = c.id
     WHERE tk.created_at < ${t}
       AND (SELECT e.status FROM ticket_events e WHERE e.ticket_id = tk.id AND e.at < ${t} ORDER BY e.at DESC, e.id DESC LIMIT 1) IN ${OPEN_TICKET}`;
 }
@@ -220,12 +224,12 @@ export async function ticketFigures(db: Executor, r: ReportRange): Promise<Ticke
   // Resolved: tickets with a resolution in the period, read at their last one in it.
   const resolvedIn = sql`SELECT ticket_id, MAX(id) AS eid FROM ticket_events WHERE kind = 'resolve' AND at >= ${r.start} AND at < ${r.end} GROUP BY ticket_id`;
   const resolvedRows = await sql<{ g: string; n: number; fcr: number | null; reopened: number | null; rated: number | null }>`
-    WITH rs AS (${resolvedIn})
+    WITH rs AS MATERIALIZED (${resolvedIn})
     SELECT e.priority AS g, COUNT(*) AS n,
       SUM(CASE WHEN e.reassignments = 0 AND e.escalated = 0 AND e.actor_id = e.first_assignee_id THEN 1 ELSE 0 END) AS fcr,
-      SUM(CASE WHEN EXISTS (SELECT 1 FROM ticket_events x WHERE x.ticket_id = rs.ticket_id AND x.kind = 'reopen' AND x.at <= ${r.asOf}) THEN 1 ELSE 0 END) AS reopened,
-      SUM(CASE WHEN EXISTS (SELECT 1 FROM ticket_events x WHERE x.ticket_id = rs.ticket_id AND x.kind = 'rate' AND x.at <= ${r.asOf}) THEN 1 ELSE 0 END) AS rated
-    FROM rs JOIN ticket_events e ON e.id = rs.eid GROUP BY e.priority`.execute(db);
+      SUM(CASE WHEN EXISTS (SELECT 1 FROM ticket_events x WHERE x.ticket_id = rs.ticket_id AND +x.kind = 'reopen' AND x.at <= ${r.asOf}) THEN 1 ELSE 0 END) AS reopened,
+      SUM(CASE WHEN EXISTS (SELECT 1 FROM ticket_events x WHERE x.ticket_id = rs.ticket_id AND +x.kind = 'rate' AND x.at <= ${r.asOf}) THEN 1 ELSE 0 END) AS rated
+    FROM rs CROSS JOIN ticket_events e ON e.id = rs.eid GROUP BY e.priority`.execute(db);
   const openedBy = new Map(opened.rows.map((x) => [x.g, num(x.n)]));
   const resolvedBy = new Map(resolvedRows.rows.map((x) => [x.g, num(x.n)]));
   const sum = (rows: { n: number }[]) => rows.reduce((acc, x) => acc + num(x.n), 0);
@@ -246,7 +250,7 @@ export async function ticketFigures(db: Executor, r: ReportRange): Promise<Ticke
   const breakdown = (column: RawBuilder<unknown>) => sql<{ g: string; opened: number | null; resolved: number | null }>`
     SELECT g, SUM(opened) AS opened, SUM(resolved) AS resolved FROM (
       SELECT ${column} AS g, 1 AS opened, 0 AS resolved FROM tickets WHERE ${inCreated}
-      UNION ALL SELECT ${column} AS g, 0, 1 FROM (${resolvedIn}) rs JOIN tickets ON tickets.id = rs.ticket_id
+      UNION ALL SELECT ${column} AS g, 0, 1 FROM (${resolvedIn}) rs CROSS JOIN tickets ON tickets.id = rs.ticket_id
     ) GROUP BY g ORDER BY opened DESC, g`;
   const categories = await breakdown(sql.ref('category')).execute(db);
   const services = await breakdown(sql`COALESCE(service, '(none)')`).execute(db);
