@@ -52,6 +52,8 @@ import { isoDay, parseIncidentCommand, USAGE } from './parse.js';
 import { directChannel } from '../../src/slack/uploads.js';
 import { cleanTyped } from '../../src/domain/typed-text.js';
 import { isFinalSlackAnswer } from '../../src/slack/errors.js';
+import { isPrivateConversation } from '../../src/slack/conversations.js';
+import { rememberShortcutSource, shortcutSourceOfSubmission } from '../../src/services/shortcuts.js';
 
 /**
  * Everything a person does with incidents in Slack: `/incident`, the buttons on the pinned summary,
@@ -129,7 +131,13 @@ export const incidentsArea: Area = {
     const asManager = (userId: string): IncidentActor => ({ id: userId, name: userId, isIncidentManager: true });
     const runs = (incident: { declared_by: string; commander_id: string | null }, userId: string) => mayRun({ declaredBy: incident.declared_by, commanderId: incident.commander_id }, { id: userId, isIncidentManager: false });
 
-    const openDeclare = async (client: WebClient, triggerId: string, prefill: DeclarePrefill, metadata: Parameters<typeof declareModal>[0]['metadata']) => {
+    const openDeclare = async (
+      client: WebClient,
+      triggerId: string,
+      prefill: DeclarePrefill,
+      metadata: Parameters<typeof declareModal>[0]['metadata'],
+      reference?: Parameters<typeof declareModal>[0]['reference'],
+    ) => {
       const open = await openIncidents(ctx.db);
       return openView(
         client,
@@ -140,6 +148,7 @@ export const incidentsArea: Area = {
           serviceCatalog: settings.service_catalog,
           openIncidents: open.map((i) => ({ key: i.key, title: i.title, severity: i.severity })),
           metadata,
+          ...(reference ? { reference } : {}),
         }),
       );
     };
@@ -260,14 +269,21 @@ export const incidentsArea: Area = {
     app.shortcut(SHORTCUTS.incidentFromMessage, async ({ shortcut, ack, client }) => {
       await ack();
       if (shortcut.type !== 'message_action') return;
+      const channel = shortcut.channel.id;
+      const ts = shortcut.message.ts;
       const text = (shortcut.message.text ?? '').trim();
       const firstLine = text.split('\n')[0]!.replace(/<[^>]*>/g, '').trim();
-      await openDeclare(
+      // Title and impact are published. From a private channel, group DM or DM the message is shown to
+      // the declarer as a reference only; the timeline links the message, never copies its text.
+      const isPrivate = await isPrivateConversation(client, channel);
+      const opened = await openDeclare(
         client,
         shortcut.trigger_id,
-        { title: firstLine.slice(0, 150) || undefined, impact: text.slice(0, 2000) || undefined },
-        { source: 'shortcut', sourceChannel: shortcut.channel.id, sourceTs: shortcut.message.ts },
+        isPrivate ? {} : { title: firstLine.slice(0, 150) || undefined, impact: text.slice(0, 2000) || undefined },
+        { source: 'shortcut', sourceChannel: channel, sourceTs: ts },
+        isPrivate ? { heading: 'The message, from a private conversation', text } : undefined,
       );
+      if (opened) await rememberShortcutSource(ctx, { viewId: opened.id, userId: shortcut.user.id, callbackId: CALLBACKS.declare, channel, ts, isPrivate });
     });
 
     // ---- modals ----------------------------------------------------------------------------------------
@@ -279,19 +295,28 @@ export const incidentsArea: Area = {
       const submissionKey = `${view.id}:${view.hash}`;
       const key = `${DECLARE}:${submissionKey}`;
       const meta = parseDeclareMetadata(view.private_metadata);
-      await deps.inbox.receive({ key, kind: DECLARE, userId: body.user.id, payload: { input: parsed.value, meta, submissionKey } });
+      await deps.inbox.receive({ key, kind: DECLARE, userId: body.user.id, payload: { input: parsed.value, meta, submissionKey, viewId: view.id } });
       await ack();
       await deps.inbox.process(key);
     });
     deps.inbox.handle(DECLARE, {
       async run(item) {
-        const { input, meta, submissionKey } = item.data as { input: DeclareInput; meta: DeclareMetadata; submissionKey: string };
+        const { input, meta, submissionKey, viewId } = item.data as { input: DeclareInput; meta: DeclareMetadata; submissionKey: string; viewId?: string };
         const userId = item.user_id!;
         const user = await directory.user(userId);
+        // The source message is the one the shortcut was invoked on, recorded when the form opened; a
+        // source named only in the metadata is ignored (and audited).
+        const origin = await shortcutSourceOfSubmission(ctx, {
+          viewId: viewId ?? '',
+          actor: { id: userId, name: user.name },
+          callbackId: CALLBACKS.declare,
+          claimed: meta.sourceChannel || meta.sourceTs ? { channel: meta.sourceChannel, ts: meta.sourceTs } : undefined,
+          recordType: 'incident',
+        });
         let permalink: string | undefined;
-        if (meta.sourceChannel && meta.sourceTs) {
+        if (origin) {
           try {
-            permalink = (await app.client.chat.getPermalink({ channel: meta.sourceChannel, message_ts: meta.sourceTs })).permalink;
+            permalink = (await app.client.chat.getPermalink({ channel: origin.channel, message_ts: origin.ts })).permalink;
           } catch {
             permalink = undefined;
           }
@@ -299,10 +324,10 @@ export const incidentsArea: Area = {
         return declareIncident(ctx, {
           ...input,
           actor: { id: userId, name: user.name },
-          source: meta.source === 'shortcut' ? 'shortcut' : 'modal',
+          source: origin ? 'shortcut' : 'modal',
           linkedTicketId: meta.linkedTicketId,
           declarerIsAgent: meta.linkedTicketId !== undefined ? await directory.hasRole(userId, 'agents') : undefined,
-          sourceMessage: meta.sourceChannel && meta.sourceTs ? { channel: meta.sourceChannel, ts: meta.sourceTs, permalink } : undefined,
+          sourceMessage: origin ? { channel: origin.channel, ts: origin.ts, permalink } : undefined,
           submissionKey,
         });
       },

@@ -131,12 +131,16 @@ export const ticketsArea: Area = {
       const message = shortcut.message as { text?: string; ts: string };
       const permalink = `https://slack.com/archives/${shortcut.channel.id}/p${message.ts.replace('.', '')}`;
       const text = message.text ?? '';
+      // The summary and details are posted to triage: from a private channel, group DM or DM the text
+      // is only shown to the person as a reference and the ticket carries the link.
+      const isPrivate = await isPrivateConversation(client, shortcut.channel.id);
       await client.views.open({
         trigger_id: shortcut.trigger_id,
         view: fileTicketModal({
           ...catalog(),
-          summary: text.split('\n')[0]?.slice(0, 150) || undefined,
-          details: `${text}\n\nFrom: ${permalink}`.slice(0, 2900),
+          ...(isPrivate
+            ? { details: `From: ${permalink}`, reference: { heading: 'The message, from a private conversation', text } }
+            : { summary: text.split('\n')[0]?.slice(0, 150) || undefined, details: `${text}\n\nFrom: ${permalink}`.slice(0, 2900) }),
           source: { kind: 'shortcut', channel: shortcut.channel.id, ts: message.ts, permalink },
         }),
       });

@@ -12,6 +12,7 @@ import * as ticketHistory from './2026-12-02-400-ticket-history.js';
 import * as standardChangeSnapshot from './2026-12-02-300-standard-change-snapshot.js';
 import * as punctualityIndex from './2026-12-02-401-punctuality-index.js';
 import * as inbox from './2026-12-02-100-inbox.js';
+import * as shortcutSources from './2026-12-02-350-shortcut-sources.js';
 
 /** Every migration, by name; names sort in the order they run. Add new files at the end. */
 export const migrations: Record<string, Migration> = {
@@ -28,4 +29,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-02-300-standard-change-snapshot': standardChangeSnapshot,
   '2026-12-02-401-punctuality-index': punctualityIndex,
   '2026-12-02-100-inbox': inbox,
+  '2026-12-02-350-shortcut-sources': shortcutSources,
 };

@@ -18,7 +18,20 @@ export interface IncidentWithScheduleTable extends IncidentTable {
   update_generation: Generated<number>;
 }
 
+/** The message a message shortcut was invoked on, by the id of the form it opened (2026-12-02-350). */
+export interface ShortcutSourceTable {
+  view_id: string;
+  user_id: string;
+  callback_id: string;
+  channel: string;
+  ts: string;
+  /** 1 when the message is in a private channel, group DM or DM. */
+  is_private: number;
+  created_at: number;
+}
+
 export interface IncidentTables {
+  shortcut_sources: ShortcutSourceTable;
   incidents: IncidentWithScheduleTable;
   incident_audiences: IncidentAudienceTable;
 }

@@ -12,6 +12,11 @@ export interface FileModalOptions {
   details?: string;
   /** Where the ticket comes from, carried through private_metadata. */
   source?: { kind: 'command' | 'shortcut'; channel?: string; ts?: string; permalink?: string };
+  /**
+   * A message from a private conversation: shown to the person filing as a reference above the form,
+   * never pre-filled into the fields (which go to the triage channel).
+   */
+  reference?: { heading: string; text: string };
 }
 
 const option = (text: string, value = text): PlainTextOption => ({ text: plain(text, 75), value: value.slice(0, 75) });
@@ -19,7 +24,14 @@ const option = (text: string, value = text): PlainTextOption => ({ text: plain(t
 /** The /it-help form. Every field is an input block whose block_id and action_id are the field name. */
 export function fileTicketModal(options: FileModalOptions): ModalView {
   const levelOptions = (labels: Record<Level, string>) => LEVELS.map((l) => option(labels[l], l));
+  const reference: KnownBlock[] = options.reference
+    ? [
+        { type: 'section', text: mrkdwn(`*${userText(options.reference.heading, 200)}* (for reference; not copied to the ticket)\n${userText(options.reference.text || '—', 2500)}`, 3000) },
+        { type: 'context', elements: [mrkdwn('The summary and details go to the IT triage channel: write them without private details. The ticket links the message.')] },
+      ]
+    : [];
   const blocks: KnownBlock[] = [
+    ...reference,
     {
       type: 'input',
       block_id: F.summary,
