@@ -13,6 +13,7 @@ import { channelLink, mention, userText } from '../../views/text.js';
 import { checkBeforeFiling, fileDraft, fileTicket, followIncidentInstead, refuseReactionFiling } from '../../src/services/tickets/file.js';
 import { reactionFiling } from '../../src/domain/tickets/reaction.js';
 import { isPrivateConversation } from '../../src/slack/conversations.js';
+import { rememberShortcutSource, shortcutSourceOfSubmission } from '../../src/services/shortcuts.js';
 import { cleanTyped } from '../../src/domain/typed-text.js';
 import { addArticle, articleHelped, refuseKbChange, retireArticle } from '../../src/services/tickets/kb.js';
 import {
@@ -134,7 +135,7 @@ export const ticketsArea: Area = {
       // The summary and details are posted to triage: from a private channel, group DM or DM the text
       // is only shown to the person as a reference and the ticket carries the link.
       const isPrivate = await isPrivateConversation(client, shortcut.channel.id);
-      await client.views.open({
+      const opened = await client.views.open({
         trigger_id: shortcut.trigger_id,
         view: fileTicketModal({
           ...catalog(),
@@ -144,13 +145,26 @@ export const ticketsArea: Area = {
           source: { kind: 'shortcut', channel: shortcut.channel.id, ts: message.ts, permalink },
         }),
       });
+      if (opened.view?.id) await rememberShortcutSource(ctx, { viewId: opened.view.id, userId: shortcut.user.id, callbackId: V.file, channel: shortcut.channel.id, ts: message.ts, isPrivate });
     });
 
     app.view(V.file, async ({ ack, view, body }) => {
       const parsed = parseTicketForm(view.state.values as never, catalog());
       if (!parsed.ok) return void (await ack({ response_action: 'errors', errors: parsed.errors }));
-      const source = ticketSourceFrom(parseJson(sourceMeta, view.private_metadata));
       const requester = { id: body.user.id, name: body.user.name };
+      // The source message is the one the shortcut was invoked on, recorded when the form opened; a
+      // message named only in the form's metadata is ignored (and audited).
+      const claimed = ticketSourceFrom(parseJson(sourceMeta, view.private_metadata));
+      const origin = await shortcutSourceOfSubmission(ctx, {
+        viewId: view.id,
+        actor: requester,
+        callbackId: V.file,
+        claimed: claimed.kind === 'shortcut' ? { channel: claimed.channel, ts: claimed.ts } : undefined,
+        recordType: 'ticket',
+      });
+      const source = origin
+        ? ticketSourceFrom({ kind: 'shortcut', channel: origin.channel, ts: origin.ts })
+        : { kind: 'command' as const, ...(claimed.channel && claimed.kind === 'command' ? { channel: claimed.channel } : {}) };
       // The submission's identity: a second delivery of the same form files nothing.
       const key = `ticket.file:${view.id}:${view.hash}`;
       const check = await checkBeforeFiling(ctx, requester, parsed.value, source);

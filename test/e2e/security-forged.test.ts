@@ -112,7 +112,7 @@ describe('forged payloads on the service desk', () => {
     );
   });
 
-  it('a ticket form with a forged source link stores the link of the message it names, not the forged one', async () => {
+  it('a ticket form with a forged source message and link files without a source; audited', async () => {
     await t.slack.command('/it-help', 'printer', people.requester);
     await t.settle();
     const { id, view } = t.fake.lastView();
@@ -120,8 +120,10 @@ describe('forged payloads on the service desk', () => {
     await t.slack.submitView(people.requester, { id, ...forged }, { category: 'hardware' });
     await t.settle();
     const [ticket] = await tickets(t);
-    expect(ticket!.source_permalink).toBe(`https://slack.com/archives/${channels.general}/p1700000000000100`);
+    expect(ticket).toMatchObject({ source: 'command', source_ts: null, source_permalink: null });
     expect(JSON.stringify(t.fake.calls.map((c) => c.args))).not.toContain('evil.example');
+    const refused = await t.sb.db.selectFrom('audit_log').selectAll().where('action', '=', 'ticket.source_refused').execute();
+    expect(refused.map((r) => r.actor_id)).toEqual([people.requester.id]);
   });
 
   it('refuses knowledge-base changes by non-agents on every path; audited', async () => {

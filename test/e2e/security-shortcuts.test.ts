@@ -131,4 +131,19 @@ describe('the declare form names its source message', () => {
     expect(await t.sb.db.selectFrom('incident_timeline').selectAll().where('kind', '=', 'source').execute()).toEqual([]);
     expect(await auditAction(t, 'incident.source_refused')).toHaveLength(1);
   });
+
+  it('a "Create IT ticket" form rewritten to name another message files the message it was opened on; audited', async () => {
+    const seen = t.fake.addMessage(channels.general, people.requester.id, 'Printers offline');
+    const hidden = t.fake.addMessage(PRIVATE, people.requester.id, 'Board only: merger on Friday');
+    await t.slack.messageShortcut(people.outsider, SHORTCUTS.ticketFromMessage, { channel: channels.general, ts: seen.ts, text: seen.text, user: people.requester.id });
+    await waitFor(() => t.fake.views.length > 0);
+    const { id, view } = t.fake.lastView();
+    const forged = { ...view, private_metadata: JSON.stringify({ kind: 'shortcut', channel: PRIVATE, ts: hidden.ts }) };
+    await t.slack.submitView(people.outsider, { id, ...forged }, { [TICKET_FIELDS.category]: 'hardware' });
+    await t.settle();
+    const [ticket] = await t.sb.db.selectFrom('tickets').selectAll().execute();
+    expect(ticket).toMatchObject({ source: 'shortcut', source_channel: channels.general, source_ts: seen.ts });
+    expect(JSON.stringify(t.fake.messagesIn(channels.triage))).not.toContain(PRIVATE);
+    expect((await auditAction(t, 'ticket.source_refused')).map((a) => a.actor_id)).toEqual([people.outsider.id]);
+  });
 });
