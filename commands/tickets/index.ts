@@ -4,10 +4,10 @@ import type { AppDeps } from '../../src/app.js';
 import type { Area } from '../index.js';
 import { COMMANDS, EVENTS, SHORTCUTS } from '../../views/ids.js';
 import { TICKET_ACTIONS as A, TICKET_VIEWS as V } from '../../views/tickets/ids.js';
-import { beforeYouFileModal, commentModal, fileTicketModal, kbAddModal, noTicketNeededModal, resolveModal } from '../../views/tickets/modals.js';
+import { beforeYouFileModal, commentModal, fileTicketModal, kbAddModal, LIMITS, noTicketNeededModal, resolveModal } from '../../views/tickets/modals.js';
 import { kbList, takeOverPrompt, ticketCard, ticketList } from '../../views/tickets/messages.js';
 import { leftWithAssignee } from '../../views/tickets/notices.js';
-import { ticketSourceFrom, draftRef, parseCommentForm, parseJson, parseKbForm, parseResolveForm, parseTicketForm, sourceMeta, suggestionValue, ticketRef } from '../../views/tickets/parse.js';
+import { ticketSourceFrom, draftRef, parseCommentForm, parseJson, parseKbForm, parseResolveForm, parseTicketForm, sourceMeta, suggestionValue, summaryFrom, ticketRef } from '../../views/tickets/parse.js';
 import { TICKET_FIELDS as F } from '../../views/tickets/ids.js';
 import { channelLink, mention, userText } from '../../views/text.js';
 import { checkBeforeFiling, fileDraft, fileTicket, followIncidentInstead, refuseReactionFiling } from '../../src/services/tickets/file.js';
@@ -123,7 +123,12 @@ export const ticketsArea: Area = {
       if (lower === 'show' && !sub) return void (await ack({ response_type: 'ephemeral', text: 'Which ticket? e.g. `/it-help show IT-12`' }));
       // Anything else is the start of a request: open the form, with the text as its summary.
       await ack();
-      await client.views.open({ trigger_id: command.trigger_id, view: fileTicketModal({ ...catalog(), summary: text || undefined, source: { kind: 'command', channel: command.channel_id } }) });
+      // Text longer than a summary is kept whole in Details, the summary cut at a word with an ellipsis.
+      const long = [...text].length > LIMITS.summary;
+      await client.views.open({
+        trigger_id: command.trigger_id,
+        view: fileTicketModal({ ...catalog(), summary: (long ? summaryFrom(text) : text) || undefined, ...(long ? { details: text.slice(0, LIMITS.details) } : {}), source: { kind: 'command', channel: command.channel_id } }),
+      });
     });
 
     app.shortcut(SHORTCUTS.ticketFromMessage, async ({ shortcut, ack, client }) => {
@@ -139,9 +144,10 @@ export const ticketsArea: Area = {
         trigger_id: shortcut.trigger_id,
         view: fileTicketModal({
           ...catalog(),
+          // The message itself (public spaces only): the link to it is kept with the ticket and shown once, on the triage post.
           ...(isPrivate
             ? { details: `From: ${permalink}`, reference: { heading: 'The message, from a private conversation', text } }
-            : { summary: text.split('\n')[0]?.slice(0, 150) || undefined, details: `${text}\n\nFrom: ${permalink}`.slice(0, 2900) }),
+            : { summary: summaryFrom(text) || undefined, details: text.slice(0, 2900) || undefined }),
           source: { kind: 'shortcut', channel: shortcut.channel.id, ts: message.ts, permalink },
         }),
       });
@@ -246,15 +252,16 @@ export const ticketsArea: Area = {
         ctx,
         { id: requester },
         {
-          summary: filing === 'file_with_text' ? (text.split('\n')[0] || 'Request from a Slack message').slice(0, 150) : 'Request from a private conversation (see the link)',
-          details: filing === 'file_with_text' ? `${text}\n\nFrom: ${permalink}`.slice(0, 2900) : `From: ${permalink}`,
+          summary: filing === 'file_with_text' ? summaryFrom(text) || 'Request from a Slack message' : 'Request from a private conversation (see the link)',
+          // The link to the message is kept with the ticket and shown once, on the triage post.
+          details: filing === 'file_with_text' ? text.slice(0, 2900) : '',
           category: settings.service_desk.categories.includes('other') ? 'other' : settings.service_desk.categories[0]!,
           service: null,
           impact: 'low',
           urgency: 'medium',
           attachmentUrl: null,
         },
-        { kind: 'reaction', channel, ts, permalink },
+        { kind: 'reaction', channel, ts, permalink, ...(requester !== event.user ? { filedBy: event.user } : {}) },
         `event:${(body as { event_id: string }).event_id}`,
       );
       if (!result.ok) logger.info({ channel, ts, reason: result.message }, 'reaction did not file a ticket');

@@ -3,7 +3,7 @@ import type { TicketRow } from '../../db/queries/tickets.js';
 import type { KbArticleRow } from '../../db/queries/kb.js';
 import { formatDuration } from '../../src/config/duration.js';
 import { isOpen } from '../../src/domain/tickets/lifecycle.js';
-import { composed, mention, mrkdwn, plain, slackDate, truncate, userText } from '../text.js';
+import { composed, escapeMrkdwn, mention, mrkdwn, plain, slackDate, truncate, userText } from '../text.js';
 import { TICKET_ACTIONS as A } from './ids.js';
 
 export interface MessageContent {
@@ -63,7 +63,10 @@ export function triageMessage(ticket: TicketRow, options: { incidentKey?: string
     { type: 'header', text: plain(`${ticket.key} · ${ticket.summary}`, 150) },
     { type: 'section', fields },
   ];
-  if (ticket.details) blocks.push({ type: 'section', text: mrkdwn(userText(ticket.details, 1500)) });
+  if (ticket.details) {
+    const cut = [...ticket.details].length > TRIAGE_DETAILS_SHOWN;
+    blocks.push({ type: 'section', text: mrkdwn(`${userText(ticket.details, TRIAGE_DETAILS_SHOWN)}${cut ? '\n_Full details in the thread._' : ''}`) });
+  }
   const context: string[] = [];
   if (ticket.attachment_url) context.push(`<${encodeURI(ticket.attachment_url).replace(/[<>|]/g, '')}|Attachment>`);
   if (ticket.source_permalink) context.push(`<${ticket.source_permalink.replace(/[<>|]/g, '')}|Original message>`);
@@ -103,6 +106,34 @@ function holdElements(ticket: TicketRow, holds: HoldOption[]): ActionsBlockEleme
   return out;
 }
 
+/** How much of the details the triage post shows; longer details go in full to its thread. */
+export const TRIAGE_DETAILS_SHOWN = 1500;
+
+/** The whole details in the triage thread, in sections that each fit Slack's 3000 characters. */
+export function fullDetailsMessage(ticket: TicketRow): MessageContent {
+  const sections: string[] = [];
+  let current = '';
+  for (const char of ticket.details) {
+    const piece = escapeMrkdwn(char);
+    if (current.length + piece.length > 2900) {
+      sections.push(current);
+      current = '';
+    }
+    current += piece;
+  }
+  if (current) sections.push(current);
+  return {
+    text: `Full details of ${ticket.key}`,
+    blocks: [{ type: 'context', elements: [mrkdwn(`Full details of *${ticket.key}*:`)] }, ...sections.slice(0, 4).map((text) => ({ type: 'section' as const, text: mrkdwn(text) }))],
+  };
+}
+
+/** To whoever filed a ticket for someone else (reacting to their message). */
+export function filedForSomeoneDm(ticket: TicketRow): MessageContent {
+  const text = `You filed *${ticket.key}* for ${mention(ticket.requester_id)} from their message: ${userText(ticket.summary, 150)}. They get its updates.`;
+  return { text, blocks: [{ type: 'section', text: mrkdwn(text) }] };
+}
+
 /** A line in the ticket's thread: the history people can scroll. */
 export function historyLine(text: string): MessageContent {
   return { text, blocks: [{ type: 'context', elements: [mrkdwn(text)] }] };
@@ -112,8 +143,10 @@ export function historyLine(text: string): MessageContent {
  * The requester's receipt. `triagePostRef` names the triage post once it is owed: the link to it is a
  * send-time value, filled in by the outbox sender when that post exists.
  */
-export function confirmationDm(ticket: TicketRow, targets: { firstResponseMs: number; resolutionMs: number }, triagePostRef: string | null): MessageContent {
-  const text = `Thanks, we've got it: *${ticket.key}* · ${userText(ticket.summary, 150)}`;
+export function confirmationDm(ticket: TicketRow, targets: { firstResponseMs: number; resolutionMs: number }, triagePostRef: string | null, opts: { filedBy?: string } = {}): MessageContent {
+  const text = opts.filedBy
+    ? `${mention(opts.filedBy)} filed *${ticket.key}* for you from your message: ${userText(ticket.summary, 150)}. You'll get its updates here.`
+    : `Thanks, we've got it: *${ticket.key}* · ${userText(ticket.summary, 150)}`;
   const facts = `Priority ${ticket.priority} · first response within ${formatDuration(targets.firstResponseMs)} of working time (by ${slackDate(new Date(ticket.first_response_due_at))}) · resolution target ${slackDate(new Date(ticket.resolution_due_at))}`;
   // The sender turns the composed text into the element's string; Block Kit's type cannot say so.
   const context = triagePostRef

@@ -1,4 +1,6 @@
-import { mention } from '../text.js';
+import type { TicketRow } from '../../db/queries/tickets.js';
+import { formatDuration } from '../../src/config/duration.js';
+import { mention, slackDate } from '../text.js';
 
 /** Sentences of the service desk people read in DMs, ephemerals and refusals. */
 
@@ -29,4 +31,15 @@ export function unlinkedHistory(actorId: string, incidentKey: string, wasPaused:
 
 export function unlinkedForRequester(incidentKey: string): string {
   return `IT is handling your request on its own now, not as part of ${incidentKey}.`;
+}
+
+/** To the requester when an agent changes the priority: the new targets follow it. */
+export function priorityChangedForRequester(actorId: string, from: string, ticket: Pick<TicketRow, 'priority' | 'resolution_due_at' | 'status' | 'hold_reason'>): string {
+  const target = ticket.hold_reason ? '' : ` The resolution target is now ${slackDate(new Date(ticket.resolution_due_at))}.`;
+  return `${mention(actorId)} changed the priority from ${from} to ${ticket.priority}.${target}`;
+}
+
+/** To the requester when a resolved ticket closes after the quiet period. */
+export function closedForRequester(quietMs: number): string {
+  return `It is now closed: it was resolved ${formatDuration(quietMs)} ago and not reopened. Type \`/it-help\` if you need anything else.`;
 }

@@ -112,3 +112,16 @@ export function parseJson<T>(schema: z.ZodType<T>, raw: string | undefined): T |
     return undefined;
   }
 }
+
+/**
+ * A summary taken from longer text (a message, the /it-help text): its first line, kept whole when it
+ * fits, else cut at the last word boundary before `max` with an ellipsis, never mid-word.
+ */
+export function summaryFrom(text: string, max: number = LIMITS.summary): string {
+  const first = (text.split('\n').find((line) => line.trim()) ?? '').trim().replace(/\s+/g, ' ');
+  const chars = [...first];
+  if (chars.length <= max) return first;
+  const head = chars.slice(0, max - 1).join('');
+  const space = head.lastIndexOf(' ');
+  return `${(space > max / 2 ? head.slice(0, space) : head).trimEnd()}…`;
+}

@@ -8,7 +8,7 @@ import { categoryRefusal, servicesRefusal } from '../../domain/catalog.js';
 import { priorityOf } from '../../domain/tickets/priority.js';
 import { slaTargets } from '../../domain/tickets/sla.js';
 import type { TicketInput } from '../../../views/tickets/parse.js';
-import { confirmationDm, triageMessage } from '../../../views/tickets/messages.js';
+import { confirmationDm, filedForSomeoneDm, fullDetailsMessage, TRIAGE_DETAILS_SHOWN, triageMessage } from '../../../views/tickets/messages.js';
 import type { Suggestion } from '../../../views/tickets/modals.js';
 import { ok, refuse, transact, type Outcome, type ServiceContext, type Trx } from '../context.js';
 import { postMessage, updateMessage } from '../outbox.js';
@@ -19,6 +19,8 @@ export interface TicketSource {
   channel?: string | null;
   ts?: string | null;
   permalink?: string | null;
+  /** Who filed it when that is not the requester (a reaction on someone else's message). */
+  filedBy?: string;
 }
 
 export interface Requester {
@@ -125,7 +127,7 @@ async function createTicket(trx: Trx, ctx: ServiceContext, requester: Requester,
   const ticket = await recordTicketEvent(trx, settings, inserted, { kind: 'filed', actorId: requester.id, body: null }, now);
   await insertAudit(
     trx,
-    { actor: requester, action: 'ticket.filed', recordType: 'ticket', recordId: ticket.id, recordKey: ticket.key, after: ticketFacts(ticket), source: source.kind === 'reaction' ? 'event' : source.kind === 'shortcut' ? 'shortcut' : 'modal' },
+    { actor: source.filedBy ? { id: source.filedBy } : requester, action: 'ticket.filed', recordType: 'ticket', recordId: ticket.id, recordKey: ticket.key, after: ticketFacts(ticket), source: source.kind === 'reaction' ? 'event' : source.kind === 'shortcut' ? 'shortcut' : 'modal' },
     now,
   );
   const triage = settings.channels.triage;
@@ -137,8 +139,12 @@ async function createTicket(trx: Trx, ctx: ServiceContext, requester: Requester,
   // The confirmation goes at once; the link to the triage post is added when that post exists, so a
   // busy triage channel (an outage, Slack's 1 message/s) never delays the requester's receipt.
   const confirmation = `ticket/${ticket.id}/confirmation`;
-  await postMessage(trx, now, { channel: requester.id, ...confirmationDm(ticket, targets, null), refKey: confirmation });
-  if (triage) await updateMessage(trx, now, confirmation, confirmationDm(ticket, targets, triageRef(ticket.id)));
+  await postMessage(trx, now, { channel: requester.id, ...confirmationDm(ticket, targets, null, { filedBy: source.filedBy }), refKey: confirmation });
+  if (triage) await updateMessage(trx, now, confirmation, confirmationDm(ticket, targets, triageRef(ticket.id), { filedBy: source.filedBy }));
+  // Filed for someone else (a reaction on their message): the person who reacted is told too.
+  if (source.filedBy) await postMessage(trx, now, { channel: source.filedBy, ...filedForSomeoneDm(ticket) });
+  // Triage shows the start of long details; the whole text goes in the post's thread.
+  if (triage && [...ticket.details].length > TRIAGE_DETAILS_SHOWN) await postMessage(trx, now, { channel: triage, threadOf: triageRef(ticket.id), ...fullDetailsMessage(ticket) });
   return ticket;
 }
 

@@ -7,7 +7,7 @@ import type { AuditLogTable } from '../../../db/schema/foundation.js';
 import { REQUESTER_REASON, type Priority } from '../../config/settings.js';
 import { countsAsFirstResponse, decide, followsIncident, isOpen, LINKED_INCIDENT_REASON, type TicketAction } from '../../domain/tickets/lifecycle.js';
 import { assigneeUpdate, historyLine, requesterUpdate, resolvedDm, csatThanks, triageMessage, type MessageContent } from '../../../views/tickets/messages.js';
-import { assignedToSomeoneElse, assignedToYou, resolvedWithIncident, tookItFromYou, unlinkedForRequester, unlinkedHistory } from '../../../views/tickets/notices.js';
+import { assignedToSomeoneElse, assignedToYou, closedForRequester, priorityChangedForRequester, resolvedWithIncident, tookItFromYou, unlinkedForRequester, unlinkedHistory } from '../../../views/tickets/notices.js';
 import { mention, userText } from '../../../views/text.js';
 import { ok, refuse, transact, type Outcome, type ServiceContext, type Trx } from '../context.js';
 import { postMessage, sendDirectMessage, updateMessage } from '../outbox.js';
@@ -182,7 +182,11 @@ export function changePriority(ctx: ServiceContext, ticketId: number, priority: 
   return act(ctx, ticketId, 'change_priority', actor, (t) => {
     if (t.priority === priority) return refuse(`${t.key} is already ${priority}.`);
     // The clocks are re-read from the history on the new priority's calendar (recordTicketEvent).
-    return { changes: { priority }, history: `${mention(actor.id)} changed the priority from ${t.priority} to ${priority}` };
+    return {
+      changes: { priority },
+      history: `${mention(actor.id)} changed the priority from ${t.priority} to ${priority}`,
+      dm: (ticket) => requesterUpdate(ticket, priorityChangedForRequester(actor.id, t.priority, ticket)),
+    };
   });
 }
 
@@ -335,6 +339,7 @@ export async function closeResolved(trx: Trx, ctx: ServiceContext, ticketId: num
   const closed = await recordTicketEvent(trx, ctx.settings, changed, { kind: 'close', actorId: 'switchboard', body: 'closed after the quiet period' }, now);
   await insertAudit(trx, { actor: { id: 'switchboard', name: 'Switchboard' }, action: 'ticket.close', recordType: 'ticket', recordId: ticket.id, recordKey: ticket.key, before: ticketFacts(ticket), after: ticketFacts(closed), source: 'job' }, now);
   await refreshTriage(trx, ctx, closed, now, 'Closed after the quiet period');
+  await sendDirectMessage(trx, now, closed.requester_id, { ...requesterUpdate(closed, closedForRequester(ctx.settings.service_desk.close_after)), dedupeKey: `ticket/${closed.id}/closed/${now.getTime()}` });
   return 'closed';
 }
 
