@@ -249,7 +249,11 @@ describe('service desk: other ways in', () => {
     await t.settle();
     const [ticket] = await tickets(t);
     expect(ticket).toMatchObject({ source: 'shortcut', source_channel: channels.general, source_ts: message.ts });
-    expect(ticket!.details).toContain(`https://slack.com/archives/${channels.general}/p${message.ts.replace('.', '')}`);
+    // The link to the message is kept with the ticket and shown once, on the triage post (not copied into Details).
+    const permalink = `https://slack.com/archives/${channels.general}/p${message.ts.replace('.', '')}`;
+    expect(ticket!.source_permalink).toBe(permalink);
+    expect(ticket!.details).not.toContain(permalink);
+    expect(JSON.stringify(triagePost(t, 'IT-1').blocks).split(permalink).length - 1).toBe(1);
 
     const again = await t.slack.submitView(people.requester, modal, { category: 'network' });
     expect(again.body.errors.summary).toMatch(/already ticket IT-1/);
