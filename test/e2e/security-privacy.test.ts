@@ -61,7 +61,9 @@ describe('ticket reactions in private channels, group DMs and DMs', () => {
     expect(filed.map((x) => [x.requester_id, x.source_channel])).toEqual([[people.requester.id, PRIVATE], [people.requester2.id, LISTED]]);
     for (const ticket of filed) {
       expect(ticket.summary).toBe('Request from a private conversation (see the link)');
-      expect(ticket.details).toBe(`From: ${ticket.source_permalink}`);
+      // Only the link is kept (as the ticket's source, shown once on the triage post); no text is copied.
+      expect(ticket.details).toBe('');
+      expect(ticket.source_permalink).toMatch(/^https:\/\/slack\.com\/archives\//);
     }
     const triage = JSON.stringify(t.fake.messagesIn(channels.triage));
     expect(triage).not.toMatch(/Salary|HR case/);
