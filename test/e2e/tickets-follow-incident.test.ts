@@ -77,6 +77,22 @@ describe('tickets escalated to an incident follow it', () => {
     expect(open).toEqual([]);
   });
 
+  it('refuses an outsider who clicks Unlink: audited, the ticket still follows the incident, nobody told otherwise', async () => {
+    await fileTicket(t, people.requester, 'Printer offline');
+    await escalate('IT-1', 'Printers offline');
+    const before = await ticket(t, 'IT-1');
+    const requesterDms = t.fake.messagesIn(people.requester.id).length;
+    const post = triagePost(t, 'IT-1');
+    await t.slack.blockAction(people.outsider, button(post, 'ticket.unlink'), { channel: channels.triage, ts: post.ts });
+    await t.settle();
+    expect(await ticket(t, 'IT-1')).toEqual(before);
+    expect(t.fake.messagesIn(people.requester.id)).toHaveLength(requesterDms);
+    expect(t.fake.messagesIn(channels.triage).some((m) => m.text.includes('unlinked the ticket'))).toBe(false);
+    const audit = await t.sb.db.selectFrom('audit_log').select(['action', 'record_key']).where('actor_id', '=', people.outsider.id).execute();
+    expect(audit).toEqual([{ action: 'ticket.unlink_refused', record_key: 'IT-1' }]);
+    expect(button(triagePost(t, 'IT-1'), 'ticket.unlink')).toBeDefined();
+  });
+
   it('lets an agent unlink a ticket: its clock runs again and it is not resolved with the incident', async () => {
     await fileTicket(t, people.requester, 'Laptop is slow');
     const channelId = await escalate('IT-1', 'Slow laptops');
