@@ -132,6 +132,9 @@ export const changesArea: Area = {
      * person (or the organisation's); if looking them up finds another zone, the open modal is updated
      * in place (same blocks, so anything typed meanwhile stays).
      */
+    /** The zone a person's form showed times in: the one looked up when it opened, else the organisation's. */
+    const zoneOf = (userId: string): string => directory.knownUser(userId)?.tz ?? settings.timezone;
+
     const openInTimeZone = async (client: WebClient, triggerId: string, userId: string, build: (timeZone: string) => Record<string, unknown>) => {
       const first = directory.knownUser(userId)?.tz ?? settings.timezone;
       const opened = await client.views.open({ trigger_id: triggerId, view: build(first) as any });
@@ -310,11 +313,11 @@ export const changesArea: Area = {
         const submissionKey = `${view.id}:${view.hash}`;
         const result =
           metadata.mode === 'edit' && metadata.changeId
-            ? await editChange(ctx, metadata.changeId, { start: chosen.value.start, end: chosen.value.end, implementerId: chosen.value.implementerId, requesterNote: chosen.value.note }, { actor: actorOf(body.user), source: 'modal', submissionKey })
+            ? await editChange(ctx, metadata.changeId, { start: chosen.value.start, end: chosen.value.end, implementerId: chosen.value.implementerId, requesterNote: chosen.value.note }, { actor: actorOf(body.user), source: 'modal', submissionKey, timeZone: zoneOf(body.user.id) })
             : await requestChange(
                 ctx,
                 { type: 'standard', templateId: metadata.templateId ?? null, title: '', description: '', services: [], start: chosen.value.start, end: chosen.value.end, implementerId: chosen.value.implementerId, implementationPlan: '', rollbackPlan: '', linked: null, note: chosen.value.note },
-                { actor: actorOf(body.user), source: 'modal', submissionKey },
+                { actor: actorOf(body.user), source: 'modal', submissionKey, timeZone: zoneOf(body.user.id) },
               );
         if (!result.ok && result.message !== ALREADY_SUBMITTED) return void (await ack({ response_action: 'errors', errors: errorsFor(view as any, result.field, result.message) }));
         await ack();
@@ -347,7 +350,7 @@ export const changesArea: Area = {
           ctx,
           metadata.changeId,
           { ...fields, freezeOverride: input.freezeOverride ? { requested: true, reason: input.freezeReason } : undefined },
-          { actor, source: 'modal', submissionKey },
+          { actor, source: 'modal', submissionKey, timeZone: zoneOf(body.user.id) },
         );
         if (!result.ok && result.message !== ALREADY_SUBMITTED) return void (await ack({ response_action: 'errors', errors: errorsFor(view as any, result.field as ChangeField | undefined, result.message) }));
         await ack();
@@ -358,7 +361,7 @@ export const changesArea: Area = {
       const result = await requestChange(
         ctx,
         { ...fields, type, templateId: metadata.templateId ?? null, freezeOverride: { requested: input.freezeOverride, reason: input.freezeReason } },
-        { actor, source: 'modal', submissionKey },
+        { actor, source: 'modal', submissionKey, timeZone: zoneOf(body.user.id) },
       );
       if (!result.ok && result.message !== ALREADY_SUBMITTED) return void (await ack({ response_action: 'errors', errors: errorsFor(view as any, result.field, result.message) }));
       await ack();
@@ -510,7 +513,7 @@ export const changesArea: Area = {
         ctx,
         change.id,
         { start: parsed.value.start, end: parsed.value.end, note: parsed.value.reason },
-        { actor: actorOf(body.user), source: 'modal', postpone: true, submissionKey: `${view.id}:${view.hash}` },
+        { actor: actorOf(body.user), source: 'modal', postpone: true, submissionKey: `${view.id}:${view.hash}`, timeZone: zoneOf(body.user.id) },
       );
       if (!result.ok && result.message !== ALREADY_SUBMITTED) return void (await ack({ response_action: 'errors', errors: errorsFor(view as any, result.field, result.message) }));
       await ack();

@@ -182,6 +182,17 @@ describe('change management end to end', () => {
     expect(approval).toMatchObject({ decision: 'rejected', reason: 'No rollback tested <!channel>' });
   });
 
+  it('names the freeze in the time zone the form showed the window in, not UTC', async () => {
+    // A London requester in summer time: 09:00–17:00 UTC is 10:00–18:00 on her form.
+    t = await start({ changes: { freeze_windows: [{ name: 'Payroll run', start: '2026-06-03T09:00:00Z', end: '2026-06-03T17:00:00Z' }] } }, '2026-06-01T09:00:00.000Z');
+    t.fake.addUser(people.outsider.id, people.outsider.name, 'Europe/London');
+    const at = new Date('2026-06-03T10:00:00Z').getTime();
+    const refused = await request(t, people.outsider, { start: at, end: at + HOUR });
+    expect(refused.body.response_action).toBe('errors');
+    expect(refused.body.errors.window_start).toContain('Wed 3 Jun 10:00 – Wed 3 Jun 18:00 (Europe/London)');
+    expect(refused.body.errors.window_start).not.toContain('UTC');
+  });
+
   it('refuses a normal change inside a freeze, and lets an emergency through only with a recorded override', async () => {
     const now = new Date(MONDAY).getTime();
     t = await start({ changes: { freeze_windows: [{ name: 'Quarter close', start: new Date(now).toISOString(), end: new Date(now + 2 * 86_400_000).toISOString() }] } });

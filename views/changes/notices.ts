@@ -1,3 +1,6 @@
+import { TZDate } from '@date-fns/tz';
+import { format } from 'date-fns';
+import type { FreezeWindow } from '../../src/domain/changes/schedule.js';
 import { mention, mrkdwn, plain } from '../text.js';
 import { cardLine, windowText, type ChangeCard } from './card.js';
 import { CHANGE_ACTIONS } from './ids.js';
@@ -7,6 +10,16 @@ import { CHANGE_ACTIONS } from './ids.js';
 /** "a normal change", "an emergency change". */
 export function withArticle(word: string): string {
   return `${/^[aeiou]/i.test(word) ? 'an' : 'a'} ${word}`;
+}
+
+/**
+ * A freeze named in a refusal, in the time zone the person's form showed the window in (a London
+ * requester reading a freeze in UTC would misjudge it by an hour half the year).
+ */
+export function freezeLabel(f: FreezeWindow, timeZone: string): string {
+  const scope = f.services.length ? ` (${f.services.join(', ')})` : ' (all services)';
+  const at = (ms: number) => format(new TZDate(ms, timeZone), 'EEE d MMM HH:mm');
+  return `“${f.name}”${scope} ${at(f.start)} – ${at(f.end)} (${timeZone})`;
 }
 
 export function approvalRequestIntro(requesterId: string, type: ChangeCard['type']): string {

@@ -4,7 +4,7 @@ import { snapshotOf, standardContent, standardEditOverreach, standardOverreachRe
 import { approverEntriesFor, requiredApprovals } from '../../domain/changes/approval.js';
 import { canApply, staleReason, statusAfterEdit } from '../../domain/changes/lifecycle.js';
 import { riskFromAnswers, type RiskAnswers } from '../../domain/changes/risk.js';
-import { checkWindow, decideFreeze, freezeConflicts, freezeWindowsFrom, type FreezeWindow } from '../../domain/changes/schedule.js';
+import { checkWindow, decideFreeze, freezeConflicts, freezeWindowsFrom, } from '../../domain/changes/schedule.js';
 import type { ChangeType, Risk } from '../../domain/changes/types.js';
 import { cancelDue } from '../../../db/queries/due-items.js';
 import { nextNumber } from '../../../db/queries/counters.js';
@@ -17,7 +17,7 @@ import { ok, refuse, transact, type Actor, type Outcome, type ServiceContext } f
 import { postMessage, sendDirectMessage } from '../outbox.js';
 import { changeChannel, conflictsOf, loadCard, postRef, refreshPost, threadNote } from './card.js';
 import { audit, askedApprovers, cancelWindowDues, DUE, oweApprovalRequest, requestApproval, scheduleUnapprovedWindowFlag, scheduleWindowDues, snapshot, type ApprovalAsk, type Source } from './shared.js';
-import { approvalRequestIntro } from '../../../views/changes/notices.js';
+import { approvalRequestIntro, freezeLabel } from '../../../views/changes/notices.js';
 import { firstReceipt } from '../../../db/queries/receipts.js';
 
 /** Field names refusals point at; the command layer maps them to the modal's blocks. */
@@ -56,22 +56,18 @@ export interface RequestedChange {
 /** A resubmitted form (same view id and hash) records nothing twice. */
 export const ALREADY_SUBMITTED = 'This form was already submitted.';
 
-function describeFreeze(f: FreezeWindow): string {
-  const scope = f.services.length ? ` (${f.services.join(', ')})` : ' (all services)';
-  return `“${f.name}”${scope} ${new Date(f.start).toISOString().slice(0, 16).replace('T', ' ')} – ${new Date(f.end).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
-}
-
 /** Checks shared by a new request and an edit: window, freeze, linked record. */
 async function checkSchedule(
   db: Executor,
   settings: Settings,
   now: Date,
   input: { type: ChangeType; start: number; end: number; services: string[]; linked?: string | null; freezeOverride?: { requested: boolean; reason: string | null } },
+  timeZone: string,
 ): Promise<Outcome<{ override: boolean }>> {
   const windowProblem = checkWindow(input.type, { start: input.start, end: input.end }, now);
   if (windowProblem) return refuse(windowProblem.message, windowProblem.field);
   const hits = freezeConflicts({ start: input.start, end: input.end }, input.services, freezeWindowsFrom(settings.changes.freeze_windows));
-  const freeze = decideFreeze(input.type, hits, input.freezeOverride ?? { requested: false, reason: null }, describeFreeze);
+  const freeze = decideFreeze(input.type, hits, input.freezeOverride ?? { requested: false, reason: null }, (f) => freezeLabel(f, timeZone));
   if (!freeze.allowed) return refuse(freeze.reason, freeze.field);
   if (input.linked) {
     const exists = input.linked.startsWith('INC-')
@@ -91,7 +87,7 @@ async function checkSchedule(
 export async function requestChange(
   ctx: ServiceContext,
   input: ChangeRequestInput,
-  options: { actor: Actor; source: Source; submissionKey?: string },
+  options: { actor: Actor; source: Source; submissionKey?: string; timeZone?: string },
 ): Promise<Outcome<RequestedChange>> {
   const { settings } = ctx;
   const template = input.type === 'standard' && input.templateId ? settings.changes.standard_templates.find((t) => t.id === input.templateId) : undefined;
@@ -109,7 +105,7 @@ export async function requestChange(
   if (!risk) return refuse('Choose a risk level or answer the risk questions.', 'risk');
 
   return transact(ctx, async (trx, now) => {
-    const checked = await checkSchedule(trx, settings, now, { ...input, linked: input.linked });
+    const checked = await checkSchedule(trx, settings, now, { ...input, linked: input.linked }, options.timeZone ?? settings.timezone);
     if (!checked.ok) return checked;
     if (options.submissionKey && !(await firstReceipt(trx, `change.request:${options.submissionKey}`, now))) return refuse(ALREADY_SUBMITTED);
     const number = await nextNumber(trx, 'CHG');
@@ -250,7 +246,7 @@ export async function editChange(
   ctx: ServiceContext,
   changeId: number,
   edit: ChangeEditInput,
-  options: { actor: Actor; source: Source; postpone?: boolean; submissionKey?: string },
+  options: { actor: Actor; source: Source; postpone?: boolean; submissionKey?: string; timeZone?: string },
 ): Promise<Outcome<EditedChange>> {
   const { settings } = ctx;
   return transact(ctx, async (trx, now) => {
@@ -300,11 +296,11 @@ export async function editChange(
         services,
         linked: null,
         freezeOverride: edit.freezeOverride ?? { requested: before.freeze_override === 1, reason: before.freeze_override_reason },
-      });
+      }, options.timeZone ?? settings.timezone);
       if (!checked.ok) return checked;
     }
     if (edit.linked && edit.linked !== before.linked_ticket_key) {
-      const checked = await checkSchedule(trx, settings, now, { type: 'emergency', start: now.getTime(), end: now.getTime() + 1, services: [], linked: edit.linked });
+      const checked = await checkSchedule(trx, settings, now, { type: 'emergency', start: now.getTime(), end: now.getTime() + 1, services: [], linked: edit.linked }, settings.timezone);
       if (!checked.ok) return checked;
     }
 
