@@ -22,7 +22,9 @@ import { composeText, isComposed, type SendTimeValue } from '../../views/text.js
  * Delivers what the outbox owes, oldest first within each lane (a channel, usually), lanes in parallel.
  * This layer owns retries: the WebClient is built with retries off and rate-limited calls rejected, so
  * nothing is retried twice over.
- * - 429: the lane waits Retry-After, then tries again (not counted as a failed attempt).
+ * - 429: what Slack limited waits Retry-After, then tries again (not counted as a failed attempt):
+ *   posting is limited per channel, so only that lane waits; every other method is limited per
+ *   method across the workspace (its tier), so every row calling that method waits.
  * - 5xx, timeouts, network errors and Slack's transient errors: exponential back-off, up to MAX_ATTEMPTS.
  * - Other `ok:false` answers are final, except the ones with a known repair (see `repair`).
  * Posts are never sent twice: each chat.postMessage carries the row's id in its message `metadata`, and
@@ -67,12 +69,21 @@ const CHANNEL_LIST_PAGE = 200;
 const MAX_CHANNEL_LIST_PAGES = 50;
 /** A "sent" that could not be recorded is written again this often until it is. */
 const RECORD_RETRY_MS = 250;
+/**
+ * What a 429 on this row pauses. Slack limits chat.postMessage at about one per second per channel
+ * and every other method by its tier, per method and workspace: a chat.update refused in one channel
+ * would be refused in the next one too.
+ */
+export function rateLimitKey(row: Pick<OutboxRow, 'method' | 'lane'>): string {
+  return row.method === 'chat.postMessage' ? `lane:${row.lane}` : `method:${row.method}`;
+}
+
 /** While the database refuses writes, the sender tries again this often (one probe, not one per lane). */
 const BUSY_PAUSE_MS = 500;
 
 type Attempt =
   | { kind: 'sent'; result: Record<string, unknown> }
-  | { kind: 'retry'; at: number; error: string; counts: boolean; pauseLane?: boolean; outcomeKnown?: boolean }
+  | { kind: 'retry'; at: number; error: string; counts: boolean; pause?: boolean; outcomeKnown?: boolean }
   | { kind: 'failed'; error: string }
   | { kind: 'deferred'; ref: string }
   | { kind: 'rewritten' };
@@ -173,7 +184,7 @@ export class OutboxSender {
       // Sent, its record not written yet: the lane waits for that record, in order.
       if (this.unrecorded.has(row.id)) continue;
       const blocked = this.waiting.get(row.id);
-      const readyAt = Math.max(row.next_attempt_at, this.pausedUntil.get(row.lane) ?? 0, blocked?.until ?? 0);
+      const readyAt = Math.max(row.next_attempt_at, this.pausedUntil.get(rateLimitKey(row)) ?? 0, blocked?.until ?? 0);
       if (readyAt > now) {
         nextWake = Math.min(nextWake, readyAt);
         continue;
@@ -276,7 +287,7 @@ export class OutboxSender {
 
   private async recordRetry(row: OutboxRow, outcome: Extract<Attempt, { kind: 'retry' }>, outcomeKnown: boolean): Promise<Attempt> {
     const { db, logger, clock } = this.deps;
-    if (outcome.pauseLane) this.pausedUntil.set(row.lane, outcome.at);
+    if (outcome.pause) this.pausedUntil.set(rateLimitKey(row), outcome.at);
     if (outcome.counts && row.attempts + 1 >= MAX_ATTEMPTS) {
       logger.error({ outbox: row.id, method: row.method, error: outcome.error }, 'outbox message given up after retries');
       await markOutboxFailed(db, row.id, `gave up after ${MAX_ATTEMPTS} attempts: ${outcome.error}`);
@@ -429,7 +440,7 @@ export class OutboxSender {
     const err = error as { code?: string; retryAfter?: number; statusCode?: number; data?: { error?: string }; message?: string };
     const backoff = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** row.attempts);
     if (err.code === ErrorCode.RateLimitedError) {
-      return { kind: 'retry', at: now + Math.max(1, err.retryAfter ?? 1) * 1000, error: 'ratelimited', counts: false, pauseLane: true };
+      return { kind: 'retry', at: now + Math.max(1, err.retryAfter ?? 1) * 1000, error: 'ratelimited', counts: false, pause: true };
     }
     if (err.code === ErrorCode.HTTPError || err.code === ErrorCode.RequestError) {
       // Slack may have done it before failing to answer: the next attempt of a post looks first.

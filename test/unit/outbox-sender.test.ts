@@ -229,6 +229,42 @@ describe('OutboxSender', () => {
     expect(texts('C1')).toEqual([]);
   });
 
+  it('a 429 on a method limited by tier pauses that method in every channel, while posts carry on', async () => {
+    await postMessage(db, now(), { channel: 'C1', text: 'one', refKey: 'r:1' });
+    await postMessage(db, now(), { channel: 'C2', text: 'two', refKey: 'r:2' });
+    const s = sender();
+    await s.flush();
+    fake.failNext('chat.update', { status: 429, retryAfter: 30 });
+    await updateMessage(db, now(), 'r:1', { text: 'one, edited' });
+    await updateMessage(db, now(), 'r:2', { text: 'two, edited' });
+    await postMessage(db, now(), { channel: 'C3', text: 'three' });
+    await s.flush();
+    await s.flush();
+    // chat.update is Tier 3 across the workspace: C2's edit waits too instead of earning its own 429.
+    expect(attemptsOf('chat.update')).toHaveLength(1);
+    expect(texts('C3')).toEqual(['three']);
+
+    clock.advance(30_000);
+    await s.flush();
+    expect(texts('C1')).toEqual(['one, edited']);
+    expect(texts('C2')).toEqual(['two, edited']);
+    expect(attemptsOf('chat.update')).toHaveLength(3);
+  });
+
+  it('a 429 on posting pauses only the channel it was posted to', async () => {
+    fake.failNext('chat.postMessage', { status: 429, retryAfter: 30 });
+    await postMessage(db, now(), { channel: 'C1', text: 'c1' });
+    await postMessage(db, now(), { channel: 'C2', text: 'c2' });
+    const s = sender();
+    await s.flush();
+    await s.flush();
+    expect(texts('C1').length + texts('C2').length).toBe(1);
+    clock.advance(30_000);
+    await s.flush();
+    expect(texts('C1')).toEqual(['c1']);
+    expect(texts('C2')).toEqual(['c2']);
+  });
+
   it('defers an update whose message is not posted yet, then applies the updates after the post, in order', async () => {
     fake.failNext('chat.postMessage', { status: 500 });
     await db.transaction().execute(async (trx) => {
