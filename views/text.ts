@@ -64,6 +64,22 @@ export const isComposed = (value: unknown): value is ComposedText =>
   typeof value === 'object' && value !== null && Array.isArray((value as ComposedText).$compose);
 export const isSendTimeValue = (value: unknown): value is SendTimeValue =>
   typeof value === 'object' && value !== null && (typeof (value as { $ref?: unknown }).$ref === 'string' || typeof (value as { $name?: unknown }).$name === 'string');
+/** A string only the sender can finish: a send-time value, or text composed with some. */
+export type Deferred = SendTimeValue | ComposedText;
+/**
+ * Slack arguments as the outbox records them: wherever Slack takes a free string, a deferred value may
+ * stand instead (the sender sets it at send time, see src/slack/outbox-sender.ts). Literal strings (a
+ * block's `type`, `'link'`) stay literal, so a misspelt kind is still caught where it is written.
+ */
+export type Owed<T> = T extends string
+  ? string extends T
+    ? T | Deferred
+    : T
+  : T extends readonly (infer U)[]
+    ? Owed<U>[]
+    : T extends object
+      ? { [K in keyof T]: Owed<T[K]> }
+      : T;
 /** The text, each send-time value replaced by what `valueOf` says. */
 export function composeText(text: ComposedText, valueOf: (value: SendTimeValue) => string): string {
   return text.$compose.map((part) => (typeof part === 'string' ? part : valueOf(part))).join('');

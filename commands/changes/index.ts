@@ -1,4 +1,5 @@
-import type { AllMiddlewareArgs, App, BlockAction, ButtonAction, RespondFn, SlackActionMiddlewareArgs } from '@slack/bolt';
+import type { AllMiddlewareArgs, App, BlockAction, ButtonAction, RespondArguments, RespondFn, SlackActionMiddlewareArgs } from '@slack/bolt';
+import type { KnownBlock } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
 import type { AppDeps } from '../../src/app.js';
 import type { Area } from '../index.js';
@@ -112,7 +113,8 @@ function tell(client: WebClient, body: BlockAction, respond: RespondFn | undefin
 /** Tells an approver after the ack: ephemerally through the click's response_url, else by DM. */
 async function tellLater(client: WebClient, userId: string, responseUrl: string | null, text: string): Promise<void> {
   if (responseUrl) {
-    const answer = await fetch(responseUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ response_type: 'ephemeral', replace_original: false, text }) });
+    const body: RespondArguments = { response_type: 'ephemeral', replace_original: false, text };
+    const answer = await fetch(responseUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     if (answer.ok) return;
   }
   await client.chat.postMessage({ channel: userId, text });
@@ -162,7 +164,7 @@ export const changesArea: Area = {
       const sub = (words[0] ?? '').toLowerCase();
       const userId = command.user_id;
       const actor: Actor = { id: userId, name: command.user_name };
-      const reply = (text: string, blocks?: unknown[]) => respond({ response_type: 'ephemeral', text, ...(blocks ? { blocks: blocks as any } : {}) });
+      const reply = (text: string, blocks?: KnownBlock[]) => respond({ response_type: 'ephemeral', text, ...(blocks ? { blocks } : {}) });
 
       if (sub === '' || sub === 'new' || sub === 'request' || sub === 'normal' || sub === 'emergency') {
         await ack();

@@ -1,4 +1,5 @@
 import type { App, RespondFn } from '@slack/bolt';
+import type { KnownBlock } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
 import type { AppDeps } from '../../src/app.js';
 import type { Area } from '../index.js';
@@ -89,10 +90,10 @@ export const incidentsArea: Area = {
       return { id: user.id, name: user.name || user.username || user.id, isIncidentManager: runsIt ? false : await directory.hasRole(user.id, 'incident_managers') };
     };
 
-    const ephemeral = async (respond: RespondFn | undefined, text: string, blocks?: unknown[]) => {
+    const ephemeral = async (respond: RespondFn | undefined, text: string, blocks?: KnownBlock[]) => {
       if (!respond) return;
       try {
-        await respond({ response_type: 'ephemeral', replace_original: false, text, ...(blocks ? { blocks: blocks as never } : {}) });
+        await respond({ response_type: 'ephemeral', replace_original: false, text, ...(blocks ? { blocks } : {}) });
       } catch (error) {
         logger.warn({ err: error }, 'could not answer ephemerally');
       }

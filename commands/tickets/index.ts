@@ -38,7 +38,7 @@ import type { Outcome } from '../../src/services/context.js';
 import type { TicketRow } from '../../db/queries/tickets.js';
 import { tellClicker, tellClickerOnFailure } from '../reply.js';
 import { declareModal } from '../../views/incidents/modals.js';
-import type { ModalView } from '@slack/types';
+import type { KnownBlock, ModalView } from '@slack/types';
 import { isFinalSlackAnswer } from '../../src/slack/errors.js';
 
 const HELP = [
@@ -85,7 +85,7 @@ export const ticketsArea: Area = {
       if (lower === 'kb') {
         // Roles may need a Slack call (user groups): acknowledge first, answer by response_url.
         await ack();
-        const reply = (text: string, blocks?: unknown[]) => respond({ response_type: 'ephemeral', text, ...(blocks ? { blocks: blocks as never } : {}) });
+        const reply = (text: string, blocks?: KnownBlock[]) => respond({ response_type: 'ephemeral', text, ...(blocks ? { blocks } : {}) });
         const isAgent = await directory.hasRole(command.user_id, 'agents');
         const action = sub?.toLowerCase();
         if (action === 'list' || !action) {
@@ -112,7 +112,7 @@ export const ticketsArea: Area = {
       const key = TICKET_KEY.exec(lower === 'show' ? (sub ?? '') : (word ?? ''))?.[1];
       if (key && (lower === 'show' ? rest.length === 0 : sub === undefined)) {
         await ack();
-        const reply = (message: { text: string; blocks?: unknown[] }) => respond({ response_type: 'ephemeral', text: message.text, ...(message.blocks ? { blocks: message.blocks as never } : {}) });
+        const reply = (message: { text: string; blocks?: KnownBlock[] }) => respond({ response_type: 'ephemeral', text: message.text, ...(message.blocks ? { blocks: message.blocks } : {}) });
         const ticket = await findTicketByKey(ctx.db, `IT-${key}`);
         const isAgent = await directory.hasRole(command.user_id, 'agents');
         if (!ticket || (!isAgent && ticket.requester_id !== command.user_id)) {
@@ -273,12 +273,12 @@ export const ticketsArea: Area = {
     );
 
     /** Shows the clicker a message with blocks: ephemeral where the click came from a message, else by DM. */
-    const showClicker = async ({ body, respond, client }: ActionArgs, message: { text: string; blocks?: unknown[] }) => {
+    const showClicker = async ({ body, respond, client }: ActionArgs, message: { text: string; blocks?: KnownBlock[] }) => {
       if (body.response_url) {
-        await respond({ response_type: 'ephemeral', replace_original: false, text: message.text, ...(message.blocks ? { blocks: message.blocks as never } : {}) });
+        await respond({ response_type: 'ephemeral', replace_original: false, text: message.text, ...(message.blocks ? { blocks: message.blocks } : {}) });
         return;
       }
-      await client.chat.postMessage({ channel: body.user.id, text: message.text, ...(message.blocks ? { blocks: message.blocks as never } : {}) });
+      await client.chat.postMessage({ channel: body.user.id, text: message.text, ...(message.blocks ? { blocks: message.blocks } : {}) });
     };
 
     /** Shared shape of a button or select on a ticket: ack, parse, act, tell the clicker if refused. */

@@ -1,6 +1,17 @@
+import type { KnownBlock } from '@slack/types';
+import type {
+  BookmarksAddArguments,
+  ChatPostEphemeralArguments,
+  ChatPostMessageArguments,
+  ChatUpdateArguments,
+  ConversationsCreateArguments,
+  ConversationsInviteArguments,
+  ConversationsSetTopicArguments,
+  PinsAddArguments,
+} from '@slack/web-api';
 import { insertOutbox, type OutboxFill } from '../../db/queries/outbox.js';
 import type { Executor } from '../../db/schema.js';
-import { isComposed, isSendTimeValue } from '../../views/text.js';
+import { isComposed, isSendTimeValue, type Owed } from '../../views/text.js';
 
 /**
  * The only way a use case makes the bot say something: rows recorded with the state change, delivered
@@ -23,9 +34,47 @@ export const refPermalink = (key: string): RefValue => ({ $ref: key, field: 'per
 export const isRef = (value: unknown): value is RefValue =>
   typeof value === 'object' && value !== null && typeof (value as RefValue).$ref === 'string';
 
-export interface OwedCall {
-  method: string;
-  args: Record<string, unknown>;
+/**
+ * Every Slack method the outbox sends, with Slack's own argument type: an owed call is type-checked
+ * where it is written, as if it were sent there. Slack's message types also take any `{type: string}`
+ * as a block; the bot only sends the kinds it knows.
+ */
+export interface OwedMethods {
+  'chat.postMessage': KnownBlocksOnly<ChatPostMessageArguments>;
+  'chat.update': KnownBlocksOnly<ChatUpdateArguments>;
+  'chat.postEphemeral': KnownBlocksOnly<ChatPostEphemeralArguments>;
+  'conversations.create': ConversationsCreateArguments;
+  'conversations.setTopic': ConversationsSetTopicArguments;
+  'conversations.invite': ConversationsInviteArguments;
+  'pins.add': PinsAddArguments;
+  'bookmarks.add': BookmarksAddArguments;
+}
+export type OwedMethod = keyof OwedMethods;
+/** The same methods, at run time: the sender sends nothing else. */
+const OWED_METHODS: Record<OwedMethod, true> = {
+  'chat.postMessage': true,
+  'chat.update': true,
+  'chat.postEphemeral': true,
+  'conversations.create': true,
+  'conversations.setTopic': true,
+  'conversations.invite': true,
+  'pins.add': true,
+  'bookmarks.add': true,
+};
+export const owedMethods = Object.keys(OWED_METHODS) as OwedMethod[];
+export const isOwedMethod = (method: string): method is OwedMethod => Object.hasOwn(OWED_METHODS, method);
+
+type KnownBlocksOnly<T> = T extends unknown ? { [K in keyof T]: K extends 'blocks' ? KnownBlock[] : T[K] } : never;
+
+/** Blocks as a use case writes them: Block Kit, with send-time values where Slack takes text. */
+export type OwedBlock = Owed<KnownBlock>;
+
+/** A call of one method, as recorded: for the row's fallback, which may be any method. */
+export type OwedCallOf<M extends OwedMethod> = { method: M; args: Owed<OwedMethods[M]>; refKey?: string };
+export type OwedFallback = { [M in OwedMethod]: OwedCallOf<M> }[OwedMethod];
+
+/** The row's own control data, kept beside the Slack arguments, never inside them. */
+export interface OweOptions {
   /** Ordering and pacing lane; defaults to the target channel. */
   lane?: string;
   /** Store the result (channel, ts) under this key. */
@@ -36,7 +85,7 @@ export interface OwedCall {
    * Owed instead if this call fails for good (e.g. tell the declarer a channel could not be created), or
    * if a reference it needs was never delivered; with `refKey`, the replacement becomes the canonical message.
    */
-  onFailure?: { method: string; args: Record<string, unknown>; refKey?: string };
+  onFailure?: OwedFallback;
 }
 
 export function laneOf(target: unknown): string {
@@ -45,11 +94,13 @@ export function laneOf(target: unknown): string {
   return 'workspace';
 }
 
-export async function owe(db: Executor, now: Date, call: OwedCall): Promise<boolean> {
-  const lane = call.lane ?? laneOf(call.args.channel ?? call.args.user_id ?? call.args.users);
+/** The only way a Slack call is owed: `args` are checked against `method`'s arguments where they are written. */
+export async function owe<M extends OwedMethod>(db: Executor, now: Date, method: M, args: Owed<OwedMethods[M]>, options: OweOptions = {}): Promise<boolean> {
+  const target = args as { channel?: unknown; channel_id?: unknown };
+  const lane = options.lane ?? laneOf(target.channel ?? target.channel_id);
   const fills: OutboxFill[] = [];
-  const payload = takeFills(call.args, [], fills) as Record<string, unknown>;
-  return insertOutbox(db, { method: call.method, payload, fills, onFailure: call.onFailure, lane, refKey: call.refKey, dedupeKey: call.dedupeKey }, now);
+  const payload = takeFills(args, [], fills) as Record<string, unknown>;
+  return insertOutbox(db, { method, payload, fills, onFailure: options.onFailure, lane, refKey: options.refKey, dedupeKey: options.dedupeKey }, now);
 }
 
 /** The arguments with every send-time value taken out (left null) and listed with its path. */
@@ -69,7 +120,7 @@ function takeFills(value: unknown, path: (string | number)[], fills: OutboxFill[
 
 export interface MessageContent {
   text: string;
-  blocks?: unknown[];
+  blocks?: OwedBlock[];
 }
 
 /** Posts a message; with `refKey` it becomes the canonical message later edits update in place. */
@@ -78,25 +129,15 @@ export function postMessage(
   now: Date,
   message: MessageContent & { channel: SlackTarget; threadOf?: string; refKey?: string; dedupeKey?: string; broadcast?: boolean },
 ): Promise<boolean> {
-  const args: Record<string, unknown> = {
-    channel: message.channel,
-    text: message.text,
-    unfurl_links: false,
-    unfurl_media: false,
-  };
-  if (message.blocks) args.blocks = message.blocks;
-  if (message.threadOf) {
-    args.thread_ts = refTs(message.threadOf);
-    if (message.broadcast) args.reply_broadcast = true;
-  }
-  return owe(db, now, { method: 'chat.postMessage', args, refKey: message.refKey, dedupeKey: message.dedupeKey });
+  const content = { text: message.text, ...(message.blocks ? { blocks: message.blocks } : {}), unfurl_links: false, unfurl_media: false };
+  const thread = message.threadOf ? { thread_ts: refTs(message.threadOf), ...(message.broadcast ? { reply_broadcast: true } : {}) } : {};
+  return owe(db, now, 'chat.postMessage', { channel: message.channel, ...content, ...thread }, { refKey: message.refKey, dedupeKey: message.dedupeKey });
 }
 
 /** Edits the canonical message stored under `refKey` (re-posted if someone deleted it). */
 export function updateMessage(db: Executor, now: Date, refKey: string, message: MessageContent): Promise<boolean> {
-  const args: Record<string, unknown> = { channel: refChannel(refKey), ts: refTs(refKey), text: message.text };
-  if (message.blocks) args.blocks = message.blocks;
-  return owe(db, now, { method: 'chat.update', args, refKey, lane: `ref:${refKey}` });
+  const content = { text: message.text, ...(message.blocks ? { blocks: message.blocks } : {}) };
+  return owe(db, now, 'chat.update', { channel: refChannel(refKey), ts: refTs(refKey), ...content }, { refKey, lane: `ref:${refKey}` });
 }
 
 /** A direct message: chat.postMessage to a user ID lands in the bot's DM with that user. */

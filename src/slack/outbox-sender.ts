@@ -15,7 +15,7 @@ import {
 } from '../../db/queries/outbox.js';
 import { getSlackRef, putSlackRef } from '../../db/queries/slack-refs.js';
 import { isDatabaseBusy } from '../../db/client.js';
-import { owe } from '../services/outbox.js';
+import { isOwedMethod, owe, type OwedFallback } from '../services/outbox.js';
 import { composeText, isComposed, type SendTimeValue } from '../../views/text.js';
 
 /**
@@ -223,7 +223,8 @@ export class OutboxSender {
 
   private async attempt(row: OutboxRow): Promise<Attempt> {
     const { db, clock, logger } = this.deps;
-    const resolved = await this.resolveFills(row);
+    // Only the methods whose arguments `owe` type-checks are sent: anything else fails for good.
+    const resolved = isOwedMethod(row.method) ? await this.resolveFills(row) : ({ kind: 'failed', error: `${row.method} is not a method the outbox sends` } as const);
     if (resolved.kind === 'deferred') {
       this.waiting.set(row.id, { ref: resolved.ref, until: clock.now().getTime() + WAITING_RECHECK_MS });
       return resolved;
@@ -554,9 +555,10 @@ export class OutboxSender {
   }
 
   private async oweFallback(row: OutboxRow, now: Date): Promise<void> {
-    const fallback = row.on_failure ? (JSON.parse(row.on_failure) as { method: string; args: Record<string, unknown> }) : undefined;
+    // Written by `owe` from a type-checked call (OweOptions.onFailure).
+    const fallback = row.on_failure ? (JSON.parse(row.on_failure) as OwedFallback) : undefined;
     if (fallback) {
-      await owe(this.deps.db, now, fallback);
+      await owe(this.deps.db, now, fallback.method, fallback.args, { refKey: fallback.refKey });
       this.again = true;
     }
   }

@@ -101,8 +101,8 @@ describe('OutboxSender', () => {
   });
 
   it('fills in display names in topics at send time, and keeps the topic within 250 characters', async () => {
-    await owe(db, now(), { method: 'conversations.setTopic', args: { channel: 'C1', topic: composed('INC-1 | IC: ', nameOf('UAGENT01'), ` | ${'x'.repeat(240)}`) } });
-    await owe(db, now(), { method: 'conversations.setTopic', args: { channel: 'C2', topic: composed('IC: ', nameOf('UNOBODY1')) } });
+    await owe(db, now(), 'conversations.setTopic', { channel: 'C1', topic: composed('INC-1 | IC: ', nameOf('UAGENT01'), ` | ${'x'.repeat(240)}`) });
+    await owe(db, now(), 'conversations.setTopic', { channel: 'C2', topic: composed('IC: ', nameOf('UNOBODY1')) });
     const s = sender();
     await s.flush();
     const topicOf = (channel: string) => fake.calls.find((c) => c.method === 'conversations.setTopic' && c.args.channel === channel)!.args.topic as string;
@@ -183,9 +183,7 @@ describe('OutboxSender', () => {
 
   it('marks a permanent ok:false answer failed with its error, owes the fallback and delivers it', async () => {
     fake.failNext('conversations.create', { error: 'restricted_action' });
-    await owe(db, now(), {
-      method: 'conversations.create',
-      args: { name: 'inc-42-vpn' },
+    await owe(db, now(), 'conversations.create', { name: 'inc-42-vpn' }, {
       refKey: 'incident:42:channel',
       onFailure: { method: 'chat.postMessage', args: { channel: 'UREQ0001', text: 'The channel for INC-42 could not be created.' } },
     });
@@ -211,9 +209,7 @@ describe('OutboxSender', () => {
 
   it('gives up after the maximum number of attempts, records why, and delivers the fallback', async () => {
     fake.failNext('chat.postMessage', { status: 503 }, 12);
-    await owe(db, now(), {
-      method: 'chat.postMessage',
-      args: { channel: 'C1', text: 'never arrives' },
+    await owe(db, now(), 'chat.postMessage', { channel: 'C1', text: 'never arrives' }, {
       onFailure: { method: 'chat.postMessage', args: { channel: 'UAGENT01', text: 'Could not post to C1' } },
     });
     const s = sender();
@@ -326,7 +322,7 @@ describe('OutboxSender', () => {
 
   it('a channel name that is taken gets -2 (then -3), and the ref stores the new channel id', async () => {
     fake.addChannel('CTAKEN01', 'inc-42-vpn');
-    await owe(db, now(), { method: 'conversations.create', args: { name: 'inc-42-vpn' }, refKey: 'incident:42:channel' });
+    await owe(db, now(), 'conversations.create', { name: 'inc-42-vpn' }, { refKey: 'incident:42:channel' });
     await postMessage(db, now(), { channel: refChannel('incident:42:channel'), text: 'Welcome to INC-42' });
     const s = sender();
     await s.flush();
@@ -343,7 +339,7 @@ describe('OutboxSender', () => {
     // Both -2 and -3 taken as well: the next free suffix.
     fake.addChannel('CTAKEN02', 'inc-43');
     fake.addChannel('CTAKEN03', 'inc-43-2');
-    await owe(db, now(), { method: 'conversations.create', args: { name: 'inc-43' }, refKey: 'incident:43:channel' });
+    await owe(db, now(), 'conversations.create', { name: 'inc-43' }, { refKey: 'incident:43:channel' });
     await s.flush();
     expect(fake.channelByName('inc-43-3')).toBeDefined();
     expect((await getSlackRef(db, 'incident:43:channel'))!.channel).toBe(fake.channelByName('inc-43-3')!.id);
@@ -358,7 +354,7 @@ describe('OutboxSender', () => {
     });
 
     it('is adopted on the retry: one channel, and the incident posts to it', async () => {
-      await owe(db, now(), { method: 'conversations.create', args: { name: 'inc-50-dns' }, refKey: 'incident:50:channel' });
+      await owe(db, now(), 'conversations.create', { name: 'inc-50-dns' }, { refKey: 'incident:50:channel' });
       await postMessage(db, now(), { channel: refChannel('incident:50:channel'), text: 'Welcome to INC-50' });
       fake.failNext('conversations.create', { applied: true, status: 500 });
       const s = sender();
@@ -383,7 +379,7 @@ describe('OutboxSender', () => {
 
     it('is adopted after a restart when the connection dropped, across pages of channels', async () => {
       for (let i = 0; i < 450; i++) fake.addChannel(`CFILL${String(i).padStart(4, '0')}`, `team-${i}`);
-      await owe(db, now(), { method: 'conversations.create', args: { name: 'inc-51' }, refKey: 'incident:51:channel' });
+      await owe(db, now(), 'conversations.create', { name: 'inc-51' }, { refKey: 'incident:51:channel' });
       await postMessage(db, now(), { channel: refChannel('incident:51:channel'), text: 'Welcome to INC-51' });
       fake.failNext('conversations.create', { applied: true, hangUp: true });
       const first = sender();
@@ -407,7 +403,7 @@ describe('OutboxSender', () => {
         { n: 53, creator: BOT_USER_ID, created: () => clock.now().getTime() / 1000 - 86_400 },
       ];
       for (const { n, creator, created } of cases) {
-        await owe(db, now(), { method: 'conversations.create', args: { name: `inc-${n}` }, refKey: `incident:${n}:channel` });
+        await owe(db, now(), 'conversations.create', { name: `inc-${n}` }, { refKey: `incident:${n}:channel` });
         // The first attempt fails without effect: its outcome is unknown to the sender.
         fake.failNext('conversations.create', { status: 500 });
         await s.flush();
@@ -427,7 +423,7 @@ describe('OutboxSender', () => {
   it('a taken name at the 80-character limit is shortened to fit its suffix', async () => {
     const long = 'inc-' + 'a'.repeat(76);
     fake.addChannel('CTAKEN09', long);
-    await owe(db, now(), { method: 'conversations.create', args: { name: long }, refKey: 'incident:9:channel' });
+    await owe(db, now(), 'conversations.create', { name: long }, { refKey: 'incident:9:channel' });
     await sender().flush();
     const created = attemptsOf('conversations.create').at(-1)!;
     expect(created.answer.ok).toBe(true);
@@ -436,9 +432,7 @@ describe('OutboxSender', () => {
 
   it('already_in_channel counts as delivered', async () => {
     fake.addChannel('CINC00001', 'inc-1', ['UREQ0001']);
-    await owe(db, now(), {
-      method: 'conversations.invite',
-      args: { channel: 'CINC00001', users: 'UREQ0001' },
+    await owe(db, now(), 'conversations.invite', { channel: 'CINC00001', users: 'UREQ0001' }, {
       onFailure: { method: 'chat.postMessage', args: { channel: 'UAGENT01', text: 'invite failed' } },
     });
     await sender().flush();
@@ -673,7 +667,7 @@ describe('OutboxSender', () => {
   it('tags every post with its outbox row, and sends the arguments as they were recorded, template syntax and all', async () => {
     const typed = 'Printer {{ref:nope:ts}} says {{name:UAGENT01}} and {"$ref":"x","field":"ts"}';
     await postMessage(db, now(), { channel: 'C1', text: typed, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: typed } }] });
-    await owe(db, now(), { method: 'conversations.setTopic', args: { channel: 'C2', topic: typed } });
+    await owe(db, now(), 'conversations.setTopic', { channel: 'C2', topic: typed });
     const s = sender();
     await s.flush();
     const [post] = postsTo('C1');

@@ -1,7 +1,14 @@
+import type { ActionsBlock, KnownBlock } from '@slack/types';
 import type { ChangeOutcome, ChangeStatus, ChangeType, Risk } from '../../src/domain/changes/types.js';
 import { OUTCOME_LABEL, RISK_LABEL, STATUS_LABEL, TYPE_LABEL } from '../../src/domain/changes/types.js';
 import { mention, mrkdwn, plain, slackDate, truncate, userText } from '../text.js';
 import { CHANGE_ACTIONS } from './ids.js';
+
+/** A change message: the channel post, DMs, `/change show`. */
+export interface ChangeMessage {
+  text: string;
+  blocks: KnownBlock[];
+}
 
 /** Everything the canonical change post shows; built by the services from the rows. */
 export interface ChangeCard {
@@ -76,8 +83,8 @@ export function fallbackText(card: Pick<ChangeCard, 'key' | 'title' | 'status' |
 }
 
 /** The fields and text of a change, shared by the channel post, DMs and `/change show`. */
-export function cardBlocks(card: ChangeCard): unknown[] {
-  const blocks: unknown[] = [
+export function cardBlocks(card: ChangeCard): KnownBlock[] {
+  const blocks: KnownBlock[] = [
     { type: 'header', text: plain(`${card.key} · ${card.title}`, 150) },
     {
       type: 'section',
@@ -118,7 +125,7 @@ export function cardBlocks(card: ChangeCard): unknown[] {
   return blocks;
 }
 
-export function decisionButtons(changeId: number): unknown {
+export function decisionButtons(changeId: number): ActionsBlock {
   return {
     type: 'actions',
     block_id: `change_decide_${changeId}`,
@@ -131,7 +138,7 @@ export function decisionButtons(changeId: number): unknown {
 }
 
 /** The canonical post in the change channel, edited in place on every transition. */
-export function changePost(card: ChangeCard): { text: string; blocks: unknown[] } {
+export function changePost(card: ChangeCard): ChangeMessage {
   const blocks = cardBlocks(card);
   if (card.status === 'pending_approval') blocks.push(decisionButtons(card.id));
   else if (card.status === 'scheduled' || card.status === 'approved' || card.status === 'in_progress') {
@@ -145,7 +152,7 @@ export function changePost(card: ChangeCard): { text: string; blocks: unknown[] 
 }
 
 /** The DM asking an approver to decide. */
-export function approvalRequestDm(card: ChangeCard, intro: string): { text: string; blocks: unknown[] } {
+export function approvalRequestDm(card: ChangeCard, intro: string): ChangeMessage {
   return {
     text: truncate(`${intro} ${card.key}`, 300),
     blocks: [{ type: 'section', text: mrkdwn(intro) }, ...cardBlocks(card), decisionButtons(card.id)],
@@ -153,7 +160,7 @@ export function approvalRequestDm(card: ChangeCard, intro: string): { text: stri
 }
 
 /** The implementer's reminder at window start. */
-export function windowStartDm(card: ChangeCard): { text: string; blocks: unknown[] } {
+export function windowStartDm(card: ChangeCard): ChangeMessage {
   return {
     text: `${card.key} is due to start now`,
     blocks: [
@@ -171,7 +178,7 @@ export function windowStartDm(card: ChangeCard): { text: string; blocks: unknown
 }
 
 /** The close-out request at window end plus grace, and each chase after it. */
-export function closeoutDm(card: ChangeCard, chase: number): { text: string; blocks: unknown[] } {
+export function closeoutDm(card: ChangeCard, chase: number): ChangeMessage {
   const lead = chase === 0
     ? `:clipboard: The window of *${cardLine(card)}* has ended. Please close it out: successful, successful with issues, failed or rolled back.`
     : `:bell: Reminder ${chase}: *${cardLine(card)}* is still not closed out (window ended ${slackDate(new Date(card.plannedEnd))}).`;

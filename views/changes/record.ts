@@ -1,8 +1,9 @@
+import type { KnownBlock } from '@slack/types';
 import { TZDate } from '@date-fns/tz';
 import { format } from 'date-fns';
 import { STATUS_LABEL, type ChangeStatus } from '../../src/domain/changes/types.js';
 import { mention, mrkdwn, plain, slackDate, userText } from '../text.js';
-import { cardBlocks, type ChangeCard } from './card.js';
+import { cardBlocks, type ChangeCard, type ChangeMessage } from './card.js';
 
 /** `/change show CHG-17`: the full record, ephemeral. At most 50 blocks, each text within limits. */
 export function changeRecordMessage(record: {
@@ -13,7 +14,7 @@ export function changeRecordMessage(record: {
   createdAt: number;
   approvedAt: number | null;
   completedAt: number | null;
-}): { text: string; blocks: unknown[] } {
+}): ChangeMessage {
   const blocks = cardBlocks(record.card);
   const times = [
     `Requested ${slackDate(new Date(record.createdAt))}`,
@@ -52,7 +53,7 @@ function historyDetail(h: { detail: string | null; source: string }): string {
   return h.source === 'job' ? text.replace(/\b([UW][A-Z0-9]{7,})\b/g, (_m, id: string) => mention(id)) : text;
 }
 
-function textLength(blocks: unknown[]): number {
+function textLength(blocks: KnownBlock[]): number {
   let total = 0;
   for (const b of blocks as { text?: { text?: string }; fields?: { text: string }[]; elements?: { text?: string }[] }[]) {
     total += b.text?.text?.length ?? 0;
@@ -95,10 +96,10 @@ export function calendarMessage(input: {
   timeZone: string;
   changes: CalendarEntry[];
   freezes: { name: string; start: number; end: number; services: string[] }[];
-}): { text: string; blocks: unknown[] } {
+}): ChangeMessage {
   const { timeZone } = input;
   const startLocal = new TZDate(input.from, timeZone);
-  const blocks: unknown[] = [
+  const blocks: KnownBlock[] = [
     { type: 'header', text: plain(`Change calendar · next ${input.days} day${input.days === 1 ? '' : 's'}`, 150) },
     { type: 'context', elements: [mrkdwn(`Times in ${userText(timeZone, 60)}. :hourglass_flowing_sand: awaiting approval · :white_check_mark: approved · :construction: in progress · :snowflake: freeze`)] },
   ];

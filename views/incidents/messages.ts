@@ -1,15 +1,21 @@
+import type { ActionsBlockElement, Button, KnownBlock, RichTextBlock } from '@slack/types';
 import { ACTIVE_STATUSES, isOpen, roleLabel, SEVERITIES, STATUS_LABELS, type Severity } from '../../src/domain/incidents/rules.js';
 import { formatTime } from '../../src/domain/incidents/review.js';
 import type { ActionItem, IncidentSnapshot, UpdateContent } from '../../src/domain/incidents/types.js';
-import { channelLink, composed, mention, mrkdwn, nameOf, plain, slackDate, truncate, userText, type ComposedText } from '../text.js';
+import { channelLink, composed, mention, mrkdwn, nameOf, plain, slackDate, truncate, userText, type ComposedText, type Owed } from '../text.js';
 import { ACTIONS } from './ids.js';
 
 /** Messages of the incident area: pure Block Kit within Slack's limits. */
 
-type Block = Record<string, unknown>;
+type Block = KnownBlock;
 export interface Message {
   text: string;
   blocks: Block[];
+}
+/** A message that links the incident channel before Slack has made it: only the outbox can send it. */
+export interface OwedMessage {
+  text: string;
+  blocks: Owed<KnownBlock>[];
 }
 
 const SEVERITY_EMOJI: Record<Severity, string> = { P1: ':red_circle:', P2: ':large_orange_circle:', P3: ':large_yellow_circle:', P4: ':white_circle:' };
@@ -21,7 +27,7 @@ const STATUS_EMOJI: Record<string, string> = {
   closed: ':lock:',
 };
 
-const button = (text: string, actionId: string, value: string, style?: 'primary' | 'danger', url?: string): Record<string, unknown> => ({
+const button = (text: string, actionId: string, value: string, style?: 'primary' | 'danger', url?: string): Button => ({
   type: 'button',
   text: plain(text, 75),
   action_id: actionId,
@@ -53,7 +59,7 @@ export function controlBlocks(i: IncidentSnapshot): Block[] {
   }
   const statusOptions = ACTIVE_STATUSES.map((s) => ({ text: plain(STATUS_LABELS[s], 75), value: s }));
   const severityOptions = SEVERITIES.map((s) => ({ text: plain(s, 75), value: s }));
-  const first: Record<string, unknown>[] = [];
+  const first: ActionsBlockElement[] = [];
   if (i.acknowledgedAt === null) first.push(button('Acknowledge', ACTIONS.ack, id, 'primary'));
   first.push(button('Post update', ACTIONS.postUpdate, id, i.acknowledgedAt === null ? undefined : 'primary'));
   first.push({
@@ -127,7 +133,7 @@ export function statusCard(i: IncidentSnapshot, now?: number): Message {
 export type ChannelRef = string | { readonly $ref: string; readonly field: 'channel' };
 
 /** "Join #inc-42-… to help.": a rich-text channel element, so it works before the channel's ID is known. */
-function channelLine(before: string, channel: ChannelRef, after: string): Block {
+function channelLine(before: string, channel: ChannelRef, after: string): Owed<RichTextBlock> {
   return {
     type: 'rich_text',
     block_id: 'incident.channel',
@@ -139,14 +145,14 @@ function channelLine(before: string, channel: ChannelRef, after: string): Block 
  * The announcement in the incidents channel (and stakeholder channels): edited in place as status
  * changes. It links the incident channel from the first post (`channel` when the ID is not known yet).
  */
-export function announcementMessage(i: IncidentSnapshot, opts: { page?: string[]; channel?: ChannelRef } = {}): Message {
+export function announcementMessage(i: IncidentSnapshot, opts: { page?: string[]; channel?: ChannelRef } = {}): OwedMessage {
   const lines = [headline(i), `*Status:* ${STATUS_EMOJI[i.status]} ${STATUS_LABELS[i.status]} · *Severity:* ${i.severity} ${userText(i.severityLabel, 60)} · *Commander:* ${who(i.commanderId)}`];
   if (i.services.length) lines.push(`*Services:* ${userText(i.services.join(', '), 500)}`);
   if (i.impact) lines.push(`*Impact:* ${userText(i.impact, 1000)}`);
   if (i.bridgeUrl) lines.push(`:telephone_receiver: Bridge: <${i.bridgeUrl}|${userText(i.bridgeUrl, 200)}>`);
   if (opts.page?.length) lines.push(`Paging ${opts.page.join(' ')}`);
   if (i.resolutionSummary) lines.push(`*Resolution:* ${userText(i.resolutionSummary, 1000)}`);
-  const blocks: Block[] = [{ type: 'section', text: mrkdwn(lines.join('\n')) }];
+  const blocks: Owed<KnownBlock>[] = [{ type: 'section', text: mrkdwn(lines.join('\n')) }];
   const channel = i.channelId ?? opts.channel;
   if (channel) blocks.push(channelLine(isOpen(i.status) ? 'Join ' : 'Discussion: ', channel, isOpen(i.status) ? ' to help.' : ''));
   if (isOpen(i.status)) {
@@ -156,7 +162,7 @@ export function announcementMessage(i: IncidentSnapshot, opts: { page?: string[]
 }
 
 /** The short notice for the executives channel when a bridge starts, linking the incident channel. */
-export function executivesNotice(i: IncidentSnapshot, opts: { channel?: ChannelRef } = {}): Message {
+export function executivesNotice(i: IncidentSnapshot, opts: { channel?: ChannelRef } = {}): OwedMessage {
   const text = `${SEVERITY_EMOJI[i.severity]} *${i.key}* (${i.severity} ${userText(i.severityLabel, 40)}) ${userText(i.title, 150)}. Commander ${who(i.commanderId)}.${
     i.bridgeUrl ? ` Bridge: <${i.bridgeUrl}|join>.` : ''
   } Updates follow in this thread.`;
@@ -291,7 +297,7 @@ export function reviewMessage(i: IncidentSnapshot, slackText: string): Message {
     text: `Post-incident review draft for ${i.key}`,
     blocks: [
       { type: 'header', text: plain(`Review draft: ${i.key}`, 150) },
-      ...chunks.map((c) => ({ type: 'section', text: mrkdwn(c) })),
+      ...chunks.map((c): Block => ({ type: 'section', text: mrkdwn(c) })),
       { type: 'actions', block_id: `incident.review.${i.id}`, elements: [button('Export review (Markdown)', ACTIONS.exportReview, String(i.id))] },
     ],
   };

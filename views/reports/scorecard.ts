@@ -1,3 +1,4 @@
+import type { KnownBlock } from '@slack/types';
 import { KPIS, formatDuration, formatValue, rate, severityTarget, trend, type KpiDefinition, type Rating } from '../../src/domain/reports/kpis.js';
 import { attainment, CHANGE_TYPES, SEVERITIES, type DurationStats, type Scorecard } from '../../src/domain/reports/scorecard.js';
 import { mrkdwn, plain, userText } from '../text.js';
@@ -59,9 +60,9 @@ function top<T>(rows: T[], n: number, line: (row: T) => string): string {
   return shown.join('\n') + (rows.length > n ? `\n_…and ${rows.length - n} more_` : '');
 }
 
-export function scorecardBlocks(input: ScorecardInput): unknown[] {
+export function scorecardBlocks(input: ScorecardInput): KnownBlock[] {
   const { current, previous } = input;
-  const blocks: unknown[] = [
+  const blocks: KnownBlock[] = [
     { type: 'header', text: plain(`${input.title} · ${input.periodLabel}`, 150) },
     {
       type: 'context',

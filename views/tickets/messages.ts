@@ -1,14 +1,19 @@
-import type { ActionsBlockElement, KnownBlock, PlainTextOption } from '@slack/types';
+import type { ActionsBlockElement, KnownBlock, MrkdwnElement, PlainTextOption } from '@slack/types';
 import type { TicketRow } from '../../db/queries/tickets.js';
 import type { KbArticleRow } from '../../db/queries/kb.js';
 import { formatDuration } from '../../src/config/duration.js';
 import { isOpen } from '../../src/domain/tickets/lifecycle.js';
-import { composed, escapeMrkdwn, mention, mrkdwn, plain, slackDate, truncate, userText } from '../text.js';
+import { composed, escapeMrkdwn, mention, mrkdwn, plain, slackDate, truncate, userText, type Owed } from '../text.js';
 import { TICKET_ACTIONS as A } from './ids.js';
 
 export interface MessageContent {
   text: string;
   blocks: KnownBlock[];
+}
+/** A message with a send-time value in it (a link to a post not made yet): only the outbox can send it. */
+export interface OwedMessageContent {
+  text: string;
+  blocks: Owed<KnownBlock>[];
 }
 
 const STATUS_LABEL: Record<TicketRow['status'], string> = {
@@ -143,14 +148,13 @@ export function historyLine(text: string): MessageContent {
  * The requester's receipt. `triagePostRef` names the triage post once it is owed: the link to it is a
  * send-time value, filled in by the outbox sender when that post exists.
  */
-export function confirmationDm(ticket: TicketRow, targets: { firstResponseMs: number; resolutionMs: number }, triagePostRef: string | null, opts: { filedBy?: string } = {}): MessageContent {
+export function confirmationDm(ticket: TicketRow, targets: { firstResponseMs: number; resolutionMs: number }, triagePostRef: string | null, opts: { filedBy?: string } = {}): OwedMessageContent {
   const text = opts.filedBy
     ? `${mention(opts.filedBy)} filed *${ticket.key}* for you from your message: ${userText(ticket.summary, 150)}. You'll get its updates here.`
     : `Thanks, we've got it: *${ticket.key}* · ${userText(ticket.summary, 150)}`;
   const facts = `Priority ${ticket.priority} · first response within ${formatDuration(targets.firstResponseMs)} of working time (by ${slackDate(new Date(ticket.first_response_due_at))}) · resolution target ${slackDate(new Date(ticket.resolution_due_at))}`;
-  // The sender turns the composed text into the element's string; Block Kit's type cannot say so.
-  const context = triagePostRef
-    ? ({ type: 'mrkdwn', text: composed(`${facts} · <`, { $ref: triagePostRef, field: 'permalink' }, '|View in triage>') } as unknown as ReturnType<typeof mrkdwn>)
+  const context: Owed<MrkdwnElement> = triagePostRef
+    ? { type: 'mrkdwn', text: composed(`${facts} · <`, { $ref: triagePostRef, field: 'permalink' }, '|View in triage>') }
     : mrkdwn(facts);
   return {
     text,

@@ -136,7 +136,7 @@ export async function ensureChannelAudiences(trx: Trx, now: Date, settings: Sett
     const args = { channel, text: message.text, blocks: message.blocks, unfurl_links: false, unfurl_media: false };
     // Should Slack never create the incident channel, the announcement still goes out, without the link.
     const withoutLink = build();
-    await owe(trx, now, { method: 'chat.postMessage', args, refKey, onFailure: { method: 'chat.postMessage', args: { ...args, text: withoutLink.text, blocks: withoutLink.blocks }, refKey } });
+    await owe(trx, now, 'chat.postMessage', args, { refKey, onFailure: { method: 'chat.postMessage', args: { ...args, text: withoutLink.text, blocks: withoutLink.blocks }, refKey } });
   }
   return fresh;
 }
@@ -162,10 +162,7 @@ export async function refreshSurfaces(trx: Trx, now: Date, settings: Settings, s
     await updateMessage(trx, now, refs.announce(snapshot.id, audience.target), announcementMessage(snapshot, { channel: channelOf(snapshot.id) }));
   }
   if (opts.topic ?? true) {
-    await owe(trx, now, {
-      method: 'conversations.setTopic',
-      args: { channel: refChannel(refs.channel(snapshot.id)), topic: topicText(snapshot, settings.timezone) },
-    });
+    await owe(trx, now, 'conversations.setTopic', { channel: refChannel(refs.channel(snapshot.id)), topic: topicText(snapshot, settings.timezone) });
   }
 }
 

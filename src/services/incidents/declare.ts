@@ -141,9 +141,7 @@ async function oweMobilisation(trx: Trx, now: Date, settings: Settings, snapshot
   const { id, key } = snapshot;
   const channel = refChannel(refs.channel(id));
   const lane = `ref:${refs.channel(id)}`;
-  await owe(trx, now, {
-    method: 'conversations.create',
-    args: { name: opts.name, is_private: false },
+  await owe(trx, now, 'conversations.create', { name: opts.name, is_private: false }, {
     refKey: refs.channel(id),
     lane,
     onFailure: {
@@ -156,18 +154,16 @@ async function oweMobilisation(trx: Trx, now: Date, settings: Settings, snapshot
   });
   const invitees = [...new Set([opts.declarerId, snapshot.commanderId].filter((u): u is string => Boolean(u)))];
   for (const user of invitees) await oweInvite(trx, now, id, user);
-  await owe(trx, now, { method: 'conversations.setTopic', args: { channel, topic: topicText(snapshot, settings.timezone) }, lane });
+  await owe(trx, now, 'conversations.setTopic', { channel, topic: topicText(snapshot, settings.timezone) }, { lane });
   await postInChannel(trx, now, id, { ...summaryMessage(snapshot, now.getTime()), refKey: refs.summary(id) });
-  await owe(trx, now, { method: 'pins.add', args: { channel, timestamp: refTs(refs.summary(id)) }, lane });
+  await owe(trx, now, 'pins.add', { channel, timestamp: refTs(refs.summary(id)) }, { lane });
   const page = snapshot.bridgeUrl ? pageMentions(settings) : [];
   if (snapshot.bridgeUrl) await oweBridge(trx, now, snapshot, page);
   await ensureChannelAudiences(trx, now, settings, snapshot, page);
 }
 
 export async function oweInvite(trx: Trx, now: Date, incidentId: number, userId: string): Promise<void> {
-  await owe(trx, now, {
-    method: 'conversations.invite',
-    args: { channel: refChannel(refs.channel(incidentId)), users: userId },
+  await owe(trx, now, 'conversations.invite', { channel: refChannel(refs.channel(incidentId)), users: userId }, {
     lane: `ref:${refs.channel(incidentId)}`,
     onFailure: {
       method: 'chat.postMessage',
@@ -178,11 +174,9 @@ export async function oweInvite(trx: Trx, now: Date, incidentId: number, userId:
 
 /** Conference link posted and bookmarked, the paging group mentioned. */
 export async function oweBridge(trx: Trx, now: Date, snapshot: IncidentSnapshot, page: string[]): Promise<void> {
+  // Slack refuses a link bookmark without its link: no bridge, nothing to post or bookmark.
+  if (!snapshot.bridgeUrl) return;
   const lane = `ref:${refs.channel(snapshot.id)}`;
   await postInChannel(trx, now, snapshot.id, bridgeMessage(snapshot, page));
-  await owe(trx, now, {
-    method: 'bookmarks.add',
-    args: { channel_id: refChannel(refs.channel(snapshot.id)), title: `Bridge ${snapshot.key}`, type: 'link', link: snapshot.bridgeUrl },
-    lane,
-  });
+  await owe(trx, now, 'bookmarks.add', { channel_id: refChannel(refs.channel(snapshot.id)), title: `Bridge ${snapshot.key}`, type: 'link', link: snapshot.bridgeUrl }, { lane });
 }

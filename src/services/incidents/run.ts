@@ -218,10 +218,7 @@ export async function addNote(
     if (!input.sourceTs) {
       await postInChannel(trx, now, incident.id, note(`:pushpin: Added to the timeline by ${mention(input.actor.id)}: ${userText(text, 2500)}`, 'Added to the timeline'));
     } else {
-      await owe(trx, now, {
-        method: 'chat.postEphemeral',
-        args: { channel: refChannel(refs.channel(incident.id)), user: input.actor.id, text: `Added to the ${incident.key} timeline.` },
-      });
+      await owe(trx, now, 'chat.postEphemeral', { channel: refChannel(refs.channel(incident.id)), user: input.actor.id, text: `Added to the ${incident.key} timeline.` });
     }
     return ok({ key: incident.key, added: true });
   });

@@ -1,3 +1,4 @@
+import type { KnownBlock } from '@slack/types';
 import { getSlackRef } from '../../../db/queries/slack-refs.js';
 import { triageRef } from '../tickets/file.js';
 import type { ServiceContext, Actor, Outcome } from '../context.js';
@@ -36,7 +37,7 @@ export interface Report {
   period: Period;
   current: Scorecard;
   previous: Scorecard;
-  message: { text: string; blocks: unknown[] };
+  message: { text: string; blocks: KnownBlock[] };
 }
 
 async function loadReport(db: Executor, period: Period, title: string): Promise<Report> {
