@@ -213,7 +213,7 @@ export function waitModal(ticketId: number): ModalView {
         type: 'input',
         block_id: F.question,
         label: plain('What do you need from the requester?', 2000),
-        hint: plain('They get this by DM with an Add a comment button; the SLA clock pauses until they answer.', 2000),
+        hint: plain('They get this by DM with an Add a comment button; the ticket waits for their answer.', 2000),
         element: { type: 'plain_text_input', action_id: F.question, multiline: true, max_length: LIMITS.question },
       },
     ],
