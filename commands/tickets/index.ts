@@ -4,10 +4,10 @@ import type { AppDeps } from '../../src/app.js';
 import type { Area } from '../index.js';
 import { COMMANDS, EVENTS, SHORTCUTS } from '../../views/ids.js';
 import { TICKET_ACTIONS as A, TICKET_VIEWS as V } from '../../views/tickets/ids.js';
-import { beforeYouFileModal, commentModal, fileTicketModal, kbAddModal, LIMITS, noTicketNeededModal, resolveModal } from '../../views/tickets/modals.js';
+import { beforeYouFileModal, commentModal, fileTicketModal, kbAddModal, LIMITS, noTicketNeededModal, resolveModal, ticketNoticeModal, waitModal } from '../../views/tickets/modals.js';
 import { kbList, takeOverPrompt, ticketCard, ticketList } from '../../views/tickets/messages.js';
 import { leftWithAssignee } from '../../views/tickets/notices.js';
-import { ticketSourceFrom, draftRef, parseCommentForm, parseJson, parseKbForm, parseResolveForm, parseTicketForm, sourceMeta, suggestionValue, summaryFrom, ticketRef } from '../../views/tickets/parse.js';
+import { ticketSourceFrom, draftRef, parseCommentForm, parseJson, parseKbForm, parseResolveForm, parseTicketForm, parseWaitForm, sourceMeta, suggestionValue, summaryFrom, ticketRef } from '../../views/tickets/parse.js';
 import { TICKET_FIELDS as F } from '../../views/tickets/ids.js';
 import { channelLink, mention, userText } from '../../views/text.js';
 import { checkBeforeFiling, fileDraft, fileTicket, followIncidentInstead, refuseReactionFiling } from '../../src/services/tickets/file.js';
@@ -66,11 +66,12 @@ export const ticketsArea: Area = {
   register(app: App, deps: AppDeps) {
     const { ctx, directory, settings, logger } = deps;
     const catalog = () => ({ categories: settings.service_desk.categories, services: settings.service_catalog });
-    const actorOf = async (user: { id: string; name?: string; username?: string }, source: TicketActor['source']): Promise<TicketActor> => ({
+    const actorOf = async (user: { id: string; name?: string; username?: string }, source: TicketActor['source'], channel?: string): Promise<TicketActor> => ({
       id: user.id,
       name: user.name ?? user.username ?? null,
       isAgent: await directory.hasRole(user.id, 'agents'),
       source,
+      ...(channel ? { channel } : {}),
     });
 
     app.command(COMMANDS.itHelp, async ({ command, ack, client, respond }) => {
@@ -296,7 +297,7 @@ export const ticketsArea: Area = {
           );
         if (!ticketId) return void (await tell('That button is out of date. Type `/it-help list` to see your tickets.'));
         await tellClickerOnFailure({ body: args.body, respond: args.respond, client: args.client, logger }, async () => {
-          const actor = await actorOf(args.body.user, 'button');
+          const actor = await actorOf(args.body.user, 'button', args.body.channel?.id);
           const result = await run(args, actor, ticketId);
           if (result && !result.ok) await tell(result.message);
         });
@@ -333,7 +334,29 @@ export const ticketsArea: Area = {
     app.action(A.openLink, async ({ ack }) => {
       await ack();
     });
-    onTicket(A.wait, (_a, actor, id) => waitOnRequester(ctx, id, actor));
+    // Waiting on requester asks the agent what they need. The form opens first (the trigger_id lasts
+    // 3 s and knowing whether someone is an agent can take a user-group look-up); the same rule the
+    // submission applies then runs, and its refusal (audited) replaces the form.
+    app.action(A.wait, async (args: ActionArgs) => {
+      await args.ack();
+      const { body, client, respond } = args;
+      const ticketId = args.action.type === 'button' ? ticketIdValue.safeParse(args.action.value).data : undefined;
+      const tell = (text: string) =>
+        tellClicker({ body, respond, client, text }).catch((error: unknown) => logger.warn({ err: error }, 'could not tell a person about their click'));
+      if (!ticketId) return void (await tell('That button is out of date. Type `/it-help list` to see your tickets.'));
+      await tellClickerOnFailure({ body, respond, client, logger }, async () => {
+        const opened = await client.views.open({ trigger_id: body.trigger_id, view: waitModal(ticketId) });
+        const allowed = await checkTicketAction(ctx, ticketId, 'wait_on_requester', await actorOf(body.user, 'button'));
+        if (allowed.ok) return;
+        if (!opened.view?.id) return void (await tell(allowed.message));
+        await client.views
+          .update({ view_id: opened.view.id, hash: opened.view.hash, view: ticketNoticeModal('Waiting on requester', allowed.message) })
+          .catch(async (error: unknown) => {
+            logger.warn({ err: error }, 'could not replace a form with its refusal');
+            await tell(allowed.message);
+          });
+      });
+    });
     onTicket(A.resume, (_a, actor, id) => resumeTicket(ctx, id, actor));
     onTicket(
       A.hold,
@@ -425,6 +448,16 @@ export const ticketsArea: Area = {
       if (!meta) return void (await ack({ response_action: 'errors', errors: { [F.comment]: 'This form is out of date; close it and try again.' } }));
       const result = await commentOnTicket(ctx, meta.ticketId, parsed.value.comment, await actorOf(body.user, 'modal'));
       await ack(result.ok ? undefined : { response_action: 'errors', errors: { [F.comment]: result.message } });
+    });
+
+    // Authorization is derived again here: the form says which ticket, never who may act on it.
+    app.view(V.wait, async ({ ack, view, body }) => {
+      const parsed = parseWaitForm(view.state.values as never);
+      if (!parsed.ok) return void (await ack({ response_action: 'errors', errors: parsed.errors }));
+      const meta = parseJson(ticketRef, view.private_metadata);
+      if (!meta) return void (await ack({ response_action: 'errors', errors: { [F.question]: 'This form is out of date; close it and press Waiting on requester again.' } }));
+      const result = await waitOnRequester(ctx, meta.ticketId, parsed.value.question, await actorOf(body.user, 'modal'));
+      await ack(result.ok ? undefined : { response_action: 'errors', errors: { [F.question]: result.message } });
     });
 
     app.view(V.kbAdd, async ({ ack, view, body }) => {

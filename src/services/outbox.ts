@@ -144,3 +144,13 @@ export function updateMessage(db: Executor, now: Date, refKey: string, message: 
 export function sendDirectMessage(db: Executor, now: Date, userId: string, message: MessageContent & { dedupeKey?: string }): Promise<boolean> {
   return postMessage(db, now, { channel: userId, ...message });
 }
+
+/**
+ * A note for one person about what they just did: ephemeral in the conversation they did it in, by DM
+ * when there is none (a form, the App Home) or Slack will not show it there (the bot is not in it).
+ */
+export function sendPrivateNote(db: Executor, now: Date, note: { userId: string; channel?: string; text: string }): Promise<boolean> {
+  if (!note.channel) return sendDirectMessage(db, now, note.userId, { text: note.text });
+  const dm = { method: 'chat.postMessage', args: { channel: note.userId, text: note.text, unfurl_links: false, unfurl_media: false } };
+  return owe(db, now, { method: 'chat.postEphemeral', args: { channel: note.channel, user: note.userId, text: note.text }, onFailure: dm });
+}

@@ -82,7 +82,6 @@ describe('forged payloads on the service desk', () => {
     const before = writes(t);
     const clicks = [
       { action_id: 'ticket.claim', value: String(ticket.id) },
-      { action_id: 'ticket.wait', value: String(ticket.id) },
       { action_id: 'ticket.resolve', value: String(ticket.id) },
       { action_id: 'ticket.escalate', value: String(ticket.id) },
       { action_id: 'ticket.comment', value: String(ticket.id) },
@@ -96,9 +95,14 @@ describe('forged payloads on the service desk', () => {
       await t.settle();
       expect(lastResponse(t), click.action_id).toMatch(/Only|can rate a ticket once/);
     }
+    // Waiting on requester opens its form before anything is looked up; the refusal then replaces it.
+    await t.slack.blockAction(people.outsider, { action_id: 'ticket.wait', value: String(ticket.id) }, where);
+    await t.settle();
+    expect(t.fake.views.at(-1)).toMatchObject({ method: 'views.update', view: { blocks: [{ text: { text: expect.stringMatching(/Only service-desk agents/) } }] } });
     for (const [callback, state] of [
       ['ticket.resolve_modal', { resolution_note: { resolution_note: { type: 'plain_text_input', value: 'done' } }, resolution_code: { resolution_code: { type: 'static_select', selected_option: { value: 'fixed' } } } }],
       ['ticket.comment_modal', { comment: { comment: { type: 'plain_text_input', value: 'Please send your password to IT' } } }],
+      ['ticket.wait_modal', { question: { question: { type: 'plain_text_input', value: 'Please send your password to IT' } } }],
     ] as const) {
       const res = await forgedSubmission(t, people.outsider, { id: `V${callback}`, callback_id: callback, private_metadata: JSON.stringify({ ticketId: ticket.id }), blocks: [] }, state as never);
       expect(res.body?.response_action, callback).toBe('errors');
@@ -108,7 +112,7 @@ describe('forged payloads on the service desk', () => {
     expect(writes(t)).toBe(before);
     const audit = (await refusalsBy(t, people.outsider.id)).map((a) => a.action).sort();
     expect(audit).toEqual(
-      ['ticket.assign_refused', 'ticket.cancel_refused', 'ticket.change_priority_refused', 'ticket.claim_refused', 'ticket.comment_refused', 'ticket.comment_refused', 'ticket.escalate_refused', 'ticket.rate_refused', 'ticket.resolve_refused', 'ticket.resolve_refused', 'ticket.wait_on_requester_refused'].sort(),
+      ['ticket.assign_refused', 'ticket.cancel_refused', 'ticket.change_priority_refused', 'ticket.claim_refused', 'ticket.comment_refused', 'ticket.comment_refused', 'ticket.escalate_refused', 'ticket.rate_refused', 'ticket.resolve_refused', 'ticket.resolve_refused', 'ticket.wait_on_requester_refused', 'ticket.wait_on_requester_refused'].sort(),
     );
   });
 

@@ -25,6 +25,14 @@ const threadOf = (t: TestApp, ts: string) => t.fake.messagesIn(channels.triage).
 const button = (message: { blocks?: any[] }, actionId: string) =>
   message.blocks!.flatMap((b: any) => (b.type === 'actions' ? b.elements.map((e: any) => ({ ...e, block_id: b.block_id })) : b.accessory ? [{ ...b.accessory, block_id: b.block_id }] : [])).find((e: any) => e.action_id === actionId);
 
+/** An agent presses Waiting on requester on the triage post and says what they need. */
+async function waitOnRequester(t: TestApp, post: { ts: string; blocks?: any[] }, question: string) {
+  await t.slack.blockAction(people.agent, button(post, 'ticket.wait'), { channel: channels.triage, ts: post.ts });
+  await t.settle();
+  await t.slack.submitView(people.agent, openedModal(t), { question });
+  await t.settle();
+}
+
 describe('service desk: /it-help to resolution', () => {
   let t: TestApp;
   let clock: FakeClock;
@@ -203,8 +211,7 @@ describe('service desk: /it-help to resolution', () => {
     expect(reminders()).toHaveLength(2);
 
     // Resolution warning at 15 s and breach at 20 s; an answer stops them.
-    await t.slack.blockAction(people.agent, button(triagePost(t, 'IT-1'), 'ticket.wait'), { channel: channels.triage, ts: post.ts });
-    await t.settle();
+    await waitOnRequester(t, post, 'Does it boot from the USB stick?');
     clock.advance(30 * S);
     await t.sb.runner.sweep();
     await t.settle();
@@ -215,8 +222,7 @@ describe('service desk: /it-help to resolution', () => {
     await fileTicket(t, people.requester, 'Email signature wrong');
     const post = triagePost(t, 'IT-1');
     const filed = (await tickets(t))[0]!;
-    await t.slack.blockAction(people.agent, button(post, 'ticket.wait'), { channel: channels.triage, ts: post.ts });
-    await t.settle();
+    await waitOnRequester(t, post, 'Which title should it show?');
     clock.advance(10 * S);
     const dm = t.fake.messagesIn(people.requester.id).at(-1)!;
     await t.slack.blockAction(people.requester, button(dm, 'ticket.comment'), { channel: dm.channel, ts: dm.ts });

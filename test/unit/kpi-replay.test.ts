@@ -355,7 +355,7 @@ describe('KPI replay oracle: thousands of tickets through the real use cases', (
         } else if (roll < 0.5) {
           const reason = pick(['waiting_on_requester', 'waiting_on_vendor', 'waiting_on_problem', 'waiting_on_other_team'] as const);
           holding = reason;
-          plan.push({ at, run: () => (reason === 'waiting_on_requester' ? waitOnRequester(desk.ctx, id(), agentActor(pick(AGENTS))) : holdTicket(desk.ctx, id(), reason, agentActor(pick(AGENTS)))) });
+          plan.push({ at, run: () => (reason === 'waiting_on_requester' ? waitOnRequester(desk.ctx, id(), 'Which room are you in?', agentActor(pick(AGENTS))) : holdTicket(desk.ctx, id(), reason, agentActor(pick(AGENTS)))) });
         } else if (roll < 0.6 && holding) {
           const wasRequester = holding === 'waiting_on_requester';
           holding = null;

@@ -41,7 +41,7 @@ describe('SLA clocks through the use cases (regression cases of #14)', () => {
   it('case 2a: P3 waiting over the weekend, raised to P1, resolved Monday 13:00 is met (3 h of 4 h used)', async () => {
     const d = (desk = await openDesk(LONDON, '2026-11-20T10:00:00Z')); // Friday, GMT
     const id = await file(d, 'P3');
-    await step(d, '2026-11-20T10:30:00Z', () => waitOnRequester(d.ctx, id, agent));
+    await step(d, '2026-11-20T10:30:00Z', () => waitOnRequester(d.ctx, id, 'Which room are you in?', agent));
     await step(d, '2026-11-23T10:30:00Z', () => commentOnTicket(d.ctx, id, 'here you go', requesterActor));
     const raised = await step(d, '2026-11-23T10:31:00Z', () => changePriority(d.ctx, id, 'P1', agent));
     // 30 min Friday + 1 min Monday on the 24×7 calendar: 3 h 29 min left from 10:31.
@@ -55,7 +55,7 @@ describe('SLA clocks through the use cases (regression cases of #14)', () => {
   it('case 2b: P1 waiting over the weekend, lowered to P2, resolved Tuesday 12:00 is breached (due Monday 16:55)', async () => {
     const d = (desk = await openDesk(LONDON, '2026-11-20T16:00:00Z'));
     const id = await file(d, 'P1');
-    await step(d, '2026-11-20T16:05:00Z', () => waitOnRequester(d.ctx, id, agent));
+    await step(d, '2026-11-20T16:05:00Z', () => waitOnRequester(d.ctx, id, 'Which room are you in?', agent));
     await step(d, '2026-11-23T09:00:00Z', () => commentOnTicket(d.ctx, id, 'back', requesterActor));
     const lowered = await step(d, '2026-11-23T09:30:00Z', () => changePriority(d.ctx, id, 'P2', agent));
     // On the business calendar: 5 min Friday, then from Monday 09:00: 8 h reached at 16:55.
@@ -75,7 +75,7 @@ describe('SLA clocks through the use cases (regression cases of #14)', () => {
     const b = await file(d, 'P2');
     await step(d, '2026-11-23T09:50:00Z', () => claimTicket(d.ctx, a, agent));
     await step(d, '2026-11-23T09:50:00Z', () => claimTicket(d.ctx, b, agent));
-    await step(d, '2026-11-23T11:00:00Z', () => waitOnRequester(d.ctx, a, agent));
+    await step(d, '2026-11-23T11:00:00Z', () => waitOnRequester(d.ctx, a, 'Which room are you in?', agent));
     await step(d, '2026-11-24T15:00:00Z', () => commentOnTicket(d.ctx, a, 'ok', requesterActor));
     const [ta, tb] = [(await findTicket(d.db, a))!, (await findTicket(d.db, b))!];
     expect(ta.first_response_due_at).toBe(tb.first_response_due_at);

@@ -30,6 +30,8 @@ export const TICKET_VIEWS = {
   confirm: 'ticket.confirm',
   resolve: 'ticket.resolve_modal',
   comment: 'ticket.comment_modal',
+  /** Waiting on requester: what the agent needs from them. */
+  wait: 'ticket.wait_modal',
   kbAdd: 'ticket.kb_add',
 } as const;
 
@@ -45,6 +47,7 @@ export const TICKET_FIELDS = {
   resolutionNote: 'resolution_note',
   resolutionCode: 'resolution_code',
   comment: 'comment',
+  question: 'question',
   kbTitle: 'kb_title',
   kbBody: 'kb_body',
   kbUrl: 'kb_url',

@@ -3,7 +3,7 @@ import { IMPACT_LABELS, LEVELS, URGENCY_LABELS, type Level } from '../../src/dom
 import { mrkdwn, plain, userText, channelLink } from '../text.js';
 import { TICKET_ACTIONS, TICKET_FIELDS as F, TICKET_VIEWS } from './ids.js';
 
-export const LIMITS = { summary: 150, details: 2900, attachment: 1000, note: 2900, comment: 2900, kbTitle: 150, kbBody: 2900 } as const;
+export const LIMITS = { summary: 150, details: 2900, attachment: 1000, note: 2900, comment: 2900, question: 1000, kbTitle: 150, kbBody: 2900 } as const;
 
 export interface FileModalOptions {
   categories: string[];
@@ -149,12 +149,7 @@ export function beforeYouFileModal(draftId: number, summary: string, suggestion:
 
 /** Shown in place of the modal once the requester took a suggestion instead of filing. */
 export function noTicketNeededModal(message: string): ModalView {
-  return {
-    type: 'modal',
-    title: plain('Get IT help', 24),
-    close: plain('Done', 24),
-    blocks: [{ type: 'section', text: mrkdwn(message) }],
-  };
+  return ticketNoticeModal('Get IT help', message, 'Done');
 }
 
 export function resolveModal(ticketId: number, key: string, codes: string[]): ModalView {
@@ -198,6 +193,40 @@ export function commentModal(ticketId: number, key: string, toRequester: boolean
         element: { type: 'plain_text_input', action_id: F.comment, multiline: true, max_length: LIMITS.comment },
       },
     ],
+  };
+}
+
+/**
+ * Waiting on requester: the question the requester gets by DM. Built from the button alone, so it
+ * opens before anything is looked up (the trigger_id lasts 3 seconds).
+ */
+export function waitModal(ticketId: number): ModalView {
+  return {
+    type: 'modal',
+    callback_id: TICKET_VIEWS.wait,
+    title: plain('Waiting on requester', 24),
+    submit: plain('Ask', 24),
+    close: plain('Cancel', 24),
+    private_metadata: JSON.stringify({ ticketId }),
+    blocks: [
+      {
+        type: 'input',
+        block_id: F.question,
+        label: plain('What do you need from the requester?', 2000),
+        hint: plain('They get this by DM with an Add a comment button; the ticket waits for their answer.', 2000),
+        element: { type: 'plain_text_input', action_id: F.question, multiline: true, max_length: LIMITS.question },
+      },
+    ],
+  };
+}
+
+/** Shown in place of a ticket form the person may not use after all (the check ran once it was open). */
+export function ticketNoticeModal(title: string, message: string, close = 'Close'): ModalView {
+  return {
+    type: 'modal',
+    title: plain(title, 24),
+    close: plain(close, 24),
+    blocks: [{ type: 'section', text: mrkdwn(message) }],
   };
 }
 

@@ -1,6 +1,6 @@
 import type { TicketRow } from '../../db/queries/tickets.js';
 import { formatDuration } from '../../src/config/duration.js';
-import { mention, slackDate } from '../text.js';
+import { mention, slackDate, userText } from '../text.js';
 
 /** Sentences of the service desk people read in DMs, ephemerals and refusals. */
 
@@ -42,4 +42,40 @@ export function priorityChangedForRequester(actorId: string, from: string, ticke
 /** To the requester when a resolved ticket closes after the quiet period. */
 export function closedForRequester(quietMs: number): string {
   return `It is now closed: it was resolved ${formatDuration(quietMs)} ago and not reopened. Type \`/it-help\` if you need anything else.`;
+}
+
+/** What a person typed, as a quote in a message (escaped, cut to `max`, every line quoted). */
+export function quoted(text: string, max: number): string {
+  return `>${userText(text, max).replace(/\n/g, '\n>')}`;
+}
+
+/** The thread and history line when an agent asks the requester something. */
+export function waitingOnRequesterHistory(actorId: string, question: string, clockPaused: boolean): string {
+  return `${mention(actorId)} is waiting on the requester; ${clockPaused ? 'the SLA clock is paused' : 'the SLA clock keeps running'}. Asked:\n${quoted(question, 2500)}`;
+}
+
+/** To the requester: what the agent needs, answered with the Add a comment button below it. */
+export function askedRequester(actorId: string, question: string): string {
+  return `${mention(actorId)} needs something from you to continue:\n${quoted(question, 2500)}\nAnswer with *Add a comment*.`;
+}
+
+/** To whoever commented: it was added (and, from an agent, sent to the requester). */
+export function commentAdded(key: string, toRequester: boolean): string {
+  return `Your comment on *${key}* was added.${toRequester ? ' The requester gets it by DM.' : ''}`;
+}
+
+/** To the requester who cancelled. */
+export function cancelledByYou(key: string): string {
+  return `You cancelled *${key}*; IT will not work on it any more. Type \`/it-help\` if you need anything else.`;
+}
+
+/** To whoever reopened a ticket (the requester or an agent). */
+export function reopenedByYou(key: string, assigneeId: string | null, actorId: string): string {
+  const withWhom = assigneeId && assigneeId !== actorId ? ` ${mention(assigneeId)} has it again and was told.` : '';
+  return `You reopened *${key}*; it is open again.${withWhom}`;
+}
+
+/** To the agent who added a knowledge-base article. */
+export function kbArticleAdded(id: number, title: string): string {
+  return `Added *KB-${id}* to the knowledge base: ${userText(title, 150)}. People filing a matching request see it before they file; \`/it-help kb list\` shows it.`;
 }

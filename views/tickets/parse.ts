@@ -70,6 +70,13 @@ export function parseCommentForm(values: StateValues): Parsed<{ comment: string 
   return { ok: true, value: { comment } };
 }
 
+export function parseWaitForm(values: StateValues): Parsed<{ question: string }> {
+  const question = text(values, F.question);
+  if (!question) return { ok: false, errors: { [F.question]: 'Say what you need from the requester.' } };
+  if ([...question].length > LIMITS.question) return { ok: false, errors: { [F.question]: `At most ${LIMITS.question} characters.` } };
+  return { ok: true, value: { question } };
+}
+
 export function parseKbForm(values: StateValues): Parsed<{ title: string; body: string; url: string | null }> {
   const title = text(values, F.kbTitle);
   const body = text(values, F.kbBody);

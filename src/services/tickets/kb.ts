@@ -1,7 +1,9 @@
 import { insertAudit } from '../../../db/queries/audit.js';
 import { findArticle, insertArticle, recordDeflection, removeArticle, type KbArticleRow } from '../../../db/queries/kb.js';
 import { takeDraft } from '../../../db/queries/tickets.js';
+import { kbArticleAdded } from '../../../views/tickets/notices.js';
 import { ok, refuse, transact, type Actor, type Outcome, type ServiceContext } from '../context.js';
+import { sendDirectMessage } from '../outbox.js';
 
 /** Someone changing the knowledge base, with the agent standing the shell resolved. */
 export type KbEditor = Actor & { isAgent: boolean };
@@ -22,6 +24,7 @@ export async function addArticle(ctx: ServiceContext, actor: KbEditor, article: 
   return transact(ctx, async (trx, now) => {
     const row = await insertArticle(trx, { ...article, createdBy: actor.id }, now);
     await insertAudit(trx, { actor: { id: actor.id, name: actor.name }, action: 'kb.add', recordType: 'kb_article', recordId: row.id, recordKey: `KB-${row.id}`, after: { title: row.title }, source: 'modal' }, now);
+    await sendDirectMessage(trx, now, actor.id, { text: kbArticleAdded(row.id, row.title) });
     return ok(row);
   });
 }

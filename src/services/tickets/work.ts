@@ -7,10 +7,25 @@ import type { AuditLogTable } from '../../../db/schema/foundation.js';
 import { REQUESTER_REASON, type Priority } from '../../config/settings.js';
 import { countsAsFirstResponse, decide, followsIncident, isOpen, LINKED_INCIDENT_REASON, type TicketAction } from '../../domain/tickets/lifecycle.js';
 import { assigneeUpdate, historyLine, requesterUpdate, resolvedDm, csatThanks, triageMessage, type MessageContent } from '../../../views/tickets/messages.js';
-import { assignedToSomeoneElse, assignedToYou, closedForRequester, priorityChangedForRequester, resolvedWithIncident, tookItFromYou, unlinkedForRequester, unlinkedHistory } from '../../../views/tickets/notices.js';
+import {
+  askedRequester,
+  assignedToSomeoneElse,
+  assignedToYou,
+  cancelledByYou,
+  closedForRequester,
+  commentAdded,
+  priorityChangedForRequester,
+  quoted,
+  reopenedByYou,
+  resolvedWithIncident,
+  tookItFromYou,
+  unlinkedForRequester,
+  unlinkedHistory,
+  waitingOnRequesterHistory,
+} from '../../../views/tickets/notices.js';
 import { mention, userText } from '../../../views/text.js';
 import { ok, refuse, transact, type Outcome, type ServiceContext, type Trx } from '../context.js';
-import { postMessage, sendDirectMessage, updateMessage } from '../outbox.js';
+import { postMessage, sendDirectMessage, sendPrivateNote, updateMessage } from '../outbox.js';
 import { ticketFacts, triageRef } from './file.js';
 import { AUTO_CLOSE, holdLabel, holdOptions, recordTicketEvent } from './sla.js';
 
@@ -20,6 +35,11 @@ export interface TicketActor {
   name?: string | null;
   isAgent: boolean;
   source: AuditLogTable['source'];
+  /**
+   * The conversation they acted in (a button on a message), where a confirmation is shown to them
+   * alone; none for a form or the App Home, where it comes by DM.
+   */
+  channel?: string;
 }
 
 interface Plan {
@@ -30,6 +50,8 @@ interface Plan {
   dm?: (ticket: TicketRow) => MessageContent;
   /** What to tell the assignee by DM, if anything (when they are not the actor). */
   assigneeDm?: (ticket: TicketRow) => MessageContent;
+  /** What to tell the actor it did, if anything (see `TicketActor.channel` for where). */
+  confirm?: (ticket: TicketRow) => string;
   /** Extra rows after the update (due items, …). */
   after?: (trx: Trx, ticket: TicketRow, now: Date) => Promise<void>;
 }
@@ -89,6 +111,7 @@ async function actIn(
   await refreshTriage(trx, ctx, ticket, now, planned.history);
   if (planned.dm) await sendDirectMessage(trx, now, ticket.requester_id, planned.dm(ticket));
   if (planned.assigneeDm && ticket.assignee_id && ticket.assignee_id !== actor.id) await sendDirectMessage(trx, now, ticket.assignee_id, planned.assigneeDm(ticket));
+  if (planned.confirm) await sendPrivateNote(trx, now, { userId: actor.id, channel: actor.channel, text: planned.confirm(ticket) });
   return ok(ticket);
 }
 
@@ -190,14 +213,26 @@ export function changePriority(ctx: ServiceContext, ticketId: number, priority: 
   });
 }
 
-export function waitOnRequester(ctx: ServiceContext, ticketId: number, actor: TicketActor): Promise<Outcome<TicketRow>> {
-  return holdTicket(ctx, ticketId, REQUESTER_REASON, actor);
+/**
+ * Waiting on the requester: the agent's question goes to the requester by DM (answered with *Add a
+ * comment*, which ends the wait) and into the ticket's history and thread; a pausing reason stops
+ * both SLA clocks until then.
+ */
+export function waitOnRequester(ctx: ServiceContext, ticketId: number, question: string, actor: TicketActor): Promise<Outcome<TicketRow>> {
+  const asked = question.trim();
+  if (!asked) return Promise.resolve(refuse('Say what you need from the requester.'));
+  const config = ctx.settings.sla.pause_reasons[REQUESTER_REASON]!;
+  return act(ctx, ticketId, 'wait_on_requester', actor, () => ({
+    changes: { hold_reason: REQUESTER_REASON },
+    history: waitingOnRequesterHistory(actor.id, asked, config.pauses),
+    dm: (ticket) => requesterUpdate(ticket, askedRequester(actor.id, asked)),
+  }));
 }
 
 /**
  * Puts a ticket on hold for one of `sla.pause_reasons`; a reason that pauses stops both SLA clocks
- * until the hold ends (the requester answers, an agent resumes, or the ticket is resolved or
- * cancelled). Waiting on the requester is also the ticket's status and tells the requester.
+ * until the hold ends (an agent resumes, or the ticket is resolved or cancelled). Waiting on the
+ * requester is not a hold like these: it asks them something (`waitOnRequester`).
  */
 export function holdTicket(ctx: ServiceContext, ticketId: number, reason: string, actor: TicketActor): Promise<Outcome<TicketRow>> {
   return transact(ctx, (trx, now) => holdTicketIn(trx, ctx, ticketId, reason, actor, now));
@@ -205,16 +240,15 @@ export function holdTicket(ctx: ServiceContext, ticketId: number, reason: string
 
 /** holdTicket inside the caller's transaction (e.g. pausing the tickets linked to an incident while it is open). */
 export function holdTicketIn(trx: Trx, ctx: ServiceContext, ticketId: number, reason: string, actor: TicketActor, now: Date): Promise<Outcome<TicketRow>> {
+  if (reason === REQUESTER_REASON) return Promise.resolve(refuse('To wait on the requester, press *Waiting on requester* and say what you need from them.'));
   const config = ctx.settings.sla.pause_reasons[reason];
   if (!config) return Promise.resolve(refuse(`"${reason}" is not a hold reason; the settings list ${Object.keys(ctx.settings.sla.pause_reasons).join(', ')}.`));
-  const requester = reason === REQUESTER_REASON;
-  return actIn(trx, ctx, ticketId, requester ? 'wait_on_requester' : 'hold', actor, (t) => {
+  return actIn(trx, ctx, ticketId, 'hold', actor, (t) => {
     if (t.hold_reason === reason) return refuse(`${t.key} is already on hold: ${config.label.toLowerCase()}.`);
     const clock = config.pauses ? 'the SLA clock is paused' : 'the SLA clock keeps running';
     return {
       changes: { hold_reason: reason },
-      history: requester ? `${mention(actor.id)} is waiting on the requester; ${clock}` : `${mention(actor.id)} put the ticket on hold (${userText(config.label, 60)}); ${clock}`,
-      dm: requester ? (ticket) => requesterUpdate(ticket, `${mention(actor.id)} needs something from you to continue. Reply with *Add a comment*.`) : undefined,
+      history: `${mention(actor.id)} put the ticket on hold (${userText(config.label, 60)}); ${clock}`,
     };
   }, now);
 }
@@ -234,14 +268,15 @@ export function resumeTicketIn(trx: Trx, ctx: ServiceContext, ticketId: number, 
 export function commentOnTicket(ctx: ServiceContext, ticketId: number, comment: string, actor: TicketActor): Promise<Outcome<TicketRow>> {
   return act(ctx, ticketId, 'comment', actor, (t, now) => {
     const fromRequester = actor.id === t.requester_id;
-    const quoted = `>${userText(comment, 2500).replace(/\n/g, '\n>')}`;
+    const quote = quoted(comment, 2500);
     // The requester's answer ends waiting on the requester (not a hold on a vendor or a problem).
     const resumes = fromRequester && t.hold_reason === REQUESTER_REASON;
     return {
       changes: resumes ? { hold_reason: null } : {},
-      history: `${mention(actor.id)} commented:\n${quoted}`,
-      dm: fromRequester ? undefined : (ticket) => requesterUpdate(ticket, `${mention(actor.id)} wrote:\n${quoted}`),
-      assigneeDm: fromRequester ? (ticket) => assigneeUpdate(ticket, `The requester wrote:\n${quoted}`) : undefined,
+      history: `${mention(actor.id)} commented:\n${quote}`,
+      dm: fromRequester ? undefined : (ticket) => requesterUpdate(ticket, `${mention(actor.id)} wrote:\n${quote}`),
+      assigneeDm: fromRequester ? (ticket) => assigneeUpdate(ticket, `The requester wrote:\n${quote}`) : undefined,
+      confirm: (ticket) => commentAdded(ticket.key, !fromRequester),
     };
   });
 }
@@ -261,7 +296,7 @@ function resolvePlan(ctx: ServiceContext, resolution: { note: string; code: stri
       assignee_id: t.assignee_id ?? actor.id,
       first_assignee_id: t.first_assignee_id ?? actor.id,
     },
-    history: `${mention(actor.id)} resolved the ticket (${userText(resolution.code, 60)}):\n>${userText(resolution.note, 2500).replace(/\n/g, '\n>')}`,
+    history: `${mention(actor.id)} resolved the ticket (${userText(resolution.code, 60)}):\n${quoted(resolution.note, 2500)}`,
     dm: (ticket) => resolvedDm(ticket, ctx.settings.service_desk.reopen_window),
     after: async (trx, ticket, now2) => {
       await scheduleDue(trx, { kind: AUTO_CLOSE, recordType: 'ticket', recordId: ticket.id, dueAt: new Date(now2.getTime() + ctx.settings.service_desk.close_after), point: `resolved-${now2.getTime()}` }, now2);
@@ -310,6 +345,7 @@ export function reopenTicket(ctx: ServiceContext, ticketId: number, actor: Ticke
     history: `${mention(actor.id)} reopened the ticket`,
     dm: actor.id === t.requester_id ? undefined : (ticket) => requesterUpdate(ticket, `${mention(actor.id)} reopened your ticket.`),
     assigneeDm: (ticket) => assigneeUpdate(ticket, `${mention(actor.id)} reopened *${ticket.key}*.`),
+    confirm: (ticket) => reopenedByYou(ticket.key, ticket.assignee_id, actor.id),
     after: async (trx, ticket, now2) => {
       await cancelDue(trx, 'ticket', ticket.id, now2, [AUTO_CLOSE]);
     },
@@ -321,6 +357,7 @@ export function cancelTicket(ctx: ServiceContext, ticketId: number, actor: Ticke
     changes: { cancelled_at: now.getTime() },
     history: `${mention(actor.id)} cancelled the request`,
     assigneeDm: (ticket) => assigneeUpdate(ticket, `The requester cancelled *${ticket.key}*.`),
+    confirm: (ticket) => cancelledByYou(ticket.key),
   }));
 }
 
