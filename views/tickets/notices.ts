@@ -60,7 +60,7 @@ export function ticketNowIs(key: string, why: Staleness): string {
     case 'reassigned':
       return why.to ? `${key} is now assigned to ${mention(why.to)}.` : `${key} is no longer assigned to you.`;
     case 'rated':
-      return `${key} has been rated.`;
+      return `${key} is already rated ${'★'.repeat(why.score)}${'☆'.repeat(5 - why.score)}.`;
   }
 }
 

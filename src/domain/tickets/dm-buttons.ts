@@ -32,7 +32,7 @@ export type Staleness =
   | { kind: 'cancelled' }
   | { kind: 'reopened' }
   | { kind: 'reassigned'; to: string | null }
-  | { kind: 'rated' };
+  | { kind: 'rated'; score: number };
 
 /** Null while the set still applies to the ticket for `recipientId`; otherwise why it does not. */
 export function dmButtonStaleness(set: DmButtonSet, ticket: DmButtonFacts, recipientId: string): Staleness | null {
@@ -48,7 +48,7 @@ export function dmButtonStaleness(set: DmButtonSet, ticket: DmButtonFacts, recip
       // A rating is taken once the ticket is resolved (or closed after it), and only once.
       if (isOpen(ticket.status)) return { kind: 'reopened' };
       if (ticket.status === 'cancelled') return settled;
-      return ticket.csatScore === null ? null : { kind: 'rated' };
+      return ticket.csatScore === null ? null : { kind: 'rated', score: ticket.csatScore };
     case 'reopen':
       if (ticket.status === 'resolved') return null;
       return settled ?? { kind: 'reopened' };
