@@ -98,7 +98,7 @@ async function actIn(
   return ok(ticket);
 }
 
-/** A refused attempt on a ticket by someone without the right: nothing changes, the attempt is kept as evidence. */
+/** A refused attempt on a ticket (someone without the right, a stale button): nothing changes, the attempt is kept as evidence. */
 export async function auditRefusal(
   trx: Trx,
   now: Date,
