@@ -7,6 +7,7 @@ import { TICKET_ACTIONS as A, TICKET_VIEWS as V } from '../../views/tickets/ids.
 import { beforeYouFileModal, commentModal, fileTicketModal, kbAddModal, LIMITS, noTicketNeededModal, resolveModal, ticketNoticeModal, waitModal } from '../../views/tickets/modals.js';
 import { kbList, takeOverPrompt, ticketCard, ticketList } from '../../views/tickets/messages.js';
 import { leftWithAssignee } from '../../views/tickets/notices.js';
+import { dmButtonClickOf } from '../../views/tickets/dm-buttons.js';
 import { ticketSourceFrom, draftRef, parseCommentForm, parseJson, parseKbForm, parseResolveForm, parseTicketForm, parseWaitForm, sourceMeta, suggestionValue, summaryFrom, ticketRef } from '../../views/tickets/parse.js';
 import { TICKET_FIELDS as F } from '../../views/tickets/ids.js';
 import { channelLink, mention, userText } from '../../views/text.js';
@@ -297,7 +298,8 @@ export const ticketsArea: Area = {
           );
         if (!ticketId) return void (await tell('That button is out of date. Type `/it-help list` to see your tickets.'));
         await tellClickerOnFailure({ body: args.body, respond: args.respond, client: args.client, logger }, async () => {
-          const actor = await actorOf(args.body.user, 'button', args.body.channel?.id);
+          // Pressed in a DM about the ticket: the use case refuses it if the ticket has moved past it.
+          const actor = { ...(await actorOf(args.body.user, 'button', args.body.channel?.id)), button: dmButtonClickOf(args.body.container, args.action.block_id) };
           const result = await run(args, actor, ticketId);
           if (result && !result.ok) await tell(result.message);
         });

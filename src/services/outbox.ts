@@ -151,6 +151,6 @@ export function sendDirectMessage(db: Executor, now: Date, userId: string, messa
  */
 export function sendPrivateNote(db: Executor, now: Date, note: { userId: string; channel?: string; text: string }): Promise<boolean> {
   if (!note.channel) return sendDirectMessage(db, now, note.userId, { text: note.text });
-  const dm = { method: 'chat.postMessage', args: { channel: note.userId, text: note.text, unfurl_links: false, unfurl_media: false } };
-  return owe(db, now, { method: 'chat.postEphemeral', args: { channel: note.channel, user: note.userId, text: note.text }, onFailure: dm });
+  const dm = { method: 'chat.postMessage' as const, args: { channel: note.userId, text: note.text, unfurl_links: false, unfurl_media: false } };
+  return owe(db, now, 'chat.postEphemeral', { channel: note.channel, user: note.userId, text: note.text }, { onFailure: dm });
 }

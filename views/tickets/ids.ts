@@ -25,6 +25,17 @@ export const TICKET_ACTIONS = {
   openLink: 'ticket.open_link',
 } as const;
 
+/**
+ * Block ids (before `.<ticket id>`) of the button rows DMs about a ticket carry, by the button set of
+ * src/domain/tickets/dm-buttons.ts each row is: how a DM's buttons, and a click on one, are recognised.
+ */
+export const TICKET_DM_BLOCKS = {
+  requester: 'ticket.requester',
+  agent: 'ticket.agent',
+  csat: 'ticket.csat',
+  reopen: 'ticket.reopen',
+} as const;
+
 export const TICKET_VIEWS = {
   file: 'ticket.file',
   confirm: 'ticket.confirm',

@@ -4,7 +4,7 @@ import type { KbArticleRow } from '../../db/queries/kb.js';
 import { formatDuration } from '../../src/config/duration.js';
 import { isOpen } from '../../src/domain/tickets/lifecycle.js';
 import { composed, escapeMrkdwn, mention, mrkdwn, plain, slackDate, truncate, userText, type Owed } from '../text.js';
-import { TICKET_ACTIONS as A } from './ids.js';
+import { TICKET_ACTIONS as A, TICKET_DM_BLOCKS as DM } from './ids.js';
 
 export interface MessageContent {
   text: string;
@@ -166,7 +166,7 @@ function requesterActions(ticket: TicketRow): KnownBlock {
   const value = String(ticket.id);
   return {
     type: 'actions',
-    block_id: `ticket.requester.${ticket.id}`,
+    block_id: `${DM.requester}.${ticket.id}`,
     elements: [
       { type: 'button', action_id: A.comment, text: plain('Add a comment', 75), value },
       {
@@ -186,7 +186,7 @@ export function agentActions(ticket: TicketRow, opts: { viewerId?: string } = {}
   const claim = !ticket.assignee_id || (opts.viewerId !== undefined && ticket.assignee_id !== opts.viewerId);
   return {
     type: 'actions',
-    block_id: `ticket.agent.${ticket.id}`,
+    block_id: `${DM.agent}.${ticket.id}`,
     elements: [
       ...(claim && opts.viewerId !== undefined ? [{ type: 'button' as const, action_id: A.claim, text: plain(ticket.assignee_id ? 'Take it' : 'Claim', 75), style: 'primary' as const, value }] : []),
       { type: 'button', action_id: A.comment, text: plain('Message requester', 75), value },
@@ -270,12 +270,12 @@ export function resolvedDm(ticket: TicketRow, reopenWindowMs: number): MessageCo
       { type: 'section', text: mrkdwn('*How did we do?* 1 = poor, 5 = excellent') },
       {
         type: 'actions',
-        block_id: `ticket.csat.${ticket.id}`,
+        block_id: `${DM.csat}.${ticket.id}`,
         elements: [1, 2, 3, 4, 5].map((score) => ({ type: 'button' as const, action_id: `${A.rate}.${score}`, text: plain(`${score} ${'★'.repeat(score)}`, 75), value: JSON.stringify({ ticketId: ticket.id, score }) })),
       },
       {
         type: 'actions',
-        block_id: `ticket.reopen.${ticket.id}`,
+        block_id: `${DM.reopen}.${ticket.id}`,
         elements: [{ type: 'button', action_id: A.reopen, text: plain('Not fixed? Reopen', 75), value: String(ticket.id) }],
       },
       { type: 'context', elements: [mrkdwn(`You can reopen it within ${formatDuration(reopenWindowMs)}.`)] },

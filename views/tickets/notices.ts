@@ -1,5 +1,6 @@
 import type { TicketRow } from '../../db/queries/tickets.js';
 import { formatDuration } from '../../src/config/duration.js';
+import type { Staleness } from '../../src/domain/tickets/dm-buttons.js';
 import { mention, slackDate, userText } from '../text.js';
 
 /** Sentences of the service desk people read in DMs, ephemerals and refusals. */
@@ -78,4 +79,28 @@ export function reopenedByYou(key: string, assigneeId: string | null, actorId: s
 /** To the agent who added a knowledge-base article. */
 export function kbArticleAdded(id: number, title: string): string {
   return `Added *KB-${id}* to the knowledge base: ${userText(title, 150)}. People filing a matching request see it before they file; \`/it-help kb list\` shows it.`;
+}
+
+/** What a ticket is now, where a DM's buttons no longer apply: the line that replaces them. */
+export function ticketNowIs(key: string, why: Staleness): string {
+  switch (why.kind) {
+    case 'resolved':
+      // The desk's own hand (a ticket resolved with its incident) is not a person to mention.
+      return `${key} is resolved${why.by && /^[UW][A-Z0-9]+$/.test(why.by) ? ` by ${mention(why.by)}` : ''}.`;
+    case 'closed':
+      return `${key} is closed.`;
+    case 'cancelled':
+      return `${key} is cancelled.`;
+    case 'reopened':
+      return `${key} was reopened.`;
+    case 'reassigned':
+      return why.to ? `${key} is now assigned to ${mention(why.to)}.` : `${key} is no longer assigned to you.`;
+    case 'rated':
+      return `${key} is already rated ${'★'.repeat(why.score)}${'☆'.repeat(5 - why.score)}.`;
+  }
+}
+
+/** A click on a button its DM should no longer show (the edit removing it had not landed yet). */
+export function staleButtonRefusal(key: string, why: Staleness): string {
+  return `That button is out of date: ${ticketNowIs(key, why)} Nothing was changed.`;
 }

@@ -11,8 +11,9 @@ import type { TicketInput } from '../../../views/tickets/parse.js';
 import { confirmationDm, filedForSomeoneDm, fullDetailsMessage, TRIAGE_DETAILS_SHOWN, triageMessage } from '../../../views/tickets/messages.js';
 import type { Suggestion } from '../../../views/tickets/modals.js';
 import { ok, refuse, transact, type Outcome, type ServiceContext, type Trx } from '../context.js';
-import { postMessage, updateMessage } from '../outbox.js';
+import { postMessage } from '../outbox.js';
 import { holdOptions, recordTicketEvent } from './sla.js';
+import { editTicketDm, sendTicketDm } from './dm-buttons.js';
 
 export interface TicketSource {
   kind: 'command' | 'shortcut' | 'reaction';
@@ -139,8 +140,8 @@ async function createTicket(trx: Trx, ctx: ServiceContext, requester: Requester,
   // The confirmation goes at once; the link to the triage post is added when that post exists, so a
   // busy triage channel (an outage, Slack's 1 message/s) never delays the requester's receipt.
   const confirmation = `ticket/${ticket.id}/confirmation`;
-  await postMessage(trx, now, { channel: requester.id, ...confirmationDm(ticket, targets, null, { filedBy: source.filedBy }), refKey: confirmation });
-  if (triage) await updateMessage(trx, now, confirmation, confirmationDm(ticket, targets, triageRef(ticket.id), { filedBy: source.filedBy }));
+  await sendTicketDm(trx, now, ticket, requester.id, confirmationDm(ticket, targets, null, { filedBy: source.filedBy }), { refKey: confirmation });
+  if (triage) await editTicketDm(trx, now, confirmation, confirmationDm(ticket, targets, triageRef(ticket.id), { filedBy: source.filedBy }));
   // Filed for someone else (a reaction on their message): the person who reacted is told too.
   if (source.filedBy) await postMessage(trx, now, { channel: source.filedBy, ...filedForSomeoneDm(ticket) });
   // Triage shows the start of long details; the whole text goes in the post's thread.

@@ -21,11 +21,14 @@ import {
   tookItFromYou,
   unlinkedForRequester,
   unlinkedHistory,
+  staleButtonRefusal,
+  ticketNowIs,
   waitingOnRequesterHistory,
 } from '../../../views/tickets/notices.js';
 import { mention, userText } from '../../../views/text.js';
 import { ok, refuse, transact, type Outcome, type ServiceContext, type Trx } from '../context.js';
 import { postMessage, sendDirectMessage, sendPrivateNote, updateMessage } from '../outbox.js';
+import { retireStaleDmButtons, sendTicketDm, staleClick, type DmButtonClick } from './dm-buttons.js';
 import { ticketFacts, triageRef } from './file.js';
 import { AUTO_CLOSE, holdLabel, holdOptions, recordTicketEvent } from './sla.js';
 
@@ -40,6 +43,8 @@ export interface TicketActor {
    * alone; none for a form or the App Home, where it comes by DM.
    */
   channel?: string;
+  /** The DM button they pressed, when they pressed one: a button out of date by now is refused. */
+  button?: DmButtonClick;
 }
 
 interface Plan {
@@ -82,6 +87,8 @@ async function actIn(
 ): Promise<Outcome<TicketRow>> {
   const before = await findTicket(trx, ticketId);
   if (!before) return refuse('That ticket no longer exists.');
+  const stale = await refuseStaleButton(trx, now, before, action, actor);
+  if (stale) return stale;
   const decision = decide(
     action,
     ticketDecisionFacts(before),
@@ -109,15 +116,34 @@ async function actIn(
   );
   await planned.after?.(trx, ticket, now);
   await refreshTriage(trx, ctx, ticket, now, planned.history);
-  if (planned.dm) await sendDirectMessage(trx, now, ticket.requester_id, planned.dm(ticket));
-  if (planned.assigneeDm && ticket.assignee_id && ticket.assignee_id !== actor.id) await sendDirectMessage(trx, now, ticket.assignee_id, planned.assigneeDm(ticket));
+  await retireStaleDmButtons(trx, now, ticket);
+  if (planned.dm) await sendTicketDm(trx, now, ticket, ticket.requester_id, planned.dm(ticket));
+  if (planned.assigneeDm && ticket.assignee_id && ticket.assignee_id !== actor.id) await sendTicketDm(trx, now, ticket, ticket.assignee_id, planned.assigneeDm(ticket));
   if (planned.confirm) await sendPrivateNote(trx, now, { userId: actor.id, channel: actor.channel, text: planned.confirm(ticket) });
   return ok(ticket);
 }
 
-/** A refused attempt on a ticket by someone without the right: nothing changes, the attempt is kept as evidence. */
-export async function auditRefusal(trx: Trx, now: Date, ticket: TicketRow, action: TicketAction, actor: Pick<TicketActor, 'id' | 'name' | 'source'>): Promise<void> {
-  await insertAudit(trx, { actor, action: `ticket.${action}_refused`, recordType: 'ticket', recordId: ticket.id, recordKey: ticket.key, detail: `${action} refused: not allowed for this person`, source: actor.source }, now);
+/** A refused attempt on a ticket (someone without the right, a stale button): nothing changes, the attempt is kept as evidence. */
+export async function auditRefusal(
+  trx: Trx,
+  now: Date,
+  ticket: TicketRow,
+  action: TicketAction,
+  actor: Pick<TicketActor, 'id' | 'name' | 'source'>,
+  why = 'not allowed for this person',
+): Promise<void> {
+  await insertAudit(trx, { actor, action: `ticket.${action}_refused`, recordType: 'ticket', recordId: ticket.id, recordKey: ticket.key, detail: `${action} refused: ${why}`, source: actor.source }, now);
+}
+
+/**
+ * A click on a DM button the ticket has moved past (its removal not landed yet) changes nothing: the
+ * person is told what the ticket is now, and the attempt is audited like any refusal.
+ */
+async function refuseStaleButton(trx: Trx, now: Date, ticket: TicketRow, action: TicketAction, actor: TicketActor): Promise<Outcome<never> | undefined> {
+  const why = await staleClick(trx, ticket, actor.button);
+  if (!why) return undefined;
+  await auditRefusal(trx, now, ticket, action, actor, `the button was out of date (${ticketNowIs(ticket.key, why)})`);
+  return refuse(staleButtonRefusal(ticket.key, why));
 }
 
 /** Facts the lifecycle rule reads, from the ticket row. */
@@ -141,6 +167,8 @@ export async function checkTicketAction(ctx: ServiceContext, ticketId: number, a
   return transact(ctx, async (trx, now) => {
     const ticket = await findTicket(trx, ticketId);
     if (!ticket) return refuse('That ticket no longer exists.');
+    const stale = await refuseStaleButton(trx, now, ticket, action, actor);
+    if (stale) return stale;
     const decision = decide(action, ticketDecisionFacts(ticket), actor, now, ctx.settings.service_desk.reopen_window);
     if (!decision.ok) {
       if (decision.forbidden) await auditRefusal(trx, now, ticket, action, actor);
@@ -172,7 +200,7 @@ export function claimTicket(ctx: ServiceContext, ticketId: number, actor: Ticket
       dm: (ticket) => requesterUpdate(ticket, `${mention(actor.id)} is working on your request.`),
       after: previous
         ? async (trx, ticket, now) => {
-            await sendDirectMessage(trx, now, previous, assigneeUpdate(ticket, tookItFromYou(actor.id, ticket.key), { buttons: false }));
+            await sendTicketDm(trx, now, ticket, previous, assigneeUpdate(ticket, tookItFromYou(actor.id, ticket.key), { buttons: false }));
           }
         : undefined,
     };
@@ -376,7 +404,8 @@ export async function closeResolved(trx: Trx, ctx: ServiceContext, ticketId: num
   const closed = await recordTicketEvent(trx, ctx.settings, changed, { kind: 'close', actorId: 'switchboard', body: 'closed after the quiet period' }, now);
   await insertAudit(trx, { actor: { id: 'switchboard', name: 'Switchboard' }, action: 'ticket.close', recordType: 'ticket', recordId: ticket.id, recordKey: ticket.key, before: ticketFacts(ticket), after: ticketFacts(closed), source: 'job' }, now);
   await refreshTriage(trx, ctx, closed, now, 'Closed after the quiet period');
-  await sendDirectMessage(trx, now, closed.requester_id, { ...requesterUpdate(closed, closedForRequester(ctx.settings.service_desk.close_after)), dedupeKey: `ticket/${closed.id}/closed/${now.getTime()}` });
+  await retireStaleDmButtons(trx, now, closed);
+  await sendTicketDm(trx, now, closed, closed.requester_id, { ...requesterUpdate(closed, closedForRequester(ctx.settings.service_desk.close_after)), dedupeKey: `ticket/${closed.id}/closed/${now.getTime()}` });
   return 'closed';
 }
 
@@ -415,6 +444,6 @@ export async function linkTicketToIncident(
     .onConflict((oc) => oc.columns(['incident_id', 'user_id']).doNothing())
     .execute();
   await refreshTriage(trx, ctx, ticket, now, history);
-  await sendDirectMessage(trx, now, ticket.requester_id, requesterUpdate(ticket, `IT is handling this as incident *${incident.key}*: ${userText(incident.title, 150)}. You'll get its updates here until it is resolved.`));
+  await sendTicketDm(trx, now, ticket, ticket.requester_id, requesterUpdate(ticket, `IT is handling this as incident *${incident.key}*: ${userText(incident.title, 150)}. You'll get its updates here until it is resolved.`));
   return ticket.key;
 }
