@@ -320,7 +320,7 @@ export const changesArea: Area = {
         if (result.ok && result.value.approvalAsk) await deps.inbox.process(result.value.approvalAsk);
         return;
       }
-      const parsed = parseRequest(view.state.values as any, metadata);
+      const parsed = parseRequest(view.state.values as any, metadata, settings.service_catalog);
       if (!parsed.ok) return void (await ack({ response_action: 'errors', errors: parsed.errors }));
       const input = parsed.value;
       const actor = actorOf(body.user);

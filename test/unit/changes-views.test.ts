@@ -98,7 +98,7 @@ describe('change views stay within Slack limits and escape user text', () => {
       implementation_plan: { implementation_plan: { value: 'p' } },
       rollback_plan: { rollback_plan: { value: 'r' } },
     };
-    const bad = parseRequest(base, { mode: 'new' });
+    const bad = parseRequest(base, { mode: 'new' }, ['Email']);
     expect(bad.ok).toBe(false);
     if (!bad.ok) {
       expect(bad.errors.window_end).toContain('after the start');
@@ -111,7 +111,7 @@ describe('change views stay within Slack limits and escape user text', () => {
       risk_blast_radius: { risk_blast_radius: { selected_option: { value: 'company' } } },
       risk_tested: { risk_tested: { selected_option: { value: 'yes' } } },
       risk_rollback_ready: { risk_rollback_ready: { selected_option: { value: 'yes' } } },
-    }, { mode: 'new' });
+    }, { mode: 'new' }, ['Email']);
     expect(good.ok && good.value).toMatchObject({ start: 2_000_000, end: 3_000_000, answers: { impact: 'high', blast_radius: 'company', tested: true, rollback_ready: true } });
   });
 
