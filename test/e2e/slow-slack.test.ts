@@ -4,6 +4,7 @@ import { TRIGGER_TTL_MS, type RecordedCall } from '../fake-slack/server.js';
 import { channels, people, startTestApp, type TestApp } from '../support/harness.js';
 import { declare, waitFor } from './incidents-helpers.js';
 import { FIELDS } from '../../views/incidents/ids.js';
+import { FORM_DID_NOT_OPEN } from '../../commands/reply.js';
 
 /**
  * Slack allows 3 seconds for an ack and for views.open after the trigger. With Slack answering every
@@ -89,7 +90,8 @@ describe('a slow Slack never makes a form late', () => {
     const changes = await t.sb.db.selectFrom('changes').select(['key', 'status']).execute();
     expect(changes).toEqual([{ key: 'CHG-1', status: 'pending_approval' }]);
     // Nobody was told the form failed.
-    expect(t.fake.messagesIn(people.requester.id).filter((m) => /did not go through|went wrong/.test(m.text))).toHaveLength(0);
+    expect(t.fake.messagesIn(people.requester.id).filter((m) => /did not go through|went wrong/.test(m.text) || m.text === FORM_DID_NOT_OPEN)).toHaveLength(0);
+    expect(t.fake.responses.filter((r) => r.body?.text === FORM_DID_NOT_OPEN)).toHaveLength(0);
   });
 
   it('/incident update opens the form within the trigger and records one update acknowledged within 3 s, for the commander and for an incident manager', { timeout: 40_000 }, async () => {
