@@ -16,7 +16,7 @@ export async function tellClicker(args: { body: Invoker; respond?: RespondFn; cl
 export const CLICK_FAILED = 'Sorry, that did not go through (Slack or Switchboard had a problem). Please try again in a moment.';
 
 /**
- * Runs the work of a click after its ack. If it fails (a database error, a form Slack would not open),
+ * Runs the work of a click after its ack. If it fails (a database error, a Slack call that failed),
  * the person is told instead of being left with nothing, and the error is logged.
  */
 export async function tellClickerOnFailure(

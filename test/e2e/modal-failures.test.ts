@@ -74,7 +74,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => t?.stop());
 
-const click = (who: Person, actionId: string, value: number, where = { channel: channels.general, ts: '1.000001' }) => t.slack.blockAction(who, { action_id: actionId, value: String(value) }, where);
+const click = (who: Person, actionId: string, value: number, where: { channel: string; ts: string } = { channel: channels.general, ts: '1.000001' }) => t.slack.blockAction(who, { action_id: actionId, value: String(value) }, where);
 const inIncident = () => ({ channel: records.incidentChannel, ts: '1.000001' });
 
 /** What the person was told that the form did not open: ephemeral answers and DMs. */
