@@ -3,7 +3,7 @@ import type { KnownBlock } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
 import type { AppDeps } from '../../src/app.js';
 import type { Area } from '../index.js';
-import { tellClicker, tellClickerOnFailure } from '../reply.js';
+import { formTrigger, openFormOrTell, tellClicker, tellClickerOnFailure, type FormTrigger } from '../reply.js';
 import type { Settings } from '../../src/config/settings.js';
 import { approverEntriesFor, type ApproverFacts } from '../../src/domain/changes/approval.js';
 import { canApply, staleReason } from '../../src/domain/changes/lifecycle.js';
@@ -32,6 +32,7 @@ import {
   type RequestMetadata,
 } from '../../views/changes/modals.js';
 import { calendarMessage, changeRecordMessage } from '../../views/changes/record.js';
+import { noticeModal } from '../../views/incidents/modals.js';
 import { escapeMrkdwn } from '../../views/text.js';
 import { ALREADY_SUBMITTED, askApprovers, requestChange, editChange, type ChangeField } from '../../src/services/changes/request.js';
 import { ASK_APPROVERS, type ApprovalAsk } from '../../src/services/changes/shared.js';
@@ -89,16 +90,15 @@ function nextHour(now: Date): number {
   return Math.ceil(now.getTime() / HOUR) * HOUR;
 }
 
+/** The approver roles a person holds; each may need a user-group look-up, so they are asked at once, not in turn. */
 async function approverFacts(directory: Directory, settings: Settings, userId: string): Promise<Omit<ApproverFacts, 'userId'>> {
-  const serviceGroups: string[] = [];
-  for (const [service, entries] of Object.entries(settings.changes.approver_groups_by_service)) {
-    if (await directory.isAnyOf(userId, entries)) serviceGroups.push(service);
-  }
-  return {
-    isChangeApprover: await directory.hasRole(userId, 'change_approvers'),
-    isEmergencyApprover: await directory.hasRole(userId, 'emergency_approvers'),
-    serviceGroups,
-  };
+  const byService = Object.entries(settings.changes.approver_groups_by_service);
+  const [isChangeApprover, isEmergencyApprover, ...inServiceGroup] = await Promise.all([
+    directory.hasRole(userId, 'change_approvers'),
+    directory.hasRole(userId, 'emergency_approvers'),
+    ...byService.map(([, entries]) => directory.isAnyOf(userId, entries)),
+  ]);
+  return { isChangeApprover, isEmergencyApprover, serviceGroups: byService.filter((_, i) => inServiceGroup[i]).map(([service]) => service) };
 }
 
 async function approverIds(directory: Directory, settings: Settings, type: ChangeType, services: string[]): Promise<string[]> {
@@ -137,15 +137,17 @@ export const changesArea: Area = {
     /** The zone a person's form showed times in: the one looked up when it opened, else the organisation's. */
     const zoneOf = (userId: string): string => directory.knownUser(userId)?.tz ?? settings.timezone;
 
-    const openInTimeZone = async (client: WebClient, triggerId: string, userId: string, build: (timeZone: string) => Record<string, unknown>) => {
+    const openInTimeZone = async (at: FormTrigger, build: (timeZone: string) => Record<string, unknown>) => {
+      const userId = at.from.user.id;
       const first = directory.knownUser(userId)?.tz ?? settings.timezone;
-      const opened = await client.views.open({ trigger_id: triggerId, view: build(first) as any });
+      const opened = await openFormOrTell(at, build(first), logger);
+      if (!opened) return;
       const tz = (await directory.user(userId)).tz;
-      if (tz !== first && opened.view?.id) await client.views.update({ view_id: opened.view.id, hash: opened.view.hash, view: build(tz) as any }).catch((error: unknown) => logger.warn({ err: error }, 'could not show the time zone in a change form'));
+      if (tz !== first) await at.client.views.update({ view_id: opened.id, hash: opened.hash, view: build(tz) as any }).catch((error: unknown) => logger.warn({ err: error }, 'could not show the time zone in a change form'));
     };
 
-    const openRequestModal = (client: WebClient, triggerId: string, userId: string, metadata: RequestMetadata, defaults: RequestDefaults, standard?: { template: TemplateView; note?: string | null }) =>
-      openInTimeZone(client, triggerId, userId, (timeZone) => requestModal({ metadata, defaults, serviceCatalog: settings.service_catalog, timeZone, template: standard?.template, note: standard?.note }));
+    const openRequestModal = (at: FormTrigger, metadata: RequestMetadata, defaults: RequestDefaults, standard?: { template: TemplateView; note?: string | null }) =>
+      openInTimeZone(at, (timeZone) => requestModal({ metadata, defaults, serviceCatalog: settings.service_catalog, timeZone, template: standard?.template, note: standard?.note }));
 
     /** A template's window (from the next hour, for its duration) and its content to show read-only. */
     const templateDefaults = (templateId: string, now: Date): { defaults: RequestDefaults; template: TemplateView } | undefined => {
@@ -165,11 +167,12 @@ export const changesArea: Area = {
       const userId = command.user_id;
       const actor: Actor = { id: userId, name: command.user_name };
       const reply = (text: string, blocks?: KnownBlock[]) => respond({ response_type: 'ephemeral', text, ...(blocks ? { blocks } : {}) });
+      const at = formTrigger(client, respond, command);
 
       if (sub === '' || sub === 'new' || sub === 'request' || sub === 'normal' || sub === 'emergency') {
         await ack();
         const start = nextHour(ctx.clock.now());
-        await openRequestModal(client, command.trigger_id, userId, { mode: 'new', channel: command.channel_id }, { type: sub === 'emergency' ? 'emergency' : 'normal', start, end: start + HOUR, implementerId: userId });
+        await openRequestModal(at, { mode: 'new', channel: command.channel_id }, { type: sub === 'emergency' ? 'emergency' : 'normal', start, end: start + HOUR, implementerId: userId });
         return;
       }
       if (sub === 'standard') {
@@ -180,10 +183,10 @@ export const changesArea: Area = {
         if (wanted) {
           const found = templateDefaults(wanted, ctx.clock.now());
           if (!found) return void (await reply(`There is no standard template \`${escapeMrkdwn(wanted)}\`. Templates: ${templates.map((t) => `\`${t.id}\``).join(', ')}`));
-          await openRequestModal(client, command.trigger_id, userId, { mode: 'new', type: 'standard', templateId: wanted, channel: command.channel_id }, { ...found.defaults, implementerId: userId }, { template: found.template });
+          await openRequestModal(at, { mode: 'new', type: 'standard', templateId: wanted, channel: command.channel_id }, { ...found.defaults, implementerId: userId }, { template: found.template });
           return;
         }
-        await client.views.open({ trigger_id: command.trigger_id, view: templatePickerModal(templates, command.channel_id) as any });
+        await openFormOrTell(at, templatePickerModal(templates, command.channel_id), logger);
         return;
       }
       if (sub === 'help') return void (await ack({ response_type: 'ephemeral', text: HELP }));
@@ -230,9 +233,7 @@ export const changesArea: Area = {
           const services = await servicesOf(ctx.db, change.id);
           if (change.type === 'standard') {
             await openRequestModal(
-              client,
-              command.trigger_id,
-              userId,
+              at,
               { mode: 'edit', changeId: change.id, type: 'standard' },
               { start: change.planned_start, end: change.planned_end, implementerId: change.implementer_id },
               {
@@ -243,9 +244,7 @@ export const changesArea: Area = {
             return;
           }
           await openRequestModal(
-            client,
-            command.trigger_id,
-            userId,
+            at,
             { mode: 'edit', changeId: change.id, type: change.type },
             {
               title: change.title,
@@ -267,7 +266,7 @@ export const changesArea: Area = {
           await ack();
           const allowed = await checkMayWorkOn(ctx, { changeId: change.id, actor, verb: 'close out', source: 'command' });
           if (!allowed.ok) return void (await reply(allowed.message));
-          await client.views.open({ trigger_id: command.trigger_id, view: closeoutModal(change) as any });
+          await openFormOrTell(at, closeoutModal(change), logger);
           return;
         }
         case 'start': {
@@ -326,7 +325,7 @@ export const changesArea: Area = {
         if (result.ok && result.value.approvalAsk) await deps.inbox.process(result.value.approvalAsk);
         return;
       }
-      const parsed = parseRequest(view.state.values as any, metadata);
+      const parsed = parseRequest(view.state.values as any, metadata, settings.service_catalog);
       if (!parsed.ok) return void (await ack({ response_action: 'errors', errors: parsed.errors }));
       const input = parsed.value;
       const actor = actorOf(body.user);
@@ -442,18 +441,27 @@ export const changesArea: Area = {
       failureText: (item) => `:warning: Sorry, your approval of change ${item.data.changeId} could not be recorded (Switchboard kept failing). Please click Approve again.`,
     });
 
+    // The reason form opens first, with the trigger (it lasts 3 s); whether the clicker may reject takes
+    // user-group look-ups, made after it: a refusal (audited by the check) then replaces the form.
     onClick(CHANGE_ACTIONS.reject, async ({ ack, body, client, respond }) => {
       await ack();
       const changeId = changeIdOf(body);
       if (!changeId) return void (await tell(client, body, respond, 'That button does not name a change.'));
+      const change = await findChangeById(ctx.db, changeId);
+      if (!change) return void (await tell(client, body, respond, 'That change no longer exists.'));
+      const opened = await openFormOrTell(formTrigger(client, respond, body), rejectModal(change, { channel: body.channel?.id }), logger);
+      if (!opened) return;
       const facts = await approverFacts(directory, settings, body.user.id);
       const allowed = await checkDecisionAllowed(ctx, { changeId, actor: actorOf(body.user), facts, source: 'button', decision: 'rejected' });
-      if (!allowed.ok) return void (await tell(client, body, respond, allowed.message));
-      await client.views.open({ trigger_id: body.trigger_id, view: rejectModal(allowed.value, { channel: body.channel?.id }) as any });
+      if (allowed.ok) return;
+      await client.views
+        .update({ view_id: opened.id, hash: opened.hash, view: noticeModal(`Reject ${change.key}`, allowed.message) as any })
+        .catch((error: unknown) => logger.warn({ err: error }, 'could not replace a rejection form with its refusal'));
     });
 
-    // Decided before the form closes, so a refusal shows in the form; the approver's groups were looked
-    // up (and cached) by the Reject click that opened it. The submission key makes a resubmission harmless.
+    // Decided again before the form closes, so a refusal shows in the form; the approver's groups were
+    // looked up (and cached) after the Reject click that opened it. The submission key makes a
+    // resubmission harmless.
     app.view(CHANGE_VIEWS.rejectReason, async ({ ack, body, view, client }) => {
       const changeId = parseChangeId(view.private_metadata);
       const parsed = parseReason(view.state.values as any);
@@ -471,7 +479,7 @@ export const changesArea: Area = {
       const changeId = changeIdOf(body);
       const change = changeId ? await findChangeById(ctx.db, changeId) : undefined;
       if (!change) return void (await tell(client, body, respond, 'That change no longer exists.'));
-      await client.views.open({ trigger_id: body.trigger_id, view: questionModal(change) as any });
+      await openFormOrTell(formTrigger(client, respond, body), questionModal(change), logger);
     });
 
     app.view(CHANGE_VIEWS.question, async ({ ack, body, view }) => {
@@ -500,7 +508,7 @@ export const changesArea: Area = {
       if (!allowed.ok) return void (await tell(client, body, respond, allowed.message));
       const change = allowed.value;
       if (!canApply(change.status, 'reschedule')) return void (await tell(client, body, respond, staleReason(change.key, change.status, 'reschedule')));
-      await openInTimeZone(client, body.trigger_id, body.user.id, (tz) =>
+      await openInTimeZone(formTrigger(client, respond, body), (tz) =>
         postponeModal({ id: change.id, key: change.key, plannedStart: change.planned_start, plannedEnd: change.planned_end }, tz, change.type !== 'standard'),
       );
     });
@@ -530,7 +538,7 @@ export const changesArea: Area = {
       if (!allowed.ok) return void (await tell(client, body, respond, allowed.message));
       const change = allowed.value;
       if (!canApply(change.status, 'close')) return void (await tell(client, body, respond, staleReason(change.key, change.status, 'close')));
-      await client.views.open({ trigger_id: body.trigger_id, view: closeoutModal(change) as any });
+      await openFormOrTell(formTrigger(client, respond, body), closeoutModal(change), logger);
     });
 
     app.view(CHANGE_VIEWS.closeout, async ({ ack, body, view }) => {

@@ -55,6 +55,7 @@ import { cleanTyped } from '../../src/domain/typed-text.js';
 import { isFinalSlackAnswer } from '../../src/slack/errors.js';
 import { isPrivateConversation } from '../../src/slack/conversations.js';
 import { rememberShortcutSource, shortcutSourceOfSubmission } from '../../src/services/shortcuts.js';
+import { formTrigger, openFormOrTell, type FormTrigger } from '../reply.js';
 
 /**
  * Everything a person does with incidents in Slack: `/incident`, the buttons on the pinned summary,
@@ -105,44 +106,32 @@ export const incidentsArea: Area = {
       if (text) await ephemeral(respond, text);
     };
 
-    const openView = async (client: WebClient, triggerId: string, view: Record<string, unknown>): Promise<{ id: string; hash?: string } | undefined> => {
-      try {
-        const opened = await client.views.open({ trigger_id: triggerId, view: view as never });
-        return opened.view?.id ? { id: opened.view.id, hash: opened.view.hash } : undefined;
-      } catch (error) {
-        logger.warn({ err: error }, 'could not open an incident modal');
-        return undefined;
-      }
-    };
-
     /**
      * Opens a form at once: a trigger_id lasts 3 seconds, and the records already say whether someone
      * runs the incident. Anyone else may still be an incident manager, which can take a user-group
      * look-up: that happens after the form is open; if they are not one, the use case's own check
      * (which audits the refusal) runs and its refusal replaces the form.
      */
-    const openThenCheck = async (client: WebClient, triggerId: string, view: Record<string, unknown>, userId: string, needsManager: boolean, title: string, recheck: () => Promise<Outcome<unknown>>) => {
-      const opened = await openView(client, triggerId, view);
-      if (!opened || !needsManager || (await directory.hasRole(userId, 'incident_managers'))) return;
+    const openThenCheck = async (at: FormTrigger, view: Record<string, unknown>, needsManager: boolean, title: string, recheck: () => Promise<Outcome<unknown>>) => {
+      const opened = await openFormOrTell(at, view, logger);
+      if (!opened || !needsManager || (await directory.hasRole(at.from.user.id, 'incident_managers'))) return;
       const outcome = await recheck();
       if (outcome.ok) return;
-      await client.views.update({ view_id: opened.id, hash: opened.hash, view: noticeModal(title, outcome.message) as never }).catch((error: unknown) => logger.warn({ err: error }, 'could not replace a form with its refusal'));
+      await at.client.views.update({ view_id: opened.id, hash: opened.hash, view: noticeModal(title, outcome.message) as never }).catch((error: unknown) => logger.warn({ err: error }, 'could not replace a form with its refusal'));
     };
     /** Whoever the records show running it, without asking Slack: stale or missing incidents are refused. */
     const asManager = (userId: string): IncidentActor => ({ id: userId, name: userId, isIncidentManager: true });
     const runs = (incident: { declared_by: string; commander_id: string | null }, userId: string) => mayRun({ declaredBy: incident.declared_by, commanderId: incident.commander_id }, { id: userId, isIncidentManager: false });
 
     const openDeclare = async (
-      client: WebClient,
-      triggerId: string,
+      at: FormTrigger,
       prefill: DeclarePrefill,
       metadata: Parameters<typeof declareModal>[0]['metadata'],
       reference?: Parameters<typeof declareModal>[0]['reference'],
     ) => {
       const open = await openIncidents(ctx.db);
-      return openView(
-        client,
-        triggerId,
+      return openFormOrTell(
+        at,
         declareModal({
           prefill,
           severities: settings.incidents.severities,
@@ -151,22 +140,25 @@ export const incidentsArea: Area = {
           metadata,
           ...(reference ? { reference } : {}),
         }),
+        logger,
       );
     };
 
     // Nothing waits on Slack before views.open: the form is built from the records alone.
-    const openUpdate = async (client: WebClient, triggerId: string, incidentId: number, userId: string, respond?: RespondFn, source: 'button' | 'command' = 'button') => {
+    const openUpdate = async (at: FormTrigger, incidentId: number, source: 'button' | 'command' = 'button') => {
+      const userId = at.from.user.id;
       const form = await updateForm(ctx, { incidentId, actor: asManager(userId), source });
-      if (!form.ok) return ephemeral(respond, form.message);
-      await openThenCheck(client, triggerId, updateModal(form.value.snapshot, form.value.prefill), userId, !form.value.allowedByRole, 'Post an update', async () =>
+      if (!form.ok) return ephemeral(at.respond, form.message);
+      await openThenCheck(at, updateModal(form.value.snapshot, form.value.prefill), !form.value.allowedByRole, 'Post an update', async () =>
         updateForm(ctx, { incidentId, actor: await actorOf(userId), source }),
       );
     };
 
-    const openResolve = async (client: WebClient, triggerId: string, incidentId: number, userId: string, respond?: RespondFn, source: 'button' | 'command' = 'button') => {
+    const openResolve = async (at: FormTrigger, incidentId: number, source: 'button' | 'command' = 'button') => {
+      const userId = at.from.user.id;
       const allowed = await checkMayRun(ctx, { incidentId, actor: asManager(userId), what: 'resolve', source });
-      if (!allowed.ok) return ephemeral(respond, allowed.message);
-      await openThenCheck(client, triggerId, resolveModal(allowed.value), userId, !runs(allowed.value, userId), `Resolve ${allowed.value.key}`, async () =>
+      if (!allowed.ok) return ephemeral(at.respond, allowed.message);
+      await openThenCheck(at, resolveModal(allowed.value), !runs(allowed.value, userId), `Resolve ${allowed.value.key}`, async () =>
         checkMayRun(ctx, { incidentId, actor: await actorOf(userId), what: 'resolve', source }),
       );
     };
@@ -209,8 +201,9 @@ export const incidentsArea: Area = {
         actionDueTime: settings.incidents.action_due_time,
         customRoles: settings.incidents.custom_roles,
       });
+      const at = formTrigger(client, respond, command);
       if (parsed.kind === 'declare') {
-        await openDeclare(client, command.trigger_id, { title: parsed.title || undefined }, { source: 'command' });
+        await openDeclare(at, { title: parsed.title || undefined }, { source: 'command' });
         return;
       }
       const here = await incidentByChannel(ctx.db, command.channel_id);
@@ -220,7 +213,7 @@ export const incidentsArea: Area = {
           const card = statusCard(snapshot!, ctx.clock.now().getTime());
           return ephemeral(respond, card.text, card.blocks);
         }
-        await openDeclare(client, command.trigger_id, {}, { source: 'command' });
+        await openDeclare(at, {}, { source: 'command' });
         const open = await openIncidents(ctx.db);
         if (open.length > 0) {
           const list = openIncidentsList(open.map((i) => ({ key: i.key, title: i.title, severity: i.severity, status: i.status, channelId: i.channel_id })));
@@ -258,16 +251,16 @@ export const incidentsArea: Area = {
         case 'subscribe':
           return answer(respond, await subscribe(ctx, { incidentId: here.id, userId: user, actor: { id: user, name: command.user_name }, source: 'command' }), subscribedText);
         case 'update':
-          return openUpdate(client, command.trigger_id, here.id, user, respond, 'command');
+          return openUpdate(at, here.id, 'command');
         case 'resolve':
-          return openResolve(client, command.trigger_id, here.id, user, respond, 'command');
+          return openResolve(at, here.id, 'command');
         case 'review':
           return uploadReview(client, here.id, user, respond, 'command');
       }
     });
 
     // ---- message shortcut ------------------------------------------------------------------------------
-    app.shortcut(SHORTCUTS.incidentFromMessage, async ({ shortcut, ack, client }) => {
+    app.shortcut(SHORTCUTS.incidentFromMessage, async ({ shortcut, ack, client, respond }) => {
       await ack();
       if (shortcut.type !== 'message_action') return;
       const channel = shortcut.channel.id;
@@ -278,8 +271,7 @@ export const incidentsArea: Area = {
       // the declarer as a reference only; the timeline links the message, never copies its text.
       const isPrivate = await isPrivateConversation(client, channel);
       const opened = await openDeclare(
-        client,
-        shortcut.trigger_id,
+        formTrigger(client, respond, shortcut),
         isPrivate ? {} : { title: firstLine.slice(0, 150) || undefined, impact: text.slice(0, 2000) || undefined },
         { source: 'shortcut', sourceChannel: channel, sourceTs: ts },
         isPrivate ? { heading: 'The message, from a private conversation', text } : undefined,
@@ -407,12 +399,12 @@ export const incidentsArea: Area = {
     onAction(ACTIONS.assignRole, async ({ incidentId, userId, respond, body, client }) => {
       const allowed = await checkMayRun(ctx, { incidentId, actor: asManager(userId), what: 'role assignment', source: 'button' });
       if (!allowed.ok) return ephemeral(respond, allowed.message);
-      await openThenCheck(client, body.trigger_id, roleModal(allowed.value, allRoles(settings.incidents.custom_roles)), userId, !runs(allowed.value, userId), 'Assign a role', async () =>
+      await openThenCheck(formTrigger(client, respond, body), roleModal(allowed.value, allRoles(settings.incidents.custom_roles)), !runs(allowed.value, userId), 'Assign a role', async () =>
         checkMayRun(ctx, { incidentId, actor: await actorOf(userId), what: 'role assignment', source: 'button' }),
       );
     });
-    onAction(ACTIONS.postUpdate, async ({ incidentId, userId, respond, body, client }) => openUpdate(client, body.trigger_id, incidentId, userId, respond));
-    onAction(ACTIONS.resolve, async ({ incidentId, userId, respond, body, client }) => openResolve(client, body.trigger_id, incidentId, userId, respond));
+    onAction(ACTIONS.postUpdate, async ({ incidentId, respond, body, client }) => openUpdate(formTrigger(client, respond, body), incidentId));
+    onAction(ACTIONS.resolve, async ({ incidentId, respond, body, client }) => openResolve(formTrigger(client, respond, body), incidentId));
     onAction(ACTIONS.close, async ({ incidentId, userId, respond }) => answer(respond, await closeIncident(ctx, { incidentId, actor: await actorOf(userId), source: 'button' })));
     onAction(ACTIONS.subscribe, async ({ incidentId, userId, respond, body }) =>
       answer(respond, await subscribe(ctx, { incidentId, userId, actor: { id: userId, name: body.user.name }, source: 'button' }), subscribedText),
@@ -426,7 +418,7 @@ export const incidentsArea: Area = {
       const allowed = await checkMayAddActions(ctx, { incidentId, actor: await staffActorOf(await actorOf(userId)), source: 'button' });
       if (!allowed.ok) return ephemeral(respond, allowed.message);
       const incident = allowed.value;
-      await openView(client, body.trigger_id, actionModal(incident, { dueDate: isoDay(ctx.clock.now().getTime(), settings.timezone, 7) }));
+      await openFormOrTell(formTrigger(client, respond, body), actionModal(incident, { dueDate: isoDay(ctx.clock.now().getTime(), settings.timezone, 7) }), logger);
     });
     onAction(ACTIONS.exportReview, async ({ incidentId, userId, respond, client }) => uploadReview(client, incidentId, userId, respond, 'button'));
     app.action(ACTIONS.actionDone, async ({ ack, action, body, respond }) => {

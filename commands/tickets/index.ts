@@ -37,7 +37,7 @@ import { findTicket, findTicketByKey, findTicketBySource, openTicketsOf } from '
 import { listArticles } from '../../db/queries/kb.js';
 import type { Outcome } from '../../src/services/context.js';
 import type { TicketRow } from '../../db/queries/tickets.js';
-import { tellClicker, tellClickerOnFailure } from '../reply.js';
+import { formTrigger, openFormOrTell, tellClicker, tellClickerOnFailure } from '../reply.js';
 import { declareModal } from '../../views/incidents/modals.js';
 import type { KnownBlock, ModalView } from '@slack/types';
 import { isFinalSlackAnswer } from '../../src/slack/errors.js';
@@ -99,7 +99,7 @@ export const ticketsArea: Area = {
           return void (await reply(refused.ok ? HELP : refused.message));
         }
         if (action === 'add') {
-          await client.views.open({ trigger_id: command.trigger_id, view: kbAddModal() });
+          await openFormOrTell(formTrigger(client, respond, command), kbAddModal(), logger);
           return;
         }
         if (action === 'remove') {
@@ -127,13 +127,14 @@ export const ticketsArea: Area = {
       await ack();
       // Text longer than a summary is kept whole in Details, the summary cut at a word with an ellipsis.
       const long = [...text].length > LIMITS.summary;
-      await client.views.open({
-        trigger_id: command.trigger_id,
-        view: fileTicketModal({ ...catalog(), summary: (long ? summaryFrom(text) : text) || undefined, ...(long ? { details: text.slice(0, LIMITS.details) } : {}), source: { kind: 'command', channel: command.channel_id } }),
-      });
+      await openFormOrTell(
+        formTrigger(client, respond, command),
+        fileTicketModal({ ...catalog(), summary: (long ? summaryFrom(text) : text) || undefined, ...(long ? { details: text.slice(0, LIMITS.details) } : {}), source: { kind: 'command', channel: command.channel_id } }),
+        logger,
+      );
     });
 
-    app.shortcut(SHORTCUTS.ticketFromMessage, async ({ shortcut, ack, client }) => {
+    app.shortcut(SHORTCUTS.ticketFromMessage, async ({ shortcut, ack, client, respond }) => {
       await ack();
       if (shortcut.type !== 'message_action') return;
       const message = shortcut.message as { text?: string; ts: string };
@@ -142,9 +143,9 @@ export const ticketsArea: Area = {
       // The summary and details are posted to triage: from a private channel, group DM or DM the text
       // is only shown to the person as a reference and the ticket carries the link.
       const isPrivate = await isPrivateConversation(client, shortcut.channel.id);
-      const opened = await client.views.open({
-        trigger_id: shortcut.trigger_id,
-        view: fileTicketModal({
+      const opened = await openFormOrTell(
+        formTrigger(client, respond, shortcut),
+        fileTicketModal({
           ...catalog(),
           // The message itself (public spaces only): the link to it is kept with the ticket and shown once, on the triage post.
           ...(isPrivate
@@ -152,8 +153,9 @@ export const ticketsArea: Area = {
             : { summary: summaryFrom(text) || undefined, details: text.slice(0, 2900) || undefined }),
           source: { kind: 'shortcut', channel: shortcut.channel.id, ts: message.ts, permalink },
         }),
-      });
-      if (opened.view?.id) await rememberShortcutSource(ctx, { viewId: opened.view.id, userId: shortcut.user.id, callbackId: V.file, channel: shortcut.channel.id, ts: message.ts, isPrivate });
+        logger,
+      );
+      if (opened) await rememberShortcutSource(ctx, { viewId: opened.id, userId: shortcut.user.id, callbackId: V.file, channel: shortcut.channel.id, ts: message.ts, isPrivate });
     });
 
     app.view(V.file, async ({ ack, view, body }) => {
@@ -347,12 +349,12 @@ export const ticketsArea: Area = {
         tellClicker({ body, respond, client, text }).catch((error: unknown) => logger.warn({ err: error }, 'could not tell a person about their click'));
       if (!ticketId) return void (await tell('That button is out of date. Type `/it-help list` to see your tickets.'));
       await tellClickerOnFailure({ body, respond, client, logger }, async () => {
-        const opened = await client.views.open({ trigger_id: body.trigger_id, view: waitModal(ticketId) });
+        const opened = await openFormOrTell(formTrigger(client, respond, body), waitModal(ticketId), logger);
+        if (!opened) return;
         const allowed = await checkTicketAction(ctx, ticketId, 'wait_on_requester', await actorOf(body.user, 'button'));
         if (allowed.ok) return;
-        if (!opened.view?.id) return void (await tell(allowed.message));
         await client.views
-          .update({ view_id: opened.view.id, hash: opened.view.hash, view: ticketNoticeModal('Waiting on requester', allowed.message) })
+          .update({ view_id: opened.id, hash: opened.hash, view: ticketNoticeModal('Waiting on requester', allowed.message) })
           .catch(async (error: unknown) => {
             logger.warn({ err: error }, 'could not replace a form with its refusal');
             await tell(allowed.message);
@@ -397,27 +399,27 @@ export const ticketsArea: Area = {
       ({ action }) => (action.type === 'button' ? parseJson(rateValue, action.value)?.ticketId : undefined),
     );
     // Before a form opens, the same rule the write applies (refusals by someone without the right are audited).
-    onTicket(A.resolve, async ({ body, client }, actor, id) => {
+    onTicket(A.resolve, async ({ body, client, respond }, actor, id) => {
       const allowed = await checkTicketAction(ctx, id, 'resolve', actor);
       if (!allowed.ok) return allowed;
-      await client.views.open({ trigger_id: body.trigger_id, view: resolveModal(id, allowed.value.key, settings.service_desk.resolution_codes) });
+      await openFormOrTell(formTrigger(client, respond, body), resolveModal(id, allowed.value.key, settings.service_desk.resolution_codes), logger);
       return undefined;
     });
-    onTicket(A.comment, async ({ body, client }, actor, id) => {
+    onTicket(A.comment, async ({ body, client, respond }, actor, id) => {
       const allowed = await checkTicketAction(ctx, id, 'comment', actor);
       if (!allowed.ok) return allowed;
-      await client.views.open({ trigger_id: body.trigger_id, view: commentModal(id, allowed.value.key, actor.id !== allowed.value.requester_id) });
+      await openFormOrTell(formTrigger(client, respond, body), commentModal(id, allowed.value.key, actor.id !== allowed.value.requester_id), logger);
       return undefined;
     });
     // Escalating opens the incident declaration; declaring links the two. The ticket's details are the
     // declarer's reference only: the public title and impact start from the ticket's summary.
-    onTicket(A.escalate, async ({ body, client }, actor, id) => {
+    onTicket(A.escalate, async ({ body, client, respond }, actor, id) => {
       const allowed = await checkTicketAction(ctx, id, 'escalate', actor);
       if (!allowed.ok) return allowed;
       const ticket = allowed.value;
-      await client.views.open({
-        trigger_id: body.trigger_id,
-        view: declareModal({
+      await openFormOrTell(
+        formTrigger(client, respond, body),
+        declareModal({
           prefill: {
             title: ticket.summary,
             impact: ticket.summary,
@@ -429,8 +431,9 @@ export const ticketsArea: Area = {
           severities: settings.incidents.severities,
           serviceCatalog: settings.service_catalog,
           metadata: { linkedTicketId: ticket.id, source: 'ticket' },
-        }) as unknown as ModalView,
-      });
+        }),
+        logger,
+      );
       return undefined;
     });
 

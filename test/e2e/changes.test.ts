@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/clock.js';
 import { channels, people, startTestApp, type TestApp } from '../support/harness.js';
+import { FORM_DID_NOT_OPEN } from '../../commands/reply.js';
 
 const MONDAY = '2026-03-02T09:30:00.000Z';
 const HOUR = 3_600_000;
@@ -349,7 +350,7 @@ describe('change management end to end', () => {
     const before = t.fake.responses.length;
     await t.slack.blockAction(people.approver, { action_id: 'change.reject', value: String(change.id) }, { channel: channels.changes, ts: '1.000001' });
     await t.settle();
-    expect(t.fake.responses.slice(before).map((r) => r.body.text).join()).toMatch(/did not go through.*try again/);
+    expect(t.fake.responses.slice(before).map((r) => r.body.text)).toEqual([FORM_DID_NOT_OPEN]);
     expect((await changeRow(t, 'CHG-1')).status).toBe('pending_approval');
   });
 

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FakeClock } from '../../src/clock.js';
 import { startTestApp, type TestApp, people, channels, groups } from '../support/harness.js';
+import { FORM_DID_NOT_OPEN } from '../../commands/reply.js';
 
 const S = 1000;
 
@@ -361,7 +362,7 @@ describe('service desk: other ways in', () => {
     const before = t.fake.responses.length;
     await t.slack.blockAction(people.agent, button(post, 'ticket.resolve'), { channel: channels.triage, ts: post.ts });
     await t.settle();
-    expect(t.fake.responses.slice(before).map((r) => r.body.text).join()).toMatch(/did not go through.*try again/);
+    expect(t.fake.responses.slice(before).map((r) => r.body.text)).toEqual([FORM_DID_NOT_OPEN]);
     expect((await tickets(t))[0]!.status).toBe('new');
   });
 

@@ -4,6 +4,7 @@ import { TRIGGER_TTL_MS, type RecordedCall } from '../fake-slack/server.js';
 import { channels, people, startTestApp, type TestApp } from '../support/harness.js';
 import { declare, waitFor } from './incidents-helpers.js';
 import { FIELDS } from '../../views/incidents/ids.js';
+import { FORM_DID_NOT_OPEN } from '../../commands/reply.js';
 
 /**
  * Slack allows 3 seconds for an ack and for views.open after the trigger. With Slack answering every
@@ -89,7 +90,8 @@ describe('a slow Slack never makes a form late', () => {
     const changes = await t.sb.db.selectFrom('changes').select(['key', 'status']).execute();
     expect(changes).toEqual([{ key: 'CHG-1', status: 'pending_approval' }]);
     // Nobody was told the form failed.
-    expect(t.fake.messagesIn(people.requester.id).filter((m) => /did not go through|went wrong/.test(m.text))).toHaveLength(0);
+    expect(t.fake.messagesIn(people.requester.id).filter((m) => /did not go through|went wrong/.test(m.text) || m.text === FORM_DID_NOT_OPEN)).toHaveLength(0);
+    expect(t.fake.responses.filter((r) => r.body?.text === FORM_DID_NOT_OPEN)).toHaveLength(0);
   });
 
   it('/incident update opens the form within the trigger and records one update acknowledged within 3 s, for the commander and for an incident manager', { timeout: 40_000 }, async () => {
@@ -165,5 +167,75 @@ describe('a form submitted twice records once', () => {
     expect(fixed.body?.errors).toBeUndefined();
     await t.settle();
     expect(await t.sb.db.selectFrom('changes').select('key').execute()).toEqual([{ key: 'CHG-1' }]);
+  });
+});
+
+describe('the change Reject form opens before the approver look-ups', () => {
+  let t: TestApp;
+  afterEach(() => t.stop());
+
+  /** Four services, each with its own approver group: with the CAB and ECAB, six user groups to look up. */
+  const SERVICE_GROUPS = { Email: 'SEMAILAP1', 'Network / VPN': 'SVPNAPPR1', Laptops: 'SLAPTOPS1', Printing: 'SPRINTRS1' };
+  const LOOKUP_MS = 1000;
+
+  async function pendingChange(): Promise<{ id: number; clock: FakeClock }> {
+    const clock = new FakeClock(MONDAY);
+    t = await startTestApp({ clock, settings: { changes: { approver_groups_by_service: Object.fromEntries(Object.entries(SERVICE_GROUPS).map(([s, g]) => [s, [g]])) } } });
+    for (const group of Object.values(SERVICE_GROUPS)) t.fake.setUsergroup(group, [people.agent.id]);
+    await t.slack.command('/change', '', people.requester);
+    await t.settle();
+    const opened = t.fake.lastView();
+    await t.slack.submitView(people.requester, { id: opened.id, ...opened.view }, changeValues(t, people.requester.id));
+    await t.settle();
+    const change = await t.sb.db.selectFrom('changes').select(['id', 'status']).executeTakeFirstOrThrow();
+    expect(change.status).toBe('pending_approval');
+    // Past the role cache: the click has to ask Slack about every group again, each answer taking a second.
+    clock.advance(10 * 60_000);
+    t.fake.failNext('usergroups.users.list', { delayMs: LOOKUP_MS }, 100);
+    return { id: change.id, clock };
+  }
+
+  const rejectClick = (who: { id: string; name: string }, changeId: number) =>
+    timed(() => t.slack.blockAction(who, { action_id: 'change.reject', value: String(changeId) }, { channel: channels.changes, ts: '1.000001' }));
+
+  it('an approver\'s Reject opens the reason form within the trigger and the rejection is recorded', { timeout: 40_000 }, async () => {
+    const change = await pendingChange();
+    const opensBefore = t.fake.calls.filter((c) => c.method === 'views.open').length;
+    const click = await rejectClick(people.approver, change.id);
+    expect(click.ms).toBeLessThan(3000);
+    await waitFor(() => t.fake.calls.filter((c) => c.method === 'views.open').length > opensBefore, 10_000);
+    const open = t.fake.calls.filter((c) => c.method === 'views.open').at(-1)!;
+    expect(open.answer).toMatchObject({ ok: true });
+    expect(open.arrivedAt - issuedAt(String(open.args.trigger_id))).toBeLessThan(LOOKUP_MS);
+    // The look-ups run side by side: all six are answered in about one look-up's time.
+    const lookups = () => t.fake.calls.filter((c) => c.method === 'usergroups.users.list' && c.arrivedAt >= open.arrivedAt);
+    await waitFor(() => lookups().length >= 6, 10_000);
+    await t.fake.idle();
+    expect(Math.max(...lookups().map((c) => c.at)) - Math.min(...lookups().map((c) => c.arrivedAt))).toBeLessThan(2 * LOOKUP_MS);
+
+    const form = t.fake.lastView();
+    expect(form.view.callback_id).toBe('change.reject_reason');
+    const submitted = await timed(() => t.slack.submitView(people.approver, { id: form.id, ...form.view }, { reason: 'No rollback tested' }));
+    expect(submitted.value.body?.errors).toBeUndefined();
+    expect(submitted.ms).toBeLessThan(3000);
+    await t.settle();
+    expect(await t.sb.db.selectFrom('changes').select('status').where('id', '=', change.id).executeTakeFirstOrThrow()).toEqual({ status: 'rejected' });
+    expect(await t.sb.db.selectFrom('change_approvals').select(['approver_id', 'decision']).execute()).toEqual([{ approver_id: people.approver.id, decision: 'rejected' }]);
+  });
+
+  it('someone who may not reject sees the form open at once and then replaced by the refusal; nothing is recorded', { timeout: 40_000 }, async () => {
+    const change = await pendingChange();
+    await rejectClick(people.outsider, change.id);
+    await waitFor(() => t.fake.calls.some((c) => c.method === 'views.update' && c.answer.ok), 15_000);
+    const open = t.fake.calls.filter((c) => c.method === 'views.open').at(-1)!;
+    expect(open.answer).toMatchObject({ ok: true });
+    expect(open.arrivedAt - issuedAt(String(open.args.trigger_id))).toBeLessThan(LOOKUP_MS);
+    const notice = t.fake.calls.filter((c) => c.method === 'views.update').at(-1)!.args.view;
+    expect(JSON.stringify(notice.blocks)).toMatch(/not an approver|Only/i);
+    expect(notice.submit).toBeUndefined();
+    await t.settle();
+    expect(await t.sb.db.selectFrom('changes').select('status').where('id', '=', change.id).executeTakeFirstOrThrow()).toEqual({ status: 'pending_approval' });
+    expect(await t.sb.db.selectFrom('change_approvals').selectAll().execute()).toEqual([]);
+    expect(await t.sb.db.selectFrom('audit_log').select('action').where('actor_id', '=', people.outsider.id).execute()).toEqual([{ action: 'change.approval_refused' }]);
   });
 });

@@ -87,6 +87,23 @@ describe('change views stay within Slack limits and escape user text', () => {
     }
   });
 
+  it('leaves the services field out with an empty catalog, and then needs no service', () => {
+    const modal = requestModal({ metadata: { mode: 'new' }, defaults: {}, serviceCatalog: [], timeZone: 'Europe/London' });
+    expect(checkBlocks(modal.blocks, 100)).toBeUndefined();
+    expect(JSON.stringify(modal.blocks)).not.toContain('change_services');
+    const values = {
+      change_title: { change_title: { value: 'T' } },
+      change_type: { change_type: { selected_option: { value: 'normal' } } },
+      change_risk: { change_risk: { selected_option: { value: 'low' } } },
+      window_start: { window_start: { selected_date_time: 1000 } },
+      window_end: { window_end: { selected_date_time: 2000 } },
+      implementation_plan: { implementation_plan: { value: 'p' } },
+      rollback_plan: { rollback_plan: { value: 'r' } },
+    };
+    expect(parseRequest(values, { mode: 'new' }, [])).toMatchObject({ ok: true, value: { services: [] } });
+    expect(parseRequest(values, { mode: 'new' }, ['Email'])).toMatchObject({ ok: false, errors: { change_services: 'Pick at least one affected service.' } });
+  });
+
   it('parses the request: end after start, questionnaire answers when no risk is chosen, inline errors by block', () => {
     const base = {
       change_title: { change_title: { value: 'T' } },
@@ -98,7 +115,7 @@ describe('change views stay within Slack limits and escape user text', () => {
       implementation_plan: { implementation_plan: { value: 'p' } },
       rollback_plan: { rollback_plan: { value: 'r' } },
     };
-    const bad = parseRequest(base, { mode: 'new' });
+    const bad = parseRequest(base, { mode: 'new' }, ['Email']);
     expect(bad.ok).toBe(false);
     if (!bad.ok) {
       expect(bad.errors.window_end).toContain('after the start');
@@ -111,7 +128,7 @@ describe('change views stay within Slack limits and escape user text', () => {
       risk_blast_radius: { risk_blast_radius: { selected_option: { value: 'company' } } },
       risk_tested: { risk_tested: { selected_option: { value: 'yes' } } },
       risk_rollback_ready: { risk_rollback_ready: { selected_option: { value: 'yes' } } },
-    }, { mode: 'new' });
+    }, { mode: 'new' }, ['Email']);
     expect(good.ok && good.value).toMatchObject({ start: 2_000_000, end: 3_000_000, answers: { impact: 'high', blast_radius: 'company', tested: true, rollback_ready: true } });
   });
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { ChangeOutcome, ChangeType, Risk } from '../../src/domain/changes/types.js';
 import { OUTCOME_LABEL, OUTCOMES } from '../../src/domain/changes/types.js';
 import type { RiskAnswers } from '../../src/domain/changes/risk.js';
+import { asksForServices, missingServicesRefusal } from '../../src/domain/catalog.js';
 import { mrkdwn, plain, truncate, userText } from '../text.js';
 import { CHANGE_VIEWS, REQUEST_FIELDS as F } from './ids.js';
 
@@ -96,14 +97,16 @@ export function requestModal(input: {
     );
   }
   const catalog = [...new Set([...input.serviceCatalog, ...(defaults.services ?? [])])].slice(0, 100);
-  const services: Record<string, unknown> = {
-    type: 'multi_static_select',
-    action_id: F.services,
-    options: catalog.map((s) => opt(s, s)),
-  };
-  const initialServices = (defaults.services ?? []).filter((s) => catalog.includes(s));
-  if (initialServices.length) services.initial_options = initialServices.map((s) => opt(s, s));
-  blocks.push({ type: 'input', block_id: F.services, label: plain('Affected services', 75), element: services });
+  if (asksForServices(catalog)) {
+    const services: Record<string, unknown> = {
+      type: 'multi_static_select',
+      action_id: F.services,
+      options: catalog.map((s) => opt(s, s)),
+    };
+    const initialServices = (defaults.services ?? []).filter((s) => catalog.includes(s));
+    if (initialServices.length) services.initial_options = initialServices.map((s) => opt(s, s));
+    blocks.push({ type: 'input', block_id: F.services, label: plain('Affected services', 75), element: services });
+  }
   {
     blocks.push(
       select(F.risk, 'Risk', [
@@ -264,14 +267,15 @@ export function parseMetadata(raw: string | undefined): RequestMetadata {
   }
 }
 
-export function parseRequest(values: Values, metadata: RequestMetadata): Parsed<RequestInput> {
+export function parseRequest(values: Values, metadata: RequestMetadata, serviceCatalog: readonly string[]): Parsed<RequestInput> {
   const errors: Record<string, string> = {};
   const title = text(values, F.title);
   if (!title) errors[F.title] = 'Give the change a title.';
   const type = metadata.type ?? (selected(values, F.type) as ChangeType | undefined);
   if (!type) errors[F.type] = 'Pick a change type.';
   const services = ((field(values, F.services)?.selected_options ?? []) as { value: string }[]).map((o) => o.value);
-  if (services.length === 0) errors[F.services] = 'Pick at least one affected service.';
+  const missingServices = missingServicesRefusal(services, serviceCatalog);
+  if (missingServices) errors[F.services] = missingServices;
   const risk = selected(values, F.risk) as Risk | 'questionnaire' | undefined;
   let answers: RiskAnswers | undefined;
   if (type !== 'standard' && (risk === 'questionnaire' || risk === undefined)) {

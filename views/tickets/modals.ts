@@ -1,5 +1,6 @@
 import type { KnownBlock, ModalView, PlainTextOption } from '@slack/types';
 import { IMPACT_LABELS, LEVELS, URGENCY_LABELS, type Level } from '../../src/domain/tickets/priority.js';
+import { asksForServices } from '../../src/domain/catalog.js';
 import { mrkdwn, plain, userText, channelLink } from '../text.js';
 import { TICKET_ACTIONS, TICKET_FIELDS as F, TICKET_VIEWS } from './ids.js';
 
@@ -64,13 +65,17 @@ export function fileTicketModal(options: FileModalOptions): ModalView {
       label: plain('Category', 2000),
       element: { type: 'static_select', action_id: F.category, options: options.categories.slice(0, 100).map((c) => option(c)) },
     },
-    {
-      type: 'input',
-      block_id: F.service,
-      optional: true,
-      label: plain('Affected service', 2000),
-      element: { type: 'static_select', action_id: F.service, options: options.services.slice(0, 100).map((s) => option(s)) },
-    },
+    ...(asksForServices(options.services)
+      ? [
+          {
+            type: 'input',
+            block_id: F.service,
+            optional: true,
+            label: plain('Affected service', 2000),
+            element: { type: 'static_select', action_id: F.service, options: options.services.slice(0, 100).map((s) => option(s)) },
+          } satisfies KnownBlock,
+        ]
+      : []),
     {
       type: 'input',
       block_id: F.impact,

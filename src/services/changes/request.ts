@@ -1,4 +1,4 @@
-import { servicesRefusal } from '../../domain/catalog.js';
+import { missingServicesRefusal, servicesRefusal } from '../../domain/catalog.js';
 import { mayWorkOn, refusalToWorkOn } from '../../domain/changes/access.js';
 import { snapshotOf, standardContent, standardEditOverreach, standardOverreachReason, templateLabel, type TemplateSnapshot } from '../../domain/changes/standard.js';
 import { approverEntriesFor, requiredApprovals } from '../../domain/changes/approval.js';
@@ -96,7 +96,8 @@ export async function requestChange(
   const snapshotOfTemplate = template ? snapshotOf(template) : undefined;
   if (snapshotOfTemplate) input = { ...input, ...standardContent(snapshotOfTemplate), riskAnswers: undefined, freezeOverride: undefined, linked: null };
   if (!input.title.trim()) return refuse('Give the change a title.', 'title');
-  if (input.services.length === 0) return refuse('Pick at least one affected service.', 'services');
+  const missingServices = missingServicesRefusal(input.services, settings.service_catalog);
+  if (missingServices) return refuse(missingServices, 'services');
   if (!template) {
     const unlisted = servicesRefusal(input.services, settings.service_catalog);
     if (unlisted) return refuse(unlisted, 'services');
