@@ -1,5 +1,5 @@
 import type { AnyMiddlewareArgs, Middleware } from '@slack/bolt';
-import { cleanTypedDeep } from '../src/domain/typed-text.js';
+import { cleanTypedDeep, decodeSlackText } from '../src/domain/typed-text.js';
 
 /**
  * The edge where people's text enters: every string of a command, a form submission, a click or a
@@ -22,7 +22,7 @@ export const cleanTypedText: Middleware<AnyMiddlewareArgs> = async ({ body, next
 export const decodeCommandText: Middleware<AnyMiddlewareArgs> = async ({ body, next }) => {
   const command = body as { command?: unknown; text?: unknown };
   if (typeof command.command === 'string' && typeof command.text === 'string') {
-    command.text = command.text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+    command.text = decodeSlackText(command.text);
   }
   await next();
 };

@@ -51,8 +51,8 @@ import {
 } from '../../views/incidents/modals.js';
 import { isoDay, parseIncidentCommand, USAGE } from './parse.js';
 import { directChannel } from '../../src/slack/uploads.js';
-import { cleanTyped } from '../../src/domain/typed-text.js';
-import { isFinalSlackAnswer } from '../../src/slack/errors.js';
+import { decodeSlackText, withoutSlackMarkup } from '../../src/domain/typed-text.js';
+import { fetchMessage } from '../../src/slack/messages.js';
 import { isPrivateConversation } from '../../src/slack/conversations.js';
 import { rememberShortcutSource, shortcutSourceOfSubmission } from '../../src/services/shortcuts.js';
 import { formTrigger, openFormOrTell, type FormTrigger } from '../reply.js';
@@ -265,8 +265,10 @@ export const incidentsArea: Area = {
       if (shortcut.type !== 'message_action') return;
       const channel = shortcut.channel.id;
       const ts = shortcut.message.ts;
-      const text = (shortcut.message.text ?? '').trim();
-      const firstLine = text.split('\n')[0]!.replace(/<[^>]*>/g, '').trim();
+      const escaped = (shortcut.message.text ?? '').trim();
+      const text = decodeSlackText(escaped);
+      // The title leaves out mentions and links; a typed "<3rd floor>" is text and stays.
+      const firstLine = decodeSlackText(withoutSlackMarkup(escaped.split('\n')[0]!)).trim();
       // Title and impact are published. From a private channel, group DM or DM the message is shown to
       // the declarer as a reference only; the timeline links the message, never copies its text.
       const isPrivate = await isPrivateConversation(client, channel);
@@ -452,21 +454,3 @@ export const incidentsArea: Area = {
 };
 
 const subscribedText = (v: { key: string; already: boolean }) => (v.already ? `You are already subscribed to ${v.key}.` : `Subscribed: you will get ${v.key} updates by DM.`);
-
-/** The reacted-to message: a channel message via history, a thread reply via replies. */
-async function fetchMessage(client: WebClient, channel: string, ts: string): Promise<{ text?: string; user?: string } | undefined> {
-  try {
-    const history = await client.conversations.history({ channel, latest: ts, inclusive: true, limit: 1 });
-    const found = history.messages?.find((m) => m.ts === ts);
-    // Message text read back from Slack is typed text too: cleaned by the same rule as the payloads.
-    if (found) return { text: found.text === undefined ? undefined : cleanTyped(found.text), user: found.user };
-    const replies = await client.conversations.replies({ channel, ts, inclusive: true, limit: 1 });
-    const reply = replies.messages?.find((m) => m.ts === ts);
-    return reply ? { text: reply.text === undefined ? undefined : cleanTyped(reply.text), user: reply.user } : undefined;
-  } catch (error) {
-    // A failure that may pass is thrown: the event is stored and retried with back-off.
-    if (isFinalSlackAnswer(error)) return undefined;
-    throw error;
-  }
-}
-

@@ -15,7 +15,8 @@ import { checkBeforeFiling, fileDraft, fileTicket, followIncidentInstead, refuse
 import { reactionFiling } from '../../src/domain/tickets/reaction.js';
 import { isPrivateConversation } from '../../src/slack/conversations.js';
 import { rememberShortcutSource, shortcutSourceOfSubmission } from '../../src/services/shortcuts.js';
-import { cleanTyped } from '../../src/domain/typed-text.js';
+import { decodeSlackText } from '../../src/domain/typed-text.js';
+import { fetchMessage } from '../../src/slack/messages.js';
 import { addArticle, articleHelped, refuseKbChange, retireArticle } from '../../src/services/tickets/kb.js';
 import {
   assignTicket,
@@ -139,7 +140,7 @@ export const ticketsArea: Area = {
       if (shortcut.type !== 'message_action') return;
       const message = shortcut.message as { text?: string; ts: string };
       const permalink = `https://slack.com/archives/${shortcut.channel.id}/p${message.ts.replace('.', '')}`;
-      const text = message.text ?? '';
+      const text = decodeSlackText(message.text ?? '');
       // The summary and details are posted to triage: from a private channel, group DM or DM the text
       // is only shown to the person as a reference and the ticket carries the link.
       const isPrivate = await isPrivateConversation(client, shortcut.channel.id);
@@ -246,7 +247,7 @@ export const ticketsArea: Area = {
       }
       const permalink = `https://slack.com/archives/${channel}/p${ts.replace('.', '')}`;
       // From a private space only the link is copied; the text stays where it was written.
-      const text = filing === 'file_with_text' ? await messageText(client, channel, ts) : '';
+      const text = filing === 'file_with_text' ? (await fetchMessage(client, channel, ts))?.text : '';
       if (text === undefined) {
         logger.warn({ channel, ts }, 'could not read the message a ticket reaction was added to');
         return;
@@ -481,22 +482,3 @@ export const ticketsArea: Area = {
     });
   },
 };
-
-/**
- * The text of the message a reaction points at (top-level or in a thread); undefined when Slack says
- * it cannot be read. A failure that may pass (5xx, 429, a timeout) is thrown, so the event is retried.
- */
-async function messageText(client: AllMiddlewareArgs['client'], channel: string, ts: string): Promise<string | undefined> {
-  try {
-    const history = await client.conversations.history({ channel, latest: ts, inclusive: true, limit: 1 });
-    const found = history.messages?.find((m) => m.ts === ts);
-    // Message text read back from Slack is typed text too: cleaned by the same rule as the payloads.
-    if (found) return cleanTyped(found.text ?? '');
-    const replies = await client.conversations.replies({ channel, ts, inclusive: true, limit: 1 });
-    const reply = replies.messages?.find((m) => m.ts === ts)?.text;
-    return reply === undefined ? undefined : cleanTyped(reply);
-  } catch (error) {
-    if (isFinalSlackAnswer(error)) return undefined;
-    throw error;
-  }
-}

@@ -26,3 +26,21 @@ export function cleanTypedDeep(value: unknown, depth = 0): unknown {
   for (const key of Object.keys(record)) record[key] = cleanTypedDeep(record[key], depth + 1);
   return value;
 }
+
+/**
+ * Message text as Slack delivers it (events, conversations.history/replies, a shortcut's message,
+ * slash-command text) has `&`, `<` and `>` escaped. Decoded once where it enters, so "R&D" is kept as
+ * typed and escaped once when shown again (views/text.ts). `&amp;` last, so a typed "&lt;" stays "&lt;".
+ */
+export function decodeSlackText(text: string): string {
+  return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+}
+
+/**
+ * Still-escaped Slack text without its mentions and links (`<@U…>`, `<#C…|name>`, `<https://…|label>`).
+ * Only markup has raw angle brackets before decoding (a typed "<3rd floor>" arrives as
+ * `&lt;3rd floor&gt;`), so this must run before `decodeSlackText`.
+ */
+export function withoutSlackMarkup(escaped: string): string {
+  return escaped.replace(/<[^<>]*>/g, '');
+}

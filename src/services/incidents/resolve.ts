@@ -1,6 +1,6 @@
 import { resolveLinkedTickets } from '../tickets/work.js';
 import { formatDuration } from '../../config/duration.js';
-import { cleanTyped } from '../../domain/typed-text.js';
+import { cleanTyped, decodeSlackText } from '../../domain/typed-text.js';
 import { cancelDue, scheduleDue } from '../../../db/queries/due-items.js';
 import {
   actionsOf,
@@ -148,11 +148,7 @@ export async function reviewDraft(trx: Trx, settings: Settings, incidentId: numb
 }
 
 function unMrkdwn(text: string, nameOf: (userId: string) => string): string {
-  return text
-    .replace(/<@([UW][A-Z0-9]+)>/g, (_m, id: string) => nameOf(id))
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&amp;/g, '&');
+  return decodeSlackText(text.replace(/<@([UW][A-Z0-9]+)>/g, (_m, id: string) => nameOf(id)));
 }
 
 /** Escapes the Markdown for Slack and turns the name placeholders into mentions. */
