@@ -9,6 +9,7 @@ import { channelLink, escapeMrkdwn } from '../../views/text.js';
 import { renderTrendPng } from '../../views/reports/charts.js';
 import { buildReport, exportCsv, homeData, postReport, trendPoints, type HomeRoles } from '../../src/services/reports/index.js';
 import { directChannel, uploadFile } from '../../src/slack/uploads.js';
+import { refPermalinks } from '../../src/slack/permalinks.js';
 import type { ChangeType } from '../../src/domain/reports/scorecard.js';
 
 /**
@@ -86,7 +87,7 @@ function register(app: App, deps: AppDeps): void {
       commander: roles.has('incident_commanders') || roles.has('incident_managers') || roles.has('managers'),
       approverTypes,
     };
-    const view = homeView(await homeData(ctx, user, homeRoles));
+    const view = homeView(await homeData(ctx, user, homeRoles, (keys) => refPermalinks(ctx.db, client, keys)));
     await client.views.publish({ user_id: user, view: view as Parameters<typeof client.views.publish>[0]['view'] });
   });
 

@@ -13,6 +13,7 @@ import { channelLink, mention, userText } from '../../views/text.js';
 import { checkBeforeFiling, fileDraft, fileTicket, followIncidentInstead, refuseReactionFiling } from '../../src/services/tickets/file.js';
 import { reactionFiling } from '../../src/domain/tickets/reaction.js';
 import { isPrivateConversation } from '../../src/slack/conversations.js';
+import { messagePermalink, messagePermalinkNow } from '../../src/slack/permalinks.js';
 import { rememberShortcutSource, shortcutSourceOfSubmission } from '../../src/services/shortcuts.js';
 import { cleanTyped } from '../../src/domain/typed-text.js';
 import { addArticle, articleHelped, refuseKbChange, retireArticle } from '../../src/services/tickets/kb.js';
@@ -135,23 +136,25 @@ export const ticketsArea: Area = {
       await ack();
       if (shortcut.type !== 'message_action') return;
       const message = shortcut.message as { text?: string; ts: string };
-      const permalink = `https://slack.com/archives/${shortcut.channel.id}/p${message.ts.replace('.', '')}`;
       const text = message.text ?? '';
       // The summary and details are posted to triage: from a private channel, group DM or DM the text
-      // is only shown to the person as a reference and the ticket carries the link.
-      const isPrivate = await isPrivateConversation(client, shortcut.channel.id);
+      // is only shown to the person as a reference and the ticket carries the link. Both questions go
+      // to Slack at once: the form must open within the trigger's 3 s.
+      const [isPrivate, permalink] = await Promise.all([isPrivateConversation(client, shortcut.channel.id), messagePermalinkNow(client, shortcut.channel.id, message.ts)]);
       const opened = await client.views.open({
         trigger_id: shortcut.trigger_id,
         view: fileTicketModal({
           ...catalog(),
           // The message itself (public spaces only): the link to it is kept with the ticket and shown once, on the triage post.
           ...(isPrivate
-            ? { details: `From: ${permalink}`, reference: { heading: 'The message, from a private conversation', text } }
+            ? { details: permalink ? `From: ${permalink}` : undefined, reference: { heading: 'The message, from a private conversation', text } }
             : { summary: summaryFrom(text) || undefined, details: text.slice(0, 2900) || undefined }),
-          source: { kind: 'shortcut', channel: shortcut.channel.id, ts: message.ts, permalink },
+          source: { kind: 'shortcut', channel: shortcut.channel.id, ts: message.ts },
         }),
       });
-      if (opened.view?.id) await rememberShortcutSource(ctx, { viewId: opened.view.id, userId: shortcut.user.id, callbackId: V.file, channel: shortcut.channel.id, ts: message.ts, isPrivate });
+      if (opened.view?.id) {
+        await rememberShortcutSource(ctx, { viewId: opened.view.id, userId: shortcut.user.id, callbackId: V.file, channel: shortcut.channel.id, ts: message.ts, isPrivate, permalink });
+      }
     });
 
     app.view(V.file, async ({ ack, view, body }) => {
@@ -168,8 +171,9 @@ export const ticketsArea: Area = {
         claimed: claimed.kind === 'shortcut' ? { channel: claimed.channel, ts: claimed.ts } : undefined,
         recordType: 'ticket',
       });
+      // The link is the one Slack gave when the shortcut opened the form, kept with the source.
       const source = origin
-        ? ticketSourceFrom({ kind: 'shortcut', channel: origin.channel, ts: origin.ts })
+        ? { ...ticketSourceFrom({ kind: 'shortcut', channel: origin.channel, ts: origin.ts }), ...(origin.permalink ? { permalink: origin.permalink } : {}) }
         : { kind: 'command' as const, ...(claimed.channel && claimed.kind === 'command' ? { channel: claimed.channel } : {}) };
       // The submission's identity: a second delivery of the same form files nothing.
       const key = `ticket.file:${view.id}:${view.hash}`;
@@ -240,7 +244,8 @@ export const ticketsArea: Area = {
         await refuseReactionFiling(ctx, { id: event.user }, channel, ts);
         return;
       }
-      const permalink = `https://slack.com/archives/${channel}/p${ts.replace('.', '')}`;
+      // Slack's link to the message; a failure to get it now is thrown, so the event is tried again.
+      const permalink = await messagePermalink(client, channel, ts);
       // From a private space only the link is copied; the text stays where it was written.
       const text = filing === 'file_with_text' ? await messageText(client, channel, ts) : '';
       if (text === undefined) {

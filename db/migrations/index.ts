@@ -13,6 +13,7 @@ import * as standardChangeSnapshot from './2026-12-02-300-standard-change-snapsh
 import * as punctualityIndex from './2026-12-02-401-punctuality-index.js';
 import * as inbox from './2026-12-02-100-inbox.js';
 import * as shortcutSources from './2026-12-02-350-shortcut-sources.js';
+import * as messagePermalinks from './2026-12-16-500-message-permalinks.js';
 
 /** Every migration, by name; names sort in the order they run. Add new files at the end. */
 export const migrations: Record<string, Migration> = {
@@ -30,4 +31,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-02-401-punctuality-index': punctualityIndex,
   '2026-12-02-100-inbox': inbox,
   '2026-12-02-350-shortcut-sources': shortcutSources,
+  '2026-12-16-500-message-permalinks': messagePermalinks,
 };

@@ -174,7 +174,7 @@ describe('reports end to end', () => {
     expect(text).not.toContain('Changes awaiting');
     expect(text).not.toContain('Active incidents');
     expect(text).toContain('Weekly report, 2026-11-16 to 2026-11-22');
-    expect(text).toContain('https://slack.com/archives/CREPORTS1/p');
+    expect(text).toContain('https://fake.slack.com/archives/CREPORTS1/p');
   });
 
   it('App Home for an agent: the triage queue with SLA status', async () => {

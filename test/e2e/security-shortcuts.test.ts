@@ -65,7 +65,7 @@ describe('message shortcuts in private conversations', () => {
     await waitFor(() => t.fake.views.length > 0);
     const { id, view } = t.fake.lastView();
     expect(block(view, TICKET_FIELDS.summary).element.initial_value).toBeUndefined();
-    expect(block(view, TICKET_FIELDS.details).element.initial_value).toBe(`From: https://slack.com/archives/${PRIVATE}/p${secret.ts.replace('.', '')}`);
+    expect(block(view, TICKET_FIELDS.details).element.initial_value).toBe(`From: https://fake.slack.com/archives/${PRIVATE}/p${secret.ts.replace('.', '')}`);
     expect(JSON.stringify(view.blocks)).toContain('Alice 92k');
     await t.slack.submitView(people.requester, { id, ...view }, { [TICKET_FIELDS.summary]: 'Spreadsheet will not open', [TICKET_FIELDS.category]: 'software' });
     await t.settle();

@@ -67,7 +67,7 @@ describe('service desk: the rough edges of the first week', () => {
     expect(dmTexts(t, people.requester2.id)).toContain(`<@${people.agent.id}> filed *IT-1* for you from your message`);
     expect(dmTexts(t, people.requester2.id)).not.toContain("Thanks, we've got it");
     expect(dmTexts(t, people.agent.id)).toContain(`You filed *IT-1* for <@${people.requester2.id}>`);
-    const permalink = `https://slack.com/archives/${channels.general}/p${message.ts.replace('.', '')}`;
+    const permalink = `https://fake.slack.com/archives/${channels.general}/p${message.ts.replace('.', '')}`;
     const post = JSON.stringify(triagePost(t).blocks);
     expect(post.split(permalink).length - 1).toBe(1);
     expect((await ticket(t)).details).toBe('VPN drops every ten minutes');

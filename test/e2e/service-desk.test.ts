@@ -53,7 +53,7 @@ describe('service desk: /it-help to resolution', () => {
 
     const dm = t.fake.messagesIn(people.requester.id).at(-1)!;
     expect(dm.text).toContain('IT-1');
-    expect(JSON.stringify(dm.blocks)).toContain(`https://slack.com/archives/${channels.triage}/p${post.ts.replace('.', '')}`);
+    expect(JSON.stringify(dm.blocks)).toContain(`https://fake.slack.com/archives/${channels.triage}/p${post.ts.replace('.', '')}`);
 
     const audit = await t.sb.db.selectFrom('audit_log').selectAll().where('action', '=', 'ticket.filed').execute();
     expect(audit).toHaveLength(1);
@@ -250,7 +250,7 @@ describe('service desk: other ways in', () => {
     const [ticket] = await tickets(t);
     expect(ticket).toMatchObject({ source: 'shortcut', source_channel: channels.general, source_ts: message.ts });
     // The link to the message is kept with the ticket and shown once, on the triage post (not copied into Details).
-    const permalink = `https://slack.com/archives/${channels.general}/p${message.ts.replace('.', '')}`;
+    const permalink = `https://fake.slack.com/archives/${channels.general}/p${message.ts.replace('.', '')}`;
     expect(ticket!.source_permalink).toBe(permalink);
     expect(ticket!.details).not.toContain(permalink);
     expect(JSON.stringify(triagePost(t, 'IT-1').blocks).split(permalink).length - 1).toBe(1);
