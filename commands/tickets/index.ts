@@ -459,7 +459,8 @@ async function messageText(client: AllMiddlewareArgs['client'], channel: string,
     const found = history.messages?.find((m) => m.ts === ts);
     // Message text read back from Slack is typed text too: cleaned by the same rule as the payloads.
     if (found) return cleanTyped(found.text ?? '');
-    const replies = await client.conversations.replies({ channel, ts, inclusive: true, limit: 1 });
+    // A thread reply: Slack answers with the thread's parent first, then the replies in the window.
+    const replies = await client.conversations.replies({ channel, ts, oldest: ts, latest: ts, inclusive: true, limit: 2 });
     const reply = replies.messages?.find((m) => m.ts === ts)?.text;
     return reply === undefined ? undefined : cleanTyped(reply);
   } catch (error) {

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Executor } from '../schema.js';
 
 export interface SlackRef {
@@ -15,11 +16,18 @@ export async function getSlackRefWithPermalink(db: Executor, key: string): Promi
 }
 
 export async function putSlackRef(db: Executor, key: string, ref: SlackRef, now: Date): Promise<void> {
-  // A ref moved to another message (a re-post) loses the link to the old one.
+  // An edit keeps the message and its link; a ref moved to another message (a re-post) loses the old link.
   await db
     .insertInto('slack_refs')
     .values({ key, channel: ref.channel, ts: ref.ts, permalink: null, updated_at: now.getTime() })
-    .onConflict((oc) => oc.column('key').doUpdateSet({ channel: ref.channel, ts: ref.ts, permalink: null, updated_at: now.getTime() }))
+    .onConflict((oc) =>
+      oc.column('key').doUpdateSet({
+        channel: ref.channel,
+        ts: ref.ts,
+        permalink: sql<string | null>`case when slack_refs.channel = excluded.channel and slack_refs.ts = excluded.ts then slack_refs.permalink end`,
+        updated_at: now.getTime(),
+      }),
+    )
     .execute();
 }
 
