@@ -76,7 +76,7 @@ export interface MessageContent {
 export function postMessage(
   db: Executor,
   now: Date,
-  message: MessageContent & { channel: SlackTarget; threadOf?: string; refKey?: string; dedupeKey?: string; broadcast?: boolean },
+  message: MessageContent & { channel: SlackTarget; threadOf?: string; refKey?: string; dedupeKey?: string; broadcast?: boolean; onFailure?: OwedCall['onFailure'] },
 ): Promise<boolean> {
   const args: Record<string, unknown> = {
     channel: message.channel,
@@ -89,7 +89,7 @@ export function postMessage(
     args.thread_ts = refTs(message.threadOf);
     if (message.broadcast) args.reply_broadcast = true;
   }
-  return owe(db, now, { method: 'chat.postMessage', args, refKey: message.refKey, dedupeKey: message.dedupeKey });
+  return owe(db, now, { method: 'chat.postMessage', args, refKey: message.refKey, dedupeKey: message.dedupeKey, onFailure: message.onFailure });
 }
 
 /** Edits the canonical message stored under `refKey` (re-posted if someone deleted it). */

@@ -23,6 +23,7 @@ import type { ChangeType, ExportKind, Scorecard, TrendPoint } from '../../domain
 import { scorecardBlocks, scorecardText, type ScorecardInput } from '../../../views/reports/scorecard.js';
 import { exportColumns, writeCsv } from '../../../views/reports/csv.js';
 import { HOME_LIST_LIMIT, type HomeInput } from '../../../views/reports/home.js';
+import { reportNotDelivered } from '../../../views/reports/notices.js';
 
 /**
  * Reporting use cases: the scorecard for a period (with the previous one), posting it, the scheduled
@@ -98,7 +99,9 @@ export async function postReport(
       return refuse(`Posting the scorecard is for ${postRolesText(ctx.settings.reports)}. Nothing was posted; \`/itops report\` shows it to you alone.`);
     }
     const report = await loadReport(trx, period.value, 'IT operations scorecard');
-    await postMessage(trx, now, { channel, ...report.message });
+    // Slack may refuse the post (a private channel without the bot): whoever asked is told so.
+    const notice = channel === actor.id ? undefined : { method: 'chat.postMessage', args: { channel: actor.id, text: reportNotDelivered(period.value.label, channel) } };
+    await postMessage(trx, now, { channel, ...report.message, onFailure: notice });
     await insertAudit(trx, { actor: { id: actor.id, name: actor.name }, action: 'report.post', recordType: 'report', recordKey: period.value.spec, after: { channel, period: period.value.spec }, source }, now);
     return ok(report);
   });
