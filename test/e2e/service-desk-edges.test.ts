@@ -75,6 +75,24 @@ describe('service desk: the rough edges of the first week', () => {
     expect(filed.actor_id).toBe(people.agent.id);
   });
 
+  it("keeps a long comment's fallback text within Slack's advised 4,000 characters, in the DM and the thread", async () => {
+    await fileTicket(t, people.requester, 'Build server logs');
+    const post = triagePost(t);
+    // A pasted log with blank lines: every line quoted (`>`) makes the message longer than the comment.
+    const comment = '1\n\n'.repeat(966);
+    await t.slack.blockAction(people.agent, { action_id: 'ticket.comment', value: '1' }, { channel: channels.triage, ts: post.ts });
+    await t.settle();
+    const { id, view } = t.fake.lastView();
+    await t.slack.submitView(people.agent, { id, ...view }, { comment });
+    await t.settle();
+    const dm = t.fake.messagesIn(people.requester.id).find((m) => m.text.includes('wrote:'))!;
+    expect(dm).toBeDefined();
+    expect([...dm.text].length).toBeLessThanOrEqual(4000);
+    expect(dm.text.endsWith('…')).toBe(true);
+    const thread = t.fake.messagesIn(channels.triage).find((m) => m.thread_ts === post.ts && m.text.includes('commented:'))!;
+    expect([...thread.text].length).toBeLessThanOrEqual(4000);
+  });
+
   it('shows the start of long details on the triage post and the whole text in its thread', async () => {
     const details = Array.from({ length: 45 }, (_, i) => `Step ${i}: tried restarting & reinstalling the driver.`).join('\n');
     expect(details.length).toBeGreaterThan(2000);

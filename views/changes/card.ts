@@ -1,6 +1,6 @@
 import type { ChangeOutcome, ChangeStatus, ChangeType, Risk } from '../../src/domain/changes/types.js';
 import { OUTCOME_LABEL, RISK_LABEL, STATUS_LABEL, TYPE_LABEL } from '../../src/domain/changes/types.js';
-import { mention, mrkdwn, plain, slackDate, truncate, userText } from '../text.js';
+import { mention, mrkdwn, plain, slackDate, truncate, userText, fallbackText } from '../text.js';
 import { CHANGE_ACTIONS } from './ids.js';
 
 /** Everything the canonical change post shows; built by the services from the rows. */
@@ -71,7 +71,7 @@ export function cardLine(card: Pick<ChangeCard, 'key' | 'title'>): string {
   return `${card.key} · ${userText(card.title, 150)}`;
 }
 
-export function fallbackText(card: Pick<ChangeCard, 'key' | 'title' | 'status' | 'outcome'>): string {
+export function changeSummaryText(card: Pick<ChangeCard, 'key' | 'title' | 'status' | 'outcome'>): string {
   return truncate(`${card.key}: ${card.title} — ${STATUS_LABEL[card.status]}`, 300).replace(/[<>&]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;' })[c]!);
 }
 
@@ -141,13 +141,13 @@ export function changePost(card: ChangeCard): { text: string; blocks: unknown[] 
       elements: [{ type: 'button', action_id: CHANGE_ACTIONS.ask, text: plain('Ask a question', 75), value: String(card.id) }],
     });
   }
-  return { text: fallbackText(card), blocks };
+  return { text: fallbackText(changeSummaryText(card)), blocks };
 }
 
 /** The DM asking an approver to decide. */
 export function approvalRequestDm(card: ChangeCard, intro: string): { text: string; blocks: unknown[] } {
   return {
-    text: truncate(`${intro} ${card.key}`, 300),
+    text: fallbackText(truncate(`${intro} ${card.key}`, 300)),
     blocks: [{ type: 'section', text: mrkdwn(intro) }, ...cardBlocks(card), decisionButtons(card.id)],
   };
 }
@@ -155,7 +155,7 @@ export function approvalRequestDm(card: ChangeCard, intro: string): { text: stri
 /** The implementer's reminder at window start. */
 export function windowStartDm(card: ChangeCard): { text: string; blocks: unknown[] } {
   return {
-    text: `${card.key} is due to start now`,
+    text: fallbackText(`${card.key} is due to start now`),
     blocks: [
       { type: 'section', text: mrkdwn(`:alarm_clock: The window of *${cardLine(card)}* starts now (${windowText(card.plannedStart, card.plannedEnd)}). Start it, or postpone to a new window.`) },
       {
@@ -176,7 +176,7 @@ export function closeoutDm(card: ChangeCard, chase: number): { text: string; blo
     ? `:clipboard: The window of *${cardLine(card)}* has ended. Please close it out: successful, successful with issues, failed or rolled back.`
     : `:bell: Reminder ${chase}: *${cardLine(card)}* is still not closed out (window ended ${slackDate(new Date(card.plannedEnd))}).`;
   return {
-    text: `${card.key} needs a close-out`,
+    text: fallbackText(`${card.key} needs a close-out`),
     blocks: [
       { type: 'section', text: mrkdwn(lead) },
       {
