@@ -5,7 +5,7 @@ import type { Area } from '../index.js';
 import { COMMANDS, EVENTS, SHORTCUTS } from '../../views/ids.js';
 import { TICKET_ACTIONS as A, TICKET_VIEWS as V } from '../../views/tickets/ids.js';
 import { beforeYouFileModal, commentModal, fileTicketModal, kbAddModal, LIMITS, noTicketNeededModal, resolveModal } from '../../views/tickets/modals.js';
-import { kbList, takeOverPrompt, ticketCard, ticketList } from '../../views/tickets/messages.js';
+import { KB_PAGE_SIZE, kbList, takeOverPrompt, ticketCard, ticketList } from '../../views/tickets/messages.js';
 import { leftWithAssignee } from '../../views/tickets/notices.js';
 import { ticketSourceFrom, draftRef, parseCommentForm, parseJson, parseKbForm, parseResolveForm, parseTicketForm, sourceMeta, suggestionValue, summaryFrom, ticketRef } from '../../views/tickets/parse.js';
 import { TICKET_FIELDS as F } from '../../views/tickets/ids.js';
@@ -51,6 +51,7 @@ const HELP = [
 ].join('\n');
 
 const ticketIdValue = z.coerce.number().int().positive();
+const kbOffsetValue = z.coerce.number().int().min(0).max(1_000_000);
 const priorityValue = z.enum(['P1', 'P2', 'P3', 'P4']);
 const takeOverValue = z.object({ ticketId: z.number().int().positive(), from: z.string().regex(/^[UW][A-Z0-9]+$/) });
 const TICKET_KEY = /^IT-(\d+)$/i;
@@ -90,7 +91,7 @@ export const ticketsArea: Area = {
         const isAgent = await directory.hasRole(command.user_id, 'agents');
         const action = sub?.toLowerCase();
         if (action === 'list' || !action) {
-          const list = kbList(await listArticles(ctx.db), isAgent);
+          const list = await kbPage(0, isAgent);
           return void (await reply(list.text, list.blocks));
         }
         if (!isAgent && (action === 'add' || action === 'remove')) {
@@ -277,6 +278,12 @@ export const ticketsArea: Area = {
         : undefined,
     );
 
+    /** The knowledge base from `offset`, one page. */
+    async function kbPage(offset: number, canRemove: boolean) {
+      const page = await listArticles(ctx.db, { offset, limit: KB_PAGE_SIZE });
+      return kbList({ articles: page.rows, total: page.total, offset }, canRemove);
+    }
+
     /** Shows the clicker a message with blocks: ephemeral where the click came from a message, else by DM. */
     const showClicker = async ({ body, respond, client }: ActionArgs, message: { text: string; blocks?: unknown[] }) => {
       if (body.response_url) {
@@ -437,6 +444,15 @@ export const ticketsArea: Area = {
       if (!parsed.ok) return void (await ack({ response_action: 'errors', errors: parsed.errors }));
       const result = await addArticle(ctx, { id: body.user.id, name: body.user.name, isAgent: await directory.hasRole(body.user.id, 'agents') }, parsed.value);
       await ack(result.ok ? undefined : { response_action: 'errors', errors: { [F.kbTitle]: result.message } });
+    });
+
+    // "Previous page" / "Next page" under `/it-help kb list`: the same message shows the other page.
+    app.action(new RegExp(`^${A.kbPage.replace('.', '\\.')}\\.`), async ({ ack, action, body, respond }: ActionArgs) => {
+      await ack();
+      const offset = action.type === 'button' ? kbOffsetValue.safeParse(action.value).data : undefined;
+      if (offset === undefined) return;
+      const list = await kbPage(offset, await directory.hasRole(body.user.id, 'agents'));
+      await respond({ response_type: 'ephemeral', replace_original: true, text: list.text, blocks: list.blocks as never });
     });
 
     app.action(A.kbRemove, async ({ ack, action, body, respond }: ActionArgs) => {

@@ -1,4 +1,4 @@
-import type { ActionsBlockElement, KnownBlock, PlainTextOption } from '@slack/types';
+import type { ActionsBlockElement, Button, KnownBlock, PlainTextOption } from '@slack/types';
 import type { TicketRow } from '../../db/queries/tickets.js';
 import type { KbArticleRow } from '../../db/queries/kb.js';
 import { formatDuration } from '../../src/config/duration.js';
@@ -314,15 +314,31 @@ export function slaReminder(ticket: TicketRow, kind: 'warn' | 'breach', target: 
   return { text: fallbackText(text), blocks: [{ type: 'section', text: mrkdwn(text) }] };
 }
 
-export function kbList(articles: KbArticleRow[], canRemove: boolean): MessageContent {
-  if (articles.length === 0) return { text: fallbackText('The knowledge base is empty. Agents add answers with `/it-help kb add`.'), blocks: [{ type: 'section', text: mrkdwn('The knowledge base is empty. Agents add answers with `/it-help kb add`.') }] };
-  const blocks: KnownBlock[] = [{ type: 'header', text: plain('Knowledge base', 150) }];
-  for (const a of articles.slice(0, 40)) {
+/**
+ * Articles per page of `/it-help kb list`: each shows up to ~400 characters, so a page stays well
+ * inside a message's 50 blocks and the ~12,000 characters Slack takes across them.
+ */
+export const KB_PAGE_SIZE = 20;
+
+/** One page of the knowledge base, with the count and buttons to the pages before and after. */
+export function kbList(page: { articles: KbArticleRow[]; total: number; offset: number }, canRemove: boolean): MessageContent {
+  const { articles, total, offset } = page;
+  if (articles.length === 0) {
+    const empty = total === 0 ? 'The knowledge base is empty. Agents add answers with `/it-help kb add`.' : `No articles on this page (there are ${total}). Type \`/it-help kb list\` to start again.`;
+    return { text: fallbackText(empty), blocks: [{ type: 'section', text: mrkdwn(empty) }] };
+  }
+  const range = `Articles ${offset + 1}–${offset + articles.length} of ${total}`;
+  const blocks: KnownBlock[] = [{ type: 'header', text: plain('Knowledge base', 150) }, { type: 'context', elements: [mrkdwn(range)] }];
+  for (const a of articles.slice(0, KB_PAGE_SIZE)) {
     blocks.push({
       type: 'section',
       text: mrkdwn(`*KB-${a.id}* · ${userText(a.title, 150)}\n${userText(a.body, 200)}`),
       ...(canRemove ? { accessory: { type: 'button' as const, action_id: A.kbRemove, text: plain('Remove', 75), value: String(a.id), style: 'danger' as const } } : {}),
     });
   }
-  return { text: fallbackText(`${articles.length} knowledge-base articles`), blocks };
+  const pages: Button[] = [];
+  if (offset > 0) pages.push({ type: 'button', action_id: `${A.kbPage}.previous`, text: plain('Previous page', 75), value: String(Math.max(0, offset - KB_PAGE_SIZE)) });
+  if (offset + articles.length < total) pages.push({ type: 'button', action_id: `${A.kbPage}.next`, text: plain('Next page', 75), value: String(offset + KB_PAGE_SIZE) });
+  if (pages.length > 0) blocks.push({ type: 'actions', block_id: 'ticket.kb_pages', elements: pages });
+  return { text: fallbackText(`${range} in the knowledge base`), blocks };
 }
