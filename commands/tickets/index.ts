@@ -139,23 +139,24 @@ export const ticketsArea: Area = {
       const message = shortcut.message as { text?: string; ts: string };
       const text = message.text ?? '';
       // The summary and details are posted to triage: from a private channel, group DM or DM the text
-      // is only shown to the person as a reference and the ticket carries the link. Both questions go
-      // to Slack at once: the form must open within the trigger's 3 s.
-      const [isPrivate, permalink] = await Promise.all([isPrivateConversation(client, shortcut.channel.id), messagePermalinkNow(client, shortcut.channel.id, message.ts)]);
-      const opened = await client.views.open({
-        trigger_id: shortcut.trigger_id,
-        view: fileTicketModal({
+      // is only shown to the person as a reference and the ticket carries the link.
+      const isPrivate = await isPrivateConversation(client, shortcut.channel.id);
+      const form = (permalink?: string) =>
+        fileTicketModal({
           ...catalog(),
           // The message itself (public spaces only): the link to it is kept with the ticket and shown once, on the triage post.
           ...(isPrivate
             ? { details: permalink ? `From: ${permalink}` : undefined, reference: { heading: 'The message, from a private conversation', text } }
             : { summary: summaryFrom(text) || undefined, details: text.slice(0, 2900) || undefined }),
           source: { kind: 'shortcut', channel: shortcut.channel.id, ts: message.ts },
-        }),
-      });
-      if (opened.view?.id) {
-        await rememberShortcutSource(ctx, { viewId: opened.view.id, userId: shortcut.user.id, callbackId: V.file, channel: shortcut.channel.id, ts: message.ts, isPrivate, permalink });
-      }
+        });
+      const opened = await client.views.open({ trigger_id: shortcut.trigger_id, view: form() });
+      // Slack's link is asked for once the form is open (the trigger lasts 3 s); a private message's
+      // form shows it in Details, the public one's only on the ticket.
+      const permalink = await messagePermalinkNow(client, shortcut.channel.id, message.ts);
+      if (!opened.view?.id) return;
+      await rememberShortcutSource(ctx, { viewId: opened.view.id, userId: shortcut.user.id, callbackId: V.file, channel: shortcut.channel.id, ts: message.ts, isPrivate, permalink });
+      if (isPrivate && permalink) await client.views.update({ view_id: opened.view.id, hash: opened.view.hash, view: form(permalink) }).catch(() => undefined);
     });
 
     app.view(V.file, async ({ ack, view, body }) => {

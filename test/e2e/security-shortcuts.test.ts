@@ -62,7 +62,8 @@ describe('message shortcuts in private conversations', () => {
   it('"Create IT ticket" on a private message: triage gets the link, not the text', async () => {
     const secret = t.fake.addMessage(PRIVATE, people.requester.id, 'Salary review laptop: Alice 92k sheet will not open');
     await t.slack.messageShortcut(people.requester, SHORTCUTS.ticketFromMessage, { channel: PRIVATE, ts: secret.ts, text: secret.text, user: people.requester.id });
-    await waitFor(() => t.fake.views.length > 0);
+    // The form opens at once; Slack's link to the message is added to it a moment later.
+    await waitFor(() => t.fake.views.some((v) => v.method === 'views.update'));
     const { id, view } = t.fake.lastView();
     expect(block(view, TICKET_FIELDS.summary).element.initial_value).toBeUndefined();
     expect(block(view, TICKET_FIELDS.details).element.initial_value).toBe(`From: https://fake.slack.com/archives/${PRIVATE}/p${secret.ts.replace('.', '')}`);
