@@ -14,6 +14,23 @@ export function truncate(text: string, max: number): string {
   return chars.slice(0, Math.max(0, max - 1)).join('') + '…';
 }
 
+/** Slack shows a message's `text` in notifications and where blocks cannot be shown, and advises at most 4,000 characters. */
+export const MAX_FALLBACK_TEXT = 4000;
+
+/**
+ * A message's fallback `text` (the blocks carry the whole message): cut to Slack's advised length,
+ * never inside a mention, link or entity (`<…>`, `&amp;`), so what is left reads as it would in full.
+ */
+export function fallbackText(text: string): string {
+  if ([...text].length <= MAX_FALLBACK_TEXT) return text;
+  let cut = [...truncate(text, MAX_FALLBACK_TEXT)].slice(0, -1).join('');
+  const open = cut.lastIndexOf('<');
+  if (open > cut.lastIndexOf('>')) cut = cut.slice(0, open);
+  const entity = cut.lastIndexOf('&');
+  if (entity > cut.lastIndexOf(';')) cut = cut.slice(0, entity);
+  return cut + '…';
+}
+
 /** User text for a mrkdwn field: escaped, then cut so the escaped form fits. */
 export function userText(text: string, max: number): string {
   const escaped = escapeMrkdwn(text);

@@ -53,6 +53,7 @@ import { isoDay, parseIncidentCommand, USAGE } from './parse.js';
 import { directChannel } from '../../src/slack/uploads.js';
 import { decodeSlackText, withoutSlackMarkup } from '../../src/domain/typed-text.js';
 import { fetchMessage } from '../../src/slack/messages.js';
+import { messagePermalink } from '../../src/slack/permalinks.js';
 import { isPrivateConversation } from '../../src/slack/conversations.js';
 import { rememberShortcutSource, shortcutSourceOfSubmission } from '../../src/services/shortcuts.js';
 import { formTrigger, openFormOrTell, type FormTrigger } from '../reply.js';
@@ -308,14 +309,8 @@ export const incidentsArea: Area = {
           claimed: meta.sourceChannel || meta.sourceTs ? { channel: meta.sourceChannel, ts: meta.sourceTs } : undefined,
           recordType: 'incident',
         });
-        let permalink: string | undefined;
-        if (origin) {
-          try {
-            permalink = (await app.client.chat.getPermalink({ channel: origin.channel, message_ts: origin.ts })).permalink;
-          } catch {
-            permalink = undefined;
-          }
-        }
+        // Slack's link to the message; a failure to get it now is thrown, so the declaration is tried again.
+        const permalink = origin ? await messagePermalink(app.client, origin.channel, origin.ts) : undefined;
         return declareIncident(ctx, {
           ...input,
           actor: { id: userId, name: user.name },

@@ -5,10 +5,12 @@ import { COMMANDS, EVENTS } from '../../views/ids.js';
 import { REPORT_ACTIONS } from '../../views/reports/ids.js';
 import { parseItops, USAGE } from '../../views/reports/command.js';
 import { homeView } from '../../views/reports/home.js';
-import { channelLink, escapeMrkdwn } from '../../views/text.js';
+import { postingReport } from '../../views/reports/notices.js';
+import { escapeMrkdwn } from '../../views/text.js';
 import { renderTrendPng } from '../../views/reports/charts.js';
 import { buildReport, exportCsv, homeData, postReport, trendPoints, type HomeRoles } from '../../src/services/reports/index.js';
 import { directChannel, uploadFile } from '../../src/slack/uploads.js';
+import { refPermalinks } from '../../src/slack/permalinks.js';
 import type { ChangeType } from '../../src/domain/reports/scorecard.js';
 
 /**
@@ -44,7 +46,7 @@ function register(app: App, deps: AppDeps): void {
               const channel = parsed.target.type === 'here' ? command.channel_id : parsed.target.id;
               const report = await postReport(ctx, await reader(), parsed.period, channel);
               if (!report.ok) return void (await ephemeral(report.message));
-              await ephemeral(`Posted the scorecard for ${report.value.period.label} to ${channelLink(channel)}.`);
+              await ephemeral(postingReport(report.value.period.label, channel));
             }
             if (parsed.chart) {
               const target = parsed.target.type === 'ephemeral' ? await directChannel(client, command.user_id) : parsed.target.type === 'here' ? command.channel_id : parsed.target.id;
@@ -86,7 +88,7 @@ function register(app: App, deps: AppDeps): void {
       commander: roles.has('incident_commanders') || roles.has('incident_managers') || roles.has('managers'),
       approverTypes,
     };
-    const view = homeView(await homeData(ctx, user, homeRoles));
+    const view = homeView(await homeData(ctx, user, homeRoles, (keys) => refPermalinks(ctx.db, client, keys)));
     await client.views.publish({ user_id: user, view: view as Parameters<typeof client.views.publish>[0]['view'] });
   });
 

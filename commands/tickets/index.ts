@@ -5,7 +5,7 @@ import type { Area } from '../index.js';
 import { COMMANDS, EVENTS, SHORTCUTS } from '../../views/ids.js';
 import { TICKET_ACTIONS as A, TICKET_VIEWS as V } from '../../views/tickets/ids.js';
 import { beforeYouFileModal, commentModal, fileTicketModal, kbAddModal, LIMITS, noTicketNeededModal, resolveModal, ticketNoticeModal, waitModal } from '../../views/tickets/modals.js';
-import { kbList, takeOverPrompt, ticketCard, ticketList } from '../../views/tickets/messages.js';
+import { KB_PAGE_SIZE, kbList, takeOverPrompt, ticketCard, ticketList } from '../../views/tickets/messages.js';
 import { leftWithAssignee } from '../../views/tickets/notices.js';
 import { dmButtonClickOf } from '../../views/tickets/dm-buttons.js';
 import { ticketSourceFrom, draftRef, parseCommentForm, parseJson, parseKbForm, parseResolveForm, parseTicketForm, parseWaitForm, sourceMeta, suggestionValue, summaryFrom, ticketRef } from '../../views/tickets/parse.js';
@@ -14,6 +14,7 @@ import { channelLink, mention, userText } from '../../views/text.js';
 import { checkBeforeFiling, fileDraft, fileTicket, followIncidentInstead, refuseReactionFiling } from '../../src/services/tickets/file.js';
 import { reactionFiling } from '../../src/domain/tickets/reaction.js';
 import { isPrivateConversation } from '../../src/slack/conversations.js';
+import { messagePermalink, messagePermalinkNow } from '../../src/slack/permalinks.js';
 import { rememberShortcutSource, shortcutSourceOfSubmission } from '../../src/services/shortcuts.js';
 import { decodeSlackText } from '../../src/domain/typed-text.js';
 import { fetchMessage } from '../../src/slack/messages.js';
@@ -41,7 +42,6 @@ import type { TicketRow } from '../../db/queries/tickets.js';
 import { formTrigger, openFormOrTell, tellClicker, tellClickerOnFailure } from '../reply.js';
 import { declareModal } from '../../views/incidents/modals.js';
 import type { KnownBlock, ModalView } from '@slack/types';
-import { isFinalSlackAnswer } from '../../src/slack/errors.js';
 
 const HELP = [
   '*/it-help* – ask IT for help (opens a short form)',
@@ -52,6 +52,7 @@ const HELP = [
 ].join('\n');
 
 const ticketIdValue = z.coerce.number().int().positive();
+const kbOffsetValue = z.coerce.number().int().min(0).max(1_000_000);
 const priorityValue = z.enum(['P1', 'P2', 'P3', 'P4']);
 const takeOverValue = z.object({ ticketId: z.number().int().positive(), from: z.string().regex(/^[UW][A-Z0-9]+$/) });
 const TICKET_KEY = /^IT-(\d+)$/i;
@@ -92,7 +93,7 @@ export const ticketsArea: Area = {
         const isAgent = await directory.hasRole(command.user_id, 'agents');
         const action = sub?.toLowerCase();
         if (action === 'list' || !action) {
-          const list = kbList(await listArticles(ctx.db), isAgent);
+          const list = await kbPage(0, isAgent);
           return void (await reply(list.text, list.blocks));
         }
         if (!isAgent && (action === 'add' || action === 'remove')) {
@@ -139,24 +140,26 @@ export const ticketsArea: Area = {
       await ack();
       if (shortcut.type !== 'message_action') return;
       const message = shortcut.message as { text?: string; ts: string };
-      const permalink = `https://slack.com/archives/${shortcut.channel.id}/p${message.ts.replace('.', '')}`;
       const text = decodeSlackText(message.text ?? '');
       // The summary and details are posted to triage: from a private channel, group DM or DM the text
       // is only shown to the person as a reference and the ticket carries the link.
       const isPrivate = await isPrivateConversation(client, shortcut.channel.id);
-      const opened = await openFormOrTell(
-        formTrigger(client, respond, shortcut),
+      const form = (permalink?: string) =>
         fileTicketModal({
           ...catalog(),
           // The message itself (public spaces only): the link to it is kept with the ticket and shown once, on the triage post.
           ...(isPrivate
-            ? { details: `From: ${permalink}`, reference: { heading: 'The message, from a private conversation', text } }
+            ? { details: permalink ? `From: ${permalink}` : undefined, reference: { heading: 'The message, from a private conversation', text } }
             : { summary: summaryFrom(text) || undefined, details: text.slice(0, 2900) || undefined }),
-          source: { kind: 'shortcut', channel: shortcut.channel.id, ts: message.ts, permalink },
-        }),
-        logger,
-      );
-      if (opened) await rememberShortcutSource(ctx, { viewId: opened.id, userId: shortcut.user.id, callbackId: V.file, channel: shortcut.channel.id, ts: message.ts, isPrivate });
+          source: { kind: 'shortcut', channel: shortcut.channel.id, ts: message.ts },
+        });
+      const opened = await openFormOrTell(formTrigger(client, respond, shortcut), form(), logger);
+      // Slack's link is asked for once the form is open (the trigger lasts 3 s); a private message's
+      // form shows it in Details, the public one's only on the ticket.
+      const permalink = await messagePermalinkNow(client, shortcut.channel.id, message.ts);
+      if (!opened) return;
+      await rememberShortcutSource(ctx, { viewId: opened.id, userId: shortcut.user.id, callbackId: V.file, channel: shortcut.channel.id, ts: message.ts, isPrivate, permalink });
+      if (isPrivate && permalink) await client.views.update({ view_id: opened.id, hash: opened.hash, view: form(permalink) }).catch(() => undefined);
     });
 
     app.view(V.file, async ({ ack, view, body }) => {
@@ -173,8 +176,9 @@ export const ticketsArea: Area = {
         claimed: claimed.kind === 'shortcut' ? { channel: claimed.channel, ts: claimed.ts } : undefined,
         recordType: 'ticket',
       });
+      // The link is the one Slack gave when the shortcut opened the form, kept with the source.
       const source = origin
-        ? ticketSourceFrom({ kind: 'shortcut', channel: origin.channel, ts: origin.ts })
+        ? { ...ticketSourceFrom({ kind: 'shortcut', channel: origin.channel, ts: origin.ts }), ...(origin.permalink ? { permalink: origin.permalink } : {}) }
         : { kind: 'command' as const, ...(claimed.channel && claimed.kind === 'command' ? { channel: claimed.channel } : {}) };
       // The submission's identity: a second delivery of the same form files nothing.
       const key = `ticket.file:${view.id}:${view.hash}`;
@@ -245,7 +249,8 @@ export const ticketsArea: Area = {
         await refuseReactionFiling(ctx, { id: event.user }, channel, ts);
         return;
       }
-      const permalink = `https://slack.com/archives/${channel}/p${ts.replace('.', '')}`;
+      // Slack's link to the message; a failure to get it now is thrown, so the event is tried again.
+      const permalink = await messagePermalink(client, channel, ts);
       // From a private space only the link is copied; the text stays where it was written.
       const text = filing === 'file_with_text' ? (await fetchMessage(client, channel, ts))?.text : '';
       if (text === undefined) {
@@ -276,6 +281,12 @@ export const ticketsArea: Area = {
         ? `:warning: Sorry, your :${settings.service_desk.ticket_reaction}: reaction did not become a ticket: Slack would not let Switchboard read that message after several tries. Remove the reaction and add it again, or type \`/it-help\`.`
         : undefined,
     );
+
+    /** The knowledge base from `offset`, one page. */
+    async function kbPage(offset: number, canRemove: boolean) {
+      const page = await listArticles(ctx.db, { offset, limit: KB_PAGE_SIZE });
+      return kbList({ articles: page.rows, total: page.total, offset }, canRemove);
+    }
 
     /** Shows the clicker a message with blocks: ephemeral where the click came from a message, else by DM. */
     const showClicker = async ({ body, respond, client }: ActionArgs, message: { text: string; blocks?: KnownBlock[] }) => {
@@ -471,6 +482,15 @@ export const ticketsArea: Area = {
       if (!parsed.ok) return void (await ack({ response_action: 'errors', errors: parsed.errors }));
       const result = await addArticle(ctx, { id: body.user.id, name: body.user.name, isAgent: await directory.hasRole(body.user.id, 'agents') }, parsed.value);
       await ack(result.ok ? undefined : { response_action: 'errors', errors: { [F.kbTitle]: result.message } });
+    });
+
+    // "Previous page" / "Next page" under `/it-help kb list`: the same message shows the other page.
+    app.action(new RegExp(`^${A.kbPage.replace('.', '\\.')}\\.`), async ({ ack, action, body, respond }: ActionArgs) => {
+      await ack();
+      const offset = action.type === 'button' ? kbOffsetValue.safeParse(action.value).data : undefined;
+      if (offset === undefined) return;
+      const list = await kbPage(offset, await directory.hasRole(body.user.id, 'agents'));
+      await respond({ response_type: 'ephemeral', replace_original: true, text: list.text, blocks: list.blocks as never });
     });
 
     app.action(A.kbRemove, async ({ ack, action, body, respond }: ActionArgs) => {

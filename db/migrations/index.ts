@@ -14,6 +14,7 @@ import * as punctualityIndex from './2026-12-02-401-punctuality-index.js';
 import * as inbox from './2026-12-02-100-inbox.js';
 import * as shortcutSources from './2026-12-02-350-shortcut-sources.js';
 import * as ticketDmButtons from './2026-12-03-410-ticket-dm-buttons.js';
+import * as messagePermalinks from './2026-12-03-500-message-permalinks.js';
 
 /** Every migration, by name; names sort in the order they run. Add new files at the end. */
 export const migrations: Record<string, Migration> = {
@@ -32,4 +33,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-02-100-inbox': inbox,
   '2026-12-02-350-shortcut-sources': shortcutSources,
   '2026-12-03-410-ticket-dm-buttons': ticketDmButtons,
+  '2026-12-03-500-message-permalinks': messagePermalinks,
 };

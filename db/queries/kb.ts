@@ -12,8 +12,11 @@ export async function insertArticle(db: Executor, article: { title: string; body
     .executeTakeFirstOrThrow();
 }
 
-export function listArticles(db: Executor, limit = 50): Promise<KbArticleRow[]> {
-  return db.selectFrom('kb_articles').selectAll().where('removed_at', 'is', null).orderBy('id', 'desc').limit(limit).execute();
+/** One page of the live articles, newest first, and how many there are in all. */
+export async function listArticles(db: Executor, page: { offset: number; limit: number }): Promise<{ rows: KbArticleRow[]; total: number }> {
+  const rows = await db.selectFrom('kb_articles').selectAll().where('removed_at', 'is', null).orderBy('id', 'desc').limit(page.limit).offset(page.offset).execute();
+  const counted = await db.selectFrom('kb_articles').select((eb) => eb.fn.countAll<number>().as('n')).where('removed_at', 'is', null).executeTakeFirst();
+  return { rows, total: Number(counted?.n ?? 0) };
 }
 
 export function findArticle(db: Executor, id: number): Promise<KbArticleRow | undefined> {

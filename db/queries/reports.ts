@@ -535,17 +535,17 @@ export function changesAwaiting(db: Executor, userId: string, types: ChangeType[
 }
 
 /** The newest scheduled report the bot posted, for the Home tab's link. */
-export async function latestPostedReport(db: Executor): Promise<{ key: string; spec: string; kind: string; channel: string; ts: string | null } | undefined> {
+export async function latestPostedReport(db: Executor): Promise<{ key: string; refKey: string; spec: string; kind: string; channel: string; ts: string | null } | undefined> {
   const row = await db
     .selectFrom('report_deliveries as d')
     .leftJoin('slack_refs as r', 'r.key', 'd.ref_key')
-    .select(['d.key', 'd.spec', 'd.kind', 'd.channel', 'r.ts', 'r.channel as ref_channel'])
+    .select(['d.key', 'd.ref_key', 'd.spec', 'd.kind', 'd.channel', 'r.ts', 'r.channel as ref_channel'])
     .orderBy('d.period_end', 'desc')
     .orderBy('d.created_at', 'desc')
     .limit(1)
     .executeTakeFirst();
   if (!row) return undefined;
-  return { key: row.key, spec: row.spec, kind: row.kind, channel: row.ref_channel ?? row.channel, ts: row.ts ?? null };
+  return { key: row.key, refKey: row.ref_key, spec: row.spec, kind: row.kind, channel: row.ref_channel ?? row.channel, ts: row.ts ?? null };
 }
 
 // ---- Scheduled reports ----------------------------------------------------------------------------------

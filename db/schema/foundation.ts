@@ -42,6 +42,8 @@ export interface SlackRefTable {
   key: string;
   channel: string;
   ts: string | null;
+  /** chat.getPermalink's link to the message at `ts`, once asked for (2026-12-03-500). */
+  permalink: string | null;
   updated_at: number;
 }
 

@@ -27,6 +27,8 @@ export interface ShortcutSourceTable {
   ts: string;
   /** 1 when the message is in a private channel, group DM or DM. */
   is_private: number;
+  /** chat.getPermalink's link to the message, when Slack gave one (2026-12-03-500). */
+  permalink: string | null;
   created_at: number;
 }
 

@@ -127,11 +127,11 @@ export interface MessageContent {
 export function postMessage(
   db: Executor,
   now: Date,
-  message: MessageContent & { channel: SlackTarget; threadOf?: string; refKey?: string; dedupeKey?: string; broadcast?: boolean },
+  message: MessageContent & { channel: SlackTarget; threadOf?: string; refKey?: string; dedupeKey?: string; broadcast?: boolean; onFailure?: OwedFallback },
 ): Promise<boolean> {
   const content = { text: message.text, ...(message.blocks ? { blocks: message.blocks } : {}), unfurl_links: false, unfurl_media: false };
   const thread = message.threadOf ? { thread_ts: refTs(message.threadOf), ...(message.broadcast ? { reply_broadcast: true } : {}) } : {};
-  return owe(db, now, 'chat.postMessage', { channel: message.channel, ...content, ...thread }, { refKey: message.refKey, dedupeKey: message.dedupeKey });
+  return owe(db, now, 'chat.postMessage', { channel: message.channel, ...content, ...thread }, { refKey: message.refKey, dedupeKey: message.dedupeKey, onFailure: message.onFailure });
 }
 
 /** Edits the canonical message stored under `refKey` (re-posted if someone deleted it). */

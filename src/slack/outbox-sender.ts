@@ -16,6 +16,7 @@ import {
 import { getSlackRef, putSlackRef } from '../../db/queries/slack-refs.js';
 import { isDatabaseBusy } from '../../db/client.js';
 import { isOwedMethod, owe, type OwedFallback } from '../services/outbox.js';
+import { refPermalink } from './permalinks.js';
 import { composeText, isComposed, type SendTimeValue } from '../../views/text.js';
 
 /**
@@ -230,6 +231,7 @@ export class OutboxSender {
       return resolved;
     }
     this.waiting.delete(row.id);
+    if (resolved.kind === 'retry') return this.recordRetry(row, resolved, true);
     if (resolved.kind === 'failed') {
       await markOutboxFailed(db, row.id, resolved.error);
       if (row.ref_key) this.release(row.ref_key);
@@ -502,17 +504,42 @@ export class OutboxSender {
    * The arguments as sent: the stored payload, as it is, with each fill set at its path. Fills are
    * structured values (a ref, composed text, a display name); no string is ever read for markup.
    */
-  private async resolveFills(row: OutboxRow): Promise<{ kind: 'ready'; args: Record<string, unknown> } | { kind: 'deferred'; ref: string } | { kind: 'failed'; error: string }> {
+  private async resolveFills(
+    row: OutboxRow,
+  ): Promise<{ kind: 'ready'; args: Record<string, unknown> } | { kind: 'deferred'; ref: string } | { kind: 'failed'; error: string } | Extract<Attempt, { kind: 'retry' }>> {
     const args = JSON.parse(row.payload) as Record<string, unknown>;
     const fills = row.fills ? (JSON.parse(row.fills) as OutboxFill[]) : [];
     let missing: string | undefined;
+    let gone: string | undefined;
     const valueOf = async (value: SendTimeValue): Promise<string> => {
       if ('$name' in value) return this.displayName(value.$name);
-      const ref = await getSlackRef(this.deps.db, value.$ref);
-      const found = value.field === 'permalink' ? (ref?.ts ? permalink(ref.channel, ref.ts) : undefined) : (ref?.[value.field] ?? undefined);
+      if (value.field === 'permalink') {
+        // Slack's own link (workspace and thread included), asked for once per message and kept.
+        const link = await refPermalink(this.deps.db, this.deps.client, value.$ref);
+        if (link.kind === 'no_ref') missing ??= value.$ref;
+        if (link.kind === 'gone') gone ??= value.$ref;
+        return link.kind === 'found' ? link.permalink : '';
+      }
+      const found = (await getSlackRef(this.deps.db, value.$ref))?.[value.field] ?? undefined;
       if (found === undefined) missing ??= value.$ref;
       return found ?? '';
     };
+    try {
+      await this.fill(args, fills, valueOf);
+    } catch (error) {
+      // Slack could not say the link just now (429, 5xx, a timeout): the row waits and tries again.
+      const retry = await this.classify(row, args, error);
+      return retry.kind === 'retry' ? retry : { kind: 'retry', at: this.deps.clock.now().getTime() + 1000, error: 'permalink look-up failed', counts: true };
+    }
+    if (gone !== undefined) return { kind: 'failed', error: `links to ${gone}, a message Slack no longer has` };
+    if (missing === undefined) return { kind: 'ready', args };
+    const producer = await outboxStatusOfRef(this.deps.db, missing, row.id);
+    if (producer === 'pending') return { kind: 'deferred', ref: missing };
+    return { kind: 'failed', error: `depends on ${missing}, which was never delivered` };
+  }
+
+  /** Sets each fill's value at its path in `args`. */
+  private async fill(args: Record<string, unknown>, fills: OutboxFill[], valueOf: (value: SendTimeValue) => Promise<string>): Promise<void> {
     for (const fill of fills) {
       let value: string;
       if (isComposed(fill.value)) {
@@ -526,10 +553,6 @@ export class OutboxSender {
     }
     // A topic longer than Slack's 250 characters (after names were filled in) is cut, not refused.
     if (typeof args.topic === 'string' && [...args.topic].length > 250) args.topic = [...args.topic].slice(0, 249).join('') + '…';
-    if (missing === undefined) return { kind: 'ready', args };
-    const producer = await outboxStatusOfRef(this.deps.db, missing, row.id);
-    if (producer === 'pending') return { kind: 'deferred', ref: missing };
-    return { kind: 'failed', error: `depends on ${missing}, which was never delivered` };
   }
 
   /** A person's display name for plain text, cached for an hour; the ID if Slack cannot say. */
@@ -587,10 +610,6 @@ function setAt(target: Record<string, unknown>, path: (string | number)[], value
   let at: any = target;
   for (const key of path.slice(0, -1)) at = at[key];
   at[path.at(-1)!] = value;
-}
-
-function permalink(channel: string, ts: string): string {
-  return `https://slack.com/archives/${channel}/p${ts.replace('.', '')}`;
 }
 
 /** Keeps what later calls need from Slack's answer: channel and ts. */

@@ -136,6 +136,20 @@ describe('reports end to end', () => {
     expect(allText(t.fake.messagesIn(channels.executives)[0]!.blocks!)).toContain('1 Jul – 30 Sep 2026');
   });
 
+  it('/itops report #channel says it is posting, and tells the person when Slack refuses the post', async () => {
+    t.fake.addChannel('CBOARD001', 'board', [people.itManager.id], { isPrivate: true });
+    const before = t.fake.responses.length;
+    await t.slack.command('/itops', 'report 7d <#CBOARD001|board>', people.itManager);
+    const response = await waitFor(() => t.fake.responses.slice(before).find((r) => r.body.text), 'the answer');
+    expect(response.body.text).toContain('Posting the report for 17 Nov – 23 Nov 2026 to <#CBOARD001>…');
+    expect(response.body.text).not.toMatch(/\bPosted\b/);
+    // The bot is not in the private channel: Slack answers not_in_channel, and the person hears of it.
+    const notice = await waitFor(() => t.fake.messagesIn(people.itManager.id).find((m) => m.text.includes('could not be posted')), 'the failure notice');
+    expect(notice.text).toContain('<#CBOARD001>');
+    expect(notice.text).toContain('17 Nov – 23 Nov 2026');
+    expect(t.fake.messagesIn('CBOARD001')).toHaveLength(0);
+  });
+
   it('posts the weekly report once per week, however often the job runs, with the chart in its thread', async () => {
     const jobs = calendarJobs(t.sb.ctx, t.sb.directory, t.sb.app.client);
     const weekly = jobs.find((j) => j.name === 'reports-weekly')!;
@@ -174,7 +188,7 @@ describe('reports end to end', () => {
     expect(text).not.toContain('Changes awaiting');
     expect(text).not.toContain('Active incidents');
     expect(text).toContain('Weekly report, 2026-11-16 to 2026-11-22');
-    expect(text).toContain('https://slack.com/archives/CREPORTS1/p');
+    expect(text).toContain('https://fake.slack.com/archives/CREPORTS1/p');
   });
 
   it('App Home for an agent: the triage queue with SLA status', async () => {

@@ -63,11 +63,11 @@ describe('ticket reactions in private channels, group DMs and DMs', () => {
       expect(ticket.summary).toBe('Request from a private conversation (see the link)');
       // Only the link is kept (as the ticket's source, shown once on the triage post); no text is copied.
       expect(ticket.details).toBe('');
-      expect(ticket.source_permalink).toMatch(/^https:\/\/slack\.com\/archives\//);
+      expect(ticket.source_permalink).toMatch(/^https:\/\/fake\.slack\.com\/archives\//);
     }
     const triage = JSON.stringify(t.fake.messagesIn(channels.triage));
     expect(triage).not.toMatch(/Salary|HR case/);
-    expect(triage).toContain(`https://slack.com/archives/${PRIVATE}/p`);
+    expect(triage).toContain(`https://fake.slack.com/archives/${PRIVATE}/p`);
     // In a public channel the text is still copied, as before.
     const open = t.fake.addMessage(channels.general, people.requester2.id, 'VPN drops every hour');
     await react(t, people.agent, channels.general, open);

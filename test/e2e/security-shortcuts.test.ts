@@ -62,10 +62,11 @@ describe('message shortcuts in private conversations', () => {
   it('"Create IT ticket" on a private message: triage gets the link, not the text', async () => {
     const secret = t.fake.addMessage(PRIVATE, people.requester.id, 'Salary review laptop: Alice 92k sheet will not open');
     await t.slack.messageShortcut(people.requester, SHORTCUTS.ticketFromMessage, { channel: PRIVATE, ts: secret.ts, text: secret.text, user: people.requester.id });
-    await waitFor(() => t.fake.views.length > 0);
+    // The form opens at once; Slack's link to the message is added to it a moment later.
+    await waitFor(() => t.fake.views.some((v) => v.method === 'views.update'));
     const { id, view } = t.fake.lastView();
     expect(block(view, TICKET_FIELDS.summary).element.initial_value).toBeUndefined();
-    expect(block(view, TICKET_FIELDS.details).element.initial_value).toBe(`From: https://slack.com/archives/${PRIVATE}/p${secret.ts.replace('.', '')}`);
+    expect(block(view, TICKET_FIELDS.details).element.initial_value).toBe(`From: https://fake.slack.com/archives/${PRIVATE}/p${secret.ts.replace('.', '')}`);
     expect(JSON.stringify(view.blocks)).toContain('Alice 92k');
     await t.slack.submitView(people.requester, { id, ...view }, { [TICKET_FIELDS.summary]: 'Spreadsheet will not open', [TICKET_FIELDS.category]: 'software' });
     await t.settle();

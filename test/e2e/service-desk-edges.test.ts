@@ -67,12 +67,30 @@ describe('service desk: the rough edges of the first week', () => {
     expect(dmTexts(t, people.requester2.id)).toContain(`<@${people.agent.id}> filed *IT-1* for you from your message`);
     expect(dmTexts(t, people.requester2.id)).not.toContain("Thanks, we've got it");
     expect(dmTexts(t, people.agent.id)).toContain(`You filed *IT-1* for <@${people.requester2.id}>`);
-    const permalink = `https://slack.com/archives/${channels.general}/p${message.ts.replace('.', '')}`;
+    const permalink = `https://fake.slack.com/archives/${channels.general}/p${message.ts.replace('.', '')}`;
     const post = JSON.stringify(triagePost(t).blocks);
     expect(post.split(permalink).length - 1).toBe(1);
     expect((await ticket(t)).details).toBe('VPN drops every ten minutes');
     const filed = await t.sb.db.selectFrom('audit_log').selectAll().where('action', '=', 'ticket.filed').executeTakeFirstOrThrow();
     expect(filed.actor_id).toBe(people.agent.id);
+  });
+
+  it("keeps a long comment's fallback text within Slack's advised 4,000 characters, in the DM and the thread", async () => {
+    await fileTicket(t, people.requester, 'Build server logs');
+    const post = triagePost(t);
+    // A pasted log with blank lines: every line quoted (`>`) makes the message longer than the comment.
+    const comment = '1\n\n'.repeat(966);
+    await t.slack.blockAction(people.agent, { action_id: 'ticket.comment', value: '1' }, { channel: channels.triage, ts: post.ts });
+    await t.settle();
+    const { id, view } = t.fake.lastView();
+    await t.slack.submitView(people.agent, { id, ...view }, { comment });
+    await t.settle();
+    const dm = t.fake.messagesIn(people.requester.id).find((m) => m.text.includes('wrote:'))!;
+    expect(dm).toBeDefined();
+    expect([...dm.text].length).toBeLessThanOrEqual(4000);
+    expect(dm.text.endsWith('…')).toBe(true);
+    const thread = t.fake.messagesIn(channels.triage).find((m) => m.thread_ts === post.ts && m.text.includes('commented:'))!;
+    expect([...thread.text].length).toBeLessThanOrEqual(4000);
   });
 
   it('shows the start of long details on the triage post and the whole text in its thread', async () => {

@@ -116,7 +116,7 @@ describe('service desk: who gets which buttons', () => {
     const one = rows.find((b: any) => b.block_id === 'home.ticket.1');
     const two = rows.find((b: any) => b.block_id === 'home.ticket.2');
     expect(one.accessory).toMatchObject({ action_id: 'ticket.claim', value: '1' });
-    expect(two.accessory).toMatchObject({ action_id: 'ticket.open_link', url: `https://slack.com/archives/${channels.triage}/p${post.ts.replace('.', '')}` });
+    expect(two.accessory).toMatchObject({ action_id: 'ticket.open_link', url: `https://fake.slack.com/archives/${channels.triage}/p${post.ts.replace('.', '')}` });
     // Claim from the Home tab works (told by DM: the Home tab has no response_url).
     await t.slack.blockAction(people.agent, { action_id: 'ticket.claim', value: '1' }, { view: home } as any);
     await t.settle();

@@ -62,7 +62,7 @@ describe('service desk: /it-help to resolution', () => {
 
     const dm = t.fake.messagesIn(people.requester.id).at(-1)!;
     expect(dm.text).toContain('IT-1');
-    expect(JSON.stringify(dm.blocks)).toContain(`https://slack.com/archives/${channels.triage}/p${post.ts.replace('.', '')}`);
+    expect(JSON.stringify(dm.blocks)).toContain(`https://fake.slack.com/archives/${channels.triage}/p${post.ts.replace('.', '')}`);
 
     const audit = await t.sb.db.selectFrom('audit_log').selectAll().where('action', '=', 'ticket.filed').execute();
     expect(audit).toHaveLength(1);
@@ -257,7 +257,7 @@ describe('service desk: other ways in', () => {
     const [ticket] = await tickets(t);
     expect(ticket).toMatchObject({ source: 'shortcut', source_channel: channels.general, source_ts: message.ts });
     // The link to the message is kept with the ticket and shown once, on the triage post (not copied into Details).
-    const permalink = `https://slack.com/archives/${channels.general}/p${message.ts.replace('.', '')}`;
+    const permalink = `https://fake.slack.com/archives/${channels.general}/p${message.ts.replace('.', '')}`;
     expect(ticket!.source_permalink).toBe(permalink);
     expect(ticket!.details).not.toContain(permalink);
     expect(JSON.stringify(triagePost(t, 'IT-1').blocks).split(permalink).length - 1).toBe(1);
@@ -353,6 +353,40 @@ describe('service desk: other ways in', () => {
     expect(answer).toMatchObject({ response_type: 'ephemeral' });
     expect(answer.text).toMatch(/knowledge base is empty/);
     expect(t.fake.callsTo('usergroups.users.list').length).toBeGreaterThan(0);
+  });
+
+  it('pages /it-help kb list: a count, at most one page of articles, and Previous / Next page buttons', async () => {
+    const now = Date.now();
+    await t.sb.db
+      .insertInto('kb_articles')
+      .values(Array.from({ length: 45 }, (_, i) => ({ title: `Article ${i + 1} ${'t'.repeat(130)}`, body: `How to fix it ${'b'.repeat(300)}`, url: null, created_by: people.agent.id, created_at: now, removed_at: null })))
+      .execute();
+    const shown: string[] = [];
+    const page = async (answer: any) => {
+      expect(answer.blocks.length).toBeLessThanOrEqual(50);
+      expect(JSON.stringify(answer.blocks).length).toBeLessThan(12_000);
+      shown.push(...answer.blocks.flatMap((b: any) => (b.type === 'section' ? [/KB-(\d+)/.exec(b.text.text)![1]!] : [])));
+      return answer.blocks.find((b: any) => b.type === 'actions')?.elements ?? [];
+    };
+    const before = t.fake.responses.length;
+    await t.slack.command('/it-help', 'kb list', people.requester);
+    await vi.waitFor(() => expect(t.fake.responses.length).toBeGreaterThan(before), { timeout: 3000, interval: 20 });
+    const first = t.fake.responses.at(-1)!.body;
+    expect(JSON.stringify(first.blocks)).toContain('Articles 1–20 of 45');
+    let buttons = await page(first);
+    expect(buttons.map((b: any) => b.text.text)).toEqual(['Next page']);
+    for (const range of ['Articles 21–40 of 45', 'Articles 41–45 of 45']) {
+      const next = buttons.find((b: any) => b.text.text === 'Next page');
+      const count = t.fake.responses.length;
+      await t.slack.blockAction(people.requester, { action_id: next.action_id, block_id: 'ticket.kb_pages', value: next.value }, { channel: channels.general, ts: '1700000000.000001' });
+      await vi.waitFor(() => expect(t.fake.responses.length).toBeGreaterThan(count), { timeout: 3000, interval: 20 });
+      const answer = t.fake.responses.at(-1)!.body;
+      expect(answer.replace_original).toBe(true);
+      expect(JSON.stringify(answer.blocks)).toContain(range);
+      buttons = await page(answer);
+    }
+    expect(buttons.map((b: any) => b.text.text)).toEqual(['Previous page']);
+    expect(new Set(shown).size).toBe(45);
   });
 
   it('tells the agent when Slack would not open the resolve form', async () => {

@@ -43,7 +43,7 @@ describe('template syntax in typed text', () => {
     const dm = t.fake.messagesIn(people.requester.id).at(-1)!;
     expect(dm.text).toContain(`Printer ${REF}`);
     // The confirmation's own link to the triage post is filled in (a structured field of its row).
-    expect(JSON.stringify(dm.blocks)).toContain(`https://slack.com/archives/${channels.triage}/p${post.ts.replace('.', '')}`);
+    expect(JSON.stringify(dm.blocks)).toContain(`https://fake.slack.com/archives/${channels.triage}/p${post.ts.replace('.', '')}`);
 
     const claim = post.blocks!.flatMap((b: any) => (b.type === 'actions' ? b.elements.map((e: any) => ({ ...e, block_id: b.block_id })) : [])).find((e: any) => e.action_id === 'ticket.comment' || e.action_id === 'ticket.claim');
     await t.slack.blockAction(people.agent, claim, { channel: channels.triage, ts: post.ts });

@@ -703,7 +703,9 @@ export class FakeSlack {
         return { ok: true, message_ts: this.nextTs() };
       }
       case 'chat.getPermalink': {
+        // Slack's own link: the workspace's address, and for a reply the thread it belongs to.
         const channel = this.resolveChannel(String(args.channel ?? ''));
+        if (!/^[CGD][A-Z0-9]+$/.test(channel) || (channel.startsWith('C') && !this.channels.has(channel))) return { ok: false, error: 'channel_not_found' };
         const message = this.message(channel, String(args.message_ts));
         if (!message) return { ok: false, error: 'message_not_found' };
         const root = message.thread_ts && message.thread_ts !== message.ts ? `?thread_ts=${message.thread_ts}&cid=${channel}` : '';

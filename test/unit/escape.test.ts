@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { escapeMrkdwn, truncate, userText } from '../../views/text.js';
+import { escapeMrkdwn, fallbackText, truncate, userText } from '../../views/text.js';
 
 const HOSTILE = ['<!channel>', '<!here>', '<!everyone>', '<@U123>', '<#C123>', '<https://evil.example|bank>', '<!subteam^S123>', '<!date^1^{date}|x>'];
 
@@ -115,5 +115,17 @@ describe('userText', () => {
     const out = userText(long, 3000);
     expect([...out].length).toBeGreaterThanOrEqual(2995);
     expect([...out].length).toBeLessThanOrEqual(3000);
+  });
+});
+
+describe('fallbackText', () => {
+  it("keeps a message's fallback within 4,000 characters, never cutting a mention or an entity in half", () => {
+    expect(fallbackText('short')).toBe('short');
+    const mentionAtCut = `${'a'.repeat(3995)}<@UAGENT01> more`;
+    const cut = fallbackText(mentionAtCut);
+    expect([...cut].length).toBeLessThanOrEqual(4000);
+    expect(cut).toBe(`${'a'.repeat(3995)}…`);
+    const entityAtCut = `${'a'.repeat(3997)}&amp;&amp;`;
+    expect(fallbackText(entityAtCut)).toBe(`${'a'.repeat(3997)}…`);
   });
 });

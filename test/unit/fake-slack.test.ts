@@ -57,6 +57,17 @@ describe('the fake Slack is as strict as Slack', () => {
     expect(rest.has_more).toBe(false);
   });
 
+  it("gives Slack's permalinks: the workspace's address, the thread for a reply; refuses unknown channels and messages", async () => {
+    const parent = fake.addMessage('CPUBLIC', 'UONE', 'parent');
+    const reply = fake.addMessage('CPUBLIC', 'UTWO', 'reply', parent.ts);
+    const top = await call('chat.getPermalink', { channel: 'CPUBLIC', message_ts: parent.ts });
+    expect(top.permalink).toBe(`https://fake.slack.com/archives/CPUBLIC/p${parent.ts.replace('.', '')}`);
+    const inThread = await call('chat.getPermalink', { channel: 'CPUBLIC', message_ts: reply.ts });
+    expect(inThread.permalink).toBe(`https://fake.slack.com/archives/CPUBLIC/p${reply.ts.replace('.', '')}?thread_ts=${parent.ts}&cid=CPUBLIC`);
+    expect((await call('chat.getPermalink', { channel: 'CMISSING1', message_ts: parent.ts })).error).toBe('channel_not_found');
+    expect((await call('chat.getPermalink', { channel: 'CPUBLIC', message_ts: '1.000001' })).error).toBe('message_not_found');
+  });
+
   it('exchanges a trigger_id once, within 3 seconds', async () => {
     const view = { type: 'modal', title: { type: 'plain_text', text: 'Hi' }, blocks: [] };
     const trigger = fake.issueTrigger();

@@ -1,7 +1,7 @@
 import type { ActionsBlock, KnownBlock } from '@slack/types';
 import type { ChangeOutcome, ChangeStatus, ChangeType, Risk } from '../../src/domain/changes/types.js';
 import { OUTCOME_LABEL, RISK_LABEL, STATUS_LABEL, TYPE_LABEL } from '../../src/domain/changes/types.js';
-import { mention, mrkdwn, plain, slackDate, truncate, userText } from '../text.js';
+import { mention, mrkdwn, plain, slackDate, truncate, userText, fallbackText } from '../text.js';
 import { CHANGE_ACTIONS } from './ids.js';
 
 /** A change message: the channel post, DMs, `/change show`. */
@@ -78,7 +78,7 @@ export function cardLine(card: Pick<ChangeCard, 'key' | 'title'>): string {
   return `${card.key} · ${userText(card.title, 150)}`;
 }
 
-export function fallbackText(card: Pick<ChangeCard, 'key' | 'title' | 'status' | 'outcome'>): string {
+export function changeSummaryText(card: Pick<ChangeCard, 'key' | 'title' | 'status' | 'outcome'>): string {
   return truncate(`${card.key}: ${card.title} — ${STATUS_LABEL[card.status]}`, 300).replace(/[<>&]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;' })[c]!);
 }
 
@@ -148,13 +148,13 @@ export function changePost(card: ChangeCard): ChangeMessage {
       elements: [{ type: 'button', action_id: CHANGE_ACTIONS.ask, text: plain('Ask a question', 75), value: String(card.id) }],
     });
   }
-  return { text: fallbackText(card), blocks };
+  return { text: fallbackText(changeSummaryText(card)), blocks };
 }
 
 /** The DM asking an approver to decide. */
 export function approvalRequestDm(card: ChangeCard, intro: string): ChangeMessage {
   return {
-    text: truncate(`${intro} ${card.key}`, 300),
+    text: fallbackText(truncate(`${intro} ${card.key}`, 300)),
     blocks: [{ type: 'section', text: mrkdwn(intro) }, ...cardBlocks(card), decisionButtons(card.id)],
   };
 }
@@ -162,7 +162,7 @@ export function approvalRequestDm(card: ChangeCard, intro: string): ChangeMessag
 /** The implementer's reminder at window start. */
 export function windowStartDm(card: ChangeCard): ChangeMessage {
   return {
-    text: `${card.key} is due to start now`,
+    text: fallbackText(`${card.key} is due to start now`),
     blocks: [
       { type: 'section', text: mrkdwn(`:alarm_clock: The window of *${cardLine(card)}* starts now (${windowText(card.plannedStart, card.plannedEnd)}). Start it, or postpone to a new window.`) },
       {
@@ -183,7 +183,7 @@ export function closeoutDm(card: ChangeCard, chase: number): ChangeMessage {
     ? `:clipboard: The window of *${cardLine(card)}* has ended. Please close it out: successful, successful with issues, failed or rolled back.`
     : `:bell: Reminder ${chase}: *${cardLine(card)}* is still not closed out (window ended ${slackDate(new Date(card.plannedEnd))}).`;
   return {
-    text: `${card.key} needs a close-out`,
+    text: fallbackText(`${card.key} needs a close-out`),
     blocks: [
       { type: 'section', text: mrkdwn(lead) },
       {

@@ -2,7 +2,7 @@ import type { KnownBlock } from '@slack/types';
 import { TZDate } from '@date-fns/tz';
 import { format } from 'date-fns';
 import { STATUS_LABEL, type ChangeStatus } from '../../src/domain/changes/types.js';
-import { mention, mrkdwn, plain, slackDate, userText } from '../text.js';
+import { mention, mrkdwn, plain, slackDate, userText, fallbackText } from '../text.js';
 import { cardBlocks, type ChangeCard, type ChangeMessage } from './card.js';
 
 /** `/change show CHG-17`: the full record, ephemeral. At most 50 blocks, each text within limits. */
@@ -41,7 +41,7 @@ export function changeRecordMessage(record: {
     `${slackDate(new Date(h.at))} · ${h.actor_id === 'switchboard' ? 'Switchboard' : mention(h.actor_id)} · ${h.action.replace(/^change\./, '').replace(/_/g, ' ')}${h.detail ? ` — ${historyDetail(h)}` : ''}`,
   );
   blocks.push({ type: 'section', text: mrkdwn(`*History* (audit log${record.history.length > 30 ? `, last 30 of ${record.history.length}` : ''})\n${joinWithin(history, historyMax)}`) });
-  return { text: `${record.card.key}: ${userText(record.card.title, 200)}`, blocks: blocks.slice(0, 50) };
+  return { text: fallbackText(`${record.card.key}: ${userText(record.card.title, 200)}`), blocks: blocks.slice(0, 50) };
 }
 
 /**
@@ -147,5 +147,5 @@ export function calendarMessage(input: {
   }
   if (shownDays === 0) blocks.push({ type: 'section', text: mrkdwn('No changes or freezes in this period.') });
   if (hiddenDays) blocks.push({ type: 'context', elements: [mrkdwn(`…and ${hiddenDays} more day(s); ask for fewer days to see them.`)] });
-  return { text: `Change calendar: ${input.changes.length} change(s), ${input.freezes.length} freeze window(s)`, blocks };
+  return { text: fallbackText(`Change calendar: ${input.changes.length} change(s), ${input.freezes.length} freeze window(s)`), blocks };
 }

@@ -2,7 +2,7 @@ import type { ActionsBlockElement, Button, KnownBlock, RichTextBlock } from '@sl
 import { ACTIVE_STATUSES, isOpen, roleLabel, SEVERITIES, STATUS_LABELS, type Severity } from '../../src/domain/incidents/rules.js';
 import { formatTime } from '../../src/domain/incidents/review.js';
 import type { ActionItem, IncidentSnapshot, UpdateContent } from '../../src/domain/incidents/types.js';
-import { channelLink, composed, mention, mrkdwn, nameOf, plain, slackDate, truncate, userText, type ComposedText, type Owed } from '../text.js';
+import { channelLink, composed, mention, mrkdwn, nameOf, plain, slackDate, truncate, userText, type ComposedText, type Owed, fallbackText } from '../text.js';
 import { ACTIONS } from './ids.js';
 
 /** Messages of the incident area: pure Block Kit within Slack's limits. */
@@ -118,7 +118,7 @@ export function summaryMessage(i: IncidentSnapshot, now?: number): Message {
   if (i.bridgeUrl) context.push(`bridge: <${i.bridgeUrl}|join>`);
   blocks.push({ type: 'context', elements: [mrkdwn(context.join(' · '))] });
   blocks.push(...controlBlocks(i));
-  return { text: `${i.key} ${i.severity} ${STATUS_LABELS[i.status]}: ${userText(i.title, 150)}`, blocks };
+  return { text: fallbackText(`${i.key} ${i.severity} ${STATUS_LABELS[i.status]}: ${userText(i.title, 150)}`), blocks };
 }
 
 /** The status card `/incident` shows inside the incident channel (ephemeral). */
@@ -158,7 +158,7 @@ export function announcementMessage(i: IncidentSnapshot, opts: { page?: string[]
   if (isOpen(i.status)) {
     blocks.push({ type: 'actions', block_id: `incident.announce.${i.id}`, elements: [button('Subscribe to updates', ACTIONS.subscribe, String(i.id))] });
   }
-  return { text: `${i.key} (${i.severity}, ${STATUS_LABELS[i.status]}): ${userText(i.title, 150)}`, blocks };
+  return { text: fallbackText(`${i.key} (${i.severity}, ${STATUS_LABELS[i.status]}): ${userText(i.title, 150)}`), blocks };
 }
 
 /** The short notice for the executives channel when a bridge starts, linking the incident channel. */
@@ -168,7 +168,7 @@ export function executivesNotice(i: IncidentSnapshot, opts: { channel?: ChannelR
   } Updates follow in this thread.`;
   const channel = i.channelId ?? opts.channel;
   return {
-    text: `${i.key} ${i.severity}: ${userText(i.title, 150)}`,
+    text: fallbackText(`${i.key} ${i.severity}: ${userText(i.title, 150)}`),
     blocks: [
       { type: 'section', text: mrkdwn(text) },
       ...(channel ? [channelLine('Details and discussion: ', channel, '')] : []),
@@ -179,7 +179,7 @@ export function executivesNotice(i: IncidentSnapshot, opts: { channel?: ChannelR
 
 export function bridgeMessage(i: IncidentSnapshot, page: string[]): Message {
   const text = `:telephone_receiver: *Bridge for ${i.key}*: <${i.bridgeUrl}|${userText(i.bridgeUrl ?? '', 200)}>${page.length ? `\nPaging ${page.join(' ')}: please join.` : ''}`;
-  return { text: `Bridge for ${i.key}: ${i.bridgeUrl}`, blocks: [{ type: 'section', text: mrkdwn(text) }] };
+  return { text: fallbackText(`Bridge for ${i.key}: ${i.bridgeUrl}`), blocks: [{ type: 'section', text: mrkdwn(text) }] };
 }
 
 /** The consistent stakeholder update template. */
@@ -202,14 +202,14 @@ export function updatePost(i: IncidentSnapshot, u: UpdateContent, opts: { final?
     blocks.push({ type: 'actions', block_id: `incident.sub.${i.id}`, elements: [button('Unsubscribe', ACTIONS.unsubscribe, String(i.id))] });
   }
   const head = opts.final ? `${i.key} resolved` : `Update on ${i.key}`;
-  return { text: `${head}: ${STATUS_LABELS[u.status]}. ${userText(u.impact, 300)}`, blocks };
+  return { text: fallbackText(`${head}: ${STATUS_LABELS[u.status]}. ${userText(u.impact, 300)}`), blocks };
 }
 
 /** Reminder to the commander / comms lead: an update is due. */
 export function reminderMessage(i: IncidentSnapshot, opts: { dueAt: number; to: string[] }): Message {
   const text = `:alarm_clock: ${opts.to.map(mention).join(' ')} a stakeholder update for *${i.key}* is due (${slackDate(new Date(opts.dueAt), '{time}')}).`;
   return {
-    text: `A stakeholder update for ${i.key} is due`,
+    text: fallbackText(`A stakeholder update for ${i.key} is due`),
     blocks: [
       { type: 'section', text: mrkdwn(`${text}\n${userText(i.title, 200)}`) },
       { type: 'actions', block_id: `incident.remind.${i.id}`, elements: [button('Post update', ACTIONS.postUpdate, String(i.id), 'primary')] },
@@ -221,7 +221,7 @@ export function reminderMessage(i: IncidentSnapshot, opts: { dueAt: number; to: 
 export function headsUpMessage(i: IncidentSnapshot, opts: { dueAt: number; inMs: string; to: string[] }): Message {
   const text = `:hourglass_flowing_sand: ${opts.to.map(mention).join(' ')} the next stakeholder update for *${i.key}* is due in ${opts.inMs} (${slackDate(new Date(opts.dueAt), '{time}')}).`;
   return {
-    text: `Heads-up: the next stakeholder update for ${i.key} is due in ${opts.inMs}`,
+    text: fallbackText(`Heads-up: the next stakeholder update for ${i.key} is due in ${opts.inMs}`),
     blocks: [
       { type: 'section', text: mrkdwn(`${text}\n${userText(i.title, 200)}`) },
       { type: 'actions', block_id: `incident.soon.${i.id}`, elements: [button('Post update', ACTIONS.postUpdate, String(i.id), 'primary')] },
@@ -232,7 +232,7 @@ export function headsUpMessage(i: IncidentSnapshot, opts: { dueAt: number; inMs:
 export function overdueMessage(i: IncidentSnapshot, opts: { dueAt: number; overdueMs: string; page: string[] }): Message {
   const text = `:rotating_light: ${opts.page.join(' ')} the stakeholder update for *${i.key}* is overdue by ${opts.overdueMs} (due ${slackDate(new Date(opts.dueAt), '{time}')}). Commander: ${who(i.commanderId)}.`;
   return {
-    text: `The stakeholder update for ${i.key} is overdue`,
+    text: fallbackText(`The stakeholder update for ${i.key} is overdue`),
     blocks: [
       { type: 'section', text: mrkdwn(text) },
       { type: 'actions', block_id: `incident.overdue.${i.id}`, elements: [button('Post update', ACTIONS.postUpdate, String(i.id), 'primary')] },
@@ -242,7 +242,7 @@ export function overdueMessage(i: IncidentSnapshot, opts: { dueAt: number; overd
 
 /** A one-line note in a channel or thread (status change, role change, …); `line` is already mrkdwn-safe. */
 export function note(line: string, fallback: string): Message {
-  return { text: fallback, blocks: [{ type: 'section', text: mrkdwn(line) }] };
+  return { text: fallbackText(fallback), blocks: [{ type: 'section', text: mrkdwn(line) }] };
 }
 
 export function resolvedNextSteps(i: IncidentSnapshot, opts: { reviewRequired: boolean }): Message {
@@ -254,7 +254,7 @@ export function resolvedNextSteps(i: IncidentSnapshot, opts: { reviewRequired: b
     '• Add follow-up actions with `/incident action <text> @owner <YYYY-MM-DD>` or the button; owners get reminders.',
     '• When the review is done, press *Review done: close*. This channel stays open for the discussion.',
   ];
-  return { text: `${i.key} is resolved`, blocks: [{ type: 'section', text: mrkdwn(lines.join('\n')) }, ...controlBlocks(i)] };
+  return { text: fallbackText(`${i.key} is resolved`), blocks: [{ type: 'section', text: mrkdwn(lines.join('\n')) }, ...controlBlocks(i)] };
 }
 
 /**
@@ -294,7 +294,7 @@ export function reviewMessage(i: IncidentSnapshot, slackText: string): Message {
     chunks[chunks.length - 1] = `${last.slice(0, safeCut(last, Math.min(last.length, 2800)))}…\n_(truncated: export for the full draft)_`;
   }
   return {
-    text: `Post-incident review draft for ${i.key}`,
+    text: fallbackText(`Post-incident review draft for ${i.key}`),
     blocks: [
       { type: 'header', text: plain(`Review draft: ${i.key}`, 150) },
       ...chunks.map((c): Block => ({ type: 'section', text: mrkdwn(c) })),
@@ -304,7 +304,7 @@ export function reviewMessage(i: IncidentSnapshot, slackText: string): Message {
 }
 
 export function openIncidentsList(rows: { key: string; title: string; severity: Severity; status: IncidentSnapshot['status']; channelId: string | null }[]): Message {
-  if (rows.length === 0) return { text: 'No open incidents.', blocks: [{ type: 'section', text: mrkdwn('No open incidents. Declare one with `/incident declare <title>`.') }] };
+  if (rows.length === 0) return { text: fallbackText('No open incidents.'), blocks: [{ type: 'section', text: mrkdwn('No open incidents. Declare one with `/incident declare <title>`.') }] };
   const shown = rows.slice(0, 40);
   const blocks: Block[] = [{ type: 'section', text: mrkdwn(`*Open incidents (${rows.length})*`) }];
   for (const r of shown) {
@@ -314,7 +314,7 @@ export function openIncidentsList(rows: { key: string; title: string; severity: 
     });
   }
   if (rows.length > shown.length) blocks.push({ type: 'context', elements: [mrkdwn(`…and ${rows.length - shown.length} more`)] });
-  return { text: `Open incidents: ${rows.map((r) => r.key).join(', ')}`.slice(0, 3000), blocks };
+  return { text: fallbackText(`Open incidents: ${rows.map((r) => r.key).join(', ')}`.slice(0, 3000)), blocks };
 }
 
 export function actionAdded(a: ActionItem): Message {
@@ -324,7 +324,7 @@ export function actionAdded(a: ActionItem): Message {
 export function actionReminder(a: ActionItem, kind: 'before' | 'due'): Message {
   const lead = kind === 'due' ? ':alarm_clock: Your follow-up action is *due now*' : ':spiral_calendar_pad: Your follow-up action is due soon';
   return {
-    text: `${kind === 'due' ? 'Due now' : 'Due soon'}: ${userText(a.text, 200)} (${a.incidentKey})`,
+    text: fallbackText(`${kind === 'due' ? 'Due now' : 'Due soon'}: ${userText(a.text, 200)} (${a.incidentKey})`),
     blocks: [
       { type: 'section', text: mrkdwn(`${lead} (${slackDate(new Date(a.dueAt))}):\n*${userText(a.text, 500)}*\nFrom *${a.incidentKey}* ${userText(a.incidentTitle, 150)}`) },
       { type: 'actions', block_id: `incident.action.${a.id}`, elements: [button('Mark done', ACTIONS.actionDone, String(a.id), 'primary')] },
@@ -335,7 +335,7 @@ export function actionReminder(a: ActionItem, kind: 'before' | 'due'): Message {
 /** To the owner of an overdue follow-up action, at each chase until it is closed. */
 export function actionChase(a: ActionItem, opts: { n: number; overdue: string }): Message {
   return {
-    text: `Overdue by ${opts.overdue}: ${userText(a.text, 200)} (${a.incidentKey})`,
+    text: fallbackText(`Overdue by ${opts.overdue}: ${userText(a.text, 200)} (${a.incidentKey})`),
     blocks: [
       {
         type: 'section',

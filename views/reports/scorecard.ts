@@ -1,7 +1,7 @@
 import type { KnownBlock } from '@slack/types';
 import { KPIS, formatDuration, formatValue, rate, severityTarget, trend, type KpiDefinition, type Rating } from '../../src/domain/reports/kpis.js';
 import { attainment, CHANGE_TYPES, SEVERITIES, type DurationStats, type Scorecard } from '../../src/domain/reports/scorecard.js';
-import { mrkdwn, plain, userText } from '../text.js';
+import { fallbackText, mrkdwn, plain, userText } from '../text.js';
 
 /**
  * The scorecard as a Slack message: one block of fields per area with the previous period beside each
@@ -113,5 +113,5 @@ export function scorecardBlocks(input: ScorecardInput): KnownBlock[] {
 /** The notification text (and the fallback for clients without blocks). */
 export function scorecardText(input: ScorecardInput): string {
   const s = input.current;
-  return `${input.title} · ${input.periodLabel}: ${s.incidents.total} incidents, ${s.tickets.opened} tickets opened, ${s.changes.submitted} changes.`;
+  return fallbackText(`${input.title} · ${input.periodLabel}: ${s.incidents.total} incidents, ${s.tickets.opened} tickets opened, ${s.changes.submitted} changes.`);
 }

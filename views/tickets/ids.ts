@@ -15,6 +15,8 @@ export const TICKET_ACTIONS = {
   kbHelped: 'ticket.kb_helped',
   subscribeIncident: 'ticket.subscribe_incident',
   kbRemove: 'ticket.kb_remove',
+  /** Another page of `/it-help kb list`; value: the offset of its first article. */
+  kbPage: 'ticket.kb_page',
   /** Confirms a claim of a ticket someone else has; value: {"ticketId":…,"from":"U…"}. */
   takeOver: 'ticket.take_over',
   /** Declines that claim. */

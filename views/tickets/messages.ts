@@ -1,9 +1,9 @@
-import type { ActionsBlockElement, KnownBlock, MrkdwnElement, PlainTextOption } from '@slack/types';
+import type { ActionsBlockElement, Button, KnownBlock, MrkdwnElement, PlainTextOption } from '@slack/types';
 import type { TicketRow } from '../../db/queries/tickets.js';
 import type { KbArticleRow } from '../../db/queries/kb.js';
 import { formatDuration } from '../../src/config/duration.js';
 import { isOpen } from '../../src/domain/tickets/lifecycle.js';
-import { composed, escapeMrkdwn, mention, mrkdwn, plain, slackDate, truncate, userText, type Owed } from '../text.js';
+import { composed, escapeMrkdwn, mention, mrkdwn, plain, slackDate, truncate, userText, type Owed, fallbackText } from '../text.js';
 import { TICKET_ACTIONS as A, TICKET_DM_BLOCKS as DM } from './ids.js';
 
 export interface MessageContent {
@@ -98,7 +98,7 @@ export function triageMessage(ticket: TicketRow, options: { incidentKey?: string
       ],
     });
   }
-  return { text: `${ticket.key}: ${userText(truncate(ticket.summary, 150), 400)} (${ticket.priority}, ${ticket.status.replace(/_/g, ' ')})`, blocks };
+  return { text: fallbackText(`${ticket.key}: ${userText(truncate(ticket.summary, 150), 400)} (${ticket.priority}, ${ticket.status.replace(/_/g, ' ')})`), blocks };
 }
 
 /** "On hold…" with the other configured reasons, and "Resume" while a hold other than the requester's is on. */
@@ -128,7 +128,7 @@ export function fullDetailsMessage(ticket: TicketRow): MessageContent {
   }
   if (current) sections.push(current);
   return {
-    text: `Full details of ${ticket.key}`,
+    text: fallbackText(`Full details of ${ticket.key}`),
     blocks: [{ type: 'context', elements: [mrkdwn(`Full details of *${ticket.key}*:`)] }, ...sections.slice(0, 4).map((text) => ({ type: 'section' as const, text: mrkdwn(text) }))],
   };
 }
@@ -136,12 +136,12 @@ export function fullDetailsMessage(ticket: TicketRow): MessageContent {
 /** To whoever filed a ticket for someone else (reacting to their message). */
 export function filedForSomeoneDm(ticket: TicketRow): MessageContent {
   const text = `You filed *${ticket.key}* for ${mention(ticket.requester_id)} from their message: ${userText(ticket.summary, 150)}. They get its updates.`;
-  return { text, blocks: [{ type: 'section', text: mrkdwn(text) }] };
+  return { text: fallbackText(text), blocks: [{ type: 'section', text: mrkdwn(text) }] };
 }
 
 /** A line in the ticket's thread: the history people can scroll. */
 export function historyLine(text: string): MessageContent {
-  return { text, blocks: [{ type: 'context', elements: [mrkdwn(text)] }] };
+  return { text: fallbackText(text), blocks: [{ type: 'context', elements: [mrkdwn(text)] }] };
 }
 
 /**
@@ -157,7 +157,7 @@ export function confirmationDm(ticket: TicketRow, targets: { firstResponseMs: nu
     ? { type: 'mrkdwn', text: composed(`${facts} · <`, { $ref: triagePostRef, field: 'permalink' }, '|View in triage>') }
     : mrkdwn(facts);
   return {
-    text,
+    text: fallbackText(text),
     blocks: [{ type: 'section', text: mrkdwn(text) }, { type: 'context', elements: [context] }, requesterActions(ticket)],
   };
 }
@@ -201,14 +201,14 @@ export function assigneeUpdate(ticket: TicketRow, what: string, opts: { buttons?
   const text = `*${ticket.key}* · ${userText(ticket.summary, 150)}\n${what}`;
   const blocks: KnownBlock[] = [{ type: 'section', text: mrkdwn(text) }];
   if (isOpen(ticket.status) && (opts.buttons ?? true)) blocks.push(agentActions(ticket));
-  return { text, blocks };
+  return { text: fallbackText(text), blocks };
 }
 
 /** Claim on a ticket someone else has: asks first. */
 export function takeOverPrompt(ticket: TicketRow, currentAssignee: string): MessageContent {
   const text = `*${ticket.key}* is assigned to ${mention(currentAssignee)}. Take it from ${mention(currentAssignee)}?`;
   return {
-    text: `${ticket.key} is assigned to someone else. Take it?`,
+    text: fallbackText(`${ticket.key} is assigned to someone else. Take it?`),
     blocks: [
       { type: 'section', text: mrkdwn(text) },
       {
@@ -250,21 +250,21 @@ export function ticketCard(ticket: TicketRow, viewer: { id: string; isAgent: boo
   else if ((isRequester || viewer.isAgent) && ticket.status === 'resolved' && ticket.resolved_at !== null && now - ticket.resolved_at <= reopenWindowMs) {
     blocks.push({ type: 'actions', block_id: `ticket.card.${ticket.id}`, elements: [{ type: 'button', action_id: A.reopen, text: plain('Reopen', 75), value }] });
   }
-  return { text: `${ticket.key}: ${userText(truncate(ticket.summary, 150), 400)} (${ticket.status.replace(/_/g, ' ')})`, blocks };
+  return { text: fallbackText(`${ticket.key}: ${userText(truncate(ticket.summary, 150), 400)} (${ticket.status.replace(/_/g, ' ')})`), blocks };
 }
 
 export function requesterUpdate(ticket: TicketRow, what: string): MessageContent {
   const text = `*${ticket.key}* · ${userText(ticket.summary, 150)}\n${what}`;
   const blocks: KnownBlock[] = [{ type: 'section', text: mrkdwn(text) }];
   if (isOpen(ticket.status)) blocks.push(requesterActions(ticket));
-  return { text, blocks };
+  return { text: fallbackText(text), blocks };
 }
 
 /** The resolution note, a CSAT question with five buttons, and a way back in. */
 export function resolvedDm(ticket: TicketRow, reopenWindowMs: number): MessageContent {
   const text = `*${ticket.key}* is resolved: ${userText(ticket.summary, 150)}`;
   return {
-    text,
+    text: fallbackText(text),
     blocks: [
       { type: 'section', text: mrkdwn(`${text}\n>${userText(ticket.resolution_note ?? '', 2000).replace(/\n/g, '\n>')}`) },
       { type: 'section', text: mrkdwn('*How did we do?* 1 = poor, 5 = excellent') },
@@ -285,12 +285,12 @@ export function resolvedDm(ticket: TicketRow, reopenWindowMs: number): MessageCo
 
 export function csatThanks(ticket: TicketRow, score: number): MessageContent {
   const text = `Thanks for rating *${ticket.key}* ${'★'.repeat(score)}${'☆'.repeat(5 - score)}`;
-  return { text, blocks: [{ type: 'section', text: mrkdwn(text) }] };
+  return { text: fallbackText(text), blocks: [{ type: 'section', text: mrkdwn(text) }] };
 }
 
 /** `/it-help list`: the requester's tickets, each with what they can do now. */
 export function ticketList(tickets: TicketRow[]): MessageContent {
-  if (tickets.length === 0) return { text: 'You have no open IT tickets. Type `/it-help` to get help.', blocks: [{ type: 'section', text: mrkdwn('You have no open IT tickets. Type `/it-help` to get help.') }] };
+  if (tickets.length === 0) return { text: fallbackText('You have no open IT tickets. Type `/it-help` to get help.'), blocks: [{ type: 'section', text: mrkdwn('You have no open IT tickets. Type `/it-help` to get help.') }] };
   const blocks: KnownBlock[] = [{ type: 'header', text: plain('Your IT tickets', 150) }];
   for (const ticket of tickets.slice(0, 15)) {
     const value = String(ticket.id);
@@ -304,7 +304,7 @@ export function ticketList(tickets: TicketRow[]): MessageContent {
     });
   }
   if (tickets.length > 15) blocks.push({ type: 'context', elements: [mrkdwn(`…and ${tickets.length - 15} more.`)] });
-  return { text: `You have ${tickets.length} IT ticket(s).`, blocks };
+  return { text: fallbackText(`You have ${tickets.length} IT ticket(s).`), blocks };
 }
 
 export function slaReminder(ticket: TicketRow, kind: 'warn' | 'breach', target: 'first response' | 'resolution', dueAt: Date, escalateTo: string | null): MessageContent {
@@ -315,18 +315,34 @@ export function slaReminder(ticket: TicketRow, kind: 'warn' | 'breach', target: 
       : `:rotating_light: ${ticket.key} ${target} SLA breached (was due ${slackDate(dueAt)})`;
   const tail = kind === 'breach' && escalateTo ? ` · escalating to ${escalateTo}` : '';
   const text = `${head} · ${who}${tail}`;
-  return { text, blocks: [{ type: 'section', text: mrkdwn(text) }] };
+  return { text: fallbackText(text), blocks: [{ type: 'section', text: mrkdwn(text) }] };
 }
 
-export function kbList(articles: KbArticleRow[], canRemove: boolean): MessageContent {
-  if (articles.length === 0) return { text: 'The knowledge base is empty. Agents add answers with `/it-help kb add`.', blocks: [{ type: 'section', text: mrkdwn('The knowledge base is empty. Agents add answers with `/it-help kb add`.') }] };
-  const blocks: KnownBlock[] = [{ type: 'header', text: plain('Knowledge base', 150) }];
-  for (const a of articles.slice(0, 40)) {
+/**
+ * Articles per page of `/it-help kb list`: each shows up to ~400 characters, so a page stays well
+ * inside a message's 50 blocks and the ~12,000 characters Slack takes across them.
+ */
+export const KB_PAGE_SIZE = 20;
+
+/** One page of the knowledge base, with the count and buttons to the pages before and after. */
+export function kbList(page: { articles: KbArticleRow[]; total: number; offset: number }, canRemove: boolean): MessageContent {
+  const { articles, total, offset } = page;
+  if (articles.length === 0) {
+    const empty = total === 0 ? 'The knowledge base is empty. Agents add answers with `/it-help kb add`.' : `No articles on this page (there are ${total}). Type \`/it-help kb list\` to start again.`;
+    return { text: fallbackText(empty), blocks: [{ type: 'section', text: mrkdwn(empty) }] };
+  }
+  const range = `Articles ${offset + 1}–${offset + articles.length} of ${total}`;
+  const blocks: KnownBlock[] = [{ type: 'header', text: plain('Knowledge base', 150) }, { type: 'context', elements: [mrkdwn(range)] }];
+  for (const a of articles.slice(0, KB_PAGE_SIZE)) {
     blocks.push({
       type: 'section',
       text: mrkdwn(`*KB-${a.id}* · ${userText(a.title, 150)}\n${userText(a.body, 200)}`),
       ...(canRemove ? { accessory: { type: 'button' as const, action_id: A.kbRemove, text: plain('Remove', 75), value: String(a.id), style: 'danger' as const } } : {}),
     });
   }
-  return { text: `${articles.length} knowledge-base articles`, blocks };
+  const pages: Button[] = [];
+  if (offset > 0) pages.push({ type: 'button', action_id: `${A.kbPage}.previous`, text: plain('Previous page', 75), value: String(Math.max(0, offset - KB_PAGE_SIZE)) });
+  if (offset + articles.length < total) pages.push({ type: 'button', action_id: `${A.kbPage}.next`, text: plain('Next page', 75), value: String(offset + KB_PAGE_SIZE) });
+  if (pages.length > 0) blocks.push({ type: 'actions', block_id: 'ticket.kb_pages', elements: pages });
+  return { text: fallbackText(`${range} in the knowledge base`), blocks };
 }

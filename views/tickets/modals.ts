@@ -12,7 +12,7 @@ export interface FileModalOptions {
   summary?: string;
   details?: string;
   /** Where the ticket comes from, carried through private_metadata. */
-  source?: { kind: 'command' | 'shortcut'; channel?: string; ts?: string; permalink?: string };
+  source?: { kind: 'command' | 'shortcut'; channel?: string; ts?: string };
   /**
    * A message from a private conversation: shown to the person filing as a reference above the form,
    * never pre-filled into the fields (which go to the triage channel).

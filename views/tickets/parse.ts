@@ -95,17 +95,16 @@ export const sourceMeta = z.object({
   kind: z.enum(['command', 'shortcut']),
   channel: z.string().optional(),
   ts: z.string().optional(),
-  permalink: z.string().optional(),
 });
 /**
  * Where a ticket form came from, from its metadata: only "which message" is taken (a well-formed
- * channel id and ts); the link is re-derived from them, never copied from the form.
+ * channel id and ts); a link is never copied from the form (Slack's is kept on the server).
  */
-export function ticketSourceFrom(meta: z.infer<typeof sourceMeta> | undefined): { kind: 'command' | 'shortcut'; channel?: string; ts?: string; permalink?: string } {
+export function ticketSourceFrom(meta: z.infer<typeof sourceMeta> | undefined): { kind: 'command' | 'shortcut'; channel?: string; ts?: string } {
   if (!meta) return { kind: 'command' };
   const channel = meta.channel && /^[CGD][A-Z0-9]{2,}$/.test(meta.channel) ? meta.channel : undefined;
   const ts = meta.ts && /^\d{1,12}\.\d{1,8}$/.test(meta.ts) ? meta.ts : undefined;
-  if (meta.kind === 'shortcut' && channel && ts) return { kind: 'shortcut', channel, ts, permalink: `https://slack.com/archives/${channel}/p${ts.replace('.', '')}` };
+  if (meta.kind === 'shortcut' && channel && ts) return { kind: 'shortcut', channel, ts };
   return { kind: 'command', ...(channel ? { channel } : {}) };
 }
 

@@ -1,5 +1,4 @@
 import type { KnownBlock } from '@slack/types';
-import { getSlackRef } from '../../../db/queries/slack-refs.js';
 import { triageRef } from '../tickets/file.js';
 import type { ServiceContext, Actor, Outcome } from '../context.js';
 import { ok, refuse, transact } from '../context.js';
@@ -25,6 +24,7 @@ import type { ChangeType, ExportKind, Scorecard, TrendPoint } from '../../domain
 import { scorecardBlocks, scorecardText, type ScorecardInput } from '../../../views/reports/scorecard.js';
 import { exportColumns, writeCsv } from '../../../views/reports/csv.js';
 import { HOME_LIST_LIMIT, type HomeInput } from '../../../views/reports/home.js';
+import { reportNotDelivered } from '../../../views/reports/notices.js';
 
 /**
  * Reporting use cases: the scorecard for a period (with the previous one), posting it, the scheduled
@@ -100,7 +100,9 @@ export async function postReport(
       return refuse(`Posting the scorecard is for ${postRolesText(ctx.settings.reports)}. Nothing was posted; \`/itops report\` shows it to you alone.`);
     }
     const report = await loadReport(trx, period.value, 'IT operations scorecard');
-    await postMessage(trx, now, { channel, ...report.message });
+    // Slack may refuse the post (a private channel without the bot): whoever asked is told so.
+    const notice = channel === actor.id ? undefined : { method: 'chat.postMessage' as const, args: { channel: actor.id, text: reportNotDelivered(period.value.label, channel) } };
+    await postMessage(trx, now, { channel, ...report.message, onFailure: notice });
     await insertAudit(trx, { actor: { id: actor.id, name: actor.name }, action: 'report.post', recordType: 'report', recordKey: period.value.spec, after: { channel, period: period.value.spec }, source }, now);
     return ok(report);
   });
@@ -217,35 +219,37 @@ export interface HomeRoles {
   approverTypes: ChangeType[];
 }
 
+/**
+ * Slack's links to messages, by their slack_refs key (asked of Slack once and kept; see
+ * src/slack/permalinks.ts). A key without a link is left out.
+ */
+export type MessageLinks = (refKeys: string[]) => Promise<Map<string, string>>;
+
 /** Each queued ticket with the link to its triage post, once that post exists. */
-async function withTriageLinks<T extends { id: number }>(trx: Executor, queue: { rows: T[]; total: number }): Promise<{ rows: (T & { triageUrl?: string })[]; total: number }> {
-  const rows = [];
-  for (const row of queue.rows) {
-    const ref = await getSlackRef(trx, triageRef(row.id));
-    rows.push({ ...row, ...(ref?.ts ? { triageUrl: `https://slack.com/archives/${ref.channel}/p${ref.ts.replace('.', '')}` } : {}) });
-  }
-  return { rows, total: queue.total };
+function withTriageLinks<T extends { id: number }>(queue: { rows: T[]; total: number }, links: Map<string, string>): { rows: (T & { triageUrl?: string })[]; total: number } {
+  return { rows: queue.rows.map((row) => ({ ...row, ...(links.has(triageRef(row.id)) ? { triageUrl: links.get(triageRef(row.id)) } : {}) })), total: queue.total };
 }
 
-/** What the Home tab shows this person, by their roles. */
-export async function homeData(ctx: ServiceContext, userId: string, roles: HomeRoles): Promise<HomeInput> {
+/** What the Home tab shows this person, by their roles; links are asked for after the reads. */
+export async function homeData(ctx: ServiceContext, userId: string, roles: HomeRoles, linksOf: MessageLinks): Promise<HomeInput> {
   const now = ctx.clock.now().getTime();
-  return ctx.db.transaction().execute(async (trx) => {
-    const latest = await latestPostedReport(trx);
-    return {
-      now,
-      warnAt: ctx.settings.sla.warn_at,
-      myTickets: await openTicketsOf(trx, userId, HOME_LIST_LIMIT),
-      following: await subscribedIncidents(trx, userId, HOME_LIST_LIMIT),
-      triage: roles.agent ? await withTriageLinks(trx, await triageQueue(trx, 15)) : undefined,
-      activeIncidents: roles.commander ? await activeIncidents(trx, HOME_LIST_LIMIT) : undefined,
-      awaiting: roles.approverTypes.length ? await changesAwaiting(trx, userId, roles.approverTypes, HOME_LIST_LIMIT) : undefined,
-      latestReport: latest
-        ? {
-            label: `${latest.kind === 'weekly' ? 'Weekly' : 'Monthly'} report, ${latest.spec.replace('..', ' to ')}`,
-            url: latest.ts ? `https://slack.com/archives/${latest.channel}/p${latest.ts.replace('.', '')}` : undefined,
-          }
-        : undefined,
-    };
-  });
+  const read = await ctx.db.transaction().execute(async (trx) => ({
+    latest: await latestPostedReport(trx),
+    myTickets: await openTicketsOf(trx, userId, HOME_LIST_LIMIT),
+    following: await subscribedIncidents(trx, userId, HOME_LIST_LIMIT),
+    triage: roles.agent ? await triageQueue(trx, 15) : undefined,
+    activeIncidents: roles.commander ? await activeIncidents(trx, HOME_LIST_LIMIT) : undefined,
+    awaiting: roles.approverTypes.length ? await changesAwaiting(trx, userId, roles.approverTypes, HOME_LIST_LIMIT) : undefined,
+  }));
+  const { latest, triage, ...lists } = read;
+  const links = await linksOf([...(triage?.rows.map((row) => triageRef(row.id)) ?? []), ...(latest?.ts ? [latest.refKey] : [])]);
+  return {
+    now,
+    warnAt: ctx.settings.sla.warn_at,
+    ...lists,
+    triage: triage ? withTriageLinks(triage, links) : undefined,
+    latestReport: latest
+      ? { label: `${latest.kind === 'weekly' ? 'Weekly' : 'Monthly'} report, ${latest.spec.replace('..', ' to ')}`, url: links.get(latest.refKey) }
+      : undefined,
+  };
 }
