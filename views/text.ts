@@ -7,11 +7,20 @@ export function escapeMrkdwn(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-/** Cuts to `max` characters (code points, so an emoji is never split), ending with an ellipsis. */
+/** Cuts to `max` UTF-16 units (Slack's measure), never splitting an emoji, ending with an ellipsis. */
 export function truncate(text: string, max: number): string {
-  const chars = [...text];
-  if (chars.length <= max) return text;
-  return chars.slice(0, Math.max(0, max - 1)).join('') + '…';
+  if (text.length <= max) return text;
+  return text.slice(0, safeCutAt(text, Math.max(0, max - 1))) + '…';
+}
+
+/**
+ * Slack counts text limits in UTF-16 code units (JavaScript's `length`): an emoji or other character
+ * outside the Basic Multilingual Plane counts 2. A cut at `at` that would split such a pair moves one
+ * unit back, so no half character (shown as �) is ever sent.
+ */
+function safeCutAt(text: string, at: number): number {
+  const code = text.charCodeAt(at - 1);
+  return at > 0 && code >= 0xd800 && code <= 0xdbff ? at - 1 : at;
 }
 
 /** Slack shows a message's `text` in notifications and where blocks cannot be shown, and advises at most 4,000 characters. */
@@ -22,8 +31,8 @@ export const MAX_FALLBACK_TEXT = 4000;
  * never inside a mention, link or entity (`<…>`, `&amp;`), so what is left reads as it would in full.
  */
 export function fallbackText(text: string): string {
-  if ([...text].length <= MAX_FALLBACK_TEXT) return text;
-  let cut = [...truncate(text, MAX_FALLBACK_TEXT)].slice(0, -1).join('');
+  if (text.length <= MAX_FALLBACK_TEXT) return text;
+  let cut = truncate(text, MAX_FALLBACK_TEXT).slice(0, -1);
   const open = cut.lastIndexOf('<');
   if (open > cut.lastIndexOf('>')) cut = cut.slice(0, open);
   const entity = cut.lastIndexOf('&');
@@ -34,14 +43,14 @@ export function fallbackText(text: string): string {
 /** User text for a mrkdwn field: escaped, then cut so the escaped form fits. */
 export function userText(text: string, max: number): string {
   const escaped = escapeMrkdwn(text);
-  if ([...escaped].length <= max) return escaped;
+  if (escaped.length <= max) return escaped;
   // Keep whole characters while their escaped form and the ellipsis fit, so an entity like &amp; is
   // never split in half and no more is cut than needed.
   let out = '';
   let length = 0;
   for (const char of text) {
     const piece = escapeMrkdwn(char);
-    const size = piece === char ? 1 : piece.length;
+    const size = piece.length; // UTF-16 units, as Slack counts (an emoji is 2)
     if (length + size + 1 > max) break;
     out += piece;
     length += size;

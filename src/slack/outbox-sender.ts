@@ -17,7 +17,7 @@ import { getSlackRef, putSlackRef } from '../../db/queries/slack-refs.js';
 import { isDatabaseBusy } from '../../db/client.js';
 import { isOwedMethod, owe, type OwedFallback } from '../services/outbox.js';
 import { refPermalink } from './permalinks.js';
-import { composeText, isComposed, type SendTimeValue } from '../../views/text.js';
+import { composeText, isComposed, truncate, type SendTimeValue } from '../../views/text.js';
 
 /**
  * Delivers what the outbox owes, oldest first within each lane (a channel, usually), lanes in parallel.
@@ -552,7 +552,7 @@ export class OutboxSender {
       setAt(args, fill.path, value);
     }
     // A topic longer than Slack's 250 characters (after names were filled in) is cut, not refused.
-    if (typeof args.topic === 'string' && [...args.topic].length > 250) args.topic = [...args.topic].slice(0, 249).join('') + '…';
+    if (typeof args.topic === 'string') args.topic = truncate(args.topic, 250);
   }
 
   /** A person's display name for plain text, cached for an hour; the ID if Slack cannot say. */

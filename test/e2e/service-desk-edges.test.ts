@@ -108,4 +108,18 @@ describe('service desk: the rough edges of the first week', () => {
     const shown = full.blocks!.filter((b: any) => b.type === 'section').map((b: any) => b.text.text).join('');
     expect(shown).toBe(details.replace(/&/g, '&amp;'));
   });
+
+  it('emoji-heavy text fits Slack, which counts an emoji as two units: the triage post and the receipt go out', async () => {
+    // 140 characters, within the form's 150, but 280 UTF-16 units: Slack's limits count units.
+    const summary = '🔥'.repeat(140);
+    await fileTicket(t, people.requester, 'x', { summary, details: '🚨'.repeat(1400) });
+    const post = triagePost(t);
+    expect(post).toBeDefined();
+    expect(dmTexts(t, people.requester.id)).toContain('IT-1');
+    const failed = await t.sb.db.selectFrom('outbox').select(['method', 'last_error']).where('status', '=', 'failed').execute();
+    expect(failed).toEqual([]);
+    const texts = JSON.stringify(post.blocks);
+    expect(texts).toContain('🔥🔥');
+    expect(texts).not.toMatch(/[\ud800-\udbff](?![\udc00-\udfff])/);
+  });
 });
