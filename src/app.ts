@@ -3,27 +3,16 @@ import type { ServerResponse } from 'node:http';
 import type { Env } from './config/env.js';
 import type { Settings } from './config/settings.js';
 import type { Logger } from './logger.js';
-import type { ServiceContext } from './services/context.js';
-import type { Directory } from './slack/directory.js';
 import { boltLogger } from './slack/bolt-logger.js';
 import { supervisedSocket, type SupervisedSocket } from './slack/socket.js';
 import { guardSlackRequests } from './slack/http-guard.js';
 import { isDatabaseBusy } from '../db/client.js';
-import { areas } from '../commands/index.js';
+import { registerAll } from '../commands/index.js';
+import type { AppDeps } from '../commands/kit.js';
+import type { EventFailureTexts } from './slack/event-failures.js';
 import { cleanTypedText, decodeCommandText } from '../commands/typed-text.js';
 import type { Inbox } from './jobs/inbox.js';
 
-/** What listeners get: the use-case context and the Slack-side directory of people and roles. */
-export interface AppDeps {
-  ctx: ServiceContext;
-  directory: Directory;
-  settings: Settings;
-  logger: Logger;
-  /** Requests stored before their ack and processed after it (src/jobs/inbox.ts). */
-  inbox: Inbox;
-  /** What the person behind an event is told if handling it finally fails. */
-  eventFailures: EventFailureTexts;
-}
 
 export interface BuiltApp {
   app: App;
@@ -104,7 +93,7 @@ export function registerListeners(app: App, deps: AppDeps): void {
       throw error;
     }
   });
-  for (const area of areas) area.register(app, deps);
+  registerAll(app, deps);
   app.error(async (error) => {
     deps.logger.error({ err: error }, 'unhandled error in a Slack listener');
   });
@@ -172,19 +161,4 @@ export function storeEventsBeforeAck(app: App, inbox: Inbox, logger: Logger, fai
     await event.ack();
     await inbox.process(key, { retryNum: event.retryNum, retryReason: event.retryReason }).catch((error: unknown) => logger.error({ err: error, key }, 'a stored event could not be processed'));
   };
-}
-
-/** What the person behind an event is told if handling it finally fails (areas add their texts). */
-export class EventFailureTexts {
-  private readonly rules: ((event: any) => string | undefined)[] = [];
-  add(rule: (event: any) => string | undefined): void {
-    this.rules.push(rule);
-  }
-  textFor(event: unknown): string | undefined {
-    for (const rule of this.rules) {
-      const text = rule(event);
-      if (text) return text;
-    }
-    return undefined;
-  }
 }

@@ -1,8 +1,8 @@
 import type { AllMiddlewareArgs, App, BlockAction, ButtonAction, RespondArguments, RespondFn, SlackActionMiddlewareArgs } from '@slack/bolt';
 import type { KnownBlock } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
-import type { AppDeps } from '../../src/app.js';
-import type { Area } from '../index.js';
+import type { AppDeps } from '../kit.js';
+import type { LegacyArea as Area } from '../index.js';
 import { formTrigger, openFormOrTell, tellClicker, tellClickerOnFailure, type FormTrigger } from '../reply.js';
 import type { Settings } from '../../src/config/settings.js';
 import { approverEntriesFor, type ApproverFacts } from '../../src/domain/changes/approval.js';

@@ -1,8 +1,8 @@
 import type { App, RespondFn } from '@slack/bolt';
 import type { KnownBlock } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
-import type { AppDeps } from '../../src/app.js';
-import type { Area } from '../index.js';
+import type { AppDeps } from '../kit.js';
+import type { LegacyArea as Area } from '../index.js';
 import { getAction, getIncident, incidentByChannel, openIncidents } from '../../db/queries/incidents.js';
 import { allRoles, dueAtOnDate, isActiveStatus, isSeverity, mayRun, type Severity } from '../../src/domain/incidents/rules.js';
 import {

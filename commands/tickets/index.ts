@@ -1,7 +1,7 @@
 import type { AllMiddlewareArgs, App, BlockAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { z } from 'zod';
-import type { AppDeps } from '../../src/app.js';
-import type { Area } from '../index.js';
+import type { AppDeps } from '../kit.js';
+import type { LegacyArea as Area } from '../index.js';
 import { COMMANDS, EVENTS, SHORTCUTS } from '../../views/ids.js';
 import { TICKET_ACTIONS as A, TICKET_VIEWS as V } from '../../views/tickets/ids.js';
 import { beforeYouFileModal, commentModal, fileTicketModal, kbAddModal, LIMITS, noTicketNeededModal, resolveModal, ticketNoticeModal, waitModal } from '../../views/tickets/modals.js';
