@@ -27,7 +27,11 @@ import { tellClicker, tellClickerOnFailure } from './reply.js';
  * is a list of interactions; `registerAreas` is the only code that talks to Bolt's registration API.
  *
  * Handlers stay thin: ack within 3 seconds (the builders ack buttons and commands first), parse with
- * zod, call one use case from src/services, render with views/. They never read the database.
+ * zod, call one use case from src/services, render with views/. They never read the database: reads
+ * go through read use cases (src/services/<area>/read.ts).
+ *
+ * `slash`, `button` and `form` hold the one ack / failure / "out of date" policy; `raw` is for the few
+ * handlers that need Bolt's arguments as they are (say why where it is used).
  */
 
 /** What handlers get: the use-case context and the Slack-side directory of people and roles. */
@@ -73,42 +77,107 @@ export const CLICK_FAILED = 'Sorry, that did not go through (Slack or Switchboar
 /** A click on a button whose record is gone or whose value is not one Switchboard made. */
 export const OUT_OF_DATE = 'That button is out of date. Nothing was changed.';
 
+/** A use case's answer as the shell sees it (src/services/context.ts `Outcome`). */
+export type Result<T = unknown> = { ok: true; value: T } | { ok: false; message: string; field?: string };
+
+/** A form parser's answer: the domain input, or inline errors keyed by block id. */
+export type Parsed<T> = { ok: true; value: T } | { ok: false; errors: Record<string, string> };
+
+/** One subcommand of a slash command: the words after the command name, minus the subcommand itself. */
+export type Route = (args: CommandArgs, deps: AppDeps, rest: string[]) => Promise<unknown>;
+
 /**
- * A slash command: acked at once (Slack shows an error after 3 seconds), then handled. A command that
- * needs to answer in its ack (none today) would be its own kind.
+ * A slash command: acked at once (Slack shows an error after 3 seconds), then routed by its first
+ * word to one named handler; `''` is the bare command, `'*'` anything not listed (e.g. a usage text).
  */
-export function slash(name: string, handle: Handler<CommandArgs>): Interaction {
+export function slash(name: string, routes: Record<string, Route>): Interaction {
   return {
     kind: 'command',
     name,
     handle: async (args, deps) => {
       await args.ack();
-      await handle(args, deps);
+      const words = args.command.text.trim().split(/\s+/).filter(Boolean);
+      const first = (words[0] ?? '').toLowerCase();
+      const route = routes[first] ?? routes['*'];
+      if (route) await route(args, deps, routes[first] ? words.slice(1) : words);
     },
   };
 }
 
 /**
- * A button, select or other block action: acked at once, then handled; a failure is told to the
- * clicker (ephemerally where the click came from a message, else by DM) and logged.
+ * A button, select or other block action: acked at once; `input` reads what the click carries (an id,
+ * an option) and anything it cannot read is "out of date"; `run` calls the use case, whose refusal is
+ * told to the clicker; `done` shows the result. A failure is told to the clicker and logged.
  */
-export function button(id: string | RegExp, handle: Handler<ButtonArgs>): Interaction {
+export function button<I, T>(
+  id: string | RegExp,
+  steps: {
+    input: (action: ButtonArgs['action']) => I | undefined;
+    run: (input: I, args: ButtonArgs, deps: AppDeps) => Promise<Result<T> | void>;
+    done?: (value: T, args: ButtonArgs, deps: AppDeps) => Promise<unknown>;
+  },
+): Interaction {
   return {
     kind: 'button',
     id,
     handle: async (args, deps) => {
       await args.ack();
-      await tellClickerOnFailure({ body: args.body, respond: args.respond, client: args.client, logger: deps.logger }, () => handle(args, deps));
+      const input = steps.input(args.action);
+      if (input === undefined) return tell(args, OUT_OF_DATE, deps.logger);
+      await tellClickerOnFailure({ body: args.body, respond: args.respond, client: args.client, logger: deps.logger }, async () => {
+        const result = await steps.run(input, args, deps);
+        if (!result) return;
+        if (!result.ok) return tell(args, result.message, deps.logger);
+        await steps.done?.(result.value, args, deps);
+      });
     },
   };
 }
 
 /**
- * A modal submission. Not acked here: a form answers in its ack (inline errors, an update, a close),
- * after its use case has stored what was submitted (store before ack). The handler must ack once.
+ * A modal submission, answered in its ack after the use case has stored it (store before ack): `parse`
+ * turns the view's state into the domain input or inline errors; `run` calls the use case; a refusal
+ * naming a field is shown on that field's block (`fieldBlocks`), any other on the first input block;
+ * `done` may answer with a view update instead of closing, and do work after the ack.
  */
-export function form(callbackId: string | RegExp, handle: Handler<FormArgs>): Interaction {
-  return { kind: 'form', callbackId, handle };
+export function form<I, T>(
+  callbackId: string | RegExp,
+  steps: {
+    parse: (view: FormArgs['view'], args: FormArgs, deps: AppDeps) => Parsed<I> | Promise<Parsed<I>>;
+    run: (input: I, args: FormArgs, deps: AppDeps) => Promise<Result<T>>;
+    fieldBlocks?: Record<string, string>;
+    done?: (value: T, args: FormArgs, deps: AppDeps) => Promise<unknown>;
+  },
+): Interaction {
+  return {
+    kind: 'form',
+    callbackId,
+    handle: async (args, deps) => {
+      const parsed = await steps.parse(args.view, args, deps);
+      if (!parsed.ok) return args.ack({ response_action: 'errors', errors: parsed.errors });
+      const result = await steps.run(parsed.value, args, deps);
+      if (!result.ok) {
+        const block = (result.field && steps.fieldBlocks?.[result.field]) ?? firstInputBlock(args.view);
+        if (block) return args.ack({ response_action: 'errors', errors: { [block]: result.message } });
+        await args.ack();
+        return tell({ body: { user: args.body.user }, client: args.client }, result.message, deps.logger);
+      }
+      if (steps.done) return steps.done(result.value, args, deps);
+      await args.ack();
+    },
+  };
+}
+
+/** A form's first input block: where a refusal not tied to one field is shown. */
+function firstInputBlock(view: FormArgs['view']): string | undefined {
+  return view.blocks.find((b) => b.type === 'input' && b.block_id)?.block_id;
+}
+
+/** A handler that needs Bolt's arguments as they are (a form that answers with a view update, an event). */
+export function raw(kind: 'button', id: string | RegExp, handle: Handler<ButtonArgs>): Interaction;
+export function raw(kind: 'form', callbackId: string | RegExp, handle: Handler<FormArgs>): Interaction;
+export function raw(kind: 'button' | 'form', id: string | RegExp, handle: Handler<ButtonArgs> | Handler<FormArgs>): Interaction {
+  return kind === 'button' ? { kind, id, handle: handle as Handler<ButtonArgs> } : { kind, callbackId: id, handle: handle as Handler<FormArgs> };
 }
 
 /** A modal the person closed (only views built with notify_on_close): acked at once. */
@@ -153,7 +222,7 @@ export function event<E extends string>(name: E, handle: Handler<EventArgs<E>>):
 }
 
 /** Tells the person behind an interaction something only they see (ephemeral where possible, else DM). */
-export function tell(args: Pick<ButtonArgs, 'body' | 'respond' | 'client'>, text: string, logger: Logger): Promise<void> {
+export function tell(args: { body: { user: { id: string }; response_url?: string }; respond?: ButtonArgs['respond']; client: ButtonArgs['client'] }, text: string, logger: Logger): Promise<void> {
   return tellClicker({ body: args.body, respond: args.respond, client: args.client, text }).catch((error: unknown) =>
     logger.warn({ err: error }, 'could not tell a person about their click'),
   );

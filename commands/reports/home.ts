@@ -26,11 +26,10 @@ async function showHome({ event: opened, client }: EventArgs<'app_home_opened'>,
 }
 
 /** "Send me the scorecard" on the Home tab: the last 7 days, by DM to whoever clicked. */
-async function sendHomeScorecard({ body }: ButtonArgs, { ctx, directory, logger }: AppDeps): Promise<void> {
+async function sendHomeScorecard(_input: true, { body }: ButtonArgs, { ctx, directory }: AppDeps) {
   const user = body.user.id;
-  const result = await postReport(ctx, { id: user, name: body.user.name, roles: await directory.rolesOf(user) }, '7d', user, 'button', { own: true });
-  if (!result.ok) logger.warn({ user, message: result.message }, 'home scorecard not sent');
+  return postReport(ctx, { id: user, name: body.user.name, roles: await directory.rolesOf(user) }, '7d', user, 'button', { own: true });
 }
 
 export const appHomeOpened = event(APP_HOME_OPENED, showHome);
-export const homeScorecard = button(REPORT_ACTIONS.homeScorecard, sendHomeScorecard);
+export const homeScorecard = button(REPORT_ACTIONS.homeScorecard, { input: () => true as const, run: sendHomeScorecard });

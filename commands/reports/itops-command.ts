@@ -63,4 +63,4 @@ async function itops({ command, respond, client }: CommandArgs, { ctx, directory
   }
 }
 
-export const itopsCommand = slash(COMMANDS.itops, itops);
+export const itopsCommand = slash(COMMANDS.itops, { '*': (args, deps) => itops(args, deps) });
