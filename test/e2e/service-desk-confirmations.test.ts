@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FakeClock } from '../../src/clock.js';
 import { channels, people, startTestApp, type TestApp } from '../support/harness.js';
 import type { Person } from '../support/slack-requests.js';
+import { FORM_DID_NOT_OPEN } from '../../commands/reply.js';
 
 /**
  * Whoever comments, cancels, reopens or adds a knowledge-base article hears that it worked; Waiting
@@ -212,7 +213,7 @@ describe('service desk: waiting on requester asks what is needed', () => {
     t.fake.failNext('views.open', { error: 'expired_trigger_id' });
     const before = t.fake.responses.length;
     await click(t, people.agent, post, 'ticket.wait');
-    expect(t.fake.responses.slice(before).map((r) => r.body.text).join()).toMatch(/did not go through.*try again/);
+    expect(t.fake.responses.slice(before).map((r) => r.body.text).join()).toContain(FORM_DID_NOT_OPEN);
     expect((await tickets(t))[0]!.status).toBe('new');
   });
 });

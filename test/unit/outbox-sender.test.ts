@@ -232,6 +232,7 @@ describe('OutboxSender', () => {
     await s.flush();
     fake.failNext('chat.update', { status: 429, retryAfter: 30 });
     await updateMessage(db, now(), 'r:1', { text: 'one, edited' });
+    await s.flush();
     await updateMessage(db, now(), 'r:2', { text: 'two, edited' });
     await postMessage(db, now(), { channel: 'C3', text: 'three' });
     await s.flush();
