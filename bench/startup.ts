@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FakeSlack } from '../test/fake-slack/server.js';
+import { FakeSlack } from '../devkit/fake-slack/server.js';
 import { memoryOf, median, target, type TargetResult } from './lib/stats.js';
 import { appEnv } from './lib/targets.js';
 

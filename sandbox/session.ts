@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
-import type { FakeSlack, RecordedCall } from '../test/fake-slack/server.js';
-import { messageMentions, type SlackNames, type SlackRequests, type SlackResponse } from '../test/support/slack-requests.js';
+import type { FakeSlack, RecordedCall } from '../devkit/fake-slack/server.js';
+import { messageMentions, type SlackNames, type SlackRequests, type SlackResponse } from '../devkit/slack-requests.js';
 import { SHORTCUTS } from '../views/ids.js';
 import { formatWhen, initialText, mrkdwnToText, optionsOf, paint, renderMessage, renderView, textOf, type Names, type RenderOptions } from './render.js';
 import type { SandboxWorld } from './world.js';

@@ -1,6 +1,6 @@
 import { Agent, request } from 'node:http';
-import { signature } from '../../test/support/slack-requests.js';
-import { SIGNING_SECRET } from '../../test/support/harness.js';
+import { signature } from '../../devkit/slack-requests.js';
+import { SIGNING_SECRET } from '../../devkit/workspace.js';
 
 /** One request Slack would send: a form body (slash command, or payload=<json> for interactivity). */
 export interface SlackBody {

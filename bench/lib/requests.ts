@@ -1,5 +1,5 @@
-import { SlackRequests } from '../../test/support/slack-requests.js';
-import { SIGNING_SECRET, channels } from '../../test/support/harness.js';
+import { SlackRequests } from '../../devkit/slack-requests.js';
+import { SIGNING_SECRET, channels } from '../../devkit/workspace.js';
 import { fileTicketModal } from '../../views/tickets/modals.js';
 import type { Settings } from '../../src/config/settings.js';
 import type { SlackBody } from './load.js';

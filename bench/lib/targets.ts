@@ -4,7 +4,7 @@ import { App } from '@slack/bolt';
 import { startSwitchboard, type Switchboard } from '../../src/bootstrap.js';
 import { silentLogger } from '../../src/logger.js';
 import type { Settings } from '../../src/config/settings.js';
-import { testSettings, SIGNING_SECRET } from '../../test/support/harness.js';
+import { testSettings, SIGNING_SECRET } from '../../devkit/workspace.js';
 
 /**
  * What the load is pointed at: the real Switchboard (same bootstrap as `npm start`, HTTP mode, real

@@ -3,7 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/clock.js';
 import { BUSY_TEXT } from '../../src/app.js';
 import { ROOT, waitUntil } from '../support/child.js';
-import { channels, people, startTestApp, type TestApp } from '../support/harness.js';
+import { startTestApp, type TestApp } from '../support/harness.js';
+import { channels, people } from '../../devkit/workspace.js';
 
 /**
  * Another process holds SQLite's write lock for 10 s (a backup tool, a second copy started by mistake).

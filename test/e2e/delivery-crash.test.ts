@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeSlack } from '../fake-slack/server.js';
-import { SlackRequests } from '../support/slack-requests.js';
+import { FakeSlack } from '../../devkit/fake-slack/server.js';
+import { SlackRequests } from '../../devkit/slack-requests.js';
 import { freePort, runEntryPoint, waitHealthy, waitUntil, type Child } from '../support/child.js';
 
 /**

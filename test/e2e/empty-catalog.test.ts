@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/clock.js';
-import { channels, people, startTestApp, type TestApp } from '../support/harness.js';
+import { startTestApp, type TestApp } from '../support/harness.js';
+import { channels, people } from '../../devkit/workspace.js';
 
 /**
  * The settings allow an empty `service_catalog` (a desk that does not track services). Slack refuses a

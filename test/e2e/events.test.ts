@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { people, startTestApp, type TestApp } from '../support/harness.js';
+import { startTestApp, type TestApp } from '../support/harness.js';
+import { people } from '../../devkit/workspace.js';
 
 /** Events API deliveries: Slack retries (X-Slack-Retry-Num) carry the same event_id and must act once. */
 describe('Events API idempotency', () => {

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp, people } from '../support/harness.js';
-import { signature } from '../support/slack-requests.js';
+import { startTestApp, type TestApp } from '../support/harness.js';
+import { people } from '../../devkit/workspace.js';
+import { signature } from '../../devkit/slack-requests.js';
 
 describe('the running app', () => {
   let t: TestApp;

@@ -2,7 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import SQLite from 'better-sqlite3';
 import { FakeClock } from '../../src/clock.js';
 import { MAX_INBOX_ATTEMPTS } from '../../src/jobs/inbox.js';
-import { channels, people, startTestApp, type TestApp } from '../support/harness.js';
+import { startTestApp, type TestApp } from '../support/harness.js';
+import { channels, people } from '../../devkit/workspace.js';
 
 /** What Slack asked for is stored before the ack and processed after it, once, retried until done. */
 describe('the inbox: stored before the ack, done when its effect is', () => {

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { channels, groups, people, startTestApp, type TestApp } from '../support/harness.js';
-import { BOT_USER_ID } from '../fake-slack/server.js';
+import { startTestApp, type TestApp } from '../support/harness.js';
+import { channels, groups, people } from '../../devkit/workspace.js';
+import { BOT_USER_ID } from '../../devkit/fake-slack/server.js';
 import { FIELDS } from '../../views/incidents/ids.js';
 import { SHORTCUTS } from '../../views/ids.js';
 import { allText, declare, mrkdwnText, waitFor } from './incidents-helpers.js';

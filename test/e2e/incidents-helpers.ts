@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import type { TestApp } from '../support/harness.js';
-import type { Person } from '../support/slack-requests.js';
+import type { Person } from '../../devkit/slack-requests.js';
 import { FIELDS } from '../../views/incidents/ids.js';
 
 /** Opens the declare modal with /incident and submits it; returns the incident channel once created. */

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { channels, people, startTestApp, type TestApp } from '../support/harness.js';
+import { startTestApp, type TestApp } from '../support/harness.js';
+import { channels, people } from '../../devkit/workspace.js';
 import { ACTIONS, FIELDS } from '../../views/incidents/ids.js';
 import { allText, declare, messageWithAction, mrkdwnText, waitFor } from './incidents-helpers.js';
 

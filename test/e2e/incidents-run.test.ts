@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { channels, groups, people, startTestApp, type TestApp } from '../support/harness.js';
+import { startTestApp, type TestApp } from '../support/harness.js';
+import { channels, groups, people } from '../../devkit/workspace.js';
 import { ACTIONS, FIELDS } from '../../views/incidents/ids.js';
 import { allText, blockIdOf, declare, messageWithAction, waitFor } from './incidents-helpers.js';
 

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/clock.js';
-import { channels, groups, people, startTestApp, type TestApp } from '../support/harness.js';
+import { startTestApp, type TestApp } from '../support/harness.js';
+import { channels, groups, people } from '../../devkit/workspace.js';
 import { ACTIONS, FIELDS } from '../../views/incidents/ids.js';
 import { allText, declare, messageWithAction, waitFor } from './incidents-helpers.js';
 

@@ -2,9 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeSlack } from '../fake-slack/server.js';
-import { SlackRequests } from '../support/slack-requests.js';
-import { startTestApp, people, type TestApp } from '../support/harness.js';
+import { FakeSlack } from '../../devkit/fake-slack/server.js';
+import { SlackRequests } from '../../devkit/slack-requests.js';
+import { startTestApp, type TestApp } from '../support/harness.js';
+import { people } from '../../devkit/workspace.js';
 import { freePort, runEntryPoint, waitHealthy, type Child } from '../support/child.js';
 
 /** Correctly signed bodies that are not what Slack sends: each is refused with 400, and nothing stops. */

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/clock.js';
-import { channels, people, startTestApp, type TestApp } from '../support/harness.js';
+import { startTestApp, type TestApp } from '../support/harness.js';
+import { channels, people } from '../../devkit/workspace.js';
 import { SHORTCUTS } from '../../views/ids.js';
 import { TICKET_FIELDS } from '../../views/tickets/ids.js';
 import { waitFor } from './incidents-helpers.js';

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/clock.js';
-import { channels, people, startTestApp, type TestApp } from '../support/harness.js';
-import type { Person } from '../support/slack-requests.js';
+import { startTestApp, type TestApp } from '../support/harness.js';
+import { channels, people } from '../../devkit/workspace.js';
+import type { Person } from '../../devkit/slack-requests.js';
 import { declare } from './incidents-helpers.js';
 import { FORM_DID_NOT_OPEN } from '../../commands/reply.js';
 import { SHORTCUTS } from '../../views/ids.js';

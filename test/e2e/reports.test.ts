@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/clock.js';
 import { calendarJobs } from '../../src/jobs/index.js';
-import { checkBlocks } from '../fake-slack/server.js';
-import { channels, people, startTestApp, type TestApp } from '../support/harness.js';
+import { checkBlocks } from '../../devkit/fake-slack/server.js';
+import { startTestApp, type TestApp } from '../support/harness.js';
+import { channels, people } from '../../devkit/workspace.js';
 import { generateHistory, insertHistory, insertSeededTicketHistory } from '../support/report-history.js';
 import type { Db } from '../../db/schema.js';
 

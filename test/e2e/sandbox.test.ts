@@ -8,7 +8,7 @@ import { silentLogger } from '../../src/logger.js';
 import { runDemo, type DemoSection } from '../../sandbox/demo.js';
 import type { SandboxIo } from '../../sandbox/session.js';
 import { startSandbox, type Sandbox } from '../../sandbox/start.js';
-import { commandEscapes, messageMentions, slashCommandText, type SlackNames } from '../support/slack-requests.js';
+import { commandEscapes, messageMentions, slashCommandText, type SlackNames } from '../../devkit/slack-requests.js';
 
 const root = join(import.meta.dirname, '..', '..');
 

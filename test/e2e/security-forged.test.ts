@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/clock.js';
-import { channels, people, startTestApp, type TestApp } from '../support/harness.js';
-import type { Person } from '../support/slack-requests.js';
+import { startTestApp, type TestApp } from '../support/harness.js';
+import { channels, people } from '../../devkit/workspace.js';
+import type { Person } from '../../devkit/slack-requests.js';
 import { ACTIONS, CALLBACKS, FIELDS } from '../../views/incidents/ids.js';
 import { declare, waitFor } from './incidents-helpers.js';
 

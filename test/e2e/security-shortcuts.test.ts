@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/clock.js';
-import { channels, people, startTestApp, type TestApp } from '../support/harness.js';
+import { startTestApp, type TestApp } from '../support/harness.js';
+import { channels, people } from '../../devkit/workspace.js';
 import { FIELDS } from '../../views/incidents/ids.js';
 import { TICKET_FIELDS } from '../../views/tickets/ids.js';
 import { SHORTCUTS } from '../../views/ids.js';

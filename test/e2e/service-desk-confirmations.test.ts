@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FakeClock } from '../../src/clock.js';
-import { channels, people, startTestApp, type TestApp } from '../support/harness.js';
-import type { Person } from '../support/slack-requests.js';
+import { startTestApp, type TestApp } from '../support/harness.js';
+import { channels, people } from '../../devkit/workspace.js';
+import type { Person } from '../../devkit/slack-requests.js';
 import { FORM_DID_NOT_OPEN } from '../../commands/reply.js';
 
 /**

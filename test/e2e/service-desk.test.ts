@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FakeClock } from '../../src/clock.js';
-import { startTestApp, type TestApp, people, channels, groups } from '../support/harness.js';
+import { startTestApp, type TestApp } from '../support/harness.js';
+import { people, channels, groups } from '../../devkit/workspace.js';
 import { FORM_DID_NOT_OPEN } from '../../commands/reply.js';
 
 const S = 1000;

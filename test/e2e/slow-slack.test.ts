@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/clock.js';
-import { TRIGGER_TTL_MS, type RecordedCall } from '../fake-slack/server.js';
-import { channels, people, startTestApp, type TestApp } from '../support/harness.js';
+import { TRIGGER_TTL_MS, type RecordedCall } from '../../devkit/fake-slack/server.js';
+import { startTestApp, type TestApp } from '../support/harness.js';
+import { channels, people } from '../../devkit/workspace.js';
 import { declare, waitFor } from './incidents-helpers.js';
 import { FIELDS } from '../../views/incidents/ids.js';
 import { FORM_DID_NOT_OPEN } from '../../commands/reply.js';

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp, people, channels } from '../support/harness.js';
+import { startTestApp, type TestApp } from '../support/harness.js';
+import { people, channels } from '../../devkit/workspace.js';
 
 /** Most IT teams run internal bots over Socket Mode, with no public URL: the same flows must work there. */
 describe('Socket Mode', () => {

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeSlack } from '../fake-slack/server.js';
-import { SlackRequests } from '../support/slack-requests.js';
+import { FakeSlack } from '../../devkit/fake-slack/server.js';
+import { SlackRequests } from '../../devkit/slack-requests.js';
 import { freePort, runEntryPoint, waitHealthy, waitUntil, type Child } from '../support/child.js';
 
 /**

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/clock.js';
-import { startTestApp, type TestApp, people, channels } from '../support/harness.js';
+import { startTestApp, type TestApp } from '../support/harness.js';
+import { people, channels } from '../../devkit/workspace.js';
 
 async function fileTicket(t: TestApp, who: { id: string; name: string }, summary: string) {
   await t.slack.command('/it-help', summary, who);

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/clock.js';
-import { channels, people, startTestApp, type TestApp } from '../support/harness.js';
+import { startTestApp, type TestApp } from '../support/harness.js';
+import { channels, people } from '../../devkit/workspace.js';
 import { FIELDS } from '../../views/incidents/ids.js';
 import { allText, waitFor } from './incidents-helpers.js';
 

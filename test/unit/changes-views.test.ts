@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkBlocks } from '../fake-slack/server.js';
+import { checkBlocks } from '../../devkit/fake-slack/server.js';
 import { approvalRequestDm, changePost, closeoutDm, windowStartDm, type ChangeCard } from '../../views/changes/card.js';
 import { calendarMessage, changeRecordMessage } from '../../views/changes/record.js';
 import { closeoutModal, parseCloseout, parseRequest, postponeModal, rejectModal, requestModal } from '../../views/changes/modals.js';

@@ -1,6 +1,6 @@
 import { WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeSlack } from '../fake-slack/server.js';
+import { FakeSlack } from '../../devkit/fake-slack/server.js';
 
 /** The fake pages history and replies the way Slack does, and keeps message metadata. */
 describe('fake Slack: conversations.history and .replies', () => {

@@ -1,6 +1,6 @@
 import { WebSocket } from 'ws';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FakeSlack } from '../fake-slack/server.js';
+import { FakeSlack } from '../../devkit/fake-slack/server.js';
 
 /** The fake's Socket Mode server behaves like Slack's: hello, pings, disconnects and the ack deadline. */
 describe('fake Slack: Socket Mode server', () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebClient } from '@slack/web-api';
-import { BOT_USER_ID, FakeSlack, rendered, slackEscape } from '../fake-slack/server.js';
-import { checkMessageBlocks, checkView } from '../fake-slack/block-kit.js';
+import { BOT_USER_ID, FakeSlack, rendered, slackEscape } from '../../devkit/fake-slack/server.js';
+import { checkMessageBlocks, checkView } from '../../devkit/fake-slack/block-kit.js';
 
 /** The fake Slack refuses what Slack refuses: the suite, the sandbox and the benchmark rely on it. */
 describe('the fake Slack is as strict as Slack', () => {

@@ -14,7 +14,7 @@ import {
   punctuality,
   updateDueAfterCadenceChange,
 } from '../../src/domain/incidents/rules.js';
-import { testSettings } from '../support/harness.js';
+import { testSettings } from '../../devkit/workspace.js';
 
 const MIN = 60_000;
 const now = Date.parse('2026-03-10T10:00:00Z');

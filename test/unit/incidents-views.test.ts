@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { checkBlocks } from '../fake-slack/server.js';
+import { checkBlocks } from '../../devkit/fake-slack/server.js';
 import type { IncidentSnapshot } from '../../src/domain/incidents/types.js';
 import { announcementMessage, openIncidentsList, reviewMessage, summaryMessage, topicText, updatePost, safeCut } from '../../views/incidents/messages.js';
 import { declareModal, parseDeclare, updateModal } from '../../views/incidents/modals.js';
 import { FIELDS } from '../../views/incidents/ids.js';
-import { testSettings } from '../support/harness.js';
+import { testSettings } from '../../devkit/workspace.js';
 import { composeText } from '../../views/text.js';
 import { parseIncidentCommand } from '../../commands/incidents/parse.js';
 

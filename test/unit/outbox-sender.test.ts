@@ -13,7 +13,7 @@ import { migrateToLatest } from '../../db/migrate.js';
 import { pendingOutbox } from '../../db/queries/outbox.js';
 import { getSlackRef } from '../../db/queries/slack-refs.js';
 import type { Db } from '../../db/schema.js';
-import { BOT_USER_ID, FakeSlack } from '../fake-slack/server.js';
+import { BOT_USER_ID, FakeSlack } from '../../devkit/fake-slack/server.js';
 import { composed, nameOf } from '../../views/text.js';
 
 const FAST: Pacing = { rate: 1000, burst: 1000 };

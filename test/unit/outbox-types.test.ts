@@ -12,7 +12,7 @@ import { openDatabase, type OpenedDatabase } from '../../db/client.js';
 import { migrateToLatest } from '../../db/migrate.js';
 import { insertOutbox } from '../../db/queries/outbox.js';
 import type { Db, Executor } from '../../db/schema.js';
-import { FakeSlack } from '../fake-slack/server.js';
+import { FakeSlack } from '../../devkit/fake-slack/server.js';
 import { composed, nameOf } from '../../views/text.js';
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkBlocks } from '../fake-slack/server.js';
+import { checkBlocks } from '../../devkit/fake-slack/server.js';
 import { scorecardBlocks } from '../../views/reports/scorecard.js';
 import { homeView, type HomeTicketRow } from '../../views/reports/home.js';
 import { csvCell, csvLine, exportColumns, writeCsv } from '../../views/reports/csv.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { signature } from '../support/slack-requests.js';
+import { signature } from '../../devkit/slack-requests.js';
 
 describe('request signing (the signer the tests use to talk to the app)', () => {
   it("matches Slack's published worked example", () => {

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { checkView } from '../fake-slack/block-kit.js';
+import { checkView } from './fake-slack/block-kit.js';
 
 /**
  * Sends Slack-shaped, signed requests to a running app over HTTP, the way Slack does:
@@ -97,7 +97,7 @@ let escapes: Map<string, boolean> | undefined;
 /** Whether manifest.yml gives this slash command `should_escape: true` (what Slack obeys). */
 export function commandEscapes(command: string): boolean {
   escapes ??= new Map(
-    ((parseYaml(readFileSync(join(import.meta.dirname, '../../manifest.yml'), 'utf8')) as any).features?.slash_commands ?? []).map((c: any) => [String(c.command), c.should_escape === true] as const),
+    ((parseYaml(readFileSync(join(import.meta.dirname, '../manifest.yml'), 'utf8')) as any).features?.slash_commands ?? []).map((c: any) => [String(c.command), c.should_escape === true] as const),
   );
   return escapes.get(command) ?? false;
 }
