@@ -188,3 +188,11 @@ async function authorise(
   }
   return ok({ change, subject, facts });
 }
+
+/**
+ * The answer to an approval click that cannot go back where the click came from (no response_url, as
+ * from the App Home, or it no longer answers): a DM, owed once per click however often it is retried.
+ */
+export async function sendDecisionAnswer(ctx: ServiceContext, input: { userId: string; text: string; receipt: string }): Promise<void> {
+  await transact(ctx, (trx, now) => sendDirectMessage(trx, now, input.userId, { text: input.text, dedupeKey: `${input.receipt}:answer` }));
+}
