@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { resolveCalendar } from '../../src/domain/calendar.js';
 import { approverEntriesFor, checkApprover, quorum, requiredApprovals, type ChangeForApproval, type GivenApproval } from '../../src/domain/changes/approval.js';
 import { canApply, statusAfterEdit } from '../../src/domain/changes/lifecycle.js';
+import { workRefusal } from '../../src/domain/changes/access.js';
 import { riskFromAnswers, riskScore } from '../../src/domain/changes/risk.js';
 import { approvalReminderAt, checkWindow, closeoutAt, decideFreeze, findConflicts, freezeConflicts, freezeWindowsFrom } from '../../src/domain/changes/schedule.js';
 import { overlaps } from '../../src/domain/changes/types.js';
@@ -59,6 +60,16 @@ describe('approval quorum and who may decide', () => {
     expect(approverEntriesFor({ type: 'normal', services: ['Email'] }, roles, rules)).toEqual(['SCAB', 'SMAIL0001']);
     expect(approverEntriesFor({ type: 'emergency', services: ['Email'] }, roles, rules)).toEqual(['SECAB']);
     expect(approverEntriesFor({ type: 'standard', services: ['Email'] }, roles, rules)).toEqual([]);
+  });
+});
+
+describe('who may work on a change', () => {
+  const people = { key: 'CHG-3', requesterId: 'UREQ', implementerId: 'UIMP' };
+  it('lets the requester and the implementer, and refuses anyone else with the verb in the refusal', () => {
+    expect(workRefusal(people, 'UREQ', 'edit')).toBeUndefined();
+    expect(workRefusal(people, 'UIMP', 'close out')).toBeUndefined();
+    expect(workRefusal(people, 'UOTHER', 'postpone')).toBe('Only the implementer or requester of CHG-3 can postpone it. Nothing was changed.');
+    expect(workRefusal({ ...people, implementerId: null }, 'UOTHER', 'cancel')).toBe('Only the requester or the implementer of CHG-3 can cancel it. Nothing was changed.');
   });
 });
 

@@ -15,6 +15,14 @@ export function mayWorkOn(change: ChangePeople, actorId: string): boolean {
 
 export type WorkVerb = 'edit' | 'postpone' | 'start' | 'close out' | 'cancel';
 
+/**
+ * The one rule for working on a change, as the use case applies it and as the check before a form
+ * opens applies it: why `actorId` may not `verb` the change, or undefined when they may (mayWorkOn).
+ */
+export function workRefusal(change: ChangePeople, actorId: string, verb: WorkVerb): string | undefined {
+  return mayWorkOn(change, actorId) ? undefined : refusalToWorkOn(change.key, verb);
+}
+
 export function refusalToWorkOn(key: string, verb: WorkVerb): string {
   const who = verb === 'cancel' || verb === 'edit' ? 'requester or the implementer' : 'implementer or requester';
   return `Only the ${who} of ${key} can ${verb} it. Nothing was changed.`;

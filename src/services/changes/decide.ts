@@ -8,7 +8,7 @@ import { sendDirectMessage } from '../outbox.js';
 import { givenApprovals, loadCard, refreshPost, threadNote } from './card.js';
 import { newWindowNeededDm, windowPassedRefusal } from '../../../views/changes/notices.js';
 import { firstReceipt } from '../../../db/queries/receipts.js';
-import { audit, DUE, scheduleWindowDues, snapshot, type Source } from './shared.js';
+import { audit, DUE, peopleOf, scheduleWindowDues, snapshot, type Source } from './shared.js';
 
 export interface Decision {
   key: string;
@@ -173,7 +173,7 @@ async function authorise(
   const services = await servicesOf(trx, change.id);
   const given = givenApprovals(await approvalsOf(trx, change.id));
   const facts: ApproverFacts = { ...input.facts, userId: input.actor.id, serviceGroups: input.facts.serviceGroups.filter((s) => services.includes(s)) };
-  const subject: ChangeForApproval = { key: change.key, type: change.type, risk: change.risk, status: change.status, requesterId: change.requester_id, implementerId: change.implementer_id, services, version: change.version };
+  const subject: ChangeForApproval = { ...peopleOf(change), type: change.type, risk: change.risk, status: change.status, services, version: change.version };
   const check = checkApprover(subject, facts, given);
   if (!check.allowed) {
     if (check.kind === 'segregation' || check.kind === 'not_approver') {
@@ -187,4 +187,12 @@ async function authorise(
     return refuse(check.reason);
   }
   return ok({ change, subject, facts });
+}
+
+/**
+ * The answer to an approval click that cannot go back where the click came from (no response_url, as
+ * from the App Home, or it no longer answers): a DM, owed once per click however often it is retried.
+ */
+export async function sendDecisionAnswer(ctx: ServiceContext, input: { userId: string; text: string; receipt: string }): Promise<void> {
+  await transact(ctx, (trx, now) => sendDirectMessage(trx, now, input.userId, { text: input.text, dedupeKey: `${input.receipt}:answer` }));
 }

@@ -1,6 +1,5 @@
 import { canApply, causeRefusal, staleReason } from '../../domain/changes/lifecycle.js';
-import { mayLinkToIncident, mayWorkOn, refusalToLink, refusalToWorkOn, type WorkVerb } from '../../domain/changes/access.js';
-import { auditWorkRefused } from './request.js';
+import { mayLinkToIncident, refusalToLink, type WorkVerb } from '../../domain/changes/access.js';
 import { OUTCOME_LABEL, type ChangeOutcome } from '../../domain/changes/types.js';
 import { insertAudit } from '../../../db/queries/audit.js';
 import { cancelDue } from '../../../db/queries/due-items.js';
@@ -10,11 +9,7 @@ import { mention, userText } from '../../../views/text.js';
 import { ok, refuse, transact, type Actor, type Outcome, type ServiceContext } from '../context.js';
 import { sendDirectMessage } from '../outbox.js';
 import { refreshPost, threadNote } from './card.js';
-import { audit, snapshot, type Source } from './shared.js';
-
-function isOwner(change: ChangeRow, actor: Actor): boolean {
-  return mayWorkOn({ key: change.key, requesterId: change.requester_id, implementerId: change.implementer_id }, actor.id);
-}
+import { audit, peopleOf, refusedWork, snapshot, type Source } from './shared.js';
 
 /**
  * The check made before a change's form opens (edit, postpone, close out): the same rule the write
@@ -24,10 +19,8 @@ export async function checkMayWorkOn(ctx: ServiceContext, input: { changeId: num
   return transact(ctx, async (trx, now) => {
     const change = await findChangeById(trx, input.changeId);
     if (!change) return refuse('That change no longer exists.');
-    if (!isOwner(change, input.actor)) {
-      await auditWorkRefused(trx, now, change, input.actor, input.verb, input.source);
-      return refuse(refusalToWorkOn(change.key, input.verb));
-    }
+    const refusal = await refusedWork(trx, now, change, input.actor, input.verb, input.source);
+    if (refusal) return refuse(refusal);
     return ok(change);
   });
 }
@@ -37,10 +30,8 @@ export async function startChange(ctx: ServiceContext, input: { changeId: number
   return transact(ctx, async (trx, now) => {
     const change = await findChangeById(trx, input.changeId);
     if (!change) return refuse('That change no longer exists.');
-    if (!isOwner(change, input.actor)) {
-      await auditWorkRefused(trx, now, change, input.actor, 'start', input.source);
-      return refuse(refusalToWorkOn(change.key, 'start'));
-    }
+    const refusal = await refusedWork(trx, now, change, input.actor, 'start', input.source);
+    if (refusal) return refuse(refusal);
     if (!canApply(change.status, 'start')) return refuse(staleReason(change.key, change.status, 'start'));
     if (!(await transitionChange(trx, change.id, [change.status], { status: 'in_progress', started_at: now.getTime(), updated_at: now.getTime() }))) {
       return refuse(staleReason(change.key, change.status, 'start'));
@@ -61,10 +52,8 @@ export async function closeChange(
   return transact(ctx, async (trx, now) => {
     const change = await findChangeById(trx, input.changeId);
     if (!change) return refuse('That change no longer exists.');
-    if (!isOwner(change, input.actor)) {
-      await auditWorkRefused(trx, now, change, input.actor, 'close out', input.source);
-      return refuse(refusalToWorkOn(change.key, 'close out'));
-    }
+    const refusal = await refusedWork(trx, now, change, input.actor, 'close out', input.source);
+    if (refusal) return refuse(refusal);
     if (!canApply(change.status, 'close')) return refuse(staleReason(change.key, change.status, 'close'));
     if (input.outcome !== 'successful' && !input.notes?.trim()) return refuse('Add a note on what happened.', 'notes');
     const patch = { status: 'completed' as const, outcome: input.outcome, completed_at: now.getTime(), closeout_notes: input.notes?.trim() || null, updated_at: now.getTime() };
@@ -86,10 +75,8 @@ export async function cancelChange(ctx: ServiceContext, input: { changeId: numbe
   return transact(ctx, async (trx, now) => {
     const change = await findChangeById(trx, input.changeId);
     if (!change) return refuse('That change no longer exists.');
-    if (!isOwner(change, input.actor)) {
-      await auditWorkRefused(trx, now, change, input.actor, 'cancel', input.source);
-      return refuse(refusalToWorkOn(change.key, 'cancel'));
-    }
+    const refusal = await refusedWork(trx, now, change, input.actor, 'cancel', input.source);
+    if (refusal) return refuse(refusal);
     if (!canApply(change.status, 'cancel')) return refuse(staleReason(change.key, change.status, 'cancel'));
     if (!(await transitionChange(trx, change.id, [change.status], { status: 'cancelled', cancelled_at: now.getTime(), updated_at: now.getTime() }))) {
       return refuse(staleReason(change.key, change.status, 'cancel'));
@@ -114,7 +101,7 @@ export async function linkChangeToIncident(
   return transact(ctx, async (trx, now) => {
     const change = await findChangeByKey(trx, input.changeKey);
     if (!change) return refuse(`There is no change ${input.changeKey.trim().toUpperCase()}.`, 'change');
-    if (!mayLinkToIncident({ key: change.key, requesterId: change.requester_id, implementerId: change.implementer_id }, input.actor.id, input.isStaff ?? false)) {
+    if (!mayLinkToIncident(peopleOf(change), input.actor.id, input.isStaff ?? false)) {
       await audit(trx, now, change, { actor: input.actor, action: 'change.link_refused', source: input.source ?? 'command', detail: `link to ${input.incidentKey.trim().toUpperCase()} refused: not IT staff, requester or implementer` });
       return refuse(refusalToLink(change.key), 'change');
     }

@@ -1,13 +1,30 @@
-import type { Settings } from '../../config/settings.js';
 import { freezeWindowsFrom, type FreezeWindow } from '../../domain/changes/schedule.js';
 import { overlaps } from '../../domain/changes/types.js';
 import { auditFor, type AuditRow } from '../../../db/queries/audit.js';
-import { approvalsOf, findChangeByKey, openChangesBetween, type ChangeApprovalRow, type ChangeRow } from '../../../db/queries/changes.js';
-import type { Executor } from '../../../db/schema.js';
+import { approvalsOf, findChangeById, findChangeByKey, openChangesBetween, servicesOf, type ChangeApprovalRow, type ChangeRow } from '../../../db/queries/changes.js';
 import type { ChangeCard } from '../../../views/changes/card.js';
+import type { ServiceContext } from '../context.js';
 import { loadCard } from './card.js';
 
-/** Reads for `/change show` and `/change calendar`: no state change, no transaction needed. */
+/**
+ * What the Slack side of changes reads: a change for a button or a form, `/change show` and
+ * `/change calendar`. No state change, no transaction needed.
+ */
+export type { ChangeRow };
+
+export function changeById(ctx: ServiceContext, changeId: number): Promise<ChangeRow | undefined> {
+  return findChangeById(ctx.db, changeId);
+}
+
+export function changeByKey(ctx: ServiceContext, key: string): Promise<ChangeRow | undefined> {
+  return findChangeByKey(ctx.db, key);
+}
+
+/** The services a change touches (an edit form's defaults, who is asked to approve). */
+export function servicesOfChange(ctx: ServiceContext, changeId: number): Promise<string[]> {
+  return servicesOf(ctx.db, changeId);
+}
+
 export interface ChangeRecord {
   card: ChangeCard;
   approvals: ChangeApprovalRow[];
@@ -18,7 +35,8 @@ export interface ChangeRecord {
   completedAt: number | null;
 }
 
-export async function changeRecord(db: Executor, settings: Settings, key: string): Promise<ChangeRecord | undefined> {
+export async function changeRecord(ctx: ServiceContext, key: string): Promise<ChangeRecord | undefined> {
+  const { db, settings } = ctx;
   const change = await findChangeByKey(db, key);
   if (!change) return undefined;
   return {
@@ -37,9 +55,9 @@ export interface CalendarData {
   freezes: FreezeWindow[];
 }
 
-export async function changeCalendar(db: Executor, settings: Settings, from: number, to: number): Promise<CalendarData> {
+export async function changeCalendar(ctx: ServiceContext, from: number, to: number): Promise<CalendarData> {
   return {
-    changes: await openChangesBetween(db, from, to),
-    freezes: freezeWindowsFrom(settings.changes.freeze_windows).filter((f) => overlaps(f, { start: from, end: to })),
+    changes: await openChangesBetween(ctx.db, from, to),
+    freezes: freezeWindowsFrom(ctx.settings.changes.freeze_windows).filter((f) => overlaps(f, { start: from, end: to })),
   };
 }

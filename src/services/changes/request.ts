@@ -1,5 +1,4 @@
 import { missingServicesRefusal, servicesRefusal } from '../../domain/catalog.js';
-import { mayWorkOn, refusalToWorkOn } from '../../domain/changes/access.js';
 import { snapshotOf, standardContent, standardEditOverreach, standardOverreachReason, templateLabel, type TemplateSnapshot } from '../../domain/changes/standard.js';
 import { approverEntriesFor, requiredApprovals } from '../../domain/changes/approval.js';
 import { canApply, staleReason, statusAfterEdit } from '../../domain/changes/lifecycle.js';
@@ -16,7 +15,7 @@ import type { Settings } from '../../config/settings.js';
 import { ok, refuse, transact, type Actor, type Outcome, type ServiceContext } from '../context.js';
 import { postMessage, sendDirectMessage } from '../outbox.js';
 import { changeChannel, conflictsOf, loadCard, postRef, refreshPost, threadNote } from './card.js';
-import { audit, askedApprovers, cancelWindowDues, DUE, oweApprovalRequest, requestApproval, scheduleUnapprovedWindowFlag, scheduleWindowDues, snapshot, type ApprovalAsk, type Source } from './shared.js';
+import { audit, askedApprovers, refusedWork, cancelWindowDues, DUE, oweApprovalRequest, requestApproval, scheduleUnapprovedWindowFlag, scheduleWindowDues, snapshot, type ApprovalAsk, type Source } from './shared.js';
 import { approvalRequestIntro, freezeLabel } from '../../../views/changes/notices.js';
 import { firstReceipt } from '../../../db/queries/receipts.js';
 
@@ -254,10 +253,8 @@ export async function editChange(
     const before = await findChangeById(trx, changeId);
     if (!before) return refuse('That change no longer exists.');
     const workVerb = options.postpone ? 'postpone' : 'edit';
-    if (!mayWorkOn({ key: before.key, requesterId: before.requester_id, implementerId: before.implementer_id }, options.actor.id)) {
-      await auditWorkRefused(trx, now, before, options.actor, workVerb, options.source);
-      return refuse(refusalToWorkOn(before.key, workVerb));
-    }
+    const refusal = await refusedWork(trx, now, before, options.actor, workVerb, options.source);
+    if (refusal) return refuse(refusal);
     if (!canApply(before.status, 'edit')) return refuse(staleReason(before.key, before.status, options.postpone ? 'reschedule' : 'edit'));
     const oldServices = await servicesOf(trx, changeId);
     if (before.type === 'standard') {
@@ -385,11 +382,6 @@ export async function askApprovers(ctx: ServiceContext, receipt: string, ask: Ap
     await requestApproval(trx, now, change, card, ctx.settings, approverIds, ask.intro);
     return ok({ asked: true });
   });
-}
-
-/** A refused attempt to work on someone else's change: nothing changes, the attempt is evidence. */
-export async function auditWorkRefused(db: Executor, now: Date, change: ChangeRow, actor: Actor, verb: string, source: Source): Promise<void> {
-  await audit(db, now, change, { actor, action: 'change.action_refused', source, detail: `${verb} refused: not the requester or implementer` });
 }
 
 /** Re-renders every open change's post; used after configuration or link changes. */

@@ -1,6 +1,7 @@
 import type { Settings } from '../../config/settings.js';
 import { resolveCalendar } from '../../domain/calendar.js';
 import { approvalReminderAt, closeoutAt } from '../../domain/changes/schedule.js';
+import { workRefusal, type ChangePeople, type WorkVerb } from '../../domain/changes/access.js';
 import { insertAudit } from '../../../db/queries/audit.js';
 import { cancelDue, scheduleDue } from '../../../db/queries/due-items.js';
 import type { ChangeRow } from '../../../db/queries/changes.js';
@@ -37,6 +38,22 @@ export function snapshot(change: ChangeRow): Record<string, unknown> {
     implementer_id: change.implementer_id,
     outcome: change.outcome,
   };
+}
+
+/** The people of a stored change, as the access rules (src/domain/changes/access.ts) see them. */
+export function peopleOf(change: Pick<ChangeRow, 'key' | 'requester_id' | 'implementer_id'>): ChangePeople {
+  return { key: change.key, requesterId: change.requester_id, implementerId: change.implementer_id };
+}
+
+/**
+ * The one check of who may work on a change (workRefusal), made by every use case that edits,
+ * postpones, starts, closes out or cancels one and by the check before its form opens. A refusal
+ * changes nothing but is kept in the audit log as evidence; it is returned for the person.
+ */
+export async function refusedWork(db: Executor, now: Date, change: ChangeRow, actor: Actor, verb: WorkVerb, source: Source): Promise<string | undefined> {
+  const refusal = workRefusal(peopleOf(change), actor.id, verb);
+  if (refusal) await audit(db, now, change, { actor, action: 'change.action_refused', source, detail: `${verb} refused: not the requester or implementer` });
+  return refusal;
 }
 
 export function audit(
