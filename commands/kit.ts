@@ -68,6 +68,8 @@ export type Interaction =
 
 export interface Area {
   name: string;
+  /** What the area needs besides Slack listeners (inbox handlers, event-failure texts), run before they are registered. */
+  setup?(deps: AppDeps): void;
   interactions: Interaction[];
 }
 
@@ -231,6 +233,7 @@ export function tell(args: { body: { user: { id: string }; response_url?: string
 /** Registers every interaction of every area with Bolt: the only place the shell meets Bolt's API. */
 export function registerAreas(app: App, deps: AppDeps, areas: Area[]): void {
   for (const area of areas) {
+    area.setup?.(deps);
     for (const i of area.interactions) {
       switch (i.kind) {
         case 'command':
