@@ -2,14 +2,14 @@ import { z } from 'zod';
 import type { KnownBlock } from '@slack/types';
 import { button, form, type AppDeps, type ButtonArgs, type CommandArgs, type FormArgs } from '../kit.js';
 import { formTrigger, openFormOrTell } from '../reply.js';
-import { TICKET_ACTIONS as A, TICKET_VIEWS as V } from '../../views/tickets/ids.js';
+import { TICKET_ACTIONS as A, TICKET_FIELDS as F, TICKET_VIEWS as V } from '../../views/tickets/ids.js';
 import { kbAddModal } from '../../views/tickets/modals.js';
 import { KB_PAGE_SIZE, kbList } from '../../views/tickets/messages.js';
 import { parseKbForm } from '../../views/tickets/parse.js';
 import { addArticle, refuseKbChange, retireArticle } from '../../src/services/tickets/kb.js';
 import { kbArticles } from '../../src/services/tickets/read.js';
 import type { ServiceContext } from '../../src/services/context.js';
-import { HELP, idValue, isAgent } from './shared.js';
+import { HELP, idValue, isAgent, onField } from './shared.js';
 
 const kbOffsetValue = z.coerce.number().int().min(0).max(1_000_000);
 
@@ -49,7 +49,7 @@ export async function kbCommand({ command, client, respond }: CommandArgs, deps:
 }
 
 async function addKbArticle(article: { title: string; body: string; url: string | null }, { body }: FormArgs, deps: AppDeps) {
-  return addArticle(deps.ctx, { id: body.user.id, name: body.user.name, isAgent: await isAgent(deps, body.user.id) }, article);
+  return onField(F.kbTitle, await addArticle(deps.ctx, { id: body.user.id, name: body.user.name, isAgent: await isAgent(deps, body.user.id) }, article));
 }
 
 /** "Previous page" / "Next page" under `/it-help kb list`: the same message shows the other page. */
@@ -67,8 +67,8 @@ async function removedKbArticle(id: number, { respond }: ButtonArgs): Promise<vo
   await respond({ response_type: 'ephemeral', replace_original: false, text: `Removed KB-${id}.` });
 }
 
-/** A refusal (not an agent) is shown on the form's first field. */
-export const kbAddForm = form(V.kbAdd, { parse: (view) => parseKbForm(view.state.values), run: addKbArticle });
+/** A refusal (not an agent) is shown on the title. */
+export const kbAddForm = form(V.kbAdd, { parse: (view) => parseKbForm(view.state.values), run: addKbArticle, fieldBlocks: { [F.kbTitle]: F.kbTitle } });
 export const kbPageButtons = button(new RegExp(`^${A.kbPage.replace('.', '\\.')}\\.`), {
   input: (action) => (action.type === 'button' ? kbOffsetValue.safeParse(action.value).data : undefined),
   run: showKbPage,

@@ -1,12 +1,12 @@
 import { form, type AppDeps, type FormArgs } from '../kit.js';
-import { TICKET_VIEWS as V } from '../../views/tickets/ids.js';
+import { TICKET_FIELDS as F, TICKET_VIEWS as V } from '../../views/tickets/ids.js';
 import { beforeYouFileModal } from '../../views/tickets/modals.js';
 import { parseJson, parseTicketForm, sourceMeta, ticketSourceFrom, type TicketInput } from '../../views/tickets/parse.js';
 import { userText } from '../../views/text.js';
 import { ok, refuse } from '../../src/services/context.js';
 import { checkBeforeFiling, fileTicket, type Precheck, type Requester, type TicketSource } from '../../src/services/tickets/file.js';
 import { shortcutSourceOfSubmission } from '../../src/services/shortcuts.js';
-import { catalogOf } from './shared.js';
+import { catalogOf, onField } from './shared.js';
 
 /** Inbox kind of a submitted /it-help form. */
 const FILE_TICKET = 'ticket.file';
@@ -44,8 +44,8 @@ async function checkRequest(input: TicketInput, args: FormArgs, deps: AppDeps) {
   const source = await sourceOf(args, requester, deps);
   const key = `ticket.file:${args.view.id}:${args.view.hash}`;
   const check = await checkBeforeFiling(deps.ctx, requester, input, source);
-  if (!check.ok) return check;
-  if (await deps.inbox.seen(key)) return refuse('This form was already submitted.');
+  if (!check.ok) return onField<Checked>(F.summary, check);
+  if (await deps.inbox.seen(key)) return refuse('This form was already submitted.', F.summary);
   return ok<Checked>({ check: check.value, key, requester, input, source });
 }
 
@@ -62,7 +62,12 @@ async function fileOrSuggest({ check, key, requester, input, source }: Checked, 
 }
 
 /** The /it-help form (from the command or the message shortcut); a refusal is shown on its summary. */
-export const requestForm = form(V.file, { parse: (view, _args, deps) => parseTicketForm(view.state.values, catalogOf(deps)), run: checkRequest, done: fileOrSuggest });
+export const requestForm = form(V.file, {
+  parse: (view, _args, deps) => parseTicketForm(view.state.values, catalogOf(deps)),
+  run: checkRequest,
+  fieldBlocks: { [F.summary]: F.summary },
+  done: fileOrSuggest,
+});
 
 /** Files a stored request after its ack; what the person is told if it is refused or keeps failing. */
 export function setupFiling({ ctx, inbox }: AppDeps): void {

@@ -69,3 +69,11 @@ export function ticketButton<I>(id: string | RegExp, input: (action: ButtonArgs[
     },
   });
 }
+
+/**
+ * A form's refusal shown on its own field (`block`, listed in the form's `fieldBlocks` under the same
+ * name), not on whatever input blocks the submission lists: a forged one may list none.
+ */
+export function onField<T>(block: string, result: Result<T>): Result<T> {
+  return result.ok || result.field ? result : { ...result, field: block };
+}

@@ -5,7 +5,7 @@ import { commentModal, resolveModal } from '../../views/tickets/modals.js';
 import { parseCommentForm, parseJson, parseResolveForm, ticketRef } from '../../views/tickets/parse.js';
 import { declareModal } from '../../views/incidents/modals.js';
 import { checkTicketAction, commentOnTicket, resolveTicket, type TicketActor } from '../../src/services/tickets/work.js';
-import { actorOf, ticketButton, ticketIdOfButton } from './shared.js';
+import { actorOf, onField, ticketButton, ticketIdOfButton } from './shared.js';
 
 /**
  * Resolve, Comment and Escalate open a form. Before it opens, the same rule the write applies
@@ -64,18 +64,18 @@ function parseResolve(view: FormArgs['view'], _args: FormArgs, { settings }: App
 }
 
 async function resolve({ ticketId, ...resolution }: { ticketId: number; note: string; code: string }, { body }: FormArgs, deps: AppDeps) {
-  return resolveTicket(deps.ctx, ticketId, resolution, await actorOf(deps, body.user, 'modal'));
+  return onField(F.resolutionNote, await resolveTicket(deps.ctx, ticketId, resolution, await actorOf(deps, body.user, 'modal')));
 }
 
 const parseComment = (view: FormArgs['view']) => ticketForm(parseCommentForm(view.state.values), view, F.comment, 'This form is out of date; close it and try again.');
 
 async function comment({ ticketId, comment }: { ticketId: number; comment: string }, { body }: FormArgs, deps: AppDeps) {
-  return commentOnTicket(deps.ctx, ticketId, comment, await actorOf(deps, body.user, 'modal'));
+  return onField(F.comment, await commentOnTicket(deps.ctx, ticketId, comment, await actorOf(deps, body.user, 'modal')));
 }
 
 export const resolveButton = ticketButton(A.resolve, ticketIdOfButton, openResolve);
 export const commentButton = ticketButton(A.comment, ticketIdOfButton, openComment);
 export const escalateButton = ticketButton(A.escalate, ticketIdOfButton, openEscalate);
-/** A refusal is shown on the form's first field (the note, the comment). */
-export const resolveForm = form(V.resolve, { parse: parseResolve, run: resolve });
-export const commentForm = form(V.comment, { parse: parseComment, run: comment });
+/** A refusal is shown on the note, the comment. */
+export const resolveForm = form(V.resolve, { parse: parseResolve, run: resolve, fieldBlocks: { [F.resolutionNote]: F.resolutionNote } });
+export const commentForm = form(V.comment, { parse: parseComment, run: comment, fieldBlocks: { [F.comment]: F.comment } });

@@ -4,7 +4,7 @@ import { TICKET_ACTIONS as A, TICKET_FIELDS as F, TICKET_VIEWS as V } from '../.
 import { ticketNoticeModal, waitModal } from '../../views/tickets/modals.js';
 import { parseWaitForm } from '../../views/tickets/parse.js';
 import { checkTicketAction, waitOnRequester } from '../../src/services/tickets/work.js';
-import { actorOf, ticketIdOfButton } from './shared.js';
+import { actorOf, onField, ticketIdOfButton } from './shared.js';
 import { ticketForm } from './ticket-forms.js';
 
 /**
@@ -29,8 +29,8 @@ const parseWait = (view: FormArgs['view']) =>
 
 /** Authorization is derived again here: the form says which ticket, never who may act on it. */
 async function askRequester({ ticketId, question }: { ticketId: number; question: string }, { body }: FormArgs, deps: AppDeps) {
-  return waitOnRequester(deps.ctx, ticketId, question, await actorOf(deps, body.user, 'modal'));
+  return onField(F.question, await waitOnRequester(deps.ctx, ticketId, question, await actorOf(deps, body.user, 'modal')));
 }
 
 export const waitButton = button(A.wait, { input: ticketIdOfButton, run: openWait });
-export const waitForm = form(V.wait, { parse: parseWait, run: askRequester });
+export const waitForm = form(V.wait, { parse: parseWait, run: askRequester, fieldBlocks: { [F.question]: F.question } });
