@@ -68,6 +68,8 @@ export type Interaction =
 
 export interface Area {
   name: string;
+  /** What the area needs besides Slack listeners (inbox handlers, event-failure texts), run before they are registered. */
+  setup?(deps: AppDeps): void;
   interactions: Interaction[];
   /** What the area sets up besides listeners (inbox handlers, event-failure texts); run before they are registered. */
   setup?(deps: AppDeps): void;

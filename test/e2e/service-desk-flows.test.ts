@@ -75,6 +75,31 @@ describe('service desk: who gets which buttons', () => {
     expect((await ticket(t)).assignee_id).toBe(people.agent2.id);
   });
 
+  it('asks before a take-over only when the claim itself is allowed: a non-agent is refused and audited, a resolved ticket says so', async () => {
+    await fileTicket(t, people.requester, 'Headset crackles');
+    const post = triagePost(t);
+    const claim = { action_id: 'ticket.claim', value: '1' };
+    await t.slack.blockAction(people.agent, claim, { channel: channels.triage, ts: post.ts });
+    await t.settle();
+
+    await t.slack.blockAction(people.outsider, claim, { channel: channels.triage, ts: post.ts });
+    await t.settle();
+    expect(lastResponse(t).text).toMatch(/^IT-1: Only service-desk agents/);
+    expect(JSON.stringify(lastResponse(t).blocks ?? [])).not.toContain('ticket.take_over');
+    const refused = await t.sb.db.selectFrom('audit_log').select('action').where('actor_id', '=', people.outsider.id).execute();
+    expect(refused.map((r) => r.action)).toEqual(['ticket.claim_refused']);
+
+    await t.slack.blockAction(people.agent, { action_id: 'ticket.resolve', value: '1' }, { channel: channels.triage, ts: post.ts });
+    await t.settle();
+    const { id, view } = t.fake.lastView();
+    await t.slack.submitView(people.agent, { id, ...view }, { resolution_note: 'New headset', resolution_code: 'fixed' });
+    await t.settle();
+    await t.slack.blockAction(people.agent2, claim, { channel: channels.triage, ts: post.ts });
+    await t.settle();
+    expect(lastResponse(t).text).toBe('IT-1: This ticket is already resolved.');
+    expect((await ticket(t)).assignee_id).toBe(people.agent.id);
+  });
+
   it('looks a ticket up by key, with the viewer\'s own actions, and opens no form', async () => {
     await fileTicket(t, people.requester, 'Printer jams');
     const views = t.fake.views.length;

@@ -403,9 +403,13 @@ describe('service desk: other ways in', () => {
 
   it('lists the requester\'s open tickets', async () => {
     await fileTicket(t, people.requester, 'Monitor flickers');
-    const res = await t.slack.command('/it-help', 'list', people.requester);
-    expect(JSON.stringify(res.body.blocks)).toContain('IT-1');
-    const other = await t.slack.command('/it-help', 'list', people.requester2);
-    expect(other.body.text).toMatch(/no open IT tickets/);
+    // The command is acked at once; the list follows by response_url.
+    const before = t.fake.responses.length;
+    await t.slack.command('/it-help', 'list', people.requester);
+    await t.settle();
+    expect(JSON.stringify(t.fake.responses.slice(before).map((r) => r.body.blocks))).toContain('IT-1');
+    await t.slack.command('/it-help', 'list', people.requester2);
+    await t.settle();
+    expect(t.fake.responses.at(-1)!.body.text).toMatch(/no open IT tickets/);
   });
 });
