@@ -71,8 +71,6 @@ export interface Area {
   /** What the area needs besides Slack listeners (inbox handlers, event-failure texts), run before they are registered. */
   setup?(deps: AppDeps): void;
   interactions: Interaction[];
-  /** What the area sets up besides listeners (inbox handlers, event-failure texts); run before they are registered. */
-  setup?(deps: AppDeps): void;
 }
 
 /** The listener-level safety net for a click: a failure after the ack is told to the clicker, never swallowed. */
@@ -102,8 +100,10 @@ export function slash(name: string, routes: Record<string, Route>): Interaction 
       await args.ack();
       const words = args.command.text.trim().split(/\s+/).filter(Boolean);
       const first = (words[0] ?? '').toLowerCase();
-      const route = routes[first] ?? routes['*'];
-      if (route) await route(args, deps, routes[first] ? words.slice(1) : words);
+      // Own keys only: `/change constructor` is an unknown subcommand, not Object.prototype's.
+      const listed = Object.hasOwn(routes, first);
+      const route = listed ? routes[first] : routes['*'];
+      if (route) await route(args, deps, listed ? words.slice(1) : words);
     },
   };
 }
