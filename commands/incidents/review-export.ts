@@ -1,5 +1,5 @@
 import type { WebClient } from '@slack/web-api';
-import { button, type AppDeps, type ButtonArgs } from '../kit.js';
+import { button, type AppDeps, type ButtonArgs, type Result } from '../kit.js';
 import { exportReview } from '../../src/services/incidents/index.js';
 import { reviewPeople } from '../../src/services/incidents/read.js';
 import { directChannel, uploadFile } from '../../src/slack/uploads.js';
@@ -10,7 +10,7 @@ import { incidentIdOfAction } from './shared.js';
  * The review draft as a Markdown file, into the incident's channel (or the person's DM when it has
  * none); the use case decides who may. Returns what the person is told when it did not go out.
  */
-export async function uploadReview(deps: AppDeps, client: WebClient, incidentId: number, userId: string, source: 'button' | 'command'): Promise<{ ok: false; message: string } | void> {
+export async function uploadReview(deps: AppDeps, client: WebClient, incidentId: number, userId: string, source: 'button' | 'command'): Promise<Result | void> {
   const { ctx, directory, logger } = deps;
   const people = await reviewPeople(ctx, incidentId);
   if (!people) return { ok: false, message: 'That incident no longer exists.' };

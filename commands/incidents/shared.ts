@@ -1,10 +1,9 @@
 import type { RespondFn } from '@slack/bolt';
 import type { KnownBlock } from '@slack/types';
-import type { AppDeps, ButtonArgs, Parsed, Result } from '../kit.js';
+import type { AppDeps, ButtonArgs, FormArgs, Parsed, Result } from '../kit.js';
 import type { IncidentActor } from '../../src/services/incidents/index.js';
 import { runsIncident } from '../../src/services/incidents/read.js';
 import { incidentIdFromMetadata } from '../../views/incidents/modals.js';
-import type { FormArgs } from '../kit.js';
 
 /** Helpers of the incident listeners: who is acting, how they are answered, what a click or form names. */
 
@@ -51,14 +50,22 @@ export async function answer<T>(deps: AppDeps, respond: RespondFn, outcome: Resu
   if (text) await ephemeral(deps, respond, text);
 }
 
+/** The record id a button carries as its value. */
+export function idInValue(action: ButtonArgs['action']): number | undefined {
+  return positiveId('value' in action && typeof action.value === 'string' ? action.value : undefined);
+}
+
 /**
  * The incident a button or select belongs to: a button carries it as its value, a select as the last
- * part of its block id (`incident.status.42`).
+ * part of its block id (`incident.controls.42`).
  */
 export function incidentIdOfAction(action: ButtonArgs['action']): number | undefined {
-  const value = 'value' in action && typeof action.value === 'string' ? action.value : undefined;
-  const id = Number(value ?? (action.block_id ?? '').split('.').at(-1));
-  return Number.isInteger(id) && id > 0 ? id : undefined;
+  return 'value' in action && typeof action.value === 'string' ? idInValue(action) : positiveId(action.block_id?.split('.').at(-1));
+}
+
+function positiveId(text: string | undefined): number | undefined {
+  const id = Number(text);
+  return text !== undefined && Number.isInteger(id) && id > 0 ? id : undefined;
 }
 
 /** The option chosen in a select, when it is one of `allowed`. */

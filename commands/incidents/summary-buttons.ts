@@ -13,7 +13,7 @@ import { ACTIONS } from '../../views/incidents/ids.js';
 import { userText } from '../../views/text.js';
 import { formTrigger } from '../reply.js';
 import { openActionForm, openResolve, openRoleForm, openUpdate } from './open-forms.js';
-import { actorOf, incidentIdOfAction, selectedOf, subscribedText, unsubscribedText } from './shared.js';
+import { actorOf, idInValue, incidentIdOfAction, selectedOf, subscribedText, unsubscribedText } from './shared.js';
 
 /**
  * The buttons and selects on an incident's pinned summary, its announcements and reminders: each
@@ -68,18 +68,13 @@ async function closeAction(actionId: number, { body }: ButtonArgs, deps: AppDeps
 
 const trigger = ({ client, respond, body }: ButtonArgs) => formTrigger(client, respond, body);
 
-const actionIdOf = (action: ButtonArgs['action']): number | undefined => {
-  const id = Number('value' in action ? action.value : undefined);
-  return Number.isInteger(id) && id > 0 ? id : undefined;
-};
-
 export const acknowledgeButton = button(ACTIONS.ack, { input: incidentIdOfAction, run: acknowledge });
 export const statusSelect = button(ACTIONS.status, { input: choiceOf(isActiveStatus), run: setStatus });
 export const severitySelect = button(ACTIONS.severity, { input: choiceOf(isSeverity), run: setSeverity });
 export const closeButton = button(ACTIONS.close, { input: incidentIdOfAction, run: close });
 export const subscribeButton = button(ACTIONS.subscribe, { input: incidentIdOfAction, run: subscribeClicker, done: told(subscribedText) });
 export const unsubscribeButton = button(ACTIONS.unsubscribe, { input: incidentIdOfAction, run: unsubscribeClicker, done: told(unsubscribedText) });
-export const actionDoneButton = button(ACTIONS.actionDone, { input: actionIdOf, run: closeAction, done: told((a: { text: string }) => `Done: ${userText(a.text, 200)}`) });
+export const actionDoneButton = button(ACTIONS.actionDone, { input: idInValue, run: closeAction, done: told((a: { text: string }) => `Done: ${userText(a.text, 200)}`) });
 
 // The buttons that open a form: the form opens first (a trigger lasts 3 seconds), see open-forms.ts.
 export const assignRoleButton = button(ACTIONS.assignRole, { input: incidentIdOfAction, run: (id, args, deps) => openRoleForm(deps, trigger(args), id) });
