@@ -68,8 +68,12 @@ export type Interaction =
 
 export interface Area {
   name: string;
-  /** What the area needs besides Slack listeners (inbox handlers, event-failure texts), run before they are registered. */
-  setup?(deps: AppDeps): void;
+  /**
+   * What the area needs besides Slack listeners (inbox handlers, event-failure texts), run before they
+   * are registered. Slack's client is for stored requests processed later (the inbox sweep), when no
+   * listener's client is at hand.
+   */
+  setup?(deps: AppDeps, client: App['client']): void;
   interactions: Interaction[];
 }
 
@@ -235,7 +239,7 @@ export function tell(args: { body: { user: { id: string }; response_url?: string
 /** Registers every interaction of every area with Bolt: the only place the shell meets Bolt's API. */
 export function registerAreas(app: App, deps: AppDeps, areas: Area[]): void {
   for (const area of areas) {
-    area.setup?.(deps);
+    area.setup?.(deps, app.client);
     for (const i of area.interactions) {
       switch (i.kind) {
         case 'command':

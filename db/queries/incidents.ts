@@ -248,3 +248,21 @@ export function linkedChanges(db: Executor, incidentId: number): Promise<{ key: 
     .execute();
 }
 
+
+// ---- people -----------------------------------------------------------------------------------------------------
+
+/**
+ * Everyone the incident's record names besides its declarer and commander: role holders, people on
+ * its timeline and owners of its follow-up actions (each once). The review export names them all.
+ */
+export async function peopleOnRecord(db: Executor, incidentId: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom('incident_timeline')
+    .select('actor_id as id')
+    .where('incident_id', '=', incidentId)
+    .where('actor_id', 'is not', null)
+    .union(db.selectFrom('incident_roles').select('user_id as id').where('incident_id', '=', incidentId))
+    .union(db.selectFrom('incident_actions').select('owner_id as id').where('incident_id', '=', incidentId))
+    .execute();
+  return rows.flatMap((r) => (r.id ? [r.id] : []));
+}

@@ -72,6 +72,20 @@ describe('timeline, resolution, review and follow-up actions', () => {
     expect(t.fake.responses.at(-1)!.body.text).toContain('inside the incident');
   });
 
+  it('the exported review names everyone on the record: role holders, people on the timeline, action owners', async () => {
+    await t.slack.command('/incident', `role <@${people.agent2.id}|${people.agent2.name}> scribe`, people.commander, channelId);
+    await t.slack.command('/incident', 'note Spooler restarted', people.agent, channelId);
+    await t.slack.command('/incident', `action Replace the fuser <@${people.requester.id}|${people.requester.name}> 3d`, people.commander, channelId);
+    await t.settle();
+    await t.slack.command('/incident', 'review', people.commander, channelId);
+    await waitFor(() => t.fake.uploads.some((u) => u.content.length > 0 && u.channel === channelId));
+    const md = t.fake.uploads.find((u) => u.channel === channelId)!.content.toString();
+    expect(md).toContain(`Scribe: @${people.agent2.name}`);
+    expect(md).toContain(`(@${people.agent.name})`);
+    expect(md).toContain(`owner @${people.requester.name}`);
+    for (const person of [people.agent, people.agent2, people.requester]) expect(md).not.toContain(`@${person.id}`);
+  });
+
   it('resolves with a summary: announced, next steps told, review draft posted and exportable as Markdown', async () => {
     await t.slack.command('/incident', 'status identified', people.commander, channelId);
     await t.slack.command('/incident', 'resolve', people.outsider, channelId);

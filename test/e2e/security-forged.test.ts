@@ -224,6 +224,24 @@ describe('forged payloads on incidents', () => {
     expect(audit.map((a) => a.action)).toContain('incident.review_export_refused');
   });
 
+  it('a select naming a status or severity Switchboard never offers is out of date: the commander is told, nothing changes', async () => {
+    const before = (await incidents(t))[0];
+    const audit = (await t.sb.db.selectFrom('audit_log').select('id').execute()).length;
+    for (const click of [
+      { action_id: ACTIONS.status, type: 'static_select', block_id: `incident.controls.${incidentId}`, selected_option: { value: 'closed' } },
+      { action_id: ACTIONS.severity, type: 'static_select', block_id: `incident.controls.${incidentId}`, selected_option: { value: 'P0' } },
+      { action_id: ACTIONS.ack, value: 'not-an-incident' },
+    ]) {
+      const answered = t.fake.responses.length;
+      await t.slack.blockAction(people.commander, click, { channel: channelId, ts: '1.1' });
+      await t.settle();
+      expect(t.fake.responses.length, click.action_id).toBe(answered + 1);
+      expect(lastResponse(t), click.action_id).toBe('That button is out of date. Nothing was changed.');
+    }
+    expect((await incidents(t))[0]).toEqual(before);
+    expect((await t.sb.db.selectFrom('audit_log').select('id').execute()).length).toBe(audit);
+  });
+
   it('a valid signature with a made-up incident id changes nothing', async () => {
     const audit = (await t.sb.db.selectFrom('audit_log').select('id').execute()).length;
     for (const action of [ACTIONS.ack, ACTIONS.resolve, ACTIONS.close, ACTIONS.exportReview, ACTIONS.addAction, ACTIONS.assignRole]) {

@@ -1,3 +1,4 @@
+import type { ModalView } from '@slack/types';
 import { z } from 'zod';
 import { ACTIVE_STATUSES, roleLabel, SEVERITIES, STATUS_LABELS, type ActiveStatus, type Severity } from '../../src/domain/incidents/rules.js';
 import type { IncidentSnapshot } from '../../src/domain/incidents/types.js';
@@ -275,7 +276,7 @@ export function parseUpdate(values: Values): Parsed<UpdateInput> {
 // ---- notice ---------------------------------------------------------------------------------------------------
 
 /** What an opened form turns into when, after looking the person up, they may not submit it. */
-export function noticeModal(title: string, text: string): Record<string, unknown> {
+export function noticeModal(title: string, text: string): ModalView {
   return {
     type: 'modal',
     title: plain(title, 24),
