@@ -7,8 +7,8 @@ import { boltLogger } from './slack/bolt-logger.js';
 import { supervisedSocket, type SupervisedSocket } from './slack/socket.js';
 import { guardSlackRequests } from './slack/http-guard.js';
 import { isDatabaseBusy } from '../db/client.js';
-import { registerAll } from '../commands/index.js';
-import type { AppDeps } from '../commands/kit.js';
+import { areas } from '../commands/index.js';
+import { registerAreas, type AppDeps } from '../commands/kit.js';
 import type { EventFailureTexts } from './slack/event-failures.js';
 import { cleanTypedText, decodeCommandText } from '../commands/typed-text.js';
 import type { Inbox } from './jobs/inbox.js';
@@ -93,7 +93,7 @@ export function registerListeners(app: App, deps: AppDeps): void {
       throw error;
     }
   });
-  registerAll(app, deps);
+  registerAreas(app, deps, areas);
   app.error(async (error) => {
     deps.logger.error({ err: error }, 'unhandled error in a Slack listener');
   });

@@ -8,7 +8,7 @@ import { escapeMrkdwn } from '../../views/text.js';
 import { askAboutChange, checkDecisionAllowed, decideOnChange, sendDecisionAnswer } from '../../src/services/changes/decide.js';
 import { changeById } from '../../src/services/changes/read.js';
 import type { Actor } from '../../src/services/context.js';
-import { actorOf, approverFacts, changeIdOf, GONE, lostTrack, modal, OWN_BLOCK, refused } from './shared.js';
+import { actorOf, approverFacts, changeIdOf, GONE, lostTrack, OWN_BLOCK, refused } from './shared.js';
 
 /** Approve, Reject (with its reason form) and Ask (with its question form): from the change channel, DMs or the App Home. */
 
@@ -82,7 +82,7 @@ async function openRejectForm(changeId: number, { body, client, respond }: Butto
   const allowed = await checkDecisionAllowed(ctx, { changeId, actor: actorOf(body.user), facts, source: 'button', decision: 'rejected' });
   if (allowed.ok) return;
   await client.views
-    .update({ view_id: opened.id, hash: opened.hash, view: modal(noticeModal(`Reject ${change.key}`, allowed.message)) })
+    .update({ view_id: opened.id, hash: opened.hash, view: noticeModal(`Reject ${change.key}`, allowed.message) })
     .catch((error: unknown) => logger.warn({ err: error }, 'could not replace a rejection form with its refusal'));
 }
 
