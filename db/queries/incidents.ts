@@ -133,21 +133,6 @@ export function lastUpdateOf(db: Executor, incidentId: number): Promise<Incident
   return db.selectFrom('incident_updates').selectAll().where('incident_id', '=', incidentId).orderBy('at', 'desc').orderBy('id', 'desc').executeTakeFirst();
 }
 
-/** Share of scheduled updates posted on time, for incidents declared in [from, to). */
-export async function updatePunctuality(db: Executor, from: Date, to: Date): Promise<{ scheduled: number; onTime: number; rate: number | null }> {
-  const row = await db
-    .selectFrom('incident_updates')
-    .innerJoin('incidents', 'incidents.id', 'incident_updates.incident_id')
-    .select((eb) => [eb.fn.count<number>('incident_updates.on_time').as('scheduled'), eb.fn.sum<number>('incident_updates.on_time').as('on_time')])
-    .where('incidents.declared_at', '>=', from.getTime())
-    .where('incidents.declared_at', '<', to.getTime())
-    .where('incident_updates.on_time', 'is not', null)
-    .executeTakeFirstOrThrow();
-  const scheduled = Number(row.scheduled ?? 0);
-  const onTime = Number(row.on_time ?? 0);
-  return { scheduled, onTime, rate: scheduled ? onTime / scheduled : null };
-}
-
 // ---- subscriptions and audiences ------------------------------------------------------------------------------
 
 /** Subscribes a person; false when they already were. */
@@ -208,28 +193,6 @@ export async function closeAction(db: Executor, id: number, by: string, now: Dat
     .where('status', '=', 'open')
     .executeTakeFirst();
   return Number(result.numUpdatedRows) > 0;
-}
-
-/** Follow-up actions falling due in [from, to): how many, how many closed, how many closed by their due time. */
-export async function actionClosureRate(
-  db: Executor,
-  from: Date,
-  to: Date,
-): Promise<{ total: number; closed: number; closedOnTime: number; rate: number | null; onTimeRate: number | null }> {
-  const row = await db
-    .selectFrom('incident_actions')
-    .select((eb) => [
-      eb.fn.countAll<number>().as('total'),
-      eb.fn.sum<number>(sql`case when status = 'done' then 1 else 0 end`).as('closed'),
-      eb.fn.sum<number>(sql`case when status = 'done' and closed_at <= due_at then 1 else 0 end`).as('on_time'),
-    ])
-    .where('due_at', '>=', from.getTime())
-    .where('due_at', '<', to.getTime())
-    .executeTakeFirstOrThrow();
-  const total = Number(row.total ?? 0);
-  const closed = Number(row.closed ?? 0);
-  const closedOnTime = Number(row.on_time ?? 0);
-  return { total, closed, closedOnTime, rate: total ? closed / total : null, onTimeRate: total ? closedOnTime / total : null };
 }
 
 // ---- links -------------------------------------------------------------------------------------------------------
