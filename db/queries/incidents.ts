@@ -2,13 +2,12 @@ import { sql, type Insertable, type Selectable, type Updateable } from 'kysely';
 import type { Executor } from '../schema.js';
 import type { IncidentWithScheduleTable } from '../schema/incidents.js';
 import type { IncidentActionTable, IncidentTimelineTable, IncidentUpdateTable } from '../schema/records.js';
+import { ACTIVE_STATUSES } from '../../src/domain/incidents/rules.js';
 
 export type IncidentRow = Selectable<IncidentWithScheduleTable>;
 export type IncidentUpdateRow = Selectable<IncidentUpdateTable>;
 export type IncidentActionRow = Selectable<IncidentActionTable>;
 export type TimelineRow = Selectable<IncidentTimelineTable>;
-
-const OPEN = ['investigating', 'identified', 'monitoring'] as const;
 
 /** The slack_refs key under which the incident's channel is stored once Slack created it. */
 export const channelRefKey = (incidentId: number): string => `incident/${incidentId}/channel`;
@@ -52,10 +51,14 @@ export async function incidentByChannel(db: Executor, channelId: string): Promis
 
 /** Open incidents (not resolved or closed), newest first. */
 export function openIncidents(db: Executor): Promise<IncidentRow[]> {
-  return db.selectFrom('incidents').selectAll().where('status', 'in', [...OPEN]).orderBy('declared_at', 'desc').execute();
+  return db.selectFrom('incidents').selectAll().where('status', 'in', [...ACTIVE_STATUSES]).orderBy('declared_at', 'desc').execute();
 }
 
-/** Open incidents touching a service: the service desk links new tickets to them and offers "subscribe". */
+/**
+ * Open incidents touching a service, the most severe first: the service desk offers them (with their
+ * channel, known from Slack's reply before the incident row has it) before filing, and links a new
+ * ticket to the first.
+ */
 export function openIncidentsForService(
   db: Executor,
   service: string,
@@ -67,7 +70,7 @@ export function openIncidentsForService(
     .select(['incidents.id', 'incidents.key', 'incidents.title', 'incidents.severity', 'incidents.status'])
     .select(sql<string | null>`coalesce(incidents.channel_id, slack_refs.channel)`.as('channel_id'))
     .where('incident_services.service', '=', service)
-    .where('incidents.status', 'in', [...OPEN])
+    .where('incidents.status', 'in', [...ACTIVE_STATUSES])
     .orderBy('incidents.severity')
     .orderBy('incidents.declared_at', 'desc')
     .execute();

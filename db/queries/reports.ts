@@ -1,4 +1,5 @@
 import type { SlaInput } from '../../src/domain/reports/sla-status.js';
+import { ACTIVE_STATUSES } from '../../src/domain/incidents/rules.js';
 import { sql, type RawBuilder } from 'kysely';
 import type { Executor } from '../schema.js';
 import {
@@ -467,7 +468,6 @@ export interface HomeIncident {
 }
 
 const incidentColumns = ['i.id', 'i.key', 'i.title', 'i.severity', 'i.status', 'i.commander_id', 'i.channel_id', 'i.declared_at', 'i.next_update_due_at'] as const;
-const ACTIVE_INCIDENT = ['investigating', 'identified', 'monitoring'] as const;
 
 export function subscribedIncidents(db: Executor, userId: string, limit: number): Promise<HomeIncident[]> {
   return db
@@ -475,7 +475,7 @@ export function subscribedIncidents(db: Executor, userId: string, limit: number)
     .innerJoin('incidents as i', 'i.id', 's.incident_id')
     .select(incidentColumns)
     .where('s.user_id', '=', userId)
-    .where('i.status', 'in', [...ACTIVE_INCIDENT])
+    .where('i.status', 'in', [...ACTIVE_STATUSES])
     .orderBy('i.severity')
     .orderBy('i.declared_at', 'desc')
     .limit(limit)
@@ -486,7 +486,7 @@ export function activeIncidents(db: Executor, limit: number): Promise<HomeIncide
   return db
     .selectFrom('incidents as i')
     .select(incidentColumns)
-    .where('i.status', 'in', [...ACTIVE_INCIDENT])
+    .where('i.status', 'in', [...ACTIVE_STATUSES])
     .orderBy('i.severity')
     .orderBy('i.declared_at')
     .limit(limit)

@@ -67,15 +67,3 @@ export async function takeDraft(db: Executor, id: number, userId: string, now: D
     .executeTakeFirst();
   return row ? JSON.parse(row.input) : undefined;
 }
-
-/** Open incidents touching a service: the "known incident" offered before someone files a duplicate. */
-export function openIncidentsCovering(db: Executor, service: string) {
-  return db
-    .selectFrom('incidents')
-    .innerJoin('incident_services', 'incident_services.incident_id', 'incidents.id')
-    .select(['incidents.id', 'incidents.key', 'incidents.title', 'incidents.severity', 'incidents.channel_id'])
-    .where('incident_services.service', '=', service)
-    .where('incidents.status', 'not in', ['resolved', 'closed'])
-    .orderBy('incidents.declared_at', 'desc')
-    .execute();
-}

@@ -1,9 +1,10 @@
 import { LINKED_INCIDENT_REASON } from '../../domain/tickets/lifecycle.js';
 import { nextNumber } from '../../../db/queries/counters.js';
+import { openIncidentsForService } from '../../../db/queries/incidents.js';
 import { insertAudit } from '../../../db/queries/audit.js';
 import { searchArticles } from '../../../db/queries/kb.js';
 import { firstReceipt } from '../../../db/queries/receipts.js';
-import { findTicketBySource, insertTicket, openIncidentsCovering, saveDraft, takeDraft, type TicketRow } from '../../../db/queries/tickets.js';
+import { findTicketBySource, insertTicket, saveDraft, takeDraft, type TicketRow } from '../../../db/queries/tickets.js';
 import { categoryRefusal, servicesRefusal } from '../../domain/catalog.js';
 import { priorityOf } from '../../domain/tickets/priority.js';
 import { slaTargets } from '../../domain/tickets/sla.js';
@@ -44,7 +45,7 @@ export async function checkBeforeFiling(ctx: ServiceContext, requester: Requeste
     const existing = await findTicketBySource(ctx.db, source.channel, source.ts);
     if (existing) return refuse(`That message is already ticket ${existing.key}.`);
   }
-  const incidents = input.service ? await openIncidentsCovering(ctx.db, input.service) : [];
+  const incidents = input.service ? await openIncidentsForService(ctx.db, input.service) : [];
   const articles = await searchArticles(ctx.db, input.summary.split(/\s+/), 3);
   if (incidents.length === 0 && articles.length === 0) return ok({ kind: 'file' });
   const draftId = await saveDraft(ctx.db, requester.id, { input, source }, ctx.clock.now());
@@ -96,7 +97,7 @@ async function createTicket(trx: Trx, ctx: ServiceContext, requester: Requester,
   const { settings } = ctx;
   const priority = priorityOf(input.impact, input.urgency);
   const targets = slaTargets(priority, now, settings);
-  const covering = input.service ? await openIncidentsCovering(trx, input.service) : [];
+  const covering = input.service ? await openIncidentsForService(trx, input.service) : [];
   const number = await nextNumber(trx, 'IT');
   const inserted = await insertTicket(trx, {
     key: `IT-${number}`,
