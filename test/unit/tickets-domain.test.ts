@@ -47,6 +47,14 @@ describe('ticket lifecycle', () => {
     expect(decide('close', ticket({ status: 'resolved' }), agent, now, DAY)).toEqual({ ok: true, next: 'closed' });
   });
 
+  it('closes only a resolved ticket: the quiet-period job (closeResolved) leaves a reopened, closed or cancelled one alone', () => {
+    const switchboard = { id: 'switchboard', isAgent: false };
+    expect(decide('close', ticket({ status: 'resolved' }), switchboard, now, DAY)).toEqual({ ok: true, next: 'closed' });
+    for (const status of ['in_progress', 'closed', 'cancelled'] as const) {
+      expect(decide('close', ticket({ status }), switchboard, now, DAY)).toEqual({ ok: false, reason: 'Only resolved tickets close.' });
+    }
+  });
+
   it('refuses stale actions on finished tickets', () => {
     for (const status of ['resolved', 'closed', 'cancelled'] as const) {
       expect(decide('claim', ticket({ status }), agent, now, DAY).ok).toBe(false);
