@@ -1,4 +1,3 @@
-import type { SlaInput } from '../../src/domain/reports/sla-status.js';
 import { ACTIVE_STATUSES } from '../../src/domain/incidents/rules.js';
 import { sql, type RawBuilder } from 'kysely';
 import type { Executor } from '../schema.js';
@@ -422,19 +421,17 @@ export async function* exportRows(db: Executor, kind: ExportKind, range: { start
 
 // ---- App Home -----------------------------------------------------------------------------------------
 
-/** A ticket as the Home tab lists it: the SLA facts `slaStatus` reads, plus what is shown. */
-export interface HomeTicket extends SlaInput {
+/** A ticket as the Home tab lists it (its SLA standing is read from its history, see `slaStandings`). */
+export interface HomeTicket {
   id: number;
   key: string;
   summary: string;
+  status: string;
   priority: string;
   assignee_id: string | null;
 }
 
-const ticketColumns = [
-  'id', 'key', 'summary', 'status', 'priority', 'assignee_id', 'created_at', 'first_response_at', 'first_response_due_at',
-  'resolution_due_at', 'paused_since', 'first_response_breached', 'resolution_breached',
-] as const;
+const ticketColumns = ['id', 'key', 'summary', 'status', 'priority', 'assignee_id'] as const;
 
 export async function openTicketsOf(db: Executor, userId: string, limit: number): Promise<{ rows: HomeTicket[]; total: number }> {
   const base = db.selectFrom('tickets').where('requester_id', '=', userId).where('status', 'in', ['new', 'in_progress', 'waiting_on_requester']);

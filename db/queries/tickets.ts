@@ -34,6 +34,12 @@ export function ticketEvents(db: Executor, ticketId: number): Promise<TicketEven
   return db.selectFrom('ticket_events').selectAll().where('ticket_id', '=', ticketId).orderBy('id').execute();
 }
 
+/** The histories of several tickets, each in order. */
+export function ticketEventsOf(db: Executor, ticketIds: readonly number[]): Promise<TicketEventRow[]> {
+  if (ticketIds.length === 0) return Promise.resolve([]);
+  return db.selectFrom('ticket_events').selectAll().where('ticket_id', 'in', [...ticketIds]).orderBy('ticket_id').orderBy('id').execute();
+}
+
 /** A requester's tickets that still need something: open, or resolved and not yet closed. */
 export function openTicketsOf(db: Executor, requesterId: string, limit = 20): Promise<TicketRow[]> {
   return db

@@ -146,3 +146,31 @@ export function readClock(steps: readonly ClockStep[], clock: SlaClockName, at: 
   return { state: running ? 'running' : 'paused', breached: crossed, priority, targetMs: target, elapsedMs: elapsed, dueAt, warnAt, stoppedAt: null };
 }
 
+
+export interface Clocks {
+  firstResponse: ClockReading;
+  resolution: ClockReading;
+}
+
+export function readClocks(steps: readonly ClockStep[], at: number, settings: Settings): Clocks {
+  return { firstResponse: readClock(steps, 'first_response', at, settings), resolution: readClock(steps, 'resolution', at, settings) };
+}
+
+/** Where an open ticket stands against its next target (App Home's queue). */
+export interface SlaStanding {
+  target: SlaClockName;
+  state: 'paused' | 'ok' | 'warning' | 'breached';
+  dueAt: number;
+}
+
+/**
+ * The next target is first response until that clock stops, then resolution. Warning from the
+ * reading's `warnAt` (`sla.warn_at` of the target in working time), the instant the warning reminder
+ * is due, so App Home turns amber when the reminder goes out.
+ */
+export function slaStanding(clocks: Clocks, at: number): SlaStanding {
+  const target: SlaClockName = clocks.firstResponse.stoppedAt === null ? 'first_response' : 'resolution';
+  const reading = target === 'first_response' ? clocks.firstResponse : clocks.resolution;
+  const state = reading.breached ? 'breached' : reading.state === 'paused' ? 'paused' : at >= reading.warnAt ? 'warning' : 'ok';
+  return { target, state, dueAt: reading.dueAt };
+}
