@@ -17,14 +17,6 @@ import { addWorkingTime, resolveCalendar, targetWorkingMs, workingTimeBetween, t
  * Due time = the instant the elapsed time reaches the target, under the priority in force; met =
  * stopped no later than that; breached = the due time came while the clock had not stopped.
  */
-export interface SlaTargets {
-  firstResponseDue: Date;
-  resolutionDue: Date;
-  firstResponseMs: number;
-  resolutionMs: number;
-  calendar: BusinessCalendar;
-}
-
 export type SlaClockName = 'first_response' | 'resolution';
 
 export function calendarFor(priority: Priority, settings: Settings): BusinessCalendar {
@@ -36,20 +28,6 @@ export function calendarFor(priority: Priority, settings: Settings): BusinessCal
 export function targetMs(priority: Priority, clock: SlaClockName, settings: Settings): number {
   const policy = settings.sla.policies[priority];
   return targetWorkingMs(clock === 'first_response' ? policy.first_response : policy.resolution, calendarFor(priority, settings));
-}
-
-/** Due times of a ticket filed at `start` that has not paused yet. */
-export function slaTargets(priority: Priority, start: Date, settings: Settings): SlaTargets {
-  const calendar = calendarFor(priority, settings);
-  const firstResponseMs = targetMs(priority, 'first_response', settings);
-  const resolutionMs = targetMs(priority, 'resolution', settings);
-  return {
-    firstResponseDue: addWorkingTime(start, firstResponseMs, calendar),
-    resolutionDue: addWorkingTime(start, resolutionMs, calendar),
-    firstResponseMs,
-    resolutionMs,
-    calendar,
-  };
 }
 
 /**
@@ -146,6 +124,11 @@ export function readClock(steps: readonly ClockStep[], clock: SlaClockName, at: 
   return { state: running ? 'running' : 'paused', breached: crossed, priority, targetMs: target, elapsedMs: elapsed, dueAt, warnAt, stoppedAt: null };
 }
 
+
+/** The first step of a ticket's history: filed, open, running. */
+export function filingStep(priority: Priority, at: Date): ClockStep {
+  return { at: at.getTime(), priority, open: true, paused: false, responded: false, cancelled: false };
+}
 
 export interface Clocks {
   firstResponse: ClockReading;
