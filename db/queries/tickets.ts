@@ -1,4 +1,5 @@
 import type { Insertable, Selectable, Updateable } from 'kysely';
+import { OPEN_STATUSES } from '../../src/domain/tickets/lifecycle.js';
 import type { Executor } from '../schema.js';
 import type { TicketEventTable, TicketTable } from '../schema/records.js';
 
@@ -46,7 +47,7 @@ export function openTicketsOf(db: Executor, requesterId: string, limit = 20): Pr
     .selectFrom('tickets')
     .selectAll()
     .where('requester_id', '=', requesterId)
-    .where('status', 'in', ['new', 'in_progress', 'waiting_on_requester', 'resolved'])
+    .where('status', 'in', [...OPEN_STATUSES, 'resolved'])
     .orderBy('created_at', 'desc')
     .limit(limit)
     .execute();

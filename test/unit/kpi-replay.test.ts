@@ -19,7 +19,7 @@ import { resolveIncident } from '../../src/services/incidents/resolve.js';
 import { exportRows, incidentFigures, ticketFigures, triageQueue } from '../../db/queries/reports.js';
 import { slaStandings } from '../../src/services/tickets/sla.js';
 import { triageMessage } from '../../views/tickets/messages.js';
-import type { Priority } from '../../src/config/settings.js';
+import type { Priority } from '../../src/domain/tickets/priority.js';
 import { mulberry32 } from '../support/report-history.js';
 import { openDesk, ticketInput, type Desk } from '../support/desk.js';
 

@@ -1,4 +1,5 @@
-import type { Priority, Settings } from '../../config/settings.js';
+import type { Settings } from '../../config/settings.js';
+import type { Priority } from './priority.js';
 import { addWorkingTime, resolveCalendar, targetWorkingMs, workingTimeBetween, type BusinessCalendar } from '../calendar.js';
 
 /**

@@ -4,7 +4,8 @@ import { scheduleDue, cancelDue } from '../../../db/queries/due-items.js';
 import { findTicket, updateTicket, type TicketRow } from '../../../db/queries/tickets.js';
 import type { TicketTable } from '../../../db/schema/records.js';
 import type { AuditLogTable } from '../../../db/schema/foundation.js';
-import { REQUESTER_REASON, type Priority } from '../../config/settings.js';
+import { REQUESTER_REASON } from '../../config/settings.js';
+import type { Priority } from '../../domain/tickets/priority.js';
 import { countsAsFirstResponse, decide, followsIncident, isOpen, LINKED_INCIDENT_REASON, type TicketAction } from '../../domain/tickets/lifecycle.js';
 import { assigneeUpdate, historyLine, requesterUpdate, resolvedDm, csatThanks, triageMessage, type MessageContent } from '../../../views/tickets/messages.js';
 import {
