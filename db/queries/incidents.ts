@@ -2,13 +2,12 @@ import { sql, type Insertable, type Selectable, type Updateable } from 'kysely';
 import type { Executor } from '../schema.js';
 import type { IncidentWithScheduleTable } from '../schema/incidents.js';
 import type { IncidentActionTable, IncidentTimelineTable, IncidentUpdateTable } from '../schema/records.js';
+import { ACTIVE_STATUSES } from '../../src/domain/incidents/rules.js';
 
 export type IncidentRow = Selectable<IncidentWithScheduleTable>;
 export type IncidentUpdateRow = Selectable<IncidentUpdateTable>;
 export type IncidentActionRow = Selectable<IncidentActionTable>;
 export type TimelineRow = Selectable<IncidentTimelineTable>;
-
-const OPEN = ['investigating', 'identified', 'monitoring'] as const;
 
 /** The slack_refs key under which the incident's channel is stored once Slack created it. */
 export const channelRefKey = (incidentId: number): string => `incident/${incidentId}/channel`;
@@ -52,10 +51,14 @@ export async function incidentByChannel(db: Executor, channelId: string): Promis
 
 /** Open incidents (not resolved or closed), newest first. */
 export function openIncidents(db: Executor): Promise<IncidentRow[]> {
-  return db.selectFrom('incidents').selectAll().where('status', 'in', [...OPEN]).orderBy('declared_at', 'desc').execute();
+  return db.selectFrom('incidents').selectAll().where('status', 'in', [...ACTIVE_STATUSES]).orderBy('declared_at', 'desc').execute();
 }
 
-/** Open incidents touching a service: the service desk links new tickets to them and offers "subscribe". */
+/**
+ * Open incidents touching a service, the most severe first: the service desk offers them (with their
+ * channel, known from Slack's reply before the incident row has it) before filing, and links a new
+ * ticket to the first.
+ */
 export function openIncidentsForService(
   db: Executor,
   service: string,
@@ -67,7 +70,7 @@ export function openIncidentsForService(
     .select(['incidents.id', 'incidents.key', 'incidents.title', 'incidents.severity', 'incidents.status'])
     .select(sql<string | null>`coalesce(incidents.channel_id, slack_refs.channel)`.as('channel_id'))
     .where('incident_services.service', '=', service)
-    .where('incidents.status', 'in', [...OPEN])
+    .where('incidents.status', 'in', [...ACTIVE_STATUSES])
     .orderBy('incidents.severity')
     .orderBy('incidents.declared_at', 'desc')
     .execute();
@@ -133,21 +136,6 @@ export function lastUpdateOf(db: Executor, incidentId: number): Promise<Incident
   return db.selectFrom('incident_updates').selectAll().where('incident_id', '=', incidentId).orderBy('at', 'desc').orderBy('id', 'desc').executeTakeFirst();
 }
 
-/** Share of scheduled updates posted on time, for incidents declared in [from, to). */
-export async function updatePunctuality(db: Executor, from: Date, to: Date): Promise<{ scheduled: number; onTime: number; rate: number | null }> {
-  const row = await db
-    .selectFrom('incident_updates')
-    .innerJoin('incidents', 'incidents.id', 'incident_updates.incident_id')
-    .select((eb) => [eb.fn.count<number>('incident_updates.on_time').as('scheduled'), eb.fn.sum<number>('incident_updates.on_time').as('on_time')])
-    .where('incidents.declared_at', '>=', from.getTime())
-    .where('incidents.declared_at', '<', to.getTime())
-    .where('incident_updates.on_time', 'is not', null)
-    .executeTakeFirstOrThrow();
-  const scheduled = Number(row.scheduled ?? 0);
-  const onTime = Number(row.on_time ?? 0);
-  return { scheduled, onTime, rate: scheduled ? onTime / scheduled : null };
-}
-
 // ---- subscriptions and audiences ------------------------------------------------------------------------------
 
 /** Subscribes a person; false when they already were. */
@@ -208,28 +196,6 @@ export async function closeAction(db: Executor, id: number, by: string, now: Dat
     .where('status', '=', 'open')
     .executeTakeFirst();
   return Number(result.numUpdatedRows) > 0;
-}
-
-/** Follow-up actions falling due in [from, to): how many, how many closed, how many closed by their due time. */
-export async function actionClosureRate(
-  db: Executor,
-  from: Date,
-  to: Date,
-): Promise<{ total: number; closed: number; closedOnTime: number; rate: number | null; onTimeRate: number | null }> {
-  const row = await db
-    .selectFrom('incident_actions')
-    .select((eb) => [
-      eb.fn.countAll<number>().as('total'),
-      eb.fn.sum<number>(sql`case when status = 'done' then 1 else 0 end`).as('closed'),
-      eb.fn.sum<number>(sql`case when status = 'done' and closed_at <= due_at then 1 else 0 end`).as('on_time'),
-    ])
-    .where('due_at', '>=', from.getTime())
-    .where('due_at', '<', to.getTime())
-    .executeTakeFirstOrThrow();
-  const total = Number(row.total ?? 0);
-  const closed = Number(row.closed ?? 0);
-  const closedOnTime = Number(row.on_time ?? 0);
-  return { total, closed, closedOnTime, rate: total ? closed / total : null, onTimeRate: total ? closedOnTime / total : null };
 }
 
 // ---- links -------------------------------------------------------------------------------------------------------

@@ -1,15 +1,15 @@
-import type { SlaInput } from '../../src/domain/reports/sla-status.js';
+import { ACTIVE_STATUSES, SEVERITIES, type Severity } from '../../src/domain/incidents/rules.js';
+import { PRIORITIES } from '../../src/domain/tickets/priority.js';
+import { OPEN_STATUSES } from '../../src/domain/tickets/lifecycle.js';
 import { sql, type RawBuilder } from 'kysely';
 import type { Executor } from '../schema.js';
 import {
   CHANGE_TYPES,
-  SEVERITIES,
   type ChangeFigures,
   type ChangeType,
   type DurationStats,
   type IncidentFigures,
   type Scorecard,
-  type Severity,
   type SlaTally,
   type TicketFigures,
   type TrendPoint,
@@ -31,7 +31,7 @@ export interface ReportRange {
 }
 
 const DAY = 86_400_000;
-const OPEN_TICKET = sql.raw(`('new', 'in_progress', 'waiting_on_requester')`);
+const OPEN_TICKET = sql`(${sql.join([...OPEN_STATUSES])})`;
 
 const emptyStats = (): DurationStats => ({ n: 0, mean: null, median: null, p90: null });
 const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
@@ -269,7 +269,7 @@ export async function ticketFigures(db: Executor, r: ReportRange): Promise<Ticke
     reopened: { num: resolvedRows.rows.reduce((acc, x) => acc + num(x.reopened), 0), den: resolvedTotal },
     csat: { rated: num(c?.rated), sum: num(c?.sum), positive: num(c?.positive), asked: resolvedTotal, answered: resolvedRows.rows.reduce((acc, x) => acc + num(x.rated), 0) },
     kbDeflections: num(kb.rows[0]?.n),
-    byPriority: SEVERITIES.map((p) => ({
+    byPriority: PRIORITIES.map((p) => ({
       priority: p,
       opened: openedBy.get(p) ?? 0,
       resolved: resolvedBy.get(p) ?? 0,
@@ -421,22 +421,20 @@ export async function* exportRows(db: Executor, kind: ExportKind, range: { start
 
 // ---- App Home -----------------------------------------------------------------------------------------
 
-/** A ticket as the Home tab lists it: the SLA facts `slaStatus` reads, plus what is shown. */
-export interface HomeTicket extends SlaInput {
+/** A ticket as the Home tab lists it (its SLA standing is read from its history, see `slaStandings`). */
+export interface HomeTicket {
   id: number;
   key: string;
   summary: string;
+  status: string;
   priority: string;
   assignee_id: string | null;
 }
 
-const ticketColumns = [
-  'id', 'key', 'summary', 'status', 'priority', 'assignee_id', 'created_at', 'first_response_at', 'first_response_due_at',
-  'resolution_due_at', 'paused_since', 'first_response_breached', 'resolution_breached',
-] as const;
+const ticketColumns = ['id', 'key', 'summary', 'status', 'priority', 'assignee_id'] as const;
 
 export async function openTicketsOf(db: Executor, userId: string, limit: number): Promise<{ rows: HomeTicket[]; total: number }> {
-  const base = db.selectFrom('tickets').where('requester_id', '=', userId).where('status', 'in', ['new', 'in_progress', 'waiting_on_requester']);
+  const base = db.selectFrom('tickets').where('requester_id', '=', userId).where('status', 'in', [...OPEN_STATUSES]);
   const rows = await base.select(ticketColumns).orderBy('created_at', 'desc').limit(limit).execute();
   const total = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   return { rows, total: num(total.n) };
@@ -444,7 +442,7 @@ export async function openTicketsOf(db: Executor, userId: string, limit: number)
 
 /** Open tickets, the one whose next SLA target comes first on top. */
 export async function triageQueue(db: Executor, limit: number): Promise<{ rows: HomeTicket[]; total: number }> {
-  const base = db.selectFrom('tickets').where('status', 'in', ['new', 'in_progress', 'waiting_on_requester']);
+  const base = db.selectFrom('tickets').where('status', 'in', [...OPEN_STATUSES]);
   const rows = await base
     .select(ticketColumns)
     .orderBy(sql`CASE WHEN first_response_at IS NULL THEN first_response_due_at ELSE resolution_due_at END`)
@@ -467,7 +465,6 @@ export interface HomeIncident {
 }
 
 const incidentColumns = ['i.id', 'i.key', 'i.title', 'i.severity', 'i.status', 'i.commander_id', 'i.channel_id', 'i.declared_at', 'i.next_update_due_at'] as const;
-const ACTIVE_INCIDENT = ['investigating', 'identified', 'monitoring'] as const;
 
 export function subscribedIncidents(db: Executor, userId: string, limit: number): Promise<HomeIncident[]> {
   return db
@@ -475,7 +472,7 @@ export function subscribedIncidents(db: Executor, userId: string, limit: number)
     .innerJoin('incidents as i', 'i.id', 's.incident_id')
     .select(incidentColumns)
     .where('s.user_id', '=', userId)
-    .where('i.status', 'in', [...ACTIVE_INCIDENT])
+    .where('i.status', 'in', [...ACTIVE_STATUSES])
     .orderBy('i.severity')
     .orderBy('i.declared_at', 'desc')
     .limit(limit)
@@ -486,7 +483,7 @@ export function activeIncidents(db: Executor, limit: number): Promise<HomeIncide
   return db
     .selectFrom('incidents as i')
     .select(incidentColumns)
-    .where('i.status', 'in', [...ACTIVE_INCIDENT])
+    .where('i.status', 'in', [...ACTIVE_STATUSES])
     .orderBy('i.severity')
     .orderBy('i.declared_at')
     .limit(limit)

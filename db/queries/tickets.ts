@@ -1,4 +1,5 @@
 import type { Insertable, Selectable, Updateable } from 'kysely';
+import { OPEN_STATUSES } from '../../src/domain/tickets/lifecycle.js';
 import type { Executor } from '../schema.js';
 import type { TicketEventTable, TicketTable } from '../schema/records.js';
 
@@ -34,13 +35,19 @@ export function ticketEvents(db: Executor, ticketId: number): Promise<TicketEven
   return db.selectFrom('ticket_events').selectAll().where('ticket_id', '=', ticketId).orderBy('id').execute();
 }
 
+/** The histories of several tickets, each in order. */
+export function ticketEventsOf(db: Executor, ticketIds: readonly number[]): Promise<TicketEventRow[]> {
+  if (ticketIds.length === 0) return Promise.resolve([]);
+  return db.selectFrom('ticket_events').selectAll().where('ticket_id', 'in', [...ticketIds]).orderBy('ticket_id').orderBy('id').execute();
+}
+
 /** A requester's tickets that still need something: open, or resolved and not yet closed. */
 export function openTicketsOf(db: Executor, requesterId: string, limit = 20): Promise<TicketRow[]> {
   return db
     .selectFrom('tickets')
     .selectAll()
     .where('requester_id', '=', requesterId)
-    .where('status', 'in', ['new', 'in_progress', 'waiting_on_requester', 'resolved'])
+    .where('status', 'in', [...OPEN_STATUSES, 'resolved'])
     .orderBy('created_at', 'desc')
     .limit(limit)
     .execute();
@@ -66,16 +73,4 @@ export async function takeDraft(db: Executor, id: number, userId: string, now: D
     .returning('input')
     .executeTakeFirst();
   return row ? JSON.parse(row.input) : undefined;
-}
-
-/** Open incidents touching a service: the "known incident" offered before someone files a duplicate. */
-export function openIncidentsCovering(db: Executor, service: string) {
-  return db
-    .selectFrom('incidents')
-    .innerJoin('incident_services', 'incident_services.incident_id', 'incidents.id')
-    .select(['incidents.id', 'incidents.key', 'incidents.title', 'incidents.severity', 'incidents.channel_id'])
-    .where('incident_services.service', '=', service)
-    .where('incidents.status', 'not in', ['resolved', 'closed'])
-    .orderBy('incidents.declared_at', 'desc')
-    .execute();
 }

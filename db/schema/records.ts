@@ -1,4 +1,5 @@
 import type { Generated } from 'kysely';
+import type { Priority } from '../../src/domain/tickets/priority.js';
 
 /**
  * The three records IT operations runs on (tickets, incidents, changes) and their satellites.
@@ -19,7 +20,7 @@ export interface TicketTable {
   service: string | null;
   impact: 'high' | 'medium' | 'low';
   urgency: 'high' | 'medium' | 'low';
-  priority: 'P1' | 'P2' | 'P3' | 'P4';
+  priority: Priority;
   attachment_url: string | null;
   status: TicketStatus;
   assignee_id: string | null;
@@ -66,7 +67,7 @@ export interface TicketEventTable {
   body: string | null;
   // The state in force after the event (facts), then the bookkeeping derived from the history so far.
   status: TicketStatus | null;
-  priority: 'P1' | 'P2' | 'P3' | 'P4' | null;
+  priority: Priority | null;
   assignee_id: string | null;
   hold_reason: string | null;
   /** 1 when the hold in force pauses the SLA clocks. */
@@ -110,7 +111,8 @@ export interface IncidentTable {
   id: Generated<number>;
   key: string;
   title: string;
-  severity: 'P1' | 'P2' | 'P3' | 'P4';
+  /** On the priority scale. */
+  severity: Priority;
   status: IncidentStatus;
   impact: string;
   declared_by: string;

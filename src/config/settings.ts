@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import cron from 'node-cron';
 import { durationMs, workingDuration, type WorkingDuration } from './duration.js';
+import { PRIORITIES, type Priority } from '../domain/tickets/priority.js';
 
 /**
  * Operational settings from the YAML file named by ITOPS_CONFIG. Every field has a default, so the app
@@ -29,8 +30,6 @@ function isTimeZone(tz: string): boolean {
   }
 }
 
-export const PRIORITIES = ['P1', 'P2', 'P3', 'P4'] as const;
-export type Priority = (typeof PRIORITIES)[number];
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 
 const calendarSchema = z.strictObject({

@@ -313,6 +313,30 @@ describe('service desk: other ways in', () => {
     expect(await tickets(t)).toHaveLength(0);
   });
 
+  it('a declared incident is offered with its channel, the most severe first, and a ticket filed anyway follows that one', async () => {
+    const { declareIncident } = await import('../../src/services/incidents/declare.js');
+    const declare = (title: string, severity: 'P1' | 'P3') => declareIncident(t.sb.ctx, { title, severity, services: ['Email'], actor: { id: people.commander.id } });
+    const outage = await declare('Email is down', 'P1');
+    (t.clock as FakeClock).advance(60_000);
+    const slow = await declare('Email is slow', 'P3');
+    await t.settle();
+    if (!outage.ok || !slow.ok) throw new Error('declare failed');
+    // The incident channel is created through the outbox: its id is known from the Slack reply, not the incident row.
+    const channelOf = (key: string) => t.fake.callsTo('conversations.create').find((c) => String(c.args.name).includes(key.toLowerCase()))!.answer.channel.id;
+
+    await t.slack.command('/it-help', 'Outlook cannot send', people.requester);
+    await t.settle();
+    const form = openedModal(t);
+    const res = await t.slack.submitView(people.requester, form, { category: 'software', service: 'Email' });
+    const known = res.body.view.blocks.filter((b: any) => b.accessory?.action_id === 'ticket.subscribe_incident').map((b: any) => b.text.text);
+    expect(known).toEqual([expect.stringContaining(`Known incident INC-1: Email is down*, follow <#${channelOf('INC-1')}>`), expect.stringContaining(`Known incident INC-2: Email is slow*, follow <#${channelOf('INC-2')}>`)]);
+
+    await t.slack.submitView(people.requester, { id: form.id, ...res.body.view }, {});
+    await t.settle();
+    const [ticket] = await tickets(t);
+    expect(ticket!.incident_id).toBe(outage.value.id);
+  });
+
   it('suggests knowledge-base answers, counts a deflection, or files anyway', async () => {
     await t.slack.command('/it-help', 'kb add', people.agent);
     await t.settle();

@@ -11,7 +11,7 @@ import { ticketDueHandlers } from '../../src/services/tickets/jobs.js';
 import { incidentDueHandlers } from '../../src/services/incidents/index.js';
 import { changeDueHandlers } from '../../src/services/changes/reminders.js';
 import type { TicketInput } from '../../views/tickets/parse.js';
-import type { Priority } from '../../src/config/settings.js';
+import type { Priority } from '../../src/domain/tickets/priority.js';
 
 /**
  * The real use cases on an in-memory database with a fake clock: what the SLA regression tests and

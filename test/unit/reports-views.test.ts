@@ -1,11 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { checkBlocks } from '../../devkit/fake-slack/server.js';
 import { scorecardBlocks } from '../../views/reports/scorecard.js';
-import { homeView, type HomeTicketRow } from '../../views/reports/home.js';
+import { homeView, type QueuedTicketRow } from '../../views/reports/home.js';
 import { csvCell, csvLine, exportColumns, writeCsv } from '../../views/reports/csv.js';
 import { parseItops } from '../../views/reports/command.js';
 import { renderTrendPng, renderTrendSvg } from '../../views/reports/charts.js';
-import { slaStatus } from '../../src/domain/reports/sla-status.js';
 import type { Scorecard } from '../../src/domain/reports/scorecard.js';
 
 const HOSTILE = '<!channel> *bold* <https://evil|bank> & '.repeat(40);
@@ -54,15 +53,14 @@ describe('scorecard blocks', () => {
 });
 
 describe('App Home view', () => {
-  const t = (i: number, over: Partial<HomeTicketRow> = {}): HomeTicketRow => ({
-    id: i, key: `IT-${i}`, summary: HOSTILE, priority: 'P2', assignee_id: null, status: 'new', created_at: 0, first_response_at: null,
-    first_response_due_at: 1000, resolution_due_at: 5000, paused_since: null, first_response_breached: 0, resolution_breached: 0, ...over,
+  const t = (i: number, over: Partial<QueuedTicketRow> = {}): QueuedTicketRow => ({
+    id: i, key: `IT-${i}`, summary: HOSTILE, priority: 'P2', assignee_id: null, status: 'new', sla: { target: 'first_response', state: 'ok', dueAt: 1000 }, ...over,
   });
   it('stays within limits for the busiest person (every role, long lists)', () => {
     const many = Array.from({ length: 10 }, (_, i) => t(i));
     const inc = Array.from({ length: 10 }, (_, i) => ({ key: `INC-${i}`, title: HOSTILE, severity: 'P1', status: 'investigating', commander_id: 'UCOMMAN1', channel_id: 'C1', next_update_due_at: 10 }));
     const changes = Array.from({ length: 10 }, (_, i) => ({ id: i, key: `CHG-${i}`, title: HOSTILE, type: 'normal', risk: 'high', requester_id: 'UREQ0001', planned_start: 0 }));
-    const view = homeView({ now: 2000, warnAt: 0.75, myTickets: { rows: many, total: 30 }, following: inc, triage: { rows: [...many, ...many.slice(0, 5)], total: 400 }, activeIncidents: inc, awaiting: changes, latestReport: { label: 'Weekly', url: 'https://slack.com/archives/C1/p1' } });
+    const view = homeView({ now: 2000, myTickets: { rows: many, total: 30 }, following: inc, triage: { rows: [...many, ...many.slice(0, 5)], total: 400 }, activeIncidents: inc, awaiting: changes, latestReport: { label: 'Weekly', url: 'https://slack.com/archives/C1/p1' } });
     expect(checkBlocks(view.blocks, 100)).toBeUndefined();
     const text = JSON.stringify(view.blocks);
     expect(text).not.toContain('<!channel>');
@@ -72,7 +70,7 @@ describe('App Home view', () => {
 
   it('lists a long triage queue one ticket per row with its button, and the "more" count', () => {
     const long = Array.from({ length: 15 }, (_, i) => t(i + 1, { summary: 'x'.repeat(300), ...(i % 2 ? { assignee_id: 'UAGENT01' } : {}) }));
-    const view = homeView({ now: 2000, warnAt: 0.75, myTickets: { rows: [], total: 0 }, following: [], triage: { rows: long, total: 400 } });
+    const view = homeView({ now: 2000, myTickets: { rows: [], total: 0 }, following: [], triage: { rows: long, total: 400 } });
     expect(checkBlocks(view.blocks, 100)).toBeUndefined();
     const rows = (view.blocks as any[]).filter((b) => String(b.block_id ?? '').startsWith('home.ticket.'));
     expect(rows).toHaveLength(10);
@@ -82,13 +80,12 @@ describe('App Home view', () => {
     expect(JSON.stringify(view.blocks)).toContain(`_…and ${400 - 10} more_`);
   });
 
-  it('shows the SLA state of each queued ticket', () => {
-    expect(slaStatus(t(1), 500, 0.75)).toMatchObject({ target: 'first_response', state: 'ok' });
-    expect(slaStatus(t(1), 800, 0.75).state).toBe('warning');
-    expect(slaStatus(t(1), 1000, 0.75).state).toBe('breached');
-    expect(slaStatus(t(1, { first_response_at: 10 }), 1000, 0.75)).toMatchObject({ target: 'resolution', state: 'ok' });
-    expect(slaStatus(t(1, { first_response_at: 10, status: 'waiting_on_requester', paused_since: 900 }), 9000, 0.75).state).toBe('paused');
-    expect(slaStatus(t(1, { first_response_at: 10, resolution_breached: 1 }), 100, 0.75).state).toBe('breached');
+  it('shows the SLA standing of each queued ticket', () => {
+    const line = (sla: QueuedTicketRow['sla']) => JSON.stringify(homeView({ now: 2000, myTickets: { rows: [], total: 0 }, following: [], triage: { rows: [t(1, { sla })], total: 1 } }).blocks);
+    expect(line({ target: 'first_response', state: 'ok', dueAt: 1000 })).toContain(':large_green_circle: *IT-1*');
+    expect(line({ target: 'first_response', state: 'warning', dueAt: 1000 })).toContain(':large_yellow_circle: *IT-1*');
+    expect(line({ target: 'resolution', state: 'breached', dueAt: 1000 })).toMatch(/:red_circle: \*IT-1\*[^"]*resolution overdue since/);
+    expect(line({ target: 'resolution', state: 'paused', dueAt: 1000 })).toContain(':double_vertical_bar: *IT-1*');
   });
 });
 

@@ -1,12 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseSettings } from '../../src/config/load.js';
-import { readClock, type ClockStep } from '../../src/domain/tickets/sla.js';
+import { readClock, readClocks, slaStanding, type ClockStep } from '../../src/domain/tickets/sla.js';
 import { changePriority, claimTicket, commentOnTicket, holdTicket, reopenTicket, resolveTicket, resumeTicket, waitOnRequester } from '../../src/services/tickets/work.js';
 import { ticketFigures } from '../../db/queries/reports.js';
 import { fileTicket } from '../../src/services/tickets/file.js';
 import { declareIncident } from '../../src/services/incidents/declare.js';
 import { findTicket } from '../../db/queries/tickets.js';
 import { triageMessage } from '../../views/tickets/messages.js';
+import { homeView } from '../../views/reports/home.js';
+import { homeData } from '../../src/services/reports/index.js';
 import { openDesk, ticketInput, type Desk } from '../support/desk.js';
 
 /**
@@ -148,6 +150,35 @@ describe('SLA clocks through the use cases (regression cases of #14)', () => {
   });
 });
 
+describe('the SLA warning: one reading for the reminder and App Home', () => {
+  const agentHome = async (d: Desk) => JSON.stringify(homeView(await homeData(d.ctx, 'UAGENT1', { agent: true, commander: false, approverTypes: [] }, async () => new Map())).blocks);
+
+  it('a P3 filed Friday 16:00 warns Monday 11:00 (3 of its 4 working hours), not on Sunday evening (75% of the wall-clock time)', async () => {
+    const d = (desk = await openDesk(LONDON, '2026-11-20T16:00:00Z'));
+    const id = await file(d, 'P3');
+    const warning = await d.db.selectFrom('due_items').select('due_at').where('record_id', '=', id).where('dedupe_key', 'like', 'ticket.sla.response:%:warn-%').executeTakeFirstOrThrow();
+    expect(iso(Number(warning.due_at))).toBe('2026-11-23T11:00:00.000Z');
+    // Sunday 20:00: one working hour used; 52 of the 68 wall-clock hours to the due time have passed.
+    await d.runUntil(at('2026-11-22T20:00:00Z'));
+    expect(await agentHome(d)).toContain(':large_green_circle: *IT-1*');
+    await d.runUntil(at('2026-11-23T10:59:00Z'));
+    expect(await agentHome(d)).toContain(':large_green_circle: *IT-1*');
+    await d.runUntil(at('2026-11-23T11:00:00Z'));
+    expect(await agentHome(d)).toContain(':large_yellow_circle: *IT-1*');
+  });
+
+  it('a clock paused on a vendor hold shows paused on App Home; once due it shows breached', async () => {
+    const d = (desk = await openDesk(LONDON, '2026-11-23T09:00:00Z'));
+    const id = await file(d, 'P2');
+    await step(d, '2026-11-23T09:10:00Z', () => claimTicket(d.ctx, id, agent));
+    await step(d, '2026-11-23T10:00:00Z', () => holdTicket(d.ctx, id, 'waiting_on_vendor', agent));
+    expect(await agentHome(d)).toContain(':double_vertical_bar: *IT-1*');
+    await step(d, '2026-11-24T10:00:00Z', () => resumeTicket(d.ctx, id, agent));
+    await d.runUntil(at('2026-11-24T17:00:00Z'));
+    expect(await agentHome(d)).toContain(':red_circle: *IT-1*');
+  });
+});
+
 describe('figures from the history (regression cases of #14)', () => {
   it('case 1: a ticket that breached and was then resolved by its first agent counts as first-contact resolution', async () => {
     const d = (desk = await openDesk(LONDON, '2026-11-23T09:00:00Z'));
@@ -186,6 +217,21 @@ describe('readClock (pure)', () => {
     return p.value;
   })();
   const s = (when: string, over: Partial<ClockStep>): ClockStep => ({ at: at(when), priority: 'P2', open: true, paused: false, responded: false, cancelled: false, ...over });
+
+  it('slaStanding: the next target, warning from the reading\'s warnAt, paused on a pausing hold, breached once due', () => {
+    // P2 filed Monday 09:00: first response 1 working hour (warn 09:45, due 10:00), resolution 8 (warn 15:00, due 17:00).
+    const filed = [s('2026-11-23T09:00:00Z', {})];
+    const standing = (steps: ClockStep[], when: string) => slaStanding(readClocks(steps, at(when), settings), at(when));
+    expect(standing(filed, '2026-11-23T09:44:00Z')).toEqual({ target: 'first_response', state: 'ok', dueAt: at('2026-11-23T10:00:00Z') });
+    expect(standing(filed, '2026-11-23T09:45:00Z').state).toBe('warning');
+    expect(standing(filed, '2026-11-23T10:00:00Z').state).toBe('breached');
+    const responded = [...filed, s('2026-11-23T09:30:00Z', { responded: true })];
+    expect(standing(responded, '2026-11-23T14:59:00Z')).toEqual({ target: 'resolution', state: 'ok', dueAt: at('2026-11-23T17:00:00Z') });
+    expect(standing(responded, '2026-11-23T15:00:00Z').state).toBe('warning');
+    // On a pausing hold from 10:00: one working hour used, the rest waits.
+    const held = [...responded, s('2026-11-23T10:00:00Z', { responded: true, paused: true })];
+    expect(standing(held, '2026-11-24T16:00:00Z')).toMatchObject({ target: 'resolution', state: 'paused' });
+  });
 
   it('reads the past as it was: a reading at T ignores what happened after T', () => {
     const steps = [s('2026-11-23T09:00:00Z', {}), s('2026-11-23T09:30:00Z', { responded: true }), s('2026-11-23T12:00:00Z', { priority: 'P1', responded: true })];

@@ -3,7 +3,7 @@ import { parseSettings } from '../../src/config/load.js';
 import type { Settings } from '../../src/config/settings.js';
 import { decide, countsAsFirstResponse, type TicketFacts } from '../../src/domain/tickets/lifecycle.js';
 import { priorityOf } from '../../src/domain/tickets/priority.js';
-import { readClock, slaTargets } from '../../src/domain/tickets/sla.js';
+import { filingStep, readClock, readClocks } from '../../src/domain/tickets/sla.js';
 
 const settings = (() => {
   const parsed = parseSettings({ timezone: 'Europe/London' });
@@ -47,6 +47,14 @@ describe('ticket lifecycle', () => {
     expect(decide('close', ticket({ status: 'resolved' }), agent, now, DAY)).toEqual({ ok: true, next: 'closed' });
   });
 
+  it('closes only a resolved ticket: the quiet-period job (closeResolved) leaves a reopened, closed or cancelled one alone', () => {
+    const switchboard = { id: 'switchboard', isAgent: false };
+    expect(decide('close', ticket({ status: 'resolved' }), switchboard, now, DAY)).toEqual({ ok: true, next: 'closed' });
+    for (const status of ['in_progress', 'closed', 'cancelled'] as const) {
+      expect(decide('close', ticket({ status }), switchboard, now, DAY)).toEqual({ ok: false, reason: 'Only resolved tickets close.' });
+    }
+  });
+
   it('refuses stale actions on finished tickets', () => {
     for (const status of ['resolved', 'closed', 'cancelled'] as const) {
       expect(decide('claim', ticket({ status }), agent, now, DAY).ok).toBe(false);
@@ -85,21 +93,27 @@ describe('ticket lifecycle', () => {
 });
 
 describe('SLA due times', () => {
+  // Due times at filing, as createTicket reads them.
+  const filed = (priority: 'P1' | 'P3' | 'P4', iso: string) => {
+    const c = readClocks([filingStep(priority, new Date(iso))], Date.parse(iso), settings);
+    return { firstResponseDue: new Date(c.firstResponse.dueAt), resolutionDue: new Date(c.resolution.dueAt) };
+  };
+
   it('runs P1 round the clock: 15 minutes and 4 hours, even on a Saturday night', () => {
-    const t = slaTargets('P1', new Date('2026-11-21T23:00:00Z'), settings);
+    const t = filed('P1', '2026-11-21T23:00:00Z');
     expect(t.firstResponseDue.toISOString()).toBe('2026-11-21T23:15:00.000Z');
     expect(t.resolutionDue.toISOString()).toBe('2026-11-22T03:00:00.000Z');
   });
 
   it('counts P3 resolution as three business days on the business calendar', () => {
     // Filed Friday 16:00 London: 1 h Friday, then Mon, Tue, Wed 8 h each = 24 h → due Wednesday 16:00.
-    const t = slaTargets('P3', new Date('2026-11-20T16:00:00Z'), settings);
+    const t = filed('P3', '2026-11-20T16:00:00Z');
     expect(t.firstResponseDue.toISOString()).toBe('2026-11-23T12:00:00.000Z');
     expect(t.resolutionDue.toISOString()).toBe('2026-11-25T16:00:00.000Z');
   });
 
   it('gives P4 one business day to first response', () => {
-    const t = slaTargets('P4', new Date('2026-11-23T09:00:00Z'), settings);
+    const t = filed('P4', '2026-11-23T09:00:00Z');
     expect(t.firstResponseDue.toISOString()).toBe('2026-11-23T17:00:00.000Z');
   });
 

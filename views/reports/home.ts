@@ -1,4 +1,4 @@
-import { slaStatus, type SlaInput } from '../../src/domain/reports/sla-status.js';
+import type { SlaStanding } from '../../src/domain/tickets/sla.js';
 import { channelLink, mention, mrkdwn, plain, slackDate, userText } from '../text.js';
 import { CHANGE_DECISION_ACTIONS, HOME_CALLBACK_ID, REPORT_ACTIONS } from './ids.js';
 import { TICKET_ACTIONS } from '../tickets/ids.js';
@@ -10,13 +10,18 @@ import { TICKET_ACTIONS } from '../tickets/ids.js';
  * Approve / Reject in place. Lists are capped so the view stays under 100 blocks and each section under
  * 3000 characters.
  */
-export interface HomeTicketRow extends SlaInput {
+export interface HomeTicketRow {
   id: number;
   key: string;
   summary: string;
+  status: string;
   priority: string;
   assignee_id: string | null;
-  /** Link to the ticket's triage post (queue rows), once it exists. */
+}
+
+/** A ticket in the triage queue: where it stands against its SLA, and the link to its triage post once it exists. */
+export interface QueuedTicketRow extends HomeTicketRow {
+  sla: SlaStanding;
   triageUrl?: string;
 }
 
@@ -42,10 +47,9 @@ export interface HomeChangeRow {
 
 export interface HomeInput {
   now: number;
-  warnAt: number;
   myTickets: { rows: HomeTicketRow[]; total: number };
   following: HomeIncidentRow[];
-  triage?: { rows: HomeTicketRow[]; total: number };
+  triage?: { rows: QueuedTicketRow[]; total: number };
   activeIncidents?: HomeIncidentRow[];
   awaiting?: HomeChangeRow[];
   latestReport?: { label: string; url?: string };
@@ -76,8 +80,8 @@ function lines(items: string[], empty: string, total = items.length): string {
   return kept.join('\n') + more;
 }
 
-function slaLine(t: HomeTicketRow, now: number, warnAt: number): string {
-  const s = slaStatus(t, now, warnAt);
+function slaLine(t: QueuedTicketRow): string {
+  const s = t.sla;
   const what = s.target === 'first_response' ? 'first response' : 'resolution';
   const when = s.state === 'paused' ? 'paused, waiting on the requester' : s.state === 'breached' ? `${what} overdue since ${slackDate(new Date(s.dueAt))}` : `${what} due ${slackDate(new Date(s.dueAt))}`;
   const who = t.assignee_id ? mention(t.assignee_id) : 'unassigned';
@@ -117,7 +121,7 @@ export function homeView(input: HomeInput): { type: 'home'; callback_id: string;
         : t.triageUrl
           ? { type: 'button', action_id: TICKET_ACTIONS.openLink, text: plain('Open', 75), url: t.triageUrl, value: String(t.id) }
           : undefined;
-      blocks.push({ type: 'section', block_id: `home.ticket.${t.id}`, text: mrkdwn(slaLine(t, input.now, input.warnAt)), ...(accessory ? { accessory } : {}) });
+      blocks.push({ type: 'section', block_id: `home.ticket.${t.id}`, text: mrkdwn(slaLine(t)), ...(accessory ? { accessory } : {}) });
     }
     if (input.triage.total > shown.length) blocks.push({ type: 'context', elements: [mrkdwn(`_…and ${input.triage.total - shown.length} more_`)] });
   }

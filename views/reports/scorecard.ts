@@ -1,6 +1,7 @@
 import type { KnownBlock } from '@slack/types';
 import { KPIS, formatDuration, formatValue, rate, severityTarget, trend, type KpiDefinition, type Rating } from '../../src/domain/reports/kpis.js';
-import { attainment, CHANGE_TYPES, SEVERITIES, type DurationStats, type Scorecard } from '../../src/domain/reports/scorecard.js';
+import { attainment, CHANGE_TYPES, type DurationStats, type Scorecard } from '../../src/domain/reports/scorecard.js';
+import { SEVERITIES } from '../../src/domain/incidents/rules.js';
 import { fallbackText, mrkdwn, plain, userText } from '../text.js';
 
 /**

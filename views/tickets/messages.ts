@@ -3,6 +3,7 @@ import type { TicketRow } from '../../db/queries/tickets.js';
 import type { KbArticleRow } from '../../db/queries/kb.js';
 import { formatDuration } from '../../src/config/duration.js';
 import { isOpen } from '../../src/domain/tickets/lifecycle.js';
+import { PRIORITIES } from '../../src/domain/tickets/priority.js';
 import { composed, escapeMrkdwn, mention, mrkdwn, plain, slackDate, truncate, userText, type Owed, fallbackText } from '../text.js';
 import { TICKET_ACTIONS as A, TICKET_DM_BLOCKS as DM } from './ids.js';
 
@@ -87,7 +88,7 @@ export function triageMessage(ticket: TicketRow, options: { incidentKey?: string
       elements: [
         ...(ticket.assignee_id ? [] : [{ type: 'button' as const, action_id: A.claim, text: plain('Claim', 75), style: 'primary' as const, value }]),
         { type: 'users_select', action_id: A.assign, placeholder: plain('Assign…', 150), ...(ticket.assignee_id ? { initial_user: ticket.assignee_id } : {}) },
-        { type: 'static_select', action_id: A.priority, placeholder: plain('Priority', 150), initial_option: priorityOption(ticket.priority), options: (['P1', 'P2', 'P3', 'P4'] as const).map(priorityOption) },
+        { type: 'static_select', action_id: A.priority, placeholder: plain('Priority', 150), initial_option: priorityOption(ticket.priority), options: PRIORITIES.map(priorityOption) },
         ...(ticket.status === 'waiting_on_requester' ? [] : [{ type: 'button' as const, action_id: A.wait, text: plain('Waiting on requester', 75), value }]),
         ...holdElements(ticket, options.holds ?? []),
         { type: 'button', action_id: A.comment, text: plain('Message requester', 75), value },

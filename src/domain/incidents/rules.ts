@@ -1,11 +1,13 @@
 import { TZDate } from '@date-fns/tz';
+import { PRIORITIES, type Priority } from '../tickets/priority.js';
 /**
  * Incident rules: pure decisions with `now` passed in. Who may run an incident, which status moves are
  * allowed, when the next stakeholder update is due, who hears about it, how the channel is named.
  */
 
-export const SEVERITIES = ['P1', 'P2', 'P3', 'P4'] as const;
-export type Severity = (typeof SEVERITIES)[number];
+/** An incident's severity is on the priority scale, P1 the most severe. */
+export const SEVERITIES = PRIORITIES;
+export type Severity = Priority;
 
 export const STATUSES = ['investigating', 'identified', 'monitoring', 'resolved', 'closed'] as const;
 export type Status = (typeof STATUSES)[number];
@@ -28,8 +30,9 @@ export const ROLE_LABELS: Record<string, string> = {
   scribe: 'Scribe',
 };
 
+/** Open = still being worked (one of the active statuses): not resolved or closed. */
 export function isOpen(status: Status): boolean {
-  return status !== 'resolved' && status !== 'closed';
+  return isActiveStatus(status);
 }
 
 export function isSeverity(value: string): value is Severity {

@@ -1,4 +1,5 @@
-import { attainment, share, type Scorecard, type Severity } from './scorecard.js';
+import type { Severity } from '../incidents/rules.js';
+import { attainment, share, type Scorecard } from './scorecard.js';
 
 /**
  * Which way is better for each KPI, and the targets the IT operations reference quotes, for

@@ -1,9 +1,9 @@
+import type { Priority } from '../tickets/priority.js';
+import type { Severity } from '../incidents/rules.js';
 /**
  * The figures of the IT operations scorecard for one period, as the queries return them. Durations
  * are milliseconds; shares are kept as numerator and denominator so nothing divides by zero silently.
  */
-export const SEVERITIES = ['P1', 'P2', 'P3', 'P4'] as const;
-export type Severity = (typeof SEVERITIES)[number];
 export const CHANGE_TYPES = ['standard', 'normal', 'emergency'] as const;
 export type ChangeType = (typeof CHANGE_TYPES)[number];
 
@@ -52,7 +52,7 @@ export interface TicketFigures {
   reopened: Ratio;
   csat: { rated: number; sum: number; positive: number; asked: number; answered: number };
   kbDeflections: number;
-  byPriority: { priority: Severity; opened: number; resolved: number; firstResponse: SlaTally; resolution: SlaTally }[];
+  byPriority: { priority: Priority; opened: number; resolved: number; firstResponse: SlaTally; resolution: SlaTally }[];
   byCategory: { category: string; opened: number; resolved: number }[];
   byService: { service: string; opened: number; resolved: number }[];
 }

@@ -40,10 +40,11 @@ export interface ActorFacts {
 /** A refusal says whether the actor lacks the right (`forbidden`, audited) or the ticket's state is wrong. */
 export type Decision = { ok: true; next: TicketStatus } | { ok: false; reason: string; forbidden?: boolean };
 
-const OPEN: TicketStatus[] = ['new', 'in_progress', 'waiting_on_requester'];
+/** A ticket is open while someone still has to act on it: not yet resolved, closed or cancelled. */
+export const OPEN_STATUSES = ['new', 'in_progress', 'waiting_on_requester'] as const satisfies readonly TicketStatus[];
 const AGENT_ONLY: TicketAction[] = ['claim', 'assign', 'change_priority', 'wait_on_requester', 'hold', 'resume', 'unlink', 'resolve', 'escalate'];
 
-export const isOpen = (status: TicketStatus): boolean => OPEN.includes(status);
+export const isOpen = (status: TicketStatus): boolean => (OPEN_STATUSES as readonly TicketStatus[]).includes(status);
 
 function deny(reason: string): Decision {
   return { ok: false, reason };

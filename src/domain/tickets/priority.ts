@@ -1,4 +1,6 @@
-import type { Priority } from '../../config/settings.js';
+/** The priority scale, most urgent first: tickets' priorities and incidents' severities. */
+export const PRIORITIES = ['P1', 'P2', 'P3', 'P4'] as const;
+export type Priority = (typeof PRIORITIES)[number];
 
 export type Level = 'high' | 'medium' | 'low';
 export const LEVELS: readonly Level[] = ['high', 'medium', 'low'];

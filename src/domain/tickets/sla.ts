@@ -1,4 +1,5 @@
-import type { Priority, Settings } from '../../config/settings.js';
+import type { Settings } from '../../config/settings.js';
+import type { Priority } from './priority.js';
 import { addWorkingTime, resolveCalendar, targetWorkingMs, workingTimeBetween, type BusinessCalendar } from '../calendar.js';
 
 /**
@@ -17,14 +18,6 @@ import { addWorkingTime, resolveCalendar, targetWorkingMs, workingTimeBetween, t
  * Due time = the instant the elapsed time reaches the target, under the priority in force; met =
  * stopped no later than that; breached = the due time came while the clock had not stopped.
  */
-export interface SlaTargets {
-  firstResponseDue: Date;
-  resolutionDue: Date;
-  firstResponseMs: number;
-  resolutionMs: number;
-  calendar: BusinessCalendar;
-}
-
 export type SlaClockName = 'first_response' | 'resolution';
 
 export function calendarFor(priority: Priority, settings: Settings): BusinessCalendar {
@@ -36,20 +29,6 @@ export function calendarFor(priority: Priority, settings: Settings): BusinessCal
 export function targetMs(priority: Priority, clock: SlaClockName, settings: Settings): number {
   const policy = settings.sla.policies[priority];
   return targetWorkingMs(clock === 'first_response' ? policy.first_response : policy.resolution, calendarFor(priority, settings));
-}
-
-/** Due times of a ticket filed at `start` that has not paused yet. */
-export function slaTargets(priority: Priority, start: Date, settings: Settings): SlaTargets {
-  const calendar = calendarFor(priority, settings);
-  const firstResponseMs = targetMs(priority, 'first_response', settings);
-  const resolutionMs = targetMs(priority, 'resolution', settings);
-  return {
-    firstResponseDue: addWorkingTime(start, firstResponseMs, calendar),
-    resolutionDue: addWorkingTime(start, resolutionMs, calendar),
-    firstResponseMs,
-    resolutionMs,
-    calendar,
-  };
 }
 
 /**
@@ -146,3 +125,36 @@ export function readClock(steps: readonly ClockStep[], clock: SlaClockName, at: 
   return { state: running ? 'running' : 'paused', breached: crossed, priority, targetMs: target, elapsedMs: elapsed, dueAt, warnAt, stoppedAt: null };
 }
 
+
+/** The first step of a ticket's history: filed, open, running. */
+export function filingStep(priority: Priority, at: Date): ClockStep {
+  return { at: at.getTime(), priority, open: true, paused: false, responded: false, cancelled: false };
+}
+
+export interface Clocks {
+  firstResponse: ClockReading;
+  resolution: ClockReading;
+}
+
+export function readClocks(steps: readonly ClockStep[], at: number, settings: Settings): Clocks {
+  return { firstResponse: readClock(steps, 'first_response', at, settings), resolution: readClock(steps, 'resolution', at, settings) };
+}
+
+/** Where an open ticket stands against its next target (App Home's queue). */
+export interface SlaStanding {
+  target: SlaClockName;
+  state: 'paused' | 'ok' | 'warning' | 'breached';
+  dueAt: number;
+}
+
+/**
+ * The next target is first response until that clock stops, then resolution. Warning from the
+ * reading's `warnAt` (`sla.warn_at` of the target in working time), the instant the warning reminder
+ * is due, so App Home turns amber when the reminder goes out.
+ */
+export function slaStanding(clocks: Clocks, at: number): SlaStanding {
+  const target: SlaClockName = clocks.firstResponse.stoppedAt === null ? 'first_response' : 'resolution';
+  const reading = target === 'first_response' ? clocks.firstResponse : clocks.resolution;
+  const state = reading.breached ? 'breached' : reading.state === 'paused' ? 'paused' : at >= reading.warnAt ? 'warning' : 'ok';
+  return { target, state, dueAt: reading.dueAt };
+}

@@ -1,5 +1,6 @@
 import type { KnownBlock } from '@slack/types';
 import { triageRef } from '../tickets/file.js';
+import { slaStandings } from '../tickets/sla.js';
 import type { ServiceContext, Actor, Outcome } from '../context.js';
 import { ok, refuse, transact } from '../context.js';
 import { postMessage } from '../outbox.js';
@@ -230,14 +231,22 @@ function withTriageLinks<T extends { id: number }>(queue: { rows: T[]; total: nu
   return { rows: queue.rows.map((row) => ({ ...row, ...(links.has(triageRef(row.id)) ? { triageUrl: links.get(triageRef(row.id)) } : {}) })), total: queue.total };
 }
 
+/** The triage queue with each ticket's SLA standing, read from its history as the reminders read it. */
+async function queueWithStandings(trx: Executor, ctx: ServiceContext, now: Date) {
+  const queue = await triageQueue(trx, 15);
+  const standings = await slaStandings(trx, queue.rows.map((row) => row.id), ctx.settings, now);
+  return { rows: queue.rows.filter((row) => standings.has(row.id)).map((row) => ({ ...row, sla: standings.get(row.id)! })), total: queue.total };
+}
+
 /** What the Home tab shows this person, by their roles; links are asked for after the reads. */
 export async function homeData(ctx: ServiceContext, userId: string, roles: HomeRoles, linksOf: MessageLinks): Promise<HomeInput> {
-  const now = ctx.clock.now().getTime();
+  const at = ctx.clock.now();
+  const now = at.getTime();
   const read = await ctx.db.transaction().execute(async (trx) => ({
     latest: await latestPostedReport(trx),
     myTickets: await openTicketsOf(trx, userId, HOME_LIST_LIMIT),
     following: await subscribedIncidents(trx, userId, HOME_LIST_LIMIT),
-    triage: roles.agent ? await triageQueue(trx, 15) : undefined,
+    triage: roles.agent ? await queueWithStandings(trx, ctx, at) : undefined,
     activeIncidents: roles.commander ? await activeIncidents(trx, HOME_LIST_LIMIT) : undefined,
     awaiting: roles.approverTypes.length ? await changesAwaiting(trx, userId, roles.approverTypes, HOME_LIST_LIMIT) : undefined,
   }));
@@ -245,7 +254,6 @@ export async function homeData(ctx: ServiceContext, userId: string, roles: HomeR
   const links = await linksOf([...(triage?.rows.map((row) => triageRef(row.id)) ?? []), ...(latest?.ts ? [latest.refKey] : [])]);
   return {
     now,
-    warnAt: ctx.settings.sla.warn_at,
     ...lists,
     triage: triage ? withTriageLinks(triage, links) : undefined,
     latestReport: latest

@@ -1,12 +1,13 @@
 import { LINKED_INCIDENT_REASON } from '../../domain/tickets/lifecycle.js';
 import { nextNumber } from '../../../db/queries/counters.js';
+import { openIncidentsForService } from '../../../db/queries/incidents.js';
 import { insertAudit } from '../../../db/queries/audit.js';
 import { searchArticles } from '../../../db/queries/kb.js';
 import { firstReceipt } from '../../../db/queries/receipts.js';
-import { findTicketBySource, insertTicket, openIncidentsCovering, saveDraft, takeDraft, type TicketRow } from '../../../db/queries/tickets.js';
+import { findTicketBySource, insertTicket, saveDraft, takeDraft, type TicketRow } from '../../../db/queries/tickets.js';
 import { categoryRefusal, servicesRefusal } from '../../domain/catalog.js';
 import { priorityOf } from '../../domain/tickets/priority.js';
-import { slaTargets } from '../../domain/tickets/sla.js';
+import { filingStep, readClocks, type Clocks } from '../../domain/tickets/sla.js';
 import type { TicketInput } from '../../../views/tickets/parse.js';
 import { confirmationDm, filedForSomeoneDm, fullDetailsMessage, TRIAGE_DETAILS_SHOWN, triageMessage } from '../../../views/tickets/messages.js';
 import type { Suggestion } from '../../../views/tickets/modals.js';
@@ -44,7 +45,7 @@ export async function checkBeforeFiling(ctx: ServiceContext, requester: Requeste
     const existing = await findTicketBySource(ctx.db, source.channel, source.ts);
     if (existing) return refuse(`That message is already ticket ${existing.key}.`);
   }
-  const incidents = input.service ? await openIncidentsCovering(ctx.db, input.service) : [];
+  const incidents = input.service ? await openIncidentsForService(ctx.db, input.service) : [];
   const articles = await searchArticles(ctx.db, input.summary.split(/\s+/), 3);
   if (incidents.length === 0 && articles.length === 0) return ok({ kind: 'file' });
   const draftId = await saveDraft(ctx.db, requester.id, { input, source }, ctx.clock.now());
@@ -92,11 +93,15 @@ function catalogRefusal(ctx: ServiceContext, input: TicketInput): Outcome<never>
   return undefined;
 }
 
+/** The working-time targets the requester is told about. */
+const targets = (clocks: Clocks) => ({ firstResponseMs: clocks.firstResponse.targetMs, resolutionMs: clocks.resolution.targetMs });
+
 async function createTicket(trx: Trx, ctx: ServiceContext, requester: Requester, input: TicketInput, source: TicketSource, now: Date): Promise<TicketRow> {
   const { settings } = ctx;
   const priority = priorityOf(input.impact, input.urgency);
-  const targets = slaTargets(priority, now, settings);
-  const covering = input.service ? await openIncidentsCovering(trx, input.service) : [];
+  // Due as if the clocks run from filing; recording the filing below reads them again with any hold.
+  const filed = readClocks([filingStep(priority, now)], now.getTime(), settings);
+  const covering = input.service ? await openIncidentsForService(trx, input.service) : [];
   const number = await nextNumber(trx, 'IT');
   const inserted = await insertTicket(trx, {
     key: `IT-${number}`,
@@ -119,8 +124,8 @@ async function createTicket(trx: Trx, ctx: ServiceContext, requester: Requester,
     source_permalink: source.permalink ?? null,
     created_at: now.getTime(),
     updated_at: now.getTime(),
-    first_response_due_at: targets.firstResponseDue.getTime(),
-    resolution_due_at: targets.resolutionDue.getTime(),
+    first_response_due_at: filed.firstResponse.dueAt,
+    resolution_due_at: filed.resolution.dueAt,
     incident_id: covering[0]?.id ?? null,
     // Filed against a service with an open incident: the ticket follows that incident (on hold meanwhile).
     hold_reason: covering[0] && settings.sla.pause_reasons[LINKED_INCIDENT_REASON] ? LINKED_INCIDENT_REASON : null,
@@ -140,8 +145,8 @@ async function createTicket(trx: Trx, ctx: ServiceContext, requester: Requester,
   // The confirmation goes at once; the link to the triage post is added when that post exists, so a
   // busy triage channel (an outage, Slack's 1 message/s) never delays the requester's receipt.
   const confirmation = `ticket/${ticket.id}/confirmation`;
-  await sendTicketDm(trx, now, ticket, requester.id, confirmationDm(ticket, targets, null, { filedBy: source.filedBy }), { refKey: confirmation });
-  if (triage) await editTicketDm(trx, now, confirmation, confirmationDm(ticket, targets, triageRef(ticket.id), { filedBy: source.filedBy }));
+  await sendTicketDm(trx, now, ticket, requester.id, confirmationDm(ticket, targets(filed), null, { filedBy: source.filedBy }), { refKey: confirmation });
+  if (triage) await editTicketDm(trx, now, confirmation, confirmationDm(ticket, targets(filed), triageRef(ticket.id), { filedBy: source.filedBy }));
   // Filed for someone else (a reaction on their message): the person who reacted is told too.
   if (source.filedBy) await postMessage(trx, now, { channel: source.filedBy, ...filedForSomeoneDm(ticket) });
   // Triage shows the start of long details; the whole text goes in the post's thread.

@@ -1,11 +1,12 @@
 import type { TicketEventRow, TicketRow } from '../../../db/queries/tickets.js';
-import { findTicket, ticketEvents, updateTicket } from '../../../db/queries/tickets.js';
+import { findTicket, ticketEvents, ticketEventsOf, updateTicket } from '../../../db/queries/tickets.js';
 import { cancelDue, rescheduleDue } from '../../../db/queries/due-items.js';
 import type { Settings } from '../../config/settings.js';
 import { workingTimeBetween } from '../../domain/calendar.js';
 import { isOpen } from '../../domain/tickets/lifecycle.js';
-import { calendarFor, readClock, type ClockReading, type ClockStep } from '../../domain/tickets/sla.js';
+import { calendarFor, readClocks, slaStanding, type Clocks, type ClockStep, type SlaStanding } from '../../domain/tickets/sla.js';
 import type { ServiceContext, Trx } from '../context.js';
+import type { Executor } from '../../../db/schema.js';
 import type { HoldOption } from '../../../views/tickets/messages.js';
 
 
@@ -47,15 +48,6 @@ export function stepsOf(events: readonly Pick<TicketEventRow, 'at' | 'status' | 
       responded: e.responded === 1,
       cancelled: e.status === 'cancelled',
     }));
-}
-
-export interface Clocks {
-  firstResponse: ClockReading;
-  resolution: ClockReading;
-}
-
-export function readClocks(steps: readonly ClockStep[], at: number, settings: Settings): Clocks {
-  return { firstResponse: readClock(steps, 'first_response', at, settings), resolution: readClock(steps, 'resolution', at, settings) };
 }
 
 /** Working time spent on pausing holds, measured on the calendar of the priority in force at `at`. */
@@ -136,6 +128,18 @@ export async function currentClocks(trx: Trx, ticketId: number, settings: Settin
   const steps = stepsOf(await ticketEvents(trx, ticketId));
   if (steps.length === 0) return undefined;
   return { ticket, clocks: readClocks(steps, now.getTime(), settings) };
+}
+
+/** Where each ticket stands against its next SLA target at `now`, read from its history as the reminders are. */
+export async function slaStandings(db: Executor, ticketIds: readonly number[], settings: Settings, now: Date): Promise<Map<number, SlaStanding>> {
+  const byTicket = new Map<number, TicketEventRow[]>();
+  for (const event of await ticketEventsOf(db, ticketIds)) byTicket.set(event.ticket_id, [...(byTicket.get(event.ticket_id) ?? []), event]);
+  const standings = new Map<number, SlaStanding>();
+  for (const [id, events] of byTicket) {
+    const steps = stepsOf(events);
+    if (steps.length > 0) standings.set(id, slaStanding(readClocks(steps, now.getTime(), settings), now.getTime()));
+  }
+  return standings;
 }
 
 /**

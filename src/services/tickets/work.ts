@@ -4,7 +4,8 @@ import { scheduleDue, cancelDue } from '../../../db/queries/due-items.js';
 import { findTicket, updateTicket, type TicketRow } from '../../../db/queries/tickets.js';
 import type { TicketTable } from '../../../db/schema/records.js';
 import type { AuditLogTable } from '../../../db/schema/foundation.js';
-import { REQUESTER_REASON, type Priority } from '../../config/settings.js';
+import { REQUESTER_REASON } from '../../config/settings.js';
+import type { Priority } from '../../domain/tickets/priority.js';
 import { countsAsFirstResponse, decide, followsIncident, isOpen, LINKED_INCIDENT_REASON, type TicketAction } from '../../domain/tickets/lifecycle.js';
 import { assigneeUpdate, historyLine, requesterUpdate, resolvedDm, csatThanks, triageMessage, type MessageContent } from '../../../views/tickets/messages.js';
 import {
@@ -396,11 +397,16 @@ export function rateTicket(ctx: ServiceContext, ticketId: number, score: number,
   });
 }
 
-/** Auto-close after the quiet period; a reopened or already closed ticket is left alone. */
+/** Switchboard itself, closing a ticket after the quiet period. */
+const SWITCHBOARD = { id: 'switchboard', isAgent: false };
+
+/** Auto-close after the quiet period; the lifecycle rule leaves a reopened or already closed ticket alone. */
 export async function closeResolved(trx: Trx, ctx: ServiceContext, ticketId: number, now: Date): Promise<string> {
   const ticket = await findTicket(trx, ticketId);
-  if (!ticket || ticket.status !== 'resolved') return 'skipped: not resolved';
-  const changed = await updateTicket(trx, ticket.id, { status: 'closed', closed_at: now.getTime(), updated_at: now.getTime() });
+  if (!ticket) return 'skipped: no such ticket';
+  const decision = decide('close', ticketDecisionFacts(ticket), SWITCHBOARD, now, ctx.settings.service_desk.reopen_window);
+  if (!decision.ok) return `skipped: ${decision.reason}`;
+  const changed = await updateTicket(trx, ticket.id, { status: decision.next, closed_at: now.getTime(), updated_at: now.getTime() });
   const closed = await recordTicketEvent(trx, ctx.settings, changed, { kind: 'close', actorId: 'switchboard', body: 'closed after the quiet period' }, now);
   await insertAudit(trx, { actor: { id: 'switchboard', name: 'Switchboard' }, action: 'ticket.close', recordType: 'ticket', recordId: ticket.id, recordKey: ticket.key, before: ticketFacts(ticket), after: ticketFacts(closed), source: 'job' }, now);
   await refreshTriage(trx, ctx, closed, now, 'Closed after the quiet period');
