@@ -30,11 +30,14 @@ async function ticketFromMessage({ shortcut, client, respond }: MessageShortcutA
       source: { kind: 'shortcut', channel: channel.id, ts: message.ts },
     });
   const opened = await openFormOrTell(formTrigger(client, respond, shortcut), form(), logger);
-  // Slack's link is asked for once the form is open (the trigger lasts 3 s); a private message's
-  // form shows it in Details, the public one's only on the ticket.
-  const permalink = await messagePermalinkNow(client, channel.id, message.ts);
   if (!opened) return;
-  await rememberShortcutSource(ctx, { viewId: opened.id, userId: shortcut.user.id, callbackId: V.file, channel: channel.id, ts: message.ts, isPrivate, permalink });
+  // The source is recorded as soon as the form is open, so even a quick submission finds it; Slack's
+  // link is asked for after (the trigger lasts 3 s) and added to it. A private message's form shows
+  // the link in Details, the public one's only on the ticket.
+  const source = { viewId: opened.id, userId: shortcut.user.id, callbackId: V.file, channel: channel.id, ts: message.ts, isPrivate };
+  await rememberShortcutSource(ctx, source);
+  const permalink = await messagePermalinkNow(client, channel.id, message.ts);
+  if (permalink) await rememberShortcutSource(ctx, { ...source, permalink });
   if (isPrivate && permalink) await client.views.update({ view_id: opened.id, hash: opened.hash, view: form(permalink) }).catch(() => undefined);
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PRIORITIES } from '../../src/domain/tickets/priority.js';
 import { button, type AppDeps, type ButtonArgs } from '../kit.js';
 import { TICKET_ACTIONS as A } from '../../views/tickets/ids.js';
 import { takeOverPrompt } from '../../views/tickets/messages.js';
@@ -9,7 +10,7 @@ import { assignTicket, changePriority, claimTicket, holdTicket, resumeTicket, un
 import { claimTakesOver, ticketById } from '../../src/services/tickets/read.js';
 import { isAgent, showClicker, ticketButton, ticketIdOfBlock, ticketIdOfButton } from './shared.js';
 
-const priorityValue = z.enum(['P1', 'P2', 'P3', 'P4']);
+const priorityValue = z.enum(PRIORITIES);
 const takeOverValue = z.object({ ticketId: z.number().int().positive(), from: z.string().regex(/^[UW][A-Z0-9]+$/) });
 
 /** A Claim on a ticket someone else has asks first ("take it from @arnold?"); a stale button never takes it silently. */

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Executor } from '../schema.js';
 
 export interface ShortcutSource {
@@ -16,7 +17,8 @@ export async function recordShortcutSource(db: Executor, source: ShortcutSource,
   await db
     .insertInto('shortcut_sources')
     .values({ view_id: source.viewId, user_id: source.userId, callback_id: source.callbackId, channel: source.channel, ts: source.ts, is_private: source.isPrivate ? 1 : 0, permalink: source.permalink ?? null, created_at: now.getTime() })
-    .onConflict((oc) => oc.column('view_id').doNothing())
+    // Recorded again once Slack's link is known: only the link is filled in, the rest stays as first recorded.
+    .onConflict((oc) => oc.column('view_id').doUpdateSet({ permalink: sql<string | null>`coalesce(excluded.permalink, shortcut_sources.permalink)` }))
     .execute();
 }
 

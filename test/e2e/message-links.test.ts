@@ -53,6 +53,7 @@ describe("links to messages are Slack's permalinks", () => {
     const reply = t.fake.addMessage(channels.general, people.requester.id, 'Still stuck after a restart', parent.ts);
     await t.slack.messageShortcut(people.requester, SHORTCUTS.ticketFromMessage, { channel: channels.general, ts: reply.ts, text: reply.text, user: people.requester.id });
     await waitFor(() => t.fake.views.length > 0);
+    await t.settle(); // the person reads the form before submitting it: the link has been asked for
     const { id, view } = t.fake.lastView();
     await t.slack.submitView(people.requester, { id, ...view }, { [TICKET_FIELDS.summary]: 'Printer queue stuck', [TICKET_FIELDS.category]: 'hardware' });
     await t.settle();
