@@ -83,6 +83,9 @@ export default tseslint.config(
     },
     plugins: { 'import-x': importX },
     settings: {
+      // no-cycle parses each file it walks, so it needs to know which files are TypeScript.
+      'import-x/extensions': ['.ts', '.js', '.mjs'],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
       'import-x/resolver-next': [createTypeScriptImportResolver({ project: `${root}/tsconfig.json` })],
     },
     rules: {
