@@ -1,12 +1,12 @@
 import type { Generated } from 'kysely';
+import type { ChangeOutcome, ChangeStatus } from '../../src/domain/changes/types.js';
+import type { TicketStatus } from '../../src/domain/tickets/types.js';
 
 /**
  * The three records IT operations runs on (tickets, incidents, changes) and their satellites.
  * Times are UTC epoch milliseconds; the KPI columns (first response, acknowledged, resolved,
  * approved, completed…) are stored as facts when they happen so reports are SQL over indexed columns.
  */
-
-export type TicketStatus = 'new' | 'in_progress' | 'waiting_on_requester' | 'resolved' | 'closed' | 'cancelled';
 
 export interface TicketTable {
   id: Generated<number>;
@@ -189,9 +189,6 @@ export interface IncidentActionTable {
   closed_at: number | null;
   closed_by: string | null;
 }
-
-export type ChangeStatus = 'draft' | 'pending_approval' | 'approved' | 'rejected' | 'scheduled' | 'in_progress' | 'completed' | 'cancelled';
-export type ChangeOutcome = 'successful' | 'successful_with_issues' | 'failed' | 'rolled_back';
 
 export interface ChangeTable {
   id: Generated<number>;

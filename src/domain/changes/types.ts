@@ -1,6 +1,13 @@
-import type { ChangeOutcome, ChangeStatus } from '../../../db/schema/records.js';
-
-export type { ChangeOutcome, ChangeStatus };
+export type ChangeStatus =
+  | 'draft'
+  | 'pending_approval'
+  | 'approved'
+  | 'rejected'
+  | 'scheduled'
+  | 'in_progress'
+  | 'completed'
+  | 'cancelled';
+export type ChangeOutcome = 'successful' | 'successful_with_issues' | 'failed' | 'rolled_back';
 export type ChangeType = 'standard' | 'normal' | 'emergency';
 export type Risk = 'low' | 'medium' | 'high';
 
