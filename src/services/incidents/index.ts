@@ -16,8 +16,7 @@ export { postUpdate, updateForm, updateDueHandler, updateOverdueHandler, updateS
 export { actionReminderHandler, addFollowUpAction, checkMayAddActions, closeFollowUpAction, exportReview, resolveIncident, reviewDraft, reviewForSlack } from './resolve.js';
 export { DUE, SYSTEM_ACTOR, type IncidentActor } from './common.js';
 
-import type { DueHandler } from '../../jobs/due-runner.js';
-import type { ServiceContext } from '../context.js';
+import type { DueHandler, ServiceContext } from '../context.js';
 import { DUE } from './common.js';
 import { updateDueHandler, updateOverdueHandler, updateSoonHandler } from './updates.js';
 import { actionChaseHandler, actionReminderHandler } from './resolve.js';
