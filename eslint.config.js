@@ -96,6 +96,9 @@ export default tseslint.config(
       // Typed text is cleaned of control characters at the edge (src/domain/typed-text.ts), so matching
       // them is the point, not a slip.
       'no-control-regex': 'off',
+      // Late-bound closures (the health check reads the socket, wakeOutbox the sender) are declared
+      // before the object they point to exists; that `let` is on purpose.
+      'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
       '@typescript-eslint/no-unused-vars': [
         'error',
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_' },
@@ -117,8 +120,9 @@ export default tseslint.config(
     },
   },
   {
-    // Migrations are frozen and written against Kysely<any>: they must not follow today's schema types.
-    files: ['db/migrations/**/*.ts'],
+    // Migrations are frozen and written against Kysely<any> (as is the migrator that runs them): they
+    // must not follow today's schema types.
+    files: ['db/migrations/**/*.ts', 'db/migrate.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {

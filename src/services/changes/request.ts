@@ -1,6 +1,6 @@
 import { missingServicesRefusal, servicesRefusal } from '../../domain/catalog.js';
 import { mayWorkOn, refusalToWorkOn } from '../../domain/changes/access.js';
-import { snapshotOf, standardContent, standardEditOverreach, standardOverreachReason, templateLabel, type TemplateSnapshot } from '../../domain/changes/standard.js';
+import { snapshotOf, standardContent, standardEditOverreach, standardOverreachReason, templateLabel } from '../../domain/changes/standard.js';
 import { approverEntriesFor, requiredApprovals } from '../../domain/changes/approval.js';
 import { canApply, staleReason, statusAfterEdit } from '../../domain/changes/lifecycle.js';
 import { riskFromAnswers, type RiskAnswers } from '../../domain/changes/risk.js';

@@ -27,7 +27,7 @@ import {
 } from '../../../views/tickets/notices.js';
 import { mention, userText } from '../../../views/text.js';
 import { ok, refuse, transact, type Outcome, type ServiceContext, type Trx } from '../context.js';
-import { postMessage, sendDirectMessage, sendPrivateNote, updateMessage } from '../outbox.js';
+import { postMessage, sendPrivateNote, updateMessage } from '../outbox.js';
 import { retireStaleDmButtons, sendTicketDm, staleClick, type DmButtonClick } from './dm-buttons.js';
 import { ticketFacts, triageRef } from './file.js';
 import { AUTO_CLOSE, holdLabel, holdOptions, recordTicketEvent } from './sla.js';
@@ -294,7 +294,7 @@ export function resumeTicketIn(trx: Trx, ctx: ServiceContext, ticketId: number, 
 }
 
 export function commentOnTicket(ctx: ServiceContext, ticketId: number, comment: string, actor: TicketActor): Promise<Outcome<TicketRow>> {
-  return act(ctx, ticketId, 'comment', actor, (t, now) => {
+  return act(ctx, ticketId, 'comment', actor, (t) => {
     const fromRequester = actor.id === t.requester_id;
     const quote = quoted(comment, 2500);
     // The requester's answer ends waiting on the requester (not a hold on a vendor or a problem).
