@@ -607,8 +607,9 @@ function outboxMetadata(id: number): { event_type: string; event_payload: { outb
 }
 
 function setAt(target: Record<string, unknown>, path: (string | number)[], value: unknown): void {
-  let at: any = target;
-  for (const key of path.slice(0, -1)) at = at[key];
+  type Node = Record<string | number, unknown>;
+  let at = target as Node;
+  for (const key of path.slice(0, -1)) at = at[key] as Node;
   at[path.at(-1)!] = value;
 }
 
