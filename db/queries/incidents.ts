@@ -22,10 +22,6 @@ export function getIncident(db: Executor, id: number): Promise<IncidentRow | und
   return db.selectFrom('incidents').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-export function getIncidentByKey(db: Executor, key: string): Promise<IncidentRow | undefined> {
-  return db.selectFrom('incidents').selectAll().where('key', '=', key.toUpperCase()).executeTakeFirst();
-}
-
 export async function updateIncident(db: Executor, id: number, patch: Updateable<IncidentWithScheduleTable>): Promise<void> {
   await db.updateTable('incidents').set(patch).where('id', '=', id).execute();
 }
@@ -131,21 +127,6 @@ export function updatesOf(db: Executor, incidentId: number): Promise<IncidentUpd
 
 export function lastUpdateOf(db: Executor, incidentId: number): Promise<IncidentUpdateRow | undefined> {
   return db.selectFrom('incident_updates').selectAll().where('incident_id', '=', incidentId).orderBy('at', 'desc').orderBy('id', 'desc').executeTakeFirst();
-}
-
-/** Share of scheduled updates posted on time, for incidents declared in [from, to). */
-export async function updatePunctuality(db: Executor, from: Date, to: Date): Promise<{ scheduled: number; onTime: number; rate: number | null }> {
-  const row = await db
-    .selectFrom('incident_updates')
-    .innerJoin('incidents', 'incidents.id', 'incident_updates.incident_id')
-    .select((eb) => [eb.fn.count<number>('incident_updates.on_time').as('scheduled'), eb.fn.sum<number>('incident_updates.on_time').as('on_time')])
-    .where('incidents.declared_at', '>=', from.getTime())
-    .where('incidents.declared_at', '<', to.getTime())
-    .where('incident_updates.on_time', 'is not', null)
-    .executeTakeFirstOrThrow();
-  const scheduled = Number(row.scheduled ?? 0);
-  const onTime = Number(row.on_time ?? 0);
-  return { scheduled, onTime, rate: scheduled ? onTime / scheduled : null };
 }
 
 // ---- subscriptions and audiences ------------------------------------------------------------------------------

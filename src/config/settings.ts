@@ -31,7 +31,7 @@ function isTimeZone(tz: string): boolean {
 
 export const PRIORITIES = ['P1', 'P2', 'P3', 'P4'] as const;
 export type Priority = (typeof PRIORITIES)[number];
-export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 
 const calendarSchema = z.strictObject({
   /** Round the clock: SLA time runs every minute of every day. */
@@ -53,7 +53,7 @@ const pauseReason = z.strictObject({
   /** true: both SLA clocks stop while the ticket waits for this; false: the hold is shown, the clocks run on. */
   pauses: z.boolean(),
 });
-export const PAUSE_REASON_ID = /^[a-z][a-z0-9_]{0,40}$/;
+const PAUSE_REASON_ID = /^[a-z][a-z0-9_]{0,40}$/;
 /** The reason the requester's answer ends: "Waiting on requester" on the triage post. */
 export const REQUESTER_REASON = 'waiting_on_requester';
 const DEFAULT_PAUSE_REASONS = {

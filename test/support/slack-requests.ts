@@ -265,7 +265,7 @@ export class SlackRequests {
 }
 
 /** Builds view.state.values from the modal's input blocks, shaped per element type like Slack does. */
-export function viewState(blocks: any[], values: Record<string, unknown>): Record<string, Record<string, unknown>> {
+function viewState(blocks: any[], values: Record<string, unknown>): Record<string, Record<string, unknown>> {
   const state: Record<string, Record<string, unknown>> = {};
   for (const block of blocks) {
     const element = block.type === 'input' ? block.element : undefined;

@@ -180,7 +180,7 @@ function requesterActions(ticket: Ticket): KnownBlock {
 }
 
 /** What an agent can do on an open ticket from a DM or the ticket card (not the requester's buttons). */
-export function agentActions(ticket: Ticket, opts: { viewerId?: string } = {}): KnownBlock {
+function agentActions(ticket: Ticket, opts: { viewerId?: string } = {}): KnownBlock {
   const value = String(ticket.id);
   const claim = !ticket.assignee_id || (opts.viewerId !== undefined && ticket.assignee_id !== opts.viewerId);
   return {

@@ -391,11 +391,3 @@ export async function askApprovers(ctx: ServiceContext, receipt: string, ask: Ap
 export async function auditWorkRefused(db: Executor, now: Date, change: ChangeRow, actor: Actor, verb: string, source: Source): Promise<void> {
   await audit(db, now, change, { actor, action: 'change.action_refused', source, detail: `${verb} refused: not the requester or implementer` });
 }
-
-/** Re-renders every open change's post; used after configuration or link changes. */
-export async function refreshChangePost(ctx: ServiceContext, changeId: number): Promise<void> {
-  await transact(ctx, async (trx, now) => {
-    const change = await findChangeById(trx, changeId);
-    if (change) await refreshPost(trx, now, change, ctx.settings);
-  });
-}

@@ -12,9 +12,9 @@ export {
   subscribe,
   unsubscribe,
 } from './run.js';
-export { postUpdate, updateForm, updateDueHandler, updateOverdueHandler, updateSoonHandler, type PostUpdateInput } from './updates.js';
-export { actionReminderHandler, addFollowUpAction, checkMayAddActions, closeFollowUpAction, exportReview, resolveIncident, reviewDraft, reviewForSlack } from './resolve.js';
-export { DUE, SYSTEM_ACTOR, type IncidentActor } from './common.js';
+export { postUpdate, updateForm, type PostUpdateInput } from './updates.js';
+export { addFollowUpAction, checkMayAddActions, closeFollowUpAction, exportReview, resolveIncident } from './resolve.js';
+export type { IncidentActor } from './common.js';
 
 import type { DueHandler, ServiceContext } from '../context.js';
 import { DUE } from './common.js';

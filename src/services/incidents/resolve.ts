@@ -105,7 +105,7 @@ export async function resolveIncident(
 const slackNames = (userId: string) => `\u0000${userId}\u0000`;
 
 /** The review draft in Markdown; `nameOf` names people (mentions in Slack, display names in the export). */
-export async function reviewDraft(trx: Trx, settings: Settings, incidentId: number, nameOf: (userId: string) => string): Promise<string | undefined> {
+async function reviewDraft(trx: Trx, settings: Settings, incidentId: number, nameOf: (userId: string) => string): Promise<string | undefined> {
   const incident = await getIncident(trx, incidentId);
   if (!incident) return undefined;
   const snapshot = (await loadSnapshot(trx, settings, incident))!;
@@ -151,7 +151,7 @@ function unMrkdwn(text: string, nameOf: (userId: string) => string): string {
 }
 
 /** Escapes the Markdown for Slack and turns the name placeholders into mentions. */
-export function reviewForSlack(markdown: string): string {
+function reviewForSlack(markdown: string): string {
   return escapeMrkdwn(markdown).replace(/\u0000([UW][A-Z0-9]+)\u0000/g, (_m, id: string) => mention(id));
 }
 

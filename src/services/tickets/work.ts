@@ -267,7 +267,7 @@ export function holdTicket(ctx: ServiceContext, ticketId: number, reason: string
 }
 
 /** holdTicket inside the caller's transaction (e.g. pausing the tickets linked to an incident while it is open). */
-export function holdTicketIn(trx: Trx, ctx: ServiceContext, ticketId: number, reason: string, actor: TicketActor, now: Date): Promise<Outcome<TicketRow>> {
+function holdTicketIn(trx: Trx, ctx: ServiceContext, ticketId: number, reason: string, actor: TicketActor, now: Date): Promise<Outcome<TicketRow>> {
   if (reason === REQUESTER_REASON) return Promise.resolve(refuse('To wait on the requester, press *Waiting on requester* and say what you need from them.'));
   const config = ctx.settings.sla.pause_reasons[reason];
   if (!config) return Promise.resolve(refuse(`"${reason}" is not a hold reason; the settings list ${Object.keys(ctx.settings.sla.pause_reasons).join(', ')}.`));
@@ -286,7 +286,7 @@ export function resumeTicket(ctx: ServiceContext, ticketId: number, actor: Ticke
   return transact(ctx, (trx, now) => resumeTicketIn(trx, ctx, ticketId, actor, now));
 }
 
-export function resumeTicketIn(trx: Trx, ctx: ServiceContext, ticketId: number, actor: TicketActor, now: Date): Promise<Outcome<TicketRow>> {
+function resumeTicketIn(trx: Trx, ctx: ServiceContext, ticketId: number, actor: TicketActor, now: Date): Promise<Outcome<TicketRow>> {
   return actIn(trx, ctx, ticketId, 'resume', actor, () => ({
     changes: { hold_reason: null },
     history: `${mention(actor.id)} took the ticket off hold; the SLA clock runs again`,
