@@ -12,7 +12,11 @@ export type Trx = Transaction<Database>;
  * follow-up due rows commit with the claim: fired once, never twice, never lost. It returns a short
  * outcome for the record ("reminded", "skipped: resolved"). Use cases provide them; src/jobs runs them.
  */
-export type DueHandler = (trx: Trx, item: DueItemRow & { data: Record<string, unknown> }, now: Date) => Promise<string | void>;
+export type DueHandler = (
+  trx: Trx,
+  item: DueItemRow & { data: Record<string, unknown> },
+  now: Date,
+) => Promise<string | void>;
 
 /** What every use case needs; built once in the composition root. */
 export interface ServiceContext {
