@@ -20,7 +20,7 @@ interface ReportsModule {
 
 const HERE = fileURLToPath(new URL('..', import.meta.url));
 
-export function reportsModulePath(root = HERE): string {
+function reportsModulePath(root = HERE): string {
   return join(resolve(root), 'db', 'queries', 'reports.ts');
 }
 
@@ -36,7 +36,7 @@ export interface ReportRange {
 }
 
 /** The last complete calendar quarter (UTC) and the last 365 days, as of `now`. */
-export function reportRanges(now: number): ReportRange[] {
+function reportRanges(now: number): ReportRange[] {
   const d = new Date(now);
   const quarterStartMonth = Math.floor(d.getUTCMonth() / 3) * 3;
   const end = Date.UTC(d.getUTCFullYear(), quarterStartMonth, 1);

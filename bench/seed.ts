@@ -10,7 +10,7 @@ const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
 /** mulberry32: a small seeded PRNG so every run seeds the same data. */
-export function random(seed = 42): () => number {
+function random(seed = 42): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -120,7 +120,7 @@ function seededHistory(t: TicketValues): EventValues[] {
   return out.sort((a, b) => Number(a.at) - Number(b.at));
 }
 
-export function maxId(sqlite: SQLite.Database, table: string): number {
+function maxId(sqlite: SQLite.Database, table: string): number {
   return Number((sqlite.prepare(`SELECT COALESCE(MAX(id), 0) AS n FROM ${table}`).get() as { n: number }).n);
 }
 

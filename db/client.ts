@@ -36,7 +36,7 @@ export const BUSY_DEADLINE_MS = 1500;
  * connection is then never held for long by writes that cannot go through, so reads (and the acks
  * that need only reads) keep flowing, and writes fail fast with a clear error.
  */
-export const BUSY_FAST_FAIL_MS = 50;
+const BUSY_FAST_FAIL_MS = 50;
 
 /** Opens (and creates) the SQLite database at `path` with the pragmas the app relies on. */
 export function openDatabase(path: string): OpenedDatabase {

@@ -33,7 +33,7 @@ export interface SlackNames {
 const escapeEntities = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const SPECIAL_MENTIONS = new Set(['here', 'channel', 'everyone']);
 /** `@name` or `#name` at the start or after a space or bracket; Slack names are lower-case letters, digits, `.`, `_`, `-`. */
-const TYPED_MENTION = /(^|[\s(\[])([@#])([\p{L}\p{N}][\p{L}\p{N}._-]*)/gu;
+const TYPED_MENTION = /(^|[\s([])([@#])([\p{L}\p{N}][\p{L}\p{N}._-]*)/gu;
 
 /**
  * Replaces each typed `@person`, `@group` and `#channel` that `names` knows with what `markup` makes of
@@ -265,7 +265,7 @@ export class SlackRequests {
 }
 
 /** Builds view.state.values from the modal's input blocks, shaped per element type like Slack does. */
-export function viewState(blocks: any[], values: Record<string, unknown>): Record<string, Record<string, unknown>> {
+function viewState(blocks: any[], values: Record<string, unknown>): Record<string, Record<string, unknown>> {
   const state: Record<string, Record<string, unknown>> = {};
   for (const block of blocks) {
     const element = block.type === 'input' ? block.element : undefined;

@@ -149,7 +149,7 @@ export function textOf(object: any, options: RenderOptions): string {
 const indent = (text: string, prefix: string) => text.split('\n').map((line) => `${prefix}${line}`);
 
 /** One interactive element as `[N] Label`, with what a select currently shows. */
-export function elementLabel(element: any, blockId: string | undefined, options: RenderOptions): string {
+function elementLabel(element: any, blockId: string | undefined, options: RenderOptions): string {
   const n = options.number(element, blockId);
   const tag = paint(`[${n}]`, 'yellow', options.color);
   const placeholder = element.placeholder ? textOf(element.placeholder, options) : undefined;

@@ -95,7 +95,7 @@ const SILENT_METHODS = new Set([
   'apps.connections.open',
 ]);
 
-export const HELP = `Type as the current person; the bot's messages appear with numbered buttons.
+const HELP = `Type as the current person; the bot's messages appear with numbered buttons.
   /it-help printer jams       run a Slack slash command as the current person (/it-help, /incident, /change, /itops)
   some words                  post a message in the current channel
   /as @bob                    become someone else (new names become employees)

@@ -50,7 +50,7 @@ export const CHANNELS = {
   reports: { id: 'CITREPORT1', name: 'it-reports' },
 } as const;
 
-export const GROUPS = {
+const GROUPS = {
   agents: { id: 'SAGENTS001', handle: 'it-agents', members: [PEOPLE.alice.id, PEOPLE.arnold.id] },
   escalation: { id: 'SESCALATE1', handle: 'it-escalation', members: [PEOPLE.ivan.id] },
   incidentManagers: { id: 'SINCMGRS01', handle: 'incident-managers', members: [PEOPLE.ivan.id] },

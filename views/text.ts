@@ -24,7 +24,7 @@ function safeCutAt(text: string, at: number): number {
 }
 
 /** Slack shows a message's `text` in notifications and where blocks cannot be shown, and advises at most 4,000 characters. */
-export const MAX_FALLBACK_TEXT = 4000;
+const MAX_FALLBACK_TEXT = 4000;
 
 /**
  * A message's fallback `text` (the blocks carry the whole message): cut to Slack's advised length,
@@ -70,7 +70,7 @@ export function mrkdwn(text: string, max = 3000): { type: 'mrkdwn'; text: string
 /** A user mention the bot means to make (IDs it validated, never text a person typed). */
 export const mention = (userId: string): string => `<@${userId}>`;
 export const channelLink = (channelId: string): string => `<#${channelId}>`;
-export const groupMention = (groupId: string): string => `<!subteam^${groupId}>`;
+const groupMention = (groupId: string): string => `<!subteam^${groupId}>`;
 /**
  * A value only known when the message is sent: a channel or message another outbox row produces (or a
  * link to that message), or a person's display name for plain text that cannot render mentions (a

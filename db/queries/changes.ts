@@ -122,13 +122,3 @@ export function incidentsLinkedTo(db: Executor, changeId: number) {
     .orderBy('change_incidents.linked_at')
     .execute();
 }
-
-/** Changes linked to an incident (the incident side of the link). */
-export function changesLinkedToIncident(db: Executor, incidentId: number) {
-  return db
-    .selectFrom('change_incidents')
-    .innerJoin('changes', 'changes.id', 'change_incidents.change_id')
-    .select(['changes.id', 'changes.key', 'changes.title', 'changes.status', 'changes.outcome'])
-    .where('change_incidents.incident_id', '=', incidentId)
-    .execute();
-}

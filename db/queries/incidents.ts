@@ -21,10 +21,6 @@ export function getIncident(db: Executor, id: number): Promise<IncidentRow | und
   return db.selectFrom('incidents').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-export function getIncidentByKey(db: Executor, key: string): Promise<IncidentRow | undefined> {
-  return db.selectFrom('incidents').selectAll().where('key', '=', key.toUpperCase()).executeTakeFirst();
-}
-
 export async function updateIncident(db: Executor, id: number, patch: Updateable<IncidentWithScheduleTable>): Promise<void> {
   await db.updateTable('incidents').set(patch).where('id', '=', id).execute();
 }

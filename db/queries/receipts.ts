@@ -40,11 +40,6 @@ export async function firstReceipt(db: Executor, key: string, now: Date): Promis
   return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
 }
 
-/** Whether a delivery was seen at all (stored or processed). */
-export async function receiptSeen(db: Executor, key: string): Promise<boolean> {
-  return (await db.selectFrom('inbox').select('key').where('key', '=', key).executeTakeFirst()) !== undefined;
-}
-
 export async function findInboxItem(db: Executor, key: string): Promise<InboxRow | undefined> {
   return db.selectFrom('inbox').selectAll().where('key', '=', key).executeTakeFirst();
 }

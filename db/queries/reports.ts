@@ -166,7 +166,7 @@ const lastEventAt = (ticketId: RawBuilder<unknown>, t: number) =>
  * A clock's outcome at instant T from the event row `e` (prefix fr_ or res_): met (stopped in time),
  * breached (stopped late, or its due time came before it stopped), cancelled (left out) or pending.
  */
-export function clockOutcomeSql(prefix: 'fr' | 'res', t: number): RawBuilder<string> {
+function clockOutcomeSql(prefix: 'fr' | 'res', t: number): RawBuilder<string> {
   const state = sql.ref(`e.${prefix}_state`);
   const breached = sql.ref(`e.${prefix}_breached`);
   const due = sql.ref(`e.${prefix}_due_at`);

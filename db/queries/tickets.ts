@@ -27,10 +27,6 @@ export async function updateTicket(db: Executor, id: number, changes: Updateable
   return db.updateTable('tickets').set(changes).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
 }
 
-export async function insertTicketEvent(db: Executor, event: Insertable<TicketEventTable>): Promise<void> {
-  await db.insertInto('ticket_events').values(event).execute();
-}
-
 export function ticketEvents(db: Executor, ticketId: number): Promise<TicketEventRow[]> {
   return db.selectFrom('ticket_events').selectAll().where('ticket_id', '=', ticketId).orderBy('id').execute();
 }

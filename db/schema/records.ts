@@ -1,5 +1,7 @@
 import type { Generated } from 'kysely';
 import type { Priority } from '../../src/domain/tickets/priority.js';
+import type { ChangeOutcome, ChangeStatus } from '../../src/domain/changes/types.js';
+import type { KbArticle, Ticket, TicketStatus } from '../../src/domain/tickets/types.js';
 
 /**
  * The three records IT operations runs on (tickets, incidents, changes) and their satellites.
@@ -7,56 +9,10 @@ import type { Priority } from '../../src/domain/tickets/priority.js';
  * approved, completed…) are stored as facts when they happen so reports are SQL over indexed columns.
  */
 
-export type TicketStatus = 'new' | 'in_progress' | 'waiting_on_requester' | 'resolved' | 'closed' | 'cancelled';
+/** A table whose rows are the domain's shape, with the columns the database fills in on insert. */
+type WithDefaults<Row, Defaults extends keyof Row> = { [K in keyof Row]: K extends Defaults ? Generated<Row[K]> : Row[K] };
 
-export interface TicketTable {
-  id: Generated<number>;
-  key: string;
-  requester_id: string;
-  requester_name: string | null;
-  summary: string;
-  details: string;
-  category: string;
-  service: string | null;
-  impact: 'high' | 'medium' | 'low';
-  urgency: 'high' | 'medium' | 'low';
-  priority: Priority;
-  attachment_url: string | null;
-  status: TicketStatus;
-  assignee_id: string | null;
-  /** Who first worked it: first-contact resolution compares this with the resolver. */
-  first_assignee_id: string | null;
-  source: 'command' | 'shortcut' | 'reaction';
-  source_channel: string | null;
-  source_ts: string | null;
-  source_permalink: string | null;
-  created_at: number;
-  updated_at: number;
-  first_response_at: number | null;
-  first_response_due_at: number;
-  resolution_due_at: number;
-  /** Set while waiting on the requester: the SLA clock is paused since then. */
-  paused_since: number | null;
-  resolved_at: number | null;
-  resolved_by: string | null;
-  resolution_note: string | null;
-  resolution_code: string | null;
-  closed_at: number | null;
-  cancelled_at: number | null;
-  reopen_count: Generated<number>;
-  reassignment_count: Generated<number>;
-  escalated_at: number | null;
-  first_response_breached: Generated<number>;
-  resolution_breached: Generated<number>;
-  csat_score: number | null;
-  csat_at: number | null;
-  csat_requested_at: number | null;
-  incident_id: number | null;
-  /** Working time spent on pausing holds, on the calendar of the priority in force (added by the service-desk migration). */
-  paused_ms: Generated<number>;
-  /** What the ticket is on hold for (a key of sla.pause_reasons), or null. */
-  hold_reason: string | null;
-}
+export type TicketTable = WithDefaults<Ticket, 'id' | 'reopen_count' | 'reassignment_count' | 'first_response_breached' | 'resolution_breached' | 'paused_ms'>;
 
 export interface TicketEventTable {
   id: Generated<number>;
@@ -87,15 +43,7 @@ export interface TicketEventTable {
   res_due_at: number | null;
 }
 
-export interface KbArticleTable {
-  id: Generated<number>;
-  title: string;
-  body: string;
-  url: string | null;
-  created_by: string;
-  created_at: number;
-  removed_at: number | null;
-}
+export type KbArticleTable = WithDefaults<KbArticle, 'id'>;
 
 export interface KbDeflectionTable {
   id: Generated<number>;
@@ -191,9 +139,6 @@ export interface IncidentActionTable {
   closed_at: number | null;
   closed_by: string | null;
 }
-
-export type ChangeStatus = 'draft' | 'pending_approval' | 'approved' | 'rejected' | 'scheduled' | 'in_progress' | 'completed' | 'cancelled';
-export type ChangeOutcome = 'successful' | 'successful_with_issues' | 'failed' | 'rolled_back';
 
 export interface ChangeTable {
   id: Generated<number>;

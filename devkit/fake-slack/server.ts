@@ -72,16 +72,16 @@ export const BOT_USER_ID = 'UBOTSWITCH';
 
 /** How long a trigger_id may be exchanged for a view, and a response_url used (Slack: 3 s; 5 uses in 30 min). */
 export const TRIGGER_TTL_MS = 3000;
-export const RESPONSE_URL_TTL_MS = 30 * 60_000;
-export const RESPONSE_URL_USES = 5;
+const RESPONSE_URL_TTL_MS = 30 * 60_000;
+const RESPONSE_URL_USES = 5;
 /** Slack truncates message text above 40,000 characters; a longer text is refused here as msg_too_long. */
-export const MAX_MESSAGE_TEXT = 40_000;
+const MAX_MESSAGE_TEXT = 40_000;
 
 export type Tier = 1 | 2 | 3 | 4;
 /** Calls per minute per method for each tier (Slack: "1+", "20+", "50+", "100+"). */
-export const TIER_PER_MINUTE: Record<Tier, number> = { 1: 1, 2: 20, 3: 50, 4: 100 };
+const TIER_PER_MINUTE: Record<Tier, number> = { 1: 1, 2: 20, 3: 50, 4: 100 };
 /** Each method's tier as Slack documents it; chat.postMessage is "special": about 1 per second per channel. */
-export const METHOD_TIERS: Record<string, Tier | 'post'> = {
+const METHOD_TIERS: Record<string, Tier | 'post'> = {
   'apps.connections.open': 1,
   'auth.test': 4,
   'bookmarks.add': 2,
@@ -147,7 +147,7 @@ const SCOPES: Record<string, string[] | ((kind: 'public' | 'private' | 'im') => 
 
 let manifestScopes: Set<string> | undefined;
 /** The bot scopes manifest.yml asks for. */
-export function grantedScopes(): Set<string> {
+function grantedScopes(): Set<string> {
   if (!manifestScopes) {
     const manifest = parseYaml(readFileSync(new URL('../../manifest.yml', import.meta.url), 'utf8')) as { oauth_config?: { scopes?: { bot?: string[] } } };
     manifestScopes = new Set(manifest.oauth_config?.scopes?.bot ?? []);

@@ -96,10 +96,3 @@ export const workingDuration = z.string().transform((value, ctx) => {
   }
   return parsed;
 });
-
-/** How a working duration reads: 3d, 24h, 1d 4h, 15m. */
-export function formatWorkingDuration(d: WorkingDuration): string {
-  const dayPart = d.days > 0 ? `${Number(d.days.toFixed(3))}d` : '';
-  const rest = d.ms > 0 ? formatDuration(d.ms) : '';
-  return [dayPart, rest].filter(Boolean).join(' ') || '0m';
-}

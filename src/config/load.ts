@@ -33,6 +33,8 @@ function unknownKeyProblems(path: PropertyKey[], keys: string[]): string[] {
 
 /** The keys an object (or an enum-keyed record) in the settings schema accepts at `path`. */
 function validKeysAt(schema: z.ZodType, path: PropertyKey[]): string[] {
+  // zod's definition tree (`_zod.def`) has no public type to walk.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   let node: any = schema;
   const step = (key?: PropertyKey): boolean => {
     for (;;) {

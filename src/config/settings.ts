@@ -52,7 +52,7 @@ const pauseReason = z.strictObject({
   /** true: both SLA clocks stop while the ticket waits for this; false: the hold is shown, the clocks run on. */
   pauses: z.boolean(),
 });
-export const PAUSE_REASON_ID = /^[a-z][a-z0-9_]{0,40}$/;
+const PAUSE_REASON_ID = /^[a-z][a-z0-9_]{0,40}$/;
 /** The reason the requester's answer ends: "Waiting on requester" on the triage post. */
 export const REQUESTER_REASON = 'waiting_on_requester';
 const DEFAULT_PAUSE_REASONS = {

@@ -126,7 +126,7 @@ function eachWindow(calendar: BusinessCalendar, from: Date, visit: (start: numbe
 }
 
 /** Length of one working day, used to read "3d" on a business calendar as three business days. */
-export function workingDayMs(calendar: BusinessCalendar): number {
+function workingDayMs(calendar: BusinessCalendar): number {
   if (calendar.always) return DAY_MS;
   return (endMinutes(calendar) - minutesOf(calendar.start)) * MIN_MS;
 }

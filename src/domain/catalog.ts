@@ -3,7 +3,7 @@
  * stores one (forms, commands, edits, events) asks this rule, so a made-up or oversized name is refused
  * whatever the payload says.
  */
-export function unknownNames(given: readonly string[], catalog: readonly string[]): string[] {
+function unknownNames(given: readonly string[], catalog: readonly string[]): string[] {
   return given.filter((name) => !catalog.includes(name));
 }
 

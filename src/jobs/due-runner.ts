@@ -1,15 +1,8 @@
 import type { Clock } from '../clock.js';
 import type { Db } from '../../db/schema.js';
 import type { Logger } from '../logger.js';
-import { claimDue, dueNow, postponeDue, setDueOutcome, type DueItemRow } from '../../db/queries/due-items.js';
-import type { Trx } from '../services/context.js';
-
-/**
- * A handler acts on one due item inside the transaction that marks it done, so its outbox rows and
- * follow-up due rows commit with the claim: fired once, never twice, never lost. It returns a short
- * outcome for the record ("reminded", "skipped: resolved").
- */
-export type DueHandler = (trx: Trx, item: DueItemRow & { data: Record<string, unknown> }, now: Date) => Promise<string | void>;
+import { claimDue, dueNow, postponeDue, setDueOutcome } from '../../db/queries/due-items.js';
+import type { DueHandler } from '../services/context.js';
 
 const BATCH = 200;
 const RETRY_BROKEN_AFTER_MS = 60_000;

@@ -26,7 +26,7 @@ const MAX_RETRY_MS = 5 * 60_000;
 const BATCH = 100;
 const SWEEP_CONCURRENCY = 8;
 
-export const DEFAULT_FAILURE_TEXT =
+const DEFAULT_FAILURE_TEXT =
   ':warning: Sorry, Switchboard could not finish what you sent (Slack or Switchboard kept failing), so nothing was recorded. Please try again.';
 
 /**

@@ -1,4 +1,4 @@
-import type { DueHandler } from './due-runner.js';
+import type { DueHandler } from '../services/context.js';
 import type { JobDefinition } from './scheduler.js';
 import type { ServiceContext } from '../services/context.js';
 import type { Directory } from '../slack/directory.js';

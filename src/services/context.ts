@@ -3,8 +3,20 @@ import type { Clock } from '../clock.js';
 import type { Settings } from '../config/settings.js';
 import type { Database, Db } from '../../db/schema.js';
 import type { Logger } from '../logger.js';
+import type { DueItemRow } from '../../db/queries/due-items.js';
 
 export type Trx = Transaction<Database>;
+
+/**
+ * A handler acts on one due item inside the transaction that marks it done, so its outbox rows and
+ * follow-up due rows commit with the claim: fired once, never twice, never lost. It returns a short
+ * outcome for the record ("reminded", "skipped: resolved"). Use cases provide them; src/jobs runs them.
+ */
+export type DueHandler = (
+  trx: Trx,
+  item: DueItemRow & { data: Record<string, unknown> },
+  now: Date,
+) => Promise<string | void>;
 
 /** What every use case needs; built once in the composition root. */
 export interface ServiceContext {

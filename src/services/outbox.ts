@@ -30,8 +30,7 @@ export type SlackTarget = string | RefValue;
 
 export const refChannel = (key: string): RefValue => ({ $ref: key, field: 'channel' });
 export const refTs = (key: string): RefValue => ({ $ref: key, field: 'ts' });
-export const refPermalink = (key: string): RefValue => ({ $ref: key, field: 'permalink' });
-export const isRef = (value: unknown): value is RefValue =>
+const isRef = (value: unknown): value is RefValue =>
   typeof value === 'object' && value !== null && typeof (value as RefValue).$ref === 'string';
 
 /**
@@ -88,7 +87,7 @@ export interface OweOptions {
   onFailure?: OwedFallback;
 }
 
-export function laneOf(target: unknown): string {
+function laneOf(target: unknown): string {
   if (typeof target === 'string') return target;
   if (isRef(target)) return `ref:${target.$ref}`;
   return 'workspace';

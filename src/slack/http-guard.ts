@@ -72,7 +72,7 @@ const isObjectWithType = (value: unknown): boolean =>
   typeof value === 'object' && value !== null && !Array.isArray(value) && typeof (value as { type?: unknown }).type === 'string' && (value as { type: string }).type !== '';
 
 /** Why this body is not something Slack sends, or undefined when it is. */
-export function shapeProblem(contentType: string | undefined, raw: Buffer): string | undefined {
+function shapeProblem(contentType: string | undefined, raw: Buffer): string | undefined {
   const text = raw.toString('utf8');
   if (contentType === 'application/x-www-form-urlencoded') {
     const form = parseQuery(text);

@@ -54,7 +54,7 @@ const TRANSIENT_ERRORS = new Set(['ratelimited', 'internal_error', 'fatal_error'
 const ALREADY_DONE = new Set(['already_in_channel', 'already_pinned', 'already_reacted', 'cant_invite_self', 'already_archived']);
 const PACED_METHODS = new Set(['chat.postMessage', 'chat.update', 'chat.postEphemeral']);
 /** Message metadata `event_type` on every post, with `event_payload.outbox_id`. */
-export const OUTBOX_EVENT_TYPE = 'switchboard_outbox';
+const OUTBOX_EVENT_TYPE = 'switchboard_outbox';
 /** A post whose answer was lost is looked for from this long before its attempt started (clock skew)… */
 const LOOK_BEFORE_S = 120;
 /** …to this long after (a slow answer, a client timeout). */
@@ -75,7 +75,7 @@ const RECORD_RETRY_MS = 250;
  * and every other method by its tier, per method and workspace: a chat.update refused in one channel
  * would be refused in the next one too.
  */
-export function rateLimitKey(row: Pick<OutboxRow, 'method' | 'lane'>): string {
+function rateLimitKey(row: Pick<OutboxRow, 'method' | 'lane'>): string {
   return row.method === 'chat.postMessage' ? `lane:${row.lane}` : `method:${row.method}`;
 }
 
@@ -607,8 +607,9 @@ function outboxMetadata(id: number): { event_type: string; event_payload: { outb
 }
 
 function setAt(target: Record<string, unknown>, path: (string | number)[], value: unknown): void {
-  let at: any = target;
-  for (const key of path.slice(0, -1)) at = at[key];
+  type Node = Record<string | number, unknown>;
+  let at = target as Node;
+  for (const key of path.slice(0, -1)) at = at[key] as Node;
   at[path.at(-1)!] = value;
 }
 

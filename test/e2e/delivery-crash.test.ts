@@ -20,7 +20,7 @@ const REQUESTERS = Array.from({ length: 7 }, (_, i) => ({ id: `UREQ${String(i + 
 describe('delivery survives kill -9', () => {
   let dir: string;
   let fake: FakeSlack;
-  let children: Child[] = [];
+  const children: Child[] = [];
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'switchboard-crash-'));
     fake = await new FakeSlack().start();

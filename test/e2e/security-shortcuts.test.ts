@@ -97,7 +97,7 @@ describe('the declare form names its source message', () => {
     const forged = { ...view, private_metadata: JSON.stringify({ source: 'shortcut', sourceChannel: PRIVATE, sourceTs: hidden.ts }) };
     await t.slack.submitView(people.outsider, { id, ...forged }, { [FIELDS.severity]: 'P3' });
     await t.settle();
-    const incident = await t.sb.db.selectFrom('incidents').selectAll().executeTakeFirstOrThrow();
+    await t.sb.db.selectFrom('incidents').selectAll().executeTakeFirstOrThrow();
     const timeline = await t.sb.db.selectFrom('incident_timeline').selectAll().execute();
     expect(timeline.filter((e) => e.kind === 'source')).toEqual([]);
     expect(JSON.stringify(timeline)).not.toContain(PRIVATE);

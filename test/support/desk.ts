@@ -50,7 +50,7 @@ export async function openDesk(settingsInput: Record<string, unknown>, start: st
 }
 
 /** Impact and urgency that the ITIL matrix maps to each priority. */
-export const LEVELS_FOR: Record<Priority, Pick<TicketInput, 'impact' | 'urgency'>> = {
+const LEVELS_FOR: Record<Priority, Pick<TicketInput, 'impact' | 'urgency'>> = {
   P1: { impact: 'high', urgency: 'high' },
   P2: { impact: 'high', urgency: 'medium' },
   P3: { impact: 'high', urgency: 'low' },

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/clock.js';
 import { silentLogger } from '../../src/logger.js';
 import { OutboxSender, type Pacing } from '../../src/slack/outbox-sender.js';
-import { owe, postMessage, refChannel, refTs, updateMessage } from '../../src/services/outbox.js';
+import { owe, postMessage, refChannel, updateMessage } from '../../src/services/outbox.js';
 import { openDatabase, type OpenedDatabase } from '../../db/client.js';
 import { migrateToLatest } from '../../db/migrate.js';
 import { pendingOutbox } from '../../db/queries/outbox.js';

@@ -56,7 +56,7 @@ const STATUS_EMOJI: Record<ChangeStatus, string> = {
   cancelled: ':heavy_multiplication_x:',
 };
 
-export function statusText(card: Pick<ChangeCard, 'status' | 'outcome'>): string {
+function statusText(card: Pick<ChangeCard, 'status' | 'outcome'>): string {
   const base = `${STATUS_EMOJI[card.status]} ${STATUS_LABEL[card.status]}`;
   return card.status === 'completed' && card.outcome ? `${base} · ${OUTCOME_LABEL[card.outcome]}` : base;
 }
@@ -65,7 +65,7 @@ export function windowText(start: number, end: number): string {
   return `${slackDate(new Date(start))} → ${slackDate(new Date(end))}`;
 }
 
-export function approvalsText(card: Pick<ChangeCard, 'type' | 'required' | 'decisions' | 'missingServiceGroups' | 'templateTitle'>): string {
+function approvalsText(card: Pick<ChangeCard, 'type' | 'required' | 'decisions' | 'missingServiceGroups' | 'templateTitle'>): string {
   if (card.type === 'standard') return `Pre-approved${card.templateTitle ? ` (${userText(card.templateTitle, 80)})` : ''}`;
   const approved = card.decisions.filter((d) => d.decision === 'approved').length;
   let text = `${approved} of ${card.required}${card.type === 'emergency' ? ' (ECAB)' : ''}`;
@@ -78,7 +78,7 @@ export function cardLine(card: Pick<ChangeCard, 'key' | 'title'>): string {
   return `${card.key} · ${userText(card.title, 150)}`;
 }
 
-export function changeSummaryText(card: Pick<ChangeCard, 'key' | 'title' | 'status' | 'outcome'>): string {
+function changeSummaryText(card: Pick<ChangeCard, 'key' | 'title' | 'status' | 'outcome'>): string {
   return truncate(`${card.key}: ${card.title} — ${STATUS_LABEL[card.status]}`, 300).replace(/[<>&]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;' })[c]!);
 }
 
@@ -125,7 +125,7 @@ export function cardBlocks(card: ChangeCard): KnownBlock[] {
   return blocks;
 }
 
-export function decisionButtons(changeId: number): ActionsBlock {
+function decisionButtons(changeId: number): ActionsBlock {
   return {
     type: 'actions',
     block_id: `change_decide_${changeId}`,

@@ -250,7 +250,7 @@ const field = (values: Values, id: string): any => values[id]?.[id];
 const text = (values: Values, id: string): string => String(field(values, id)?.value ?? '').trim();
 const selected = (values: Values, id: string): string | undefined => field(values, id)?.selected_option?.value ?? undefined;
 
-export const metadataSchema = z.object({
+const metadataSchema = z.object({
   mode: z.enum(['new', 'edit']),
   changeId: z.number().int().optional(),
   templateId: z.string().optional(),

@@ -9,7 +9,7 @@ import { CHANGE_ACTIONS } from './ids.js';
 /** Sentences of change management people read in DMs, threads and refusals. */
 
 /** "a normal change", "an emergency change". */
-export function withArticle(word: string): string {
+function withArticle(word: string): string {
   return `${/^[aeiou]/i.test(word) ? 'an' : 'a'} ${word}`;
 }
 

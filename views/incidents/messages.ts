@@ -50,7 +50,7 @@ function nextUpdateText(i: IncidentSnapshot, now?: number): string {
 }
 
 /** Incident actions: what the pinned summary and the status card offer. */
-export function controlBlocks(i: IncidentSnapshot): Block[] {
+function controlBlocks(i: IncidentSnapshot): Block[] {
   const id = String(i.id);
   if (!isOpen(i.status)) {
     const elements = [button('Add follow-up action', ACTIONS.addAction, id), button('Export review (Markdown)', ACTIONS.exportReview, id)];

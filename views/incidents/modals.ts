@@ -168,7 +168,7 @@ export function parseDeclare(values: Values, now: Date): Parsed<DeclareInput> {
   };
 }
 
-export const declareMetadata = z
+const declareMetadata = z
   .object({
     linkedTicketId: z.number().int().positive().optional(),
     source: z.enum(['command', 'shortcut', 'ticket']).optional(),
@@ -198,9 +198,9 @@ export interface UpdatePrefill {
   audience: 'all' | 'channel';
 }
 
-export const NEXT_UPDATE_CHOICES = [15 * 60_000, 30 * 60_000, 60 * 60_000, 2 * 3_600_000, 4 * 3_600_000];
+const NEXT_UPDATE_CHOICES = [15 * 60_000, 30 * 60_000, 60 * 60_000, 2 * 3_600_000, 4 * 3_600_000];
 
-export function durationLabel(ms: number): string {
+function durationLabel(ms: number): string {
   if (ms < 60_000) return `${Math.round(ms / 1000)} seconds`;
   if (ms < 3_600_000) return `${Math.round(ms / 60_000)} minutes`;
   const h = ms / 3_600_000;

@@ -7,7 +7,7 @@ import type { TrendPoint } from '../../src/domain/reports/scorecard.js';
  * resolution, %) below. Rendered on the server: Vega lays it out to SVG with no browser or canvas, and
  * resvg rasterises the SVG to PNG (a prebuilt binary, no native build). Pure apart from CPU.
  */
-export function trendSpec(points: TrendPoint[], title: string): vega.Spec {
+function trendSpec(points: TrendPoint[], title: string): vega.Spec {
   const weeks = points.map((p) => ({ week: p.week }));
   const mttr = points.filter((p) => p.mttrMedian !== null).map((p) => ({ week: p.week, hours: Math.round((p.mttrMedian! / 3_600_000) * 10) / 10 }));
   const sla = points.flatMap((p) => [

@@ -26,7 +26,7 @@ const SECTIONS = [
   { id: 'changes', title: ':wrench: Changes' },
 ] as const;
 
-export function kpiField(k: KpiDefinition, current: Scorecard, previous: Scorecard): string {
+function kpiField(k: KpiDefinition, current: Scorecard, previous: Scorecard): string {
   const now = k.value(current);
   const before = k.value(previous);
   const rating = rate(k.direction, k.target, now);

@@ -1,6 +1,5 @@
 import type { ActionsBlockElement, Button, KnownBlock, MrkdwnElement, PlainTextOption } from '@slack/types';
-import type { TicketRow } from '../../db/queries/tickets.js';
-import type { KbArticleRow } from '../../db/queries/kb.js';
+import type { KbArticle, Ticket } from '../../src/domain/tickets/types.js';
 import { formatDuration } from '../../src/config/duration.js';
 import { isOpen } from '../../src/domain/tickets/lifecycle.js';
 import { PRIORITIES } from '../../src/domain/tickets/priority.js';
@@ -17,7 +16,7 @@ export interface OwedMessageContent {
   blocks: Owed<KnownBlock>[];
 }
 
-const STATUS_LABEL: Record<TicketRow['status'], string> = {
+const STATUS_LABEL: Record<Ticket['status'], string> = {
   new: ':new: New',
   in_progress: ':hammer_and_wrench: In progress',
   waiting_on_requester: ':hourglass_flowing_sand: Waiting on requester',
@@ -26,8 +25,8 @@ const STATUS_LABEL: Record<TicketRow['status'], string> = {
   cancelled: ':heavy_multiplication_x: Cancelled',
 };
 
-const PRIORITY_LABEL: Record<TicketRow['priority'], string> = { P1: ':red_circle: P1', P2: ':large_orange_circle: P2', P3: ':large_yellow_circle: P3', P4: ':white_circle: P4' };
-const priorityOption = (p: TicketRow['priority']): PlainTextOption => ({ text: plain(p, 75), value: p });
+const PRIORITY_LABEL: Record<Ticket['priority'], string> = { P1: ':red_circle: P1', P2: ':large_orange_circle: P2', P3: ':large_yellow_circle: P3', P4: ':white_circle: P4' };
+const priorityOption = (p: Ticket['priority']): PlainTextOption => ({ text: plain(p, 75), value: p });
 
 /** A hold the triage post can offer: a key of `sla.pause_reasons` and its label. */
 export interface HoldOption {
@@ -40,7 +39,7 @@ export interface HoldOption {
  * SLA lines read the ticket row, which every change keeps in step with its clocks: a clock that
  * stopped late, or whose due time came, says breached, never met.
  */
-export function triageMessage(ticket: TicketRow, options: { incidentKey?: string | null; holdLabel?: string | null; holds?: HoldOption[] } = {}): MessageContent {
+export function triageMessage(ticket: Ticket, options: { incidentKey?: string | null; holdLabel?: string | null; holds?: HoldOption[] } = {}): MessageContent {
   const open = isOpen(ticket.status);
   const due = (at: number, met: number | null, breached: number) =>
     met && !breached
@@ -103,7 +102,7 @@ export function triageMessage(ticket: TicketRow, options: { incidentKey?: string
 }
 
 /** "On hold…" with the other configured reasons, and "Resume" while a hold other than the requester's is on. */
-function holdElements(ticket: TicketRow, holds: HoldOption[]): ActionsBlockElement[] {
+function holdElements(ticket: Ticket, holds: HoldOption[]): ActionsBlockElement[] {
   const value = String(ticket.id);
   const others = holds.filter((h) => h.reason !== 'waiting_on_requester' && h.reason !== ticket.hold_reason).slice(0, 100);
   const out: ActionsBlockElement[] = [];
@@ -116,7 +115,7 @@ function holdElements(ticket: TicketRow, holds: HoldOption[]): ActionsBlockEleme
 export const TRIAGE_DETAILS_SHOWN = 1500;
 
 /** The whole details in the triage thread, in sections that each fit Slack's 3000 characters. */
-export function fullDetailsMessage(ticket: TicketRow): MessageContent {
+export function fullDetailsMessage(ticket: Ticket): MessageContent {
   const sections: string[] = [];
   let current = '';
   for (const char of ticket.details) {
@@ -135,7 +134,7 @@ export function fullDetailsMessage(ticket: TicketRow): MessageContent {
 }
 
 /** To whoever filed a ticket for someone else (reacting to their message). */
-export function filedForSomeoneDm(ticket: TicketRow): MessageContent {
+export function filedForSomeoneDm(ticket: Ticket): MessageContent {
   const text = `You filed *${ticket.key}* for ${mention(ticket.requester_id)} from their message: ${userText(ticket.summary, 150)}. They get its updates.`;
   return { text: fallbackText(text), blocks: [{ type: 'section', text: mrkdwn(text) }] };
 }
@@ -149,7 +148,7 @@ export function historyLine(text: string): MessageContent {
  * The requester's receipt. `triagePostRef` names the triage post once it is owed: the link to it is a
  * send-time value, filled in by the outbox sender when that post exists.
  */
-export function confirmationDm(ticket: TicketRow, targets: { firstResponseMs: number; resolutionMs: number }, triagePostRef: string | null, opts: { filedBy?: string } = {}): OwedMessageContent {
+export function confirmationDm(ticket: Ticket, targets: { firstResponseMs: number; resolutionMs: number }, triagePostRef: string | null, opts: { filedBy?: string } = {}): OwedMessageContent {
   const text = opts.filedBy
     ? `${mention(opts.filedBy)} filed *${ticket.key}* for you from your message: ${userText(ticket.summary, 150)}. You'll get its updates here.`
     : `Thanks, we've got it: *${ticket.key}* · ${userText(ticket.summary, 150)}`;
@@ -163,7 +162,7 @@ export function confirmationDm(ticket: TicketRow, targets: { firstResponseMs: nu
   };
 }
 
-function requesterActions(ticket: TicketRow): KnownBlock {
+function requesterActions(ticket: Ticket): KnownBlock {
   const value = String(ticket.id);
   return {
     type: 'actions',
@@ -182,7 +181,7 @@ function requesterActions(ticket: TicketRow): KnownBlock {
 }
 
 /** What an agent can do on an open ticket from a DM or the ticket card (not the requester's buttons). */
-export function agentActions(ticket: TicketRow, opts: { viewerId?: string } = {}): KnownBlock {
+function agentActions(ticket: Ticket, opts: { viewerId?: string } = {}): KnownBlock {
   const value = String(ticket.id);
   const claim = !ticket.assignee_id || (opts.viewerId !== undefined && ticket.assignee_id !== opts.viewerId);
   return {
@@ -198,7 +197,7 @@ export function agentActions(ticket: TicketRow, opts: { viewerId?: string } = {}
 }
 
 /** A DM to the assignee: what happened, with the agent's buttons while the ticket is open. */
-export function assigneeUpdate(ticket: TicketRow, what: string, opts: { buttons?: boolean } = {}): MessageContent {
+export function assigneeUpdate(ticket: Ticket, what: string, opts: { buttons?: boolean } = {}): MessageContent {
   const text = `*${ticket.key}* · ${userText(ticket.summary, 150)}\n${what}`;
   const blocks: KnownBlock[] = [{ type: 'section', text: mrkdwn(text) }];
   if (isOpen(ticket.status) && (opts.buttons ?? true)) blocks.push(agentActions(ticket));
@@ -206,7 +205,7 @@ export function assigneeUpdate(ticket: TicketRow, what: string, opts: { buttons?
 }
 
 /** Claim on a ticket someone else has: asks first. */
-export function takeOverPrompt(ticket: TicketRow, currentAssignee: string): MessageContent {
+export function takeOverPrompt(ticket: Ticket, currentAssignee: string): MessageContent {
   const text = `*${ticket.key}* is assigned to ${mention(currentAssignee)}. Take it from ${mention(currentAssignee)}?`;
   return {
     text: fallbackText(`${ticket.key} is assigned to someone else. Take it?`),
@@ -228,7 +227,7 @@ export function takeOverPrompt(ticket: TicketRow, currentAssignee: string): Mess
  * `/it-help IT-1`: the ticket for whoever asked (ephemeral), with what they may do. The requester gets
  * comment / cancel / reopen, an agent the agent's buttons.
  */
-export function ticketCard(ticket: TicketRow, viewer: { id: string; isAgent: boolean }, reopenWindowMs: number, now: number): MessageContent {
+export function ticketCard(ticket: Ticket, viewer: { id: string; isAgent: boolean }, reopenWindowMs: number, now: number): MessageContent {
   const fields = [
     mrkdwn(`*Status*\n${STATUS_LABEL[ticket.status]}`),
     mrkdwn(`*Priority*\n${PRIORITY_LABEL[ticket.priority]}`),
@@ -254,7 +253,7 @@ export function ticketCard(ticket: TicketRow, viewer: { id: string; isAgent: boo
   return { text: fallbackText(`${ticket.key}: ${userText(truncate(ticket.summary, 150), 400)} (${ticket.status.replace(/_/g, ' ')})`), blocks };
 }
 
-export function requesterUpdate(ticket: TicketRow, what: string): MessageContent {
+export function requesterUpdate(ticket: Ticket, what: string): MessageContent {
   const text = `*${ticket.key}* · ${userText(ticket.summary, 150)}\n${what}`;
   const blocks: KnownBlock[] = [{ type: 'section', text: mrkdwn(text) }];
   if (isOpen(ticket.status)) blocks.push(requesterActions(ticket));
@@ -262,7 +261,7 @@ export function requesterUpdate(ticket: TicketRow, what: string): MessageContent
 }
 
 /** The resolution note, a CSAT question with five buttons, and a way back in. */
-export function resolvedDm(ticket: TicketRow, reopenWindowMs: number): MessageContent {
+export function resolvedDm(ticket: Ticket, reopenWindowMs: number): MessageContent {
   const text = `*${ticket.key}* is resolved: ${userText(ticket.summary, 150)}`;
   return {
     text: fallbackText(text),
@@ -284,13 +283,13 @@ export function resolvedDm(ticket: TicketRow, reopenWindowMs: number): MessageCo
   };
 }
 
-export function csatThanks(ticket: TicketRow, score: number): MessageContent {
+export function csatThanks(ticket: Ticket, score: number): MessageContent {
   const text = `Thanks for rating *${ticket.key}* ${'★'.repeat(score)}${'☆'.repeat(5 - score)}`;
   return { text: fallbackText(text), blocks: [{ type: 'section', text: mrkdwn(text) }] };
 }
 
 /** `/it-help list`: the requester's tickets, each with what they can do now. */
-export function ticketList(tickets: TicketRow[]): MessageContent {
+export function ticketList(tickets: Ticket[]): MessageContent {
   if (tickets.length === 0) return { text: fallbackText('You have no open IT tickets. Type `/it-help` to get help.'), blocks: [{ type: 'section', text: mrkdwn('You have no open IT tickets. Type `/it-help` to get help.') }] };
   const blocks: KnownBlock[] = [{ type: 'header', text: plain('Your IT tickets', 150) }];
   for (const ticket of tickets.slice(0, 15)) {
@@ -308,7 +307,7 @@ export function ticketList(tickets: TicketRow[]): MessageContent {
   return { text: fallbackText(`You have ${tickets.length} IT ticket(s).`), blocks };
 }
 
-export function slaReminder(ticket: TicketRow, kind: 'warn' | 'breach', target: 'first response' | 'resolution', dueAt: Date, escalateTo: string | null): MessageContent {
+export function slaReminder(ticket: Ticket, kind: 'warn' | 'breach', target: 'first response' | 'resolution', dueAt: Date, escalateTo: string | null): MessageContent {
   const who = ticket.assignee_id ? mention(ticket.assignee_id) : 'Unassigned';
   const head =
     kind === 'warn'
@@ -326,7 +325,7 @@ export function slaReminder(ticket: TicketRow, kind: 'warn' | 'breach', target: 
 export const KB_PAGE_SIZE = 20;
 
 /** One page of the knowledge base, with the count and buttons to the pages before and after. */
-export function kbList(page: { articles: KbArticleRow[]; total: number; offset: number }, canRemove: boolean): MessageContent {
+export function kbList(page: { articles: KbArticle[]; total: number; offset: number }, canRemove: boolean): MessageContent {
   const { articles, total, offset } = page;
   if (articles.length === 0) {
     const empty = total === 0 ? 'The knowledge base is empty. Agents add answers with `/it-help kb add`.' : `No articles on this page (there are ${total}). Type \`/it-help kb list\` to start again.`;

@@ -1,4 +1,4 @@
-import type { TicketRow } from '../../db/queries/tickets.js';
+import type { Ticket } from '../../src/domain/tickets/types.js';
 import { formatDuration } from '../../src/config/duration.js';
 import type { Staleness } from '../../src/domain/tickets/dm-buttons.js';
 import { mention, slackDate, userText } from '../text.js';
@@ -35,7 +35,7 @@ export function unlinkedForRequester(incidentKey: string): string {
 }
 
 /** To the requester when an agent changes the priority: the new targets follow it. */
-export function priorityChangedForRequester(actorId: string, from: string, ticket: Pick<TicketRow, 'priority' | 'resolution_due_at' | 'status' | 'hold_reason'>): string {
+export function priorityChangedForRequester(actorId: string, from: string, ticket: Pick<Ticket, 'priority' | 'resolution_due_at' | 'status' | 'hold_reason'>): string {
   const target = ticket.hold_reason ? '' : ` The resolution target is now ${slackDate(new Date(ticket.resolution_due_at))}.`;
   return `${mention(actorId)} changed the priority from ${from} to ${ticket.priority}.${target}`;
 }

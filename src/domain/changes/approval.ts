@@ -44,7 +44,7 @@ export function requiredApprovals(type: ChangeType, risk: Risk, rules: Pick<Appr
 }
 
 /** Services of the change that have a named approver group. */
-export function servicesNeedingGroupApproval(services: string[], rules: Pick<ApprovalRules, 'approver_groups_by_service'>): string[] {
+function servicesNeedingGroupApproval(services: string[], rules: Pick<ApprovalRules, 'approver_groups_by_service'>): string[] {
   return services.filter((s) => (rules.approver_groups_by_service[s] ?? []).length > 0);
 }
 
@@ -96,7 +96,7 @@ export function windowStillAhead(change: { plannedEnd: number }, now: number): b
   return change.plannedEnd > now;
 }
 
-export function isEligible(change: Pick<ChangeForApproval, 'type'>, who: ApproverFacts): boolean {
+function isEligible(change: Pick<ChangeForApproval, 'type'>, who: ApproverFacts): boolean {
   if (change.type === 'emergency') return who.isEmergencyApprover;
   if (change.type === 'standard') return false;
   return who.isChangeApprover || who.serviceGroups.length > 0;
@@ -126,9 +126,4 @@ export function quorum(change: Pick<ChangeForApproval, 'type' | 'risk' | 'servic
     rejected,
     met: !rejected && approvals.length >= required && missingServiceGroups.length === 0,
   };
-}
-
-/** Whether the approver group of a service includes the person (entries are users or groups already expanded). */
-export function serviceGroupsOf(userId: string, services: string[], groupMembers: Record<string, Set<string>>): string[] {
-  return services.filter((s) => groupMembers[s]?.has(userId));
 }

@@ -23,7 +23,7 @@ export interface TemplateSnapshot extends StandardTemplate {
   digest: string;
 }
 
-export function templateDigest(t: StandardTemplate): string {
+function templateDigest(t: StandardTemplate): string {
   const content = JSON.stringify([t.id, t.version, t.title, t.description, t.services, t.risk, t.implementation_plan, t.rollback_plan, t.duration]);
   return createHash('sha256').update(content).digest('hex').slice(0, 16);
 }
@@ -59,9 +59,6 @@ export function standardContent(t: StandardTemplate): {
 } {
   return { title: t.title, description: t.description, services: [...t.services], risk: t.risk, implementationPlan: t.implementation_plan, rollbackPlan: t.rollback_plan };
 }
-
-/** The fields a person may set on a standard change. */
-export const STANDARD_CHOICES = ['start', 'end', 'implementerId', 'note'] as const;
 
 /**
  * An edit of a standard change may move the window, name another implementer or change the note;

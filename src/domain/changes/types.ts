@@ -1,11 +1,16 @@
-import type { ChangeOutcome, ChangeStatus } from '../../../db/schema/records.js';
-
-export type { ChangeOutcome, ChangeStatus };
+export type ChangeStatus =
+  | 'draft'
+  | 'pending_approval'
+  | 'approved'
+  | 'rejected'
+  | 'scheduled'
+  | 'in_progress'
+  | 'completed'
+  | 'cancelled';
+export type ChangeOutcome = 'successful' | 'successful_with_issues' | 'failed' | 'rolled_back';
 export type ChangeType = 'standard' | 'normal' | 'emergency';
 export type Risk = 'low' | 'medium' | 'high';
 
-export const CHANGE_TYPES: readonly ChangeType[] = ['standard', 'normal', 'emergency'];
-export const RISKS: readonly Risk[] = ['low', 'medium', 'high'];
 export const OUTCOMES: readonly ChangeOutcome[] = ['successful', 'successful_with_issues', 'failed', 'rolled_back'];
 
 export const STATUS_LABEL: Record<ChangeStatus, string> = {
@@ -41,7 +46,7 @@ export function overlaps(a: Window, b: Window): boolean {
 }
 
 /** Which states still hold a slot on the calendar. */
-export const OPEN_STATUSES: readonly ChangeStatus[] = ['pending_approval', 'approved', 'scheduled', 'in_progress'];
+const OPEN_STATUSES: readonly ChangeStatus[] = ['pending_approval', 'approved', 'scheduled', 'in_progress'];
 export function isOpen(status: ChangeStatus): boolean {
   return OPEN_STATUSES.includes(status);
 }

@@ -33,7 +33,7 @@ export interface ReviewRecord {
 /** Names for user IDs (the shell resolves them; an unknown ID stays as the ID). */
 export type NameOf = (userId: string) => string;
 
-export function formatDuration(ms: number): string {
+function formatDuration(ms: number): string {
   const minutes = Math.round(ms / 60_000);
   if (ms < 60_000) return `${Math.round(ms / 1000)}s`;
   if (minutes < 60) return `${minutes} min`;

@@ -23,8 +23,8 @@ export const STATUS_LABELS: Record<Status, string> = {
   closed: 'Closed',
 };
 
-export const BUILT_IN_ROLES = ['commander', 'comms_lead', 'scribe'] as const;
-export const ROLE_LABELS: Record<string, string> = {
+const BUILT_IN_ROLES = ['commander', 'comms_lead', 'scribe'] as const;
+const ROLE_LABELS: Record<string, string> = {
   commander: 'Commander',
   comms_lead: 'Communications lead',
   scribe: 'Scribe',
@@ -54,7 +54,7 @@ export function allRoles(customRoles: readonly string[]): string[] {
 }
 
 /** A role as stored: lower-case with underscores (custom "on-call engineer" → on_call_engineer). */
-export function roleId(role: string): string {
+function roleId(role: string): string {
   return role.trim().toLowerCase().replace(/[\s-]+/g, '_');
 }
 

@@ -15,7 +15,7 @@ export interface ReportAccess {
 
 export type ExportKind = 'tickets' | 'incidents' | 'changes' | 'audit';
 
-export function holdsAny(roles: ReadonlySet<RoleName>, wanted: readonly RoleName[]): boolean {
+function holdsAny(roles: ReadonlySet<RoleName>, wanted: readonly RoleName[]): boolean {
   return wanted.some((r) => roles.has(r));
 }
 

@@ -115,12 +115,6 @@ export const KPIS: KpiDefinition[] = [
   { id: 'changes.freeze_overrides', label: 'Freeze overrides', section: 'changes', unit: 'count', direction: 'lower', value: (s) => s.changes.freezeOverrides },
 ];
 
-export function kpi(id: string): KpiDefinition {
-  const found = KPIS.find((k) => k.id === id);
-  if (!found) throw new Error(`unknown KPI ${id}`);
-  return found;
-}
-
 /** 95.3%, 4 h 12 min, 4.6: how a figure reads in Slack and in CSV. */
 export function formatValue(unit: Unit, value: number | null): string {
   if (value === null || Number.isNaN(value)) return '—';

@@ -31,7 +31,7 @@ export interface Period extends Range {
 
 export type PeriodResult = { ok: true; period: Period } | { ok: false; message: string };
 
-export const DEFAULT_PERIOD = '7d';
+const DEFAULT_PERIOD = '7d';
 const MAX_DAYS = 366;
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
@@ -41,13 +41,13 @@ interface LocalDay {
   d: number;
 }
 
-export function localDay(at: number, tz: string): LocalDay {
+function localDay(at: number, tz: string): LocalDay {
   const t = new TZDate(at, tz);
   return { y: t.getFullYear(), m: t.getMonth(), d: t.getDate() };
 }
 
 /** Local midnight of a (possibly overflowing) calendar day: day 0 or 32 roll over like Date does. */
-export function midnight(day: LocalDay, tz: string): number {
+function midnight(day: LocalDay, tz: string): number {
   return new TZDate(day.y, day.m, day.d, 0, 0, 0, tz).getTime();
 }
 
@@ -55,7 +55,7 @@ function addDays(day: LocalDay, n: number, tz: string): LocalDay {
   return localDay(new TZDate(day.y, day.m, day.d + n, 12, 0, 0, tz).getTime(), tz);
 }
 
-export function isoDay(day: LocalDay): string {
+function isoDay(day: LocalDay): string {
   return `${day.y}-${String(day.m + 1).padStart(2, '0')}-${String(day.d).padStart(2, '0')}`;
 }
 
@@ -72,7 +72,7 @@ function daysBetween(a: LocalDay, b: LocalDay): number {
   return Math.round((Date.UTC(b.y, b.m, b.d) - Date.UTC(a.y, a.m, a.d)) / 86_400_000);
 }
 
-export function rangeLabel(first: LocalDay, last: LocalDay): string {
+function rangeLabel(first: LocalDay, last: LocalDay): string {
   const f = `${first.d} ${MONTHS[first.m]}`;
   const l = `${last.d} ${MONTHS[last.m]} ${last.y}`;
   if (first.y === last.y && first.m === last.m && first.d === last.d) return l;

@@ -1,4 +1,4 @@
-import type { TicketStatus } from '../../../db/schema/records.js';
+import type { TicketStatus } from './types.js';
 import { isOpen } from './lifecycle.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { TicketStatus } from '../../../db/schema/records.js';
+import type { TicketStatus } from './types.js';
 
 /**
  * What may happen to a ticket, by whom, in which state. Pure: the caller says who the actor is

@@ -26,7 +26,7 @@ export function calendarFor(priority: Priority, settings: Settings): BusinessCal
 }
 
 /** The target of a clock at a priority, as working milliseconds on that priority's calendar. */
-export function targetMs(priority: Priority, clock: SlaClockName, settings: Settings): number {
+function targetMs(priority: Priority, clock: SlaClockName, settings: Settings): number {
   const policy = settings.sla.policies[priority];
   return targetWorkingMs(clock === 'first_response' ? policy.first_response : policy.resolution, calendarFor(priority, settings));
 }

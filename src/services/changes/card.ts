@@ -14,7 +14,7 @@ export function givenApprovals(rows: ChangeApprovalRow[]): GivenApproval[] {
   return rows.map((r) => ({ approverId: r.approver_id, decision: r.decision, version: r.version, coversServices: parseList(r.covers_services) }));
 }
 
-export function parseList(json: string | null): string[] {
+function parseList(json: string | null): string[] {
   if (!json) return [];
   try {
     const value = JSON.parse(json) as unknown;

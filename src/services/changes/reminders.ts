@@ -1,4 +1,3 @@
-import type { DueHandler } from '../../jobs/due-runner.js';
 import { nextChaseAt } from '../../domain/changes/schedule.js';
 import { scheduleDue } from '../../../db/queries/due-items.js';
 import { approvalsOf, findChangeById, updateChange } from '../../../db/queries/changes.js';
@@ -6,7 +5,7 @@ import { approvalRequestDm, closeoutDm, windowStartDm } from '../../../views/cha
 import { mention } from '../../../views/text.js';
 import { approverEntriesFor } from '../../domain/changes/approval.js';
 import { roleEntryMention } from '../../../views/text.js';
-import type { ServiceContext } from '../context.js';
+import type { DueHandler, ServiceContext } from '../context.js';
 import { sendDirectMessage } from '../outbox.js';
 import { loadCard, threadNote } from './card.js';
 import { unapprovedWindowApproverText, unapprovedWindowRequesterDm, unapprovedWindowThreadNote } from '../../../views/changes/notices.js';

@@ -1,5 +1,5 @@
 import { missingServicesRefusal, servicesRefusal } from '../../domain/catalog.js';
-import { snapshotOf, standardContent, standardEditOverreach, standardOverreachReason, templateLabel, type TemplateSnapshot } from '../../domain/changes/standard.js';
+import { snapshotOf, standardContent, standardEditOverreach, standardOverreachReason, templateLabel } from '../../domain/changes/standard.js';
 import { approverEntriesFor, requiredApprovals } from '../../domain/changes/approval.js';
 import { canApply, staleReason, statusAfterEdit } from '../../domain/changes/lifecycle.js';
 import { riskFromAnswers, type RiskAnswers } from '../../domain/changes/risk.js';
@@ -381,13 +381,5 @@ export async function askApprovers(ctx: ServiceContext, receipt: string, ask: Ap
     const card = await loadCard(trx, change, ctx.settings);
     await requestApproval(trx, now, change, card, ctx.settings, approverIds, ask.intro);
     return ok({ asked: true });
-  });
-}
-
-/** Re-renders every open change's post; used after configuration or link changes. */
-export async function refreshChangePost(ctx: ServiceContext, changeId: number): Promise<void> {
-  await transact(ctx, async (trx, now) => {
-    const change = await findChangeById(trx, changeId);
-    if (change) await refreshPost(trx, now, change, ctx.settings);
   });
 }

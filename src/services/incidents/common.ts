@@ -41,7 +41,7 @@ export const DUE = {
   actionDue: 'incident.action_due',
   actionChase: 'incident.action_chase',
 } as const;
-export const UPDATE_KINDS = [DUE.updateSoon, DUE.updateDue, DUE.updateOverdue];
+const UPDATE_KINDS = [DUE.updateSoon, DUE.updateDue, DUE.updateOverdue];
 
 export const refs = {
   channel: channelRefKey,
@@ -103,7 +103,7 @@ export async function audit(
 }
 
 /** The incident channel as a structured outbox reference (`{$ref, field: 'channel'}`), resolved at send time. */
-export function channelOf(incidentId: number): ChannelRef {
+function channelOf(incidentId: number): ChannelRef {
   return { $ref: refs.channel(incidentId), field: 'channel' };
 }
 

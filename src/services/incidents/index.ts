@@ -12,12 +12,11 @@ export {
   subscribe,
   unsubscribe,
 } from './run.js';
-export { postUpdate, updateForm, updateDueHandler, updateOverdueHandler, updateSoonHandler, type PostUpdateInput } from './updates.js';
-export { actionReminderHandler, addFollowUpAction, checkMayAddActions, closeFollowUpAction, exportReview, resolveIncident, reviewDraft, reviewForSlack } from './resolve.js';
-export { DUE, SYSTEM_ACTOR, type IncidentActor } from './common.js';
+export { postUpdate, updateForm, type PostUpdateInput } from './updates.js';
+export { addFollowUpAction, checkMayAddActions, closeFollowUpAction, exportReview, resolveIncident } from './resolve.js';
+export type { IncidentActor } from './common.js';
 
-import type { DueHandler } from '../../jobs/due-runner.js';
-import type { ServiceContext } from '../context.js';
+import type { DueHandler, ServiceContext } from '../context.js';
 import { DUE } from './common.js';
 import { updateDueHandler, updateOverdueHandler, updateSoonHandler } from './updates.js';
 import { actionChaseHandler, actionReminderHandler } from './resolve.js';

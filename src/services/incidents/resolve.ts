@@ -22,10 +22,9 @@ import { firstReceipt } from '../../../db/queries/receipts.js';
 import { actionReminderTimes, mayAddActions, mayRun, nextChaseAt, punctuality, refusalToAddActions, refusalToRun } from '../../domain/incidents/rules.js';
 import { reviewMarkdown, type ReviewRecord } from '../../domain/incidents/review.js';
 import type { ActionItem, IncidentSnapshot } from '../../domain/incidents/types.js';
-import type { DueHandler } from '../../jobs/due-runner.js';
 import { actionAdded, actionChase, actionChaseNote, actionReminder, note, resolvedNextSteps, reviewMessage } from '../../../views/incidents/messages.js';
 import { escapeMrkdwn, mention, userText } from '../../../views/text.js';
-import { ok, refuse, transact, type Actor, type Outcome, type ServiceContext, type Trx } from '../context.js';
+import { ok, refuse, transact, type Actor, type DueHandler, type Outcome, type ServiceContext, type Trx } from '../context.js';
 import { sendDirectMessage } from '../outbox.js';
 import type { RoleName, Settings } from '../../config/settings.js';
 import { mayUploadReview, postRolesText } from '../../domain/reports/access.js';
@@ -106,7 +105,7 @@ export async function resolveIncident(
 const slackNames = (userId: string) => `\u0000${userId}\u0000`;
 
 /** The review draft in Markdown; `nameOf` names people (mentions in Slack, display names in the export). */
-export async function reviewDraft(trx: Trx, settings: Settings, incidentId: number, nameOf: (userId: string) => string): Promise<string | undefined> {
+async function reviewDraft(trx: Trx, settings: Settings, incidentId: number, nameOf: (userId: string) => string): Promise<string | undefined> {
   const incident = await getIncident(trx, incidentId);
   if (!incident) return undefined;
   const snapshot = (await loadSnapshot(trx, settings, incident))!;
@@ -152,7 +151,7 @@ function unMrkdwn(text: string, nameOf: (userId: string) => string): string {
 }
 
 /** Escapes the Markdown for Slack and turns the name placeholders into mentions. */
-export function reviewForSlack(markdown: string): string {
+function reviewForSlack(markdown: string): string {
   return escapeMrkdwn(markdown).replace(/\u0000([UW][A-Z0-9]+)\u0000/g, (_m, id: string) => mention(id));
 }
 

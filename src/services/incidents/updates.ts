@@ -4,11 +4,10 @@ import { firstReceipt } from '../../../db/queries/receipts.js';
 import { formatDuration } from '../../config/duration.js';
 import { isOpen, mayPostUpdate, mayRun, nextReminderAt, punctuality, STATUS_LABELS, type ActiveStatus } from '../../domain/incidents/rules.js';
 import type { IncidentSnapshot, UpdateContent } from '../../domain/incidents/types.js';
-import type { DueHandler } from '../../jobs/due-runner.js';
 import { headsUpMessage, overdueMessage, reminderMessage, summaryMessage, updatePost } from '../../../views/incidents/messages.js';
 import type { UpdatePrefill } from '../../../views/incidents/modals.js';
 import { mention, userText } from '../../../views/text.js';
-import { ok, refuse, transact, type Outcome, type ServiceContext, type Trx } from '../context.js';
+import { ok, refuse, transact, type DueHandler, type Outcome, type ServiceContext, type Trx } from '../context.js';
 import { postMessage, sendDirectMessage, updateMessage } from '../outbox.js';
 import type { Settings } from '../../config/settings.js';
 import {

@@ -32,7 +32,7 @@ import { reportNotDelivered } from '../../../views/reports/notices.js';
  * weekly and monthly reports, CSV exports and the App Home data. Reads are SQL aggregates; anything
  * the bot says later goes through the outbox.
  */
-export const TREND_WEEKS = 12;
+const TREND_WEEKS = 12;
 
 export interface Report {
   period: Period;
@@ -48,7 +48,7 @@ async function loadReport(db: Executor, period: Period, title: string): Promise<
   return { period, current, previous, message: { text: scorecardText(input), blocks: scorecardBlocks(input) } };
 }
 
-export function resolvePeriod(ctx: ServiceContext, text: string | undefined, now: Date): Outcome<Period> {
+function resolvePeriod(ctx: ServiceContext, text: string | undefined, now: Date): Outcome<Period> {
   const parsed = parsePeriod(text, now, ctx.settings.timezone);
   return parsed.ok ? ok(parsed.period) : refuse(parsed.message, 'period');
 }

@@ -21,7 +21,7 @@ export interface DmButtonClick {
   set: DmButtonSet;
 }
 
-export const ticketDmRef = (ticketId: number, n: number): string => `ticket/${ticketId}/dm/${n}`;
+const ticketDmRef = (ticketId: number, n: number): string => `ticket/${ticketId}/dm/${n}`;
 
 /** Facts the button rule reads, from the ticket row. */
 function dmButtonFacts(ticket: TicketRow): DmButtonFacts {

@@ -1,9 +1,8 @@
 import { insertAudit } from '../../../db/queries/audit.js';
-import type { DueHandler } from '../../jobs/due-runner.js';
 import { isOpen } from '../../domain/tickets/lifecycle.js';
 import { slaReminder } from '../../../views/tickets/messages.js';
 import { roleEntryMention } from '../../../views/text.js';
-import type { ServiceContext, Trx } from '../context.js';
+import type { DueHandler, ServiceContext, Trx } from '../context.js';
 import { postMessage, sendDirectMessage } from '../outbox.js';
 import { triageRef } from './file.js';
 import { AUTO_CLOSE, SLA_RESOLUTION, SLA_RESPONSE, currentClocks, recordTicketEvent } from './sla.js';

@@ -15,12 +15,8 @@ export const SLA_RESPONSE = 'ticket.sla.response';
 export const SLA_RESOLUTION = 'ticket.sla.resolution';
 export const AUTO_CLOSE = 'ticket.close';
 
-export interface SlaPoint {
-  threshold: 'warn' | 'breach';
-}
-
 /** Whether a hold reason stops the clocks (an unknown reason, e.g. one removed from the settings, does not). */
-export function reasonPauses(reason: string | null, settings: Settings): boolean {
+function reasonPauses(reason: string | null, settings: Settings): boolean {
   return reason !== null && settings.sla.pause_reasons[reason]?.pauses === true;
 }
 
@@ -37,7 +33,7 @@ export function holdLabel(ticket: Pick<TicketRow, 'hold_reason' | 'status'>, ctx
 }
 
 /** The clock steps of a ticket's recorded history. */
-export function stepsOf(events: readonly Pick<TicketEventRow, 'at' | 'status' | 'priority' | 'paused' | 'responded'>[]): ClockStep[] {
+function stepsOf(events: readonly Pick<TicketEventRow, 'at' | 'status' | 'priority' | 'paused' | 'responded'>[]): ClockStep[] {
   return events
     .filter((e) => e.status !== null && e.priority !== null)
     .map((e) => ({
@@ -162,6 +158,6 @@ async function scheduleSlaReminders(trx: Trx, ticket: TicketRow, clocks: Clocks,
   }
 }
 
-export async function stopSlaReminders(trx: Trx, ticketId: number, now: Date, kinds = [SLA_RESPONSE, SLA_RESOLUTION]): Promise<void> {
+async function stopSlaReminders(trx: Trx, ticketId: number, now: Date, kinds = [SLA_RESPONSE, SLA_RESOLUTION]): Promise<void> {
   await cancelDue(trx, 'ticket', ticketId, now, kinds);
 }

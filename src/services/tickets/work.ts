@@ -28,7 +28,7 @@ import {
 } from '../../../views/tickets/notices.js';
 import { mention, userText } from '../../../views/text.js';
 import { ok, refuse, transact, type Outcome, type ServiceContext, type Trx } from '../context.js';
-import { postMessage, sendDirectMessage, sendPrivateNote, updateMessage } from '../outbox.js';
+import { postMessage, sendPrivateNote, updateMessage } from '../outbox.js';
 import { retireStaleDmButtons, sendTicketDm, staleClick, type DmButtonClick } from './dm-buttons.js';
 import { ticketFacts, triageRef } from './file.js';
 import { AUTO_CLOSE, holdLabel, holdOptions, recordTicketEvent } from './sla.js';
@@ -268,7 +268,7 @@ export function holdTicket(ctx: ServiceContext, ticketId: number, reason: string
 }
 
 /** holdTicket inside the caller's transaction (e.g. pausing the tickets linked to an incident while it is open). */
-export function holdTicketIn(trx: Trx, ctx: ServiceContext, ticketId: number, reason: string, actor: TicketActor, now: Date): Promise<Outcome<TicketRow>> {
+function holdTicketIn(trx: Trx, ctx: ServiceContext, ticketId: number, reason: string, actor: TicketActor, now: Date): Promise<Outcome<TicketRow>> {
   if (reason === REQUESTER_REASON) return Promise.resolve(refuse('To wait on the requester, press *Waiting on requester* and say what you need from them.'));
   const config = ctx.settings.sla.pause_reasons[reason];
   if (!config) return Promise.resolve(refuse(`"${reason}" is not a hold reason; the settings list ${Object.keys(ctx.settings.sla.pause_reasons).join(', ')}.`));
@@ -287,7 +287,7 @@ export function resumeTicket(ctx: ServiceContext, ticketId: number, actor: Ticke
   return transact(ctx, (trx, now) => resumeTicketIn(trx, ctx, ticketId, actor, now));
 }
 
-export function resumeTicketIn(trx: Trx, ctx: ServiceContext, ticketId: number, actor: TicketActor, now: Date): Promise<Outcome<TicketRow>> {
+function resumeTicketIn(trx: Trx, ctx: ServiceContext, ticketId: number, actor: TicketActor, now: Date): Promise<Outcome<TicketRow>> {
   return actIn(trx, ctx, ticketId, 'resume', actor, () => ({
     changes: { hold_reason: null },
     history: `${mention(actor.id)} took the ticket off hold; the SLA clock runs again`,
@@ -295,7 +295,7 @@ export function resumeTicketIn(trx: Trx, ctx: ServiceContext, ticketId: number, 
 }
 
 export function commentOnTicket(ctx: ServiceContext, ticketId: number, comment: string, actor: TicketActor): Promise<Outcome<TicketRow>> {
-  return act(ctx, ticketId, 'comment', actor, (t, now) => {
+  return act(ctx, ticketId, 'comment', actor, (t) => {
     const fromRequester = actor.id === t.requester_id;
     const quote = quoted(comment, 2500);
     // The requester's answer ends waiting on the requester (not a hold on a vendor or a problem).

@@ -1,3 +1,0 @@
-export * from './ids.js';
-export * from './modals.js';
-export * from './messages.js';
