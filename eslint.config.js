@@ -127,7 +127,7 @@ export default tseslint.config(
   },
   {
     // Tests, the sandbox and benchmarks poke at payloads and private shapes on purpose.
-    files: ['test/**/*.ts', 'sandbox/**/*.ts', 'bench/**/*.ts'],
+    files: ['test/**/*.ts', 'devkit/**/*.ts', 'sandbox/**/*.ts', 'bench/**/*.ts'],
     rules: {
       '@typescript-eslint/no-explicit-any': 'off',
       '@typescript-eslint/no-non-null-assertion': 'off',

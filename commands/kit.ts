@@ -3,14 +3,12 @@ import type {
   App,
   BlockAction,
   MessageShortcut,
-  GlobalShortcut,
   SlackActionMiddlewareArgs,
   SlackCommandMiddlewareArgs,
   SlackEventMiddlewareArgs,
   SlackShortcutMiddlewareArgs,
   SlackViewMiddlewareArgs,
   ViewSubmitAction,
-  ViewClosedAction,
 } from '@slack/bolt';
 import type { Logger } from '../src/logger.js';
 import type { Settings } from '../src/config/settings.js';
@@ -30,7 +28,7 @@ import { tellClicker, tellClickerOnFailure } from './reply.js';
  * zod, call one use case from src/services, render with views/. They never read the database: reads
  * go through read use cases (src/services/<area>/read.ts).
  *
- * `slash`, `button` and `form` hold the one ack / failure / "out of date" policy; `raw` is for the few
+ * `slash`, `button` and `form` hold the one ack / failure / "out of date" policy (CLICK_FAILED in ./reply.ts); `raw` is for the few
  * handlers that need Bolt's arguments as they are (say why where it is used).
  */
 
@@ -49,9 +47,7 @@ export interface AppDeps {
 export type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
 export type ButtonArgs = SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs;
 export type FormArgs = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
-export type ClosedArgs = SlackViewMiddlewareArgs<ViewClosedAction> & AllMiddlewareArgs;
 export type MessageShortcutArgs = SlackShortcutMiddlewareArgs<MessageShortcut> & AllMiddlewareArgs;
-export type GlobalShortcutArgs = SlackShortcutMiddlewareArgs<GlobalShortcut> & AllMiddlewareArgs;
 export type EventArgs<E extends string> = SlackEventMiddlewareArgs<E> & AllMiddlewareArgs;
 
 type Handler<A> = (args: A, deps: AppDeps) => Promise<unknown>;
@@ -61,9 +57,7 @@ export type Interaction =
   | { kind: 'command'; name: string; handle: Handler<CommandArgs> }
   | { kind: 'button'; id: string | RegExp; handle: Handler<ButtonArgs> }
   | { kind: 'form'; callbackId: string | RegExp; handle: Handler<FormArgs> }
-  | { kind: 'closed'; callbackId: string | RegExp; handle: Handler<ClosedArgs> }
   | { kind: 'messageShortcut'; callbackId: string; handle: Handler<MessageShortcutArgs> }
-  | { kind: 'globalShortcut'; callbackId: string; handle: Handler<GlobalShortcutArgs> }
   | { kind: 'event'; name: string; handle: Handler<EventArgs<string>> };
 
 export interface Area {
@@ -76,9 +70,6 @@ export interface Area {
   setup?(deps: AppDeps, client: App['client']): void;
   interactions: Interaction[];
 }
-
-/** The listener-level safety net for a click: a failure after the ack is told to the clicker, never swallowed. */
-export const CLICK_FAILED = 'Sorry, that did not go through (Slack or Switchboard had a problem). Please try again in a moment.';
 
 /** A click on a button whose record is gone or whose value is not one Switchboard made. */
 export const OUT_OF_DATE = 'That button is out of date. Nothing was changed.';
@@ -188,34 +179,10 @@ export function raw(kind: 'button' | 'form', id: string | RegExp, handle: Handle
   return kind === 'button' ? { kind, id, handle: handle as Handler<ButtonArgs> } : { kind, callbackId: id, handle: handle as Handler<FormArgs> };
 }
 
-/** A modal the person closed (only views built with notify_on_close): acked at once. */
-export function closed(callbackId: string | RegExp, handle: Handler<ClosedArgs>): Interaction {
-  return {
-    kind: 'closed',
-    callbackId,
-    handle: async (args, deps) => {
-      await args.ack();
-      await handle(args, deps);
-    },
-  };
-}
-
 /** A message shortcut (the "…" menu on a message): acked at once, then handled. */
 export function messageShortcut(callbackId: string, handle: Handler<MessageShortcutArgs>): Interaction {
   return {
     kind: 'messageShortcut',
-    callbackId,
-    handle: async (args, deps) => {
-      await args.ack();
-      await handle(args, deps);
-    },
-  };
-}
-
-/** A global shortcut (the composer's shortcut menu): acked at once, then handled. */
-export function globalShortcut(callbackId: string, handle: Handler<GlobalShortcutArgs>): Interaction {
-  return {
-    kind: 'globalShortcut',
     callbackId,
     handle: async (args, deps) => {
       await args.ack();
@@ -251,14 +218,8 @@ export function registerAreas(app: App, deps: AppDeps, areas: Area[]): void {
         case 'form':
           app.view<ViewSubmitAction>({ callback_id: i.callbackId, type: 'view_submission' }, (args) => i.handle(args, deps).then(() => undefined));
           break;
-        case 'closed':
-          app.view<ViewClosedAction>({ callback_id: i.callbackId, type: 'view_closed' }, (args) => i.handle(args, deps).then(() => undefined));
-          break;
         case 'messageShortcut':
           app.shortcut<MessageShortcut>({ callback_id: i.callbackId, type: 'message_action' }, (args) => i.handle(args, deps).then(() => undefined));
-          break;
-        case 'globalShortcut':
-          app.shortcut<GlobalShortcut>({ callback_id: i.callbackId, type: 'shortcut' }, (args) => i.handle(args, deps).then(() => undefined));
           break;
         case 'event':
           app.event(i.name, (args) => i.handle(args as EventArgs<string>, deps).then(() => undefined));

@@ -13,7 +13,7 @@ export async function tellClicker(args: { body: Invoker; respond?: RespondFn; cl
   await args.client.chat.postMessage({ channel: args.body.user.id, text: args.text });
 }
 
-export const CLICK_FAILED = 'Sorry, that did not go through (Slack or Switchboard had a problem). Please try again in a moment.';
+const CLICK_FAILED = 'Sorry, that did not go through (Slack or Switchboard had a problem). Please try again in a moment.';
 
 /**
  * Runs the work of a click after its ack. If it fails (a database error, a Slack call that failed),

@@ -144,7 +144,7 @@ interface EventRun {
  */
 export function storeEventsBeforeAck(app: App, inbox: Inbox, logger: Logger, failureTexts: EventFailureTexts): void {
   const dispatch = app.processEvent.bind(app);
-  inbox.handle('event', {
+  inbox.handle<{ event?: unknown }>('event', {
     async run(item, extra) {
       const run: EventRun = {};
       await dispatch({ body: item.data, ack: async () => undefined, ...(extra ?? {}), customProperties: { inboxRun: run } } as never);

@@ -118,3 +118,21 @@ export function slackDate(at: Date, format = '{date_short_pretty} {time}'): stri
   const seconds = Math.floor(at.getTime() / 1000);
   return `<!date^${seconds}^${format}|${at.toISOString().replace('T', ' ').slice(0, 16)} UTC>`;
 }
+
+/**
+ * One input element's state in a submitted view (`view.state.values[block][action]`), the fields the
+ * parsers read; Slack sends the one that fits the element's type.
+ */
+export interface StateValue {
+  type?: string;
+  value?: string | null;
+  selected_option?: { value: string } | null;
+  selected_options?: { value: string }[] | null;
+  selected_user?: string | null;
+  selected_users?: string[] | null;
+  selected_conversation?: string | null;
+  selected_channel?: string | null;
+  selected_date?: string | null;
+  selected_time?: string | null;
+  selected_date_time?: number | null;
+}

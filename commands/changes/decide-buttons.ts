@@ -41,9 +41,9 @@ async function receiveApproval(args: ButtonArgs, deps: AppDeps): Promise<void> {
 /** Decides a stored Approve click and tells the approver how it stands, refusals included, where they clicked. */
 export function handleApprovals(deps: AppDeps): void {
   const { ctx, directory, settings, logger } = deps;
-  deps.inbox.handle(APPROVE, {
+  deps.inbox.handle<ApprovalClick>(APPROVE, {
     async run(item) {
-      const { changeId, actor, responseUrl } = item.data as ApprovalClick;
+      const { changeId, actor, responseUrl } = item.data;
       const facts = await approverFacts(directory, settings, actor.id);
       const result = await decideOnChange(ctx, { changeId, decision: 'approved', actor, facts, source: 'button', receipt: item.key });
       const text = result.ok ? approvedText(result.value.key, result.value.quorum) : result.message;

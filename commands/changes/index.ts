@@ -34,11 +34,11 @@ export const changesArea: Area = {
 };
 
 /** What the inbox does with stored change requests: ask a change's approvers, decide an Approve click. */
-export function setupChanges(deps: AppDeps): void {
+function setupChanges(deps: AppDeps): void {
   const { ctx, directory, settings } = deps;
-  deps.inbox.handle(ASK_APPROVERS, {
+  deps.inbox.handle<ApprovalAsk>(ASK_APPROVERS, {
     async run(item) {
-      const ask = item.data as ApprovalAsk;
+      const ask = item.data;
       const change = await changeById(ctx, ask.changeId);
       if (!change) return;
       const approvers = await directory.membersOfEntries(approverEntriesFor({ type: change.type, services: await servicesOfChange(ctx, change.id) }, settings.roles, settings.changes));

@@ -93,7 +93,7 @@ async function declareStored(item: InboxItem, { ctx, directory }: AppDeps, clien
 
 /** The stored declarations' handler: declared after the ack, retried by the inbox until they are. */
 export function handleDeclarations(deps: AppDeps, client: App['client']): void {
-  deps.inbox.handle(DECLARE, {
+  deps.inbox.handle<StoredDeclaration>(DECLARE, {
     run: (item) => declareStored(item, deps, client),
     refusalText: (item, message) => `Your incident “${userText(item.data.input.title, 150)}” was not declared: ${message}`,
     failureText: (item) =>

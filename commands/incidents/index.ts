@@ -20,7 +20,7 @@ import { exportReviewButton } from './review-export.js';
 import { timelineReaction } from './timeline-reaction.js';
 
 /** What the incident area needs besides its listeners: declarations stored before their ack. */
-export function setupIncidents(deps: AppDeps, client: App['client']): void {
+function setupIncidents(deps: AppDeps, client: App['client']): void {
   handleDeclarations(deps, client);
 }
 

@@ -120,7 +120,7 @@ function parseAction(rest: string, ctx: ParseContext): IncidentCommand {
 }
 
 /** A due date: YYYY-MM-DD (at the configured time), today/tomorrow, or a duration from now (3d, 2w, 90s). */
-export function parseDue(text: string, ctx: ParseContext): number | undefined {
+function parseDue(text: string, ctx: ParseContext): number | undefined {
   const t = text.toLowerCase().replace(/^in/, '');
   if (/^\d{4}-\d{2}-\d{2}$/.test(t)) {
     const at = dueAtOnDate(t, ctx.actionDueTime, ctx.timeZone);

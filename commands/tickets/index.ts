@@ -11,7 +11,7 @@ import { waitButton, waitForm } from './wait.js';
 import { kbAddForm, kbPageButtons, kbRemoveButton } from './kb.js';
 
 /** The stored /it-help requests' filing and the reaction's failure text: not Slack listeners. */
-export function setupTickets(deps: AppDeps): void {
+function setupTickets(deps: AppDeps): void {
   setupFiling(deps);
   setupReactionFailures(deps);
 }

@@ -54,9 +54,12 @@ async function checkRequest(input: TicketInput, args: FormArgs, deps: AppDeps) {
  * is stored before the form closes and filed right after (and after a restart, if it comes to that):
  * the confirmation arrives by DM a moment later.
  */
+/** What a submitted /it-help form stores before its ack. */
+type StoredFiling = Pick<Checked, 'requester' | 'input' | 'source'>;
+
 async function fileOrSuggest({ check, key, requester, input, source }: Checked, { ack }: FormArgs, { inbox }: AppDeps): Promise<void> {
   if (check.kind === 'suggest') return void (await ack({ response_action: 'update', view: beforeYouFileModal(check.draftId, input.summary, check.suggestion) }));
-  await inbox.receive({ key, kind: FILE_TICKET, userId: requester.id, payload: { requester, input, source } });
+  await inbox.receive({ key, kind: FILE_TICKET, userId: requester.id, payload: { requester, input, source } satisfies StoredFiling });
   await ack();
   await inbox.process(key);
 }
@@ -71,7 +74,7 @@ export const requestForm = form(V.file, {
 
 /** Files a stored request after its ack; what the person is told if it is refused or keeps failing. */
 export function setupFiling({ ctx, inbox }: AppDeps): void {
-  inbox.handle(FILE_TICKET, {
+  inbox.handle<StoredFiling>(FILE_TICKET, {
     run: (item) => fileTicket(ctx, item.data.requester, item.data.input, item.data.source, item.key),
     refusalText: (item, message) => `Your request “${userText(item.data.input.summary, 150)}” was not filed: ${message}`,
     failureText: (item) =>

@@ -30,7 +30,7 @@ function isTimeZone(tz: string): boolean {
   }
 }
 
-export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 
 const calendarSchema = z.strictObject({
   /** Round the clock: SLA time runs every minute of every day. */

@@ -5,19 +5,20 @@ import { failInboxItem, findInboxItem, firstReceipt, pendingInbox, receive, retr
 import { sendDirectMessage } from '../services/outbox.js';
 import type { Outcome } from '../services/context.js';
 
-export type InboxItem = InboxRow & { data: any };
+/** A stored request with its payload; `T` is what the kind's own listener stored before its ack. */
+export type InboxItem<T = unknown> = InboxRow & { data: T };
 
 /**
  * Processes one kind of stored request. `run` does the work after the ack; the use case it calls
  * marks `item.key` processed in the transaction of its effect (firstReceipt), so a request is acted
  * on once however often it is processed. A refusal is told to the person; a throw is retried.
  */
-export interface InboxHandler {
-  run(item: InboxItem, extra?: Record<string, unknown>): Promise<Outcome<unknown> | void>;
+export interface InboxHandler<T = unknown> {
+  run(item: InboxItem<T>, extra?: Record<string, unknown>): Promise<Outcome<unknown> | void>;
   /** What the person is told if the request finally fails (undefined: nobody is told). */
-  failureText?(item: InboxItem): string | undefined;
+  failureText?(item: InboxItem<T>): string | undefined;
   /** How a refusal reads for the person (default: the refusal's own message). */
-  refusalText?(item: InboxItem, message: string): string | undefined;
+  refusalText?(item: InboxItem<T>, message: string): string | undefined;
 }
 
 export const MAX_INBOX_ATTEMPTS = 6;
@@ -42,9 +43,13 @@ export class Inbox {
 
   constructor(private readonly deps: { db: Db; clock: Clock; logger: Logger; afterCommit(): void }) {}
 
-  handle(kind: string, handler: InboxHandler): void {
+  /**
+   * The handler of one kind. `T` is the payload that kind's listener stores with `receive`: rows of a
+   * kind are written only by that listener, before its ack, so the payload read back has its shape.
+   */
+  handle<T>(kind: string, handler: InboxHandler<T>): void {
     if (this.handlers.has(kind)) throw new Error(`inbox kind ${kind} has two handlers`);
-    this.handlers.set(kind, handler);
+    this.handlers.set(kind, handler as InboxHandler);
   }
 
   /** The one small insert before an ack; false if this delivery was stored before. */

@@ -4,6 +4,7 @@ import { OUTCOME_LABEL, OUTCOMES } from '../../src/domain/changes/types.js';
 import type { RiskAnswers } from '../../src/domain/changes/risk.js';
 import { asksForServices, missingServicesRefusal } from '../../src/domain/catalog.js';
 import { mrkdwn, plain, truncate, userText } from '../text.js';
+import type { StateValue } from '../text.js';
 import { CHANGE_VIEWS, REQUEST_FIELDS as F } from './ids.js';
 
 /**
@@ -245,8 +246,8 @@ export interface RequestInput {
   freezeReason: string | null;
 }
 
-type Values = Record<string, Record<string, any>>;
-const field = (values: Values, id: string): any => values[id]?.[id];
+type Values = Record<string, Record<string, StateValue>>;
+const field = (values: Values, id: string): StateValue | undefined => values[id]?.[id];
 const text = (values: Values, id: string): string => String(field(values, id)?.value ?? '').trim();
 const selected = (values: Values, id: string): string | undefined => field(values, id)?.selected_option?.value ?? undefined;
 
@@ -383,7 +384,7 @@ export function parseWindow(values: Values): Parsed<{ start: number; end: number
   if (typeof startS !== 'number') errors[F.start] = 'Pick when the window starts.';
   if (typeof endS !== 'number') errors[F.end] = 'Pick when the window ends.';
   else if (typeof startS === 'number' && endS <= startS) errors[F.end] = 'The end must be after the start.';
-  if (Object.keys(errors).length) return { ok: false, errors };
+  if (typeof startS !== 'number' || typeof endS !== 'number' || Object.keys(errors).length) return { ok: false, errors };
   return { ok: true, value: { start: startS * 1000, end: endS * 1000, reason: text(values, F.reason) || null } };
 }
 

@@ -3,12 +3,13 @@ import { z } from 'zod';
 import { ACTIVE_STATUSES, roleLabel, SEVERITIES, STATUS_LABELS, type ActiveStatus, type Severity } from '../../src/domain/incidents/rules.js';
 import type { IncidentSnapshot } from '../../src/domain/incidents/types.js';
 import { mrkdwn, plain, truncate, userText } from '../text.js';
+import type { StateValue } from '../text.js';
 import { CALLBACKS, FIELDS } from './ids.js';
 
 /** Modals of the incident area and the parsers of their submitted state. */
 
 type Block = Record<string, unknown>;
-type Values = Record<string, Record<string, any>>;
+type Values = Record<string, Record<string, StateValue>>;
 export type Parsed<T> = { ok: true; value: T } | { ok: false; errors: Record<string, string> };
 
 const option = (text: string, value: string, description?: string) => ({

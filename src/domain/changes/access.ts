@@ -9,7 +9,7 @@ export interface ChangePeople {
 }
 
 /** Edit, postpone, start, close out, cancel: the requester or the implementer. */
-export function mayWorkOn(change: ChangePeople, actorId: string): boolean {
+function mayWorkOn(change: ChangePeople, actorId: string): boolean {
   return actorId === change.requesterId || actorId === change.implementerId;
 }
 
@@ -23,7 +23,7 @@ export function workRefusal(change: ChangePeople, actorId: string, verb: WorkVer
   return mayWorkOn(change, actorId) ? undefined : refusalToWorkOn(change.key, verb);
 }
 
-export function refusalToWorkOn(key: string, verb: WorkVerb): string {
+function refusalToWorkOn(key: string, verb: WorkVerb): string {
   const who = verb === 'cancel' || verb === 'edit' ? 'requester or the implementer' : 'implementer or requester';
   return `Only the ${who} of ${key} can ${verb} it. Nothing was changed.`;
 }

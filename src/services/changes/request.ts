@@ -19,8 +19,6 @@ import { audit, askedApprovers, refusedWork, cancelWindowDues, DUE, oweApprovalR
 import { approvalRequestIntro, freezeLabel } from '../../../views/changes/notices.js';
 import { firstReceipt } from '../../../db/queries/receipts.js';
 
-/** Field names refusals point at; the command layer maps them to the modal's blocks. */
-export type ChangeField = 'title' | 'start' | 'end' | 'window' | 'freeze_override' | 'linked' | 'services' | 'template' | 'risk';
 
 export interface ChangeRequestInput {
   title: string;
