@@ -77,14 +77,26 @@ export async function benchAck(options: AckOptions): Promise<AckResult> {
           const agent = new Agent({ keepAlive: true, maxSockets: options.c });
           await runLoad(launched.port, range(from, Math.max(warmup, options.c)).map(make), options.c, agent);
           await launched.loopDelay();
-          const load = await runLoad(launched.port, range(from + Math.max(warmup, options.c), options.n).map(make), options.c, agent);
+          const load = await runLoad(
+            launched.port,
+            range(from + Math.max(warmup, options.c), options.n).map(make),
+            options.c,
+            agent,
+          );
           agent.destroy();
           const loopDelay = await launched.loopDelay();
           const slowest = load.answers
             .map((a) => ({ at: Math.round(a.at ?? 0), ms: Math.round(a.ms) }))
             .sort((a, b) => b.ms - a.ms)
             .slice(0, 10);
-          return { kind, latency: summarise(load.latencies), throughput: load.throughput, errors: load.errors, loopDelay, slowest };
+          return {
+            kind,
+            latency: summarise(load.latencies),
+            throughput: load.throughput,
+            errors: load.errors,
+            loopDelay,
+            slowest,
+          };
         };
         const commandRun = await measure('command', (i) => requests.command(i), 0);
         const submissionRun = await measure('submission', (i) => requests.fileSubmission(i), 1_000_000);
@@ -96,9 +108,16 @@ export async function benchAck(options: AckOptions): Promise<AckResult> {
       if (which === 'app') {
         const { openDatabase } = await import('../db/client.js');
         const { db } = openDatabase(dbPath);
-        const row = await db.selectFrom('tickets').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+        const row = await db
+          .selectFrom('tickets')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .executeTakeFirstOrThrow();
         ticketsFiled = Number(row.n);
-        const stored = await db.selectFrom('inbox').select((eb) => eb.fn.countAll<number>().as('n')).where('kind', '=', 'ticket.file').executeTakeFirstOrThrow();
+        const stored = await db
+          .selectFrom('inbox')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('kind', '=', 'ticket.file')
+          .executeTakeFirstOrThrow();
         submissionsStored = Number(stored.n);
         await db.destroy();
       }
@@ -109,7 +128,8 @@ export async function benchAck(options: AckOptions): Promise<AckResult> {
   }
   const floor = results.floor!;
   const app = results.app!;
-  const ratioOf = (kind: AckRun['kind']) => app.find((r) => r.kind === kind)!.latency.p99 / floor.find((r) => r.kind === kind)!.latency.p99;
+  const ratioOf = (kind: AckRun['kind']) =>
+    app.find((r) => r.kind === kind)!.latency.p99 / floor.find((r) => r.kind === kind)!.latency.p99;
   const p99Ratio = { command: ratioOf('command'), submission: ratioOf('submission') };
   const targets: TargetResult[] = [];
   for (const kind of ['command', 'submission'] as const) {
@@ -119,7 +139,18 @@ export async function benchAck(options: AckOptions): Promise<AckResult> {
   }
   targets.push(target('RSS during ack burst < 300 MB', memory.app!.peakMb, 300, 'MB'));
   targets.push(target('durable insert before the ack p99 < 5 ms', inboxInsert!.p99, 5, 'ms'));
-  return { n: options.n, c: options.c, floor, app, p99Ratio, memory: memory as AckResult['memory'], ticketsFiled, submissionsStored, inboxInsert: inboxInsert!, targets };
+  return {
+    n: options.n,
+    c: options.c,
+    floor,
+    app,
+    p99Ratio,
+    memory: memory as AckResult['memory'],
+    ticketsFiled,
+    submissionsStored,
+    inboxInsert: inboxInsert!,
+    targets,
+  };
 }
 
 /** N inbox inserts one after another, each timed: the write every acknowledged request waits for. */
@@ -130,11 +161,27 @@ async function timeInboxInserts(dbPath: string, n: number): Promise<LatencySumma
   const { db } = openDatabase(dbPath);
   try {
     await migrateToLatest(db);
-    const payload = { requester: { id: 'UBENCH001', name: 'bench' }, input: { summary: 'Printer on 3rd floor jams on every job', details: 'It started this morning.', category: 'hardware', service: null, impact: 'low', urgency: 'medium', attachmentUrl: null }, source: { kind: 'command', channel: 'CGENERAL' } };
+    const payload = {
+      requester: { id: 'UBENCH001', name: 'bench' },
+      input: {
+        summary: 'Printer on 3rd floor jams on every job',
+        details: 'It started this morning.',
+        category: 'hardware',
+        service: null,
+        impact: 'low',
+        urgency: 'medium',
+        attachmentUrl: null,
+      },
+      source: { kind: 'command', channel: 'CGENERAL' },
+    };
     const samples: number[] = [];
     for (let i = 0; i < n + 50; i++) {
       const started = performance.now();
-      await receive(db, { key: `ticket.file:VBENCH${i}:h`, kind: 'ticket.file', userId: 'UBENCH001', payload }, new Date());
+      await receive(
+        db,
+        { key: `ticket.file:VBENCH${i}:h`, kind: 'ticket.file', userId: 'UBENCH001', payload },
+        new Date(),
+      );
       if (i >= 50) samples.push(performance.now() - started);
     }
     return summarise(samples);

@@ -73,7 +73,17 @@ export async function benchBurst(options: BurstOptions): Promise<BurstResult> {
   const declared = Date.now() - 10 * 60_000;
   const incident = await db
     .insertInto('incidents')
-    .values({ key: 'INC-1', title: 'Email is down', severity: 'P1', status: 'investigating', impact: 'Nobody can send mail', declared_by: 'UCOMMAN1', declared_at: declared, updated_at: declared, channel_id: 'CINC00001' })
+    .values({
+      key: 'INC-1',
+      title: 'Email is down',
+      severity: 'P1',
+      status: 'investigating',
+      impact: 'Nobody can send mail',
+      declared_by: 'UCOMMAN1',
+      declared_at: declared,
+      updated_at: declared,
+      channel_id: 'CINC00001',
+    })
     .returning('id')
     .executeTakeFirstOrThrow();
   await db.insertInto('incident_services').values({ incident_id: incident.id, service: 'Email' }).execute();
@@ -87,13 +97,21 @@ export async function benchBurst(options: BurstOptions): Promise<BurstResult> {
     const t0 = Date.now();
     const fileOne = async (i: number) => {
       await send(agent, launched.port, signed(requests.command(i)));
-      const file = await send(agent, launched.port, signed(requests.fileSubmission(i, { service: 'Email', category: 'software' })));
+      const file = await send(
+        agent,
+        launched.port,
+        signed(requests.fileSubmission(i, { service: 'Email', category: 'software' })),
+      );
       acks.push(file.ms);
       const answer = JSON.parse(file.text || '{}') as { response_action?: string; view?: any };
-      if (answer.response_action !== 'update') return void problems.push(`ticket ${i}: expected the known-incident step, got ${file.status} ${file.text.slice(0, 120)}`);
+      if (answer.response_action !== 'update')
+        return void problems.push(
+          `ticket ${i}: expected the known-incident step, got ${file.status} ${file.text.slice(0, 120)}`,
+        );
       const confirm = await send(agent, launched.port, signed(requests.confirmSubmission(i, answer.view)));
       acks.push(confirm.ms);
-      if (confirm.status !== 200 || confirm.text) problems.push(`ticket ${i}: "File ticket" answered ${confirm.status} ${confirm.text.slice(0, 120)}`);
+      if (confirm.status !== 200 || confirm.text)
+        problems.push(`ticket ${i}: "File ticket" answered ${confirm.status} ${confirm.text.slice(0, 120)}`);
     };
     const filings: Promise<void>[] = [];
     for (let i = 0; i < options.burst; i++) {
@@ -105,11 +123,22 @@ export async function benchBurst(options: BurstOptions): Promise<BurstResult> {
     await Promise.all(filings);
     if (problems.length > 0) throw new Error(`filing failed:\n${problems.slice(0, 5).join('\n')}`);
     const filedAt = Date.now();
-    await postMessage(db, new Date(filedAt), { channel: channels.incidents, text: 'Status update for INC-1 (unrelated to the ticket burst)', dedupeKey: 'bench-probe' });
-    log(`  burst: ${options.burst} tickets filed in ${((filedAt - t0) / 1000).toFixed(1)} s; waiting for delivery (deadline ${(options.deadlineMs / 1000).toFixed(0)} s)`);
+    await postMessage(db, new Date(filedAt), {
+      channel: channels.incidents,
+      text: 'Status update for INC-1 (unrelated to the ticket burst)',
+      dedupeKey: 'bench-probe',
+    });
+    log(
+      `  burst: ${options.burst} tickets filed in ${((filedAt - t0) / 1000).toFixed(1)} s; waiting for delivery (deadline ${(options.deadlineMs / 1000).toFixed(0)} s)`,
+    );
 
     const counts = async () => {
-      const rows = await db.selectFrom('outbox').select(['status']).select((eb) => eb.fn.countAll<number>().as('n')).groupBy('status').execute();
+      const rows = await db
+        .selectFrom('outbox')
+        .select(['status'])
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .groupBy('status')
+        .execute();
       const by = Object.fromEntries(rows.map((r) => [r.status, Number(r.n)])) as Record<string, number>;
       return { sent: by.sent ?? 0, failed: by.failed ?? 0, pending: by.pending ?? 0 };
     };
@@ -120,13 +149,18 @@ export async function benchBurst(options: BurstOptions): Promise<BurstResult> {
       outbox = await counts();
       if (Date.now() - lastLog > 30_000) {
         lastLog = Date.now();
-        log(`  burst: ${((Date.now() - t0) / 1000).toFixed(0)} s, ${outbox.sent} sent, ${outbox.pending} pending, ${fake.calls.filter((c) => c.status === 429).length} × 429`);
+        log(
+          `  burst: ${((Date.now() - t0) / 1000).toFixed(0)} s, ${outbox.sent} sent, ${outbox.pending} pending, ${fake.calls.filter((c) => c.status === 429).length} × 429`,
+        );
       }
     }
     const projected = outbox.pending > 0;
 
     const tickets = await db.selectFrom('tickets').select(['id', 'key', 'requester_id', 'created_at']).execute();
-    const rows = await db.selectFrom('outbox').select(['lane', 'method', 'status', 'sent_at', 'created_at', 'dedupe_key', 'payload']).execute();
+    const rows = await db
+      .selectFrom('outbox')
+      .select(['lane', 'method', 'status', 'sent_at', 'created_at', 'dedupe_key', 'payload'])
+      .execute();
     const sentAt = (r: (typeof rows)[number]) => r.sent_at ?? Number.NaN;
     const triageRows = rows.filter((r) => r.lane === channels.triage && r.method === 'chat.postMessage');
     const dmRows = rows.filter((r) => r.lane.startsWith('UOUTAGE'));
@@ -171,7 +205,11 @@ export async function benchBurst(options: BurstOptions): Promise<BurstResult> {
       postAttempts: posts.length,
       triagePostsPerSecond: triageRate,
       tickets: tickets.length,
-      triage: { posted: top.length, missing: tickets.filter((t) => !perKey.has(t.key)).length, duplicated: [...perKey.values()].filter((n) => n > 1).length },
+      triage: {
+        posted: top.length,
+        missing: tickets.filter((t) => !perKey.has(t.key)).length,
+        duplicated: [...perKey.values()].filter((n) => n > 1).length,
+      },
       dms: { sent: dmSent, missing: dmMissing, duplicated: dmDup },
       outbox,
       submissionAck: summarise(acks),
@@ -185,9 +223,19 @@ export async function benchBurst(options: BurstOptions): Promise<BurstResult> {
     await fake.stop();
     rmSync(dir, { recursive: true, force: true });
   }
-  const exact = result.triage.missing === 0 && result.triage.duplicated === 0 && result.dms.missing === 0 && result.dms.duplicated === 0;
+  const exact =
+    result.triage.missing === 0 &&
+    result.triage.duplicated === 0 &&
+    result.dms.missing === 0 &&
+    result.dms.duplicated === 0;
   result.targets = [
-    { name: `outage burst: every triage post and DM exactly once${result.projected ? ' (so far)' : ''}`, pass: exact && !result.projected && result.outbox.failed === 0, measured: `${result.triage.missing + result.dms.missing} lost, ${result.triage.duplicated + result.dms.duplicated} duplicated, ${result.outbox.failed} failed`, limit: '0 / 0 / 0', ratio: exact ? 0 : 1 },
+    {
+      name: `outage burst: every triage post and DM exactly once${result.projected ? ' (so far)' : ''}`,
+      pass: exact && !result.projected && result.outbox.failed === 0,
+      measured: `${result.triage.missing + result.dms.missing} lost, ${result.triage.duplicated + result.dms.duplicated} duplicated, ${result.outbox.failed} failed`,
+      limit: '0 / 0 / 0',
+      ratio: exact ? 0 : 1,
+    },
     target('RSS during outage burst < 300 MB', result.peakMb, 300, 'MB'),
   ];
   return result;

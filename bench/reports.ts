@@ -76,13 +76,22 @@ export async function runReports(options: ReportRunOptions): Promise<ReportTimin
       statements = [];
       const logged = new Kysely<Database>({
         dialect: new SqliteDialect({ database: sqlite }),
-        log: (event) => void statements.push({ ms: event.queryDurationMillis, sql: event.query.sql.replace(/\s+/g, ' ').slice(0, 160) }),
+        log: (event) =>
+          void statements.push({
+            ms: event.queryDurationMillis,
+            sql: event.query.sql.replace(/\s+/g, ' ').slice(0, 160),
+          }),
       });
       const started = performance.now();
       await mod.scorecard(logged, { start: range.start, end: range.end, asOf: range.asOf });
       runsMs.push(performance.now() - started);
     }
-    out.push({ range: range.name, runsMs, peakMb: memoryOf('self').peakMb, slowest: statements.sort((a, b) => b.ms - a.ms).slice(0, 5) });
+    out.push({
+      range: range.name,
+      runsMs,
+      peakMb: memoryOf('self').peakMb,
+      slowest: statements.sort((a, b) => b.ms - a.ms).slice(0, 5),
+    });
   }
   await db.destroy();
   return out;
@@ -107,24 +116,46 @@ export type ReportsResult =
       targets: TargetResult[];
     };
 
-export async function benchReports(options: ReportsOptions, log: (line: string) => void = () => undefined): Promise<ReportsResult> {
+export async function benchReports(
+  options: ReportsOptions,
+  log: (line: string) => void = () => undefined,
+): Promise<ReportsResult> {
   const modulePath = reportsModulePath(options.root);
-  if (!existsSync(modulePath)) return { skipped: `reports module not present (${modulePath}); this section runs once the reports branch is merged`, targets: [] };
+  if (!existsSync(modulePath))
+    return {
+      skipped: `reports module not present (${modulePath}); this section runs once the reports branch is merged`,
+      targets: [],
+    };
   const root = resolve(options.root ?? HERE);
   const dir = mkdtempSync(join(tmpdir(), 'switchboard-bench-reports-'));
   const dbPath = join(dir, 'reports.db');
   try {
     const started = performance.now();
     const { db, sqlite } = openDatabase(dbPath);
-    const { migrateToLatest } = await loadModule<{ migrateToLatest(db: unknown): Promise<string[]> }>(join(root, 'db', 'migrate.ts'));
+    const { migrateToLatest } = await loadModule<{ migrateToLatest(db: unknown): Promise<string[]> }>(
+      join(root, 'db', 'migrate.ts'),
+    );
     await migrateToLatest(db);
     const now = Date.now();
-    seedHistory(sqlite, { tickets: options.tickets, incidents: options.incidents, changes: options.changes, days: options.days, now });
+    seedHistory(sqlite, {
+      tickets: options.tickets,
+      incidents: options.incidents,
+      changes: options.changes,
+      days: options.days,
+      now,
+    });
     sqlite.pragma('wal_checkpoint(TRUNCATE)');
-    const dbMb = (sqlite.prepare('SELECT page_count * page_size AS b FROM pragma_page_count(), pragma_page_size()').get() as { b: number }).b / 1048576;
+    const dbMb =
+      (
+        sqlite.prepare('SELECT page_count * page_size AS b FROM pragma_page_count(), pragma_page_size()').get() as {
+          b: number;
+        }
+      ).b / 1048576;
     await db.destroy();
     const seedMs = performance.now() - started;
-    log(`  reports: seeded ${options.tickets.toLocaleString('en')} tickets, ${options.incidents.toLocaleString('en')} incidents, ${options.changes.toLocaleString('en')} changes in ${(seedMs / 1000).toFixed(1)} s (${dbMb.toFixed(0)} MB)`);
+    log(
+      `  reports: seeded ${options.tickets.toLocaleString('en')} tickets, ${options.incidents.toLocaleString('en')} incidents, ${options.changes.toLocaleString('en')} changes in ${(seedMs / 1000).toFixed(1)} s (${dbMb.toFixed(0)} MB)`,
+    );
     const args: ReportRunOptions = { dbPath, root: options.root, ranges: reportRanges(now), runs: options.runs };
     let timings: ReportTiming[];
     if (options.inline) {
@@ -139,10 +170,26 @@ export async function benchReports(options: ReportsOptions, log: (line: string) 
     }
     const quarter = timings.find((t) => t.range === 'quarter')!;
     const targets = [
-      target(`quarterly scorecard over ${options.tickets.toLocaleString('en')} tickets < 1 s (slowest run)`, Math.max(...quarter.runsMs), 1000, 'ms'),
+      target(
+        `quarterly scorecard over ${options.tickets.toLocaleString('en')} tickets < 1 s (slowest run)`,
+        Math.max(...quarter.runsMs),
+        1000,
+        'ms',
+      ),
       target('RSS during reports < 300 MB', Math.max(...timings.map((t) => t.peakMb)), 300, 'MB'),
     ];
-    return { seeded: { tickets: options.tickets, incidents: options.incidents, changes: options.changes, days: options.days, seedMs, dbMb }, timings, targets };
+    return {
+      seeded: {
+        tickets: options.tickets,
+        incidents: options.incidents,
+        changes: options.changes,
+        days: options.days,
+        seedMs,
+        dbMb,
+      },
+      timings,
+      targets,
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -58,12 +58,15 @@ export async function benchStartup(options: StartupOptions): Promise<StartupResu
   const dir = mkdtempSync(join(tmpdir(), 'switchboard-bench-start-'));
   const modes: StartupMode[] = [];
   try {
-    const plans: { mode: StartupMode['mode']; args: string[]; buildMs?: number }[] = [{ mode: 'tsx', args: ['--import', 'tsx', 'src/index.ts'] }];
+    const plans: { mode: StartupMode['mode']; args: string[]; buildMs?: number }[] = [
+      { mode: 'tsx', args: ['--import', 'tsx', 'src/index.ts'] },
+    ];
     if (options.build) {
       const started = performance.now();
       execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit' });
       const buildMs = performance.now() - started;
-      if (existsSync(join(ROOT, 'dist/src/index.js'))) plans.push({ mode: 'dist', args: ['dist/src/index.js'], buildMs });
+      if (existsSync(join(ROOT, 'dist/src/index.js')))
+        plans.push({ mode: 'dist', args: ['dist/src/index.js'], buildMs });
     }
     for (const plan of plans) {
       const dbPath = join(dir, `${plan.mode}.db`);

@@ -46,14 +46,32 @@ export async function runSweepTicks(options: SweepTickOptions): Promise<SweepTic
   const { db, sqlite } = openDatabase(options.dbPath);
   const settings = benchSettings();
   const ctx: ServiceContext = { db, clock: systemClock, settings, logger: silentLogger, wakeOutbox: () => undefined };
-  const directory = new Directory({ client: new WebClient('xoxb-unused', { slackApiUrl: 'http://127.0.0.1:9/' }), settings, clock: systemClock, logger: silentLogger });
-  const runner = new DueRunner({ db, clock: systemClock, logger: silentLogger, handlers: dueHandlers(ctx, directory), afterCommit: () => undefined });
+  const directory = new Directory({
+    client: new WebClient('xoxb-unused', { slackApiUrl: 'http://127.0.0.1:9/' }),
+    settings,
+    clock: systemClock,
+    logger: silentLogger,
+  });
+  const runner = new DueRunner({
+    db,
+    clock: systemClock,
+    logger: silentLogger,
+    handlers: dueHandlers(ctx, directory),
+    afterCommit: () => undefined,
+  });
 
   // The due query exactly as kysely compiles it, and its plan with the values bound.
   let compiled: CompiledQuery | undefined;
-  const logging = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }), log: (event) => void (compiled ??= event.query) });
+  const logging = new Kysely<Database>({
+    dialect: new SqliteDialect({ database: sqlite }),
+    log: (event) => void (compiled ??= event.query),
+  });
   await dueNow(logging, new Date(), 200);
-  const plan = (sqlite.prepare(`EXPLAIN QUERY PLAN ${compiled!.sql}`).all(...(compiled!.parameters as unknown[])) as { detail: string }[]).map((r) => r.detail);
+  const plan = (
+    sqlite.prepare(`EXPLAIN QUERY PLAN ${compiled!.sql}`).all(...(compiled!.parameters as unknown[])) as {
+      detail: string;
+    }[]
+  ).map((r) => r.detail);
 
   const ticks: number[] = [];
   const fired: number[] = [];
@@ -104,7 +122,10 @@ export interface SweepResult {
  * Reminder sweep cost against the number of open tickets: one database grown to each size in turn
  * (10k → 100k → 1M open tickets with future SLA rows), a few ticks with `dueNow` items due at each.
  */
-export async function benchSweep(options: SweepOptions, log: (line: string) => void = () => undefined): Promise<SweepResult> {
+export async function benchSweep(
+  options: SweepOptions,
+  log: (line: string) => void = () => undefined,
+): Promise<SweepResult> {
   const dir = mkdtempSync(join(tmpdir(), 'switchboard-bench-sweep-'));
   const dbPath = join(dir, 'sweep.db');
   const sizes: SweepSize[] = [];
@@ -118,13 +139,22 @@ export async function benchSweep(options: SweepOptions, log: (line: string) => v
       const started = performance.now();
       // Grow in chunks so the WAL stays small.
       for (let left = size - open; left > 0; left -= 100_000) {
-        seedOpenTickets(sqlite, { count: Math.min(100_000, left), dueNow: 0, duePerTicket: options.duePerTicket, now: Date.now() });
+        seedOpenTickets(sqlite, {
+          count: Math.min(100_000, left),
+          dueNow: 0,
+          duePerTicket: options.duePerTicket,
+          now: Date.now(),
+        });
       }
       sqlite.pragma('wal_checkpoint(TRUNCATE)');
       const seedMs = performance.now() - started;
       open = size;
-      const pendingDueRows = (sqlite.prepare(`SELECT COUNT(*) AS n FROM due_items WHERE status = 'pending'`).get() as { n: number }).n;
-      log(`  sweep: ${size.toLocaleString('en')} open tickets seeded in ${(seedMs / 1000).toFixed(1)} s; timing ${options.reps} ticks`);
+      const pendingDueRows = (
+        sqlite.prepare(`SELECT COUNT(*) AS n FROM due_items WHERE status = 'pending'`).get() as { n: number }
+      ).n;
+      log(
+        `  sweep: ${size.toLocaleString('en')} open tickets seeded in ${(seedMs / 1000).toFixed(1)} s; timing ${options.reps} ticks`,
+      );
       const args: SweepTickOptions = { dbPath, reps: options.reps, dueNow: options.dueNow };
       let result: SweepTicks;
       if (options.inline) {
@@ -157,10 +187,17 @@ export async function benchSweep(options: SweepOptions, log: (line: string) => v
     rmSync(dir, { recursive: true, force: true });
   }
   const base = sizes[0]!;
-  const ratios = sizes.slice(1).map((s) => ({ from: base.openTickets, to: s.openTickets, ratio: s.medianTickMs / base.medianTickMs }));
+  const ratios = sizes
+    .slice(1)
+    .map((s) => ({ from: base.openTickets, to: s.openTickets, ratio: s.medianTickMs / base.medianTickMs }));
   const largest = sizes.at(-1)!;
   const targets: TargetResult[] = [
-    target(`sweep tick at ${largest.openTickets.toLocaleString('en')} open tickets < 50 ms (${options.dueNow} due)`, largest.medianTickMs, 50, 'ms'),
+    target(
+      `sweep tick at ${largest.openTickets.toLocaleString('en')} open tickets < 50 ms (${options.dueNow} due)`,
+      largest.medianTickMs,
+      50,
+      'ms',
+    ),
     target('RSS during sweep < 300 MB', Math.max(...sizes.map((s) => s.peakMb)), 300, 'MB'),
   ];
   return { sizes, ratios, query, plan, targets };

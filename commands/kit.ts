@@ -123,12 +123,15 @@ export function button<I, T>(
       await args.ack();
       const input = steps.input(args.action);
       if (input === undefined) return tell(args, OUT_OF_DATE, deps.logger);
-      await tellClickerOnFailure({ body: args.body, respond: args.respond, client: args.client, logger: deps.logger }, async () => {
-        const result = await steps.run(input, args, deps);
-        if (!result) return;
-        if (!result.ok) return tell(args, result.message, deps.logger);
-        await steps.done?.(result.value, args, deps);
-      });
+      await tellClickerOnFailure(
+        { body: args.body, respond: args.respond, client: args.client, logger: deps.logger },
+        async () => {
+          const result = await steps.run(input, args, deps);
+          if (!result) return;
+          if (!result.ok) return tell(args, result.message, deps.logger);
+          await steps.done?.(result.value, args, deps);
+        },
+      );
     },
   };
 }
@@ -175,8 +178,14 @@ function firstInputBlock(view: FormArgs['view']): string | undefined {
 /** A handler that needs Bolt's arguments as they are (a form that answers with a view update, an event). */
 export function raw(kind: 'button', id: string | RegExp, handle: Handler<ButtonArgs>): Interaction;
 export function raw(kind: 'form', callbackId: string | RegExp, handle: Handler<FormArgs>): Interaction;
-export function raw(kind: 'button' | 'form', id: string | RegExp, handle: Handler<ButtonArgs> | Handler<FormArgs>): Interaction {
-  return kind === 'button' ? { kind, id, handle: handle as Handler<ButtonArgs> } : { kind, callbackId: id, handle: handle as Handler<FormArgs> };
+export function raw(
+  kind: 'button' | 'form',
+  id: string | RegExp,
+  handle: Handler<ButtonArgs> | Handler<FormArgs>,
+): Interaction {
+  return kind === 'button'
+    ? { kind, id, handle: handle as Handler<ButtonArgs> }
+    : { kind, callbackId: id, handle: handle as Handler<FormArgs> };
 }
 
 /** A message shortcut (the "…" menu on a message): acked at once, then handled. */
@@ -197,7 +206,15 @@ export function event<E extends string>(name: E, handle: Handler<EventArgs<E>>):
 }
 
 /** Tells the person behind an interaction something only they see (ephemeral where possible, else DM). */
-export function tell(args: { body: { user: { id: string }; response_url?: string }; respond?: ButtonArgs['respond']; client: ButtonArgs['client'] }, text: string, logger: Logger): Promise<void> {
+export function tell(
+  args: {
+    body: { user: { id: string }; response_url?: string };
+    respond?: ButtonArgs['respond'];
+    client: ButtonArgs['client'];
+  },
+  text: string,
+  logger: Logger,
+): Promise<void> {
   return tellClicker({ body: args.body, respond: args.respond, client: args.client, text }).catch((error: unknown) =>
     logger.warn({ err: error }, 'could not tell a person about their click'),
   );
@@ -216,10 +233,14 @@ export function registerAreas(app: App, deps: AppDeps, areas: Area[]): void {
           app.action<BlockAction>(i.id, (args) => i.handle(args, deps).then(() => undefined));
           break;
         case 'form':
-          app.view<ViewSubmitAction>({ callback_id: i.callbackId, type: 'view_submission' }, (args) => i.handle(args, deps).then(() => undefined));
+          app.view<ViewSubmitAction>({ callback_id: i.callbackId, type: 'view_submission' }, (args) =>
+            i.handle(args, deps).then(() => undefined),
+          );
           break;
         case 'messageShortcut':
-          app.shortcut<MessageShortcut>({ callback_id: i.callbackId, type: 'message_action' }, (args) => i.handle(args, deps).then(() => undefined));
+          app.shortcut<MessageShortcut>({ callback_id: i.callbackId, type: 'message_action' }, (args) =>
+            i.handle(args, deps).then(() => undefined),
+          );
           break;
         case 'event':
           app.event(i.name, (args) => i.handle(args as EventArgs<string>, deps).then(() => undefined));

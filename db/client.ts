@@ -1,7 +1,15 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { CompiledQuery, Kysely, SqliteDialect, type DatabaseConnection, type Driver, type QueryResult, type SqliteDialectConfig } from 'kysely';
+import {
+  CompiledQuery,
+  Kysely,
+  SqliteDialect,
+  type DatabaseConnection,
+  type Driver,
+  type QueryResult,
+  type SqliteDialectConfig,
+} from 'kysely';
 import type { Database } from './schema.js';
 
 export interface OpenedDatabase {
@@ -58,7 +66,9 @@ export function openDatabase(path: string): OpenedDatabase {
     busyUntil = Date.now() + 2000;
   };
   const busy = () => waiting > 0 || Date.now() < busyUntil;
-  const db = new Kysely<Database>({ dialect: new BusyAwareSqliteDialect({ database: withStatementCache(sqlite) }, onBusy, busy) });
+  const db = new Kysely<Database>({
+    dialect: new BusyAwareSqliteDialect({ database: withStatementCache(sqlite) }, onBusy, busy),
+  });
   return { db, sqlite, busy };
 }
 
@@ -93,13 +103,16 @@ class BusyAwareSqliteDialect extends SqliteDialect {
       if (!entry) {
         const state = { deadline: 0, connection: undefined as unknown as DatabaseConnection };
         state.connection = {
-          executeQuery: <R>(query: CompiledQuery): Promise<QueryResult<R>> => retryWhileBusy(() => raw.executeQuery<R>(query), state.deadline, onBusy),
+          executeQuery: <R>(query: CompiledQuery): Promise<QueryResult<R>> =>
+            retryWhileBusy(() => raw.executeQuery<R>(query), state.deadline, onBusy),
           streamQuery: raw.streamQuery.bind(raw),
         };
         entry = state;
         wrapped.set(raw, entry);
       }
-      entry.deadline = knownBusy() ? Math.max(askedAt + BUSY_FAST_FAIL_MS, Date.now() + BUSY_FAST_FAIL_MS) : askedAt + BUSY_DEADLINE_MS;
+      entry.deadline = knownBusy()
+        ? Math.max(askedAt + BUSY_FAST_FAIL_MS, Date.now() + BUSY_FAST_FAIL_MS)
+        : askedAt + BUSY_DEADLINE_MS;
       return entry.connection;
     };
     driver.beginTransaction = async (connection) => {
@@ -109,7 +122,11 @@ class BusyAwareSqliteDialect extends SqliteDialect {
   }
 }
 
-async function retryWhileBusy<T>(run: () => Promise<T>, deadline: number, onBusy: (state: 'waiting' | 'done') => void): Promise<T> {
+async function retryWhileBusy<T>(
+  run: () => Promise<T>,
+  deadline: number,
+  onBusy: (state: 'waiting' | 'done') => void,
+): Promise<T> {
   const started = Date.now();
   let delay = 5;
   let waitingReported = false;

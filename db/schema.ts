@@ -18,7 +18,8 @@ export type * from './schema/reports.js';
  * (incidents, changes, change approvals) take their extended shape.
  */
 export interface Database
-  extends FoundationTables,
+  extends
+    FoundationTables,
     Omit<RecordTables, keyof IncidentTables | 'changes' | 'change_approvals'>,
     IncidentTables,
     ServiceDeskTables,

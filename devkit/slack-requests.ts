@@ -40,7 +40,16 @@ const TYPED_MENTION = /(^|[\s([])([@#])([\p{L}\p{N}][\p{L}\p{N}._-]*)/gu;
  * it; unknown names stay as typed (Slack links only what exists). Trailing dots and dashes are tried
  * off ("@ivan." is @ivan and a full stop).
  */
-function encodeMentions(text: string, names: SlackNames, markup: { user(id: string, name: string): string; channel(id: string, name: string): string; group(id: string, handle: string): string; special(word: string): string }): string {
+function encodeMentions(
+  text: string,
+  names: SlackNames,
+  markup: {
+    user(id: string, name: string): string;
+    channel(id: string, name: string): string;
+    group(id: string, handle: string): string;
+    special(word: string): string;
+  },
+): string {
   return text.replace(TYPED_MENTION, (whole, before: string, sigil: string, typedName: string) => {
     for (let name = typedName; name; name = name.replace(/[._-]$/, '')) {
       const rest = typedName.slice(name.length);
@@ -71,7 +80,10 @@ export function slashCommandText(typed: string, names: SlackNames, shouldEscape:
   const escaped = escapeEntities(typed);
   if (!shouldEscape) return escaped;
   // Links too: should_escape sends a typed URL as <https://…>.
-  const linked = escaped.replace(/(^|\s)((?:https?|mailto):[^\s<>]+)/g, (_m, before: string, url: string) => `${before}<${url}>`);
+  const linked = escaped.replace(
+    /(^|\s)((?:https?|mailto):[^\s<>]+)/g,
+    (_m, before: string, url: string) => `${before}<${url}>`,
+  );
   return encodeMentions(linked, names, {
     user: (id, name) => `<@${id}|${name}>`,
     channel: (id, name) => `<#${id}|${name}>`,
@@ -97,7 +109,10 @@ let escapes: Map<string, boolean> | undefined;
 /** Whether manifest.yml gives this slash command `should_escape: true` (what Slack obeys). */
 export function commandEscapes(command: string): boolean {
   escapes ??= new Map(
-    ((parseYaml(readFileSync(join(import.meta.dirname, '../manifest.yml'), 'utf8')) as any).features?.slash_commands ?? []).map((c: any) => [String(c.command), c.should_escape === true] as const),
+    (
+      (parseYaml(readFileSync(join(import.meta.dirname, '../manifest.yml'), 'utf8')) as any).features?.slash_commands ??
+      []
+    ).map((c: any) => [String(c.command), c.should_escape === true] as const),
   );
   return escapes.get(command) ?? false;
 }
@@ -113,7 +128,11 @@ export class SlackRequests {
     readonly team = 'TFAKE',
   ) {}
 
-  async post(body: string, contentType: string, options: { timestamp?: number; signature?: string; headers?: Record<string, string> } = {}): Promise<SlackResponse> {
+  async post(
+    body: string,
+    contentType: string,
+    options: { timestamp?: number; signature?: string; headers?: Record<string, string> } = {},
+  ): Promise<SlackResponse> {
     const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
     const res = await fetch(`${this.appUrl}/slack/events`, {
       method: 'POST',
@@ -133,9 +152,16 @@ export class SlackRequests {
       // plain-text answer
     }
     // A view in a view_submission ack is checked like views.update: Slack shows the person an error otherwise.
-    if (parsed && typeof parsed === 'object' && (parsed.response_action === 'update' || parsed.response_action === 'push')) {
+    if (
+      parsed &&
+      typeof parsed === 'object' &&
+      (parsed.response_action === 'update' || parsed.response_action === 'push')
+    ) {
       const problem = checkView(parsed.view);
-      if (problem) throw new Error(`Slack would refuse the response_action ${parsed.response_action} view: ${problem.error} ${problem.reason}`);
+      if (problem)
+        throw new Error(
+          `Slack would refuse the response_action ${parsed.response_action} view: ${problem.error} ${problem.reason}`,
+        );
     }
     return { status: res.status, body: parsed, text };
   }
@@ -172,55 +198,134 @@ export class SlackRequests {
    * A slash command as a person types it (`/incident role @ivan comms`), sent as Slack sends it: the
    * text escaped, and mentions encoded when the manifest says should_escape for that command.
    */
-  typedCommandBody(command: string, typed: string, user: Person, channel: string, names: SlackNames): Record<string, string> {
+  typedCommandBody(
+    command: string,
+    typed: string,
+    user: Person,
+    channel: string,
+    names: SlackNames,
+  ): Record<string, string> {
     return this.commandBody(command, slashCommandText(typed, names, commandEscapes(command)), user, channel);
   }
 
-  typedCommand(command: string, typed: string, user: Person, channel: string, names: SlackNames): Promise<SlackResponse> {
-    return this.post(new URLSearchParams(this.typedCommandBody(command, typed, user, channel, names)).toString(), 'application/x-www-form-urlencoded');
+  typedCommand(
+    command: string,
+    typed: string,
+    user: Person,
+    channel: string,
+    names: SlackNames,
+  ): Promise<SlackResponse> {
+    return this.post(
+      new URLSearchParams(this.typedCommandBody(command, typed, user, channel, names)).toString(),
+      'application/x-www-form-urlencoded',
+    );
   }
 
-  command(command: string, text: string, user: Person, channel = 'CGENERAL', options?: { timestamp?: number; signature?: string }): Promise<SlackResponse> {
+  command(
+    command: string,
+    text: string,
+    user: Person,
+    channel = 'CGENERAL',
+    options?: { timestamp?: number; signature?: string },
+  ): Promise<SlackResponse> {
     const body = new URLSearchParams(this.commandBody(command, text, user, channel)).toString();
     return this.post(body, 'application/x-www-form-urlencoded', options);
   }
 
-  interactive(payload: Record<string, unknown>, options?: { timestamp?: number; signature?: string }): Promise<SlackResponse> {
+  interactive(
+    payload: Record<string, unknown>,
+    options?: { timestamp?: number; signature?: string },
+  ): Promise<SlackResponse> {
     const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
     return this.post(body, 'application/x-www-form-urlencoded', options);
   }
 
   /** A button click (or select) in a message the bot posted. */
-  blockAction(user: Person, action: { action_id: string; block_id?: string; value?: string; type?: string; selected_user?: string; selected_option?: { value: string } }, where: { channel: string; ts: string }): Promise<SlackResponse> {
+  blockAction(
+    user: Person,
+    action: {
+      action_id: string;
+      block_id?: string;
+      value?: string;
+      type?: string;
+      selected_user?: string;
+      selected_option?: { value: string };
+    },
+    where: { channel: string; ts: string },
+  ): Promise<SlackResponse> {
     return this.interactive(this.blockActionPayload(user, action, where));
   }
 
-  blockActionPayload(user: Person, action: { action_id: string; block_id?: string; value?: string; type?: string; selected_user?: string; selected_option?: { value: string } }, where: { channel: string; ts: string } | { view: any }): Record<string, unknown> {
-    const container = 'view' in where ? { type: 'view', view_id: where.view.id } : { type: 'message', message_ts: where.ts, channel_id: where.channel, is_ephemeral: false };
+  blockActionPayload(
+    user: Person,
+    action: {
+      action_id: string;
+      block_id?: string;
+      value?: string;
+      type?: string;
+      selected_user?: string;
+      selected_option?: { value: string };
+    },
+    where: { channel: string; ts: string } | { view: any },
+  ): Record<string, unknown> {
+    const container =
+      'view' in where
+        ? { type: 'view', view_id: where.view.id }
+        : { type: 'message', message_ts: where.ts, channel_id: where.channel, is_ephemeral: false };
     return {
       type: 'block_actions',
-      user: { id: user.id, username: user.name ?? user.id.toLowerCase(), name: user.name ?? user.id.toLowerCase(), team_id: this.team },
+      user: {
+        id: user.id,
+        username: user.name ?? user.id.toLowerCase(),
+        name: user.name ?? user.id.toLowerCase(),
+        team_id: this.team,
+      },
       api_app_id: 'AFAKE',
       token: 'legacy-verification-token',
       container,
       trigger_id: this.triggerId(),
       team: { id: this.team, domain: 'fake' },
-      ...('view' in where ? { view: where.view } : { channel: { id: where.channel, name: where.channel.toLowerCase() }, message: { ts: where.ts, type: 'message' } }),
+      ...('view' in where
+        ? { view: where.view }
+        : {
+            channel: { id: where.channel, name: where.channel.toLowerCase() },
+            message: { ts: where.ts, type: 'message' },
+          }),
       response_url: this.responseUrl(),
-      actions: [{ type: action.type ?? 'button', block_id: action.block_id ?? 'b', action_ts: `${Date.now() / 1000}`, ...action }],
+      actions: [
+        {
+          type: action.type ?? 'button',
+          block_id: action.block_id ?? 'b',
+          action_ts: `${Date.now() / 1000}`,
+          ...action,
+        },
+      ],
     };
   }
 
   /** Submits a modal the app opened, with values keyed by action_id (typed per the element). */
-  submitView(user: Person, view: { id: string; hash?: string; callback_id: string; private_metadata?: string; blocks: any[] }, values: Record<string, unknown>): Promise<SlackResponse> {
+  submitView(
+    user: Person,
+    view: { id: string; hash?: string; callback_id: string; private_metadata?: string; blocks: any[] },
+    values: Record<string, unknown>,
+  ): Promise<SlackResponse> {
     return this.interactive(this.viewSubmissionPayload(user, view, values));
   }
 
-  viewSubmissionPayload(user: Person, view: { id: string; hash?: string; callback_id: string; private_metadata?: string; blocks: any[] }, values: Record<string, unknown>): Record<string, unknown> {
+  viewSubmissionPayload(
+    user: Person,
+    view: { id: string; hash?: string; callback_id: string; private_metadata?: string; blocks: any[] },
+    values: Record<string, unknown>,
+  ): Record<string, unknown> {
     return {
       type: 'view_submission',
       team: { id: this.team, domain: 'fake' },
-      user: { id: user.id, username: user.name ?? user.id.toLowerCase(), name: user.name ?? user.id.toLowerCase(), team_id: this.team },
+      user: {
+        id: user.id,
+        username: user.name ?? user.id.toLowerCase(),
+        name: user.name ?? user.id.toLowerCase(),
+        team_id: this.team,
+      },
       api_app_id: 'AFAKE',
       token: 'legacy-verification-token',
       trigger_id: this.triggerId(),
@@ -228,7 +333,11 @@ export class SlackRequests {
     };
   }
 
-  messageShortcut(user: Person, callbackId: string, message: { channel: string; ts: string; text: string; user?: string }): Promise<SlackResponse> {
+  messageShortcut(
+    user: Person,
+    callbackId: string,
+    message: { channel: string; ts: string; text: string; user?: string },
+  ): Promise<SlackResponse> {
     return this.interactive({
       type: 'message_action',
       callback_id: callbackId,
@@ -236,7 +345,12 @@ export class SlackRequests {
       message_ts: message.ts,
       response_url: this.responseUrl(),
       team: { id: this.team, domain: 'fake' },
-      user: { id: user.id, name: user.name ?? user.id.toLowerCase(), username: user.name ?? user.id.toLowerCase(), team_id: this.team },
+      user: {
+        id: user.id,
+        name: user.name ?? user.id.toLowerCase(),
+        username: user.name ?? user.id.toLowerCase(),
+        team_id: this.team,
+      },
       channel: { id: message.channel, name: message.channel.toLowerCase() },
       message: { type: 'message', ts: message.ts, text: message.text, user: message.user ?? 'UOTHER' },
       token: 'legacy-verification-token',
@@ -259,7 +373,9 @@ export class SlackRequests {
 
   event(event: Record<string, unknown>, options: { eventId?: string; retryNum?: number } = {}): Promise<SlackResponse> {
     const body = JSON.stringify(this.eventEnvelope(event, options.eventId));
-    const headers: Record<string, string> = options.retryNum ? { 'x-slack-retry-num': String(options.retryNum), 'x-slack-retry-reason': 'http_timeout' } : {};
+    const headers: Record<string, string> = options.retryNum
+      ? { 'x-slack-retry-num': String(options.retryNum), 'x-slack-retry-reason': 'http_timeout' }
+      : {};
     return this.post(body, 'application/json', { headers });
   }
 }
@@ -285,7 +401,8 @@ function viewState(blocks: any[], values: Record<string, unknown>): Record<strin
         const value = given === undefined ? element.initial_option?.value : given;
         const options = (element.options ?? element.option_groups?.flatMap((g: any) => g.options) ?? []) as any[];
         const option = options.find((o) => o.value === value);
-        if (value !== undefined && !option) throw new Error(`"${String(value)}" is not an option of ${id}: ${options.map((o) => o.value).join(', ')}`);
+        if (value !== undefined && !option)
+          throw new Error(`"${String(value)}" is not an option of ${id}: ${options.map((o) => o.value).join(', ')}`);
         entry.selected_option = option ?? null;
         break;
       }

@@ -46,7 +46,13 @@ export const groups = {
 export function testSettings(overrides: Record<string, any> = {}): Settings {
   const base: Record<string, any> = {
     timezone: 'Europe/London',
-    channels: { triage: channels.triage, incidents: channels.incidents, executives: channels.executives, changes: channels.changes, reports: channels.reports },
+    channels: {
+      triage: channels.triage,
+      incidents: channels.incidents,
+      executives: channels.executives,
+      changes: channels.changes,
+      reports: channels.reports,
+    },
     roles: {
       agents: [groups.agents],
       escalation: [groups.escalation],
@@ -68,7 +74,8 @@ export function testSettings(overrides: Record<string, any> = {}): Settings {
 function deepMerge(a: Record<string, any>, b: Record<string, any>): Record<string, any> {
   const out: Record<string, any> = { ...a };
   for (const [k, v] of Object.entries(b)) {
-    out[k] = v && typeof v === 'object' && !Array.isArray(v) && a[k] && typeof a[k] === 'object' ? deepMerge(a[k], v) : v;
+    out[k] =
+      v && typeof v === 'object' && !Array.isArray(v) && a[k] && typeof a[k] === 'object' ? deepMerge(a[k], v) : v;
   }
   return out;
 }
@@ -86,4 +93,3 @@ export function populateFake(fake: FakeSlack): FakeSlack {
   fake.setUsergroup(groups.ecab, [people.emergency.id]);
   return fake;
 }
-

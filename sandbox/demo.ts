@@ -68,13 +68,28 @@ export const DEMO_DAY: DemoSection[] = [
     steps: [
       { say: '09:05 Rita asks IT for help from #general.' },
       { as: 'rita', in: 'general', command: '/it-help', text: 'Printer on 3rd floor jams on every job' },
-      { submit: { details: 'Paper jams after the first page, tray 2. Restarted it twice.', category: 'hardware', service: 'Printing', impact: 'medium', urgency: 'medium' }, form: 'ticket.file' },
+      {
+        submit: {
+          details: 'Paper jams after the first page, tray 2. Restarted it twice.',
+          category: 'hardware',
+          service: 'Printing',
+          impact: 'medium',
+          urgency: 'medium',
+        },
+        form: 'ticket.file',
+      },
       { submit: {}, form: 'ticket.confirm', optional: true },
       { say: 'The ticket lands in #it-triage with buttons for the agents. Alice claims it.' },
       { as: 'alice', in: 'it-triage', click: 'ticket.claim', onlyHere: true },
       { say: 'Alice clears the jam and resolves the ticket with a note for Rita.' },
       { click: 'ticket.resolve', onlyHere: true },
-      { submit: { resolution_note: 'Cleared a torn sheet from the fuser and reseated tray 2. Printing normally again.', resolution_code: 'fixed' }, form: 'ticket.resolve_modal' },
+      {
+        submit: {
+          resolution_note: 'Cleared a torn sheet from the fuser and reseated tray 2. Printing normally again.',
+          resolution_code: 'fixed',
+        },
+        form: 'ticket.resolve_modal',
+      },
       { say: 'Rita rates the help she got.' },
       { as: 'rita', click: 'ticket.rate.5' },
     ],
@@ -83,7 +98,9 @@ export const DEMO_DAY: DemoSection[] = [
     title: 'A P1 incident: email is down',
     needs: '/incident',
     steps: [
-      { say: '11:20 Carla, the incident commander, declares a P1: a channel, a bridge, paging and the executives notice follow.' },
+      {
+        say: '11:20 Carla, the incident commander, declares a P1: a channel, a bridge, paging and the executives notice follow.',
+      },
       { as: 'carla', in: 'incidents', command: '/incident', text: 'declare Email is down for everyone' },
       {
         submit: {
@@ -118,7 +135,10 @@ export const DEMO_DAY: DemoSection[] = [
       },
       { say: 'The queue drains; Carla resolves the incident.' },
       { as: 'carla', command: '/incident', text: 'resolve' },
-      { submit: { 'incident.f.resolution': 'Renewed the mail relay certificate and added an expiry alert.' }, form: 'incident.resolve' },
+      {
+        submit: { 'incident.f.resolution': 'Renewed the mail relay certificate and added an expiry alert.' },
+        form: 'incident.resolve',
+      },
     ],
   },
   {
@@ -147,7 +167,10 @@ export const DEMO_DAY: DemoSection[] = [
       { say: 'Arnold starts the work and closes it out.' },
       { as: 'arnold', in: 'changes', command: '/change', text: (d) => `start ${d.latestKey('CHG') ?? 'CHG-1'}` },
       { command: '/change', text: (d) => `close ${d.latestKey('CHG') ?? 'CHG-1'}` },
-      { submit: { closeout_outcome: 'successful', closeout_notes: 'Upgraded; certificate renewal tested.' }, form: 'change.closeout_form' },
+      {
+        submit: { closeout_outcome: 'successful', closeout_notes: 'Upgraded; certificate renewal tested.' },
+        form: 'change.closeout_form',
+      },
     ],
   },
   {
@@ -163,7 +186,11 @@ export const DEMO_DAY: DemoSection[] = [
 class StepSkipped extends Error {}
 
 /** Plays `sections` through the session, printing each step; returns how many sections ran in full. */
-export async function runDemo(session: SandboxSession, sections: DemoSection[] = DEMO_DAY, options: { stepPauseMs?: number } = {}): Promise<{ completed: string[]; skipped: string[] }> {
+export async function runDemo(
+  session: SandboxSession,
+  sections: DemoSection[] = DEMO_DAY,
+  options: { stepPauseMs?: number } = {},
+): Promise<{ completed: string[]; skipped: string[] }> {
   const print = (text: string) => session.options.io.print(text);
   const color = session.options.color;
   const context: DemoContext = {
@@ -199,7 +226,9 @@ export async function runDemo(session: SandboxSession, sections: DemoSection[] =
   }
   session.user = startUser;
   session.channel = startChannel;
-  print(`\n${paint(`Demo finished: ${completed.length} of ${sections.length} parts played${skipped.length ? `; skipped: ${skipped.join('; ')}` : ''}.`, 'bold', color)}`);
+  print(
+    `\n${paint(`Demo finished: ${completed.length} of ${sections.length} parts played${skipped.length ? `; skipped: ${skipped.join('; ')}` : ''}.`, 'bold', color)}`,
+  );
   return { completed, skipped };
 }
 
@@ -213,7 +242,9 @@ async function runStep(session: SandboxSession, d: DemoContext, step: DemoStep):
     const since = session.fake.calls.length;
     const deadline = Date.now() + step.timeoutMs;
     while (Date.now() < deadline) {
-      const hit = session.fake.calls.slice(since).some((c) => c.method === 'chat.postMessage' && step.waitFor.test(String(c.args.text ?? '')));
+      const hit = session.fake.calls
+        .slice(since)
+        .some((c) => c.method === 'chat.postMessage' && step.waitFor.test(String(c.args.text ?? '')));
       if (hit) {
         await session.settle();
         session.collect();
@@ -251,7 +282,13 @@ async function runStep(session: SandboxSession, d: DemoContext, step: DemoStep):
     const n = session.findAction(step.click, step.onlyHere ? { channel: session.channel } : {});
     if (n === undefined) throw new StepSkipped(`no ${String(step.click)} element to click`);
     const label = describeTarget(session, n);
-    print(paint(`\n${who}> /click ${n}   (${label}${step.option ? ` → ${step.option}` : ''}${step.user ? ` → ${step.user}` : ''})`, 'bold', color));
+    print(
+      paint(
+        `\n${who}> /click ${n}   (${label}${step.option ? ` → ${step.option}` : ''}${step.user ? ` → ${step.user}` : ''})`,
+        'bold',
+        color,
+      ),
+    );
     const outcome = await session.click(n, { option: step.option, user: step.user });
     if (outcome.skipped) throw new StepSkipped(outcome.skipped);
     return;
@@ -263,13 +300,22 @@ async function runStep(session: SandboxSession, d: DemoContext, step: DemoStep):
       throw new StepSkipped(`the ${step.form ?? ''} form did not open`.replace('  ', ' '));
     }
     const values: Record<string, unknown> = {};
-    for (const [key, raw] of Object.entries(step.submit)) values[key] = resolveValue(session, typeof raw === 'function' ? (raw as (d: DemoContext) => unknown)(d) : raw);
-    const inputs = new Map<string, any>((modal.view.blocks ?? []).filter((b: any) => b.type === 'input').map((b: any) => [b.element?.action_id, b]));
+    for (const [key, raw] of Object.entries(step.submit))
+      values[key] = resolveValue(session, typeof raw === 'function' ? (raw as (d: DemoContext) => unknown)(d) : raw);
+    const inputs = new Map<string, any>(
+      (modal.view.blocks ?? []).filter((b: any) => b.type === 'input').map((b: any) => [b.element?.action_id, b]),
+    );
     const inputIds = new Set(inputs.keys());
     const shown = Object.entries(values)
       .filter(([k]) => inputIds.has(k))
       .map(([k, v]) => `${inputs.get(k)?.label?.text ?? k}: ${shownValue(session, inputs.get(k)?.element, v)}`);
-    print(paint(`\n${who} fills in the form${shown.length ? `:\n    ${shown.join('\n    ')}` : ''}\n    and presses [${modal.view.submit?.text ?? 'Submit'}]`, 'bold', color));
+    print(
+      paint(
+        `\n${who} fills in the form${shown.length ? `:\n    ${shown.join('\n    ')}` : ''}\n    and presses [${modal.view.submit?.text ?? 'Submit'}]`,
+        'bold',
+        color,
+      ),
+    );
     const known = Object.fromEntries(Object.entries(values).filter(([k]) => inputIds.has(k)));
     const outcome = await session.submit(modal, known);
     if (outcome.errors) throw new StepSkipped(`the form was refused: ${Object.values(outcome.errors).join('; ')}`);
@@ -284,8 +330,10 @@ function describeTarget(session: SandboxSession, n: number): string {
 /** A submitted value as the person would have seen it in the form. */
 function shownValue(session: SandboxSession, element: any, value: unknown): string {
   const one = (v: unknown): string => {
-    if (element?.type === 'datetimepicker' && typeof v === 'number') return formatWhen(v * 1000, { timeZone: session.options.timeZone });
-    if (typeof v === 'string' && /^[UW][A-Z0-9]{6,}$/.test(v) && session.fake.users.has(v)) return `@${session.names.user(v)}`;
+    if (element?.type === 'datetimepicker' && typeof v === 'number')
+      return formatWhen(v * 1000, { timeZone: session.options.timeZone });
+    if (typeof v === 'string' && /^[UW][A-Z0-9]{6,}$/.test(v) && session.fake.users.has(v))
+      return `@${session.names.user(v)}`;
     const option = element ? optionsOf(element).find((o) => o.value === v) : undefined;
     return option ? String(option.text?.text ?? v) : String(v);
   };

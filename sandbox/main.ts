@@ -27,7 +27,13 @@ interface Flags {
 }
 
 function parseFlags(argv: string[]): Flags {
-  const flags: Flags = { fresh: false, db: 'data/sandbox.db', config: DEFAULT_CONFIG, demo: false, color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR };
+  const flags: Flags = {
+    fresh: false,
+    db: 'data/sandbox.db',
+    config: DEFAULT_CONFIG,
+    demo: false,
+    color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--fresh') flags.fresh = true;
@@ -102,7 +108,10 @@ async function main(): Promise<void> {
   const existed = existsSync(dbPath);
   mkdirSync(dirname(dbPath), { recursive: true });
   const logPath = dbPath.replace(/\.db$/, '') + '.log';
-  const logger = pino({ level: process.env.LOG_LEVEL ?? 'info', base: { app: 'switchboard' } }, pino.destination({ dest: logPath, sync: true }));
+  const logger = pino(
+    { level: process.env.LOG_LEVEL ?? 'info', base: { app: 'switchboard' } },
+    pino.destination({ dest: logPath, sync: true }),
+  );
 
   const terminal = terminalIo(flags.color);
   let sandbox: Sandbox;
@@ -133,9 +142,18 @@ async function main(): Promise<void> {
   const b = (s: string) => paint(s, 'bold', flags.color);
   terminal.io.print(
     [
-      b('Switchboard sandbox') + ` — the real app against a pretend Slack, database ${flags.db}${existed ? ' (kept from last time)' : ' (new)'}, logs in ${logPath.replace(`${process.cwd()}/`, '')}.`,
-      `Commands: ${Object.values(COMMANDS).filter(commandAvailable).join(' ')}${Object.values(COMMANDS).some((c) => !commandAvailable(c)) ? ` (not in this build: ${Object.values(COMMANDS).filter((c) => !commandAvailable(c)).join(' ')})` : ''}`,
-      existed ? 'Tickets and records from last time are still there; their old Slack messages are not shown again.' : '',
+      b('Switchboard sandbox') +
+        ` — the real app against a pretend Slack, database ${flags.db}${existed ? ' (kept from last time)' : ' (new)'}, logs in ${logPath.replace(`${process.cwd()}/`, '')}.`,
+      `Commands: ${Object.values(COMMANDS).filter(commandAvailable).join(' ')}${
+        Object.values(COMMANDS).some((c) => !commandAvailable(c))
+          ? ` (not in this build: ${Object.values(COMMANDS)
+              .filter((c) => !commandAvailable(c))
+              .join(' ')})`
+          : ''
+      }`,
+      existed
+        ? 'Tickets and records from last time are still there; their old Slack messages are not shown again.'
+        : '',
       `You are @rita (an employee) in #general. Try ${b('/it-help printer on 3rd floor jams')}, ${b('/demo')} for a guided day, or ${b('/help')}.`,
     ]
       .filter(Boolean)
@@ -150,7 +168,9 @@ async function main(): Promise<void> {
     try {
       if ((await session.handle(line)) === 'quit') break;
     } catch (error) {
-      terminal.io.print(paint(`Something went wrong: ${error instanceof Error ? error.message : String(error)}`, 'red', flags.color));
+      terminal.io.print(
+        paint(`Something went wrong: ${error instanceof Error ? error.message : String(error)}`, 'red', flags.color),
+      );
     }
   }
   // Let background deliveries finish printing before leaving.

@@ -92,7 +92,17 @@ const EMOJI: Record<string, string> = {
   ballot_box_with_check: '☑️',
 };
 
-const ANSI = { bold: '\x1b[1m', dim: '\x1b[2m', italic: '\x1b[3m', red: '\x1b[31m', green: '\x1b[32m', yellow: '\x1b[33m', cyan: '\x1b[36m', magenta: '\x1b[35m', reset: '\x1b[0m' };
+const ANSI = {
+  bold: '\x1b[1m',
+  dim: '\x1b[2m',
+  italic: '\x1b[3m',
+  red: '\x1b[31m',
+  green: '\x1b[32m',
+  yellow: '\x1b[33m',
+  cyan: '\x1b[36m',
+  magenta: '\x1b[35m',
+  reset: '\x1b[0m',
+};
 export type Style = keyof typeof ANSI;
 
 export function paint(text: string, style: Style, color: boolean | undefined): string {
@@ -103,21 +113,41 @@ export function paint(text: string, style: Style, color: boolean | undefined): s
 export function formatWhen(epochMs: number, options: { timeZone?: string; now?: Date } = {}): string {
   const date = new Date(epochMs);
   const tz = options.timeZone;
-  const day = (d: Date) => new Intl.DateTimeFormat('en-GB', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' }).format(d);
-  const time = new Intl.DateTimeFormat('en-GB', { timeZone: tz, hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false }).format(date);
+  const day = (d: Date) =>
+    new Intl.DateTimeFormat('en-GB', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' }).format(d);
+  const time = new Intl.DateTimeFormat('en-GB', {
+    timeZone: tz,
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hour12: false,
+  }).format(date);
   if (day(date) === day(options.now ?? new Date())) return time;
-  const dayText = new Intl.DateTimeFormat('en-GB', { timeZone: tz, weekday: 'short', day: 'numeric', month: 'short' }).format(date);
+  const dayText = new Intl.DateTimeFormat('en-GB', {
+    timeZone: tz,
+    weekday: 'short',
+    day: 'numeric',
+    month: 'short',
+  }).format(date);
   return `${dayText} ${time}`;
 }
 
 /** Slack mrkdwn → terminal text: mentions, links, dates, entities, emoji, bold and italics. */
-export function mrkdwnToText(text: string, options: Pick<RenderOptions, 'names' | 'color' | 'timeZone' | 'now'>): string {
+export function mrkdwnToText(
+  text: string,
+  options: Pick<RenderOptions, 'names' | 'color' | 'timeZone' | 'now'>,
+): string {
   const { names, color } = options;
   let out = text.replace(/<([^<>]+)>/g, (_match, inner: string) => {
     const [target, label] = splitLabel(inner);
     if (target.startsWith('@')) return paint(`@${label ?? names.user(target.slice(1))}`, 'cyan', color);
     if (target.startsWith('#')) return paint(`#${label ?? names.channel(target.slice(1))}`, 'cyan', color);
-    if (target.startsWith('!subteam^')) return paint(label ? (label.startsWith('@') ? label : `@${label}`) : `@${names.group(target.slice('!subteam^'.length))}`, 'cyan', color);
+    if (target.startsWith('!subteam^'))
+      return paint(
+        label ? (label.startsWith('@') ? label : `@${label}`) : `@${names.group(target.slice('!subteam^'.length))}`,
+        'cyan',
+        color,
+      );
     if (target.startsWith('!date^')) {
       const [, epoch] = target.split('^');
       const when = Number(epoch);
@@ -128,8 +158,14 @@ export function mrkdwnToText(text: string, options: Pick<RenderOptions, 'names' 
     return `<${inner}>`;
   });
   out = out.replace(/:([a-z0-9_+-]+):/g, (match, name: string) => EMOJI[name] ?? match);
-  out = out.replace(/(^|[\s(>])\*([^*\n]+)\*(?=$|[\s.,:;!?)’”'"])/gm, (_m, before: string, inner: string) => `${before}${paint(inner, 'bold', color)}`);
-  out = out.replace(/(^|[\s(])_([^_\n]+)_(?=$|[\s.,:;!?)])/gm, (_m, before: string, inner: string) => `${before}${paint(inner, 'italic', color)}`);
+  out = out.replace(
+    /(^|[\s(>])\*([^*\n]+)\*(?=$|[\s.,:;!?)’”'"])/gm,
+    (_m, before: string, inner: string) => `${before}${paint(inner, 'bold', color)}`,
+  );
+  out = out.replace(
+    /(^|[\s(])_([^_\n]+)_(?=$|[\s.,:;!?)])/gm,
+    (_m, before: string, inner: string) => `${before}${paint(inner, 'italic', color)}`,
+  );
   return out.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 }
 
@@ -142,7 +178,10 @@ function splitLabel(inner: string): [string, string | undefined] {
 export function textOf(object: any, options: RenderOptions): string {
   if (!object) return '';
   if (typeof object === 'string') return mrkdwnToText(object, options);
-  if (object.type === 'plain_text') return String(object.text ?? '').replace(/:([a-z0-9_+-]+):/g, (m, name: string) => (object.emoji === false ? m : EMOJI[name] ?? m));
+  if (object.type === 'plain_text')
+    return String(object.text ?? '').replace(/:([a-z0-9_+-]+):/g, (m, name: string) =>
+      object.emoji === false ? m : (EMOJI[name] ?? m),
+    );
   return mrkdwnToText(String(object.text ?? ''), options);
 }
 
@@ -156,7 +195,12 @@ function elementLabel(element: any, blockId: string | undefined, options: Render
   switch (element.type) {
     case 'button': {
       const label = textOf(element.text, options);
-      const styled = element.style === 'danger' ? paint(label, 'red', options.color) : element.style === 'primary' ? paint(label, 'green', options.color) : label;
+      const styled =
+        element.style === 'danger'
+          ? paint(label, 'red', options.color)
+          : element.style === 'primary'
+            ? paint(label, 'green', options.color)
+            : label;
       return `${tag} ${styled}${element.url ? ` (${element.url})` : ''}`;
     }
     case 'static_select':
@@ -178,7 +222,22 @@ function elementLabel(element: any, blockId: string | undefined, options: Render
   }
 }
 
-const INTERACTIVE = new Set(['button', 'static_select', 'external_select', 'users_select', 'conversations_select', 'channels_select', 'overflow', 'datepicker', 'multi_static_select', 'multi_users_select', 'checkboxes', 'radio_buttons', 'timepicker', 'datetimepicker']);
+const INTERACTIVE = new Set([
+  'button',
+  'static_select',
+  'external_select',
+  'users_select',
+  'conversations_select',
+  'channels_select',
+  'overflow',
+  'datepicker',
+  'multi_static_select',
+  'multi_users_select',
+  'checkboxes',
+  'radio_buttons',
+  'timepicker',
+  'datetimepicker',
+]);
 
 /** Blocks as lines of text; interactive elements numbered through `options.number`. */
 export function renderBlocks(blocks: any[] | undefined, options: RenderOptions, prefix = '  '): string[] {
@@ -191,12 +250,15 @@ export function renderBlocks(blocks: any[] | undefined, options: RenderOptions, 
       case 'section': {
         if (block.text) lines.push(...indent(textOf(block.text, options), prefix));
         if (block.fields?.length) lines.push(...renderFields(block.fields, options, prefix));
-        if (block.accessory && INTERACTIVE.has(block.accessory.type)) lines.push(`${prefix}  ${elementLabel(block.accessory, block.block_id, options)}`);
+        if (block.accessory && INTERACTIVE.has(block.accessory.type))
+          lines.push(`${prefix}  ${elementLabel(block.accessory, block.block_id, options)}`);
         else if (block.accessory?.type === 'image') lines.push(`${prefix}  [image: ${block.accessory.alt_text ?? ''}]`);
         break;
       }
       case 'context': {
-        const parts = (block.elements ?? []).map((e: any) => (e.type === 'image' ? `[${e.alt_text ?? 'image'}]` : textOf(e, options)));
+        const parts = (block.elements ?? []).map((e: any) =>
+          e.type === 'image' ? `[${e.alt_text ?? 'image'}]` : textOf(e, options),
+        );
         lines.push(...indent(paint(parts.join(' · '), 'dim', options.color), prefix));
         break;
       }
@@ -210,12 +272,16 @@ export function renderBlocks(blocks: any[] | undefined, options: RenderOptions, 
       }
       case 'input': {
         const optional = block.optional ? paint(' (optional)', 'dim', options.color) : '';
-        lines.push(`${prefix}${paint('▸', 'cyan', options.color)} ${textOf(block.label, options)}${optional}: ${describeInput(block.element, options)}`);
+        lines.push(
+          `${prefix}${paint('▸', 'cyan', options.color)} ${textOf(block.label, options)}${optional}: ${describeInput(block.element, options)}`,
+        );
         if (block.hint) lines.push(`${prefix}    ${paint(textOf(block.hint, options), 'dim', options.color)}`);
         break;
       }
       case 'image':
-        lines.push(`${prefix}[image: ${block.title ? textOf(block.title, options) : block.alt_text ?? ''}] ${block.image_url ?? ''}`);
+        lines.push(
+          `${prefix}[image: ${block.title ? textOf(block.title, options) : (block.alt_text ?? '')}] ${block.image_url ?? ''}`,
+        );
         break;
       case 'rich_text':
         lines.push(...indent(richText(block, options), prefix));
@@ -235,7 +301,8 @@ function renderFields(fields: any[], options: RenderOptions, prefix: string): st
   const items = fields.map((f) => {
     const raw = String(f.text ?? '');
     const labelled = /^\*([^*\n]+)\*\n([\s\S]*)$/.exec(raw);
-    if (labelled) return `${paint(`${labelled[1]}:`, 'dim', options.color)} ${textOf({ ...f, text: labelled[2]!.replace(/\n/g, ' ') }, options)}`;
+    if (labelled)
+      return `${paint(`${labelled[1]}:`, 'dim', options.color)} ${textOf({ ...f, text: labelled[2]!.replace(/\n/g, ' ') }, options)}`;
     return textOf(f, options).replace(/\n/g, ' ');
   });
   const lines: string[] = [];
@@ -243,7 +310,8 @@ function renderFields(fields: any[], options: RenderOptions, prefix: string): st
   for (let i = 0; i < items.length; i += 2) {
     const a = items[i]!;
     const b = items[i + 1];
-    if (b !== undefined && visible(a) <= 38 && visible(b) <= 38) lines.push(`${prefix}${a}${' '.repeat(40 - visible(a))}${b}`);
+    if (b !== undefined && visible(a) <= 38 && visible(b) <= 38)
+      lines.push(`${prefix}${a}${' '.repeat(40 - visible(a))}${b}`);
     else {
       lines.push(`${prefix}${a}`);
       if (b !== undefined) lines.push(`${prefix}${b}`);
@@ -288,11 +356,15 @@ export function initialText(element: any, options: RenderOptions): string | unde
       return element.initial_option ? textOf(element.initial_option.text, options) : undefined;
     case 'multi_static_select':
     case 'checkboxes':
-      return element.initial_options?.length ? element.initial_options.map((o: any) => textOf(o.text, options)).join(', ') : undefined;
+      return element.initial_options?.length
+        ? element.initial_options.map((o: any) => textOf(o.text, options)).join(', ')
+        : undefined;
     case 'users_select':
       return element.initial_user ? `@${options.names.user(element.initial_user)}` : undefined;
     case 'multi_users_select':
-      return element.initial_users?.length ? element.initial_users.map((u: string) => `@${options.names.user(u)}`).join(', ') : undefined;
+      return element.initial_users?.length
+        ? element.initial_users.map((u: string) => `@${options.names.user(u)}`).join(', ')
+        : undefined;
     case 'conversations_select':
     case 'channels_select': {
       const id = element.initial_conversation ?? element.initial_channel;
@@ -328,17 +400,32 @@ function richText(block: any, options: Pick<RenderOptions, 'names' | 'color'>): 
 }
 
 /** A message: a heading line (who said it where) then its blocks, or its text when it has none. */
-export function renderMessage(heading: string, message: { text?: string; blocks?: any[] }, options: RenderOptions): string[] {
-  const body = message.blocks?.length ? renderBlocks(message.blocks, options) : indent(mrkdwnToText(message.text ?? '', options), '  ');
+export function renderMessage(
+  heading: string,
+  message: { text?: string; blocks?: any[] },
+  options: RenderOptions,
+): string[] {
+  const body = message.blocks?.length
+    ? renderBlocks(message.blocks, options)
+    : indent(mrkdwnToText(message.text ?? '', options), '  ');
   return [heading, ...body];
 }
 
 /** A modal or Home tab: title bar, blocks, and its submit/close buttons. */
 export function renderView(heading: string, view: any, options: RenderOptions): string[] {
   const title = view.title ? textOf(view.title, options) : view.type === 'home' ? 'Home' : '';
-  const lines = [heading, `  ${paint(`┏━ ${title} ━━━━━━━━━━━━━━━━━━━━`, 'bold', options.color)}`, ...renderBlocks(view.blocks, options, '  ┃ ')];
-  const buttons = [view.submit ? `[${textOf(view.submit, options)}]` : undefined, view.close ? `[${textOf(view.close, options)}]` : undefined].filter(Boolean);
-  lines.push(`  ${paint('┗━━━━━━━━━━━━━━━━━━━━━━━━━━━━━', 'bold', options.color)}${buttons.length ? ` ${buttons.join(' ')}` : ''}`);
+  const lines = [
+    heading,
+    `  ${paint(`┏━ ${title} ━━━━━━━━━━━━━━━━━━━━`, 'bold', options.color)}`,
+    ...renderBlocks(view.blocks, options, '  ┃ '),
+  ];
+  const buttons = [
+    view.submit ? `[${textOf(view.submit, options)}]` : undefined,
+    view.close ? `[${textOf(view.close, options)}]` : undefined,
+  ].filter(Boolean);
+  lines.push(
+    `  ${paint('┗━━━━━━━━━━━━━━━━━━━━━━━━━━━━━', 'bold', options.color)}${buttons.length ? ` ${buttons.join(' ')}` : ''}`,
+  );
   return lines;
 }
 

@@ -4,7 +4,18 @@ import { basename, join, relative } from 'node:path';
 import type { FakeSlack, RecordedCall } from '../devkit/fake-slack/server.js';
 import { messageMentions, type SlackNames, type SlackRequests, type SlackResponse } from '../devkit/slack-requests.js';
 import { SHORTCUTS } from '../views/ids.js';
-import { formatWhen, initialText, mrkdwnToText, optionsOf, paint, renderMessage, renderView, textOf, type Names, type RenderOptions } from './render.js';
+import {
+  formatWhen,
+  initialText,
+  mrkdwnToText,
+  optionsOf,
+  paint,
+  renderMessage,
+  renderView,
+  textOf,
+  type Names,
+  type RenderOptions,
+} from './render.js';
 import type { SandboxWorld } from './world.js';
 
 /**
@@ -129,7 +140,13 @@ export class SandboxSession {
   constructor(readonly options: SessionOptions) {
     const { fake, world } = options;
     for (const p of world.people) if (!fake.users.has(p.id)) fake.addUser(p.id, p.name);
-    for (const c of world.channels) if (!fake.channels.has(c.id)) fake.addChannel(c.id, c.name, world.people.map((p) => p.id));
+    for (const c of world.channels)
+      if (!fake.channels.has(c.id))
+        fake.addChannel(
+          c.id,
+          c.name,
+          world.people.map((p) => p.id),
+        );
     for (const g of world.groups) {
       fake.setUsergroup(g.id, g.members);
       this.groupHandles.set(g.id, g.handle);
@@ -187,13 +204,15 @@ export class SandboxSession {
 
   personId(name: string): string | undefined {
     const wanted = name.replace(/^@/, '').toLowerCase();
-    for (const user of this.fake.users.values()) if (user.name.toLowerCase() === wanted || user.id === name) return user.id;
+    for (const user of this.fake.users.values())
+      if (user.name.toLowerCase() === wanted || user.id === name) return user.id;
     return undefined;
   }
 
   channelId(name: string): string | undefined {
     const wanted = name.replace(/^#/, '').toLowerCase();
-    for (const channel of this.fake.channels.values()) if (channel.name.toLowerCase() === wanted || channel.id === name) return channel.id;
+    for (const channel of this.fake.channels.values())
+      if (channel.name.toLowerCase() === wanted || channel.id === name) return channel.id;
     return undefined;
   }
 
@@ -248,13 +267,20 @@ export class SandboxSession {
   }
 
   peopleText(): string {
-    const lines = [...this.fake.users.values()].map((u) => `  @${u.name.padEnd(8)} ${this.roleOf(u.id) ?? 'employee'}${u.id === this.user ? '   ← you' : ''}`);
-    const groups = this.options.world.groups.map((g) => `  @${g.handle}: ${g.members.map((m) => `@${this.names.user(m)}`).join(', ')}`);
+    const lines = [...this.fake.users.values()].map(
+      (u) => `  @${u.name.padEnd(8)} ${this.roleOf(u.id) ?? 'employee'}${u.id === this.user ? '   ← you' : ''}`,
+    );
+    const groups = this.options.world.groups.map(
+      (g) => `  @${g.handle}: ${g.members.map((m) => `@${this.names.user(m)}`).join(', ')}`,
+    );
     return ['People:', ...lines, 'User groups:', ...groups].join('\n');
   }
 
   channelsText(): string {
-    return ['Channels:', ...[...this.fake.channels.values()].map((c) => `  #${c.name}${c.id === this.channel ? '   ← you are here' : ''}`)].join('\n');
+    return [
+      'Channels:',
+      ...[...this.fake.channels.values()].map((c) => `  #${c.name}${c.id === this.channel ? '   ← you are here' : ''}`),
+    ].join('\n');
   }
 
   // ---- watching what the bot does ------------------------------------------------------------------
@@ -288,14 +314,29 @@ export class SandboxSession {
       const context = this.responseContext.get(response.url) ?? { channel: this.channel, user: this.user };
       const body = response.body ?? {};
       if (body.delete_original) {
-        this.io.print(paint(`🗑  Switchboard removed the message @${this.names.user(context.user)} clicked`, 'dim', this.options.color));
+        this.io.print(
+          paint(
+            `🗑  Switchboard removed the message @${this.names.user(context.user)} clicked`,
+            'dim',
+            this.options.color,
+          ),
+        );
         continue;
       }
       const shared = body.response_type === 'in_channel';
       const heading = shared
         ? this.heading('💬', `Switchboard in ${this.place(context.channel)}`)
-        : this.heading('👁 ', `only @${this.names.user(context.user)} sees, in ${this.place(context.channel)}${body.replace_original ? ' (replaces the message)' : ''}`);
-      this.io.print(this.withTargets(() => renderMessage(heading, body, options), { kind: 'message', channel: context.channel, ts: '0000000000.000000' }).join('\n'));
+        : this.heading(
+            '👁 ',
+            `only @${this.names.user(context.user)} sees, in ${this.place(context.channel)}${body.replace_original ? ' (replaces the message)' : ''}`,
+          );
+      this.io.print(
+        this.withTargets(() => renderMessage(heading, body, options), {
+          kind: 'message',
+          channel: context.channel,
+          ts: '0000000000.000000',
+        }).join('\n'),
+      );
     }
     return opened;
   }
@@ -322,7 +363,12 @@ export class SandboxSession {
 
   private register(element: any, blockId: string | undefined): number {
     const n = this.nextNumber++;
-    this.targets.set(n, { element, blockId, where: this.pendingWhere ?? { kind: 'message', channel: this.channel, ts: '0000000000.000000' }, owner: this.pendingOwner });
+    this.targets.set(n, {
+      element,
+      blockId,
+      where: this.pendingWhere ?? { kind: 'message', channel: this.channel, ts: '0000000000.000000' },
+      owner: this.pendingOwner,
+    });
     return n;
   }
 
@@ -331,26 +377,54 @@ export class SandboxSession {
     if (SILENT_METHODS.has(method)) return [];
     if (!answer.ok) {
       if (method === 'conversations.invite' && answer.error === 'already_in_channel') return [];
-      return [paint(`✗ ${method} failed: ${answer.error ?? `HTTP ${call.status}`} (Switchboard retries what it owes)`, 'dim', this.options.color)];
+      return [
+        paint(
+          `✗ ${method} failed: ${answer.error ?? `HTTP ${call.status}`} (Switchboard retries what it owes)`,
+          'dim',
+          this.options.color,
+        ),
+      ];
     }
     switch (method) {
       case 'chat.postMessage': {
         const channel = String(answer.channel);
         const parent = args.thread_ts ? this.fake.message(channel, String(args.thread_ts)) : undefined;
-        const where = args.thread_ts ? `thread${parent ? ` of “${this.snippet(parent.text)}”` : ''} in ${this.place(channel)}` : this.place(channel);
+        const where = args.thread_ts
+          ? `thread${parent ? ` of “${this.snippet(parent.text)}”` : ''} in ${this.place(channel)}`
+          : this.place(channel);
         const heading = this.heading(args.thread_ts ? '↳ ' : '💬', `Switchboard in ${where}`);
-        return this.withTargets(() => renderMessage(heading, args, options), { kind: 'message', channel, ts: String(answer.ts) });
+        return this.withTargets(() => renderMessage(heading, args, options), {
+          kind: 'message',
+          channel,
+          ts: String(answer.ts),
+        });
       }
       case 'chat.update': {
-        const heading = this.heading('✎ ', `Switchboard updated its message in ${this.place(String(answer.channel ?? args.channel))}`);
-        return this.withTargets(() => renderMessage(heading, args, options), { kind: 'message', channel: String(args.channel), ts: String(args.ts) });
+        const heading = this.heading(
+          '✎ ',
+          `Switchboard updated its message in ${this.place(String(answer.channel ?? args.channel))}`,
+        );
+        return this.withTargets(() => renderMessage(heading, args, options), {
+          kind: 'message',
+          channel: String(args.channel),
+          ts: String(args.ts),
+        });
       }
       case 'chat.postEphemeral': {
-        const heading = this.heading('👁 ', `only @${this.names.user(String(args.user))} sees, in ${this.place(String(args.channel))}`);
-        return this.withTargets(() => renderMessage(heading, args, options), { kind: 'message', channel: String(args.channel), ts: String(answer.message_ts) });
+        const heading = this.heading(
+          '👁 ',
+          `only @${this.names.user(String(args.user))} sees, in ${this.place(String(args.channel))}`,
+        );
+        return this.withTargets(() => renderMessage(heading, args, options), {
+          kind: 'message',
+          channel: String(args.channel),
+          ts: String(answer.message_ts),
+        });
       }
       case 'chat.delete':
-        return [paint(`🗑  Switchboard deleted a message in ${this.place(String(args.channel))}`, 'dim', this.options.color)];
+        return [
+          paint(`🗑  Switchboard deleted a message in ${this.place(String(args.channel))}`, 'dim', this.options.color),
+        ];
       case 'views.open':
       case 'views.push': {
         const modal = { id: String(answer.view.id), view: args.view };
@@ -361,30 +435,71 @@ export class SandboxSession {
         const id = String(answer.view.id);
         if (this.openModal?.id === id) this.openModal = { id, view: args.view };
         const heading = this.heading('🪟', `the open form changed`);
-        return this.withTargets(() => renderView(heading, args.view, options), { kind: 'view', viewId: id, view: { ...args.view, id } });
+        return this.withTargets(() => renderView(heading, args.view, options), {
+          kind: 'view',
+          viewId: id,
+          view: { ...args.view, id },
+        });
       }
       case 'views.publish': {
         const id = String(answer.view.id);
         const heading = this.heading('🏠', `Home tab of @${this.names.user(String(args.user_id))}`);
-        return this.withTargets(() => renderView(heading, args.view, options), { kind: 'view', viewId: id, view: { ...args.view, id } }, String(args.user_id));
+        return this.withTargets(
+          () => renderView(heading, args.view, options),
+          { kind: 'view', viewId: id, view: { ...args.view, id } },
+          String(args.user_id),
+        );
       }
       case 'conversations.create':
-        return [this.heading('➕', `channel #${answer.channel.name} created${answer.channel.is_private ? ' (private)' : ''}`).trimStart()];
+        return [
+          this.heading(
+            '➕',
+            `channel #${answer.channel.name} created${answer.channel.is_private ? ' (private)' : ''}`,
+          ).trimStart(),
+        ];
       case 'conversations.invite':
-        return [paint(`👥 ${String(args.users).split(',').map((u) => `@${this.names.user(u)}`).join(', ')} added to ${this.place(String(args.channel))}`, 'dim', this.options.color)];
+        return [
+          paint(
+            `👥 ${String(args.users)
+              .split(',')
+              .map((u) => `@${this.names.user(u)}`)
+              .join(', ')} added to ${this.place(String(args.channel))}`,
+            'dim',
+            this.options.color,
+          ),
+        ];
       case 'conversations.setTopic':
-        return [paint(`📌 topic of ${this.place(String(args.channel))}: ${mrkdwnToText(String(args.topic), options)}`, 'dim', this.options.color)];
+        return [
+          paint(
+            `📌 topic of ${this.place(String(args.channel))}: ${mrkdwnToText(String(args.topic), options)}`,
+            'dim',
+            this.options.color,
+          ),
+        ];
       case 'pins.add':
         return [paint(`📌 message pinned in ${this.place(String(args.channel))}`, 'dim', this.options.color)];
       case 'bookmarks.add':
-        return [paint(`🔖 bookmark in ${this.place(String(args.channel_id))}: ${args.title} (${args.link})`, 'dim', this.options.color)];
+        return [
+          paint(
+            `🔖 bookmark in ${this.place(String(args.channel_id))}: ${args.title} (${args.link})`,
+            'dim',
+            this.options.color,
+          ),
+        ];
       case 'reactions.add':
-        return [paint(`:${args.name}: Switchboard reacted in ${this.place(String(args.channel))}`, 'dim', this.options.color)];
+        return [
+          paint(`:${args.name}: Switchboard reacted in ${this.place(String(args.channel))}`, 'dim', this.options.color),
+        ];
       case 'files.completeUploadExternal': {
-        const files = (typeof args.files === 'string' ? JSON.parse(args.files) : args.files) as { id: string; title?: string }[];
+        const files = (typeof args.files === 'string' ? JSON.parse(args.files) : args.files) as {
+          id: string;
+          title?: string;
+        }[];
         const where = args.channel_id ? this.place(String(args.channel_id)) : 'nowhere yet';
         const comment = args.initial_comment ? `\n  ${mrkdwnToText(String(args.initial_comment), options)}` : '';
-        const lines = [`${this.heading('📎', `Switchboard shared ${files.map((f) => `“${f.title ?? f.id}”`).join(', ')} in ${where}`)}${comment}`];
+        const lines = [
+          `${this.heading('📎', `Switchboard shared ${files.map((f) => `“${f.title ?? f.id}”`).join(', ')} in ${where}`)}${comment}`,
+        ];
         for (const file of files) lines.push(...this.savedFile(file.id, options));
         return lines;
       }
@@ -410,13 +525,21 @@ export class SandboxSession {
     const line = `  ${paint('file:', 'dim', this.options.color)} ${shown} (${formatBytes(upload.content.length)}${png ? ', PNG' : ''})`;
     if (!png) return [line];
     const open = { type: 'sandbox_open_file', path, text: { type: 'plain_text', text: 'Open' } };
-    return this.withTargets(() => [`${line}  ${paint(`[${options.number(open, undefined)}]`, 'yellow', this.options.color)} Open`], { kind: 'message', channel: String(upload.channel ?? this.channel), ts: '0000000000.000000' });
+    return this.withTargets(
+      () => [`${line}  ${paint(`[${options.number(open, undefined)}]`, 'yellow', this.options.color)} Open`],
+      { kind: 'message', channel: String(upload.channel ?? this.channel), ts: '0000000000.000000' },
+    );
   }
 
   /** Opens a saved file with the desktop's viewer (open, xdg-open or start), or says how to. */
   openFile(path: string): void {
     if (this.options.openFile) return this.options.openFile(path);
-    const [command, args] = process.platform === 'darwin' ? ['open', [path]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '', path]] : ['xdg-open', [path]];
+    const [command, args] =
+      process.platform === 'darwin'
+        ? ['open', [path]]
+        : process.platform === 'win32'
+          ? ['cmd', ['/c', 'start', '', path]]
+          : ['xdg-open', [path]];
     const child = spawn(command as string, args as string[], { detached: true, stdio: 'ignore' });
     child.on('error', () => this.io.print(`No image viewer could be started (${command}); open ${path} yourself.`));
     child.unref();
@@ -468,27 +591,43 @@ export class SandboxSession {
     const body = response.body;
     if (!body || typeof body !== 'object' || (!body.text && !body.blocks)) return;
     const heading = this.heading('👁 ', `only @${this.names.user(this.user)} sees, in ${this.place(channel)}`);
-    this.io.print(this.withTargets(() => renderMessage(heading, body, this.renderOptions()), { kind: 'message', channel, ts: '0000000000.000000' }).join('\n'));
+    this.io.print(
+      this.withTargets(() => renderMessage(heading, body, this.renderOptions()), {
+        kind: 'message',
+        channel,
+        ts: '0000000000.000000',
+      }).join('\n'),
+    );
   }
 
   private showModal(modal: OpenModal, verb = 'opened'): void {
     const heading = this.heading('🪟', `form ${verb} for @${this.names.user(this.user)}`);
-    this.io.print(this.withTargets(() => renderView(heading, modal.view, this.renderOptions()), { kind: 'view', viewId: modal.id, view: { ...modal.view, id: modal.id } }).join('\n'));
+    this.io.print(
+      this.withTargets(() => renderView(heading, modal.view, this.renderOptions()), {
+        kind: 'view',
+        viewId: modal.id,
+        view: { ...modal.view, id: modal.id },
+      }).join('\n'),
+    );
   }
 
   // ---- acting as the current person --------------------------------------------------------------
 
   /** A slash command as the current person in the current channel. */
   async command(command: string, text: string): Promise<Outcome> {
-    if (this.options.available && !this.options.available(command)) return { skipped: `${command} is not available in this build of Switchboard` };
+    if (this.options.available && !this.options.available(command))
+      return { skipped: `${command} is not available in this build of Switchboard` };
     const channel = this.channel;
     // Sent as Slack sends what a person types: escaped, with @people, @groups and #channels as IDs
     // for the commands whose manifest entry says should_escape.
     const body = this.slack.typedCommandBody(command, text, this.person(), channel, this.slackNames);
     body.channel_name = this.names.channel(channel);
     this.rememberResponseUrl(body.response_url!, channel);
-    const { result, opened } = await this.interact(() => this.slack.post(new URLSearchParams(body).toString(), 'application/x-www-form-urlencoded'));
-    if (result.status === 404) return { response: result, skipped: `${command} is not available in this build of Switchboard` };
+    const { result, opened } = await this.interact(() =>
+      this.slack.post(new URLSearchParams(body).toString(), 'application/x-www-form-urlencoded'),
+    );
+    if (result.status === 404)
+      return { response: result, skipped: `${command} is not available in this build of Switchboard` };
     this.showAck(result, channel);
     return this.afterOpen(result, opened);
   }
@@ -515,7 +654,10 @@ export class SandboxSession {
 
   /** The newest top-level message in the current channel. */
   lastMessage() {
-    return this.fake.messagesIn(this.channel).filter((m) => !m.thread_ts).at(-1);
+    return this.fake
+      .messagesIn(this.channel)
+      .filter((m) => !m.thread_ts)
+      .at(-1);
   }
 
   async react(reaction: string): Promise<Outcome> {
@@ -523,14 +665,29 @@ export class SandboxSession {
     const message = this.lastMessage();
     if (!name) return { skipped: 'Say which reaction, e.g. `/react :ticket:`.' };
     if (!message) return { skipped: `There is no message in ${this.place(this.channel)} to react to. Type one first.` };
-    this.io.print(paint(`:${name}: @${this.names.user(this.user)} reacted to “${this.snippet(message.text)}”`, 'dim', this.options.color));
-    const event = { type: 'reaction_added', user: this.user, reaction: name, item_user: message.user, item: { type: 'message', channel: message.channel, ts: message.ts } };
+    this.io.print(
+      paint(
+        `:${name}: @${this.names.user(this.user)} reacted to “${this.snippet(message.text)}”`,
+        'dim',
+        this.options.color,
+      ),
+    );
+    const event = {
+      type: 'reaction_added',
+      user: this.user,
+      reaction: name,
+      item_user: message.user,
+      item: { type: 'message', channel: message.channel, ts: message.ts },
+    };
     const { result, opened } = await this.interact(() => this.slack.event(event));
     return this.afterOpen(result, opened);
   }
 
   async shortcut(name: string): Promise<Outcome> {
-    const known: Record<string, string> = { ticket: SHORTCUTS.ticketFromMessage, incident: SHORTCUTS.incidentFromMessage };
+    const known: Record<string, string> = {
+      ticket: SHORTCUTS.ticketFromMessage,
+      incident: SHORTCUTS.incidentFromMessage,
+    };
     const callbackId = known[name.trim().toLowerCase()] ?? name.trim();
     if (!callbackId) return { skipped: `Say which shortcut: ${Object.keys(known).join(', ')}.` };
     const message = this.lastMessage();
@@ -542,7 +699,12 @@ export class SandboxSession {
       message_ts: message.ts,
       response_url: this.slack.responseUrl(),
       team: { id: this.slack.team, domain: 'sandbox' },
-      user: { id: this.user, name: this.names.user(this.user), username: this.names.user(this.user), team_id: this.slack.team },
+      user: {
+        id: this.user,
+        name: this.names.user(this.user),
+        username: this.names.user(this.user),
+        team_id: this.slack.team,
+      },
       channel: { id: message.channel, name: this.names.channel(message.channel) },
       message: { type: 'message', ts: message.ts, text: message.text, user: message.user },
       token: 'legacy-verification-token',
@@ -557,7 +719,8 @@ export class SandboxSession {
     const before = this.fake.callsTo('views.publish').length;
     const event = { type: 'app_home_opened', user: this.user, channel: this.fake.dmChannelOf(this.user), tab: 'home' };
     const { result } = await this.interact(() => this.slack.event(event));
-    if (this.fake.callsTo('views.publish').length === before) this.io.print('The Home tab has nothing to show in this build of Switchboard.');
+    if (this.fake.callsTo('views.publish').length === before)
+      this.io.print('The Home tab has nothing to show in this build of Switchboard.');
     return { response: result };
   }
 
@@ -617,11 +780,19 @@ export class SandboxSession {
     const need = this.choiceNeeded(n);
     if (need === 'option') {
       const option = matchOption(optionsOf(element), choice.option ?? '');
-      if (!option) return { skipped: `Choose one of: ${optionsOf(element).map((o) => textOf(o.text, this.renderOptions())).join(', ')}` };
+      if (!option)
+        return {
+          skipped: `Choose one of: ${optionsOf(element)
+            .map((o) => textOf(o.text, this.renderOptions()))
+            .join(', ')}`,
+        };
       action.selected_option = option;
     } else if (need === 'user') {
       const id = choice.user ? this.personId(choice.user) : undefined;
-      if (!id) return { skipped: `Say who, e.g. @alice. People: ${[...this.fake.users.values()].map((u) => `@${u.name}`).join(' ')}` };
+      if (!id)
+        return {
+          skipped: `Say who, e.g. @alice. People: ${[...this.fake.users.values()].map((u) => `@${u.name}`).join(' ')}`,
+        };
       action.selected_user = id;
     } else if (need === 'date') {
       if (!/^\d{4}-\d{2}-\d{2}$/.test(choice.date ?? '')) return { skipped: 'Give a date as YYYY-MM-DD.' };
@@ -639,7 +810,13 @@ export class SandboxSession {
 
   /** Submits the open modal with values by action id (elements not given keep their initial values). */
   async submit(modal: OpenModal, values: Record<string, unknown>): Promise<SubmitOutcome> {
-    const view = { id: modal.id, hash: modal.view.hash, callback_id: modal.view.callback_id, private_metadata: modal.view.private_metadata, blocks: modal.view.blocks ?? [] };
+    const view = {
+      id: modal.id,
+      hash: modal.view.hash,
+      callback_id: modal.view.callback_id,
+      private_metadata: modal.view.private_metadata,
+      blocks: modal.view.blocks ?? [],
+    };
     const { result, opened } = await this.interact(() => this.slack.submitView(this.person(), view, values));
     const body = result.body ?? {};
     if (body.response_action === 'errors') return { errors: body.errors ?? {}, response: result };
@@ -657,7 +834,13 @@ export class SandboxSession {
       return { next: newer, response: result };
     }
     this.openModal = undefined;
-    this.io.print(paint(`✓ ${modal.view.submit ? textOf(modal.view.submit, this.renderOptions()) : 'Submitted'}: the form closed`, 'green', this.options.color));
+    this.io.print(
+      paint(
+        `✓ ${modal.view.submit ? textOf(modal.view.submit, this.renderOptions()) : 'Submitted'}: the form closed`,
+        'green',
+        this.options.color,
+      ),
+    );
     return { response: result };
   }
 
@@ -698,7 +881,8 @@ export class SandboxSession {
     }
     const extra = this.extraCommands.get(command);
     if (extra) return void (await extra(args));
-    if (['/it-help', '/incident', '/change', '/itops'].includes(command)) return void (await this.follow(await this.command(command, args)));
+    if (['/it-help', '/incident', '/change', '/itops'].includes(command))
+      return void (await this.follow(await this.command(command, args)));
     this.io.print(`Unknown command ${command}. Type /help.`);
   }
 
@@ -715,21 +899,29 @@ export class SandboxSession {
     if (need === 'option') {
       const options = optionsOf(target.element);
       this.io.print(this.optionList(options));
-      const answer = await this.askUntil('Choose (number or name): ', (a) => (matchOption(options, a) ? undefined : 'Not one of the options.'));
+      const answer = await this.askUntil('Choose (number or name): ', (a) =>
+        matchOption(options, a) ? undefined : 'Not one of the options.',
+      );
       if (answer === undefined) return;
       choice.option = answer;
     } else if (need === 'user') {
-      const answer = await this.askUntil('Who? (@name): ', (a) => (this.personId(a) ? undefined : `No such person. ${this.peopleList()}`));
+      const answer = await this.askUntil('Who? (@name): ', (a) =>
+        this.personId(a) ? undefined : `No such person. ${this.peopleList()}`,
+      );
       if (answer === undefined) return;
       choice.user = answer;
     } else if (need === 'date') {
-      const answer = await this.askUntil('Date (YYYY-MM-DD): ', (a) => (/^\d{4}-\d{2}-\d{2}$/.test(a) ? undefined : 'Use YYYY-MM-DD.'));
+      const answer = await this.askUntil('Date (YYYY-MM-DD): ', (a) =>
+        /^\d{4}-\d{2}-\d{2}$/.test(a) ? undefined : 'Use YYYY-MM-DD.',
+      );
       if (answer === undefined) return;
       choice.date = answer;
     } else if (target.element.confirm) {
       const c = target.element.confirm;
       const o = this.renderOptions();
-      const answer = await this.io.ask(`${textOf(c.title, o)} ${textOf(c.text, o)} [${textOf(c.confirm, o) || 'Yes'}: y / ${textOf(c.deny, o) || 'No'}: n] `);
+      const answer = await this.io.ask(
+        `${textOf(c.title, o)} ${textOf(c.text, o)} [${textOf(c.confirm, o) || 'Yes'}: y / ${textOf(c.deny, o) || 'No'}: n] `,
+      );
       if (!answer || !/^y/i.test(answer.trim())) return void this.io.print('Nothing clicked.');
     } else if (target.element.type === 'sandbox_open_file') {
       return this.openFile(String(target.element.path));
@@ -742,7 +934,12 @@ export class SandboxSession {
   }
 
   private optionList(options: any[]): string {
-    return options.map((o, i) => `    ${i + 1}) ${textOf(o.text, this.renderOptions())}${o.description ? paint(` – ${textOf(o.description, this.renderOptions())}`, 'dim', this.options.color) : ''}`).join('\n');
+    return options
+      .map(
+        (o, i) =>
+          `    ${i + 1}) ${textOf(o.text, this.renderOptions())}${o.description ? paint(` – ${textOf(o.description, this.renderOptions())}`, 'dim', this.options.color) : ''}`,
+      )
+      .join('\n');
   }
 
   private peopleList(): string {
@@ -784,7 +981,11 @@ export class SandboxSession {
         const ask = errors && !askAll ? inputs.filter((b: any) => errors![b.block_id] !== undefined) : inputs;
         for (const block of ask.length ? ask : inputs) {
           const id = block.element.action_id as string;
-          const value = await this.askField(block, errors?.[block.block_id], id in values ? { value: values[id] } : undefined);
+          const value = await this.askField(
+            block,
+            errors?.[block.block_id],
+            id in values ? { value: values[id] } : undefined,
+          );
           if (value === CANCELLED) return this.closeModal();
           // Enter keeps what was answered before (or, at first, the form's own initial value).
           if (value !== undefined) values[id] = value;
@@ -794,7 +995,8 @@ export class SandboxSession {
       if (outcome.errors) {
         const known = new Set(inputs.map((b: any) => b.block_id));
         // A field's error is shown once, with the field's name, just before the field is asked again.
-        for (const [block, message] of Object.entries(outcome.errors)) if (!known.has(block)) this.io.print(paint(`  ⚠ ${message}`, 'red', this.options.color));
+        for (const [block, message] of Object.entries(outcome.errors))
+          if (!known.has(block)) this.io.print(paint(`  ⚠ ${message}`, 'red', this.options.color));
         const repeated = errors !== undefined && sameErrors(errors, outcome.errors);
         askAll = repeated || !Object.keys(outcome.errors).some((b) => known.has(b));
         errors = outcome.errors;
@@ -844,7 +1046,15 @@ export class SandboxSession {
       case 'external_select': {
         const options = optionsOf(element);
         this.io.print(`  ${label}:\n${this.optionList(options)}`);
-        const answer = await this.askUntil(`  ${label}${suffix}`, (a) => (a === '' ? (initial ? undefined : required()) : matchOption(options, a) ? undefined : 'Not one of the options.'));
+        const answer = await this.askUntil(`  ${label}${suffix}`, (a) =>
+          a === ''
+            ? initial
+              ? undefined
+              : required()
+            : matchOption(options, a)
+              ? undefined
+              : 'Not one of the options.',
+        );
         if (answer === undefined) return CANCELLED;
         if (answer === '') return undefined;
         return matchOption(options, answer)!.value;
@@ -856,7 +1066,9 @@ export class SandboxSession {
         const answer = await this.askUntil(`  ${label}${suffix}`, (a) => {
           if (a === '') return initial ? undefined : required();
           if (a === '-') return optional ? undefined : required();
-          return splitList(a).every((x) => matchOption(options, x)) ? undefined : 'Give option numbers or names, separated by commas.';
+          return splitList(a).every((x) => matchOption(options, x))
+            ? undefined
+            : 'Give option numbers or names, separated by commas.';
         });
         if (answer === undefined) return CANCELLED;
         if (answer === '') return undefined;
@@ -866,10 +1078,13 @@ export class SandboxSession {
       case 'users_select':
       case 'multi_users_select': {
         const many = element.type === 'multi_users_select';
-        const answer = await this.askUntil(`  ${label} (${many ? '@names, separated by commas' : '@name'})${suffix}`, (a) => {
-          if (a === '') return initial ? undefined : required();
-          return splitList(a).every((x) => this.personId(x)) ? undefined : `No such person. ${this.peopleList()}`;
-        });
+        const answer = await this.askUntil(
+          `  ${label} (${many ? '@names, separated by commas' : '@name'})${suffix}`,
+          (a) => {
+            if (a === '') return initial ? undefined : required();
+            return splitList(a).every((x) => this.personId(x)) ? undefined : `No such person. ${this.peopleList()}`;
+          },
+        );
         if (answer === undefined) return CANCELLED;
         if (answer === '') return undefined;
         const ids = splitList(answer).map((x) => this.personId(x)!);
@@ -877,29 +1092,45 @@ export class SandboxSession {
       }
       case 'conversations_select':
       case 'channels_select': {
-        const answer = await this.askUntil(`  ${label} (#channel)${suffix}`, (a) => (a === '' ? (initial ? undefined : required()) : this.channelId(a) ? undefined : 'No such channel.'));
+        const answer = await this.askUntil(`  ${label} (#channel)${suffix}`, (a) =>
+          a === '' ? (initial ? undefined : required()) : this.channelId(a) ? undefined : 'No such channel.',
+        );
         if (answer === undefined) return CANCELLED;
         return answer === '' ? undefined : this.channelId(answer);
       }
       case 'datepicker': {
-        const answer = await this.askUntil(`  ${label} (YYYY-MM-DD)${suffix}`, (a) => (a === '' ? (initial ? undefined : required()) : /^\d{4}-\d{2}-\d{2}$/.test(a) ? undefined : 'Use YYYY-MM-DD.'));
+        const answer = await this.askUntil(`  ${label} (YYYY-MM-DD)${suffix}`, (a) =>
+          a === '' ? (initial ? undefined : required()) : /^\d{4}-\d{2}-\d{2}$/.test(a) ? undefined : 'Use YYYY-MM-DD.',
+        );
         if (answer === undefined) return CANCELLED;
         return answer === '' ? undefined : answer;
       }
       case 'timepicker': {
-        const answer = await this.askUntil(`  ${label} (HH:mm)${suffix}`, (a) => (a === '' ? (initial ? undefined : required()) : /^\d{2}:\d{2}$/.test(a) ? undefined : 'Use HH:mm.'));
+        const answer = await this.askUntil(`  ${label} (HH:mm)${suffix}`, (a) =>
+          a === '' ? (initial ? undefined : required()) : /^\d{2}:\d{2}$/.test(a) ? undefined : 'Use HH:mm.',
+        );
         if (answer === undefined) return CANCELLED;
         return answer === '' ? undefined : answer;
       }
       case 'datetimepicker': {
-        const answer = await this.askUntil(`  ${label} (+30m, +2h, or YYYY-MM-DD HH:mm)${suffix}`, (a) => (a === '' ? (initial ? undefined : required()) : parseWhen(a, new Date()) ? undefined : 'Try +30m, +2h or 2026-12-01 14:00.'));
+        const answer = await this.askUntil(`  ${label} (+30m, +2h, or YYYY-MM-DD HH:mm)${suffix}`, (a) =>
+          a === ''
+            ? initial
+              ? undefined
+              : required()
+            : parseWhen(a, new Date())
+              ? undefined
+              : 'Try +30m, +2h or 2026-12-01 14:00.',
+        );
         if (answer === undefined) return CANCELLED;
         return answer === '' ? undefined : Math.floor(parseWhen(answer, new Date())! / 1000);
       }
       default: {
         const multiline = element.multiline ? ' (\\n for a new line)' : '';
         const clear = optional && initial ? ' (- to clear)' : '';
-        const answer = await this.askUntil(`  ${label}${multiline}${clear}${suffix}`, (a) => (a === '' && !initial ? required() : undefined));
+        const answer = await this.askUntil(`  ${label}${multiline}${clear}${suffix}`, (a) =>
+          a === '' && !initial ? required() : undefined,
+        );
         if (answer === undefined) return CANCELLED;
         if (answer === '') return initial ? undefined : null;
         if (answer === '-' && optional) return null;
@@ -975,7 +1206,11 @@ export function parseWhen(text: string, now: Date): number | undefined {
   const t = text.trim().toLowerCase();
   if (t === 'now') return now.getTime();
   const relative = /^(?:\+|in\s+)(\d+)\s*(s|m|h|d)$/.exec(t);
-  if (relative) return now.getTime() + Number(relative[1]) * { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[relative[2] as 's' | 'm' | 'h' | 'd'];
+  if (relative)
+    return (
+      now.getTime() +
+      Number(relative[1]) * { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[relative[2] as 's' | 'm' | 'h' | 'd']
+    );
   const absolute = /^(\d{4})-(\d{2})-(\d{2})[ t](\d{2}):(\d{2})$/.exec(t);
   if (absolute) {
     const [, y, mo, d, h, mi] = absolute.map(Number);

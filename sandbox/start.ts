@@ -82,7 +82,11 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     io: options.io,
     color: options.color,
     timeZone: sb.settings.timezone,
-    filesDir: options.filesDir ?? (options.dbPath === ':memory:' ? join(tmpdir(), 'switchboard-sandbox-files') : join(dirname(options.dbPath), 'sandbox-files')),
+    filesDir:
+      options.filesDir ??
+      (options.dbPath === ':memory:'
+        ? join(tmpdir(), 'switchboard-sandbox-files')
+        : join(dirname(options.dbPath), 'sandbox-files')),
     openFile: options.openFile,
     available: commandAvailable,
     user: PEOPLE.rita.id,

@@ -9,7 +9,9 @@ const migrate = process.argv[2] === 'migrate';
 const entry = join(root, 'dist', migrate ? 'db/migrate.js' : 'src/index.js');
 
 if (!existsSync(entry)) {
-  process.stderr.write(`Switchboard is not built: ${relative(process.cwd(), entry) || entry} is missing; run \`npm run build\` once (after \`npm ci\` and after each upgrade), then \`npm ${migrate ? 'run migrate' : 'start'}\` again.\n`);
+  process.stderr.write(
+    `Switchboard is not built: ${relative(process.cwd(), entry) || entry} is missing; run \`npm run build\` once (after \`npm ci\` and after each upgrade), then \`npm ${migrate ? 'run migrate' : 'start'}\` again.\n`,
+  );
   process.exit(1);
 }
 

@@ -13,7 +13,6 @@ import type { EventFailureTexts } from './slack/event-failures.js';
 import { cleanTypedText, decodeCommandText } from '../commands/typed-text.js';
 import type { Inbox } from './jobs/inbox.js';
 
-
 export interface BuiltApp {
   app: App;
   /** Socket Mode only: whether the socket is connected now. */
@@ -52,7 +51,12 @@ export function buildApp(env: Env, options: { logger: Logger; settings: Settings
   };
   if (env.SLACK_APP_TOKEN) {
     // The socket's own client options: Slack's default retries for apps.connections.open.
-    const socket = supervisedSocket({ appToken: env.SLACK_APP_TOKEN, slackApiUrl: env.SLACK_API_URL, logger: options.logger, boltLogger: common.logger });
+    const socket = supervisedSocket({
+      appToken: env.SLACK_APP_TOKEN,
+      slackApiUrl: env.SLACK_API_URL,
+      logger: options.logger,
+      boltLogger: common.logger,
+    });
     return { app: new App({ ...common, receiver: socket.receiver }), socket };
   }
   const endpoints = ['/slack/events'];
@@ -63,7 +67,12 @@ export function buildApp(env: Env, options: { logger: Logger; settings: Settings
     customRoutes: [{ path: '/healthz', method: ['GET'], handler: (_req, res) => healthAnswer(res, options.health()) }],
   });
   // Requests not shaped like Slack's are answered 400 before Bolt parses them (src/slack/http-guard.ts).
-  receiver.requestListener = guardSlackRequests({ listener: receiver.requestListener, signingSecret: env.SLACK_SIGNING_SECRET!, endpoints, logger: options.logger });
+  receiver.requestListener = guardSlackRequests({
+    listener: receiver.requestListener,
+    signingSecret: env.SLACK_SIGNING_SECRET!,
+    endpoints,
+    logger: options.logger,
+  });
   return { app: new App({ ...common, receiver }) };
 }
 
@@ -100,32 +109,47 @@ export function registerListeners(app: App, deps: AppDeps): void {
 }
 
 interface FailureArgs {
-  body: { type?: string; user_id?: string; user?: { id?: string }; response_url?: string; event?: unknown; view?: { blocks?: { type?: string; block_id?: string }[] } };
+  body: {
+    type?: string;
+    user_id?: string;
+    user?: { id?: string };
+    response_url?: string;
+    event?: unknown;
+    view?: { blocks?: { type?: string; block_id?: string }[] };
+  };
   ack?: (response?: unknown) => Promise<void>;
   respond?: (message: { response_type: 'ephemeral'; replace_original: false; text: string }) => Promise<unknown>;
   client: App['client'];
 }
 
-const FAILURE_TEXT = 'Sorry, something went wrong on our side and that did not go through. Nothing already recorded was lost; please try again in a moment.';
+const FAILURE_TEXT =
+  'Sorry, something went wrong on our side and that did not go through. Nothing already recorded was lost; please try again in a moment.';
 
 /** Said when another process holds the database's write lock: nothing was saved, and trying again will work. */
-export const BUSY_TEXT = "Switchboard's database is busy right now, so that was not saved. Please try again in a minute.";
+export const BUSY_TEXT =
+  "Switchboard's database is busy right now, so that was not saved. Please try again in a minute.";
 
 async function tellAboutFailure(args: FailureArgs, deps: AppDeps, error: unknown): Promise<void> {
   if (args.body.event) return; // events have no person waiting on an answer
   const busy = isDatabaseBusy(error);
   const text = busy ? BUSY_TEXT : FAILURE_TEXT;
   // A form stays open with the reason on its first field, so the person can submit it again as it is.
-  const firstInput = args.body.type === 'view_submission' ? args.body.view?.blocks?.find((b) => b.type === 'input' && b.block_id)?.block_id : undefined;
+  const firstInput =
+    args.body.type === 'view_submission'
+      ? args.body.view?.blocks?.find((b) => b.type === 'input' && b.block_id)?.block_id
+      : undefined;
   try {
-    await (busy && firstInput ? args.ack?.({ response_action: 'errors', errors: { [firstInput]: text } }) : args.ack?.());
+    await (busy && firstInput
+      ? args.ack?.({ response_action: 'errors', errors: { [firstInput]: text } })
+      : args.ack?.());
     if (busy && firstInput) return;
   } catch {
     // already acknowledged by the listener
   }
   const userId = args.body.user_id ?? args.body.user?.id;
   try {
-    if (args.respond && args.body.response_url) await args.respond({ response_type: 'ephemeral', replace_original: false, text });
+    if (args.respond && args.body.response_url)
+      await args.respond({ response_type: 'ephemeral', replace_original: false, text });
     else if (userId) await args.client.chat.postMessage({ channel: userId, text });
   } catch (error) {
     deps.logger.warn({ err: error }, 'could not tell a person about a failure');
@@ -147,7 +171,12 @@ export function storeEventsBeforeAck(app: App, inbox: Inbox, logger: Logger, fai
   inbox.handle<{ event?: unknown }>('event', {
     async run(item, extra) {
       const run: EventRun = {};
-      await dispatch({ body: item.data, ack: async () => undefined, ...(extra ?? {}), customProperties: { inboxRun: run } } as never);
+      await dispatch({
+        body: item.data,
+        ack: async () => undefined,
+        ...(extra ?? {}),
+        customProperties: { inboxRun: run },
+      } as never);
       if (run.error) throw run.error;
     },
     failureText: (item) => failureTexts.textFor(item.data?.event),
@@ -157,8 +186,15 @@ export function storeEventsBeforeAck(app: App, inbox: Inbox, logger: Logger, fai
     if (body?.type !== 'event_callback' || typeof body.event_id !== 'string') return dispatch(event);
     const key = `event:${body.event_id}`;
     // Not stored, not acknowledged: Slack delivers it again.
-    await inbox.receive({ key, kind: 'event', userId: typeof body.event?.user === 'string' ? body.event.user : null, payload: body });
+    await inbox.receive({
+      key,
+      kind: 'event',
+      userId: typeof body.event?.user === 'string' ? body.event.user : null,
+      payload: body,
+    });
     await event.ack();
-    await inbox.process(key, { retryNum: event.retryNum, retryReason: event.retryReason }).catch((error: unknown) => logger.error({ err: error, key }, 'a stored event could not be processed'));
+    await inbox
+      .process(key, { retryNum: event.retryNum, retryReason: event.retryReason })
+      .catch((error: unknown) => logger.error({ err: error, key }, 'a stored event could not be processed'));
   };
 }

@@ -57,7 +57,9 @@ export interface Switchboard {
 /** Starts everything `npm start` starts; tests call this too, against the fake Slack. */
 export async function startSwitchboard(options: StartOptions): Promise<Switchboard> {
   const envResult = parseEnv(options.env);
-  const settingsResult = options.settings ? { ok: true as const, value: options.settings } : loadSettings(envResult.ok ? envResult.value.ITOPS_CONFIG : options.env.ITOPS_CONFIG);
+  const settingsResult = options.settings
+    ? { ok: true as const, value: options.settings }
+    : loadSettings(envResult.ok ? envResult.value.ITOPS_CONFIG : options.env.ITOPS_CONFIG);
   const problems = [...(envResult.ok ? [] : envResult.problems), ...(settingsResult.ok ? [] : settingsResult.problems)];
   if (!envResult.ok || !settingsResult.ok) throw new ConfigError(problems);
   const env: Env = envResult.value;
@@ -75,12 +77,17 @@ export async function startSwitchboard(options: StartOptions): Promise<Switchboa
     let database: Health['database'];
     try {
       // A read: in WAL mode it answers at once even while another process holds the write lock.
-      database = sqlite.open && sqlite.prepare('SELECT 1 AS ok').get() !== undefined ? (busy() ? 'busy' : 'ok') : 'unavailable';
+      database =
+        sqlite.open && sqlite.prepare('SELECT 1 AS ok').get() !== undefined ? (busy() ? 'busy' : 'ok') : 'unavailable';
     } catch {
       database = 'unavailable';
     }
     const socketState = socket ? (socket.connected() ? 'connected' : 'down') : undefined;
-    return { ok: database === 'ok' && socketState !== 'down', database, ...(socketState ? { socket: socketState } : {}) };
+    return {
+      ok: database === 'ok' && socketState !== 'down',
+      database,
+      ...(socketState ? { socket: socketState } : {}),
+    };
   };
 
   const built = buildApp(env, { logger, settings, health });
@@ -97,7 +104,13 @@ export async function startSwitchboard(options: StartOptions): Promise<Switchboa
     pacing: { rate: settings.slack.per_channel_rate, burst: settings.slack.per_channel_burst },
     pollMs: options.outboxPollMs,
   });
-  const runner = new DueRunner({ db, clock, logger, handlers: dueHandlers(ctx, directory), afterCommit: () => sender?.wake() });
+  const runner = new DueRunner({
+    db,
+    clock,
+    logger,
+    handlers: dueHandlers(ctx, directory),
+    afterCommit: () => sender?.wake(),
+  });
   const inbox = new Inbox({ db, clock, logger, afterCommit: () => sender?.wake() });
   const scheduler = new Scheduler({ logger, timezone: settings.timezone });
 
@@ -121,7 +134,9 @@ export async function startSwitchboard(options: StartOptions): Promise<Switchboa
       res.writeHead(404, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ ok: false }));
     });
-    await new Promise<void>((resolve, reject) => healthServer!.once('error', (error) => reject(portProblem(error, env.PORT))).listen(env.PORT, resolve));
+    await new Promise<void>((resolve, reject) =>
+      healthServer!.once('error', (error) => reject(portProblem(error, env.PORT))).listen(env.PORT, resolve),
+    );
     port = (healthServer.address() as AddressInfo).port;
   } else {
     const server = (await app.start(env.PORT).catch(async (error: unknown) => {
@@ -149,7 +164,9 @@ export async function startSwitchboard(options: StartOptions): Promise<Switchboa
   const stop = () =>
     (stopping ??= (async () => {
       // Stop taking requests (in-flight ones finish), then timers, then deliveries, then the database.
-      await app.stop().catch((error: unknown) => logger.warn({ err: error }, 'error while stopping the Slack receiver'));
+      await app
+        .stop()
+        .catch((error: unknown) => logger.warn({ err: error }, 'error while stopping the Slack receiver'));
       if (healthServer) await new Promise((resolve) => healthServer!.close(resolve));
       await scheduler.stop();
       await inbox.stop();
@@ -166,10 +183,19 @@ export async function startSwitchboard(options: StartOptions): Promise<Switchboa
  * problem; not reaching Slack at all (no network, DNS, proxy, timeout) or Slack failing is not.
  */
 function authProblem(error: unknown, apiUrl: string): string {
-  const e = error as { code?: string; data?: { error?: string }; statusCode?: number; original?: { name?: string; message?: string; cause?: { code?: string; message?: string } } };
+  const e = error as {
+    code?: string;
+    data?: { error?: string };
+    statusCode?: number;
+    original?: { name?: string; message?: string; cause?: { code?: string; message?: string } };
+  };
   if (e.code === 'slack_webapi_request_error') {
     const cause = e.original?.cause;
-    const reason = cause?.code ?? (e.original?.name === 'AbortError' || e.original?.name === 'TimeoutError' ? 'timed out' : (cause?.message ?? e.original?.message ?? 'no answer'));
+    const reason =
+      cause?.code ??
+      (e.original?.name === 'AbortError' || e.original?.name === 'TimeoutError'
+        ? 'timed out'
+        : (cause?.message ?? e.original?.message ?? 'no answer'));
     return `Cannot reach Slack at ${apiUrl} (auth.test: ${reason}); the token was not checked: check the network, DNS, proxy and SLACK_API_URL`;
   }
   if (e.code === 'slack_webapi_http_error') {
@@ -203,7 +229,9 @@ function migrationProblem(error: unknown, path: string): unknown {
 /** A port that cannot be listened on is a setting to fix; anything else is a real failure. */
 function portProblem(error: unknown, port: number): unknown {
   const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'EADDRINUSE') return new ConfigError([`PORT ${port} is already in use: stop the other process or set PORT to a free port`]);
-  if (code === 'EACCES') return new ConfigError([`PORT ${port} needs privileges this process does not have: use a port above 1023`]);
+  if (code === 'EADDRINUSE')
+    return new ConfigError([`PORT ${port} is already in use: stop the other process or set PORT to a free port`]);
+  if (code === 'EACCES')
+    return new ConfigError([`PORT ${port} needs privileges this process does not have: use a port above 1023`]);
   return error;
 }

@@ -6,8 +6,12 @@ try {
   // Once started, nothing stops the process but a signal: a promise nobody awaited or an exception in a
   // callback is logged, and Switchboard keeps serving (every use case is one transaction, so a failure
   // part-way leaves nothing half-written; owed messages stay in the outbox).
-  process.on('unhandledRejection', (reason) => switchboard.logger.error({ err: reason }, 'unhandled rejection; still serving'));
-  process.on('uncaughtException', (error) => switchboard.logger.error({ err: error }, 'uncaught exception; still serving'));
+  process.on('unhandledRejection', (reason) =>
+    switchboard.logger.error({ err: reason }, 'unhandled rejection; still serving'),
+  );
+  process.on('uncaughtException', (error) =>
+    switchboard.logger.error({ err: error }, 'uncaught exception; still serving'),
+  );
   const shutdown = (signal: string) => {
     process.stderr.write(`${signal} received, shutting down\n`);
     switchboard.stop().then(

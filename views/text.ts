@@ -89,7 +89,9 @@ export const nameOf = (userId: string): SendTimeValue => ({ $name: userId });
 export const isComposed = (value: unknown): value is ComposedText =>
   typeof value === 'object' && value !== null && Array.isArray((value as ComposedText).$compose);
 export const isSendTimeValue = (value: unknown): value is SendTimeValue =>
-  typeof value === 'object' && value !== null && (typeof (value as { $ref?: unknown }).$ref === 'string' || typeof (value as { $name?: unknown }).$name === 'string');
+  typeof value === 'object' &&
+  value !== null &&
+  (typeof (value as { $ref?: unknown }).$ref === 'string' || typeof (value as { $name?: unknown }).$name === 'string');
 /** A string only the sender can finish: a send-time value, or text composed with some. */
 export type Deferred = SendTimeValue | ComposedText;
 /**
@@ -111,7 +113,8 @@ export function composeText(text: ComposedText, valueOf: (value: SendTimeValue) 
   return text.$compose.map((part) => (typeof part === 'string' ? part : valueOf(part))).join('');
 }
 /** A mention for a role entry from settings: a user or a user group. */
-export const roleEntryMention = (entry: string): string => (entry.startsWith('S') ? groupMention(entry) : mention(entry));
+export const roleEntryMention = (entry: string): string =>
+  entry.startsWith('S') ? groupMention(entry) : mention(entry);
 
 /** Slack date formatting: shown in each reader's own time zone, with a fallback for old clients. */
 export function slackDate(at: Date, format = '{date_short_pretty} {time}'): string {

@@ -29,8 +29,16 @@ export class BenchChild {
 
   /** `profileDir`: write a V8 CPU profile (.cpuprofile) of the child there when it exits. */
   static async start(options: { profileDir?: string } = {}): Promise<BenchChild> {
-    const execArgv = ['--import', 'tsx', ...(options.profileDir ? ['--cpu-prof', '--cpu-prof-dir', options.profileDir] : [])];
-    const proc = fork(CHILD_MAIN, [], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
+    const execArgv = [
+      '--import',
+      'tsx',
+      ...(options.profileDir ? ['--cpu-prof', '--cpu-prof-dir', options.profileDir] : []),
+    ];
+    const proc = fork(CHILD_MAIN, [], {
+      execArgv,
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      serialization: 'advanced',
+    });
     const child = new BenchChild(proc);
     await child.call('ping');
     return child;

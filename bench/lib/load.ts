@@ -31,15 +31,28 @@ export function signed(body: SlackBody, secret = SIGNING_SECRET): { body: string
 }
 
 /** Sends one signed request and times it from the first byte written to the last byte of the answer. */
-export function send(agent: Agent, port: number, req: { body: string; headers: Record<string, string> }): Promise<Answer> {
+export function send(
+  agent: Agent,
+  port: number,
+  req: { body: string; headers: Record<string, string> },
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const r = request({ host: '127.0.0.1', port, path: '/slack/events', method: 'POST', headers: req.headers, agent }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString(), ms: performance.now() - started }));
-      res.on('error', reject);
-    });
+    const r = request(
+      { host: '127.0.0.1', port, path: '/slack/events', method: 'POST', headers: req.headers, agent },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            text: Buffer.concat(chunks).toString(),
+            ms: performance.now() - started,
+          }),
+        );
+        res.on('error', reject);
+      },
+    );
     r.on('error', reject);
     r.end(req.body);
   });
@@ -58,7 +71,12 @@ export interface LoadResult {
  * Sends every body with at most `concurrency` in flight (closed loop: each worker sends its next
  * request when the previous one is answered). Bodies are signed just before the run.
  */
-export async function runLoad(port: number, bodies: SlackBody[], concurrency: number, sharedAgent?: Agent): Promise<LoadResult> {
+export async function runLoad(
+  port: number,
+  bodies: SlackBody[],
+  concurrency: number,
+  sharedAgent?: Agent,
+): Promise<LoadResult> {
   const agent = sharedAgent ?? new Agent({ keepAlive: true, maxSockets: concurrency });
   const prepared = bodies.map((b) => signed(b));
   const answers: Answer[] = new Array(bodies.length);
@@ -69,7 +87,11 @@ export async function runLoad(port: number, bodies: SlackBody[], concurrency: nu
       const i = next++;
       if (i >= prepared.length) return;
       const at = performance.now() - started;
-      answers[i] = await send(agent, port, prepared[i]!).catch((error: Error) => ({ status: -1, text: error.message, ms: Number.NaN }));
+      answers[i] = await send(agent, port, prepared[i]!).catch((error: Error) => ({
+        status: -1,
+        text: error.message,
+        ms: Number.NaN,
+      }));
       answers[i]!.at = at;
     }
   };
@@ -78,5 +100,11 @@ export async function runLoad(port: number, bodies: SlackBody[], concurrency: nu
   if (!sharedAgent) agent.destroy();
   const errors: Record<string, number> = {};
   for (const a of answers) if (a.status !== 200) errors[a.status] = (errors[a.status] ?? 0) + 1;
-  return { latencies: answers.filter((a) => a.status === 200).map((a) => a.ms), wallMs, throughput: (bodies.length / wallMs) * 1000, errors, answers };
+  return {
+    latencies: answers.filter((a) => a.status === 200).map((a) => a.ms),
+    wallMs,
+    throughput: (bodies.length / wallMs) * 1000,
+    errors,
+    answers,
+  };
 }

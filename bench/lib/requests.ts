@@ -22,7 +22,9 @@ export class TicketRequests {
 
   /** `/it-help <summary>`: acks, then opens the form. */
   command(i: number): SlackBody {
-    const body = new URLSearchParams(this.slack.commandBody('/it-help', `Printer ${i} jams on every job`, this.user(i), channels.general)).toString();
+    const body = new URLSearchParams(
+      this.slack.commandBody('/it-help', `Printer ${i} jams on every job`, this.user(i), channels.general),
+    ).toString();
     return { body, contentType: 'application/x-www-form-urlencoded' };
   }
 
@@ -30,7 +32,11 @@ export class TicketRequests {
   fileSubmission(i: number, values: { service?: string; category?: string } = {}): SlackBody {
     const view = {
       id: `VBENCH${i}`,
-      ...fileTicketModal({ categories: this.settings.service_desk.categories, services: this.settings.service_catalog, source: { kind: 'command', channel: channels.general } }),
+      ...fileTicketModal({
+        categories: this.settings.service_desk.categories,
+        services: this.settings.service_catalog,
+        source: { kind: 'command', channel: channels.general },
+      }),
     };
     const payload = this.slack.viewSubmissionPayload(this.user(i), view as never, {
       summary: `Printer ${i} jams on every job`,
@@ -38,12 +44,18 @@ export class TicketRequests {
       category: values.category ?? 'hardware',
       ...(values.service ? { service: values.service } : {}),
     });
-    return { body: new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), contentType: 'application/x-www-form-urlencoded' };
+    return {
+      body: new URLSearchParams({ payload: JSON.stringify(payload) }).toString(),
+      contentType: 'application/x-www-form-urlencoded',
+    };
   }
 
   /** "File ticket" on the before-you-file step the app answered with (`response_action: update`). */
   confirmSubmission(i: number, view: { callback_id: string; private_metadata?: string; blocks: any[] }): SlackBody {
     const payload = this.slack.viewSubmissionPayload(this.user(i), { id: `VBENCH${i}`, ...view }, {});
-    return { body: new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), contentType: 'application/x-www-form-urlencoded' };
+    return {
+      body: new URLSearchParams({ payload: JSON.stringify(payload) }).toString(),
+      contentType: 'application/x-www-form-urlencoded',
+    };
   }
 }

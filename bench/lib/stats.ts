@@ -31,7 +31,10 @@ export function summarise(samples: number[]): LatencySummary {
 }
 
 export function median(values: number[]): number {
-  return percentile([...values].sort((a, b) => a - b), 50);
+  return percentile(
+    [...values].sort((a, b) => a - b),
+    50,
+  );
 }
 
 /** Resident set size now and at its peak (Linux /proc; falls back to process.memoryUsage / maxRSS). */
@@ -56,7 +59,8 @@ export function resetPeak(): boolean {
   }
 }
 
-export const ms = (value: number, digits = 1): string => (Number.isFinite(value) ? `${value.toFixed(digits)} ms` : 'n/a');
+export const ms = (value: number, digits = 1): string =>
+  Number.isFinite(value) ? `${value.toFixed(digits)} ms` : 'n/a';
 export const mb = (value: number): string => (Number.isFinite(value) ? `${value.toFixed(0)} MB` : 'n/a');
 export const ratio = (value: number): string => (Number.isFinite(value) ? `${value.toFixed(2)}x` : 'n/a');
 
@@ -80,5 +84,11 @@ export interface TargetResult {
 
 export function target(name: string, measured: number, limit: number, unit: 'ms' | 'MB' | 'x'): TargetResult {
   const fmt = (v: number) => (unit === 'ms' ? ms(v) : unit === 'MB' ? mb(v) : ratio(v));
-  return { name, pass: Number.isFinite(measured) && measured <= limit, measured: fmt(measured), limit: fmt(limit), ratio: measured / limit };
+  return {
+    name,
+    pass: Number.isFinite(measured) && measured <= limit,
+    measured: fmt(measured),
+    limit: fmt(limit),
+    ratio: measured / limit,
+  };
 }

@@ -26,13 +26,19 @@ export interface TargetOptions {
 
 /** Production defaults for pacing and the sweep, plus the test workspace's channels and roles. */
 export function benchSettings(overrides: Record<string, any> = {}): Settings {
-  return testSettings(deepMerge({ slack: { per_channel_rate: 1, per_channel_burst: 4 }, jobs: { sweep_cron: '*/5 * * * * *' } }, overrides));
+  return testSettings(
+    deepMerge(
+      { slack: { per_channel_rate: 1, per_channel_burst: 4 }, jobs: { sweep_cron: '*/5 * * * * *' } },
+      overrides,
+    ),
+  );
 }
 
 function deepMerge(a: Record<string, any>, b: Record<string, any>): Record<string, any> {
   const out: Record<string, any> = { ...a };
   for (const [k, v] of Object.entries(b)) {
-    out[k] = v && typeof v === 'object' && !Array.isArray(v) && a[k] && typeof a[k] === 'object' ? deepMerge(a[k], v) : v;
+    out[k] =
+      v && typeof v === 'object' && !Array.isArray(v) && a[k] && typeof a[k] === 'object' ? deepMerge(a[k], v) : v;
   }
   return out;
 }
@@ -49,7 +55,11 @@ export function appEnv(fakeApiUrl: string, dbPath: string): Record<string, strin
 }
 
 export async function startAppTarget(options: TargetOptions): Promise<Target> {
-  const sb = await startSwitchboard({ env: appEnv(options.fakeApiUrl, options.dbPath), settings: benchSettings(options.settings), logger: silentLogger });
+  const sb = await startSwitchboard({
+    env: appEnv(options.fakeApiUrl, options.dbPath),
+    settings: benchSettings(options.settings),
+    logger: silentLogger,
+  });
   return { port: sb.port, sb, stop: () => sb.stop() };
 }
 
@@ -60,7 +70,15 @@ export async function startBareTarget(options: Pick<TargetOptions, 'fakeApiUrl'>
     signingSecret: SIGNING_SECRET,
     clientOptions: { slackApiUrl: options.fakeApiUrl, retryConfig: { retries: 0 } },
     deferInitialization: true,
-    logger: { debug() {}, info() {}, warn() {}, error() {}, setLevel() {}, getLevel: () => 'error' as never, setName() {} },
+    logger: {
+      debug() {},
+      info() {},
+      warn() {},
+      error() {},
+      setLevel() {},
+      getLevel: () => 'error' as never,
+      setName() {},
+    },
   });
   await app.init();
   app.command('/it-help', async ({ ack }) => void (await ack()));

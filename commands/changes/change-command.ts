@@ -6,7 +6,15 @@ import { templatePickerModal } from '../../views/changes/modals.js';
 import { calendarMessage, changeRecordMessage } from '../../views/changes/record.js';
 import { escapeMrkdwn } from '../../views/text.js';
 import { changeByKey, changeCalendar, changeRecord, type ChangeRow } from '../../src/services/changes/read.js';
-import { buildRequestModal, HOUR, nextHour, openInTimeZone, reply, templateDefaults, type ChangeRoute } from './shared.js';
+import {
+  buildRequestModal,
+  HOUR,
+  nextHour,
+  openInTimeZone,
+  reply,
+  templateDefaults,
+  type ChangeRoute,
+} from './shared.js';
 import { cancel, close, edit, link, review, start } from './change-routes.js';
 
 /** `/change` and its subcommands: request, standard, help, calendar, and the ones that name a change. */
@@ -41,7 +49,11 @@ function requestForm(type: ChangeType): Route {
     const { command, client, respond } = args;
     const start = nextHour(deps.ctx.clock.now());
     const defaults = { type, start, end: start + HOUR, implementerId: command.user_id };
-    await openInTimeZone(deps, formTrigger(client, respond, command), buildRequestModal(deps.settings, { mode: 'new', channel: command.channel_id }, defaults));
+    await openInTimeZone(
+      deps,
+      formTrigger(client, respond, command),
+      buildRequestModal(deps.settings, { mode: 'new', channel: command.channel_id }, defaults),
+    );
   };
 }
 
@@ -49,20 +61,38 @@ function requestForm(type: ChangeType): Route {
 async function standard(args: CommandArgs, deps: AppDeps, words: string[]): Promise<unknown> {
   const { command, client, respond } = args;
   const templates = deps.settings.changes.standard_templates;
-  if (templates.length === 0) return reply(args, 'No standard change templates are configured (changes.standard_templates). Use `/change` for a normal change.');
+  if (templates.length === 0)
+    return reply(
+      args,
+      'No standard change templates are configured (changes.standard_templates). Use `/change` for a normal change.',
+    );
   const at = formTrigger(client, respond, command);
   const wanted = words[0]?.toLowerCase();
   if (!wanted) return openFormOrTell(at, templatePickerModal(templates, command.channel_id), deps.logger);
   const found = templateDefaults(deps.settings, wanted, deps.ctx.clock.now());
-  if (!found) return reply(args, `There is no standard template \`${escapeMrkdwn(wanted)}\`. Templates: ${templates.map((t) => `\`${t.id}\``).join(', ')}`);
+  if (!found)
+    return reply(
+      args,
+      `There is no standard template \`${escapeMrkdwn(wanted)}\`. Templates: ${templates.map((t) => `\`${t.id}\``).join(', ')}`,
+    );
   const metadata = { mode: 'new' as const, type: 'standard' as const, templateId: wanted, channel: command.channel_id };
-  await openInTimeZone(deps, at, buildRequestModal(deps.settings, metadata, { ...found.defaults, implementerId: command.user_id }, { template: found.template }));
+  await openInTimeZone(
+    deps,
+    at,
+    buildRequestModal(
+      deps.settings,
+      metadata,
+      { ...found.defaults, implementerId: command.user_id },
+      { template: found.template },
+    ),
+  );
 }
 
 /** `/change calendar [days]`: upcoming changes and freeze windows by day, in the viewer's zone. */
 async function calendar(args: CommandArgs, { ctx, directory, settings }: AppDeps, words: string[]): Promise<unknown> {
   const days = words[0] ? Number.parseInt(words[0], 10) : settings.changes.calendar_days;
-  if (!Number.isInteger(days) || days < 1 || days > 60) return reply(args, 'Give a number of days from 1 to 60, e.g. `/change calendar 7`.');
+  if (!Number.isInteger(days) || days < 1 || days > 60)
+    return reply(args, 'Give a number of days from 1 to 60, e.g. `/change calendar 7`.');
   const tz = (await directory.user(args.command.user_id)).tz;
   const now = ctx.clock.now().getTime();
   const data = await changeCalendar(ctx, now, now + days * 24 * HOUR);
@@ -70,7 +100,15 @@ async function calendar(args: CommandArgs, { ctx, directory, settings }: AppDeps
     from: now,
     days,
     timeZone: tz,
-    changes: data.changes.map((c) => ({ key: c.key, title: c.title, status: c.status, type: c.type, start: c.planned_start, end: c.planned_end, services: c.services })),
+    changes: data.changes.map((c) => ({
+      key: c.key,
+      title: c.title,
+      status: c.status,
+      type: c.type,
+      start: c.planned_start,
+      end: c.planned_end,
+      services: c.services,
+    })),
     freezes: data.freezes,
   });
   return reply(args, message.text, message.blocks);

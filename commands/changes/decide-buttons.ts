@@ -1,11 +1,27 @@
 import type { RespondArguments } from '@slack/bolt';
-import { button, form, raw, tell, OUT_OF_DATE, type AppDeps, type ButtonArgs, type FormArgs, type Parsed, type Result } from '../kit.js';
+import {
+  button,
+  form,
+  raw,
+  tell,
+  OUT_OF_DATE,
+  type AppDeps,
+  type ButtonArgs,
+  type FormArgs,
+  type Parsed,
+  type Result,
+} from '../kit.js';
 import { formTrigger, openFormOrTell, tellClickerOnFailure } from '../reply.js';
 import { CHANGE_ACTIONS, CHANGE_VIEWS, REQUEST_FIELDS as F } from '../../views/changes/ids.js';
 import { parseChangeId, parseReason, questionModal, rejectModal } from '../../views/changes/modals.js';
 import { noticeModal } from '../../views/incidents/modals.js';
 import { escapeMrkdwn } from '../../views/text.js';
-import { askAboutChange, checkDecisionAllowed, decideOnChange, sendDecisionAnswer } from '../../src/services/changes/decide.js';
+import {
+  askAboutChange,
+  checkDecisionAllowed,
+  decideOnChange,
+  sendDecisionAnswer,
+} from '../../src/services/changes/decide.js';
 import { changeById } from '../../src/services/changes/read.js';
 import type { Actor } from '../../src/services/context.js';
 import { actorOf, approverFacts, changeIdOf, GONE, lostTrack, OWN_BLOCK, refused } from './shared.js';
@@ -45,25 +61,47 @@ export function handleApprovals(deps: AppDeps): void {
     async run(item) {
       const { changeId, actor, responseUrl } = item.data;
       const facts = await approverFacts(directory, settings, actor.id);
-      const result = await decideOnChange(ctx, { changeId, decision: 'approved', actor, facts, source: 'button', receipt: item.key });
+      const result = await decideOnChange(ctx, {
+        changeId,
+        decision: 'approved',
+        actor,
+        facts,
+        source: 'button',
+        receipt: item.key,
+      });
       const text = result.ok ? approvedText(result.value.key, result.value.quorum) : result.message;
-      await answerApprover(deps, { userId: actor.id, responseUrl, text, receipt: item.key }).catch((error: unknown) => logger.warn({ err: error }, 'could not answer an approval click'));
+      await answerApprover(deps, { userId: actor.id, responseUrl, text, receipt: item.key }).catch((error: unknown) =>
+        logger.warn({ err: error }, 'could not answer an approval click'),
+      );
     },
-    failureText: (item) => `:warning: Sorry, your approval of change ${item.data.changeId} could not be recorded (Switchboard kept failing). Please click Approve again.`,
+    failureText: (item) =>
+      `:warning: Sorry, your approval of change ${item.data.changeId} could not be recorded (Switchboard kept failing). Please click Approve again.`,
   });
 }
 
-function approvedText(key: string, q: { met: boolean; approvals: number; required: number; missingServiceGroups: string[] }): string {
+function approvedText(
+  key: string,
+  q: { met: boolean; approvals: number; required: number; missingServiceGroups: string[] },
+): string {
   if (q.met) return `:white_check_mark: You approved ${key}; it is now approved and scheduled.`;
-  const missing = q.missingServiceGroups.length ? `; still needs the ${escapeMrkdwn(q.missingServiceGroups.join(', '))} approver group` : '';
+  const missing = q.missingServiceGroups.length
+    ? `; still needs the ${escapeMrkdwn(q.missingServiceGroups.join(', '))} approver group`
+    : '';
   return `:ballot_box_with_check: You approved ${key} (${q.approvals} of ${q.required}${missing}).`;
 }
 
 /** After the ack: ephemerally through the click's response_url, else (App Home, or it no longer answers) by DM. */
-async function answerApprover({ ctx }: AppDeps, answer: { userId: string; responseUrl: string | null; text: string; receipt: string }): Promise<void> {
+async function answerApprover(
+  { ctx }: AppDeps,
+  answer: { userId: string; responseUrl: string | null; text: string; receipt: string },
+): Promise<void> {
   if (answer.responseUrl) {
     const body: RespondArguments = { response_type: 'ephemeral', replace_original: false, text: answer.text };
-    const sent = await fetch(answer.responseUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const sent = await fetch(answer.responseUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     if (sent.ok) return;
   }
   await sendDecisionAnswer(ctx, answer);
@@ -73,13 +111,27 @@ async function answerApprover({ ctx }: AppDeps, answer: { userId: string; respon
  * The reason form opens first, with the trigger (it lasts 3 s); whether the clicker may reject takes
  * user-group look-ups, made after it: a refusal (audited by the check) then replaces the form.
  */
-async function openRejectForm(changeId: number, { body, client, respond }: ButtonArgs, { ctx, directory, settings, logger }: AppDeps): Promise<Result | void> {
+async function openRejectForm(
+  changeId: number,
+  { body, client, respond }: ButtonArgs,
+  { ctx, directory, settings, logger }: AppDeps,
+): Promise<Result | void> {
   const change = await changeById(ctx, changeId);
   if (!change) return refused(GONE);
-  const opened = await openFormOrTell(formTrigger(client, respond, body), rejectModal(change, { channel: body.channel?.id }), logger);
+  const opened = await openFormOrTell(
+    formTrigger(client, respond, body),
+    rejectModal(change, { channel: body.channel?.id }),
+    logger,
+  );
   if (!opened) return;
   const facts = await approverFacts(directory, settings, body.user.id);
-  const allowed = await checkDecisionAllowed(ctx, { changeId, actor: actorOf(body.user), facts, source: 'button', decision: 'rejected' });
+  const allowed = await checkDecisionAllowed(ctx, {
+    changeId,
+    actor: actorOf(body.user),
+    facts,
+    source: 'button',
+    decision: 'rejected',
+  });
   if (allowed.ok) return;
   await client.views
     .update({ view_id: opened.id, hash: opened.hash, view: noticeModal(`Reject ${change.key}`, allowed.message) })
@@ -99,18 +151,40 @@ function parseRejection(view: FormArgs['view']): Parsed<{ changeId: number; reas
  * looked up (and cached) after the Reject click that opened it. The submission key makes a
  * resubmission harmless.
  */
-async function reject({ changeId, reason }: { changeId: number; reason: string }, { body, view }: FormArgs, { ctx, directory, settings }: AppDeps): Promise<Result<{ key: string }>> {
+async function reject(
+  { changeId, reason }: { changeId: number; reason: string },
+  { body, view }: FormArgs,
+  { ctx, directory, settings }: AppDeps,
+): Promise<Result<{ key: string }>> {
   const facts = await approverFacts(directory, settings, body.user.id);
-  const result = await decideOnChange(ctx, { changeId, decision: 'rejected', reason, actor: actorOf(body.user), facts, source: 'modal', receipt: `change.reject:${view.id}:${view.hash}` });
+  const result = await decideOnChange(ctx, {
+    changeId,
+    decision: 'rejected',
+    reason,
+    actor: actorOf(body.user),
+    facts,
+    source: 'modal',
+    receipt: `change.reject:${view.id}:${view.hash}`,
+  });
   return result.ok ? result : { ok: false, message: result.message.slice(0, 2000), field: F.reason };
 }
 
-async function confirmRejection({ key }: { key: string }, { ack, body, client }: FormArgs, { logger }: AppDeps): Promise<void> {
+async function confirmRejection(
+  { key }: { key: string },
+  { ack, body, client }: FormArgs,
+  { logger }: AppDeps,
+): Promise<void> {
   await ack();
-  await client.chat.postMessage({ channel: body.user.id, text: `:no_entry: You rejected ${key}. The requester has your reason.` }).catch((error: unknown) => logger.warn({ err: error }, 'could not confirm a rejection'));
+  await client.chat
+    .postMessage({ channel: body.user.id, text: `:no_entry: You rejected ${key}. The requester has your reason.` })
+    .catch((error: unknown) => logger.warn({ err: error }, 'could not confirm a rejection'));
 }
 
-async function openQuestionForm(changeId: number, { body, client, respond }: ButtonArgs, { ctx, logger }: AppDeps): Promise<Result | void> {
+async function openQuestionForm(
+  changeId: number,
+  { body, client, respond }: ButtonArgs,
+  { ctx, logger }: AppDeps,
+): Promise<Result | void> {
   const change = await changeById(ctx, changeId);
   if (!change) return refused(GONE);
   await openFormOrTell(formTrigger(client, respond, body), questionModal(change), logger);
@@ -124,13 +198,22 @@ function parseQuestion(view: FormArgs['view']): Parsed<{ changeId: number; quest
   return { ok: true, value: { changeId, question: question.value } };
 }
 
-async function ask({ changeId, question }: { changeId: number; question: string }, { body }: FormArgs, { ctx }: AppDeps): Promise<Result> {
+async function ask(
+  { changeId, question }: { changeId: number; question: string },
+  { body }: FormArgs,
+  { ctx }: AppDeps,
+): Promise<Result> {
   const result = await askAboutChange(ctx, { changeId, actor: actorOf(body.user), question, source: 'modal' });
   return result.ok ? result : { ok: false, message: result.message, field: F.question };
 }
 
 export const approveButton = raw('button', CHANGE_ACTIONS.approve, receiveApproval);
 export const rejectButton = button(CHANGE_ACTIONS.reject, { input: changeIdOf, run: openRejectForm });
-export const rejectForm = form(CHANGE_VIEWS.rejectReason, { parse: parseRejection, run: reject, fieldBlocks: OWN_BLOCK, done: confirmRejection });
+export const rejectForm = form(CHANGE_VIEWS.rejectReason, {
+  parse: parseRejection,
+  run: reject,
+  fieldBlocks: OWN_BLOCK,
+  done: confirmRejection,
+});
 export const askButton = button(CHANGE_ACTIONS.ask, { input: changeIdOf, run: openQuestionForm });
 export const questionForm = form(CHANGE_VIEWS.question, { parse: parseQuestion, run: ask, fieldBlocks: OWN_BLOCK });

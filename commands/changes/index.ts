@@ -41,7 +41,13 @@ function setupChanges(deps: AppDeps): void {
       const ask = item.data;
       const change = await changeById(ctx, ask.changeId);
       if (!change) return;
-      const approvers = await directory.membersOfEntries(approverEntriesFor({ type: change.type, services: await servicesOfChange(ctx, change.id) }, settings.roles, settings.changes));
+      const approvers = await directory.membersOfEntries(
+        approverEntriesFor(
+          { type: change.type, services: await servicesOfChange(ctx, change.id) },
+          settings.roles,
+          settings.changes,
+        ),
+      );
       return askApprovers(ctx, item.key, ask, approvers);
     },
   });

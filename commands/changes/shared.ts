@@ -8,7 +8,12 @@ import type { Actor, Outcome } from '../../src/services/context.js';
 import { ALREADY_SUBMITTED } from '../../src/services/changes/request.js';
 import type { ChangeRow } from '../../src/services/changes/read.js';
 import { REQUEST_FIELDS as F } from '../../views/changes/ids.js';
-import { requestModal, type RequestDefaults, type RequestMetadata, type TemplateView } from '../../views/changes/modals.js';
+import {
+  requestModal,
+  type RequestDefaults,
+  type RequestMetadata,
+  type TemplateView,
+} from '../../views/changes/modals.js';
 
 /** What the change area's listeners share: time zones of forms, approver roles, refusals in forms. */
 export const HOUR = 3_600_000;
@@ -43,7 +48,11 @@ export function zoneOf({ directory, settings }: AppDeps, userId: string): string
  * (or the organisation's); if looking them up finds another zone, the open modal is updated in place
  * (same blocks, so anything typed meanwhile stays).
  */
-export async function openInTimeZone(deps: AppDeps, at: FormTrigger, build: (timeZone: string) => Record<string, unknown>): Promise<void> {
+export async function openInTimeZone(
+  deps: AppDeps,
+  at: FormTrigger,
+  build: (timeZone: string) => Record<string, unknown>,
+): Promise<void> {
   const userId = at.from.user.id;
   const first = zoneOf(deps, userId);
   const opened = await openFormOrTell(at, build(first), deps.logger);
@@ -56,30 +65,63 @@ export async function openInTimeZone(deps: AppDeps, at: FormTrigger, build: (tim
 }
 
 /** The request (or edit) form, for a standard change with its template's content shown read-only. */
-export function buildRequestModal(settings: Settings, metadata: RequestMetadata, defaults: RequestDefaults, standard?: { template: TemplateView; note?: string | null }) {
-  return (timeZone: string) => requestModal({ metadata, defaults, serviceCatalog: settings.service_catalog, timeZone, template: standard?.template, note: standard?.note });
+export function buildRequestModal(
+  settings: Settings,
+  metadata: RequestMetadata,
+  defaults: RequestDefaults,
+  standard?: { template: TemplateView; note?: string | null },
+) {
+  return (timeZone: string) =>
+    requestModal({
+      metadata,
+      defaults,
+      serviceCatalog: settings.service_catalog,
+      timeZone,
+      template: standard?.template,
+      note: standard?.note,
+    });
 }
 
 /** A template's window (from the next hour, for its duration) and its content to show read-only. */
-export function templateDefaults(settings: Settings, templateId: string, now: Date): { defaults: RequestDefaults; template: TemplateView } | undefined {
+export function templateDefaults(
+  settings: Settings,
+  templateId: string,
+  now: Date,
+): { defaults: RequestDefaults; template: TemplateView } | undefined {
   const t = settings.changes.standard_templates.find((x) => x.id === templateId);
   if (!t) return undefined;
   const start = nextHour(now);
   return {
-    template: { title: t.title, version: t.version, description: t.description, services: t.services, risk: t.risk, implementationPlan: t.implementation_plan, rollbackPlan: t.rollback_plan },
+    template: {
+      title: t.title,
+      version: t.version,
+      description: t.description,
+      services: t.services,
+      risk: t.risk,
+      implementationPlan: t.implementation_plan,
+      rollbackPlan: t.rollback_plan,
+    },
     defaults: { start, end: start + t.duration },
   };
 }
 
 /** The approver roles a person holds; each may need a user-group look-up, so they are asked at once, not in turn. */
-export async function approverFacts(directory: Directory, settings: Settings, userId: string): Promise<Omit<ApproverFacts, 'userId'>> {
+export async function approverFacts(
+  directory: Directory,
+  settings: Settings,
+  userId: string,
+): Promise<Omit<ApproverFacts, 'userId'>> {
   const byService = Object.entries(settings.changes.approver_groups_by_service);
   const [isChangeApprover, isEmergencyApprover, ...inServiceGroup] = await Promise.all([
     directory.hasRole(userId, 'change_approvers'),
     directory.hasRole(userId, 'emergency_approvers'),
     ...byService.map(([, entries]) => directory.isAnyOf(userId, entries)),
   ]);
-  return { isChangeApprover, isEmergencyApprover, serviceGroups: byService.filter((_, i) => inServiceGroup[i]).map(([service]) => service) };
+  return {
+    isChangeApprover,
+    isEmergencyApprover,
+    serviceGroups: byService.filter((_, i) => inServiceGroup[i]).map(([service]) => service),
+  };
 }
 
 /** Service field → the form block that shows its refusal. */
@@ -108,13 +150,21 @@ export const OWN_BLOCK: Record<string, string> = Object.fromEntries(Object.value
 export function refusalIn(view: FormArgs['view'], refusal: { message: string; field?: string }): Result<never> {
   const inputs = view.blocks.filter((b) => b.type === 'input' && b.block_id).map((b) => b.block_id!);
   const wanted = refusal.field ? (FIELD_BLOCKS[refusal.field] ?? refusal.field) : undefined;
-  const block = wanted && inputs.includes(wanted) ? wanted : inputs.includes(F.start) && refusal.field === 'freeze_override' ? F.start : inputs[0];
+  const block =
+    wanted && inputs.includes(wanted)
+      ? wanted
+      : inputs.includes(F.start) && refusal.field === 'freeze_override'
+        ? F.start
+        : inputs[0];
   // A submission with no input blocks is forged; it is still refused as an error, never closed.
   return { ok: false, message: refusal.message.slice(0, 2000), field: block ?? wanted ?? F.title };
 }
 
 /** A form's hidden change id, or "lost track" on the block given. */
-export function lostTrack(block: string, message = 'This form lost track of its change.'): { ok: false; errors: Record<string, string> } {
+export function lostTrack(
+  block: string,
+  message = 'This form lost track of its change.',
+): { ok: false; errors: Record<string, string> } {
   return { ok: false, errors: { [block]: message } };
 }
 
@@ -135,7 +185,11 @@ export function submitted(result: Outcome<Submitted>, view: FormArgs['view']): R
 }
 
 /** The form closes once the request is stored; the approvers are asked right after (from the inbox). */
-export async function closeAndAskApprovers({ approvalAsk }: Submitted, { ack }: FormArgs, { inbox }: AppDeps): Promise<void> {
+export async function closeAndAskApprovers(
+  { approvalAsk }: Submitted,
+  { ack }: FormArgs,
+  { inbox }: AppDeps,
+): Promise<void> {
   await ack();
   if (approvalAsk) await inbox.process(approvalAsk);
 }

@@ -6,7 +6,20 @@ import { CHANGE_ACTIONS, CHANGE_VIEWS, REQUEST_FIELDS as F } from '../../views/c
 import { closeoutModal, parseChangeId, parseCloseout, parseWindow, postponeModal } from '../../views/changes/modals.js';
 import { editChange } from '../../src/services/changes/request.js';
 import { checkMayWorkOn, closeChange, startChange } from '../../src/services/changes/lifecycle.js';
-import { actorOf, changeIdOf, closeAndAskApprovers, GONE, lostTrack, openInTimeZone, OWN_BLOCK, refusalIn, refused, submitted, zoneOf, type Submitted } from './shared.js';
+import {
+  actorOf,
+  changeIdOf,
+  closeAndAskApprovers,
+  GONE,
+  lostTrack,
+  openInTimeZone,
+  OWN_BLOCK,
+  refusalIn,
+  refused,
+  submitted,
+  zoneOf,
+  type Submitted,
+} from './shared.js';
 
 /**
  * The implementer's buttons on a change's post: Start, Postpone (with its window form) and Close out
@@ -22,13 +35,26 @@ async function started({ key }: { key: string }, args: ButtonArgs, { logger }: A
   await tell(args, `:construction: ${key} is in progress. Close it out when done.`, logger);
 }
 
-async function openPostponeForm(changeId: number, { body, client, respond }: ButtonArgs, deps: AppDeps): Promise<Result | void> {
-  const allowed = await checkMayWorkOn(deps.ctx, { changeId, actor: actorOf(body.user), verb: 'postpone', source: 'button' });
+async function openPostponeForm(
+  changeId: number,
+  { body, client, respond }: ButtonArgs,
+  deps: AppDeps,
+): Promise<Result | void> {
+  const allowed = await checkMayWorkOn(deps.ctx, {
+    changeId,
+    actor: actorOf(body.user),
+    verb: 'postpone',
+    source: 'button',
+  });
   if (!allowed.ok) return allowed;
   const change = allowed.value;
   if (!canApply(change.status, 'reschedule')) return refused(staleReason(change.key, change.status, 'reschedule'));
   await openInTimeZone(deps, formTrigger(client, respond, body), (tz) =>
-    postponeModal({ id: change.id, key: change.key, plannedStart: change.planned_start, plannedEnd: change.planned_end }, tz, change.type !== 'standard'),
+    postponeModal(
+      { id: change.id, key: change.key, plannedStart: change.planned_start, plannedEnd: change.planned_end },
+      tz,
+      change.type !== 'standard',
+    ),
   );
 }
 
@@ -42,13 +68,32 @@ function parsePostponement(view: FormArgs['view']): Parsed<NewWindow> {
   return { ok: true, value: { changeId, ...window.value } };
 }
 
-async function postpone({ changeId, start, end, reason }: NewWindow, { body, view }: FormArgs, deps: AppDeps): Promise<Result<Submitted>> {
-  const options = { actor: actorOf(body.user), source: 'modal' as const, postpone: true, submissionKey: `${view.id}:${view.hash}`, timeZone: zoneOf(deps, body.user.id) };
+async function postpone(
+  { changeId, start, end, reason }: NewWindow,
+  { body, view }: FormArgs,
+  deps: AppDeps,
+): Promise<Result<Submitted>> {
+  const options = {
+    actor: actorOf(body.user),
+    source: 'modal' as const,
+    postpone: true,
+    submissionKey: `${view.id}:${view.hash}`,
+    timeZone: zoneOf(deps, body.user.id),
+  };
   return submitted(await editChange(deps.ctx, changeId, { start, end, note: reason }, options), view);
 }
 
-async function openCloseoutForm(changeId: number, { body, client, respond }: ButtonArgs, { ctx, logger }: AppDeps): Promise<Result | void> {
-  const allowed = await checkMayWorkOn(ctx, { changeId, actor: actorOf(body.user), verb: 'close out', source: 'button' });
+async function openCloseoutForm(
+  changeId: number,
+  { body, client, respond }: ButtonArgs,
+  { ctx, logger }: AppDeps,
+): Promise<Result | void> {
+  const allowed = await checkMayWorkOn(ctx, {
+    changeId,
+    actor: actorOf(body.user),
+    verb: 'close out',
+    source: 'button',
+  });
   if (!allowed.ok) return allowed;
   const change = allowed.value;
   if (!canApply(change.status, 'close')) return refused(staleReason(change.key, change.status, 'close'));
@@ -72,6 +117,15 @@ async function closeOut(closeout: Closeout, { body, view }: FormArgs, { ctx }: A
 
 export const startButton = button(CHANGE_ACTIONS.start, { input: changeIdOf, run: start, done: started });
 export const postponeButton = button(CHANGE_ACTIONS.postpone, { input: changeIdOf, run: openPostponeForm });
-export const postponeForm = form(CHANGE_VIEWS.postpone, { parse: parsePostponement, run: postpone, fieldBlocks: OWN_BLOCK, done: closeAndAskApprovers });
+export const postponeForm = form(CHANGE_VIEWS.postpone, {
+  parse: parsePostponement,
+  run: postpone,
+  fieldBlocks: OWN_BLOCK,
+  done: closeAndAskApprovers,
+});
 export const closeoutButton = button(CHANGE_ACTIONS.closeout, { input: changeIdOf, run: openCloseoutForm });
-export const closeoutForm = form(CHANGE_VIEWS.closeout, { parse: parseCloseoutForm, run: closeOut, fieldBlocks: OWN_BLOCK });
+export const closeoutForm = form(CHANGE_VIEWS.closeout, {
+  parse: parseCloseoutForm,
+  run: closeOut,
+  fieldBlocks: OWN_BLOCK,
+});

@@ -8,7 +8,12 @@ import { messagePermalink } from '../../src/slack/permalinks.js';
 import type { InboxItem } from '../../src/jobs/inbox.js';
 import { SHORTCUTS } from '../../views/ids.js';
 import { CALLBACKS } from '../../views/incidents/ids.js';
-import { parseDeclare, parseDeclareMetadata, type DeclareInput, type DeclareMetadata } from '../../views/incidents/modals.js';
+import {
+  parseDeclare,
+  parseDeclareMetadata,
+  type DeclareInput,
+  type DeclareMetadata,
+} from '../../views/incidents/modals.js';
 import { userText } from '../../views/text.js';
 import { formTrigger } from '../reply.js';
 import { openDeclare } from './open-forms.js';
@@ -47,14 +52,27 @@ async function declareFromMessage({ shortcut, client, respond }: MessageShortcut
     { source: 'shortcut', sourceChannel: channel, sourceTs: ts },
     isPrivate ? { heading: 'The message, from a private conversation', text } : undefined,
   );
-  if (opened) await rememberShortcutSource(deps.ctx, { viewId: opened.id, userId: shortcut.user.id, callbackId: CALLBACKS.declare, channel, ts, isPrivate });
+  if (opened)
+    await rememberShortcutSource(deps.ctx, {
+      viewId: opened.id,
+      userId: shortcut.user.id,
+      callbackId: CALLBACKS.declare,
+      channel,
+      ts,
+      isPrivate,
+    });
 }
 
 /** Stores the submitted form (one insert) before the ack; the key names it for processing. */
 async function storeDeclaration(input: DeclareInput, { view, body }: FormArgs, deps: AppDeps) {
   const submissionKey = `${view.id}:${view.hash}`;
   const key = `${DECLARE}:${submissionKey}`;
-  const stored: StoredDeclaration = { input, meta: parseDeclareMetadata(view.private_metadata), submissionKey, viewId: view.id };
+  const stored: StoredDeclaration = {
+    input,
+    meta: parseDeclareMetadata(view.private_metadata),
+    submissionKey,
+    viewId: view.id,
+  };
   await deps.inbox.receive({ key, kind: DECLARE, userId: body.user.id, payload: stored });
   return { ok: true as const, value: key };
 }
@@ -95,7 +113,8 @@ async function declareStored(item: InboxItem, { ctx, directory }: AppDeps, clien
 export function handleDeclarations(deps: AppDeps, client: App['client']): void {
   deps.inbox.handle<StoredDeclaration>(DECLARE, {
     run: (item) => declareStored(item, deps, client),
-    refusalText: (item, message) => `Your incident “${userText(item.data.input.title, 150)}” was not declared: ${message}`,
+    refusalText: (item, message) =>
+      `Your incident “${userText(item.data.input.title, 150)}” was not declared: ${message}`,
     failureText: (item) =>
       `:warning: Sorry, your incident “${userText(item.data.input.title, 150)}” could not be declared (Switchboard kept failing to record it), so nothing was announced. Declare it again with \`/incident\`.`,
   });

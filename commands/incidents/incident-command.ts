@@ -25,7 +25,12 @@ import { actorOf, answer, ephemeral, staffActorOf, subscribedText } from './shar
  */
 
 /** A subcommand that acts on the incident whose channel the command was typed in. */
-type InChannel<K extends IncidentCommand['kind']> = (parsed: Extract<IncidentCommand, { kind: K }>, here: IncidentRow, args: CommandArgs, deps: AppDeps) => Promise<unknown>;
+type InChannel<K extends IncidentCommand['kind']> = (
+  parsed: Extract<IncidentCommand, { kind: K }>,
+  here: IncidentRow,
+  args: CommandArgs,
+  deps: AppDeps,
+) => Promise<unknown>;
 
 async function incident(args: CommandArgs, deps: AppDeps): Promise<unknown> {
   const { command, respond } = args;
@@ -36,13 +41,20 @@ async function incident(args: CommandArgs, deps: AppDeps): Promise<unknown> {
     actionDueTime: settings.incidents.action_due_time,
     customRoles: settings.incidents.custom_roles,
   });
-  if (parsed.kind === 'declare') return openDeclare(deps, formTrigger(args.client, respond, command), { title: parsed.title || undefined }, { source: 'command' });
+  if (parsed.kind === 'declare')
+    return openDeclare(
+      deps,
+      formTrigger(args.client, respond, command),
+      { title: parsed.title || undefined },
+      { source: 'command' },
+    );
   if (parsed.kind === 'list') return listOpen(args, deps);
   if (parsed.kind === 'help') return ephemeral(deps, respond, USAGE);
   if (parsed.kind === 'error') return ephemeral(deps, respond, parsed.message);
   const here = await incidentInChannel(ctx, command.channel_id);
   if (parsed.kind === 'card') return here ? showCard(here, args, deps) : declareAndList(args, deps);
-  if (!here) return ephemeral(deps, respond, "Run this inside the incident's channel. `/incident list` shows open incidents.");
+  if (!here)
+    return ephemeral(deps, respond, "Run this inside the incident's channel. `/incident list` shows open incidents.");
   // TypeScript cannot tie the looked-up handler to the narrowed kind; the table's type does.
   const route = IN_CHANNEL[parsed.kind] as InChannel<typeof parsed.kind>;
   return route(parsed, here, args, deps);
@@ -70,28 +82,115 @@ async function declareAndList(args: CommandArgs, deps: AppDeps): Promise<void> {
   await ephemeral(deps, args.respond, list.text, list.blocks);
 }
 
-const IN_CHANNEL: { [K in Exclude<IncidentCommand['kind'], 'card' | 'declare' | 'list' | 'help' | 'error'>]: InChannel<K> } = {
+const IN_CHANNEL: {
+  [K in Exclude<IncidentCommand['kind'], 'card' | 'declare' | 'list' | 'help' | 'error'>]: InChannel<K>;
+} = {
   role: async (p, here, { command, respond }, deps) =>
-    answer(deps, respond, await assignRole(deps.ctx, { incidentId: here.id, actor: await actorOf(deps, command.user_id), role: p.role, userId: p.userId, source: 'command' })),
+    answer(
+      deps,
+      respond,
+      await assignRole(deps.ctx, {
+        incidentId: here.id,
+        actor: await actorOf(deps, command.user_id),
+        role: p.role,
+        userId: p.userId,
+        source: 'command',
+      }),
+    ),
   status: async (p, here, { command, respond }, deps) =>
-    answer(deps, respond, await changeStatus(deps.ctx, { incidentId: here.id, actor: await actorOf(deps, command.user_id), status: p.status, source: 'command' })),
+    answer(
+      deps,
+      respond,
+      await changeStatus(deps.ctx, {
+        incidentId: here.id,
+        actor: await actorOf(deps, command.user_id),
+        status: p.status,
+        source: 'command',
+      }),
+    ),
   severity: async (p, here, { command, respond }, deps) =>
-    answer(deps, respond, await changeSeverity(deps.ctx, { incidentId: here.id, actor: await actorOf(deps, command.user_id), severity: p.severity, source: 'command' })),
+    answer(
+      deps,
+      respond,
+      await changeSeverity(deps.ctx, {
+        incidentId: here.id,
+        actor: await actorOf(deps, command.user_id),
+        severity: p.severity,
+        source: 'command',
+      }),
+    ),
   ack: async (_p, here, { command, respond }, deps) =>
-    answer(deps, respond, await acknowledgeIncident(deps.ctx, { incidentId: here.id, actor: await actorOf(deps, command.user_id), source: 'command' })),
+    answer(
+      deps,
+      respond,
+      await acknowledgeIncident(deps.ctx, {
+        incidentId: here.id,
+        actor: await actorOf(deps, command.user_id),
+        source: 'command',
+      }),
+    ),
   close: async (_p, here, { command, respond }, deps) =>
-    answer(deps, respond, await closeIncident(deps.ctx, { incidentId: here.id, actor: await actorOf(deps, command.user_id), source: 'command' })),
+    answer(
+      deps,
+      respond,
+      await closeIncident(deps.ctx, {
+        incidentId: here.id,
+        actor: await actorOf(deps, command.user_id),
+        source: 'command',
+      }),
+    ),
   note: async (p, here, { command, respond }, deps) =>
-    answer(deps, respond, await addNote(deps.ctx, { incidentId: here.id, actor: { id: command.user_id, name: command.user_name }, text: p.text, source: 'command' })),
+    answer(
+      deps,
+      respond,
+      await addNote(deps.ctx, {
+        incidentId: here.id,
+        actor: { id: command.user_id, name: command.user_name },
+        text: p.text,
+        source: 'command',
+      }),
+    ),
   action: async (p, here, { command, respond }, deps) => {
     const actor = await staffActorOf(deps, await actorOf(deps, command.user_id));
-    return answer(deps, respond, await addFollowUpAction(deps.ctx, { incidentId: here.id, actor, text: p.text, ownerId: p.ownerId, dueAt: p.dueAt, source: 'command' }));
+    return answer(
+      deps,
+      respond,
+      await addFollowUpAction(deps.ctx, {
+        incidentId: here.id,
+        actor,
+        text: p.text,
+        ownerId: p.ownerId,
+        dueAt: p.dueAt,
+        source: 'command',
+      }),
+    );
   },
   subscribe: async (_p, here, { command, respond }, deps) =>
-    answer(deps, respond, await subscribe(deps.ctx, { incidentId: here.id, userId: command.user_id, actor: { id: command.user_id, name: command.user_name }, source: 'command' }), subscribedText),
-  update: async (_p, here, args, deps) => answer(deps, args.respond, await openUpdate(deps, formTrigger(args.client, args.respond, args.command), here.id, 'command')),
-  resolve: async (_p, here, args, deps) => answer(deps, args.respond, await openResolve(deps, formTrigger(args.client, args.respond, args.command), here.id, 'command')),
-  review: async (_p, here, args, deps) => answer(deps, args.respond, await uploadReview(deps, args.client, here.id, args.command.user_id, 'command')),
+    answer(
+      deps,
+      respond,
+      await subscribe(deps.ctx, {
+        incidentId: here.id,
+        userId: command.user_id,
+        actor: { id: command.user_id, name: command.user_name },
+        source: 'command',
+      }),
+      subscribedText,
+    ),
+  update: async (_p, here, args, deps) =>
+    answer(
+      deps,
+      args.respond,
+      await openUpdate(deps, formTrigger(args.client, args.respond, args.command), here.id, 'command'),
+    ),
+  resolve: async (_p, here, args, deps) =>
+    answer(
+      deps,
+      args.respond,
+      await openResolve(deps, formTrigger(args.client, args.respond, args.command), here.id, 'command'),
+    ),
+  review: async (_p, here, args, deps) =>
+    answer(deps, args.respond, await uploadReview(deps, args.client, here.id, args.command.user_id, 'command')),
 };
 
 export const incidentCommand = slash(COMMANDS.incident, { '*': incident });

@@ -2,7 +2,16 @@ import type { AppDeps, Result } from '../kit.js';
 import { checkMayAddActions, checkMayRun, updateForm } from '../../src/services/incidents/index.js';
 import { openIncidentList, runsByRecord } from '../../src/services/incidents/read.js';
 import { allRoles } from '../../src/domain/incidents/rules.js';
-import { actionModal, declareModal, noticeModal, resolveModal, roleModal, updateModal, type DeclareModalOptions, type DeclarePrefill } from '../../views/incidents/modals.js';
+import {
+  actionModal,
+  declareModal,
+  noticeModal,
+  resolveModal,
+  roleModal,
+  updateModal,
+  type DeclareModalOptions,
+  type DeclarePrefill,
+} from '../../views/incidents/modals.js';
 import { openFormOrTell, type FormTrigger, type OpenedForm } from '../reply.js';
 import { actorOf, asManager, staffActorOf } from './shared.js';
 import { isoDay } from './parse.js';
@@ -20,7 +29,14 @@ type Source = 'button' | 'command';
  * look-up: that happens after the form is open; if they are not one, the use case's own check
  * (which audits the refusal) runs and its refusal replaces the form.
  */
-async function openThenCheck(deps: AppDeps, at: FormTrigger, view: object, needsManager: boolean, title: string, recheck: () => Promise<Result>): Promise<void> {
+async function openThenCheck(
+  deps: AppDeps,
+  at: FormTrigger,
+  view: object,
+  needsManager: boolean,
+  title: string,
+  recheck: () => Promise<Result>,
+): Promise<void> {
   const opened = await openFormOrTell(at, view, deps.logger);
   if (!opened || !needsManager || (await deps.directory.hasRole(at.from.user.id, 'incident_managers'))) return;
   const outcome = await recheck();
@@ -51,21 +67,41 @@ export async function openDeclare(
 }
 
 // Nothing waits on Slack before views.open: the form is built from the records alone.
-export async function openUpdate(deps: AppDeps, at: FormTrigger, incidentId: number, source: Source): Promise<Result | void> {
+export async function openUpdate(
+  deps: AppDeps,
+  at: FormTrigger,
+  incidentId: number,
+  source: Source,
+): Promise<Result | void> {
   const userId = at.from.user.id;
   const form = await updateForm(deps.ctx, { incidentId, actor: asManager(userId), source });
   if (!form.ok) return form;
-  await openThenCheck(deps, at, updateModal(form.value.snapshot, form.value.prefill), !form.value.allowedByRole, 'Post an update', async () =>
-    updateForm(deps.ctx, { incidentId, actor: await actorOf(deps, userId), source }),
+  await openThenCheck(
+    deps,
+    at,
+    updateModal(form.value.snapshot, form.value.prefill),
+    !form.value.allowedByRole,
+    'Post an update',
+    async () => updateForm(deps.ctx, { incidentId, actor: await actorOf(deps, userId), source }),
   );
 }
 
-export async function openResolve(deps: AppDeps, at: FormTrigger, incidentId: number, source: Source): Promise<Result | void> {
+export async function openResolve(
+  deps: AppDeps,
+  at: FormTrigger,
+  incidentId: number,
+  source: Source,
+): Promise<Result | void> {
   const userId = at.from.user.id;
   const allowed = await checkMayRun(deps.ctx, { incidentId, actor: asManager(userId), what: 'resolve', source });
   if (!allowed.ok) return allowed;
-  await openThenCheck(deps, at, resolveModal(allowed.value), !runsByRecord(allowed.value, userId), `Resolve ${allowed.value.key}`, async () =>
-    checkMayRun(deps.ctx, { incidentId, actor: await actorOf(deps, userId), what: 'resolve', source }),
+  await openThenCheck(
+    deps,
+    at,
+    resolveModal(allowed.value),
+    !runsByRecord(allowed.value, userId),
+    `Resolve ${allowed.value.key}`,
+    async () => checkMayRun(deps.ctx, { incidentId, actor: await actorOf(deps, userId), what: 'resolve', source }),
   );
 }
 
@@ -83,7 +119,15 @@ export async function openRoleForm(deps: AppDeps, at: FormTrigger, incidentId: n
 /** The follow-up action form; IT staff standing takes a look-up, made before (no form opens for a refusal). */
 export async function openActionForm(deps: AppDeps, at: FormTrigger, incidentId: number): Promise<Result | void> {
   const { ctx, settings } = deps;
-  const allowed = await checkMayAddActions(ctx, { incidentId, actor: await staffActorOf(deps, await actorOf(deps, at.from.user.id)), source: 'button' });
+  const allowed = await checkMayAddActions(ctx, {
+    incidentId,
+    actor: await staffActorOf(deps, await actorOf(deps, at.from.user.id)),
+    source: 'button',
+  });
   if (!allowed.ok) return allowed;
-  await openFormOrTell(at, actionModal(allowed.value, { dueDate: isoDay(ctx.clock.now().getTime(), settings.timezone, 7) }), deps.logger);
+  await openFormOrTell(
+    at,
+    actionModal(allowed.value, { dueDate: isoDay(ctx.clock.now().getTime(), settings.timezone, 7) }),
+    deps.logger,
+  );
 }

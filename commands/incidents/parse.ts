@@ -1,5 +1,12 @@
 import { parseDuration } from '../../src/config/duration.js';
-import { dueAtOnDate, isActiveStatus, isSeverity, parseRole, type ActiveStatus, type Severity } from '../../src/domain/incidents/rules.js';
+import {
+  dueAtOnDate,
+  isActiveStatus,
+  isSeverity,
+  parseRole,
+  type ActiveStatus,
+  type Severity,
+} from '../../src/domain/incidents/rules.js';
 import { TZDate } from '@date-fns/tz';
 import { userText } from '../../views/text.js';
 import { addDays, format } from 'date-fns';
@@ -76,11 +83,18 @@ export function parseIncidentCommand(text: string, ctx: ParseContext): IncidentC
     case 'export':
       return { kind: 'review' };
     case 'note':
-      return rest ? { kind: 'note', text: rest } : { kind: 'error', message: 'Usage: `/incident note <what happened>`' };
+      return rest
+        ? { kind: 'note', text: rest }
+        : { kind: 'error', message: 'Usage: `/incident note <what happened>`' };
     case 'status': {
       const status = rest.toLowerCase();
       if (status === 'resolved') return { kind: 'resolve' };
-      if (!isActiveStatus(status)) return { kind: 'error', message: 'Usage: `/incident status investigating|identified|monitoring` (use `/incident resolve` to resolve).' };
+      if (!isActiveStatus(status))
+        return {
+          kind: 'error',
+          message:
+            'Usage: `/incident status investigating|identified|monitoring` (use `/incident resolve` to resolve).',
+        };
       return { kind: 'status', status };
     }
     case 'severity':
@@ -94,7 +108,11 @@ export function parseIncidentCommand(text: string, ctx: ParseContext): IncidentC
       const roleText = rest.replace(MENTION_ALL, ' ').trim();
       if (!user || !roleText) return { kind: 'error', message: 'Usage: `/incident role @user commander|comms|scribe`' };
       const role = parseRole(roleText, ctx.customRoles);
-      if (!role) return { kind: 'error', message: `Unknown role "${userText(roleText, 50)}". Try commander, comms or scribe${ctx.customRoles.length ? `, or ${ctx.customRoles.join(', ')}` : ''}.` };
+      if (!role)
+        return {
+          kind: 'error',
+          message: `Unknown role "${userText(roleText, 50)}". Try commander, comms or scribe${ctx.customRoles.length ? `, or ${ctx.customRoles.join(', ')}` : ''}.`,
+        };
       return { kind: 'role', userId: user[1]!, role };
     }
     case 'action':

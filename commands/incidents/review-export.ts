@@ -10,7 +10,13 @@ import { incidentIdOfAction } from './shared.js';
  * The review draft as a Markdown file, into the incident's channel (or the person's DM when it has
  * none); the use case decides who may. Returns what the person is told when it did not go out.
  */
-export async function uploadReview(deps: AppDeps, client: WebClient, incidentId: number, userId: string, source: 'button' | 'command'): Promise<Result | void> {
+export async function uploadReview(
+  deps: AppDeps,
+  client: WebClient,
+  incidentId: number,
+  userId: string,
+  source: 'button' | 'command',
+): Promise<Result | void> {
   const { ctx, directory, logger } = deps;
   const people = await reviewPeople(ctx, incidentId);
   if (!people) return { ok: false, message: 'That incident no longer exists.' };
@@ -18,7 +24,11 @@ export async function uploadReview(deps: AppDeps, client: WebClient, incidentId:
   // Names for the export: the people on the record, looked up once each.
   const names = new Map<string, string>();
   for (const id of people) if (/^[UW]/.test(id)) names.set(id, (await directory.user(id)).name);
-  const result = await exportReview(ctx, incidentId, (id) => `@${names.get(id) ?? id}`, { actor: { id: userId, name: actor.name }, roles, source });
+  const result = await exportReview(ctx, incidentId, (id) => `@${names.get(id) ?? id}`, {
+    actor: { id: userId, name: actor.name },
+    roles,
+    source,
+  });
   if (!result.ok) return result;
   const { key, markdown, channelId } = result.value;
   try {
@@ -31,7 +41,10 @@ export async function uploadReview(deps: AppDeps, client: WebClient, incidentId:
     });
   } catch (error) {
     logger.warn({ err: error }, 'review export upload failed');
-    return { ok: false, message: `Could not upload the review file (${(error as { data?: { error?: string } }).data?.error ?? 'Slack error'}). Try again in a moment.` };
+    return {
+      ok: false,
+      message: `Could not upload the review file (${(error as { data?: { error?: string } }).data?.error ?? 'Slack error'}). Try again in a moment.`,
+    };
   }
 }
 
@@ -40,4 +53,7 @@ function exportReviewFromButton(incidentId: number, { client, body }: ButtonArgs
   return uploadReview(deps, client, incidentId, body.user.id, 'button');
 }
 
-export const exportReviewButton = button(ACTIONS.exportReview, { input: incidentIdOfAction, run: exportReviewFromButton });
+export const exportReviewButton = button(ACTIONS.exportReview, {
+  input: incidentIdOfAction,
+  run: exportReviewFromButton,
+});

@@ -9,7 +9,10 @@ import { incidentIdFromMetadata } from '../../views/incidents/modals.js';
 
 /** The person acting, with the incident-manager standing the rules need (a cached user-group look-up). */
 export async function actorOf({ directory }: AppDeps, userId: string): Promise<IncidentActor> {
-  const [user, isIncidentManager] = await Promise.all([directory.user(userId), directory.hasRole(userId, 'incident_managers')]);
+  const [user, isIncidentManager] = await Promise.all([
+    directory.user(userId),
+    directory.hasRole(userId, 'incident_managers'),
+  ]);
   return { id: userId, name: user.name, isIncidentManager };
 }
 
@@ -23,9 +26,17 @@ export async function staffActorOf({ directory }: AppDeps, base: IncidentActor):
  * comes with the payload, and the incident-managers group (cached) is consulted only for someone the
  * record does not already show running the incident.
  */
-export async function submitterOf(deps: AppDeps, user: { id: string; name?: string; username?: string }, incidentId: number): Promise<IncidentActor> {
+export async function submitterOf(
+  deps: AppDeps,
+  user: { id: string; name?: string; username?: string },
+  incidentId: number,
+): Promise<IncidentActor> {
   const runsIt = await runsIncident(deps.ctx, incidentId, user.id);
-  return { id: user.id, name: user.name || user.username || user.id, isIncidentManager: runsIt ? false : await deps.directory.hasRole(user.id, 'incident_managers') };
+  return {
+    id: user.id,
+    name: user.name || user.username || user.id,
+    isIncidentManager: runsIt ? false : await deps.directory.hasRole(user.id, 'incident_managers'),
+  };
 }
 
 /** Whoever the record shows running it, without asking Slack: for the checks made before a form opens. */
@@ -34,7 +45,12 @@ export function asManager(userId: string): IncidentActor {
 }
 
 /** Answers only the person, where they typed the command. */
-export async function ephemeral({ logger }: AppDeps, respond: RespondFn, text: string, blocks?: KnownBlock[]): Promise<void> {
+export async function ephemeral(
+  { logger }: AppDeps,
+  respond: RespondFn,
+  text: string,
+  blocks?: KnownBlock[],
+): Promise<void> {
   try {
     await respond({ response_type: 'ephemeral', replace_original: false, text, ...(blocks ? { blocks } : {}) });
   } catch (error) {
@@ -43,7 +59,12 @@ export async function ephemeral({ logger }: AppDeps, respond: RespondFn, text: s
 }
 
 /** A use case's answer to a command: its refusal, or the success text when there is one. */
-export async function answer<T>(deps: AppDeps, respond: RespondFn, outcome: Result<T> | void, success?: (value: T) => string | undefined): Promise<void> {
+export async function answer<T>(
+  deps: AppDeps,
+  respond: RespondFn,
+  outcome: Result<T> | void,
+  success?: (value: T) => string | undefined,
+): Promise<void> {
   if (!outcome) return;
   if (!outcome.ok) return ephemeral(deps, respond, outcome.message);
   const text = success?.(outcome.value);
@@ -60,7 +81,9 @@ export function idInValue(action: ButtonArgs['action']): number | undefined {
  * part of its block id (`incident.controls.42`).
  */
 export function incidentIdOfAction(action: ButtonArgs['action']): number | undefined {
-  return 'value' in action && typeof action.value === 'string' ? idInValue(action) : positiveId(action.block_id?.split('.').at(-1));
+  return 'value' in action && typeof action.value === 'string'
+    ? idInValue(action)
+    : positiveId(action.block_id?.split('.').at(-1));
 }
 
 function positiveId(text: string | undefined): number | undefined {
@@ -69,16 +92,24 @@ function positiveId(text: string | undefined): number | undefined {
 }
 
 /** The option chosen in a select, when it is one of `allowed`. */
-export function selectedOf<T extends string>(action: ButtonArgs['action'], allowed: (value: string) => value is T): T | undefined {
+export function selectedOf<T extends string>(
+  action: ButtonArgs['action'],
+  allowed: (value: string) => value is T,
+): T | undefined {
   const value = 'selected_option' in action ? action.selected_option?.value : undefined;
   return value !== undefined && allowed(value) ? value : undefined;
 }
 
 /** A form's parsed fields plus the incident it was opened on; a form without one is out of date. */
-export function onIncident<T>(parsed: Parsed<T>, view: FormArgs['view'], outOfDateBlock: string): Parsed<T & { incidentId: number }> {
+export function onIncident<T>(
+  parsed: Parsed<T>,
+  view: FormArgs['view'],
+  outOfDateBlock: string,
+): Parsed<T & { incidentId: number }> {
   if (!parsed.ok) return parsed;
   const incidentId = incidentIdFromMetadata(view.private_metadata);
-  if (incidentId === undefined) return { ok: false, errors: { [outOfDateBlock]: 'This form is out of date; open it again.' } };
+  if (incidentId === undefined)
+    return { ok: false, errors: { [outOfDateBlock]: 'This form is out of date; open it again.' } };
   return { ok: true, value: { ...parsed.value, incidentId } };
 }
 
@@ -87,6 +118,8 @@ export function refusedOn<T>(outcome: Result<T>, field: string): Result<T> {
   return outcome.ok || outcome.field ? outcome : { ...outcome, field };
 }
 
-export const subscribedText = (v: { key: string; already: boolean }) => (v.already ? `You are already subscribed to ${v.key}.` : `Subscribed: you will get ${v.key} updates by DM.`);
+export const subscribedText = (v: { key: string; already: boolean }) =>
+  v.already ? `You are already subscribed to ${v.key}.` : `Subscribed: you will get ${v.key} updates by DM.`;
 
-export const unsubscribedText = (v: { key: string; removed: boolean }) => (v.removed ? `Unsubscribed from ${v.key}.` : `You were not subscribed to ${v.key}.`);
+export const unsubscribedText = (v: { key: string; removed: boolean }) =>
+  v.removed ? `Unsubscribed from ${v.key}.` : `You were not subscribed to ${v.key}.`;

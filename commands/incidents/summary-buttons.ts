@@ -42,11 +42,21 @@ async function acknowledge(incidentId: number, { body }: ButtonArgs, deps: AppDe
 }
 
 async function setStatus({ incidentId, value }: Choice<ActiveStatus>, { body }: ButtonArgs, deps: AppDeps) {
-  return changeStatus(deps.ctx, { incidentId, actor: await actorOf(deps, body.user.id), status: value, source: 'button' });
+  return changeStatus(deps.ctx, {
+    incidentId,
+    actor: await actorOf(deps, body.user.id),
+    status: value,
+    source: 'button',
+  });
 }
 
 async function setSeverity({ incidentId, value }: Choice<Severity>, { body }: ButtonArgs, deps: AppDeps) {
-  return changeSeverity(deps.ctx, { incidentId, actor: await actorOf(deps, body.user.id), severity: value, source: 'button' });
+  return changeSeverity(deps.ctx, {
+    incidentId,
+    actor: await actorOf(deps, body.user.id),
+    severity: value,
+    source: 'button',
+  });
 }
 
 async function close(incidentId: number, { body }: ButtonArgs, deps: AppDeps) {
@@ -54,11 +64,21 @@ async function close(incidentId: number, { body }: ButtonArgs, deps: AppDeps) {
 }
 
 function subscribeClicker(incidentId: number, { body }: ButtonArgs, deps: AppDeps) {
-  return subscribe(deps.ctx, { incidentId, userId: body.user.id, actor: { id: body.user.id, name: body.user.name }, source: 'button' });
+  return subscribe(deps.ctx, {
+    incidentId,
+    userId: body.user.id,
+    actor: { id: body.user.id, name: body.user.name },
+    source: 'button',
+  });
 }
 
 function unsubscribeClicker(incidentId: number, { body }: ButtonArgs, deps: AppDeps) {
-  return unsubscribe(deps.ctx, { incidentId, userId: body.user.id, actor: { id: body.user.id, name: body.user.name }, source: 'button' });
+  return unsubscribe(deps.ctx, {
+    incidentId,
+    userId: body.user.id,
+    actor: { id: body.user.id, name: body.user.name },
+    source: 'button',
+  });
 }
 
 /** "Done" on a follow-up action (in the channel or its owner's DM): the button carries the action's id. */
@@ -72,12 +92,36 @@ export const acknowledgeButton = button(ACTIONS.ack, { input: incidentIdOfAction
 export const statusSelect = button(ACTIONS.status, { input: choiceOf(isActiveStatus), run: setStatus });
 export const severitySelect = button(ACTIONS.severity, { input: choiceOf(isSeverity), run: setSeverity });
 export const closeButton = button(ACTIONS.close, { input: incidentIdOfAction, run: close });
-export const subscribeButton = button(ACTIONS.subscribe, { input: incidentIdOfAction, run: subscribeClicker, done: told(subscribedText) });
-export const unsubscribeButton = button(ACTIONS.unsubscribe, { input: incidentIdOfAction, run: unsubscribeClicker, done: told(unsubscribedText) });
-export const actionDoneButton = button(ACTIONS.actionDone, { input: idInValue, run: closeAction, done: told((a: { text: string }) => `Done: ${userText(a.text, 200)}`) });
+export const subscribeButton = button(ACTIONS.subscribe, {
+  input: incidentIdOfAction,
+  run: subscribeClicker,
+  done: told(subscribedText),
+});
+export const unsubscribeButton = button(ACTIONS.unsubscribe, {
+  input: incidentIdOfAction,
+  run: unsubscribeClicker,
+  done: told(unsubscribedText),
+});
+export const actionDoneButton = button(ACTIONS.actionDone, {
+  input: idInValue,
+  run: closeAction,
+  done: told((a: { text: string }) => `Done: ${userText(a.text, 200)}`),
+});
 
 // The buttons that open a form: the form opens first (a trigger lasts 3 seconds), see open-forms.ts.
-export const assignRoleButton = button(ACTIONS.assignRole, { input: incidentIdOfAction, run: (id, args, deps) => openRoleForm(deps, trigger(args), id) });
-export const postUpdateButton = button(ACTIONS.postUpdate, { input: incidentIdOfAction, run: (id, args, deps) => openUpdate(deps, trigger(args), id, 'button') });
-export const resolveButton = button(ACTIONS.resolve, { input: incidentIdOfAction, run: (id, args, deps) => openResolve(deps, trigger(args), id, 'button') });
-export const addActionButton = button(ACTIONS.addAction, { input: incidentIdOfAction, run: (id, args, deps) => openActionForm(deps, trigger(args), id) });
+export const assignRoleButton = button(ACTIONS.assignRole, {
+  input: incidentIdOfAction,
+  run: (id, args, deps) => openRoleForm(deps, trigger(args), id),
+});
+export const postUpdateButton = button(ACTIONS.postUpdate, {
+  input: incidentIdOfAction,
+  run: (id, args, deps) => openUpdate(deps, trigger(args), id, 'button'),
+});
+export const resolveButton = button(ACTIONS.resolve, {
+  input: incidentIdOfAction,
+  run: (id, args, deps) => openResolve(deps, trigger(args), id, 'button'),
+});
+export const addActionButton = button(ACTIONS.addAction, {
+  input: incidentIdOfAction,
+  run: (id, args, deps) => openActionForm(deps, trigger(args), id),
+});

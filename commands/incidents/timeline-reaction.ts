@@ -15,7 +15,14 @@ const REACTION_ADDED = EVENTS.find((e): e is 'reaction_added' => e === 'reaction
 async function addToTimeline({ event: reaction, client }: EventArgs<'reaction_added'>, deps: AppDeps): Promise<void> {
   const { ctx, directory, settings, logger } = deps;
   const item = reaction.item;
-  if (reaction.reaction !== settings.incidents.timeline_reaction || item.type !== 'message' || !item.channel || !item.ts || !reaction.user) return;
+  if (
+    reaction.reaction !== settings.incidents.timeline_reaction ||
+    item.type !== 'message' ||
+    !item.channel ||
+    !item.ts ||
+    !reaction.user
+  )
+    return;
   const incident = await incidentInChannel(ctx, item.channel);
   if (!incident) return;
   const message = await fetchMessage(client, item.channel, item.ts);

@@ -11,11 +11,17 @@ import type { ChangeType } from '../../src/domain/reports/scorecard.js';
 const APP_HOME_OPENED = EVENTS.find((e): e is 'app_home_opened' => e === 'app_home_opened')!;
 
 /** The App Home tab: the person's queue, incidents and approvals, built from their roles. */
-async function showHome({ event: opened, client }: EventArgs<'app_home_opened'>, { ctx, directory }: AppDeps): Promise<void> {
+async function showHome(
+  { event: opened, client }: EventArgs<'app_home_opened'>,
+  { ctx, directory }: AppDeps,
+): Promise<void> {
   if (opened.tab && opened.tab !== 'home') return;
   const user = opened.user;
   const roles = await directory.rolesOf(user);
-  const approverTypes: ChangeType[] = [...(roles.has('change_approvers') ? (['normal'] as const) : []), ...(roles.has('emergency_approvers') ? (['emergency'] as const) : [])];
+  const approverTypes: ChangeType[] = [
+    ...(roles.has('change_approvers') ? (['normal'] as const) : []),
+    ...(roles.has('emergency_approvers') ? (['emergency'] as const) : []),
+  ];
   const homeRoles: HomeRoles = {
     agent: roles.has('agents'),
     commander: roles.has('incident_commanders') || roles.has('incident_managers') || roles.has('managers'),
@@ -28,8 +34,18 @@ async function showHome({ event: opened, client }: EventArgs<'app_home_opened'>,
 /** "Send me the scorecard" on the Home tab: the last 7 days, by DM to whoever clicked. */
 async function sendHomeScorecard(_input: true, { body }: ButtonArgs, { ctx, directory }: AppDeps) {
   const user = body.user.id;
-  return postReport(ctx, { id: user, name: body.user.name, roles: await directory.rolesOf(user) }, '7d', user, 'button', { own: true });
+  return postReport(
+    ctx,
+    { id: user, name: body.user.name, roles: await directory.rolesOf(user) },
+    '7d',
+    user,
+    'button',
+    { own: true },
+  );
 }
 
 export const appHomeOpened = event(APP_HOME_OPENED, showHome);
-export const homeScorecard = button(REPORT_ACTIONS.homeScorecard, { input: () => true as const, run: sendHomeScorecard });
+export const homeScorecard = button(REPORT_ACTIONS.homeScorecard, {
+  input: () => true as const,
+  run: sendHomeScorecard,
+});

@@ -16,7 +16,11 @@ async function itops({ command, respond, client }: CommandArgs, { ctx, directory
   const ephemeral = (text: string) => respond({ response_type: 'ephemeral', text });
   const parsed = parseItops(command.text);
   // Who may see, post and export is decided by the use case from the person's roles.
-  const reader = async () => ({ id: command.user_id, name: command.user_name, roles: await directory.rolesOf(command.user_id) });
+  const reader = async () => ({
+    id: command.user_id,
+    name: command.user_name,
+    roles: await directory.rolesOf(command.user_id),
+  });
   try {
     switch (parsed.kind) {
       case 'help':
@@ -35,9 +39,22 @@ async function itops({ command, respond, client }: CommandArgs, { ctx, directory
           await ephemeral(postingReport(report.value.period.label, channel));
         }
         if (parsed.chart) {
-          const target = parsed.target.type === 'ephemeral' ? await directChannel(client, command.user_id) : parsed.target.type === 'here' ? command.channel_id : parsed.target.id;
-          const png = await renderTrendPng(await trendPoints(ctx, ctx.clock.now()), 'MTTR and SLA attainment, last 12 weeks');
-          await uploadFile(client, { channel: target, filename: 'switchboard-trend.png', title: 'MTTR and SLA attainment, last 12 weeks', content: png });
+          const target =
+            parsed.target.type === 'ephemeral'
+              ? await directChannel(client, command.user_id)
+              : parsed.target.type === 'here'
+                ? command.channel_id
+                : parsed.target.id;
+          const png = await renderTrendPng(
+            await trendPoints(ctx, ctx.clock.now()),
+            'MTTR and SLA attainment, last 12 weeks',
+          );
+          await uploadFile(client, {
+            channel: target,
+            filename: 'switchboard-trend.png',
+            title: 'MTTR and SLA attainment, last 12 weeks',
+            content: png,
+          });
         }
         return;
       }

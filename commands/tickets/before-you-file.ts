@@ -16,29 +16,57 @@ async function fileAnyway({ ack, view, body }: FormArgs, { ctx }: AppDeps): Prom
   const meta = parseJson(draftRef, view.private_metadata);
   const result = meta ? await fileDraft(ctx, { id: body.user.id, name: body.user.name }, meta.draftId) : undefined;
   if (result?.ok) return void (await ack());
-  await ack({ response_action: 'update', view: noTicketNeededModal(result ? result.message : 'Something was off with this form. Type `/it-help` to start again.') });
+  await ack({
+    response_action: 'update',
+    view: noTicketNeededModal(
+      result ? result.message : 'Something was off with this form. Type `/it-help` to start again.',
+    ),
+  });
 }
 
-const suggestionOf = (action: ButtonArgs['action']) => (action.type === 'button' ? parseJson(suggestionValue, action.value) : undefined);
+const suggestionOf = (action: ButtonArgs['action']) =>
+  action.type === 'button' ? parseJson(suggestionValue, action.value) : undefined;
 
 /** "This solved it": no ticket, the answer counted as a deflection. */
-async function articleSolvedIt(value: { draftId: number; articleId?: number }, { body, client }: ButtonArgs, { ctx }: AppDeps): Promise<void> {
+async function articleSolvedIt(
+  value: { draftId: number; articleId?: number },
+  { body, client }: ButtonArgs,
+  { ctx }: AppDeps,
+): Promise<void> {
   if (!value.articleId || body.view?.id === undefined) return;
   const result = await articleHelped(ctx, { id: body.user.id, name: body.user.name }, value.articleId, value.draftId);
   await client.views.update({
     view_id: body.view.id,
-    view: noTicketNeededModal(result.ok ? `Glad *${userText(result.value.title, 150)}* helped. No ticket was filed. Type \`/it-help\` any time.` : result.message),
+    view: noTicketNeededModal(
+      result.ok
+        ? `Glad *${userText(result.value.title, 150)}* helped. No ticket was filed. Type \`/it-help\` any time.`
+        : result.message,
+    ),
   });
 }
 
 /** "Follow the incident instead": updates on it by DM, no ticket. */
-async function followIncident(value: { draftId: number; incidentId?: number }, { body, client }: ButtonArgs, { ctx }: AppDeps): Promise<void> {
+async function followIncident(
+  value: { draftId: number; incidentId?: number },
+  { body, client }: ButtonArgs,
+  { ctx }: AppDeps,
+): Promise<void> {
   if (!value.incidentId || body.view?.id === undefined) return;
-  const result = await followIncidentInstead(ctx, { id: body.user.id, name: body.user.name }, value.incidentId, value.draftId);
-  const follow = result.ok && result.value.channelId ? ` You can also follow ${channelLink(result.value.channelId)}.` : '';
+  const result = await followIncidentInstead(
+    ctx,
+    { id: body.user.id, name: body.user.name },
+    value.incidentId,
+    value.draftId,
+  );
+  const follow =
+    result.ok && result.value.channelId ? ` You can also follow ${channelLink(result.value.channelId)}.` : '';
   await client.views.update({
     view_id: body.view.id,
-    view: noTicketNeededModal(result.ok ? `You'll get updates on *${result.value.key}: ${userText(result.value.title, 150)}* by DM until it is resolved.${follow}` : result.message),
+    view: noTicketNeededModal(
+      result.ok
+        ? `You'll get updates on *${result.value.key}: ${userText(result.value.title, 150)}* by DM until it is resolved.${follow}`
+        : result.message,
+    ),
   });
 }
 

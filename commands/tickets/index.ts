@@ -4,7 +4,17 @@ import { ticketFromMessageShortcut } from './message-shortcut.js';
 import { requestForm, setupFiling } from './request-form.js';
 import { articleHelpedButton, fileAnywayForm, followIncidentButton } from './before-you-file.js';
 import { setupReactionFailures, ticketReaction } from './reaction.js';
-import { assignTo, claim, holdFor, leaveWithAssignee, openLink, priorityTo, resumeWork, takeOverClaim, unlinkFromIncident } from './triage-buttons.js';
+import {
+  assignTo,
+  claim,
+  holdFor,
+  leaveWithAssignee,
+  openLink,
+  priorityTo,
+  resumeWork,
+  takeOverClaim,
+  unlinkFromIncident,
+} from './triage-buttons.js';
 import { cancelButton, rateButtons, reopenButton } from './requester-buttons.js';
 import { commentButton, commentForm, escalateButton, resolveButton, resolveForm } from './ticket-forms.js';
 import { waitButton, waitForm } from './wait.js';

@@ -19,7 +19,10 @@ async function help(args: CommandArgs): Promise<void> {
 /** `/it-help list`: the person's open tickets. */
 async function listMine(args: CommandArgs, deps: AppDeps, rest: string[]): Promise<void> {
   if (rest.length > 0) return request(args, deps);
-  await args.respond({ response_type: 'ephemeral', ...ticketList(await ticketsOfRequester(deps.ctx, args.command.user_id)) });
+  await args.respond({
+    response_type: 'ephemeral',
+    ...ticketList(await ticketsOfRequester(deps.ctx, args.command.user_id)),
+  });
 }
 
 /** `/it-help IT-1` or `/it-help show IT-1`: the ticket, for its requester or an agent, with what they may do. */
@@ -27,7 +30,11 @@ async function showTicket(args: CommandArgs, deps: AppDeps, number: string): Pro
   const { ctx, settings } = deps;
   const viewer = { id: args.command.user_id, isAgent: await isAgent(deps, args.command.user_id) };
   const ticket = await ticketShownTo(ctx, `IT-${number}`, viewer);
-  if (!ticket) return void (await ephemeral(args, `IT-${number} is not one of your tickets (or does not exist). \`/it-help list\` shows yours.`));
+  if (!ticket)
+    return void (await ephemeral(
+      args,
+      `IT-${number} is not one of your tickets (or does not exist). \`/it-help list\` shows yours.`,
+    ));
   const card = ticketCard(ticket, viewer, settings.service_desk.reopen_window, ctx.clock.now().getTime());
   await args.respond({ response_type: 'ephemeral', text: card.text, ...(card.blocks ? { blocks: card.blocks } : {}) });
 }

@@ -22,9 +22,14 @@ async function kbPage(ctx: ServiceContext, offset: number, canRemove: boolean) {
  * `/it-help kb [list|add|remove KB-12]`: the answers for anyone, changes for agents (checked again by
  * the use case). Roles may need a Slack call (user groups), so this answers by response_url.
  */
-export async function kbCommand({ command, client, respond }: CommandArgs, deps: AppDeps, rest: string[]): Promise<void> {
+export async function kbCommand(
+  { command, client, respond }: CommandArgs,
+  deps: AppDeps,
+  rest: string[],
+): Promise<void> {
   const { ctx, logger } = deps;
-  const reply = (text: string, blocks?: KnownBlock[]) => respond({ response_type: 'ephemeral', text, ...(blocks ? { blocks } : {}) });
+  const reply = (text: string, blocks?: KnownBlock[]) =>
+    respond({ response_type: 'ephemeral', text, ...(blocks ? { blocks } : {}) });
   const agent = await isAgent(deps, command.user_id);
   const action = rest[0]?.toLowerCase();
   if (action === 'list' || !action) {
@@ -32,7 +37,12 @@ export async function kbCommand({ command, client, respond }: CommandArgs, deps:
     return void (await reply(list.text, list.blocks));
   }
   if (!agent && (action === 'add' || action === 'remove')) {
-    const refused = await refuseKbChange(ctx, { id: command.user_id, name: command.user_name }, `kb ${action}`, 'command');
+    const refused = await refuseKbChange(
+      ctx,
+      { id: command.user_id, name: command.user_name },
+      `kb ${action}`,
+      'command',
+    );
     return void (await reply(refused.ok ? HELP : refused.message));
   }
   if (action === 'add') {
@@ -48,8 +58,19 @@ export async function kbCommand({ command, client, respond }: CommandArgs, deps:
   await reply(HELP);
 }
 
-async function addKbArticle(article: { title: string; body: string; url: string | null }, { body }: FormArgs, deps: AppDeps) {
-  return onField(F.kbTitle, await addArticle(deps.ctx, { id: body.user.id, name: body.user.name, isAgent: await isAgent(deps, body.user.id) }, article));
+async function addKbArticle(
+  article: { title: string; body: string; url: string | null },
+  { body }: FormArgs,
+  deps: AppDeps,
+) {
+  return onField(
+    F.kbTitle,
+    await addArticle(
+      deps.ctx,
+      { id: body.user.id, name: body.user.name, isAgent: await isAgent(deps, body.user.id) },
+      article,
+    ),
+  );
 }
 
 /** "Previous page" / "Next page" under `/it-help kb list`: the same message shows the other page. */
@@ -60,7 +81,12 @@ async function showKbPage(offset: number, { body, respond }: ButtonArgs, deps: A
 
 /** Remove under an article (agents): the use case refuses anyone else, and audits it. */
 async function removeKbArticle(id: number, { body }: ButtonArgs, deps: AppDeps) {
-  return retireArticle(deps.ctx, { id: body.user.id, name: body.user.name, isAgent: await isAgent(deps, body.user.id) }, id, 'button');
+  return retireArticle(
+    deps.ctx,
+    { id: body.user.id, name: body.user.name, isAgent: await isAgent(deps, body.user.id) },
+    id,
+    'button',
+  );
 }
 
 async function removedKbArticle(id: number, { respond }: ButtonArgs): Promise<void> {
@@ -68,7 +94,11 @@ async function removedKbArticle(id: number, { respond }: ButtonArgs): Promise<vo
 }
 
 /** A refusal (not an agent) is shown on the title. */
-export const kbAddForm = form(V.kbAdd, { parse: (view) => parseKbForm(view.state.values), run: addKbArticle, fieldBlocks: { [F.kbTitle]: F.kbTitle } });
+export const kbAddForm = form(V.kbAdd, {
+  parse: (view) => parseKbForm(view.state.values),
+  run: addKbArticle,
+  fieldBlocks: { [F.kbTitle]: F.kbTitle },
+});
 export const kbPageButtons = button(new RegExp(`^${A.kbPage.replace('.', '\\.')}\\.`), {
   input: (action) => (action.type === 'button' ? kbOffsetValue.safeParse(action.value).data : undefined),
   run: showKbPage,

@@ -25,7 +25,10 @@ async function ticketFromMessage({ shortcut, client, respond }: MessageShortcutA
       ...catalogOf(deps),
       // The message itself (public spaces only): the link to it is kept with the ticket and shown once, on the triage post.
       ...(isPrivate
-        ? { details: permalink ? `From: ${permalink}` : undefined, reference: { heading: 'The message, from a private conversation', text } }
+        ? {
+            details: permalink ? `From: ${permalink}` : undefined,
+            reference: { heading: 'The message, from a private conversation', text },
+          }
         : { summary: summaryFrom(text) || undefined, details: text.slice(0, 2900) || undefined }),
       source: { kind: 'shortcut', channel: channel.id, ts: message.ts },
     });
@@ -34,11 +37,19 @@ async function ticketFromMessage({ shortcut, client, respond }: MessageShortcutA
   // The source is recorded as soon as the form is open, so even a quick submission finds it; Slack's
   // link is asked for after (the trigger lasts 3 s) and added to it. A private message's form shows
   // the link in Details, the public one's only on the ticket.
-  const source = { viewId: opened.id, userId: shortcut.user.id, callbackId: V.file, channel: channel.id, ts: message.ts, isPrivate };
+  const source = {
+    viewId: opened.id,
+    userId: shortcut.user.id,
+    callbackId: V.file,
+    channel: channel.id,
+    ts: message.ts,
+    isPrivate,
+  };
   await rememberShortcutSource(ctx, source);
   const permalink = await messagePermalinkNow(client, channel.id, message.ts);
   if (permalink) await rememberShortcutSource(ctx, { ...source, permalink });
-  if (isPrivate && permalink) await client.views.update({ view_id: opened.id, hash: opened.hash, view: form(permalink) }).catch(() => undefined);
+  if (isPrivate && permalink)
+    await client.views.update({ view_id: opened.id, hash: opened.hash, view: form(permalink) }).catch(() => undefined);
 }
 
 export const ticketFromMessageShortcut = messageShortcut(SHORTCUTS.ticketFromMessage, ticketFromMessage);

@@ -16,7 +16,10 @@ const REACTION_ADDED = EVENTS.find((e): e is 'reaction_added' => e === 'reaction
  * before the ack, keyed by event_id): a failure reading the message is thrown, so the event is retried
  * with back-off; the ticket and the event's receipt commit together.
  */
-async function fileFromReaction({ event: added, client, body }: EventArgs<'reaction_added'>, { ctx, settings, logger }: AppDeps): Promise<void> {
+async function fileFromReaction(
+  { event: added, client, body }: EventArgs<'reaction_added'>,
+  { ctx, settings, logger }: AppDeps,
+): Promise<void> {
   if (added.reaction !== settings.service_desk.ticket_reaction || added.item.type !== 'message') return;
   const { channel, ts } = added.item;
   if (await isFiledFrom(ctx, channel, ts)) return;
@@ -42,7 +45,10 @@ async function fileFromReaction({ event: added, client, body }: EventArgs<'react
     ctx,
     { id: requester },
     {
-      summary: filing === 'file_with_text' ? summaryFrom(text) || 'Request from a Slack message' : 'Request from a private conversation (see the link)',
+      summary:
+        filing === 'file_with_text'
+          ? summaryFrom(text) || 'Request from a Slack message'
+          : 'Request from a private conversation (see the link)',
       // The link to the message is kept with the ticket and shown once, on the triage post.
       details: filing === 'file_with_text' ? text.slice(0, 2900) : '',
       category: settings.service_desk.categories.includes('other') ? 'other' : settings.service_desk.categories[0]!,

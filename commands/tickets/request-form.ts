@@ -1,10 +1,22 @@
 import { form, type AppDeps, type FormArgs } from '../kit.js';
 import { TICKET_FIELDS as F, TICKET_VIEWS as V } from '../../views/tickets/ids.js';
 import { beforeYouFileModal } from '../../views/tickets/modals.js';
-import { parseJson, parseTicketForm, sourceMeta, ticketSourceFrom, type TicketInput } from '../../views/tickets/parse.js';
+import {
+  parseJson,
+  parseTicketForm,
+  sourceMeta,
+  ticketSourceFrom,
+  type TicketInput,
+} from '../../views/tickets/parse.js';
 import { userText } from '../../views/text.js';
 import { ok, refuse } from '../../src/services/context.js';
-import { checkBeforeFiling, fileTicket, type Precheck, type Requester, type TicketSource } from '../../src/services/tickets/file.js';
+import {
+  checkBeforeFiling,
+  fileTicket,
+  type Precheck,
+  type Requester,
+  type TicketSource,
+} from '../../src/services/tickets/file.js';
 import { shortcutSourceOfSubmission } from '../../src/services/shortcuts.js';
 import { catalogOf, onField } from './shared.js';
 
@@ -24,7 +36,11 @@ interface Checked {
  * The source message is the one the shortcut was invoked on, recorded when the form opened; a message
  * named only in the form's metadata is ignored (and audited). The link is the one Slack gave then.
  */
-async function sourceOf({ view }: FormArgs, requester: { id: string; name?: string }, { ctx }: AppDeps): Promise<TicketSource> {
+async function sourceOf(
+  { view }: FormArgs,
+  requester: { id: string; name?: string },
+  { ctx }: AppDeps,
+): Promise<TicketSource> {
   const claimed = ticketSourceFrom(parseJson(sourceMeta, view.private_metadata));
   const origin = await shortcutSourceOfSubmission(ctx, {
     viewId: view.id,
@@ -34,8 +50,14 @@ async function sourceOf({ view }: FormArgs, requester: { id: string; name?: stri
     recordType: 'ticket',
   });
   return origin
-    ? { ...ticketSourceFrom({ kind: 'shortcut', channel: origin.channel, ts: origin.ts }), ...(origin.permalink ? { permalink: origin.permalink } : {}) }
-    : { kind: 'command' as const, ...(claimed.channel && claimed.kind === 'command' ? { channel: claimed.channel } : {}) };
+    ? {
+        ...ticketSourceFrom({ kind: 'shortcut', channel: origin.channel, ts: origin.ts }),
+        ...(origin.permalink ? { permalink: origin.permalink } : {}),
+      }
+    : {
+        kind: 'command' as const,
+        ...(claimed.channel && claimed.kind === 'command' ? { channel: claimed.channel } : {}),
+      };
 }
 
 /** Refuses a message already filed and a second delivery; finds what to offer before filing. */
@@ -57,9 +79,22 @@ async function checkRequest(input: TicketInput, args: FormArgs, deps: AppDeps) {
 /** What a submitted /it-help form stores before its ack. */
 type StoredFiling = Pick<Checked, 'requester' | 'input' | 'source'>;
 
-async function fileOrSuggest({ check, key, requester, input, source }: Checked, { ack }: FormArgs, { inbox }: AppDeps): Promise<void> {
-  if (check.kind === 'suggest') return void (await ack({ response_action: 'update', view: beforeYouFileModal(check.draftId, input.summary, check.suggestion) }));
-  await inbox.receive({ key, kind: FILE_TICKET, userId: requester.id, payload: { requester, input, source } satisfies StoredFiling });
+async function fileOrSuggest(
+  { check, key, requester, input, source }: Checked,
+  { ack }: FormArgs,
+  { inbox }: AppDeps,
+): Promise<void> {
+  if (check.kind === 'suggest')
+    return void (await ack({
+      response_action: 'update',
+      view: beforeYouFileModal(check.draftId, input.summary, check.suggestion),
+    }));
+  await inbox.receive({
+    key,
+    kind: FILE_TICKET,
+    userId: requester.id,
+    payload: { requester, input, source } satisfies StoredFiling,
+  });
   await ack();
   await inbox.process(key);
 }
@@ -76,7 +111,8 @@ export const requestForm = form(V.file, {
 export function setupFiling({ ctx, inbox }: AppDeps): void {
   inbox.handle<StoredFiling>(FILE_TICKET, {
     run: (item) => fileTicket(ctx, item.data.requester, item.data.input, item.data.source, item.key),
-    refusalText: (item, message) => `Your request “${userText(item.data.input.summary, 150)}” was not filed: ${message}`,
+    refusalText: (item, message) =>
+      `Your request “${userText(item.data.input.summary, 150)}” was not filed: ${message}`,
     failureText: (item) =>
       `:warning: Sorry, your request “${userText(item.data.input.summary, 150)}” could not be filed (Switchboard kept failing to record it), so there is no ticket. Please type \`/it-help\` and send it again.`,
   });

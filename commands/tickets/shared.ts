@@ -17,7 +17,10 @@ export const HELP = [
 export const idValue = z.coerce.number().int().positive();
 
 /** The form's choices: the desk's categories and the service catalog. */
-export const catalogOf = ({ settings }: AppDeps) => ({ categories: settings.service_desk.categories, services: settings.service_catalog });
+export const catalogOf = ({ settings }: AppDeps) => ({
+  categories: settings.service_desk.categories,
+  services: settings.service_catalog,
+});
 
 /** Someone acting on a ticket, with the agent standing the directory knows of them. */
 export async function actorOf(
@@ -36,22 +39,37 @@ export async function actorOf(
 }
 
 /** Whether someone is a service-desk agent (who may change the knowledge base, see any ticket). */
-export const isAgent = ({ directory }: AppDeps, userId: string): Promise<boolean> => directory.hasRole(userId, 'agents');
+export const isAgent = ({ directory }: AppDeps, userId: string): Promise<boolean> =>
+  directory.hasRole(userId, 'agents');
 
 /** Shows the clicker a message with blocks: ephemeral where the click came from a message, else by DM. */
-export async function showClicker({ body, respond, client }: ButtonArgs, message: { text: string; blocks?: KnownBlock[] }): Promise<void> {
+export async function showClicker(
+  { body, respond, client }: ButtonArgs,
+  message: { text: string; blocks?: KnownBlock[] },
+): Promise<void> {
   if (body.response_url) {
-    await respond({ response_type: 'ephemeral', replace_original: false, text: message.text, ...(message.blocks ? { blocks: message.blocks } : {}) });
+    await respond({
+      response_type: 'ephemeral',
+      replace_original: false,
+      text: message.text,
+      ...(message.blocks ? { blocks: message.blocks } : {}),
+    });
     return;
   }
-  await client.chat.postMessage({ channel: body.user.id, text: message.text, ...(message.blocks ? { blocks: message.blocks } : {}) });
+  await client.chat.postMessage({
+    channel: body.user.id,
+    text: message.text,
+    ...(message.blocks ? { blocks: message.blocks } : {}),
+  });
 }
 
 /** The ticket id a button carries as its value. */
-export const ticketIdOfButton = (action: ButtonArgs['action']): number | undefined => (action.type === 'button' ? idValue.safeParse(action.value).data : undefined);
+export const ticketIdOfButton = (action: ButtonArgs['action']): number | undefined =>
+  action.type === 'button' ? idValue.safeParse(action.value).data : undefined;
 
 /** The ticket id of a select, from its block (`….<ticket id>`): a select's value is the choice. */
-export const ticketIdOfBlock = (action: ButtonArgs['action']): number | undefined => idValue.safeParse(/\.(\d+)$/.exec(action.block_id)?.[1]).data;
+export const ticketIdOfBlock = (action: ButtonArgs['action']): number | undefined =>
+  idValue.safeParse(/\.(\d+)$/.exec(action.block_id)?.[1]).data;
 
 /** What a ticket button's handler gets: what the click carries, and who clicked (with the DM button pressed). */
 export type TicketClick<I> = (input: I, actor: TicketActor, args: ButtonArgs, deps: AppDeps) => Promise<Result | void>;
@@ -60,11 +78,18 @@ export type TicketClick<I> = (input: I, actor: TicketActor, args: ButtonArgs, de
  * A button or select on a ticket. Pressed in a DM about the ticket, the use case refuses it if the
  * ticket has moved past it, so the actor carries the DM button that was pressed.
  */
-export function ticketButton<I>(id: string | RegExp, input: (action: ButtonArgs['action']) => I | undefined, run: TicketClick<I>): Interaction {
+export function ticketButton<I>(
+  id: string | RegExp,
+  input: (action: ButtonArgs['action']) => I | undefined,
+  run: TicketClick<I>,
+): Interaction {
   return button(id, {
     input,
     run: async (value, args, deps) => {
-      const actor = { ...(await actorOf(deps, args.body.user, 'button', args.body.channel?.id)), button: dmButtonClickOf(args.body.container, args.action.block_id) };
+      const actor = {
+        ...(await actorOf(deps, args.body.user, 'button', args.body.channel?.id)),
+        button: dmButtonClickOf(args.body.container, args.action.block_id),
+      };
       return run(value, actor, args, deps);
     },
   });

@@ -6,7 +6,15 @@ import { takeOverPrompt } from '../../views/tickets/messages.js';
 import { leftWithAssignee } from '../../views/tickets/notices.js';
 import { parseJson } from '../../views/tickets/parse.js';
 import { mention } from '../../views/text.js';
-import { assignTicket, changePriority, claimTicket, holdTicket, resumeTicket, unlinkTicketFromIncident, type TicketActor } from '../../src/services/tickets/work.js';
+import {
+  assignTicket,
+  changePriority,
+  claimTicket,
+  holdTicket,
+  resumeTicket,
+  unlinkTicketFromIncident,
+  type TicketActor,
+} from '../../src/services/tickets/work.js';
 import { claimTakesOver, ticketById } from '../../src/services/tickets/read.js';
 import { isAgent, showClicker, ticketButton, ticketIdOfBlock, ticketIdOfButton } from './shared.js';
 
@@ -23,7 +31,8 @@ async function claimOrAskFirst(ticketId: number, actor: TicketActor, args: Butto
 /** "Take it" under that question: the claim, confirmed as taking the ticket from that person. */
 async function takeOver(value: z.infer<typeof takeOverValue>, actor: TicketActor, args: ButtonArgs, { ctx }: AppDeps) {
   const result = await claimTicket(ctx, value.ticketId, actor, { takeFrom: value.from });
-  if (result.ok) await showClicker(args, { text: `You took ${result.value.key} over; ${mention(value.from)} was told.` });
+  if (result.ok)
+    await showClicker(args, { text: `You took ${result.value.key} over; ${mention(value.from)} was told.` });
   return result;
 }
 
@@ -33,9 +42,11 @@ async function keepAssignee(ticketId: number, _actor: TicketActor, args: ButtonA
   await showClicker(args, { text: leftWithAssignee(ticket?.key ?? 'The ticket') });
 }
 
-const unlink = (ticketId: number, actor: TicketActor, _args: ButtonArgs, { ctx }: AppDeps) => unlinkTicketFromIncident(ctx, ticketId, actor);
+const unlink = (ticketId: number, actor: TicketActor, _args: ButtonArgs, { ctx }: AppDeps) =>
+  unlinkTicketFromIncident(ctx, ticketId, actor);
 
-const resume = (ticketId: number, actor: TicketActor, _args: ButtonArgs, { ctx }: AppDeps) => resumeTicket(ctx, ticketId, actor);
+const resume = (ticketId: number, actor: TicketActor, _args: ButtonArgs, { ctx }: AppDeps) =>
+  resumeTicket(ctx, ticketId, actor);
 
 /** A hold option's value is `hold:<reason>`; the ticket is named by the select's block. */
 function holdInput(action: ButtonArgs['action']): { ticketId: number; reason: string } | undefined {
@@ -45,7 +56,12 @@ function holdInput(action: ButtonArgs['action']): { ticketId: number; reason: st
   return ticketId && reason ? { ticketId, reason } : undefined;
 }
 
-const hold = ({ ticketId, reason }: { ticketId: number; reason: string }, actor: TicketActor, _args: ButtonArgs, { ctx }: AppDeps) => holdTicket(ctx, ticketId, reason, actor);
+const hold = (
+  { ticketId, reason }: { ticketId: number; reason: string },
+  actor: TicketActor,
+  _args: ButtonArgs,
+  { ctx }: AppDeps,
+) => holdTicket(ctx, ticketId, reason, actor);
 
 function assignInput(action: ButtonArgs['action']): { ticketId: number; assignee: string } | undefined {
   const ticketId = ticketIdOfBlock(action);
@@ -54,21 +70,38 @@ function assignInput(action: ButtonArgs['action']): { ticketId: number; assignee
 }
 
 /** Assigning to someone who is not an agent is refused by the use case. */
-async function assign({ ticketId, assignee }: { ticketId: number; assignee: string }, actor: TicketActor, _args: ButtonArgs, deps: AppDeps) {
+async function assign(
+  { ticketId, assignee }: { ticketId: number; assignee: string },
+  actor: TicketActor,
+  _args: ButtonArgs,
+  deps: AppDeps,
+) {
   return assignTicket(deps.ctx, ticketId, assignee, actor, await isAgent(deps, assignee));
 }
 
-function priorityInput(action: ButtonArgs['action']): { ticketId: number; priority: z.infer<typeof priorityValue> } | undefined {
+function priorityInput(
+  action: ButtonArgs['action'],
+): { ticketId: number; priority: z.infer<typeof priorityValue> } | undefined {
   const ticketId = ticketIdOfBlock(action);
-  const priority = priorityValue.safeParse(action.type === 'static_select' ? action.selected_option?.value : undefined).data;
+  const priority = priorityValue.safeParse(
+    action.type === 'static_select' ? action.selected_option?.value : undefined,
+  ).data;
   return ticketId && priority ? { ticketId, priority } : undefined;
 }
 
-const setPriority = ({ ticketId, priority }: NonNullable<ReturnType<typeof priorityInput>>, actor: TicketActor, _args: ButtonArgs, { ctx }: AppDeps) =>
-  changePriority(ctx, ticketId, priority, actor);
+const setPriority = (
+  { ticketId, priority }: NonNullable<ReturnType<typeof priorityInput>>,
+  actor: TicketActor,
+  _args: ButtonArgs,
+  { ctx }: AppDeps,
+) => changePriority(ctx, ticketId, priority, actor);
 
 export const claim = ticketButton(A.claim, ticketIdOfButton, claimOrAskFirst);
-export const takeOverClaim = ticketButton(A.takeOver, (action) => (action.type === 'button' ? parseJson(takeOverValue, action.value) : undefined), takeOver);
+export const takeOverClaim = ticketButton(
+  A.takeOver,
+  (action) => (action.type === 'button' ? parseJson(takeOverValue, action.value) : undefined),
+  takeOver,
+);
 export const leaveWithAssignee = ticketButton(A.keepAssignee, ticketIdOfButton, keepAssignee);
 export const unlinkFromIncident = ticketButton(A.unlink, ticketIdOfButton, unlink);
 export const resumeWork = ticketButton(A.resume, ticketIdOfButton, resume);

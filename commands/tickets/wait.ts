@@ -16,21 +16,44 @@ async function openWait(ticketId: number, args: ButtonArgs, deps: AppDeps): Prom
   const { body, client, respond } = args;
   const opened = await openFormOrTell(formTrigger(client, respond, body), waitModal(ticketId), deps.logger);
   if (!opened) return;
-  const allowed = await checkTicketAction(deps.ctx, ticketId, 'wait_on_requester', await actorOf(deps, body.user, 'button'));
+  const allowed = await checkTicketAction(
+    deps.ctx,
+    ticketId,
+    'wait_on_requester',
+    await actorOf(deps, body.user, 'button'),
+  );
   if (allowed.ok) return;
-  await client.views.update({ view_id: opened.id, hash: opened.hash, view: ticketNoticeModal('Waiting on requester', allowed.message) }).catch(async (error: unknown) => {
-    deps.logger.warn({ err: error }, 'could not replace a form with its refusal');
-    await tell(args, allowed.message, deps.logger);
-  });
+  await client.views
+    .update({ view_id: opened.id, hash: opened.hash, view: ticketNoticeModal('Waiting on requester', allowed.message) })
+    .catch(async (error: unknown) => {
+      deps.logger.warn({ err: error }, 'could not replace a form with its refusal');
+      await tell(args, allowed.message, deps.logger);
+    });
 }
 
 const parseWait = (view: FormArgs['view']) =>
-  ticketForm(parseWaitForm(view.state.values), view, F.question, 'This form is out of date; close it and press Waiting on requester again.');
+  ticketForm(
+    parseWaitForm(view.state.values),
+    view,
+    F.question,
+    'This form is out of date; close it and press Waiting on requester again.',
+  );
 
 /** Authorization is derived again here: the form says which ticket, never who may act on it. */
-async function askRequester({ ticketId, question }: { ticketId: number; question: string }, { body }: FormArgs, deps: AppDeps) {
-  return onField(F.question, await waitOnRequester(deps.ctx, ticketId, question, await actorOf(deps, body.user, 'modal')));
+async function askRequester(
+  { ticketId, question }: { ticketId: number; question: string },
+  { body }: FormArgs,
+  deps: AppDeps,
+) {
+  return onField(
+    F.question,
+    await waitOnRequester(deps.ctx, ticketId, question, await actorOf(deps, body.user, 'modal')),
+  );
 }
 
 export const waitButton = button(A.wait, { input: ticketIdOfButton, run: openWait });
-export const waitForm = form(V.wait, { parse: parseWait, run: askRequester, fieldBlocks: { [F.question]: F.question } });
+export const waitForm = form(V.wait, {
+  parse: parseWait,
+  run: askRequester,
+  fieldBlocks: { [F.question]: F.question },
+});

@@ -45,7 +45,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
   // A sweep costs what is due, not what is open: it walks this index from the oldest pending due time.
   await sql`CREATE INDEX due_items_pending ON due_items (due_at) WHERE status = 'pending'`.execute(db);
-  await db.schema.createIndex('due_items_record').on('due_items').columns(['record_type', 'record_id', 'status']).execute();
+  await db.schema
+    .createIndex('due_items_record')
+    .on('due_items')
+    .columns(['record_type', 'record_id', 'status'])
+    .execute();
 
   await db.schema
     .createTable('audit_log')
@@ -65,8 +69,12 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.createIndex('audit_log_at').on('audit_log').column('at').execute();
   await db.schema.createIndex('audit_log_record').on('audit_log').columns(['record_type', 'record_id']).execute();
   // Auditors need a log nobody can edit, not even the app.
-  await sql`CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END`.execute(db);
-  await sql`CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END`.execute(db);
+  await sql`CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END`.execute(
+    db,
+  );
+  await sql`CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END`.execute(
+    db,
+  );
 
   await db.schema
     .createTable('inbound_receipts')

@@ -74,10 +74,18 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('removed_at', 'bigint')
     .execute();
   // Word matching for article suggestions; the SQLite-specific part stays in db/queries/kb.ts.
-  await sql`CREATE VIRTUAL TABLE kb_fts USING fts5(title, body, content='kb_articles', content_rowid='id', tokenize='porter unicode61')`.execute(db);
-  await sql`CREATE TRIGGER kb_articles_ai AFTER INSERT ON kb_articles BEGIN INSERT INTO kb_fts(rowid, title, body) VALUES (new.id, new.title, new.body); END`.execute(db);
-  await sql`CREATE TRIGGER kb_articles_ad AFTER DELETE ON kb_articles BEGIN INSERT INTO kb_fts(kb_fts, rowid, title, body) VALUES ('delete', old.id, old.title, old.body); END`.execute(db);
-  await sql`CREATE TRIGGER kb_articles_au AFTER UPDATE ON kb_articles BEGIN INSERT INTO kb_fts(kb_fts, rowid, title, body) VALUES ('delete', old.id, old.title, old.body); INSERT INTO kb_fts(rowid, title, body) VALUES (new.id, new.title, new.body); END`.execute(db);
+  await sql`CREATE VIRTUAL TABLE kb_fts USING fts5(title, body, content='kb_articles', content_rowid='id', tokenize='porter unicode61')`.execute(
+    db,
+  );
+  await sql`CREATE TRIGGER kb_articles_ai AFTER INSERT ON kb_articles BEGIN INSERT INTO kb_fts(rowid, title, body) VALUES (new.id, new.title, new.body); END`.execute(
+    db,
+  );
+  await sql`CREATE TRIGGER kb_articles_ad AFTER DELETE ON kb_articles BEGIN INSERT INTO kb_fts(kb_fts, rowid, title, body) VALUES ('delete', old.id, old.title, old.body); END`.execute(
+    db,
+  );
+  await sql`CREATE TRIGGER kb_articles_au AFTER UPDATE ON kb_articles BEGIN INSERT INTO kb_fts(kb_fts, rowid, title, body) VALUES ('delete', old.id, old.title, old.body); INSERT INTO kb_fts(rowid, title, body) VALUES (new.id, new.title, new.body); END`.execute(
+    db,
+  );
 
   await db.schema
     .createTable('kb_deflections')
@@ -146,8 +154,14 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('text', 'text', (c) => c.notNull())
     .addColumn('source_ts', 'text')
     .execute();
-  await db.schema.createIndex('incident_timeline_incident').on('incident_timeline').columns(['incident_id', 'at']).execute();
-  await sql`CREATE UNIQUE INDEX incident_timeline_source ON incident_timeline (incident_id, source_ts) WHERE source_ts IS NOT NULL`.execute(db);
+  await db.schema
+    .createIndex('incident_timeline_incident')
+    .on('incident_timeline')
+    .columns(['incident_id', 'at'])
+    .execute();
+  await sql`CREATE UNIQUE INDEX incident_timeline_source ON incident_timeline (incident_id, source_ts) WHERE source_ts IS NOT NULL`.execute(
+    db,
+  );
 
   await db.schema
     .createTable('incident_updates')
@@ -164,7 +178,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('on_time', 'integer')
     .addColumn('audience', 'text', (c) => c.notNull().defaultTo('all'))
     .execute();
-  await db.schema.createIndex('incident_updates_incident').on('incident_updates').columns(['incident_id', 'at']).execute();
+  await db.schema
+    .createIndex('incident_updates_incident')
+    .on('incident_updates')
+    .columns(['incident_id', 'at'])
+    .execute();
   await db.schema.createIndex('incident_updates_at').on('incident_updates').column('at').execute();
 
   await db.schema
@@ -265,9 +283,22 @@ export async function up(db: Kysely<any>): Promise<void> {
 
 export async function down(db: Kysely<any>): Promise<void> {
   for (const table of [
-    'change_incidents', 'change_approvals', 'change_services', 'changes',
-    'incident_actions', 'incident_subscriptions', 'incident_updates', 'incident_timeline', 'incident_roles', 'incident_services', 'incidents',
-    'kb_deflections', 'kb_fts', 'kb_articles', 'ticket_events', 'tickets',
+    'change_incidents',
+    'change_approvals',
+    'change_services',
+    'changes',
+    'incident_actions',
+    'incident_subscriptions',
+    'incident_updates',
+    'incident_timeline',
+    'incident_roles',
+    'incident_services',
+    'incidents',
+    'kb_deflections',
+    'kb_fts',
+    'kb_articles',
+    'ticket_events',
+    'tickets',
   ]) {
     await sql`DROP TABLE IF EXISTS ${sql.table(table)}`.execute(db);
   }

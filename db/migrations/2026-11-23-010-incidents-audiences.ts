@@ -14,7 +14,10 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
   // Bumped whenever the update schedule restarts (an update posted, severity or status changed,
   // resolved): reminders of an older schedule recognise themselves as superseded.
-  await db.schema.alterTable('incidents').addColumn('update_generation', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+  await db.schema
+    .alterTable('incidents')
+    .addColumn('update_generation', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute();
   await sql`CREATE INDEX incident_actions_status ON incident_actions (status, due_at)`.execute(db);
 }
 

@@ -7,9 +7,16 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.alterTable('change_approvals').addColumn('covers_services', 'text').execute();
   // Risk questionnaire answers (JSON) when the risk was computed rather than chosen.
   await db.schema.alterTable('changes').addColumn('risk_answers', 'text').execute();
-  await db.schema.alterTable('changes').addColumn('postponed_count', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+  await db.schema
+    .alterTable('changes')
+    .addColumn('postponed_count', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute();
   await db.schema.alterTable('changes').addColumn('closeout_requested_at', 'bigint').execute();
-  await db.schema.createIndex('change_approvals_change').on('change_approvals').columns(['change_id', 'version']).execute();
+  await db.schema
+    .createIndex('change_approvals_change')
+    .on('change_approvals')
+    .columns(['change_id', 'version'])
+    .execute();
   await db.schema.createIndex('change_incidents_incident').on('change_incidents').column('incident_id').execute();
 }
 

@@ -4,7 +4,11 @@ import { sql, type Kysely } from 'kysely';
 // Indexes the scorecard's period filters use, and the scheduled-report ledger.
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.createIndex('incidents_resolved').on('incidents').column('resolved_at').execute();
-  await db.schema.createIndex('incidents_acknowledged').on('incidents').columns(['declared_at', 'acknowledged_at']).execute();
+  await db.schema
+    .createIndex('incidents_acknowledged')
+    .on('incidents')
+    .columns(['declared_at', 'acknowledged_at'])
+    .execute();
   await db.schema.createIndex('tickets_csat_at').on('tickets').column('csat_at').execute();
   await db.schema.createIndex('tickets_csat_requested').on('tickets').column('csat_requested_at').execute();
   await db.schema.createIndex('changes_submitted').on('changes').column('submitted_at').execute();
@@ -30,14 +34,22 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('chart_error', 'text')
     .addColumn('chart_file_id', 'text')
     .execute();
-  await sql`CREATE INDEX report_deliveries_chart ON report_deliveries (chart_next_at) WHERE chart_status = 'pending'`.execute(db);
+  await sql`CREATE INDEX report_deliveries_chart ON report_deliveries (chart_next_at) WHERE chart_status = 'pending'`.execute(
+    db,
+  );
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
   await sql`DROP TABLE IF EXISTS report_deliveries`.execute(db);
   for (const index of [
-    'incidents_resolved', 'incidents_acknowledged', 'tickets_csat_at', 'tickets_csat_requested', 'changes_submitted',
-    'changes_approved', 'changes_pending', 'change_incidents_change',
+    'incidents_resolved',
+    'incidents_acknowledged',
+    'tickets_csat_at',
+    'tickets_csat_requested',
+    'changes_submitted',
+    'changes_approved',
+    'changes_pending',
+    'change_incidents_change',
   ]) {
     await sql`DROP INDEX IF EXISTS ${sql.id(index)}`.execute(db);
   }

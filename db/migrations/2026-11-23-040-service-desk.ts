@@ -3,7 +3,10 @@ import { type Kysely } from 'kysely';
 // Frozen: a schema change is a new migration file.
 export async function up(db: Kysely<any>): Promise<void> {
   // Working time spent waiting on the requester, so re-prioritising keeps the pause credited.
-  await db.schema.alterTable('tickets').addColumn('paused_ms', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
+  await db.schema
+    .alterTable('tickets')
+    .addColumn('paused_ms', 'bigint', (c) => c.notNull().defaultTo(0))
+    .execute();
   // What a requester typed while the "before you file" step shows known incidents and KB answers.
   await db.schema
     .createTable('ticket_drafts')

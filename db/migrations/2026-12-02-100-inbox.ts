@@ -19,10 +19,14 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('last_error', 'text')
     .execute();
   // Only work still to do is indexed for the sweep; pruning reads by age.
-  await sql`CREATE INDEX inbox_pending ON inbox (next_attempt_at) WHERE processed_at IS NULL AND failed_at IS NULL`.execute(db);
+  await sql`CREATE INDEX inbox_pending ON inbox (next_attempt_at) WHERE processed_at IS NULL AND failed_at IS NULL`.execute(
+    db,
+  );
   await db.schema.createIndex('inbox_received').on('inbox').column('received_at').execute();
   // Receipts recorded so far keep deduplicating: they are deliveries already processed.
-  await sql`INSERT INTO inbox (key, kind, received_at, processed_at) SELECT key, 'receipt', received_at, received_at FROM inbound_receipts`.execute(db);
+  await sql`INSERT INTO inbox (key, kind, received_at, processed_at) SELECT key, 'receipt', received_at, received_at FROM inbound_receipts`.execute(
+    db,
+  );
   await db.schema.dropTable('inbound_receipts').execute();
 }
 
@@ -33,6 +37,8 @@ export async function down(db: Kysely<any>): Promise<void> {
     .addColumn('received_at', 'bigint', (c) => c.notNull())
     .execute();
   await db.schema.createIndex('inbound_receipts_at').on('inbound_receipts').column('received_at').execute();
-  await sql`INSERT INTO inbound_receipts (key, received_at) SELECT key, received_at FROM inbox WHERE processed_at IS NOT NULL`.execute(db);
+  await sql`INSERT INTO inbound_receipts (key, received_at) SELECT key, received_at FROM inbox WHERE processed_at IS NOT NULL`.execute(
+    db,
+  );
   await db.schema.dropTable('inbox').execute();
 }

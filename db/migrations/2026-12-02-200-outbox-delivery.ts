@@ -15,7 +15,9 @@ export async function up(db: Kysely<any>): Promise<void> {
   await sql`ALTER TABLE outbox ADD COLUMN fills TEXT`.execute(db);
   await sql`ALTER TABLE outbox ADD COLUMN on_failure TEXT`.execute(db);
   await sql`ALTER TABLE outbox ADD COLUMN name_suffix INTEGER`.execute(db);
-  const pending = (await sql<{ id: number; payload: string }>`SELECT id, payload FROM outbox WHERE status = 'pending'`.execute(db)).rows;
+  const pending = (
+    await sql<{ id: number; payload: string }>`SELECT id, payload FROM outbox WHERE status = 'pending'`.execute(db)
+  ).rows;
   for (const row of pending) {
     const payload = JSON.parse(row.payload) as Record<string, unknown>;
     const { __on_failure: onFailure, __base_name: baseName, __suffix: suffix, ...args } = payload;
@@ -38,8 +40,17 @@ export async function down(db: Kysely<any>): Promise<void> {
 const LEGACY = /\{\{ref:([^:}]+):(channel|ts|permalink)\}\}|\{\{name:([UW][A-Z0-9]+)\}\}/g;
 
 /** Rows written by the earlier sender: {$ref} objects and {{…}} placeholders become fills. */
-function extract(value: unknown, path: (string | number)[], fills: { path: (string | number)[]; value: unknown }[]): unknown {
-  if (value && typeof value === 'object' && !Array.isArray(value) && typeof (value as { $ref?: unknown }).$ref === 'string') {
+function extract(
+  value: unknown,
+  path: (string | number)[],
+  fills: { path: (string | number)[]; value: unknown }[],
+): unknown {
+  if (
+    value &&
+    typeof value === 'object' &&
+    !Array.isArray(value) &&
+    typeof (value as { $ref?: unknown }).$ref === 'string'
+  ) {
     fills.push({ path, value });
     return null;
   }

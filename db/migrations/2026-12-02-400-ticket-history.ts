@@ -63,7 +63,23 @@ export async function up(db: Kysely<any>): Promise<void> {
 export async function down(db: Kysely<any>): Promise<void> {
   await db.schema.dropIndex('ticket_events_at').ifExists().execute();
   await db.schema.dropIndex('ticket_events_kind_at').ifExists().execute();
-  for (const name of ['status', 'priority', 'assignee_id', 'hold_reason', 'paused', 'responded', 'first_assignee_id', 'reassignments', 'escalated', 'fr_state', 'fr_breached', 'fr_due_at', 'res_state', 'res_breached', 'res_due_at']) {
+  for (const name of [
+    'status',
+    'priority',
+    'assignee_id',
+    'hold_reason',
+    'paused',
+    'responded',
+    'first_assignee_id',
+    'reassignments',
+    'escalated',
+    'fr_state',
+    'fr_breached',
+    'fr_due_at',
+    'res_state',
+    'res_breached',
+    'res_due_at',
+  ]) {
     await db.schema.alterTable('ticket_events').dropColumn(name).execute();
   }
   await db.schema.alterTable('tickets').dropColumn('hold_reason').execute();

@@ -36,5 +36,11 @@ export async function insertAudit(db: Executor, entry: AuditEntry, now: Date): P
 }
 
 export function auditFor(db: Executor, recordType: string, recordId: number): Promise<AuditRow[]> {
-  return db.selectFrom('audit_log').selectAll().where('record_type', '=', recordType).where('record_id', '=', recordId).orderBy('id').execute();
+  return db
+    .selectFrom('audit_log')
+    .selectAll()
+    .where('record_type', '=', recordType)
+    .where('record_id', '=', recordId)
+    .orderBy('id')
+    .execute();
 }

@@ -16,7 +16,11 @@ export async function insertChange(db: Executor, row: NewChangeRow, services: st
 export async function replaceServices(db: Executor, changeId: number, services: string[]): Promise<void> {
   await db.deleteFrom('change_services').where('change_id', '=', changeId).execute();
   const unique = [...new Set(services)];
-  if (unique.length > 0) await db.insertInto('change_services').values(unique.map((service) => ({ change_id: changeId, service }))).execute();
+  if (unique.length > 0)
+    await db
+      .insertInto('change_services')
+      .values(unique.map((service) => ({ change_id: changeId, service })))
+      .execute();
 }
 
 export function findChangeById(db: Executor, id: number): Promise<ChangeRow | undefined> {
@@ -33,7 +37,12 @@ export async function updateChange(db: Executor, id: number, patch: ChangePatch)
 }
 
 /** Moves a change from one status to another only if it is still in `from`: false when someone got there first. */
-export async function transitionChange(db: Executor, id: number, from: readonly string[], patch: ChangePatch): Promise<boolean> {
+export async function transitionChange(
+  db: Executor,
+  id: number,
+  from: readonly string[],
+  patch: ChangePatch,
+): Promise<boolean> {
   const result = await db
     .updateTable('changes')
     .set(patch)
@@ -44,7 +53,12 @@ export async function transitionChange(db: Executor, id: number, from: readonly 
 }
 
 export async function servicesOf(db: Executor, changeId: number): Promise<string[]> {
-  const rows = await db.selectFrom('change_services').select('service').where('change_id', '=', changeId).orderBy('service').execute();
+  const rows = await db
+    .selectFrom('change_services')
+    .select('service')
+    .where('change_id', '=', changeId)
+    .orderBy('service')
+    .execute();
   return rows.map((r) => r.service);
 }
 
@@ -55,7 +69,14 @@ export function approvalsOf(db: Executor, changeId: number): Promise<ChangeAppro
 /** Records a decision; false when this approver already decided this version (a double click). */
 export async function insertApproval(
   db: Executor,
-  row: { changeId: number; version: number; approverId: string; decision: 'approved' | 'rejected'; reason: string | null; coversServices: string[] },
+  row: {
+    changeId: number;
+    version: number;
+    approverId: string;
+    decision: 'approved' | 'rejected';
+    reason: string | null;
+    coversServices: string[];
+  },
   now: Date,
 ): Promise<boolean> {
   const result = await db
@@ -75,7 +96,11 @@ export async function insertApproval(
 }
 
 /** Open changes (awaiting approval, scheduled, in progress) whose window overlaps [from, to), with their services. */
-export async function openChangesBetween(db: Executor, from: number, to: number): Promise<(ChangeRow & { services: string[] })[]> {
+export async function openChangesBetween(
+  db: Executor,
+  from: number,
+  to: number,
+): Promise<(ChangeRow & { services: string[] })[]> {
   const rows = await db
     .selectFrom('changes')
     .selectAll()
@@ -93,18 +118,32 @@ async function withServices(db: Executor, rows: ChangeRow[]): Promise<(ChangeRow
   const services = await db
     .selectFrom('change_services')
     .select(['change_id', 'service'])
-    .where('change_id', 'in', rows.map((r) => r.id))
+    .where(
+      'change_id',
+      'in',
+      rows.map((r) => r.id),
+    )
     .orderBy('service')
     .execute();
   return rows.map((r) => ({ ...r, services: services.filter((s) => s.change_id === r.id).map((s) => s.service) }));
 }
 
 export function findIncidentByKey(db: Executor, key: string) {
-  return db.selectFrom('incidents').select(['id', 'key', 'title', 'status', 'severity']).where('key', '=', key.trim().toUpperCase()).executeTakeFirst();
+  return db
+    .selectFrom('incidents')
+    .select(['id', 'key', 'title', 'status', 'severity'])
+    .where('key', '=', key.trim().toUpperCase())
+    .executeTakeFirst();
 }
 
 /** Links a change to an incident it caused; false when the link already exists. */
-export async function insertChangeIncident(db: Executor, changeId: number, incidentId: number, by: string, now: Date): Promise<boolean> {
+export async function insertChangeIncident(
+  db: Executor,
+  changeId: number,
+  incidentId: number,
+  by: string,
+  now: Date,
+): Promise<boolean> {
   const result = await db
     .insertInto('change_incidents')
     .values({ change_id: changeId, incident_id: incidentId, linked_at: now.getTime(), linked_by: by })
@@ -117,7 +156,14 @@ export function incidentsLinkedTo(db: Executor, changeId: number) {
   return db
     .selectFrom('change_incidents')
     .innerJoin('incidents', 'incidents.id', 'change_incidents.incident_id')
-    .select(['incidents.id', 'incidents.key', 'incidents.title', 'incidents.severity', 'change_incidents.linked_at', 'change_incidents.linked_by'])
+    .select([
+      'incidents.id',
+      'incidents.key',
+      'incidents.title',
+      'incidents.severity',
+      'change_incidents.linked_at',
+      'change_incidents.linked_by',
+    ])
     .where('change_incidents.change_id', '=', changeId)
     .orderBy('change_incidents.linked_at')
     .execute();

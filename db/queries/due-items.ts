@@ -55,7 +55,13 @@ export async function rescheduleDue(db: Executor, item: NewDueItem & { point: st
 }
 
 /** Cancels pending items of a record (optionally only some kinds): a resolved ticket needs no SLA reminder. */
-export async function cancelDue(db: Executor, recordType: string, recordId: number, now: Date, kinds?: string[]): Promise<void> {
+export async function cancelDue(
+  db: Executor,
+  recordType: string,
+  recordId: number,
+  now: Date,
+  kinds?: string[],
+): Promise<void> {
   let query = db
     .updateTable('due_items')
     .set({ status: 'cancelled', done_at: now.getTime() })
@@ -94,7 +100,12 @@ export async function setDueOutcome(db: Executor, id: number, outcome: string): 
 }
 
 export async function postponeDue(db: Executor, id: number, dueAt: number, outcome: string): Promise<void> {
-  await db.updateTable('due_items').set({ due_at: dueAt, outcome }).where('id', '=', id).where('status', '=', 'pending').execute();
+  await db
+    .updateTable('due_items')
+    .set({ due_at: dueAt, outcome })
+    .where('id', '=', id)
+    .where('status', '=', 'pending')
+    .execute();
 }
 
 export function pendingDueFor(db: Executor, recordType: string, recordId: number): Promise<DueItemRow[]> {

@@ -21,7 +21,11 @@ export function getIncident(db: Executor, id: number): Promise<IncidentRow | und
   return db.selectFrom('incidents').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-export async function updateIncident(db: Executor, id: number, patch: Updateable<IncidentWithScheduleTable>): Promise<void> {
+export async function updateIncident(
+  db: Executor,
+  id: number,
+  patch: Updateable<IncidentWithScheduleTable>,
+): Promise<void> {
   await db.updateTable('incidents').set(patch).where('id', '=', id).execute();
 }
 
@@ -34,7 +38,9 @@ export async function incidentByChannel(db: Executor, channelId: string): Promis
   if (direct) return direct;
   const viaRef = await db
     .selectFrom('incidents')
-    .innerJoin('slack_refs', (join) => join.on(sql`slack_refs.key`, '=', sql`'incident/' || incidents.id || '/channel'`))
+    .innerJoin('slack_refs', (join) =>
+      join.on(sql`slack_refs.key`, '=', sql`'incident/' || incidents.id || '/channel'`),
+    )
     .selectAll('incidents')
     .where('slack_refs.channel', '=', channelId)
     .executeTakeFirst();
@@ -47,7 +53,12 @@ export async function incidentByChannel(db: Executor, channelId: string): Promis
 
 /** Open incidents (not resolved or closed), newest first. */
 export function openIncidents(db: Executor): Promise<IncidentRow[]> {
-  return db.selectFrom('incidents').selectAll().where('status', 'in', [...ACTIVE_STATUSES]).orderBy('declared_at', 'desc').execute();
+  return db
+    .selectFrom('incidents')
+    .selectAll()
+    .where('status', 'in', [...ACTIVE_STATUSES])
+    .orderBy('declared_at', 'desc')
+    .execute();
 }
 
 /**
@@ -58,7 +69,16 @@ export function openIncidents(db: Executor): Promise<IncidentRow[]> {
 export function openIncidentsForService(
   db: Executor,
   service: string,
-): Promise<{ id: number; key: string; title: string; severity: IncidentRow['severity']; status: IncidentRow['status']; channel_id: string | null }[]> {
+): Promise<
+  {
+    id: number;
+    key: string;
+    title: string;
+    severity: IncidentRow['severity'];
+    status: IncidentRow['status'];
+    channel_id: string | null;
+  }[]
+> {
   return db
     .selectFrom('incidents')
     .innerJoin('incident_services', 'incident_services.incident_id', 'incidents.id')
@@ -77,24 +97,49 @@ export function openIncidentsForService(
 export async function setServices(db: Executor, incidentId: number, services: string[]): Promise<void> {
   await db.deleteFrom('incident_services').where('incident_id', '=', incidentId).execute();
   if (services.length > 0) {
-    await db.insertInto('incident_services').values(services.map((service) => ({ incident_id: incidentId, service }))).execute();
+    await db
+      .insertInto('incident_services')
+      .values(services.map((service) => ({ incident_id: incidentId, service })))
+      .execute();
   }
 }
 
 export async function servicesOf(db: Executor, incidentId: number): Promise<string[]> {
-  const rows = await db.selectFrom('incident_services').select('service').where('incident_id', '=', incidentId).orderBy('service').execute();
+  const rows = await db
+    .selectFrom('incident_services')
+    .select('service')
+    .where('incident_id', '=', incidentId)
+    .orderBy('service')
+    .execute();
   return rows.map((r) => r.service);
 }
 
-export function rolesOf(db: Executor, incidentId: number): Promise<{ role: string; user_id: string; assigned_at: number }[]> {
-  return db.selectFrom('incident_roles').select(['role', 'user_id', 'assigned_at']).where('incident_id', '=', incidentId).orderBy('assigned_at').execute();
+export function rolesOf(
+  db: Executor,
+  incidentId: number,
+): Promise<{ role: string; user_id: string; assigned_at: number }[]> {
+  return db
+    .selectFrom('incident_roles')
+    .select(['role', 'user_id', 'assigned_at'])
+    .where('incident_id', '=', incidentId)
+    .orderBy('assigned_at')
+    .execute();
 }
 
-export async function setRole(db: Executor, incidentId: number, role: string, userId: string, by: string, now: Date): Promise<void> {
+export async function setRole(
+  db: Executor,
+  incidentId: number,
+  role: string,
+  userId: string,
+  by: string,
+  now: Date,
+): Promise<void> {
   await db
     .insertInto('incident_roles')
     .values({ incident_id: incidentId, role, user_id: userId, assigned_at: now.getTime(), assigned_by: by })
-    .onConflict((oc) => oc.columns(['incident_id', 'role']).doUpdateSet({ user_id: userId, assigned_at: now.getTime(), assigned_by: by }))
+    .onConflict((oc) =>
+      oc.columns(['incident_id', 'role']).doUpdateSet({ user_id: userId, assigned_at: now.getTime(), assigned_by: by }),
+    )
     .execute();
 }
 
@@ -103,18 +148,38 @@ export async function setRole(db: Executor, incidentId: number, role: string, us
 /** Adds a timeline entry; false when the same Slack message (source_ts) is already on it. */
 export async function addTimeline(
   db: Executor,
-  entry: { incidentId: number; at: number; kind: string; actorId: string | null; text: string; sourceTs?: string | null },
+  entry: {
+    incidentId: number;
+    at: number;
+    kind: string;
+    actorId: string | null;
+    text: string;
+    sourceTs?: string | null;
+  },
 ): Promise<boolean> {
   const result = await db
     .insertInto('incident_timeline')
-    .values({ incident_id: entry.incidentId, at: entry.at, kind: entry.kind, actor_id: entry.actorId, text: entry.text, source_ts: entry.sourceTs ?? null })
+    .values({
+      incident_id: entry.incidentId,
+      at: entry.at,
+      kind: entry.kind,
+      actor_id: entry.actorId,
+      text: entry.text,
+      source_ts: entry.sourceTs ?? null,
+    })
     .onConflict((oc) => oc.doNothing())
     .executeTakeFirst();
   return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
 }
 
 export function timelineOf(db: Executor, incidentId: number): Promise<TimelineRow[]> {
-  return db.selectFrom('incident_timeline').selectAll().where('incident_id', '=', incidentId).orderBy('at').orderBy('id').execute();
+  return db
+    .selectFrom('incident_timeline')
+    .selectAll()
+    .where('incident_id', '=', incidentId)
+    .orderBy('at')
+    .orderBy('id')
+    .execute();
 }
 
 // ---- stakeholder updates ------------------------------------------------------------------------------------
@@ -125,11 +190,23 @@ export async function insertUpdate(db: Executor, row: Insertable<IncidentUpdateT
 }
 
 export function updatesOf(db: Executor, incidentId: number): Promise<IncidentUpdateRow[]> {
-  return db.selectFrom('incident_updates').selectAll().where('incident_id', '=', incidentId).orderBy('at').orderBy('id').execute();
+  return db
+    .selectFrom('incident_updates')
+    .selectAll()
+    .where('incident_id', '=', incidentId)
+    .orderBy('at')
+    .orderBy('id')
+    .execute();
 }
 
 export function lastUpdateOf(db: Executor, incidentId: number): Promise<IncidentUpdateRow | undefined> {
-  return db.selectFrom('incident_updates').selectAll().where('incident_id', '=', incidentId).orderBy('at', 'desc').orderBy('id', 'desc').executeTakeFirst();
+  return db
+    .selectFrom('incident_updates')
+    .selectAll()
+    .where('incident_id', '=', incidentId)
+    .orderBy('at', 'desc')
+    .orderBy('id', 'desc')
+    .executeTakeFirst();
 }
 
 // ---- subscriptions and audiences ------------------------------------------------------------------------------
@@ -145,17 +222,32 @@ export async function addSubscription(db: Executor, incidentId: number, userId: 
 }
 
 export async function removeSubscription(db: Executor, incidentId: number, userId: string): Promise<boolean> {
-  const result = await db.deleteFrom('incident_subscriptions').where('incident_id', '=', incidentId).where('user_id', '=', userId).executeTakeFirst();
+  const result = await db
+    .deleteFrom('incident_subscriptions')
+    .where('incident_id', '=', incidentId)
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
   return Number(result.numDeletedRows) > 0;
 }
 
 export async function subscribersOf(db: Executor, incidentId: number): Promise<string[]> {
-  const rows = await db.selectFrom('incident_subscriptions').select('user_id').where('incident_id', '=', incidentId).orderBy('at').execute();
+  const rows = await db
+    .selectFrom('incident_subscriptions')
+    .select('user_id')
+    .where('incident_id', '=', incidentId)
+    .orderBy('at')
+    .execute();
   return rows.map((r) => r.user_id);
 }
 
 /** Records that an audience heard about the incident; true the first time (that message becomes the thread head). */
-export async function addAudience(db: Executor, incidentId: number, target: string, kind: 'channel' | 'user', now: Date): Promise<boolean> {
+export async function addAudience(
+  db: Executor,
+  incidentId: number,
+  target: string,
+  kind: 'channel' | 'user',
+  now: Date,
+): Promise<boolean> {
   const result = await db
     .insertInto('incident_audiences')
     .values({ incident_id: incidentId, target, kind, first_at: now.getTime() })
@@ -165,7 +257,12 @@ export async function addAudience(db: Executor, incidentId: number, target: stri
 }
 
 export function audiencesOf(db: Executor, incidentId: number): Promise<{ target: string; kind: 'channel' | 'user' }[]> {
-  return db.selectFrom('incident_audiences').select(['target', 'kind']).where('incident_id', '=', incidentId).orderBy('first_at').execute();
+  return db
+    .selectFrom('incident_audiences')
+    .select(['target', 'kind'])
+    .where('incident_id', '=', incidentId)
+    .orderBy('first_at')
+    .execute();
 }
 
 // ---- follow-up actions ---------------------------------------------------------------------------------------
@@ -180,7 +277,13 @@ export function getAction(db: Executor, id: number): Promise<IncidentActionRow |
 }
 
 export function actionsOf(db: Executor, incidentId: number): Promise<IncidentActionRow[]> {
-  return db.selectFrom('incident_actions').selectAll().where('incident_id', '=', incidentId).orderBy('due_at').orderBy('id').execute();
+  return db
+    .selectFrom('incident_actions')
+    .selectAll()
+    .where('incident_id', '=', incidentId)
+    .orderBy('due_at')
+    .orderBy('id')
+    .execute();
 }
 
 /** Closes an open action; false when it was already done (a double click). */
@@ -196,8 +299,16 @@ export async function closeAction(db: Executor, id: number, by: string, now: Dat
 
 // ---- links -------------------------------------------------------------------------------------------------------
 
-export function linkedTickets(db: Executor, incidentId: number): Promise<{ id: number; key: string; summary: string }[]> {
-  return db.selectFrom('tickets').select(['id', 'key', 'summary']).where('incident_id', '=', incidentId).orderBy('id').execute();
+export function linkedTickets(
+  db: Executor,
+  incidentId: number,
+): Promise<{ id: number; key: string; summary: string }[]> {
+  return db
+    .selectFrom('tickets')
+    .select(['id', 'key', 'summary'])
+    .where('incident_id', '=', incidentId)
+    .orderBy('id')
+    .execute();
 }
 
 export function linkedChanges(db: Executor, incidentId: number): Promise<{ key: string; title: string }[]> {
@@ -209,7 +320,6 @@ export function linkedChanges(db: Executor, incidentId: number): Promise<{ key: 
     .orderBy('changes.id')
     .execute();
 }
-
 
 // ---- people -----------------------------------------------------------------------------------------------------
 

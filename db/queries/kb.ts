@@ -4,27 +4,61 @@ import type { KbArticleTable } from '../schema/records.js';
 
 export type KbArticleRow = Selectable<KbArticleTable>;
 
-export async function insertArticle(db: Executor, article: { title: string; body: string; url: string | null; createdBy: string }, now: Date): Promise<KbArticleRow> {
+export async function insertArticle(
+  db: Executor,
+  article: { title: string; body: string; url: string | null; createdBy: string },
+  now: Date,
+): Promise<KbArticleRow> {
   return db
     .insertInto('kb_articles')
-    .values({ title: article.title, body: article.body, url: article.url, created_by: article.createdBy, created_at: now.getTime() })
+    .values({
+      title: article.title,
+      body: article.body,
+      url: article.url,
+      created_by: article.createdBy,
+      created_at: now.getTime(),
+    })
     .returningAll()
     .executeTakeFirstOrThrow();
 }
 
 /** One page of the live articles, newest first, and how many there are in all. */
-export async function listArticles(db: Executor, page: { offset: number; limit: number }): Promise<{ rows: KbArticleRow[]; total: number }> {
-  const rows = await db.selectFrom('kb_articles').selectAll().where('removed_at', 'is', null).orderBy('id', 'desc').limit(page.limit).offset(page.offset).execute();
-  const counted = await db.selectFrom('kb_articles').select((eb) => eb.fn.countAll<number>().as('n')).where('removed_at', 'is', null).executeTakeFirst();
+export async function listArticles(
+  db: Executor,
+  page: { offset: number; limit: number },
+): Promise<{ rows: KbArticleRow[]; total: number }> {
+  const rows = await db
+    .selectFrom('kb_articles')
+    .selectAll()
+    .where('removed_at', 'is', null)
+    .orderBy('id', 'desc')
+    .limit(page.limit)
+    .offset(page.offset)
+    .execute();
+  const counted = await db
+    .selectFrom('kb_articles')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('removed_at', 'is', null)
+    .executeTakeFirst();
   return { rows, total: Number(counted?.n ?? 0) };
 }
 
 export function findArticle(db: Executor, id: number): Promise<KbArticleRow | undefined> {
-  return db.selectFrom('kb_articles').selectAll().where('id', '=', id).where('removed_at', 'is', null).executeTakeFirst();
+  return db
+    .selectFrom('kb_articles')
+    .selectAll()
+    .where('id', '=', id)
+    .where('removed_at', 'is', null)
+    .executeTakeFirst();
 }
 
 export async function removeArticle(db: Executor, id: number, now: Date): Promise<boolean> {
-  const result = await db.updateTable('kb_articles').set({ removed_at: now.getTime() }).where('id', '=', id).where('removed_at', 'is', null).executeTakeFirst();
+  const result = await db
+    .updateTable('kb_articles')
+    .set({ removed_at: now.getTime() })
+    .where('id', '=', id)
+    .where('removed_at', 'is', null)
+    .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
 }
 
@@ -43,6 +77,15 @@ export async function searchArticles(db: Executor, words: string[], limit = 3): 
   return result.rows;
 }
 
-export async function recordDeflection(db: Executor, userId: string, articleId: number, query: string, now: Date): Promise<void> {
-  await db.insertInto('kb_deflections').values({ user_id: userId, article_id: articleId, query, at: now.getTime() }).execute();
+export async function recordDeflection(
+  db: Executor,
+  userId: string,
+  articleId: number,
+  query: string,
+  now: Date,
+): Promise<void> {
+  await db
+    .insertInto('kb_deflections')
+    .values({ user_id: userId, article_id: articleId, query, at: now.getTime() })
+    .execute();
 }

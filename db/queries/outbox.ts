@@ -51,7 +51,13 @@ export function pendingOutbox(db: Executor, limit: number): Promise<OutboxRow[]>
   return db
     .selectFrom('outbox')
     .selectAll()
-    .where('id', 'in', (eb) => eb.selectFrom('outbox').select((e) => e.fn.min('id').as('head')).where('status', '=', 'pending').groupBy('lane'))
+    .where('id', 'in', (eb) =>
+      eb
+        .selectFrom('outbox')
+        .select((e) => e.fn.min('id').as('head'))
+        .where('status', '=', 'pending')
+        .groupBy('lane'),
+    )
     .orderBy('id')
     .limit(limit)
     .execute();
@@ -60,7 +66,13 @@ export function pendingOutbox(db: Executor, limit: number): Promise<OutboxRow[]>
 export async function markOutboxSent(db: Executor, id: number, now: Date, result: unknown): Promise<void> {
   await db
     .updateTable('outbox')
-    .set({ status: 'sent', sent_at: now.getTime(), result: JSON.stringify(result), attempt_started_at: null, attempts: (eb) => eb('attempts', '+', 1) })
+    .set({
+      status: 'sent',
+      sent_at: now.getTime(),
+      result: JSON.stringify(result),
+      attempt_started_at: null,
+      attempts: (eb) => eb('attempts', '+', 1),
+    })
     .where('id', '=', id)
     .execute();
 }
@@ -77,7 +89,14 @@ export async function markOutboxAttemptStarted(db: Executor, id: number, now: Da
  * A retry. `outcomeKnown`: Slack answered, so nothing was done (a 429, an error); otherwise (a timeout, a
  * 5xx, a reset connection) the attempt's start stays recorded and the next attempt looks first.
  */
-export async function markOutboxRetry(db: Executor, id: number, nextAttemptAt: number, error: string, countAttempt: boolean, outcomeKnown = true): Promise<void> {
+export async function markOutboxRetry(
+  db: Executor,
+  id: number,
+  nextAttemptAt: number,
+  error: string,
+  countAttempt: boolean,
+  outcomeKnown = true,
+): Promise<void> {
   await db
     .updateTable('outbox')
     .set({
@@ -107,7 +126,11 @@ export async function setOutboxNameSuffix(db: Executor, id: number, suffix: numb
  * Status of the latest row recorded before `beforeId` that stores `refKey`: the call a dependent row waits
  * for. Rows after it (the dependent itself, later edits of the same message) cannot be what it waits for.
  */
-export async function outboxStatusOfRef(db: Executor, refKey: string, beforeId = Number.MAX_SAFE_INTEGER): Promise<OutboxRow['status'] | undefined> {
+export async function outboxStatusOfRef(
+  db: Executor,
+  refKey: string,
+  beforeId = Number.MAX_SAFE_INTEGER,
+): Promise<OutboxRow['status'] | undefined> {
   const row = await db
     .selectFrom('outbox')
     .select('status')

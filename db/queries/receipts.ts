@@ -18,7 +18,14 @@ export interface NewInboxItem {
 export async function receive(db: Executor, item: NewInboxItem, now: Date): Promise<boolean> {
   const result = await db
     .insertInto('inbox')
-    .values({ key: item.key, kind: item.kind, user_id: item.userId ?? null, payload: JSON.stringify(item.payload ?? null), received_at: now.getTime(), next_attempt_at: now.getTime() })
+    .values({
+      key: item.key,
+      kind: item.kind,
+      user_id: item.userId ?? null,
+      payload: JSON.stringify(item.payload ?? null),
+      received_at: now.getTime(),
+      next_attempt_at: now.getTime(),
+    })
     .onConflict((oc) => oc.column('key').doNothing())
     .executeTakeFirst();
   return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
@@ -35,7 +42,12 @@ export async function firstReceipt(db: Executor, key: string, now: Date): Promis
   const result = await db
     .insertInto('inbox')
     .values({ key, kind: 'receipt', received_at: at, processed_at: at })
-    .onConflict((oc) => oc.column('key').doUpdateSet({ processed_at: at, failed_at: null }).where(sql<boolean>`inbox.processed_at IS NULL`))
+    .onConflict((oc) =>
+      oc
+        .column('key')
+        .doUpdateSet({ processed_at: at, failed_at: null })
+        .where(sql<boolean>`inbox.processed_at IS NULL`),
+    )
     .executeTakeFirst();
   return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
 }
@@ -58,12 +70,29 @@ export async function pendingInbox(db: Executor, now: Date, limit: number): Prom
 }
 
 /** A failed attempt: try again at `at`. */
-export async function retryInboxItem(db: Executor, key: string, attempts: number, at: number, error: string): Promise<void> {
-  await db.updateTable('inbox').set({ attempts, next_attempt_at: at, last_error: error.slice(0, 500) }).where('key', '=', key).where('processed_at', 'is', null).execute();
+export async function retryInboxItem(
+  db: Executor,
+  key: string,
+  attempts: number,
+  at: number,
+  error: string,
+): Promise<void> {
+  await db
+    .updateTable('inbox')
+    .set({ attempts, next_attempt_at: at, last_error: error.slice(0, 500) })
+    .where('key', '=', key)
+    .where('processed_at', 'is', null)
+    .execute();
 }
 
 /** Given up: true when this call marked it (so the person is told once). */
-export async function failInboxItem(db: Executor, key: string, attempts: number, now: Date, error: string): Promise<boolean> {
+export async function failInboxItem(
+  db: Executor,
+  key: string,
+  attempts: number,
+  now: Date,
+  error: string,
+): Promise<boolean> {
   const result = await db
     .updateTable('inbox')
     .set({ attempts, failed_at: now.getTime(), last_error: error.slice(0, 500) })
@@ -77,6 +106,14 @@ export async function failInboxItem(db: Executor, key: string, attempts: number,
 /** Slack stops retrying after about five minutes: processed receipts are kept a day, failures a week. */
 export async function pruneReceipts(db: Executor, now: Date): Promise<void> {
   const day = 86_400_000;
-  await db.deleteFrom('inbox').where('received_at', '<', now.getTime() - day).where('processed_at', 'is not', null).execute();
-  await db.deleteFrom('inbox').where('received_at', '<', now.getTime() - 7 * day).where('failed_at', 'is not', null).execute();
+  await db
+    .deleteFrom('inbox')
+    .where('received_at', '<', now.getTime() - day)
+    .where('processed_at', 'is not', null)
+    .execute();
+  await db
+    .deleteFrom('inbox')
+    .where('received_at', '<', now.getTime() - 7 * day)
+    .where('failed_at', 'is not', null)
+    .execute();
 }

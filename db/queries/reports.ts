@@ -46,7 +46,12 @@ async function durationStats(db: Executor, values: RawBuilder<unknown>): Promise
       AVG(CASE WHEN rn IN ((n + 1) / 2, (n + 2) / 2) THEN v END) AS median,
       MAX(CASE WHEN rn = (9 * n + 9) / 10 THEN v END) AS p90
     FROM r GROUP BY g`.execute(db);
-  return new Map(rows.map((r) => [String(r.g), { n: num(r.n), mean: numOrNull(r.mean), median: numOrNull(r.median), p90: numOrNull(r.p90) }]));
+  return new Map(
+    rows.map((r) => [
+      String(r.g),
+      { n: num(r.n), mean: numOrNull(r.mean), median: numOrNull(r.median), p90: numOrNull(r.p90) },
+    ]),
+  );
 }
 
 function bySeverity<T>(make: () => T): Record<Severity, T> {
@@ -58,8 +63,14 @@ function byType<T>(make: () => T): Record<ChangeType, T> {
 }
 
 /** Overall ('*') and per-severity stats from one base query selecting (severity, v). */
-async function statsWithSeverity(db: Executor, base: RawBuilder<unknown>): Promise<{ all: DurationStats; bySeverity: Record<Severity, DurationStats> }> {
-  const stats = await durationStats(db, sql`WITH b AS (${base}) SELECT '*' AS g, v FROM b UNION ALL SELECT severity AS g, v FROM b`);
+async function statsWithSeverity(
+  db: Executor,
+  base: RawBuilder<unknown>,
+): Promise<{ all: DurationStats; bySeverity: Record<Severity, DurationStats> }> {
+  const stats = await durationStats(
+    db,
+    sql`WITH b AS (${base}) SELECT '*' AS g, v FROM b UNION ALL SELECT severity AS g, v FROM b`,
+  );
   const per = bySeverity(emptyStats);
   for (const s of SEVERITIES) per[s] = stats.get(s) ?? emptyStats();
   return { all: stats.get('*') ?? emptyStats(), bySeverity: per };
@@ -114,7 +125,9 @@ export async function incidentFigures(db: Executor, r: ReportRange): Promise<Inc
     WHERE at >= ${r.start} AND at < ${r.end} AND due_at IS NOT NULL`.execute(db);
   const missed = await sql<{ n: number }>`
     SELECT COUNT(*) AS n FROM due_items WHERE kind = 'incident.update_due' AND status = 'done' AND outcome LIKE 'reminded%'
-      AND json_extract(payload, '$.n') >= 1 AND done_at >= ${r.start} AND done_at < ${r.end} AND done_at <= ${r.asOf}`.execute(db);
+      AND json_extract(payload, '$.n') >= 1 AND done_at >= ${r.start} AND done_at < ${r.end} AND done_at <= ${r.asOf}`.execute(
+    db,
+  );
 
   const actions = await sql<{ on_time: number | null; overdue: number | null; pending: number | null }>`
     SELECT
@@ -125,7 +138,9 @@ export async function incidentFigures(db: Executor, r: ReportRange): Promise<Inc
 
   const services = await sql<{ service: string; n: number }>`
     SELECT s.service AS service, COUNT(*) AS n FROM incidents i JOIN incident_services s ON s.incident_id = i.id
-    WHERE i.declared_at >= ${r.start} AND i.declared_at < ${r.end} GROUP BY s.service ORDER BY n DESC, s.service`.execute(db);
+    WHERE i.declared_at >= ${r.start} AND i.declared_at < ${r.end} GROUP BY s.service ORDER BY n DESC, s.service`.execute(
+    db,
+  );
   const serviceMttr = await durationStats(
     db,
     sql`SELECT s.service AS g, i.resolved_at - i.declared_at AS v FROM incidents i JOIN incident_services s ON s.incident_id = i.id
@@ -144,7 +159,11 @@ export async function incidentFigures(db: Executor, r: ReportRange): Promise<Inc
     mttrStarted: started.get('*') ?? emptyStats(),
     updatePunctuality: { num: num(updates.rows[0]?.num), den: num(updates.rows[0]?.den) + num(missed.rows[0]?.n) },
     actions: { onTime: num(a?.on_time), overdue: num(a?.overdue), pending: num(a?.pending) },
-    byService: services.rows.map((row) => ({ service: row.service, count: num(row.n), mttrMedian: serviceMttr.get(row.service)?.median ?? null })),
+    byService: services.rows.map((row) => ({
+      service: row.service,
+      count: num(row.n),
+      mttrMedian: serviceMttr.get(row.service)?.median ?? null,
+    })),
   };
 }
 
@@ -175,7 +194,10 @@ function clockOutcomeSql(prefix: 'fr' | 'res', t: number): RawBuilder<string> {
 }
 
 /** First-response and resolution tallies (per priority in force at the as-of instant) over tickets created in the period. */
-async function slaTallies(db: Executor, r: ReportRange): Promise<{ firstResponse: Map<string, SlaTally>; resolution: Map<string, SlaTally> }> {
+async function slaTallies(
+  db: Executor,
+  r: ReportRange,
+): Promise<{ firstResponse: Map<string, SlaTally>; resolution: Map<string, SlaTally> }> {
   const { rows } = await sql<{ g: string; fr: string; res: string; n: number }>`
     WITH c AS MATERIALIZED (SELECT ${lastEventAt(sql.ref('t.id'), r.asOf)} AS eid FROM tickets t WHERE t.created_at >= ${r.start} AND t.created_at < ${r.end})
     SELECT e.priority AS g, ${clockOutcomeSql('fr', r.asOf)} AS fr, ${clockOutcomeSql('res', r.asOf)} AS res, COUNT(*) AS n
@@ -220,10 +242,18 @@ export async function ticketFigures(db: Executor, r: ReportRange): Promise<Ticke
 
   // Opened: filings in the period, per the priority they were filed with.
   const opened = await sql<{ g: string; n: number }>`
-    SELECT priority AS g, COUNT(*) AS n FROM ticket_events WHERE kind = 'filed' AND at >= ${r.start} AND at < ${r.end} GROUP BY priority`.execute(db);
+    SELECT priority AS g, COUNT(*) AS n FROM ticket_events WHERE kind = 'filed' AND at >= ${r.start} AND at < ${r.end} GROUP BY priority`.execute(
+    db,
+  );
   // Resolved: tickets with a resolution in the period, read at their last one in it.
   const resolvedIn = sql`SELECT ticket_id, MAX(id) AS eid FROM ticket_events WHERE kind = 'resolve' AND at >= ${r.start} AND at < ${r.end} GROUP BY ticket_id`;
-  const resolvedRows = await sql<{ g: string; n: number; fcr: number | null; reopened: number | null; rated: number | null }>`
+  const resolvedRows = await sql<{
+    g: string;
+    n: number;
+    fcr: number | null;
+    reopened: number | null;
+    rated: number | null;
+  }>`
     WITH rs AS MATERIALIZED (${resolvedIn})
     SELECT e.priority AS g, COUNT(*) AS n,
       SUM(CASE WHEN e.reassignments = 0 AND e.escalated = 0 AND e.actor_id = e.first_assignee_id THEN 1 ELSE 0 END) AS fcr,
@@ -245,7 +275,9 @@ export async function ticketFigures(db: Executor, r: ReportRange): Promise<Ticke
   const rated = await sql<{ rated: number; sum: number | null; positive: number | null }>`
     SELECT COUNT(*) AS rated, SUM(csat_score) AS sum, SUM(CASE WHEN csat_score >= 4 THEN 1 ELSE 0 END) AS positive
     FROM tickets WHERE csat_at >= ${r.start} AND csat_at < ${r.end} AND csat_score IS NOT NULL`.execute(db);
-  const kb = await sql<{ n: number }>`SELECT COUNT(*) AS n FROM kb_deflections WHERE at >= ${r.start} AND at < ${r.end}`.execute(db);
+  const kb = await sql<{
+    n: number;
+  }>`SELECT COUNT(*) AS n FROM kb_deflections WHERE at >= ${r.start} AND at < ${r.end}`.execute(db);
 
   const breakdown = (column: RawBuilder<unknown>) => sql<{ g: string; opened: number | null; resolved: number | null }>`
     SELECT g, SUM(opened) AS opened, SUM(resolved) AS resolved FROM (
@@ -267,7 +299,13 @@ export async function ticketFigures(db: Executor, r: ReportRange): Promise<Ticke
     backlog: { total: num(b?.total), over7: num(b?.over7), over14: num(b?.over14), over30: num(b?.over30) },
     firstContact: { num: resolvedRows.rows.reduce((acc, x) => acc + num(x.fcr), 0), den: resolvedTotal },
     reopened: { num: resolvedRows.rows.reduce((acc, x) => acc + num(x.reopened), 0), den: resolvedTotal },
-    csat: { rated: num(c?.rated), sum: num(c?.sum), positive: num(c?.positive), asked: resolvedTotal, answered: resolvedRows.rows.reduce((acc, x) => acc + num(x.rated), 0) },
+    csat: {
+      rated: num(c?.rated),
+      sum: num(c?.sum),
+      positive: num(c?.positive),
+      asked: resolvedTotal,
+      answered: resolvedRows.rows.reduce((acc, x) => acc + num(x.rated), 0),
+    },
     kbDeflections: num(kb.rows[0]?.n),
     byPriority: PRIORITIES.map((p) => ({
       priority: p,
@@ -308,7 +346,9 @@ export async function changeFigures(db: Executor, r: ReportRange): Promise<Chang
   const failedExpr = sql`(c.outcome IN ('failed', 'rolled_back') OR EXISTS (SELECT 1 FROM change_incidents ci WHERE ci.change_id = c.id AND ci.linked_at <= ${r.asOf}))`;
   const completed = await sql<{ n: number; failed: number | null }>`
     SELECT COUNT(*) AS n, SUM(CASE WHEN ${failedExpr} THEN 1 ELSE 0 END) AS failed
-    FROM changes c WHERE c.completed_at >= ${r.start} AND c.completed_at < ${r.end} AND c.status = 'completed'`.execute(db);
+    FROM changes c WHERE c.completed_at >= ${r.start} AND c.completed_at < ${r.end} AND c.status = 'completed'`.execute(
+    db,
+  );
 
   const services = await sql<{ g: string; submitted: number | null; completed: number | null; failed: number | null }>`
     SELECT g, SUM(submitted) AS submitted, SUM(completed) AS completed, SUM(failed) AS failed FROM (
@@ -328,22 +368,42 @@ export async function changeFigures(db: Executor, r: ReportRange): Promise<Chang
     failed: num(completed.rows[0]?.failed),
     emergency: { num: types.emergency, den: total },
     freezeOverrides: overrides,
-    byService: services.rows.map((x) => ({ service: x.g, submitted: num(x.submitted), completed: num(x.completed), failed: num(x.failed) })),
+    byService: services.rows.map((x) => ({
+      service: x.g,
+      submitted: num(x.submitted),
+      completed: num(x.completed),
+      failed: num(x.failed),
+    })),
   };
 }
 
 export async function scorecard(db: Executor, r: ReportRange): Promise<Scorecard> {
-  return { incidents: await incidentFigures(db, r), tickets: await ticketFigures(db, r), changes: await changeFigures(db, r) };
+  return {
+    incidents: await incidentFigures(db, r),
+    tickets: await ticketFigures(db, r),
+    changes: await changeFigures(db, r),
+  };
 }
 
-
-export async function weeklyTrend(db: Executor, weeks: { start: number; end: number; label: string }[], now: number): Promise<TrendPoint[]> {
+export async function weeklyTrend(
+  db: Executor,
+  weeks: { start: number; end: number; label: string }[],
+  now: number,
+): Promise<TrendPoint[]> {
   const out: TrendPoint[] = [];
   for (const w of weeks) {
     const range = { start: w.start, end: w.end, asOf: Math.min(w.end, now) };
-    const mttr = await durationStats(db, sql`SELECT '*' AS g, resolved_at - declared_at AS v FROM incidents WHERE resolved_at >= ${w.start} AND resolved_at < ${w.end}`);
+    const mttr = await durationStats(
+      db,
+      sql`SELECT '*' AS g, resolved_at - declared_at AS v FROM incidents WHERE resolved_at >= ${w.start} AND resolved_at < ${w.end}`,
+    );
     const t = await ticketSlaOnly(db, range);
-    out.push({ week: w.label, mttrMedian: mttr.get('*')?.median ?? null, firstResponseSla: t.fr, resolutionSla: t.res });
+    out.push({
+      week: w.label,
+      mttrMedian: mttr.get('*')?.median ?? null,
+      firstResponseSla: t.fr,
+      resolutionSla: t.res,
+    });
   }
   return out;
 }
@@ -358,7 +418,12 @@ async function ticketSlaOnly(db: Executor, r: ReportRange): Promise<{ fr: number
 
 const EXPORT_PAGE = 500;
 
-function exportPage(db: Executor, kind: ExportKind, range: { start: number; end: number; asOf?: number }, afterId: number): Promise<Record<string, unknown>[]> {
+function exportPage(
+  db: Executor,
+  kind: ExportKind,
+  range: { start: number; end: number; asOf?: number },
+  afterId: number,
+): Promise<Record<string, unknown>[]> {
   const asOf = range.asOf ?? range.end;
   switch (kind) {
     case 'tickets':
@@ -366,9 +431,23 @@ function exportPage(db: Executor, kind: ExportKind, range: { start: number; end:
       return db
         .selectFrom('tickets as t')
         .selectAll('t')
-        .select(sql<string>`(SELECT ${clockOutcomeSql('fr', asOf)} FROM ticket_events e WHERE e.id = ${lastEventAt(sql.ref('t.id'), asOf)})`.as('first_response_outcome'))
-        .select(sql<string>`(SELECT ${clockOutcomeSql('res', asOf)} FROM ticket_events e WHERE e.id = ${lastEventAt(sql.ref('t.id'), asOf)})`.as('resolution_outcome'))
-        .select(sql<string | null>`(SELECT e.hold_reason FROM ticket_events e WHERE e.id = ${lastEventAt(sql.ref('t.id'), asOf)})`.as('hold_reason_as_of'))
+        .select(
+          sql<string>`(SELECT ${clockOutcomeSql('fr', asOf)} FROM ticket_events e WHERE e.id = ${lastEventAt(sql.ref('t.id'), asOf)})`.as(
+            'first_response_outcome',
+          ),
+        )
+        .select(
+          sql<string>`(SELECT ${clockOutcomeSql('res', asOf)} FROM ticket_events e WHERE e.id = ${lastEventAt(sql.ref('t.id'), asOf)})`.as(
+            'resolution_outcome',
+          ),
+        )
+        .select(
+          sql<
+            string | null
+          >`(SELECT e.hold_reason FROM ticket_events e WHERE e.id = ${lastEventAt(sql.ref('t.id'), asOf)})`.as(
+            'hold_reason_as_of',
+          ),
+        )
         .where('t.created_at', '>=', range.start)
         .where('t.created_at', '<', range.end)
         .where('t.id', '>', afterId)
@@ -379,7 +458,11 @@ function exportPage(db: Executor, kind: ExportKind, range: { start: number; end:
       return db
         .selectFrom('incidents as i')
         .selectAll('i')
-        .select(sql<string | null>`(SELECT GROUP_CONCAT(service, '; ') FROM incident_services s WHERE s.incident_id = i.id)`.as('services'))
+        .select(
+          sql<
+            string | null
+          >`(SELECT GROUP_CONCAT(service, '; ') FROM incident_services s WHERE s.incident_id = i.id)`.as('services'),
+        )
         .where('i.declared_at', '>=', range.start)
         .where('i.declared_at', '<', range.end)
         .where('i.id', '>', afterId)
@@ -390,8 +473,14 @@ function exportPage(db: Executor, kind: ExportKind, range: { start: number; end:
       return db
         .selectFrom('changes as c')
         .selectAll('c')
-        .select(sql<string | null>`(SELECT GROUP_CONCAT(service, '; ') FROM change_services s WHERE s.change_id = c.id)`.as('services'))
-        .select(sql<number>`(SELECT COUNT(*) FROM change_incidents ci WHERE ci.change_id = c.id)`.as('linked_incidents'))
+        .select(
+          sql<string | null>`(SELECT GROUP_CONCAT(service, '; ') FROM change_services s WHERE s.change_id = c.id)`.as(
+            'services',
+          ),
+        )
+        .select(
+          sql<number>`(SELECT COUNT(*) FROM change_incidents ci WHERE ci.change_id = c.id)`.as('linked_incidents'),
+        )
         .where('c.created_at', '>=', range.start)
         .where('c.created_at', '<', range.end)
         .where('c.id', '>', afterId)
@@ -399,12 +488,25 @@ function exportPage(db: Executor, kind: ExportKind, range: { start: number; end:
         .limit(EXPORT_PAGE)
         .execute();
     case 'audit':
-      return db.selectFrom('audit_log').selectAll().where('at', '>=', range.start).where('at', '<', range.end).where('id', '>', afterId).orderBy('id').limit(EXPORT_PAGE).execute();
+      return db
+        .selectFrom('audit_log')
+        .selectAll()
+        .where('at', '>=', range.start)
+        .where('at', '<', range.end)
+        .where('id', '>', afterId)
+        .orderBy('id')
+        .limit(EXPORT_PAGE)
+        .execute();
   }
 }
 
 /** Every row of the period, in id order, one page in memory at a time; stops after `maxRows`. */
-export async function* exportRows(db: Executor, kind: ExportKind, range: { start: number; end: number; asOf?: number }, maxRows: number): AsyncGenerator<Record<string, unknown>> {
+export async function* exportRows(
+  db: Executor,
+  kind: ExportKind,
+  range: { start: number; end: number; asOf?: number },
+  maxRows: number,
+): AsyncGenerator<Record<string, unknown>> {
   let afterId = 0;
   let given = 0;
   for (;;) {
@@ -433,8 +535,15 @@ export interface HomeTicket {
 
 const ticketColumns = ['id', 'key', 'summary', 'status', 'priority', 'assignee_id'] as const;
 
-export async function openTicketsOf(db: Executor, userId: string, limit: number): Promise<{ rows: HomeTicket[]; total: number }> {
-  const base = db.selectFrom('tickets').where('requester_id', '=', userId).where('status', 'in', [...OPEN_STATUSES]);
+export async function openTicketsOf(
+  db: Executor,
+  userId: string,
+  limit: number,
+): Promise<{ rows: HomeTicket[]; total: number }> {
+  const base = db
+    .selectFrom('tickets')
+    .where('requester_id', '=', userId)
+    .where('status', 'in', [...OPEN_STATUSES]);
   const rows = await base.select(ticketColumns).orderBy('created_at', 'desc').limit(limit).execute();
   const total = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   return { rows, total: num(total.n) };
@@ -464,7 +573,17 @@ export interface HomeIncident {
   next_update_due_at: number | null;
 }
 
-const incidentColumns = ['i.id', 'i.key', 'i.title', 'i.severity', 'i.status', 'i.commander_id', 'i.channel_id', 'i.declared_at', 'i.next_update_due_at'] as const;
+const incidentColumns = [
+  'i.id',
+  'i.key',
+  'i.title',
+  'i.severity',
+  'i.status',
+  'i.commander_id',
+  'i.channel_id',
+  'i.declared_at',
+  'i.next_update_due_at',
+] as const;
 
 export function subscribedIncidents(db: Executor, userId: string, limit: number): Promise<HomeIncident[]> {
   return db
@@ -506,11 +625,26 @@ export interface AwaitingChange {
  * Changes waiting for this approver: pending approval, of a type they approve, not requested or
  * implemented by them (segregation of duties), and not yet decided by them for the current version.
  */
-export function changesAwaiting(db: Executor, userId: string, types: ChangeType[], limit: number): Promise<AwaitingChange[]> {
+export function changesAwaiting(
+  db: Executor,
+  userId: string,
+  types: ChangeType[],
+  limit: number,
+): Promise<AwaitingChange[]> {
   if (types.length === 0) return Promise.resolve([]);
   return db
     .selectFrom('changes as c')
-    .select(['c.id', 'c.key', 'c.title', 'c.type', 'c.risk', 'c.requester_id', 'c.planned_start', 'c.submitted_at', 'c.version'])
+    .select([
+      'c.id',
+      'c.key',
+      'c.title',
+      'c.type',
+      'c.risk',
+      'c.requester_id',
+      'c.planned_start',
+      'c.submitted_at',
+      'c.version',
+    ])
     .where('c.status', '=', 'pending_approval')
     .where('c.type', 'in', types)
     .where('c.requester_id', '!=', userId)
@@ -532,7 +666,11 @@ export function changesAwaiting(db: Executor, userId: string, types: ChangeType[
 }
 
 /** The newest scheduled report the bot posted, for the Home tab's link. */
-export async function latestPostedReport(db: Executor): Promise<{ key: string; refKey: string; spec: string; kind: string; channel: string; ts: string | null } | undefined> {
+export async function latestPostedReport(
+  db: Executor,
+): Promise<
+  { key: string; refKey: string; spec: string; kind: string; channel: string; ts: string | null } | undefined
+> {
   const row = await db
     .selectFrom('report_deliveries as d')
     .leftJoin('slack_refs as r', 'r.key', 'd.ref_key')
@@ -542,7 +680,14 @@ export async function latestPostedReport(db: Executor): Promise<{ key: string; r
     .limit(1)
     .executeTakeFirst();
   if (!row) return undefined;
-  return { key: row.key, refKey: row.ref_key, spec: row.spec, kind: row.kind, channel: row.ref_channel ?? row.channel, ts: row.ts ?? null };
+  return {
+    key: row.key,
+    refKey: row.ref_key,
+    spec: row.spec,
+    kind: row.kind,
+    channel: row.ref_channel ?? row.channel,
+    ts: row.ts ?? null,
+  };
 }
 
 // ---- Scheduled reports ----------------------------------------------------------------------------------
@@ -552,7 +697,16 @@ export type ReportDeliveryRow = import('kysely').Selectable<import('../schema/re
 /** Records a scheduled report once per key; false when it was already recorded. */
 export async function insertReportDelivery(
   db: Executor,
-  row: { key: string; kind: 'weekly' | 'monthly'; spec: string; periodStart: number; periodEnd: number; channel: string; refKey: string; chart: boolean },
+  row: {
+    key: string;
+    kind: 'weekly' | 'monthly';
+    spec: string;
+    periodStart: number;
+    periodEnd: number;
+    channel: string;
+    refKey: string;
+    chart: boolean;
+  },
   now: Date,
 ): Promise<boolean> {
   const result = await db
@@ -579,8 +733,20 @@ export async function insertReportDelivery(
  * Claims chart uploads that are due: each claimed row's next attempt moves `leaseMs` ahead first, so an
  * overlapping run cannot take the same row.
  */
-export async function claimDueCharts(db: Executor, now: Date, leaseMs: number, limit = 5): Promise<ReportDeliveryRow[]> {
-  const due = await db.selectFrom('report_deliveries').selectAll().where('chart_status', '=', 'pending').where('chart_next_at', '<=', now.getTime()).orderBy('chart_next_at').limit(limit).execute();
+export async function claimDueCharts(
+  db: Executor,
+  now: Date,
+  leaseMs: number,
+  limit = 5,
+): Promise<ReportDeliveryRow[]> {
+  const due = await db
+    .selectFrom('report_deliveries')
+    .selectAll()
+    .where('chart_status', '=', 'pending')
+    .where('chart_next_at', '<=', now.getTime())
+    .orderBy('chart_next_at')
+    .limit(limit)
+    .execute();
   const claimed: ReportDeliveryRow[] = [];
   for (const row of due) {
     const result = await db
@@ -595,9 +761,19 @@ export async function claimDueCharts(db: Executor, now: Date, leaseMs: number, l
   return claimed;
 }
 
-export async function finishChart(db: Executor, key: string, outcome: { status: 'done'; fileId: string | null } | { status: 'pending' | 'failed'; error: string; nextAt: number; countAttempt: boolean }): Promise<void> {
+export async function finishChart(
+  db: Executor,
+  key: string,
+  outcome:
+    | { status: 'done'; fileId: string | null }
+    | { status: 'pending' | 'failed'; error: string; nextAt: number; countAttempt: boolean },
+): Promise<void> {
   if (outcome.status === 'done') {
-    await db.updateTable('report_deliveries').set({ chart_status: 'done', chart_file_id: outcome.fileId, chart_error: null }).where('key', '=', key).execute();
+    await db
+      .updateTable('report_deliveries')
+      .set({ chart_status: 'done', chart_file_id: outcome.fileId, chart_error: null })
+      .where('key', '=', key)
+      .execute();
     return;
   }
   await db

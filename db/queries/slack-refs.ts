@@ -11,7 +11,10 @@ export async function getSlackRef(db: Executor, key: string): Promise<SlackRef |
 }
 
 /** Where a message is, with the link Slack gave for it if it was asked for already. */
-export async function getSlackRefWithPermalink(db: Executor, key: string): Promise<(SlackRef & { permalink: string | null }) | undefined> {
+export async function getSlackRefWithPermalink(
+  db: Executor,
+  key: string,
+): Promise<(SlackRef & { permalink: string | null }) | undefined> {
   return db.selectFrom('slack_refs').select(['channel', 'ts', 'permalink']).where('key', '=', key).executeTakeFirst();
 }
 
@@ -24,7 +27,9 @@ export async function putSlackRef(db: Executor, key: string, ref: SlackRef, now:
       oc.column('key').doUpdateSet({
         channel: ref.channel,
         ts: ref.ts,
-        permalink: sql<string | null>`case when slack_refs.channel = excluded.channel and slack_refs.ts = excluded.ts then slack_refs.permalink end`,
+        permalink: sql<
+          string | null
+        >`case when slack_refs.channel = excluded.channel and slack_refs.ts = excluded.ts then slack_refs.permalink end`,
         updated_at: now.getTime(),
       }),
     )
@@ -33,5 +38,11 @@ export async function putSlackRef(db: Executor, key: string, ref: SlackRef, now:
 
 /** Keeps Slack's link to the message the ref names, unless the ref moved meanwhile. */
 export async function keepRefPermalink(db: Executor, key: string, ref: SlackRef, permalink: string): Promise<void> {
-  await db.updateTable('slack_refs').set({ permalink }).where('key', '=', key).where('channel', '=', ref.channel).where('ts', '=', ref.ts).execute();
+  await db
+    .updateTable('slack_refs')
+    .set({ permalink })
+    .where('key', '=', key)
+    .where('channel', '=', ref.channel)
+    .where('ts', '=', ref.ts)
+    .execute();
 }

@@ -20,7 +20,12 @@ export function findTicketByKey(db: Executor, key: string): Promise<TicketRow | 
 
 /** A ticket already filed from this Slack message (reaction and shortcut both land here). */
 export function findTicketBySource(db: Executor, channel: string, ts: string): Promise<TicketRow | undefined> {
-  return db.selectFrom('tickets').selectAll().where('source_channel', '=', channel).where('source_ts', '=', ts).executeTakeFirst();
+  return db
+    .selectFrom('tickets')
+    .selectAll()
+    .where('source_channel', '=', channel)
+    .where('source_ts', '=', ts)
+    .executeTakeFirst();
 }
 
 export async function updateTicket(db: Executor, id: number, changes: Updateable<TicketTable>): Promise<TicketRow> {
@@ -34,7 +39,13 @@ export function ticketEvents(db: Executor, ticketId: number): Promise<TicketEven
 /** The histories of several tickets, each in order. */
 export function ticketEventsOf(db: Executor, ticketIds: readonly number[]): Promise<TicketEventRow[]> {
   if (ticketIds.length === 0) return Promise.resolve([]);
-  return db.selectFrom('ticket_events').selectAll().where('ticket_id', 'in', [...ticketIds]).orderBy('ticket_id').orderBy('id').execute();
+  return db
+    .selectFrom('ticket_events')
+    .selectAll()
+    .where('ticket_id', 'in', [...ticketIds])
+    .orderBy('ticket_id')
+    .orderBy('id')
+    .execute();
 }
 
 /** A requester's tickets that still need something: open, or resolved and not yet closed. */

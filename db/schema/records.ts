@@ -10,9 +10,14 @@ import type { KbArticle, Ticket, TicketStatus } from '../../src/domain/tickets/t
  */
 
 /** A table whose rows are the domain's shape, with the columns the database fills in on insert. */
-type WithDefaults<Row, Defaults extends keyof Row> = { [K in keyof Row]: K extends Defaults ? Generated<Row[K]> : Row[K] };
+type WithDefaults<Row, Defaults extends keyof Row> = {
+  [K in keyof Row]: K extends Defaults ? Generated<Row[K]> : Row[K];
+};
 
-export type TicketTable = WithDefaults<Ticket, 'id' | 'reopen_count' | 'reassignment_count' | 'first_response_breached' | 'resolution_breached' | 'paused_ms'>;
+export type TicketTable = WithDefaults<
+  Ticket,
+  'id' | 'reopen_count' | 'reassignment_count' | 'first_response_breached' | 'resolution_breached' | 'paused_ms'
+>;
 
 export interface TicketEventTable {
   id: Generated<number>;

@@ -67,7 +67,8 @@ function confirm(c: any, path: string): void {
   textObject(c.text, `${path}/text`, 300);
   textObject(c.confirm, `${path}/confirm`, 30, { plainOnly: true });
   textObject(c.deny, `${path}/deny`, 30, { plainOnly: true });
-  if (c.style !== undefined && c.style !== 'primary' && c.style !== 'danger') fail(`${path}/style`, 'must be primary or danger');
+  if (c.style !== undefined && c.style !== 'primary' && c.style !== 'danger')
+    fail(`${path}/style`, 'must be primary or danger');
 }
 
 function placeholder(p: any, path: string): void {
@@ -78,18 +79,21 @@ function placeholder(p: any, path: string): void {
 function optionList(e: any, path: string, min: number, max: number, plainOnly: boolean): any[] {
   if (e.option_groups !== undefined) {
     if (e.options !== undefined) fail(path, 'options and option_groups are mutually exclusive');
-    if (!Array.isArray(e.option_groups) || e.option_groups.length < 1 || e.option_groups.length > 100) fail(`${path}/option_groups`, 'must have 1 to 100 groups');
+    if (!Array.isArray(e.option_groups) || e.option_groups.length < 1 || e.option_groups.length > 100)
+      fail(`${path}/option_groups`, 'must have 1 to 100 groups');
     const all: any[] = [];
     e.option_groups.forEach((g: any, i: number) => {
       textObject(g.label, `${path}/option_groups/${i}/label`, 75, { plainOnly: true });
-      if (!Array.isArray(g.options) || g.options.length < 1 || g.options.length > 100) fail(`${path}/option_groups/${i}/options`, 'must have 1 to 100 options');
+      if (!Array.isArray(g.options) || g.options.length < 1 || g.options.length > 100)
+        fail(`${path}/option_groups/${i}/options`, 'must have 1 to 100 options');
       g.options.forEach((o: any, j: number) => option(o, `${path}/option_groups/${i}/options/${j}`, true));
       all.push(...g.options);
     });
     return all;
   }
   if (!Array.isArray(e.options)) fail(`${path}/options`, 'is required');
-  if (e.options.length < min || e.options.length > max) fail(`${path}/options`, `must have ${min} to ${max} options (has ${e.options.length})`);
+  if (e.options.length < min || e.options.length > max)
+    fail(`${path}/options`, `must have ${min} to ${max} options (has ${e.options.length})`);
   e.options.forEach((o: any, i: number) => option(o, `${path}/options/${i}`, plainOnly));
   const values = new Set<string>();
   for (const o of e.options) {
@@ -114,7 +118,8 @@ function element(e: any, path: string, where: 'actions' | 'input' | 'accessory')
       maxLen(e.value, `${path}/value`, 2000);
       maxLen(e.url, `${path}/url`, 3000);
       maxLen(e.accessibility_label, `${path}/accessibility_label`, 75);
-      if (e.style !== undefined && e.style !== 'primary' && e.style !== 'danger') fail(`${path}/style`, 'must be primary or danger');
+      if (e.style !== undefined && e.style !== 'primary' && e.style !== 'danger')
+        fail(`${path}/style`, 'must be primary or danger');
       return;
     case 'static_select':
     case 'multi_static_select': {
@@ -122,16 +127,19 @@ function element(e: any, path: string, where: 'actions' | 'input' | 'accessory')
       const options = optionList(e, path, 1, 100, true);
       if (e.initial_option !== undefined) {
         if (e.type !== 'static_select') fail(`${path}/initial_option`, 'only for static_select');
-        if (!options.some((o) => sameOption(o, e.initial_option))) fail(`${path}/initial_option`, 'must be one of the options');
+        if (!options.some((o) => sameOption(o, e.initial_option)))
+          fail(`${path}/initial_option`, 'must be one of the options');
       }
       if (e.initial_options !== undefined) {
         if (e.type !== 'multi_static_select') fail(`${path}/initial_options`, 'only for multi_static_select');
         if (!Array.isArray(e.initial_options)) fail(`${path}/initial_options`, 'must be an array');
         e.initial_options.forEach((io: any, i: number) => {
-          if (!options.some((o) => sameOption(o, io))) fail(`${path}/initial_options/${i}`, 'must be one of the options');
+          if (!options.some((o) => sameOption(o, io)))
+            fail(`${path}/initial_options/${i}`, 'must be one of the options');
         });
       }
-      if (e.max_selected_items !== undefined && (!Number.isInteger(e.max_selected_items) || e.max_selected_items < 1)) fail(`${path}/max_selected_items`, 'must be at least 1');
+      if (e.max_selected_items !== undefined && (!Number.isInteger(e.max_selected_items) || e.max_selected_items < 1))
+        fail(`${path}/max_selected_items`, 'must be at least 1');
       return;
     }
     case 'external_select':
@@ -145,7 +153,8 @@ function element(e: any, path: string, where: 'actions' | 'input' | 'accessory')
     case 'channels_select':
     case 'multi_channels_select':
       placeholder(e.placeholder, `${path}/placeholder`);
-      if (e.initial_users !== undefined && !Array.isArray(e.initial_users)) fail(`${path}/initial_users`, 'must be an array');
+      if (e.initial_users !== undefined && !Array.isArray(e.initial_users))
+        fail(`${path}/initial_users`, 'must be an array');
       return;
     case 'overflow':
       if (where === 'input') fail(path, 'an overflow menu cannot be an input element');
@@ -154,32 +163,41 @@ function element(e: any, path: string, where: 'actions' | 'input' | 'accessory')
     case 'checkboxes':
     case 'radio_buttons': {
       const options = optionList(e, path, 1, 10, false);
-      if (e.initial_option !== undefined && !options.some((o) => sameOption(o, e.initial_option))) fail(`${path}/initial_option`, 'must be one of the options');
+      if (e.initial_option !== undefined && !options.some((o) => sameOption(o, e.initial_option)))
+        fail(`${path}/initial_option`, 'must be one of the options');
       if (e.initial_options !== undefined) {
         if (!Array.isArray(e.initial_options)) fail(`${path}/initial_options`, 'must be an array');
         e.initial_options.forEach((io: any, i: number) => {
-          if (!options.some((o) => sameOption(o, io))) fail(`${path}/initial_options/${i}`, 'must be one of the options');
+          if (!options.some((o) => sameOption(o, io)))
+            fail(`${path}/initial_options/${i}`, 'must be one of the options');
         });
       }
       return;
     }
     case 'datepicker':
       placeholder(e.placeholder, `${path}/placeholder`);
-      if (e.initial_date !== undefined && !DATE.test(String(e.initial_date))) fail(`${path}/initial_date`, 'must be YYYY-MM-DD');
+      if (e.initial_date !== undefined && !DATE.test(String(e.initial_date)))
+        fail(`${path}/initial_date`, 'must be YYYY-MM-DD');
       return;
     case 'timepicker':
       placeholder(e.placeholder, `${path}/placeholder`);
-      if (e.initial_time !== undefined && !TIME.test(String(e.initial_time))) fail(`${path}/initial_time`, 'must be HH:mm');
+      if (e.initial_time !== undefined && !TIME.test(String(e.initial_time)))
+        fail(`${path}/initial_time`, 'must be HH:mm');
       return;
     case 'datetimepicker':
-      if (e.initial_date_time !== undefined && !Number.isInteger(e.initial_date_time)) fail(`${path}/initial_date_time`, 'must be Unix seconds');
+      if (e.initial_date_time !== undefined && !Number.isInteger(e.initial_date_time))
+        fail(`${path}/initial_date_time`, 'must be Unix seconds');
       return;
     case 'plain_text_input': {
       if (where !== 'input') fail(path, 'a plain_text_input belongs in an input block');
       placeholder(e.placeholder, `${path}/placeholder`);
       const max = e.max_length ?? 3000;
       if (!Number.isInteger(max) || max < 1 || max > 3000) fail(`${path}/max_length`, 'must be 1 to 3000');
-      if (e.min_length !== undefined && (!Number.isInteger(e.min_length) || e.min_length < 0 || e.min_length > 3000 || e.min_length > max)) fail(`${path}/min_length`, 'must be 0 to 3000 and at most max_length');
+      if (
+        e.min_length !== undefined &&
+        (!Number.isInteger(e.min_length) || e.min_length < 0 || e.min_length > 3000 || e.min_length > max)
+      )
+        fail(`${path}/min_length`, 'must be 0 to 3000 and at most max_length');
       maxLen(e.initial_value, `${path}/initial_value`, max);
       return;
     }
@@ -210,8 +228,10 @@ function element(e: any, path: string, where: 'actions' | 'input' | 'accessory')
 
 /** Checks blocks for a surface; throws a Problem. Returns the total text length (for messages). */
 function blocksOf(blocks: unknown, surface: Surface, base: string): number {
-  if (!Array.isArray(blocks)) throw new Problem('invalid_blocks_format', `blocks must be an array [json-pointer:${base}]`);
-  if (blocks.length > MAX_BLOCKS[surface]) fail(base, `no more than ${MAX_BLOCKS[surface]} blocks in a ${surface} (has ${blocks.length})`);
+  if (!Array.isArray(blocks))
+    throw new Problem('invalid_blocks_format', `blocks must be an array [json-pointer:${base}]`);
+  if (blocks.length > MAX_BLOCKS[surface])
+    fail(base, `no more than ${MAX_BLOCKS[surface]} blocks in a ${surface} (has ${blocks.length})`);
   const blockIds = new Set<string>();
   let total = 0;
   blocks.forEach((block: any, i: number) => {
@@ -233,7 +253,8 @@ function blocksOf(blocks: unknown, surface: Surface, base: string): number {
         if (block.text === undefined && block.fields === undefined) fail(path, 'a section needs text or fields');
         if (block.text !== undefined) total += textObject(block.text, `${path}/text`, 3000);
         if (block.fields !== undefined) {
-          if (!Array.isArray(block.fields) || block.fields.length < 1 || block.fields.length > 10) fail(`${path}/fields`, 'must have 1 to 10 items');
+          if (!Array.isArray(block.fields) || block.fields.length < 1 || block.fields.length > 10)
+            fail(`${path}/fields`, 'must have 1 to 10 items');
           block.fields.forEach((f: any, j: number) => (total += textObject(f, `${path}/fields/${j}`, 2000)));
         }
         if (block.accessory !== undefined) {
@@ -248,17 +269,20 @@ function blocksOf(blocks: unknown, surface: Surface, base: string): number {
       case 'divider':
         return;
       case 'context':
-        if (!Array.isArray(block.elements) || block.elements.length < 1 || block.elements.length > 10) fail(`${path}/elements`, 'must have 1 to 10 elements');
+        if (!Array.isArray(block.elements) || block.elements.length < 1 || block.elements.length > 10)
+          fail(`${path}/elements`, 'must have 1 to 10 elements');
         block.elements.forEach((e: any, j: number) => {
           if (e?.type === 'image') {
             maxLen(e.image_url, `${path}/elements/${j}/image_url`, 3000);
-            if (typeof e.alt_text !== 'string' || e.alt_text.length === 0) fail(`${path}/elements/${j}/alt_text`, 'is required');
+            if (typeof e.alt_text !== 'string' || e.alt_text.length === 0)
+              fail(`${path}/elements/${j}/alt_text`, 'is required');
             maxLen(e.alt_text, `${path}/elements/${j}/alt_text`, 2000);
           } else total += textObject(e, `${path}/elements/${j}`, 3000);
         });
         return;
       case 'actions':
-        if (!Array.isArray(block.elements) || block.elements.length < 1 || block.elements.length > 25) fail(`${path}/elements`, 'must have 1 to 25 elements');
+        if (!Array.isArray(block.elements) || block.elements.length < 1 || block.elements.length > 25)
+          fail(`${path}/elements`, 'must have 1 to 25 elements');
         block.elements.forEach((e: any, j: number) => {
           element(e, `${path}/elements/${j}`, 'actions');
           uniqueAction(e, `${path}/elements/${j}`);
@@ -273,7 +297,8 @@ function blocksOf(blocks: unknown, surface: Surface, base: string): number {
         return;
       case 'image':
         maxLen(block.image_url, `${path}/image_url`, 3000);
-        if (block.image_url === undefined && block.slack_file === undefined) fail(path, 'an image needs image_url or slack_file');
+        if (block.image_url === undefined && block.slack_file === undefined)
+          fail(path, 'an image needs image_url or slack_file');
         if (typeof block.alt_text !== 'string' || block.alt_text.length === 0) fail(`${path}/alt_text`, 'is required');
         maxLen(block.alt_text, `${path}/alt_text`, 2000);
         if (block.title !== undefined) textObject(block.title, `${path}/title`, 2000, { plainOnly: true });
@@ -335,7 +360,8 @@ export function checkView(view: any): BlockProblem | undefined {
       asArgument(() => textObject(view.title, '/view/title', 24, { plainOnly: true }));
       if (view.submit !== undefined) asArgument(() => textObject(view.submit, '/view/submit', 24, { plainOnly: true }));
       if (view.close !== undefined) asArgument(() => textObject(view.close, '/view/close', 24, { plainOnly: true }));
-      if (Array.isArray(view.blocks) && view.blocks.some((b: any) => b?.type === 'input') && view.submit === undefined) fail('/view/submit', 'is required when the view has input blocks', 'invalid_arguments');
+      if (Array.isArray(view.blocks) && view.blocks.some((b: any) => b?.type === 'input') && view.submit === undefined)
+        fail('/view/submit', 'is required when the view has input blocks', 'invalid_arguments');
     }
     blocksOf(view.blocks, view.type, '/view/blocks');
   });

@@ -131,8 +131,12 @@ const SCOPES: Record<string, string[] | ((kind: 'public' | 'private' | 'im') => 
   'conversations.invite': (kind) => (kind === 'private' ? ['groups:write'] : ['channels:manage']),
   'conversations.setTopic': (kind) => (kind === 'private' ? ['groups:write'] : ['channels:manage']),
   'conversations.info': (kind) => [kind === 'private' ? 'groups:read' : kind === 'im' ? 'im:read' : 'channels:read'],
-  'conversations.history': (kind) => [kind === 'private' ? 'groups:history' : kind === 'im' ? 'im:history' : 'channels:history'],
-  'conversations.replies': (kind) => [kind === 'private' ? 'groups:history' : kind === 'im' ? 'im:history' : 'channels:history'],
+  'conversations.history': (kind) => [
+    kind === 'private' ? 'groups:history' : kind === 'im' ? 'im:history' : 'channels:history',
+  ],
+  'conversations.replies': (kind) => [
+    kind === 'private' ? 'groups:history' : kind === 'im' ? 'im:history' : 'channels:history',
+  ],
   'conversations.open': ['im:write'],
   'conversations.list': ['channels:read', 'groups:read'],
   'conversations.join': ['channels:join'],
@@ -149,7 +153,9 @@ let manifestScopes: Set<string> | undefined;
 /** The bot scopes manifest.yml asks for. */
 function grantedScopes(): Set<string> {
   if (!manifestScopes) {
-    const manifest = parseYaml(readFileSync(new URL('../../manifest.yml', import.meta.url), 'utf8')) as { oauth_config?: { scopes?: { bot?: string[] } } };
+    const manifest = parseYaml(readFileSync(new URL('../../manifest.yml', import.meta.url), 'utf8')) as {
+      oauth_config?: { scopes?: { bot?: string[] } };
+    };
     manifestScopes = new Set(manifest.oauth_config?.scopes?.bot ?? []);
   }
   return manifestScopes;
@@ -249,7 +255,12 @@ export class FakeSlack {
     return this;
   }
 
-  addChannel(id: string, name: string, members: string[] = [], options: { isPrivate?: boolean; creator?: string; created?: number; archived?: boolean } = {}): this {
+  addChannel(
+    id: string,
+    name: string,
+    members: string[] = [],
+    options: { isPrivate?: boolean; creator?: string; created?: number; archived?: boolean } = {},
+  ): this {
     this.channels.set(id, {
       id,
       name,
@@ -270,7 +281,13 @@ export class FakeSlack {
    * typed; Slack stores it escaped (&amp; &lt; &gt;), keeping mentions and links as markup.
    */
   addMessage(channel: string, user: string, typed: string, threadTs?: string): FakeMessage {
-    const message: FakeMessage = { channel: this.resolveChannel(channel), ts: this.nextTs(), text: slackEscape(typed), user, ...(threadTs ? { thread_ts: threadTs } : {}) };
+    const message: FakeMessage = {
+      channel: this.resolveChannel(channel),
+      ts: this.nextTs(),
+      text: slackEscape(typed),
+      user,
+      ...(threadTs ? { thread_ts: threadTs } : {}),
+    };
     this.messages.push(message);
     return message;
   }
@@ -313,7 +330,8 @@ export class FakeSlack {
   /** Resolves once every Web API call that reached the fake is answered (slow answers included). */
   async idle(timeoutMs = 10_000): Promise<void> {
     const busy = () => [...this.inFlight.values()].some((n) => n > 0);
-    for (const start = Date.now(); busy() && Date.now() - start < timeoutMs; ) await new Promise((r) => setTimeout(r, 5));
+    for (const start = Date.now(); busy() && Date.now() - start < timeoutMs;)
+      await new Promise((r) => setTimeout(r, 5));
   }
 
   /** Calls to `method` received and not answered yet. */
@@ -335,7 +353,8 @@ export class FakeSlack {
 
   /** Messages currently in a channel (or a user's DM), top-level and replies. */
   messagesIn(channelOrUser: string): FakeMessage[] {
-    const id = this.users.has(channelOrUser) || /^[UW]/.test(channelOrUser) ? this.dmChannelOf(channelOrUser) : channelOrUser;
+    const id =
+      this.users.has(channelOrUser) || /^[UW]/.test(channelOrUser) ? this.dmChannelOf(channelOrUser) : channelOrUser;
     return this.messages.filter((m) => m.channel === id);
   }
 
@@ -363,7 +382,12 @@ export class FakeSlack {
   /** Slack's ack deadline for an envelope: past it the delivery failed (events are then retried). */
   ackDeadlineMs = 3000;
   /** Envelopes sent, each with how it ended. */
-  readonly envelopes: { envelope_id: string; type: string; retry_attempt: number; outcome: 'acked' | 'timed_out' | 'pending' }[] = [];
+  readonly envelopes: {
+    envelope_id: string;
+    type: string;
+    retry_attempt: number;
+    outcome: 'acked' | 'timed_out' | 'pending';
+  }[] = [];
 
   get socketConnections(): number {
     return this.sockets.size;
@@ -372,16 +396,20 @@ export class FakeSlack {
   /** Server pings every `ms` on every connection (as Slack does), or none. */
   pingEvery(ms: number | undefined): this {
     clearInterval(this.pingTimer);
-    this.pingTimer = ms === undefined ? undefined : setInterval(() => {
-      for (const ws of this.sockets) ws.ping(Buffer.from('fake-slack'));
-    }, ms);
+    this.pingTimer =
+      ms === undefined
+        ? undefined
+        : setInterval(() => {
+            for (const ws of this.sockets) ws.ping(Buffer.from('fake-slack'));
+          }, ms);
     this.pingTimer?.unref();
     return this;
   }
 
   /** Slack asks the app to reconnect (routinely refresh_requested; warning; link_disabled). */
   sendDisconnect(reason: 'refresh_requested' | 'warning' | 'link_disabled'): void {
-    for (const ws of this.sockets) ws.send(JSON.stringify({ type: 'disconnect', reason, debug_info: { host: 'fake-slack' } }));
+    for (const ws of this.sockets)
+      ws.send(JSON.stringify({ type: 'disconnect', reason, debug_info: { host: 'fake-slack' } }));
   }
 
   /** The connection drops with no goodbye (a network reset). */
@@ -408,7 +436,10 @@ export class FakeSlack {
     const retries = type === 'events_api' ? 3 : 0;
     return new Promise((resolve, reject) => {
       let settled = false;
-      const overall = setTimeout(() => finish(new Error(`no ack within ${timeoutMs}ms`)), Math.max(timeoutMs, this.ackDeadlineMs * (retries + 1) + 1000));
+      const overall = setTimeout(
+        () => finish(new Error(`no ack within ${timeoutMs}ms`)),
+        Math.max(timeoutMs, this.ackDeadlineMs * (retries + 1) + 1000),
+      );
       const finish = (error: Error | undefined, ack?: any) => {
         if (settled) return;
         settled = true;
@@ -419,7 +450,12 @@ export class FakeSlack {
       const attempt = (retry: number) => {
         const socket = [...this.sockets][0];
         const envelope_id = `env-${++this.seq}`;
-        const record = { envelope_id, type, retry_attempt: retry, outcome: 'pending' as 'acked' | 'timed_out' | 'pending' };
+        const record = {
+          envelope_id,
+          type,
+          retry_attempt: retry,
+          outcome: 'pending' as 'acked' | 'timed_out' | 'pending',
+        };
         this.envelopes.push(record);
         const deadline = setTimeout(() => {
           this.pendingAcks.delete(envelope_id);
@@ -433,7 +469,16 @@ export class FakeSlack {
           finish(undefined, ack);
         });
         if (!socket) return; // the attempt times out and, for an event, is tried again
-        socket.send(JSON.stringify({ envelope_id, type, payload, accepts_response_payload: type !== 'events_api', retry_attempt: retry, retry_reason: retry ? 'timeout' : '' }));
+        socket.send(
+          JSON.stringify({
+            envelope_id,
+            type,
+            payload,
+            accepts_response_payload: type !== 'events_api',
+            retry_attempt: retry,
+            retry_reason: retry ? 'timeout' : '',
+          }),
+        );
       };
       attempt(0);
     });
@@ -446,7 +491,14 @@ export class FakeSlack {
       const message = JSON.parse(String(data)) as { envelope_id?: string; payload?: unknown };
       if (message.envelope_id) this.pendingAcks.get(message.envelope_id)?.(message.payload ?? {});
     });
-    ws.send(JSON.stringify({ type: 'hello', num_connections: this.sockets.size, debug_info: { host: 'fake-slack' }, connection_info: { app_id: 'AFAKE' } }));
+    ws.send(
+      JSON.stringify({
+        type: 'hello',
+        num_connections: this.sockets.size,
+        debug_info: { host: 'fake-slack' },
+        connection_info: { app_id: 'AFAKE' },
+      }),
+    );
   }
 
   // ---- HTTP ---------------------------------------------------------------------------------------
@@ -461,7 +513,11 @@ export class FakeSlack {
       const refusal = this.refuseResponse(url.pathname, body);
       if (refusal) {
         this.refusedResponses.push({ url: url.pathname, body, ...refusal });
-        return send(res, refusal.status, { ok: false, error: refusal.error, ...(refusal.reason ? { response_metadata: { messages: [refusal.reason] } } : {}) });
+        return send(res, refusal.status, {
+          ok: false,
+          error: refusal.error,
+          ...(refusal.reason ? { response_metadata: { messages: [refusal.reason] } } : {}),
+        });
       }
       this.responses.push({ url: url.pathname, body });
       return send(res, 200, { ok: true });
@@ -521,7 +577,14 @@ export class FakeSlack {
     }
     if (failure && 'applied' in failure) {
       // Done as asked; the answer never reaches the caller.
-      this.calls.push({ method, args, at: Date.now(), arrivedAt, status: 'status' in failure ? failure.status : 0, answer });
+      this.calls.push({
+        method,
+        args,
+        at: Date.now(),
+        arrivedAt,
+        status: 'status' in failure ? failure.status : 0,
+        answer,
+      });
       if ('hangUp' in failure) {
         res.socket?.destroy();
         return;
@@ -544,7 +607,10 @@ export class FakeSlack {
   private rateLimited(method: string, args: Record<string, any>): number | undefined {
     const now = Date.now();
     const tier = METHOD_TIERS[method];
-    const perSecond = tier === 'post' ? (this.channelRate ?? (this.rateTiers ? (this.rateTiers.postsPerSecondPerChannel ?? 1) : undefined)) : undefined;
+    const perSecond =
+      tier === 'post'
+        ? (this.channelRate ?? (this.rateTiers ? (this.rateTiers.postsPerSecondPerChannel ?? 1) : undefined))
+        : undefined;
     if (perSecond) {
       const channel = this.resolveChannel(String(args.channel));
       const last = this.lastPostAt.get(channel) ?? 0;
@@ -571,8 +637,12 @@ export class FakeSlack {
     if (!rule) return undefined;
     let needed: string[];
     if (typeof rule === 'function') {
-      const id = method === 'conversations.create' ? '' : this.resolveChannel(String(args.channel ?? args.channel_id ?? ''));
-      const isPrivate = method === 'conversations.create' ? args.is_private === true || args.is_private === 'true' : (this.channels.get(id)?.is_private ?? id.startsWith('G'));
+      const id =
+        method === 'conversations.create' ? '' : this.resolveChannel(String(args.channel ?? args.channel_id ?? ''));
+      const isPrivate =
+        method === 'conversations.create'
+          ? args.is_private === true || args.is_private === 'true'
+          : (this.channels.get(id)?.is_private ?? id.startsWith('G'));
       needed = rule(id.startsWith('D') ? 'im' : isPrivate ? 'private' : 'public');
     } else needed = rule;
     return needed.some((scope) => this.scopes.has(scope)) ? undefined : needed.join(',');
@@ -582,20 +652,41 @@ export class FakeSlack {
   private refuseResponse(path: string, body: any): { status: number; error: string; reason?: string } | undefined {
     // /response/<n>[/<issued ms>]: the harness encodes when Slack handed the URL out.
     const issued = Number(path.split('/')[3]);
-    if (Number.isFinite(issued) && issued > 0 && Date.now() - issued > RESPONSE_URL_TTL_MS) return { status: 404, error: 'expired_url' };
+    if (Number.isFinite(issued) && issued > 0 && Date.now() - issued > RESPONSE_URL_TTL_MS)
+      return { status: 404, error: 'expired_url' };
     const uses = this.responseUses.get(path) ?? 0;
     if (uses >= RESPONSE_URL_USES) return { status: 404, error: 'used_url' };
     if (!body || typeof body !== 'object' || Array.isArray(body)) return { status: 400, error: 'invalid_payload' };
-    const known = new Set(['text', 'blocks', 'attachments', 'response_type', 'replace_original', 'delete_original', 'thread_ts', 'mrkdwn', 'unfurl_links', 'unfurl_media', 'metadata']);
+    const known = new Set([
+      'text',
+      'blocks',
+      'attachments',
+      'response_type',
+      'replace_original',
+      'delete_original',
+      'thread_ts',
+      'mrkdwn',
+      'unfurl_links',
+      'unfurl_media',
+      'metadata',
+    ]);
     const unknown = Object.keys(body).filter((k) => !known.has(k));
-    if (unknown.length > 0) return { status: 400, error: 'invalid_payload', reason: `unknown fields ${unknown.join(', ')}` };
-    if (body.response_type !== undefined && body.response_type !== 'ephemeral' && body.response_type !== 'in_channel') return { status: 400, error: 'invalid_payload', reason: 'response_type must be ephemeral or in_channel' };
+    if (unknown.length > 0)
+      return { status: 400, error: 'invalid_payload', reason: `unknown fields ${unknown.join(', ')}` };
+    if (body.response_type !== undefined && body.response_type !== 'ephemeral' && body.response_type !== 'in_channel')
+      return { status: 400, error: 'invalid_payload', reason: 'response_type must be ephemeral or in_channel' };
     for (const flag of ['replace_original', 'delete_original'] as const) {
-      if (body[flag] !== undefined && typeof body[flag] !== 'boolean') return { status: 400, error: 'invalid_payload', reason: `${flag} must be a boolean` };
+      if (body[flag] !== undefined && typeof body[flag] !== 'boolean')
+        return { status: 400, error: 'invalid_payload', reason: `${flag} must be a boolean` };
     }
     if (body.delete_original !== true) {
-      if ((typeof body.text !== 'string' || body.text.length === 0) && !(Array.isArray(body.blocks) && body.blocks.length > 0)) return { status: 400, error: 'no_text' };
-      if (typeof body.text === 'string' && body.text.length > MAX_MESSAGE_TEXT) return { status: 400, error: 'msg_too_long' };
+      if (
+        (typeof body.text !== 'string' || body.text.length === 0) &&
+        !(Array.isArray(body.blocks) && body.blocks.length > 0)
+      )
+        return { status: 400, error: 'no_text' };
+      if (typeof body.text === 'string' && body.text.length > MAX_MESSAGE_TEXT)
+        return { status: 400, error: 'msg_too_long' };
       const problem = checkMessageBlocks(body.blocks);
       if (problem) return { status: 400, error: problem.error, reason: problem.reason };
     }
@@ -656,7 +747,15 @@ export class FakeSlack {
   private answer(method: string, args: Record<string, any>, arrivedAt = Date.now()): Record<string, any> {
     switch (method) {
       case 'auth.test':
-        return { ok: true, url: 'https://fake.slack.com/', team: 'Fake', user: 'switchboard', team_id: 'TFAKE', user_id: BOT_USER_ID, bot_id: 'BFAKE' };
+        return {
+          ok: true,
+          url: 'https://fake.slack.com/',
+          team: 'Fake',
+          user: 'switchboard',
+          team_id: 'TFAKE',
+          user_id: BOT_USER_ID,
+          bot_id: 'BFAKE',
+        };
       case 'apps.connections.open':
         if (!String(args.token).startsWith('xapp-')) return { ok: false, error: 'not_allowed_token_type' };
         return { ok: true, url: `${this.baseUrl.replace('http', 'ws')}/socket` };
@@ -668,11 +767,26 @@ export class FakeSlack {
         if (refusal) return { ok: false, error: refusal };
         const invalid = messageProblem(args);
         if (invalid) return invalid;
-        if (args.thread_ts && !this.message(channel, String(args.thread_ts))) return { ok: false, error: 'thread_not_found' };
+        if (args.thread_ts && !this.message(channel, String(args.thread_ts)))
+          return { ok: false, error: 'thread_not_found' };
         const broadcast = args.reply_broadcast === true || args.reply_broadcast === 'true';
-        const message: FakeMessage = { channel, ts: this.nextTs(), text: args.text ?? '', blocks: args.blocks, thread_ts: args.thread_ts, user: BOT_USER_ID, metadata: args.metadata, ...(broadcast ? { reply_broadcast: true } : {}) };
+        const message: FakeMessage = {
+          channel,
+          ts: this.nextTs(),
+          text: args.text ?? '',
+          blocks: args.blocks,
+          thread_ts: args.thread_ts,
+          user: BOT_USER_ID,
+          metadata: args.metadata,
+          ...(broadcast ? { reply_broadcast: true } : {}),
+        };
         this.messages.push(message);
-        return { ok: true, channel, ts: message.ts, message: { text: message.text, ts: message.ts, user: BOT_USER_ID } };
+        return {
+          ok: true,
+          channel,
+          ts: message.ts,
+          message: { text: message.text, ts: message.ts, user: BOT_USER_ID },
+        };
       }
       case 'chat.update': {
         const message = this.message(String(args.channel), String(args.ts));
@@ -696,7 +810,9 @@ export class FakeSlack {
         const refusal = this.postRefusal(channel);
         if (refusal) return { ok: false, error: refusal };
         const user = String(args.user ?? '');
-        const inChannel = channel.startsWith('D') ? channel === this.dmChannelOf(user) : this.channels.get(channel)!.members.has(user);
+        const inChannel = channel.startsWith('D')
+          ? channel === this.dmChannelOf(user)
+          : this.channels.get(channel)!.members.has(user);
         if (!user || !inChannel) return { ok: false, error: 'user_not_in_channel' };
         const invalid = messageProblem(args);
         if (invalid) return invalid;
@@ -705,11 +821,17 @@ export class FakeSlack {
       case 'chat.getPermalink': {
         // Slack's own link: the workspace's address, and for a reply the thread it belongs to.
         const channel = this.resolveChannel(String(args.channel ?? ''));
-        if (!/^[CGD][A-Z0-9]+$/.test(channel) || (channel.startsWith('C') && !this.channels.has(channel))) return { ok: false, error: 'channel_not_found' };
+        if (!/^[CGD][A-Z0-9]+$/.test(channel) || (channel.startsWith('C') && !this.channels.has(channel)))
+          return { ok: false, error: 'channel_not_found' };
         const message = this.message(channel, String(args.message_ts));
         if (!message) return { ok: false, error: 'message_not_found' };
-        const root = message.thread_ts && message.thread_ts !== message.ts ? `?thread_ts=${message.thread_ts}&cid=${channel}` : '';
-        return { ok: true, channel, permalink: `https://fake.slack.com/archives/${channel}/p${message.ts.replace('.', '')}${root}` };
+        const root =
+          message.thread_ts && message.thread_ts !== message.ts ? `?thread_ts=${message.thread_ts}&cid=${channel}` : '';
+        return {
+          ok: true,
+          channel,
+          permalink: `https://fake.slack.com/archives/${channel}/p${message.ts.replace('.', '')}${root}`,
+        };
       }
       case 'conversations.create': {
         const name = String(args.name ?? '');
@@ -719,32 +841,63 @@ export class FakeSlack {
         this.addChannel(id, name, [BOT_USER_ID], { creator: BOT_USER_ID });
         const made = this.channels.get(id)!;
         made.is_private = args.is_private === 'true' || args.is_private === true;
-        return { ok: true, channel: { id, name, is_channel: true, is_private: made.is_private, created: made.created, creator: made.creator } };
+        return {
+          ok: true,
+          channel: {
+            id,
+            name,
+            is_channel: true,
+            is_private: made.is_private,
+            created: made.created,
+            creator: made.creator,
+          },
+        };
       }
       case 'conversations.list': {
         // Slack's default is public channels only; private ones are listed only to their members.
         const types = String(args.types || 'public_channel').split(',');
-        if (types.some((t) => !['public_channel', 'private_channel', 'mpim', 'im'].includes(t))) return { ok: false, error: 'invalid_types' };
-        if (types.includes('public_channel') && !this.scopes.has('channels:read')) return { ok: false, error: 'missing_scope', needed: 'channels:read' };
-        if (types.includes('private_channel') && !this.scopes.has('groups:read')) return { ok: false, error: 'missing_scope', needed: 'groups:read' };
+        if (types.some((t) => !['public_channel', 'private_channel', 'mpim', 'im'].includes(t)))
+          return { ok: false, error: 'invalid_types' };
+        if (types.includes('public_channel') && !this.scopes.has('channels:read'))
+          return { ok: false, error: 'missing_scope', needed: 'channels:read' };
+        if (types.includes('private_channel') && !this.scopes.has('groups:read'))
+          return { ok: false, error: 'missing_scope', needed: 'groups:read' };
         const excludeArchived = args.exclude_archived === true || args.exclude_archived === 'true';
         const listed = [...this.channels.values()].filter(
-          (c) => (c.is_private ? types.includes('private_channel') && c.members.has(BOT_USER_ID) : types.includes('public_channel')) && !(excludeArchived && c.is_archived),
+          (c) =>
+            (c.is_private
+              ? types.includes('private_channel') && c.members.has(BOT_USER_ID)
+              : types.includes('public_channel')) && !(excludeArchived && c.is_archived),
         );
         const page = paginate(listed, args);
         if ('error' in page) return { ok: false, error: page.error };
         return {
           ok: true,
-          channels: page.items.map((c) => ({ id: c.id, name: c.name, is_channel: true, is_private: c.is_private, is_archived: c.is_archived, created: c.created, creator: c.creator })),
+          channels: page.items.map((c) => ({
+            id: c.id,
+            name: c.name,
+            is_channel: true,
+            is_private: c.is_private,
+            is_archived: c.is_archived,
+            created: c.created,
+            creator: c.creator,
+          })),
           response_metadata: { next_cursor: page.next ?? '' },
         };
       }
       case 'conversations.invite': {
         const channel = this.channels.get(String(args.channel));
         if (!channel) return { ok: false, error: 'channel_not_found' };
-        const ids = String(args.users ?? '').split(',').filter(Boolean);
+        const ids = String(args.users ?? '')
+          .split(',')
+          .filter(Boolean);
         const unknown = ids.filter((id) => !this.users.has(id));
-        if (unknown.length > 0) return { ok: false, error: 'user_not_found', errors: unknown.map((user) => ({ user, ok: false, error: 'user_not_found' })) };
+        if (unknown.length > 0)
+          return {
+            ok: false,
+            error: 'user_not_found',
+            errors: unknown.map((user) => ({ user, ok: false, error: 'user_not_found' })),
+          };
         const fresh = ids.filter((id) => !channel.members.has(id));
         if (fresh.length === 0) return { ok: false, error: 'already_in_channel' };
         for (const id of fresh) channel.members.add(id);
@@ -760,7 +913,17 @@ export class FakeSlack {
       case 'conversations.info': {
         const channel = this.channels.get(String(args.channel));
         if (!channel) return { ok: false, error: 'channel_not_found' };
-        return { ok: true, channel: { id: channel.id, name: channel.name, is_private: channel.is_private, created: channel.created, creator: channel.creator, topic: { value: channel.topic } } };
+        return {
+          ok: true,
+          channel: {
+            id: channel.id,
+            name: channel.name,
+            is_private: channel.is_private,
+            created: channel.created,
+            creator: channel.creator,
+            topic: { value: channel.topic },
+          },
+        };
       }
       case 'conversations.open': {
         const users = String(args.users ?? '').split(',');
@@ -801,7 +964,12 @@ export class FakeSlack {
           .sort((a, b) => compareTs(b.ts, a.ts));
         const page = paginate(top, args);
         if ('error' in page) return { ok: false, error: page.error };
-        return { ok: true, messages: page.items.map((m) => this.asReturned(m, args)), has_more: page.hasMore, ...(page.next ? { response_metadata: { next_cursor: page.next } } : {}) };
+        return {
+          ok: true,
+          messages: page.items.map((m) => this.asReturned(m, args)),
+          has_more: page.hasMore,
+          ...(page.next ? { response_metadata: { next_cursor: page.next } } : {}),
+        };
       }
       case 'conversations.replies': {
         const channel = this.resolveChannel(String(args.channel));
@@ -819,12 +987,26 @@ export class FakeSlack {
           .sort((a, b) => compareTs(a.ts, b.ts));
         const page = paginate(parent ? [parent, ...replies] : replies, args);
         if ('error' in page) return { ok: false, error: page.error };
-        return { ok: true, messages: page.items.map((m) => this.asReturned(m, args)), has_more: page.hasMore, ...(page.next ? { response_metadata: { next_cursor: page.next } } : {}) };
+        return {
+          ok: true,
+          messages: page.items.map((m) => this.asReturned(m, args)),
+          has_more: page.hasMore,
+          ...(page.next ? { response_metadata: { next_cursor: page.next } } : {}),
+        };
       }
       case 'users.info': {
         const user = this.users.get(String(args.user));
         if (!user) return { ok: false, error: 'user_not_found' };
-        return { ok: true, user: { id: user.id, name: user.name, real_name: user.name, tz: user.tz ?? 'Europe/London', profile: { display_name: user.name, real_name: user.name } } };
+        return {
+          ok: true,
+          user: {
+            id: user.id,
+            name: user.name,
+            real_name: user.name,
+            tz: user.tz ?? 'Europe/London',
+            profile: { display_name: user.name, real_name: user.name },
+          },
+        };
       }
       case 'usergroups.users.list': {
         const members = this.usergroups.get(String(args.usergroup));
@@ -836,20 +1018,34 @@ export class FakeSlack {
       case 'views.update':
       case 'views.publish': {
         const view = args.view;
-        if (method === 'views.publish' && view?.type !== 'home') return { ok: false, error: 'invalid_arguments', response_metadata: { messages: ['views.publish takes a home view'] } };
-        if (method !== 'views.publish' && view?.type !== 'modal') return { ok: false, error: 'invalid_arguments', response_metadata: { messages: [`${method} takes a modal view`] } };
+        if (method === 'views.publish' && view?.type !== 'home')
+          return {
+            ok: false,
+            error: 'invalid_arguments',
+            response_metadata: { messages: ['views.publish takes a home view'] },
+          };
+        if (method !== 'views.publish' && view?.type !== 'modal')
+          return {
+            ok: false,
+            error: 'invalid_arguments',
+            response_metadata: { messages: [`${method} takes a modal view`] },
+          };
         const problem = checkView(view);
         if (problem) return blockAnswer(problem);
         if (method === 'views.update') {
-          const existing = this.views.find((v) => v.id === args.view_id || (args.external_id && v.view?.external_id === args.external_id));
+          const existing = this.views.find(
+            (v) => v.id === args.view_id || (args.external_id && v.view?.external_id === args.external_id),
+          );
           if (!existing) return { ok: false, error: 'not_found' };
-          if (args.hash !== undefined && this.views.filter((v) => v.id === existing.id).at(-1)!.hash !== args.hash) return { ok: false, error: 'hash_conflict' };
+          if (args.hash !== undefined && this.views.filter((v) => v.id === existing.id).at(-1)!.hash !== args.hash)
+            return { ok: false, error: 'hash_conflict' };
         }
         if (method === 'views.open' || method === 'views.push') {
           const triggerProblem = this.triggerProblem(args.trigger_id, arrivedAt);
           if (triggerProblem) return { ok: false, error: triggerProblem };
         }
-        const id = method === 'views.update' && args.view_id ? String(args.view_id) : `V${String(++this.seq).padStart(8, '0')}`;
+        const id =
+          method === 'views.update' && args.view_id ? String(args.view_id) : `V${String(++this.seq).padStart(8, '0')}`;
         const hash = `hash-${this.seq}`;
         this.views.push({ id, method, view, user: args.user_id, trigger_id: args.trigger_id, hash });
         return { ok: true, view: { ...view, id, hash } };
@@ -860,7 +1056,10 @@ export class FakeSlack {
         return { ok: true, upload_url: `${this.baseUrl}/upload/${file_id}`, file_id };
       }
       case 'files.completeUploadExternal': {
-        const files = (typeof args.files === 'string' ? JSON.parse(args.files) : args.files) as { id: string; title?: string }[];
+        const files = (typeof args.files === 'string' ? JSON.parse(args.files) : args.files) as {
+          id: string;
+          title?: string;
+        }[];
         for (const file of files) {
           const upload = this.uploads.find((u) => u.file_id === file.id);
           if (!upload) return { ok: false, error: 'file_not_found' };
@@ -869,7 +1068,12 @@ export class FakeSlack {
         }
         if (args.channel_id) {
           const channel = this.resolveChannel(String(args.channel_id));
-          this.messages.push({ channel, ts: this.nextTs(), text: String(args.initial_comment ?? ''), user: BOT_USER_ID });
+          this.messages.push({
+            channel,
+            ts: this.nextTs(),
+            text: String(args.initial_comment ?? ''),
+            user: BOT_USER_ID,
+          });
         }
         return { ok: true, files: files.map((f) => ({ id: f.id, title: f.title })) };
       }
@@ -913,7 +1117,12 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
 
 /** Slack's answer to a Block Kit problem, with the offending field named the way Slack names it. */
 function blockAnswer(problem: BlockProblem): Record<string, any> {
-  return { ok: false, error: problem.error, errors: [problem.reason], response_metadata: { messages: [`[ERROR] ${problem.reason}`] } };
+  return {
+    ok: false,
+    error: problem.error,
+    errors: [problem.reason],
+    response_metadata: { messages: [`[ERROR] ${problem.reason}`] },
+  };
 }
 
 /** Text and blocks of a message, as chat.postMessage / chat.update / chat.postEphemeral check them. */
@@ -954,7 +1163,10 @@ function inWindow(args: Record<string, any>): (m: FakeMessage) => boolean {
 }
 
 /** limit (default 100, at most 999) and an opaque cursor. */
-function paginate<T>(items: T[], args: Record<string, any>): { items: T[]; hasMore: boolean; next?: string } | { error: string } {
+function paginate<T>(
+  items: T[],
+  args: Record<string, any>,
+): { items: T[]; hasMore: boolean; next?: string } | { error: string } {
   const limit = args.limit === undefined || args.limit === '' ? 100 : Number(args.limit);
   if (!Number.isInteger(limit) || limit < 1) return { error: 'invalid_limit' };
   let offset = 0;
@@ -966,5 +1178,9 @@ function paginate<T>(items: T[], args: Record<string, any>): { items: T[]; hasMo
   const size = Math.min(limit, 999);
   const page = items.slice(offset, offset + size);
   const hasMore = offset + size < items.length;
-  return { items: page, hasMore, ...(hasMore ? { next: Buffer.from(`offset:${offset + size}`).toString('base64') } : {}) };
+  return {
+    items: page,
+    hasMore,
+    ...(hasMore ? { next: Buffer.from(`offset:${offset + size}`).toString('base64') } : {}),
+  };
 }

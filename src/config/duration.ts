@@ -7,7 +7,8 @@ import { z } from 'zod';
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 const COMPACT = /^(\d+(?:\.\d+)?(?:ms|s|m|h|d|w))+$/;
 const COMPACT_PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d|w)/g;
-const ISO = /^P(?:(\d+(?:\.\d+)?)W)?(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
+const ISO =
+  /^P(?:(\d+(?:\.\d+)?)W)?(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
 
 export function parseDuration(input: string): number | undefined {
   const text = input.trim();
@@ -28,7 +29,10 @@ export function parseDuration(input: string): number | undefined {
 export const durationMs = z.string().transform((value, ctx) => {
   const ms = parseDuration(value);
   if (ms === undefined) {
-    ctx.addIssue({ code: 'custom', message: `"${value}" is not a duration (use 90s, 30m, 4h, 2d or ISO-8601 like PT30M)` });
+    ctx.addIssue({
+      code: 'custom',
+      message: `"${value}" is not a duration (use 90s, 30m, 4h, 2d or ISO-8601 like PT30M)`,
+    });
     return z.NEVER;
   }
   return ms;
@@ -39,7 +43,12 @@ export function formatDuration(ms: number): string {
   if (ms < 1000) return `${Math.max(0, Math.round(ms))}ms`;
   const parts: string[] = [];
   let rest = Math.round(ms / 1000);
-  for (const [unit, size] of [['d', 86400], ['h', 3600], ['m', 60], ['s', 1]] as const) {
+  for (const [unit, size] of [
+    ['d', 86400],
+    ['h', 3600],
+    ['m', 60],
+    ['s', 1],
+  ] as const) {
     if (rest >= size) {
       parts.push(`${Math.floor(rest / size)}${unit}`);
       rest %= size;

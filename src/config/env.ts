@@ -3,25 +3,32 @@ import { z } from 'zod';
 /** Process environment: secrets and where things live. Operational settings are in the YAML file. */
 const SLACK_APPS = 'https://api.slack.com/apps';
 
-const envSchema = z
-  .object({
-    SLACK_BOT_TOKEN: z
-      .string({ error: `SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-…) from your app's "OAuth & Permissions" page at ${SLACK_APPS}` })
-      .regex(/^xox[bp]-/, 'SLACK_BOT_TOKEN must be a bot token starting with xoxb- (OAuth & Permissions page of your Slack app)'),
-    SLACK_SIGNING_SECRET: z.string().min(1).optional(),
-    SLACK_APP_TOKEN: z
-      .string()
-      .regex(/^xapp-/, 'SLACK_APP_TOKEN must be an app-level token starting with xapp- ("Basic Information" → App-Level Tokens, scope connections:write)')
-      .optional(),
-    PORT: z.coerce.number({ error: 'PORT must be a whole number from 0 to 65535' }).int().min(0).max(65535).default(3000),
-    SLACK_API_URL: z
-      .url({ protocol: /^https?$/, error: 'SLACK_API_URL must be an http(s) URL such as https://slack.com/api/' })
-      .transform((url) => (url.endsWith('/') ? url : `${url}/`))
-      .optional(),
-    DATABASE_URL: z.string().min(1).default('file:./data/switchboard.db'),
-    ITOPS_CONFIG: z.string().min(1).optional(),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  });
+const envSchema = z.object({
+  SLACK_BOT_TOKEN: z
+    .string({
+      error: `SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-…) from your app's "OAuth & Permissions" page at ${SLACK_APPS}`,
+    })
+    .regex(
+      /^xox[bp]-/,
+      'SLACK_BOT_TOKEN must be a bot token starting with xoxb- (OAuth & Permissions page of your Slack app)',
+    ),
+  SLACK_SIGNING_SECRET: z.string().min(1).optional(),
+  SLACK_APP_TOKEN: z
+    .string()
+    .regex(
+      /^xapp-/,
+      'SLACK_APP_TOKEN must be an app-level token starting with xapp- ("Basic Information" → App-Level Tokens, scope connections:write)',
+    )
+    .optional(),
+  PORT: z.coerce.number({ error: 'PORT must be a whole number from 0 to 65535' }).int().min(0).max(65535).default(3000),
+  SLACK_API_URL: z
+    .url({ protocol: /^https?$/, error: 'SLACK_API_URL must be an http(s) URL such as https://slack.com/api/' })
+    .transform((url) => (url.endsWith('/') ? url : `${url}/`))
+    .optional(),
+  DATABASE_URL: z.string().min(1).default('file:./data/switchboard.db'),
+  ITOPS_CONFIG: z.string().min(1).optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
 
 export type Env = z.infer<typeof envSchema>;
 

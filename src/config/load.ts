@@ -12,8 +12,11 @@ export function parseSettings(input: unknown): ConfigResult<Settings> {
   // Unknown keys first: a misspelt section makes everything under it look missing.
   const unknown = result.error.issues.filter((issue) => issue.code === 'unrecognized_keys');
   // A required key reported missing beside an unknown one is the same typo: name it once.
-  const sameObject = (issue: z.core.$ZodIssue) => unknown.some((u) => issue.path.length === u.path.length + 1 && u.path.every((k, i) => issue.path[i] === k));
-  const others = result.error.issues.filter((issue) => issue.code !== 'unrecognized_keys' && !(issue.code === 'invalid_type' && sameObject(issue)));
+  const sameObject = (issue: z.core.$ZodIssue) =>
+    unknown.some((u) => issue.path.length === u.path.length + 1 && u.path.every((k, i) => issue.path[i] === k));
+  const others = result.error.issues.filter(
+    (issue) => issue.code !== 'unrecognized_keys' && !(issue.code === 'invalid_type' && sameObject(issue)),
+  );
   const problems = unknown.flatMap((issue) => unknownKeyProblems(issue.path, (issue as { keys: string[] }).keys));
   problems.push(...formatIssues({ issues: others }, 'settings '));
   return { ok: false, problems };
@@ -40,7 +43,8 @@ function validKeysAt(schema: z.ZodType, path: PropertyKey[]): string[] {
     for (;;) {
       const def = node?._zod?.def;
       if (!def) return false;
-      if (['default', 'prefault', 'optional', 'nullable', 'readonly', 'catch', 'nonoptional'].includes(def.type)) node = def.innerType;
+      if (['default', 'prefault', 'optional', 'nullable', 'readonly', 'catch', 'nonoptional'].includes(def.type))
+        node = def.innerType;
       else if (def.type === 'pipe') node = def.in;
       else break;
     }
@@ -56,7 +60,8 @@ function validKeysAt(schema: z.ZodType, path: PropertyKey[]): string[] {
   if (!step()) return [];
   const def = node._zod.def;
   if (def.type === 'object') return Object.keys(def.shape);
-  if (def.type === 'record' && def.keyType?._zod?.def?.type === 'enum') return Object.values(def.keyType._zod.def.entries).map(String);
+  if (def.type === 'record' && def.keyType?._zod?.def?.type === 'enum')
+    return Object.values(def.keyType._zod.def.entries).map(String);
   return [];
 }
 
@@ -66,7 +71,10 @@ export function loadSettings(path: string | undefined): ConfigResult<Settings> {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    return { ok: false, problems: [`ITOPS_CONFIG: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? String(error)})`] };
+    return {
+      ok: false,
+      problems: [`ITOPS_CONFIG: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? String(error)})`],
+    };
   }
   let doc: unknown;
   try {

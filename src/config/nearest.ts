@@ -2,12 +2,15 @@
 function editDistance(a: string, b: string): number {
   const rows = a.length + 1;
   const cols = b.length + 1;
-  const d: number[][] = Array.from({ length: rows }, (_, i) => Array.from({ length: cols }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  const d: number[][] = Array.from({ length: rows }, (_, i) =>
+    Array.from({ length: cols }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
   for (let i = 1; i < rows; i++) {
     for (let j = 1; j < cols; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
       d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
     }
   }
   return d[a.length]![b.length]!;
@@ -26,6 +29,8 @@ export function nearestName(word: string, candidates: readonly string[]): string
   }
   if (!best) return undefined;
   const n = best.name.toLowerCase();
-  const close = (best.distance <= Math.max(2, Math.floor(w.length / 3)) && best.distance * 2 < w.length) || (w.length >= 3 && (n.includes(w) || w.includes(n)));
+  const close =
+    (best.distance <= Math.max(2, Math.floor(w.length / 3)) && best.distance * 2 < w.length) ||
+    (w.length >= 3 && (n.includes(w) || w.includes(n)));
   return close ? best.name : undefined;
 }

@@ -23,7 +23,9 @@ export function missingServicesRefusal(services: readonly string[], catalog: rea
 export function servicesRefusal(services: readonly string[], catalog: readonly string[]): string | undefined {
   const unknown = unknownNames(services, catalog);
   if (unknown.length === 0) return undefined;
-  return unknown.length === 1 ? 'One of those services is not in the service catalog; pick services from the list.' : `${unknown.length} of those services are not in the service catalog; pick services from the list.`;
+  return unknown.length === 1
+    ? 'One of those services is not in the service catalog; pick services from the list.'
+    : `${unknown.length} of those services are not in the service catalog; pick services from the list.`;
 }
 
 export function categoryRefusal(category: string, categories: readonly string[]): string | undefined {

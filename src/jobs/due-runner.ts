@@ -11,7 +11,13 @@ export class DueRunner {
   private running: Promise<number> | undefined;
 
   constructor(
-    private readonly deps: { db: Db; clock: Clock; logger: Logger; handlers: Record<string, DueHandler>; afterCommit(): void },
+    private readonly deps: {
+      db: Db;
+      clock: Clock;
+      logger: Logger;
+      handlers: Record<string, DueHandler>;
+      afterCommit(): void;
+    },
   ) {}
 
   /**
@@ -40,14 +46,21 @@ export class DueRunner {
         try {
           await db.transaction().execute(async (trx) => {
             if (!(await claimDue(trx, item.id, now))) return;
-            const outcome = handler ? await handler(trx, { ...item, data: JSON.parse(item.payload) }, now) : `no handler for ${item.kind}`;
+            const outcome = handler
+              ? await handler(trx, { ...item, data: JSON.parse(item.payload) }, now)
+              : `no handler for ${item.kind}`;
             if (outcome) await setDueOutcome(trx, item.id, outcome);
             fired += 1;
           });
         } catch (error) {
           // The claim rolled back with the failure; try again later instead of spinning on it.
           logger.error({ err: error, due: item.id, kind: item.kind }, 'due item handler failed');
-          await postponeDue(db, item.id, now.getTime() + RETRY_BROKEN_AFTER_MS, `error: ${(error as Error).message}`.slice(0, 500));
+          await postponeDue(
+            db,
+            item.id,
+            now.getTime() + RETRY_BROKEN_AFTER_MS,
+            `error: ${(error as Error).message}`.slice(0, 500),
+          );
         }
       }
       if (items.length < BATCH) break;

@@ -1,7 +1,16 @@
 import type { Clock } from '../clock.js';
 import type { Db } from '../../db/schema.js';
 import type { Logger } from '../logger.js';
-import { failInboxItem, findInboxItem, firstReceipt, pendingInbox, receive, retryInboxItem, type InboxRow, type NewInboxItem } from '../../db/queries/receipts.js';
+import {
+  failInboxItem,
+  findInboxItem,
+  firstReceipt,
+  pendingInbox,
+  receive,
+  retryInboxItem,
+  type InboxRow,
+  type NewInboxItem,
+} from '../../db/queries/receipts.js';
 import { sendDirectMessage } from '../services/outbox.js';
 import type { Outcome } from '../services/context.js';
 
@@ -152,7 +161,8 @@ export class Inbox {
     await db.transaction().execute(async (trx) => {
       if (!(await failInboxItem(trx, item.key, attempts, now, message))) return;
       const text = handler.failureText ? handler.failureText(item) : DEFAULT_FAILURE_TEXT;
-      if (text && item.user_id) await sendDirectMessage(trx, now, item.user_id, { text, dedupeKey: `inbox:${item.key}:failed` });
+      if (text && item.user_id)
+        await sendDirectMessage(trx, now, item.user_id, { text, dedupeKey: `inbox:${item.key}:failed` });
     });
     this.deps.afterCommit();
   }

@@ -6,7 +6,8 @@ import { deliverPendingCharts } from '../slack/uploads.js';
 
 /** The weekly and monthly reports, and the retry tick for their trend-chart uploads. */
 export function reportJobs(ctx: ServiceContext, client: WebClient): JobDefinition[] {
-  const charts = () => deliverPendingCharts({ db: ctx.db, client, clock: ctx.clock, logger: ctx.logger, timezone: ctx.settings.timezone });
+  const charts = () =>
+    deliverPendingCharts({ db: ctx.db, client, clock: ctx.clock, logger: ctx.logger, timezone: ctx.settings.timezone });
   const scheduled = (kind: ScheduledKind) => async () => {
     const result = await runScheduledReport(ctx, kind);
     ctx.logger.info({ kind, ...result }, 'scheduled report');

@@ -19,7 +19,9 @@ export class Scheduler {
       const task = cron.schedule(
         job.cron,
         async () => {
-          const run = job.run().catch((error: unknown) => this.deps.logger.error({ err: error, job: job.name }, 'job failed'));
+          const run = job
+            .run()
+            .catch((error: unknown) => this.deps.logger.error({ err: error, job: job.name }, 'job failed'));
           this.inFlight.add(run);
           await run;
           this.inFlight.delete(run);

@@ -94,12 +94,30 @@ function laneOf(target: unknown): string {
 }
 
 /** The only way a Slack call is owed: `args` are checked against `method`'s arguments where they are written. */
-export async function owe<M extends OwedMethod>(db: Executor, now: Date, method: M, args: Owed<OwedMethods[M]>, options: OweOptions = {}): Promise<boolean> {
+export async function owe<M extends OwedMethod>(
+  db: Executor,
+  now: Date,
+  method: M,
+  args: Owed<OwedMethods[M]>,
+  options: OweOptions = {},
+): Promise<boolean> {
   const target = args as { channel?: unknown; channel_id?: unknown };
   const lane = options.lane ?? laneOf(target.channel ?? target.channel_id);
   const fills: OutboxFill[] = [];
   const payload = takeFills(args, [], fills) as Record<string, unknown>;
-  return insertOutbox(db, { method, payload, fills, onFailure: options.onFailure, lane, refKey: options.refKey, dedupeKey: options.dedupeKey }, now);
+  return insertOutbox(
+    db,
+    {
+      method,
+      payload,
+      fills,
+      onFailure: options.onFailure,
+      lane,
+      refKey: options.refKey,
+      dedupeKey: options.dedupeKey,
+    },
+    now,
+  );
 }
 
 /** The arguments with every send-time value taken out (left null) and listed with its path. */
@@ -126,21 +144,52 @@ export interface MessageContent {
 export function postMessage(
   db: Executor,
   now: Date,
-  message: MessageContent & { channel: SlackTarget; threadOf?: string; refKey?: string; dedupeKey?: string; broadcast?: boolean; onFailure?: OwedFallback },
+  message: MessageContent & {
+    channel: SlackTarget;
+    threadOf?: string;
+    refKey?: string;
+    dedupeKey?: string;
+    broadcast?: boolean;
+    onFailure?: OwedFallback;
+  },
 ): Promise<boolean> {
-  const content = { text: message.text, ...(message.blocks ? { blocks: message.blocks } : {}), unfurl_links: false, unfurl_media: false };
-  const thread = message.threadOf ? { thread_ts: refTs(message.threadOf), ...(message.broadcast ? { reply_broadcast: true } : {}) } : {};
-  return owe(db, now, 'chat.postMessage', { channel: message.channel, ...content, ...thread }, { refKey: message.refKey, dedupeKey: message.dedupeKey, onFailure: message.onFailure });
+  const content = {
+    text: message.text,
+    ...(message.blocks ? { blocks: message.blocks } : {}),
+    unfurl_links: false,
+    unfurl_media: false,
+  };
+  const thread = message.threadOf
+    ? { thread_ts: refTs(message.threadOf), ...(message.broadcast ? { reply_broadcast: true } : {}) }
+    : {};
+  return owe(
+    db,
+    now,
+    'chat.postMessage',
+    { channel: message.channel, ...content, ...thread },
+    { refKey: message.refKey, dedupeKey: message.dedupeKey, onFailure: message.onFailure },
+  );
 }
 
 /** Edits the canonical message stored under `refKey` (re-posted if someone deleted it). */
 export function updateMessage(db: Executor, now: Date, refKey: string, message: MessageContent): Promise<boolean> {
   const content = { text: message.text, ...(message.blocks ? { blocks: message.blocks } : {}) };
-  return owe(db, now, 'chat.update', { channel: refChannel(refKey), ts: refTs(refKey), ...content }, { refKey, lane: `ref:${refKey}` });
+  return owe(
+    db,
+    now,
+    'chat.update',
+    { channel: refChannel(refKey), ts: refTs(refKey), ...content },
+    { refKey, lane: `ref:${refKey}` },
+  );
 }
 
 /** A direct message: chat.postMessage to a user ID lands in the bot's DM with that user. */
-export function sendDirectMessage(db: Executor, now: Date, userId: string, message: MessageContent & { dedupeKey?: string }): Promise<boolean> {
+export function sendDirectMessage(
+  db: Executor,
+  now: Date,
+  userId: string,
+  message: MessageContent & { dedupeKey?: string },
+): Promise<boolean> {
   return postMessage(db, now, { channel: userId, ...message });
 }
 
@@ -148,8 +197,21 @@ export function sendDirectMessage(db: Executor, now: Date, userId: string, messa
  * A note for one person about what they just did: ephemeral in the conversation they did it in, by DM
  * when there is none (a form, the App Home) or Slack will not show it there (the bot is not in it).
  */
-export function sendPrivateNote(db: Executor, now: Date, note: { userId: string; channel?: string; text: string }): Promise<boolean> {
+export function sendPrivateNote(
+  db: Executor,
+  now: Date,
+  note: { userId: string; channel?: string; text: string },
+): Promise<boolean> {
   if (!note.channel) return sendDirectMessage(db, now, note.userId, { text: note.text });
-  const dm = { method: 'chat.postMessage' as const, args: { channel: note.userId, text: note.text, unfurl_links: false, unfurl_media: false } };
-  return owe(db, now, 'chat.postEphemeral', { channel: note.channel, user: note.userId, text: note.text }, { onFailure: dm });
+  const dm = {
+    method: 'chat.postMessage' as const,
+    args: { channel: note.userId, text: note.text, unfurl_links: false, unfurl_media: false },
+  };
+  return owe(
+    db,
+    now,
+    'chat.postEphemeral',
+    { channel: note.channel, user: note.userId, text: note.text },
+    { onFailure: dm },
+  );
 }

@@ -28,7 +28,8 @@ export async function shortcutSourceOfSubmission(
   },
 ): Promise<ShortcutSource | undefined> {
   const stored = await shortcutSourceOf(ctx.db, input.viewId);
-  const valid = stored && stored.userId === input.actor.id && stored.callbackId === input.callbackId ? stored : undefined;
+  const valid =
+    stored && stored.userId === input.actor.id && stored.callbackId === input.callbackId ? stored : undefined;
   const claimed = input.claimed?.channel || input.claimed?.ts ? input.claimed : undefined;
   if (claimed && (!valid || valid.channel !== claimed.channel || valid.ts !== claimed.ts)) {
     await transact(ctx, (trx, now) =>

@@ -11,7 +11,8 @@ export async function isPrivateConversation(client: WebClient, channel: string):
   if (byPrefix !== undefined) return byPrefix;
   try {
     const info = await client.conversations.info({ channel });
-    const c = info.channel as { is_private?: boolean; is_im?: boolean; is_mpim?: boolean; is_group?: boolean } | undefined;
+    const c = info.channel as
+      { is_private?: boolean; is_im?: boolean; is_mpim?: boolean; is_group?: boolean } | undefined;
     if (!info.ok || !c) return true;
     return Boolean(c.is_private || c.is_im || c.is_mpim || c.is_group);
   } catch {

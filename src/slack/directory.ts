@@ -20,9 +20,7 @@ export class Directory {
   private readonly groups = new Map<string, { members: Set<string>; until: number }>();
   private readonly users = new Map<string, { user: SlackUser; until: number }>();
 
-  constructor(
-    private readonly deps: { client: WebClient; settings: Settings; clock: Clock; logger: Logger },
-  ) {}
+  constructor(private readonly deps: { client: WebClient; settings: Settings; clock: Clock; logger: Logger }) {}
 
   async hasRole(userId: string, role: RoleName): Promise<boolean> {
     for (const entry of this.deps.settings.roles[role]) {
@@ -81,7 +79,13 @@ export class Directory {
     if (cached && cached.until > now) return cached.user;
     try {
       const answer = (await this.deps.client.users.info({ user: userId })) as {
-        user?: { id: string; name?: string; real_name?: string; tz?: string; profile?: { display_name?: string; real_name?: string } };
+        user?: {
+          id: string;
+          name?: string;
+          real_name?: string;
+          tz?: string;
+          profile?: { display_name?: string; real_name?: string };
+        };
       };
       const u = answer.user;
       const user: SlackUser = {

@@ -1,6 +1,13 @@
 import { ErrorCode } from '@slack/web-api';
 
-const TRANSIENT_SLACK_ERRORS = new Set(['ratelimited', 'internal_error', 'fatal_error', 'service_unavailable', 'request_timeout', 'team_added_to_org']);
+const TRANSIENT_SLACK_ERRORS = new Set([
+  'ratelimited',
+  'internal_error',
+  'fatal_error',
+  'service_unavailable',
+  'request_timeout',
+  'team_added_to_org',
+]);
 
 /**
  * Slack answered, and the answer is final (channel_not_found, not_in_channel, thread_not_found…):

@@ -15,7 +15,13 @@ import type { Logger } from '../logger.js';
 const MAX_SKEW_S = 5 * 60;
 const BODY_LIMIT = 4 * 1024 * 1024; // Bolt's own limit
 
-export function guardSlackRequests(options: { listener: RequestListener; signingSecret: string; endpoints: string[]; logger: Logger; now?: () => number }): RequestListener {
+export function guardSlackRequests(options: {
+  listener: RequestListener;
+  signingSecret: string;
+  endpoints: string[];
+  logger: Logger;
+  now?: () => number;
+}): RequestListener {
   const { listener, signingSecret, endpoints, logger } = options;
   const now = options.now ?? Date.now;
   return (req, res) => {
@@ -69,7 +75,11 @@ function signatureProblem(req: IncomingMessage, raw: Buffer, secret: string, now
 }
 
 const isObjectWithType = (value: unknown): boolean =>
-  typeof value === 'object' && value !== null && !Array.isArray(value) && typeof (value as { type?: unknown }).type === 'string' && (value as { type: string }).type !== '';
+  typeof value === 'object' &&
+  value !== null &&
+  !Array.isArray(value) &&
+  typeof (value as { type?: unknown }).type === 'string' &&
+  (value as { type: string }).type !== '';
 
 /** Why this body is not something Slack sends, or undefined when it is. */
 function shapeProblem(contentType: string | undefined, raw: Buffer): string | undefined {
@@ -100,7 +110,10 @@ function shapeProblem(contentType: string | undefined, raw: Buffer): string | un
 }
 
 function refuse(res: ServerResponse, status: number, reason: string, logger: Logger, req: IncomingMessage): void {
-  logger.warn({ status, reason, contentType: req.headers['content-type'], path: req.url }, 'refused a request not shaped like Slack\'s');
+  logger.warn(
+    { status, reason, contentType: req.headers['content-type'], path: req.url },
+    "refused a request not shaped like Slack's",
+  );
   res.writeHead(status, { 'content-type': 'application/json' });
   res.end(JSON.stringify({ ok: false, error: reason }));
 }

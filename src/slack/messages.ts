@@ -40,7 +40,14 @@ async function topLevelMessage(client: WebClient, channel: string, ts: string): 
 async function threadReply(client: WebClient, channel: string, ts: string): Promise<Found> {
   let cursor: string | undefined;
   do {
-    const page = await client.conversations.replies({ channel, ts, oldest: ts, inclusive: true, limit: REPLIES_PAGE, ...(cursor ? { cursor } : {}) });
+    const page = await client.conversations.replies({
+      channel,
+      ts,
+      oldest: ts,
+      inclusive: true,
+      limit: REPLIES_PAGE,
+      ...(cursor ? { cursor } : {}),
+    });
     const found = page.messages?.find((m) => m.ts === ts);
     if (found) return found;
     cursor = page.response_metadata?.next_cursor || undefined;

@@ -49,9 +49,22 @@ const PARALLEL_LANES = 8;
 const SCAN_LIMIT = 500;
 /** A waiting row is re-checked at least this often, in case its ref arrived some other way. */
 const WAITING_RECHECK_MS = 2000;
-const TRANSIENT_ERRORS = new Set(['ratelimited', 'internal_error', 'fatal_error', 'service_unavailable', 'request_timeout', 'team_added_to_org']);
+const TRANSIENT_ERRORS = new Set([
+  'ratelimited',
+  'internal_error',
+  'fatal_error',
+  'service_unavailable',
+  'request_timeout',
+  'team_added_to_org',
+]);
 /** Answers that mean "already done": the call's purpose holds. */
-const ALREADY_DONE = new Set(['already_in_channel', 'already_pinned', 'already_reacted', 'cant_invite_self', 'already_archived']);
+const ALREADY_DONE = new Set([
+  'already_in_channel',
+  'already_pinned',
+  'already_reacted',
+  'cant_invite_self',
+  'already_archived',
+]);
 const PACED_METHODS = new Set(['chat.postMessage', 'chat.update', 'chat.postEphemeral']);
 /** Message metadata `event_type` on every post, with `event_payload.outbox_id`. */
 const OUTBOX_EVENT_TYPE = 'switchboard_outbox';
@@ -201,7 +214,12 @@ export class OutboxSender {
         if (s.status === 'fulfilled') return s.value;
         busy ||= isDatabaseBusy(s.reason);
         this.deps.logger.warn({ err: s.reason }, 'outbox attempt not recorded; it is tried again');
-        return { kind: 'retry', at: this.deps.clock.now().getTime() + RECORD_RETRY_MS, error: String(s.reason), counts: false };
+        return {
+          kind: 'retry',
+          at: this.deps.clock.now().getTime() + RECORD_RETRY_MS,
+          error: String(s.reason),
+          counts: false,
+        };
       });
       if (busy || this.unrecorded.size > 0) {
         this.busyPauseUntil = Date.now() + BUSY_PAUSE_MS;
@@ -225,7 +243,9 @@ export class OutboxSender {
   private async attempt(row: OutboxRow): Promise<Attempt> {
     const { db, clock, logger } = this.deps;
     // Only the methods whose arguments `owe` type-checks are sent: anything else fails for good.
-    const resolved = isOwedMethod(row.method) ? await this.resolveFills(row) : ({ kind: 'failed', error: `${row.method} is not a method the outbox sends` } as const);
+    const resolved = isOwedMethod(row.method)
+      ? await this.resolveFills(row)
+      : ({ kind: 'failed', error: `${row.method} is not a method the outbox sends` } as const);
     if (resolved.kind === 'deferred') {
       this.waiting.set(row.id, { ref: resolved.ref, until: clock.now().getTime() + WAITING_RECHECK_MS });
       return resolved;
@@ -251,7 +271,10 @@ export class OutboxSender {
     if (row.attempt_started_at !== null && row.method === 'chat.postMessage') {
       const found = await this.lookUp(row, args);
       if (found.kind === 'found') {
-        logger.info({ outbox: row.id, channel: found.result.channel, ts: found.result.ts }, 'post found in Slack after an unrecorded attempt; not sent again');
+        logger.info(
+          { outbox: row.id, channel: found.result.channel, ts: found.result.ts },
+          'post found in Slack after an unrecorded attempt; not sent again',
+        );
         outcome = { kind: 'sent', result: found.result };
       } else if (found.kind === 'retry') {
         return this.recordRetry(row, found, false);
@@ -288,11 +311,18 @@ export class OutboxSender {
     return outcome;
   }
 
-  private async recordRetry(row: OutboxRow, outcome: Extract<Attempt, { kind: 'retry' }>, outcomeKnown: boolean): Promise<Attempt> {
+  private async recordRetry(
+    row: OutboxRow,
+    outcome: Extract<Attempt, { kind: 'retry' }>,
+    outcomeKnown: boolean,
+  ): Promise<Attempt> {
     const { db, logger, clock } = this.deps;
     if (outcome.pause) this.pausedUntil.set(rateLimitKey(row), outcome.at);
     if (outcome.counts && row.attempts + 1 >= MAX_ATTEMPTS) {
-      logger.error({ outbox: row.id, method: row.method, error: outcome.error }, 'outbox message given up after retries');
+      logger.error(
+        { outbox: row.id, method: row.method, error: outcome.error },
+        'outbox message given up after retries',
+      );
       await markOutboxFailed(db, row.id, `gave up after ${MAX_ATTEMPTS} attempts: ${outcome.error}`);
       if (row.ref_key) this.release(row.ref_key);
       await this.oweFallback(row, clock.now());
@@ -307,7 +337,10 @@ export class OutboxSender {
     try {
       await this.writeSent(row, result);
     } catch (error) {
-      this.deps.logger.warn({ err: error, outbox: row.id }, 'Slack accepted an outbox call but recording it failed; recording again, not resending');
+      this.deps.logger.warn(
+        { err: error, outbox: row.id },
+        'Slack accepted an outbox call but recording it failed; recording again, not resending',
+      );
       this.unrecorded.set(row.id, { row, result });
       this.scheduleWake(RECORD_RETRY_MS);
     }
@@ -318,7 +351,12 @@ export class OutboxSender {
     await this.deps.db.transaction().execute(async (trx) => {
       await markOutboxSent(trx, row.id, now, result);
       if (row.ref_key && typeof result.channel === 'string') {
-        await putSlackRef(trx, row.ref_key, { channel: result.channel, ts: (result.ts as string | undefined) ?? null }, now);
+        await putSlackRef(
+          trx,
+          row.ref_key,
+          { channel: result.channel, ts: (result.ts as string | undefined) ?? null },
+          now,
+        );
       }
     });
     if (row.ref_key) this.release(row.ref_key);
@@ -353,12 +391,16 @@ export class OutboxSender {
   private async lookUp(
     row: OutboxRow,
     args: Record<string, unknown>,
-  ): Promise<{ kind: 'found'; result: Record<string, unknown> } | { kind: 'absent' } | Extract<Attempt, { kind: 'retry' }>> {
+  ): Promise<
+    { kind: 'found'; result: Record<string, unknown> } | { kind: 'absent' } | Extract<Attempt, { kind: 'retry' }>
+  > {
     const client = this.deps.client;
     try {
       let channel = String(args.channel);
       if (/^[UW]/.test(channel)) {
-        const opened = (await client.apiCall('conversations.open', { users: channel })) as { channel?: { id?: string } };
+        const opened = (await client.apiCall('conversations.open', { users: channel })) as {
+          channel?: { id?: string };
+        };
         channel = opened.channel?.id ?? channel;
       }
       const started = row.attempt_started_at! / 1000;
@@ -374,12 +416,17 @@ export class OutboxSender {
       };
       let cursor: string | undefined;
       for (let page = 0; page < MAX_LOOKUP_PAGES; page++) {
-        const answer = (await client.apiCall(threadTs ? 'conversations.replies' : 'conversations.history', cursor ? { ...base, cursor } : base)) as {
+        const answer = (await client.apiCall(
+          threadTs ? 'conversations.replies' : 'conversations.history',
+          cursor ? { ...base, cursor } : base,
+        )) as {
           messages?: { ts?: string; metadata?: { event_type?: string; event_payload?: { outbox_id?: unknown } } }[];
           has_more?: boolean;
           response_metadata?: { next_cursor?: string };
         };
-        const mine = answer.messages?.find((m) => m.metadata?.event_type === OUTBOX_EVENT_TYPE && Number(m.metadata.event_payload?.outbox_id) === row.id);
+        const mine = answer.messages?.find(
+          (m) => m.metadata?.event_type === OUTBOX_EVENT_TYPE && Number(m.metadata.event_payload?.outbox_id) === row.id,
+        );
         if (mine?.ts) return { kind: 'found', result: { channel, ts: mine.ts } };
         cursor = answer.response_metadata?.next_cursor;
         if (!answer.has_more || !cursor) break;
@@ -388,9 +435,12 @@ export class OutboxSender {
     } catch (error) {
       const err = error as { code?: string; data?: { error?: string } };
       // Slack answered that the channel or thread is not there: the post cannot be either.
-      if (err.code === ErrorCode.PlatformError && !TRANSIENT_ERRORS.has(err.data?.error ?? '')) return { kind: 'absent' };
+      if (err.code === ErrorCode.PlatformError && !TRANSIENT_ERRORS.has(err.data?.error ?? ''))
+        return { kind: 'absent' };
       const retry = await this.classify(row, args, error);
-      return retry.kind === 'retry' ? { ...retry, outcomeKnown: false } : { kind: 'retry', at: this.deps.clock.now().getTime() + 1000, error: 'lookup failed', counts: true };
+      return retry.kind === 'retry'
+        ? { ...retry, outcomeKnown: false }
+        : { kind: 'retry', at: this.deps.clock.now().getTime() + 1000, error: 'lookup failed', counts: true };
     }
   }
 
@@ -400,7 +450,12 @@ export class OutboxSender {
    * from shortly before the row's latest attempt started to well after. Anyone else's channel, or the
    * bot's from long before, is not it.
    */
-  private async lookUpChannel(row: OutboxRow, name: string): Promise<{ kind: 'found'; result: Record<string, unknown> } | { kind: 'absent' } | Extract<Attempt, { kind: 'retry' }>> {
+  private async lookUpChannel(
+    row: OutboxRow,
+    name: string,
+  ): Promise<
+    { kind: 'found'; result: Record<string, unknown> } | { kind: 'absent' } | Extract<Attempt, { kind: 'retry' }>
+  > {
     const client = this.deps.client;
     try {
       if (!this.botUserId) {
@@ -416,12 +471,20 @@ export class OutboxSender {
           exclude_archived: true,
           limit: CHANNEL_LIST_PAGE,
           ...(cursor ? { cursor } : {}),
-        })) as { channels?: { id?: string; name?: string; creator?: string; created?: number }[]; response_metadata?: { next_cursor?: string } };
+        })) as {
+          channels?: { id?: string; name?: string; creator?: string; created?: number }[];
+          response_metadata?: { next_cursor?: string };
+        };
         const named = answer.channels?.find((c) => c.name === name);
         if (named) {
           const created = Number(named.created);
-          const mine = named.creator === this.botUserId && created >= started - CHANNEL_LOOK_BEFORE_S && created <= started + LOOK_AFTER_S;
-          return mine && named.id ? { kind: 'found', result: { channel: named.id, name: named.name } } : { kind: 'absent' };
+          const mine =
+            named.creator === this.botUserId &&
+            created >= started - CHANNEL_LOOK_BEFORE_S &&
+            created <= started + LOOK_AFTER_S;
+          return mine && named.id
+            ? { kind: 'found', result: { channel: named.id, name: named.name } }
+            : { kind: 'absent' };
         }
         cursor = answer.response_metadata?.next_cursor;
         if (!cursor) break;
@@ -430,31 +493,53 @@ export class OutboxSender {
     } catch (error) {
       const err = error as { code?: string; data?: { error?: string } };
       // Slack refused the look-up for good (a missing scope, say): the name is treated as someone else's.
-      if (err.code === ErrorCode.PlatformError && !TRANSIENT_ERRORS.has(err.data?.error ?? '')) return { kind: 'absent' };
+      if (err.code === ErrorCode.PlatformError && !TRANSIENT_ERRORS.has(err.data?.error ?? ''))
+        return { kind: 'absent' };
       const now = this.deps.clock.now().getTime();
       const backoff = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** row.attempts);
-      if (err.code === ErrorCode.RateLimitedError) return { kind: 'retry', at: now + 1000, error: 'ratelimited', counts: false, outcomeKnown: false };
+      if (err.code === ErrorCode.RateLimitedError)
+        return { kind: 'retry', at: now + 1000, error: 'ratelimited', counts: false, outcomeKnown: false };
       return { kind: 'retry', at: now + backoff, error: 'channel look-up failed', counts: true, outcomeKnown: false };
     }
   }
 
   private async classify(row: OutboxRow, args: Record<string, unknown>, error: unknown): Promise<Attempt> {
     const now = this.deps.clock.now().getTime();
-    const err = error as { code?: string; retryAfter?: number; statusCode?: number; data?: { error?: string }; message?: string };
+    const err = error as {
+      code?: string;
+      retryAfter?: number;
+      statusCode?: number;
+      data?: { error?: string };
+      message?: string;
+    };
     const backoff = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** row.attempts);
     if (err.code === ErrorCode.RateLimitedError) {
-      return { kind: 'retry', at: now + Math.max(1, err.retryAfter ?? 1) * 1000, error: 'ratelimited', counts: false, pause: true };
+      return {
+        kind: 'retry',
+        at: now + Math.max(1, err.retryAfter ?? 1) * 1000,
+        error: 'ratelimited',
+        counts: false,
+        pause: true,
+      };
     }
     if (err.code === ErrorCode.HTTPError || err.code === ErrorCode.RequestError) {
       // Slack may have done it before failing to answer: the next attempt of a post looks first.
-      return { kind: 'retry', at: now + backoff, error: err.statusCode ? `HTTP ${err.statusCode}` : (err.message ?? 'request error'), counts: true, outcomeKnown: false };
+      return {
+        kind: 'retry',
+        at: now + backoff,
+        error: err.statusCode ? `HTTP ${err.statusCode}` : (err.message ?? 'request error'),
+        counts: true,
+        outcomeKnown: false,
+      };
     }
-    const slackError = err.data?.error ?? (err.code === ErrorCode.PlatformError ? 'unknown_error' : (err.message ?? String(error)));
+    const slackError =
+      err.data?.error ?? (err.code === ErrorCode.PlatformError ? 'unknown_error' : (err.message ?? String(error)));
     if (err.code !== ErrorCode.PlatformError) {
       // Not a Slack answer at all (a timeout inside the client, a socket reset): transient, outcome unknown.
       return { kind: 'retry', at: now + backoff, error: slackError, counts: true, outcomeKnown: false };
     }
-    if (ALREADY_DONE.has(slackError)) return { kind: 'sent', result: { ok: true, note: slackError, channel: args.channel } };
+    if (ALREADY_DONE.has(slackError))
+      return { kind: 'sent', result: { ok: true, note: slackError, channel: args.channel } };
     if (TRANSIENT_ERRORS.has(slackError)) return { kind: 'retry', at: now + backoff, error: slackError, counts: true };
     const repaired = await this.repair(row, args, slackError);
     return repaired ?? { kind: 'failed', error: slackError };
@@ -468,12 +553,19 @@ export class OutboxSender {
    * - otherwise a channel name that is taken gets the next numeric suffix;
    * - a canonical message someone deleted is posted again and its ref moved to the new message.
    */
-  private async repair(row: OutboxRow, args: Record<string, unknown>, slackError: string): Promise<Attempt | undefined> {
+  private async repair(
+    row: OutboxRow,
+    args: Record<string, unknown>,
+    slackError: string,
+  ): Promise<Attempt | undefined> {
     if (row.method === 'conversations.create' && slackError === 'name_taken') {
       if (row.attempt_started_at !== null && typeof args.name === 'string') {
         const found = await this.lookUpChannel(row, args.name);
         if (found.kind === 'found') {
-          this.deps.logger.info({ outbox: row.id, channel: found.result.channel, name: args.name }, 'channel found in Slack after an unrecorded attempt; adopted, not created again');
+          this.deps.logger.info(
+            { outbox: row.id, channel: found.result.channel, name: args.name },
+            'channel found in Slack after an unrecorded attempt; adopted, not created again',
+          );
           return { kind: 'sent', result: found.result };
         }
         if (found.kind === 'retry') return found;
@@ -481,7 +573,11 @@ export class OutboxSender {
       await setOutboxNameSuffix(this.deps.db, row.id, (row.name_suffix ?? 1) + 1);
       return { kind: 'rewritten' };
     }
-    if (row.method === 'chat.update' && (slackError === 'message_not_found' || slackError === 'cant_update_message') && row.ref_key) {
+    if (
+      row.method === 'chat.update' &&
+      (slackError === 'message_not_found' || slackError === 'cant_update_message') &&
+      row.ref_key
+    ) {
       const { ts: _ts, ...rest } = args;
       const post = { ...rest, unfurl_links: false, metadata: outboxMetadata(row.id) };
       // An earlier attempt may have re-posted it already, its answer lost.
@@ -506,7 +602,12 @@ export class OutboxSender {
    */
   private async resolveFills(
     row: OutboxRow,
-  ): Promise<{ kind: 'ready'; args: Record<string, unknown> } | { kind: 'deferred'; ref: string } | { kind: 'failed'; error: string } | Extract<Attempt, { kind: 'retry' }>> {
+  ): Promise<
+    | { kind: 'ready'; args: Record<string, unknown> }
+    | { kind: 'deferred'; ref: string }
+    | { kind: 'failed'; error: string }
+    | Extract<Attempt, { kind: 'retry' }>
+  > {
     const args = JSON.parse(row.payload) as Record<string, unknown>;
     const fills = row.fills ? (JSON.parse(row.fills) as OutboxFill[]) : [];
     let missing: string | undefined;
@@ -529,7 +630,14 @@ export class OutboxSender {
     } catch (error) {
       // Slack could not say the link just now (429, 5xx, a timeout): the row waits and tries again.
       const retry = await this.classify(row, args, error);
-      return retry.kind === 'retry' ? retry : { kind: 'retry', at: this.deps.clock.now().getTime() + 1000, error: 'permalink look-up failed', counts: true };
+      return retry.kind === 'retry'
+        ? retry
+        : {
+            kind: 'retry',
+            at: this.deps.clock.now().getTime() + 1000,
+            error: 'permalink look-up failed',
+            counts: true,
+          };
     }
     if (gone !== undefined) return { kind: 'failed', error: `links to ${gone}, a message Slack no longer has` };
     if (missing === undefined) return { kind: 'ready', args };
@@ -539,7 +647,11 @@ export class OutboxSender {
   }
 
   /** Sets each fill's value at its path in `args`. */
-  private async fill(args: Record<string, unknown>, fills: OutboxFill[], valueOf: (value: SendTimeValue) => Promise<string>): Promise<void> {
+  private async fill(
+    args: Record<string, unknown>,
+    fills: OutboxFill[],
+    valueOf: (value: SendTimeValue) => Promise<string>,
+  ): Promise<void> {
     for (const fill of fills) {
       let value: string;
       if (isComposed(fill.value)) {
@@ -561,10 +673,15 @@ export class OutboxSender {
     const cached = this.names.get(userId);
     if (cached && cached.until > now) return cached.name;
     try {
-      const answer = (await this.deps.client.users.info({ user: userId })) as { user?: { name?: string; real_name?: string; profile?: { display_name?: string; real_name?: string } } };
+      const answer = (await this.deps.client.users.info({ user: userId })) as {
+        user?: { name?: string; real_name?: string; profile?: { display_name?: string; real_name?: string } };
+      };
       const u = answer.user;
       // Angle brackets could read as markup wherever the text ends up; names never need them.
-      const name = (u?.profile?.display_name || u?.real_name || u?.profile?.real_name || u?.name || userId).replace(/[<>]/g, '');
+      const name = (u?.profile?.display_name || u?.real_name || u?.profile?.real_name || u?.name || userId).replace(
+        /[<>]/g,
+        '',
+      );
       this.names.set(userId, { name, until: now + 3_600_000 });
       return name;
     } catch {
@@ -615,11 +732,16 @@ function setAt(target: Record<string, unknown>, path: (string | number)[], value
 
 /** Keeps what later calls need from Slack's answer: channel and ts. */
 function summarise(method: string, answer: WebAPICallResult, args: Record<string, unknown>): Record<string, unknown> {
-  const a = answer as unknown as Record<string, unknown> & { channel?: unknown; ts?: string; message?: { ts?: string } };
+  const a = answer as unknown as Record<string, unknown> & {
+    channel?: unknown;
+    ts?: string;
+    message?: { ts?: string };
+  };
   if (method === 'conversations.create' || method === 'conversations.open') {
     const channel = a.channel as { id?: string; name?: string } | undefined;
     return { channel: channel?.id, name: channel?.name };
   }
-  const channel = typeof a.channel === 'string' ? a.channel : typeof args.channel === 'string' ? args.channel : undefined;
+  const channel =
+    typeof a.channel === 'string' ? a.channel : typeof args.channel === 'string' ? args.channel : undefined;
   return { channel, ts: a.ts ?? a.message?.ts ?? (args.ts as string | undefined) };
 }

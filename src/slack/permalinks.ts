@@ -32,7 +32,11 @@ export async function messagePermalinkNow(client: WebClient, channel: string, ts
  * `no_ref` while the message has not been posted; `gone` when Slack no longer knows it. Transient
  * failures are thrown.
  */
-export async function refPermalink(db: Executor, client: WebClient, key: string): Promise<{ kind: 'found'; permalink: string } | { kind: 'no_ref' } | { kind: 'gone' }> {
+export async function refPermalink(
+  db: Executor,
+  client: WebClient,
+  key: string,
+): Promise<{ kind: 'found'; permalink: string } | { kind: 'no_ref' } | { kind: 'gone' }> {
   const ref = await getSlackRefWithPermalink(db, key);
   if (!ref?.ts) return { kind: 'no_ref' };
   if (ref.permalink) return { kind: 'found', permalink: ref.permalink };

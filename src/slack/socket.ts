@@ -18,7 +18,12 @@ export interface SupervisedSocket {
 const FIRST_RETRY_MS = 200;
 const MAX_RETRY_MS = 30_000;
 
-export function supervisedSocket(options: { appToken: string; slackApiUrl?: string; logger: Logger; boltLogger: BoltLogger }): SupervisedSocket {
+export function supervisedSocket(options: {
+  appToken: string;
+  slackApiUrl?: string;
+  logger: Logger;
+  boltLogger: BoltLogger;
+}): SupervisedSocket {
   const { logger } = options;
   const receiver = new SocketModeReceiver({
     appToken: options.appToken,

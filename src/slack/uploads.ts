@@ -33,7 +33,9 @@ export async function uploadFile(client: WebClient, upload: Upload): Promise<str
     ...(upload.comment ? { initial_comment: upload.comment } : {}),
     ...(upload.threadTs ? { thread_ts: upload.threadTs } : {}),
   };
-  const answer = (await client.files.uploadV2(args as Parameters<WebClient['files']['uploadV2']>[0])) as { files?: { files?: { id?: string }[] }[] };
+  const answer = (await client.files.uploadV2(args as Parameters<WebClient['files']['uploadV2']>[0])) as {
+    files?: { files?: { id?: string }[] }[];
+  };
   return answer.files?.[0]?.files?.[0]?.id ?? null;
 }
 
@@ -54,7 +56,13 @@ const WAIT_FOR_POST_MS = 30_000;
  * (without counting attempts) until the outbox has posted the scorecard, retries failures with back-off
  * up to MAX_CHART_ATTEMPTS, and never uploads twice (a claimed row is leased).
  */
-export async function deliverPendingCharts(deps: { db: Db; client: WebClient; clock: Clock; logger: Logger; timezone: string }): Promise<number> {
+export async function deliverPendingCharts(deps: {
+  db: Db;
+  client: WebClient;
+  clock: Clock;
+  logger: Logger;
+  timezone: string;
+}): Promise<number> {
   const { db, client, clock, logger } = deps;
   let delivered = 0;
   const claimed = await claimDueCharts(db, clock.now(), LEASE_MS);
@@ -64,9 +72,19 @@ export async function deliverPendingCharts(deps: { db: Db; client: WebClient; cl
     if (!ref?.ts) {
       const status = await outboxStatusOfRef(db, row.ref_key);
       if (status === 'failed') {
-        await finishChart(db, row.key, { status: 'failed', error: 'the report message could not be posted', nextAt: now.getTime(), countAttempt: false });
+        await finishChart(db, row.key, {
+          status: 'failed',
+          error: 'the report message could not be posted',
+          nextAt: now.getTime(),
+          countAttempt: false,
+        });
       } else {
-        await finishChart(db, row.key, { status: 'pending', error: 'waiting for the report message', nextAt: now.getTime() + WAIT_FOR_POST_MS, countAttempt: false });
+        await finishChart(db, row.key, {
+          status: 'pending',
+          error: 'waiting for the report message',
+          nextAt: now.getTime() + WAIT_FOR_POST_MS,
+          countAttempt: false,
+        });
       }
       continue;
     }

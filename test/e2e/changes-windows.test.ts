@@ -13,21 +13,32 @@ async function request(t: TestApp, user: Person, values: Record<string, unknown>
   await t.settle();
   const opened = t.fake.lastView();
   const now = t.clock.now().getTime();
-  await t.slack.submitView(user, { id: opened.id, ...opened.view }, {
-    change_title: 'Rotate mail certificates',
-    change_services: ['Email'],
-    change_risk: 'low',
-    window_start: sec(now + HOUR),
-    window_end: sec(now + 2 * HOUR),
-    implementation_plan: 'Install new certs',
-    rollback_plan: 'Restore old certs',
-    ...values,
-  });
+  await t.slack.submitView(
+    user,
+    { id: opened.id, ...opened.view },
+    {
+      change_title: 'Rotate mail certificates',
+      change_services: ['Email'],
+      change_risk: 'low',
+      window_start: sec(now + HOUR),
+      window_end: sec(now + 2 * HOUR),
+      implementation_plan: 'Install new certs',
+      rollback_plan: 'Restore old certs',
+      ...values,
+    },
+  );
   await t.settle();
 }
 
-const row = (t: TestApp, key = 'CHG-1') => t.sb.db.selectFrom('changes').selectAll().where('key', '=', key).executeTakeFirstOrThrow();
-async function click(t: TestApp, user: Person, action: string, id: number, where = { channel: channels.changes as string, ts: '1.1' }) {
+const row = (t: TestApp, key = 'CHG-1') =>
+  t.sb.db.selectFrom('changes').selectAll().where('key', '=', key).executeTakeFirstOrThrow();
+async function click(
+  t: TestApp,
+  user: Person,
+  action: string,
+  id: number,
+  where = { channel: channels.changes as string, ts: '1.1' },
+) {
   await t.slack.blockAction(user, { action_id: action, value: String(id) }, where);
   await t.settle();
 }
@@ -38,7 +49,8 @@ async function advance(t: TestApp, ms: number) {
   await t.settle();
 }
 const lastResponse = (t: TestApp) => t.fake.responses.at(-1)?.body?.text as string | undefined;
-const dmsWith = (t: TestApp, who: string, needle: string) => t.fake.messagesIn(who).filter((m) => `${m.text}${JSON.stringify(m.blocks ?? [])}`.includes(needle));
+const dmsWith = (t: TestApp, who: string, needle: string) =>
+  t.fake.messagesIn(who).filter((m) => `${m.text}${JSON.stringify(m.blocks ?? [])}`.includes(needle));
 
 describe('change windows that pass before approval', () => {
   let t: TestApp;
@@ -67,7 +79,11 @@ describe('change windows that pass before approval', () => {
     expect(await t.sb.db.selectFrom('change_approvals').selectAll().execute()).toHaveLength(0);
     const ask = dmsWith(t, people.requester.id, 'tried to approve');
     expect(ask).toHaveLength(1);
-    const refused = await t.sb.db.selectFrom('audit_log').selectAll().where('action', '=', 'change.approval_refused').execute();
+    const refused = await t.sb.db
+      .selectFrom('audit_log')
+      .selectAll()
+      .where('action', '=', 'change.approval_refused')
+      .execute();
     expect(refused.map((r) => r.detail)).toEqual([expect.stringContaining('window passed')]);
     // Nobody was told to start or close out a change that never got approved.
     expect(dmsWith(t, people.requester.id, 'change.closeout')).toHaveLength(0);
@@ -78,7 +94,11 @@ describe('change windows that pass before approval', () => {
     const modal = t.fake.lastView();
     expect(modal.view.callback_id).toBe('change.postpone_window');
     const now = t.clock.now().getTime();
-    await t.slack.submitView(people.requester, { id: modal.id, ...modal.view }, { window_start: sec(now + 24 * HOUR), window_end: sec(now + 25 * HOUR), reason: 'Missed the window' });
+    await t.slack.submitView(
+      people.requester,
+      { id: modal.id, ...modal.view },
+      { window_start: sec(now + 24 * HOUR), window_end: sec(now + 25 * HOUR), reason: 'Missed the window' },
+    );
     await t.settle();
     await click(t, people.approver, 'change.approve', change.id);
     expect((await row(t)).status).toBe('scheduled');
@@ -100,11 +120,33 @@ describe('change windows that pass before approval', () => {
 
     await t.slack.command('/change', 'cancel CHG-1 not needed', people.requester);
     await t.settle();
-    await t.sb.db.insertInto('incidents').values({
-      key: 'INC-1', title: 'Mail down', severity: 'P2', status: 'investigating', impact: '', declared_by: people.commander.id, commander_id: people.commander.id,
-      started_at: null, declared_at: t.clock.now().getTime(), acknowledged_at: null, mitigated_at: null, resolved_at: null, closed_at: null, resolution_summary: null,
-      channel_id: null, channel_name: 'inc-1-mail-down', bridge_url: null, bridge_started_at: null, next_update_due_at: null, last_update_at: null, updated_at: t.clock.now().getTime(), update_generation: 0,
-    } as any).execute();
+    await t.sb.db
+      .insertInto('incidents')
+      .values({
+        key: 'INC-1',
+        title: 'Mail down',
+        severity: 'P2',
+        status: 'investigating',
+        impact: '',
+        declared_by: people.commander.id,
+        commander_id: people.commander.id,
+        started_at: null,
+        declared_at: t.clock.now().getTime(),
+        acknowledged_at: null,
+        mitigated_at: null,
+        resolved_at: null,
+        closed_at: null,
+        resolution_summary: null,
+        channel_id: null,
+        channel_name: 'inc-1-mail-down',
+        bridge_url: null,
+        bridge_started_at: null,
+        next_update_due_at: null,
+        last_update_at: null,
+        updated_at: t.clock.now().getTime(),
+        update_generation: 0,
+      } as any)
+      .execute();
     await t.slack.command('/change', 'link CHG-1 INC-1', people.requester);
     await t.settle();
     expect(lastResponse(t)).toContain('was cancelled and never ran');

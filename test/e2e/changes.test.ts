@@ -21,7 +21,10 @@ const TEMPLATES = [
 ];
 
 async function start(settings: Record<string, any> = {}, at = MONDAY): Promise<TestApp> {
-  return startTestApp({ clock: new FakeClock(at), settings: { ...settings, changes: { standard_templates: TEMPLATES, ...(settings.changes ?? {}) } } });
+  return startTestApp({
+    clock: new FakeClock(at),
+    settings: { ...settings, changes: { standard_templates: TEMPLATES, ...(settings.changes ?? {}) } },
+  });
 }
 
 interface RequestOptions {
@@ -77,7 +80,13 @@ function post(t: TestApp, key: string) {
   return message;
 }
 
-async function click(t: TestApp, user: { id: string; name: string }, action: string, changeId: number, where: { channel: string; ts: string } = { channel: channels.changes, ts: '1.1' }) {
+async function click(
+  t: TestApp,
+  user: { id: string; name: string },
+  action: string,
+  changeId: number,
+  where: { channel: string; ts: string } = { channel: channels.changes, ts: '1.1' },
+) {
   await t.slack.blockAction(user, { action_id: action, value: String(changeId) }, where);
   await t.settle();
 }
@@ -99,13 +108,21 @@ describe('change management end to end', () => {
     expect(res.body?.response_action).toBeUndefined();
     await t.settle();
     const change = await changeRow(t, 'CHG-1');
-    expect(change).toMatchObject({ type: 'standard', status: 'scheduled', template_id: 'laptop-patches', risk: 'low', required_approvals: 0 });
+    expect(change).toMatchObject({
+      type: 'standard',
+      status: 'scheduled',
+      template_id: 'laptop-patches',
+      risk: 'low',
+      required_approvals: 0,
+    });
     expect(change.approved_at).toBe(new Date(MONDAY).getTime());
     const message = post(t, 'CHG-1');
     expect(JSON.stringify(message.blocks)).toContain('Pre-approved');
     expect(JSON.stringify(message.blocks)).not.toContain('change.approve');
     expect(dmTexts(t, people.approver.id)).toHaveLength(0);
-    const actions = (await t.sb.db.selectFrom('audit_log').select('action').where('record_key', '=', 'CHG-1').execute()).map((a) => a.action);
+    const actions = (
+      await t.sb.db.selectFrom('audit_log').select('action').where('record_key', '=', 'CHG-1').execute()
+    ).map((a) => a.action);
     expect(actions).toEqual(['change.requested', 'change.approved']);
   });
 
@@ -113,7 +130,11 @@ describe('change management end to end', () => {
     t = await start();
     const picker = await openRequest(t, people.requester, 'standard');
     expect(picker.view.callback_id).toBe('change.pick_template');
-    const res = await t.slack.submitView(people.requester, { id: picker.id, ...picker.view }, { standard_template: 'laptop-patches' });
+    const res = await t.slack.submitView(
+      people.requester,
+      { id: picker.id, ...picker.view },
+      { standard_template: 'laptop-patches' },
+    );
     expect(res.body.response_action).toBe('update');
     expect(JSON.stringify(res.body.view)).toContain('Push the patch ring via MDM');
   });
@@ -123,11 +144,17 @@ describe('change management end to end', () => {
     // approver2 requests (and is in the CAB); agent implements.
     await request(t, people.approver2, { risk: 'high', implementer: people.agent.id });
     const change = await changeRow(t, 'CHG-1');
-    expect(change).toMatchObject({ status: 'pending_approval', required_approvals: 2, implementer_id: people.agent.id });
+    expect(change).toMatchObject({
+      status: 'pending_approval',
+      required_approvals: 2,
+      implementer_id: people.agent.id,
+    });
     expect(JSON.stringify(post(t, 'CHG-1').blocks)).toContain('change.approve');
     // Approvers are asked by DM with buttons, except the requester.
     expect(dmTexts(t, people.approver.id).some((x) => x.includes('CHG-1'))).toBe(true);
-    expect(t.fake.messagesIn(people.approver2.id).some((m) => JSON.stringify(m.blocks ?? []).includes('change.approve'))).toBe(false);
+    expect(
+      t.fake.messagesIn(people.approver2.id).some((m) => JSON.stringify(m.blocks ?? []).includes('change.approve')),
+    ).toBe(false);
 
     await click(t, people.approver2, 'change.approve', change.id);
     expect(lastResponse(t)).toContain('segregation of duties');
@@ -136,7 +163,11 @@ describe('change management end to end', () => {
     await click(t, people.outsider, 'change.approve', change.id);
     expect(lastResponse(t)).toContain('Only change approvers');
     expect(await t.sb.db.selectFrom('change_approvals').selectAll().execute()).toHaveLength(0);
-    const refused = await t.sb.db.selectFrom('audit_log').selectAll().where('action', '=', 'change.approval_refused').execute();
+    const refused = await t.sb.db
+      .selectFrom('audit_log')
+      .selectAll()
+      .where('action', '=', 'change.approval_refused')
+      .execute();
     expect(refused.map((r) => r.actor_id)).toEqual([people.approver2.id, people.agent.id, people.outsider.id]);
 
     await click(t, people.approver, 'change.approve', change.id);
@@ -173,7 +204,11 @@ describe('change management end to end', () => {
     expect(modal.view.callback_id).toBe('change.reject_reason');
     const empty = await t.slack.submitView(people.approver, { id: modal.id, ...modal.view }, { reason: '' });
     expect(empty.body.response_action).toBe('errors');
-    await t.slack.submitView(people.approver, { id: modal.id, ...modal.view }, { reason: 'No rollback tested <!channel>' });
+    await t.slack.submitView(
+      people.approver,
+      { id: modal.id, ...modal.view },
+      { reason: 'No rollback tested <!channel>' },
+    );
     await t.settle();
     const rejected = await changeRow(t, 'CHG-1');
     expect(rejected.status).toBe('rejected');
@@ -186,7 +221,14 @@ describe('change management end to end', () => {
 
   it('names the freeze in the time zone the form showed the window in, not UTC', async () => {
     // A London requester in summer time: 09:00–17:00 UTC is 10:00–18:00 on her form.
-    t = await start({ changes: { freeze_windows: [{ name: 'Payroll run', start: '2026-06-03T09:00:00Z', end: '2026-06-03T17:00:00Z' }] } }, '2026-06-01T09:00:00.000Z');
+    t = await start(
+      {
+        changes: {
+          freeze_windows: [{ name: 'Payroll run', start: '2026-06-03T09:00:00Z', end: '2026-06-03T17:00:00Z' }],
+        },
+      },
+      '2026-06-01T09:00:00.000Z',
+    );
     t.fake.addUser(people.outsider.id, people.outsider.name, 'Europe/London');
     const at = new Date('2026-06-03T10:00:00Z').getTime();
     const refused = await request(t, people.outsider, { start: at, end: at + HOUR });
@@ -197,7 +239,17 @@ describe('change management end to end', () => {
 
   it('refuses a normal change inside a freeze, and lets an emergency through only with a recorded override', async () => {
     const now = new Date(MONDAY).getTime();
-    t = await start({ changes: { freeze_windows: [{ name: 'Quarter close', start: new Date(now).toISOString(), end: new Date(now + 2 * 86_400_000).toISOString() }] } });
+    t = await start({
+      changes: {
+        freeze_windows: [
+          {
+            name: 'Quarter close',
+            start: new Date(now).toISOString(),
+            end: new Date(now + 2 * 86_400_000).toISOString(),
+          },
+        ],
+      },
+    });
     const refused = await request(t, people.requester);
     expect(refused.body.response_action).toBe('errors');
     expect(refused.body.errors.window_start).toContain('Quarter close');
@@ -205,10 +257,25 @@ describe('change management end to end', () => {
 
     const noOverride = await request(t, people.requester, { type: 'emergency', start: now, end: now + HOUR });
     expect(noOverride.body.errors.freeze_override).toContain('override');
-    await request(t, people.requester, { type: 'emergency', start: now, end: now + HOUR, override: true, overrideReason: 'Mail down for everyone' });
+    await request(t, people.requester, {
+      type: 'emergency',
+      start: now,
+      end: now + HOUR,
+      override: true,
+      overrideReason: 'Mail down for everyone',
+    });
     const change = await changeRow(t, 'CHG-1');
-    expect(change).toMatchObject({ type: 'emergency', status: 'pending_approval', freeze_override: 1, freeze_override_reason: 'Mail down for everyone', review_required: 1, required_approvals: 1 });
-    expect(await t.sb.db.selectFrom('audit_log').select('action').where('action', '=', 'change.freeze_overridden').execute()).toHaveLength(1);
+    expect(change).toMatchObject({
+      type: 'emergency',
+      status: 'pending_approval',
+      freeze_override: 1,
+      freeze_override_reason: 'Mail down for everyone',
+      review_required: 1,
+      required_approvals: 1,
+    });
+    expect(
+      await t.sb.db.selectFrom('audit_log').select('action').where('action', '=', 'change.freeze_overridden').execute(),
+    ).toHaveLength(1);
     expect(dmTexts(t, people.emergency.id).some((x) => x.includes('CHG-1'))).toBe(true);
 
     // A CAB member is not an emergency approver.
@@ -244,11 +311,17 @@ describe('change management end to end', () => {
     t = await start({ changes: { closeout_grace: '2s', closeout_chase_every: '5s' } });
     const now = t.clock.now().getTime();
     const opened = await openRequest(t, people.requester, 'standard laptop-patches');
-    await t.slack.submitView(people.requester, { id: opened.id, ...opened.view }, { window_start: sec(now + 60_000), window_end: sec(now + 120_000), change_implementer: people.agent.id });
+    await t.slack.submitView(
+      people.requester,
+      { id: opened.id, ...opened.view },
+      { window_start: sec(now + 60_000), window_end: sec(now + 120_000), change_implementer: people.agent.id },
+    );
     await t.settle();
     const change = await changeRow(t, 'CHG-1');
-    const startDms = () => t.fake.messagesIn(people.agent.id).filter((m) => JSON.stringify(m.blocks ?? []).includes('change.start'));
-    const closeDms = () => t.fake.messagesIn(people.agent.id).filter((m) => JSON.stringify(m.blocks ?? []).includes('change.closeout'));
+    const startDms = () =>
+      t.fake.messagesIn(people.agent.id).filter((m) => JSON.stringify(m.blocks ?? []).includes('change.start'));
+    const closeDms = () =>
+      t.fake.messagesIn(people.agent.id).filter((m) => JSON.stringify(m.blocks ?? []).includes('change.closeout'));
 
     (t.clock as FakeClock).advance(59_000);
     await t.sb.runner.sweep();
@@ -281,15 +354,30 @@ describe('change management end to end', () => {
     expect(closeDms()).toHaveLength(2);
     expect(closeDms()[1]!.text).toContain('close-out');
 
-    await click(t, people.agent, 'change.closeout', change.id, { channel: `D${people.agent.id}`, ts: closeDms()[1]!.ts });
+    await click(t, people.agent, 'change.closeout', change.id, {
+      channel: `D${people.agent.id}`,
+      ts: closeDms()[1]!.ts,
+    });
     await t.settle();
     const modal = t.fake.lastView();
     expect(modal.view.callback_id).toBe('change.closeout_form');
-    const needsNote = await t.slack.submitView(people.agent, { id: modal.id, ...modal.view }, { closeout_outcome: 'rolled_back' });
+    const needsNote = await t.slack.submitView(
+      people.agent,
+      { id: modal.id, ...modal.view },
+      { closeout_outcome: 'rolled_back' },
+    );
     expect(needsNote.body.errors.closeout_notes).toBeDefined();
-    await t.slack.submitView(people.agent, { id: modal.id, ...modal.view }, { closeout_outcome: 'rolled_back', closeout_notes: 'Patch broke VPN client' });
+    await t.slack.submitView(
+      people.agent,
+      { id: modal.id, ...modal.view },
+      { closeout_outcome: 'rolled_back', closeout_notes: 'Patch broke VPN client' },
+    );
     await t.settle();
-    expect(await changeRow(t, 'CHG-1')).toMatchObject({ status: 'completed', outcome: 'rolled_back', closeout_notes: 'Patch broke VPN client' });
+    expect(await changeRow(t, 'CHG-1')).toMatchObject({
+      status: 'completed',
+      outcome: 'rolled_back',
+      closeout_notes: 'Patch broke VPN client',
+    });
 
     (t.clock as FakeClock).advance(60_000);
     await t.sb.runner.sweep();
@@ -308,18 +396,31 @@ describe('change management end to end', () => {
 
     const opened = await openRequest(t, people.requester, 'edit CHG-1');
     expect(opened.view.callback_id).toBe('change.request');
-    await t.slack.submitView(people.requester, { id: opened.id, ...opened.view }, { implementation_plan: 'Drain, upgrade, reboot twice, restore' });
+    await t.slack.submitView(
+      people.requester,
+      { id: opened.id, ...opened.view },
+      { implementation_plan: 'Drain, upgrade, reboot twice, restore' },
+    );
     await t.settle();
     const edited = await changeRow(t, 'CHG-1');
     expect(edited).toMatchObject({ status: 'pending_approval', version: 2, approved_at: null });
     expect(dmTexts(t, people.approver2.id).length).toBeGreaterThan(asksBefore);
     expect(JSON.stringify(post(t, 'CHG-1').blocks)).toContain('0 of 1');
-    expect(await t.sb.db.selectFrom('audit_log').select('action').where('action', '=', 'change.sent_back_for_approval').execute()).toHaveLength(1);
+    expect(
+      await t.sb.db
+        .selectFrom('audit_log')
+        .select('action')
+        .where('action', '=', 'change.sent_back_for_approval')
+        .execute(),
+    ).toHaveLength(1);
 
     await click(t, people.approver, 'change.approve', change.id);
     await t.settle();
     expect((await changeRow(t, 'CHG-1')).status).toBe('scheduled');
-    expect(await t.sb.db.selectFrom('change_approvals').select('version').execute()).toEqual([{ version: 1 }, { version: 2 }]);
+    expect(await t.sb.db.selectFrom('change_approvals').select('version').execute()).toEqual([
+      { version: 1 },
+      { version: 2 },
+    ]);
   });
 
   it('reminds approvers after the configured business time and tells the requester', async () => {
@@ -339,7 +440,11 @@ describe('change management end to end', () => {
   it('counts the approval reminder in business hours: a Friday-afternoon request is reminded on Monday', async () => {
     t = await start({}, '2026-03-06T15:00:00.000Z');
     await request(t, people.requester);
-    const due = await t.sb.db.selectFrom('due_items').selectAll().where('kind', '=', 'change.approval_reminder').executeTakeFirstOrThrow();
+    const due = await t.sb.db
+      .selectFrom('due_items')
+      .selectAll()
+      .where('kind', '=', 'change.approval_reminder')
+      .executeTakeFirstOrThrow();
     expect(new Date(due.due_at).toISOString()).toBe('2026-03-09T11:00:00.000Z');
   });
 
@@ -349,7 +454,11 @@ describe('change management end to end', () => {
     const change = await changeRow(t, 'CHG-1');
     t.fake.failNext('views.open', { error: 'expired_trigger_id' });
     const before = t.fake.responses.length;
-    await t.slack.blockAction(people.approver, { action_id: 'change.reject', value: String(change.id) }, { channel: channels.changes, ts: '1.000001' });
+    await t.slack.blockAction(
+      people.approver,
+      { action_id: 'change.reject', value: String(change.id) },
+      { channel: channels.changes, ts: '1.000001' },
+    );
     await t.settle();
     expect(t.fake.responses.slice(before).map((r) => r.body.text)).toEqual([FORM_DID_NOT_OPEN]);
     expect((await changeRow(t, 'CHG-1')).status).toBe('pending_approval');
@@ -359,12 +468,20 @@ describe('change management end to end', () => {
     t = await start();
     await request(t, people.requester);
     const change = await changeRow(t, 'CHG-1');
-    const payload = t.slack.blockActionPayload(people.outsider, { action_id: 'change.approve', value: String(change.id) }, { view: { id: 'VHOME', type: 'home' } });
+    const payload = t.slack.blockActionPayload(
+      people.outsider,
+      { action_id: 'change.approve', value: String(change.id) },
+      { view: { id: 'VHOME', type: 'home' } },
+    );
     delete (payload as any).response_url;
     await t.slack.interactive(payload);
     await t.settle();
     expect(dmTexts(t, people.outsider.id).some((x) => x.includes('Only change approvers'))).toBe(true);
-    const home = t.slack.blockActionPayload(people.approver, { action_id: 'change.approve', value: String(change.id) }, { view: { id: 'VHOME', type: 'home' } });
+    const home = t.slack.blockActionPayload(
+      people.approver,
+      { action_id: 'change.approve', value: String(change.id) },
+      { view: { id: 'VHOME', type: 'home' } },
+    );
     delete (home as any).response_url;
     await t.slack.interactive(home);
     await t.settle();
@@ -372,8 +489,14 @@ describe('change management end to end', () => {
     expect(dmTexts(t, people.approver.id).some((x) => x.includes('You approved CHG-1'))).toBe(true);
   });
 
-  it('shows the full record, the calendar by day in the viewer\'s zone, and links a change to an incident', async () => {
-    t = await start({ changes: { freeze_windows: [{ name: 'Year end', start: '2026-03-05T00:00:00Z', end: '2026-03-06T00:00:00Z', services: ['Email'] }] } });
+  it("shows the full record, the calendar by day in the viewer's zone, and links a change to an incident", async () => {
+    t = await start({
+      changes: {
+        freeze_windows: [
+          { name: 'Year end', start: '2026-03-05T00:00:00Z', end: '2026-03-06T00:00:00Z', services: ['Email'] },
+        ],
+      },
+    });
     t.fake.addUser(people.outsider.id, people.outsider.name, 'America/New_York');
     await request(t, people.requester, { title: 'Relay upgrade', plan: 'Drain <!here> first' });
     await t.slack.command('/change', 'show chg-1', people.requester);
@@ -393,7 +516,19 @@ describe('change management end to end', () => {
     expect(calendar).toContain('Year end');
 
     const now = t.clock.now().getTime();
-    await t.sb.db.insertInto('incidents').values({ key: 'INC-42', title: 'Mail bounces', severity: 'P2', status: 'investigating', impact: '', declared_by: people.agent.id, declared_at: now, updated_at: now }).execute();
+    await t.sb.db
+      .insertInto('incidents')
+      .values({
+        key: 'INC-42',
+        title: 'Mail bounces',
+        severity: 'P2',
+        status: 'investigating',
+        impact: '',
+        declared_by: people.agent.id,
+        declared_at: now,
+        updated_at: now,
+      })
+      .execute();
     await t.slack.command('/change', 'link CHG-1 INC-42', people.agent);
     await t.settle();
     expect(lastResponse(t)).toContain('linked');

@@ -65,7 +65,9 @@ async function buildApp(out: string): Promise<string> {
     logLevel: 'error',
     minify: true,
     external: ['better-sqlite3', '@resvg/resvg-js'],
-    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+    },
   });
   symlinkSync(join(ROOT, 'node_modules'), join(out, 'node_modules'));
   return entry;
@@ -78,8 +80,12 @@ async function buildApp(out: string): Promise<string> {
 function channelsInFlight(dbPath: string, fake: FakeSlack): string[] {
   const db = new SQLite(dbPath, { readonly: true });
   try {
-    const rows = db.prepare("SELECT payload FROM outbox WHERE status = 'pending' AND method = 'conversations.create'").all() as { payload: string }[];
-    return rows.map((row) => (JSON.parse(row.payload) as { name?: unknown }).name).filter((name): name is string => typeof name === 'string' && fake.channelByName(name) !== undefined);
+    const rows = db
+      .prepare("SELECT payload FROM outbox WHERE status = 'pending' AND method = 'conversations.create'")
+      .all() as { payload: string }[];
+    return rows
+      .map((row) => (JSON.parse(row.payload) as { name?: unknown }).name)
+      .filter((name): name is string => typeof name === 'string' && fake.channelByName(name) !== undefined);
   } finally {
     db.close();
   }
@@ -130,7 +136,10 @@ describe('kill -9 during a burst of requests', () => {
     const exited = new Promise((done) => proc.on('exit', done));
     for (let i = 0; i < 600; i++) {
       if (proc.exitCode !== null) throw new Error(`the app exited (${proc.exitCode}):\n${err}`);
-      const health = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.status, () => 0);
+      const health = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+        (r) => r.status,
+        () => 0,
+      );
       if (health === 200) return { proc, port, stderr: () => err, exited };
       await sleep(20);
     }
@@ -160,9 +169,29 @@ describe('kill -9 during a burst of requests', () => {
           const label = `Crash ${name} ${declaration ? 'incident' : 'ticket'} ${String(n).padStart(3, '0')}`;
           sent.add(label);
           const view = declaration
-            ? { id: `VCRASH${name}${n}`, hash: `h${n}`, ...(declareModal({ prefill: { title: label }, severities: settings.incidents.severities, serviceCatalog: settings.service_catalog, metadata: { source: 'command' } }) as any) }
-            : { id: `VCRASH${name}${n}`, hash: `h${n}`, ...fileTicketModal({ categories: settings.service_desk.categories, services: settings.service_catalog, summary: label, source: { kind: 'command', channel: channels.general } }) };
-          const values = declaration ? { [FIELDS.title]: label, [FIELDS.severity]: 'P3', [FIELDS.impact]: 'Crash test' } : { category: 'hardware' };
+            ? {
+                id: `VCRASH${name}${n}`,
+                hash: `h${n}`,
+                ...(declareModal({
+                  prefill: { title: label },
+                  severities: settings.incidents.severities,
+                  serviceCatalog: settings.service_catalog,
+                  metadata: { source: 'command' },
+                }) as any),
+              }
+            : {
+                id: `VCRASH${name}${n}`,
+                hash: `h${n}`,
+                ...fileTicketModal({
+                  categories: settings.service_desk.categories,
+                  services: settings.service_catalog,
+                  summary: label,
+                  source: { kind: 'command', channel: channels.general },
+                }),
+              };
+          const values = declaration
+            ? { [FIELDS.title]: label, [FIELDS.severity]: 'P3', [FIELDS.impact]: 'Crash test' }
+            : { category: 'hardware' };
           requests.push(
             slack.submitView(people.requester, view, values).then(
               (res) => {
@@ -193,7 +222,11 @@ describe('kill -9 during a burst of requests', () => {
         let calls = fake.calls.length;
         for (let i = 0; i < 1000; i++) {
           await sleep(30);
-          const pending = reader.prepare("SELECT (SELECT count(*) FROM inbox WHERE processed_at IS NULL AND failed_at IS NULL) + (SELECT count(*) FROM outbox WHERE status = 'pending') AS n").get() as { n: number };
+          const pending = reader
+            .prepare(
+              "SELECT (SELECT count(*) FROM inbox WHERE processed_at IS NULL AND failed_at IS NULL) + (SELECT count(*) FROM outbox WHERE status = 'pending') AS n",
+            )
+            .get() as { n: number };
           if (fake.calls.length !== calls || pending.n > 0) {
             calls = fake.calls.length;
             quietSince = Date.now();
@@ -208,8 +241,14 @@ describe('kill -9 during a burst of requests', () => {
       const db = new SQLite(dbPath, { readonly: true });
       try {
         const tickets = db.prepare('SELECT key, summary FROM tickets').all() as { key: string; summary: string }[];
-        const incidents = db.prepare('SELECT id, key, title FROM incidents').all() as { id: number; key: string; title: string }[];
-        const failed = db.prepare("SELECT key, last_error FROM inbox WHERE failed_at IS NOT NULL AND kind <> 'receipt'").all();
+        const incidents = db.prepare('SELECT id, key, title FROM incidents').all() as {
+          id: number;
+          key: string;
+          title: string;
+        }[];
+        const failed = db
+          .prepare("SELECT key, last_error FROM inbox WHERE failed_at IS NOT NULL AND kind <> 'receipt'")
+          .all();
         expect(failed).toEqual([]);
         const records = new Map<string, string[]>();
         for (const t of tickets) records.set(t.summary, [...(records.get(t.summary) ?? []), t.key]);
@@ -225,24 +264,47 @@ describe('kill -9 during a burst of requests', () => {
 
         // Every owed message reached Slack exactly once (posts in flight at a kill are found in Slack by
         // their metadata, not posted again).
-        const once = (copies: FakeMessage[], what: string) => expect(copies.map((m) => m.ts), `${what} reached Slack once`).toHaveLength(1);
+        const once = (copies: FakeMessage[], what: string) =>
+          expect(
+            copies.map((m) => m.ts),
+            `${what} reached Slack once`,
+          ).toHaveLength(1);
         const triage = fake.messagesIn(channels.triage).filter((m) => !m.thread_ts);
         const dms = fake.messagesIn(people.requester.id);
         for (const t of tickets) {
-          once(triage.filter((m) => m.text.includes(t.summary)), `the triage post of ${t.key}`);
-          once(dms.filter((m) => m.text.includes(`*${t.key}*`)), `the confirmation of ${t.key}`);
+          once(
+            triage.filter((m) => m.text.includes(t.summary)),
+            `the triage post of ${t.key}`,
+          );
+          once(
+            dms.filter((m) => m.text.includes(`*${t.key}*`)),
+            `the confirmation of ${t.key}`,
+          );
         }
         const announcements = fake.messagesIn(channels.incidents).filter((m) => !m.thread_ts);
         for (const i of incidents) {
-          once(announcements.filter((m) => m.text.includes(i.title)), `the announcement of ${i.key}`);
-          const channel = (db.prepare('SELECT channel FROM slack_refs WHERE key = ?').get(`incident/${i.id}/channel`) as { channel: string } | undefined)?.channel;
+          once(
+            announcements.filter((m) => m.text.includes(i.title)),
+            `the announcement of ${i.key}`,
+          );
+          const channel = (
+            db.prepare('SELECT channel FROM slack_refs WHERE key = ?').get(`incident/${i.id}/channel`) as
+              { channel: string } | undefined
+          )?.channel;
           expect(channel, `${i.key} has its channel`).toBeDefined();
-          once(fake.messagesIn(channel!).filter((m) => !m.thread_ts && m.text.includes(i.title) && m.user !== people.requester.id), `the summary of ${i.key}`);
+          once(
+            fake
+              .messagesIn(channel!)
+              .filter((m) => !m.thread_ts && m.text.includes(i.title) && m.user !== people.requester.id),
+            `the summary of ${i.key}`,
+          );
         }
         // One channel per incident, under its own name: a creation in flight at a kill is tried again, is
         // answered name_taken, and the channel the bot made is found by name and adopted (never a `-2`).
         expect(fake.callsTo('conversations.create'), 'channels created').toHaveLength(incidents.length);
-        const retried = fake.calls.filter((c) => c.method === 'conversations.create' && c.answer.error === 'name_taken');
+        const retried = fake.calls.filter(
+          (c) => c.method === 'conversations.create' && c.answer.error === 'name_taken',
+        );
         expect(retried.length, 'creations retried after a kill').toBeGreaterThanOrEqual(channelsInFlightAtKill.size);
       } finally {
         db.close();

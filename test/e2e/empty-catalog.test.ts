@@ -24,7 +24,8 @@ async function openedForm(t: TestApp, command: string, text: string) {
   return { id, ...view };
 }
 
-const inputIds = (view: { blocks: any[] }) => view.blocks.filter((b) => b.type === 'input').map((b) => b.block_id as string);
+const inputIds = (view: { blocks: any[] }) =>
+  view.blocks.filter((b) => b.type === 'input').map((b) => b.block_id as string);
 
 describe('with an empty service catalog', () => {
   let t: TestApp;

@@ -24,7 +24,9 @@ describe('the running app', () => {
 
   it('rejects a forged signature and posts nothing', async () => {
     const before = t.fake.calls.length;
-    const res = await t.slack.command('/it-help', 'printer', people.requester, 'CGENERAL', { signature: 'v0=' + '0'.repeat(64) });
+    const res = await t.slack.command('/it-help', 'printer', people.requester, 'CGENERAL', {
+      signature: 'v0=' + '0'.repeat(64),
+    });
     expect(res.status).toBe(401);
     await t.settle();
     expect(t.fake.calls.length).toBe(before);
@@ -33,7 +35,10 @@ describe('the running app', () => {
   it('rejects a stale timestamp even when correctly signed', async () => {
     const stale = Math.floor(Date.now() / 1000) - 6 * 60;
     const body = new URLSearchParams(t.slack.commandBody('/it-help', 'x', people.requester)).toString();
-    const res = await t.slack.post(body, 'application/x-www-form-urlencoded', { timestamp: stale, signature: signature(t.slack.secret, stale, body) });
+    const res = await t.slack.post(body, 'application/x-www-form-urlencoded', {
+      timestamp: stale,
+      signature: signature(t.slack.secret, stale, body),
+    });
     expect(res.status).toBe(401);
   });
 });

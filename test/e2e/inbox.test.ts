@@ -17,7 +17,13 @@ describe('the inbox: stored before the ack, done when its effect is', () => {
 
   const tickets = () => t.sb.db.selectFrom('tickets').selectAll().execute();
   const inboxRow = (key: string) => t.sb.db.selectFrom('inbox').selectAll().where('key', '=', key).executeTakeFirst();
-  const reaction = (ts: string) => ({ type: 'reaction_added', user: people.agent.id, reaction: 'ticket', item_user: people.requester2.id, item: { type: 'message', channel: channels.general, ts } });
+  const reaction = (ts: string) => ({
+    type: 'reaction_added',
+    user: people.agent.id,
+    reaction: 'ticket',
+    item_user: people.requester2.id,
+    item: { type: 'message', channel: channels.general, ts },
+  });
 
   it('a :ticket: reaction whose message read fails once with a 500 files one ticket on the retry', async () => {
     const message = t.fake.addMessage(channels.general, people.requester2.id, 'VPN drops every ten minutes');
@@ -39,7 +45,12 @@ describe('the inbox: stored before the ack, done when its effect is', () => {
     await t.settle();
     const filed = await tickets();
     expect(filed).toHaveLength(1);
-    expect(filed[0]).toMatchObject({ source: 'reaction', source_ts: message.ts, requester_id: people.requester2.id, summary: 'VPN drops every ten minutes' });
+    expect(filed[0]).toMatchObject({
+      source: 'reaction',
+      source_ts: message.ts,
+      requester_id: people.requester2.id,
+      summary: 'VPN drops every ten minutes',
+    });
     expect((await inboxRow('event:EvTicket500'))!.processed_at).not.toBeNull();
 
     // Slack's redelivery of the same event and later sweeps change nothing.
@@ -86,7 +97,9 @@ describe('the inbox: stored before the ack, done when its effect is', () => {
     await t.sb.inbox.sweep();
     await t.settle();
     expect(await tickets()).toHaveLength(0);
-    expect(t.fake.messagesIn(people.agent.id).filter((m) => m.text.includes('did not become a ticket'))).toHaveLength(1);
+    expect(t.fake.messagesIn(people.agent.id).filter((m) => m.text.includes('did not become a ticket'))).toHaveLength(
+      1,
+    );
   });
 
   it('a request stored but not processed before the process stopped is processed at the next start, once', async () => {
@@ -96,10 +109,27 @@ describe('the inbox: stored before the ack, done when its effect is', () => {
     await t.sb.stop();
     // What a crash right after the ack leaves behind: the stored submission, nothing else.
     const sqlite = new SQLite(t.dbPath);
-    const input = { summary: 'Monitor flickers', details: '', category: 'hardware', service: null, impact: 'low', urgency: 'medium', attachmentUrl: null };
+    const input = {
+      summary: 'Monitor flickers',
+      details: '',
+      category: 'hardware',
+      service: null,
+      impact: 'low',
+      urgency: 'medium',
+      attachmentUrl: null,
+    };
     sqlite
-      .prepare('INSERT INTO inbox (key, kind, user_id, payload, received_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(`ticket.file:${id}:h`, 'ticket.file', people.requester.id, JSON.stringify({ requester: people.requester, input, source: { kind: 'command', channel: channels.general } }), clock.now().getTime(), clock.now().getTime());
+      .prepare(
+        'INSERT INTO inbox (key, kind, user_id, payload, received_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?)',
+      )
+      .run(
+        `ticket.file:${id}:h`,
+        'ticket.file',
+        people.requester.id,
+        JSON.stringify({ requester: people.requester, input, source: { kind: 'command', channel: channels.general } }),
+        clock.now().getTime(),
+        clock.now().getTime(),
+      );
     sqlite.close();
     void view;
     await t.restart();

@@ -9,7 +9,13 @@ import { allText, declare, mrkdwnText, waitFor } from './incidents-helpers.js';
 describe('declaring an incident', () => {
   let t: TestApp;
   beforeEach(async () => {
-    t = await startTestApp({ settings: { incidents: { stakeholder_channels: [{ channel: channels.stakeholders, severities: ['P1', 'P2'], services: ['Email'] }] } } });
+    t = await startTestApp({
+      settings: {
+        incidents: {
+          stakeholder_channels: [{ channel: channels.stakeholders, severities: ['P1', 'P2'], services: ['Email'] }],
+        },
+      },
+    });
   });
   afterEach(async () => {
     await t.stop();
@@ -30,7 +36,13 @@ describe('declaring an incident', () => {
   });
 
   it('creates the channel, invites, sets the topic, pins a live summary and announces', async () => {
-    const { channelId, key } = await declare(t, people.agent, { title: 'Printing broken on floor 3', severity: 'P3', services: ['Printing'], impact: 'Floor 3 cannot print', commander: people.commander.id });
+    const { channelId, key } = await declare(t, people.agent, {
+      title: 'Printing broken on floor 3',
+      severity: 'P3',
+      services: ['Printing'],
+      impact: 'Floor 3 cannot print',
+      commander: people.commander.id,
+    });
     expect(key).toBe('INC-1');
     const channel = t.fake.channels.get(channelId)!;
     expect(channel.name).toBe('inc-1-printing-broken-on-floor-3');
@@ -59,9 +71,14 @@ describe('declaring an incident', () => {
   });
 
   it('links the incident channel in the very first announcement and in the executives notice', async () => {
-    const { channelId } = await declare(t, people.commander, { title: 'SSO down for everyone', severity: 'P1', services: ['Email'] });
+    const { channelId } = await declare(t, people.commander, {
+      title: 'SSO down for everyone',
+      severity: 'P1',
+      services: ['Email'],
+    });
     expect(channelId).toMatch(/^C/);
-    const firstPosts = (channel: string) => t.fake.callsTo('chat.postMessage').filter((c) => c.args.channel === channel && !c.args.thread_ts);
+    const firstPosts = (channel: string) =>
+      t.fake.callsTo('chat.postMessage').filter((c) => c.args.channel === channel && !c.args.thread_ts);
     for (const audience of [channels.incidents, channels.executives, channels.stakeholders]) {
       const [first] = firstPosts(audience);
       expect(first, audience).toBeDefined();
@@ -79,7 +96,11 @@ describe('declaring an incident', () => {
   });
 
   it('mobilises a P1: bridge link posted and bookmarked, managers paged, executives and stakeholders told', async () => {
-    const { channelId } = await declare(t, people.commander, { title: 'Email down for everyone', severity: 'P1', services: ['Email'] });
+    const { channelId } = await declare(t, people.commander, {
+      title: 'Email down for everyone',
+      severity: 'P1',
+      services: ['Email'],
+    });
     const channel = t.fake.channels.get(channelId)!;
     expect(channel.bookmarks).toEqual([{ title: 'Bridge INC-1', link: 'https://meet.example.com/switchboard-INC-1' }]);
     const inChannel = allText(t.fake.messagesIn(channelId));
@@ -125,7 +146,10 @@ describe('declaring an incident', () => {
   });
 
   it('escapes hostile text everywhere it is repeated', async () => {
-    const { channelId } = await declare(t, people.agent, { title: '<!channel> everything down', impact: '<https://evil|bank> <@U123>' });
+    const { channelId } = await declare(t, people.agent, {
+      title: '<!channel> everything down',
+      impact: '<https://evil|bank> <@U123>',
+    });
     const text = mrkdwnText([...t.fake.messagesIn(channelId), ...t.fake.messagesIn(channels.incidents)]);
     expect(text).not.toContain('<!channel>');
     expect(text).toContain('&lt;!channel&gt;');
@@ -134,8 +158,17 @@ describe('declaring an incident', () => {
   });
 
   it('declares from a message with the shortcut, pre-filled, with the message on the timeline', async () => {
-    const source = t.fake.addMessage(channels.general, people.requester.id, 'Outlook keeps saying disconnected\nSince 9am for the whole sales team');
-    await t.slack.messageShortcut(people.agent, SHORTCUTS.incidentFromMessage, { channel: channels.general, ts: source.ts, text: source.text, user: people.requester.id });
+    const source = t.fake.addMessage(
+      channels.general,
+      people.requester.id,
+      'Outlook keeps saying disconnected\nSince 9am for the whole sales team',
+    );
+    await t.slack.messageShortcut(people.agent, SHORTCUTS.incidentFromMessage, {
+      channel: channels.general,
+      ts: source.ts,
+      text: source.text,
+      user: people.requester.id,
+    });
     await waitFor(() => t.fake.views.length > 0);
     const view = t.fake.lastView();
     const title = view.view.blocks.find((b: any) => b.block_id === FIELDS.title);
@@ -154,7 +187,11 @@ describe('declaring an incident', () => {
     await t.slack.command('/incident', '', people.agent);
     await waitFor(() => t.fake.views.length > 0);
     const view = t.fake.lastView();
-    const res = await t.slack.submitView(people.agent, { id: view.id, ...view.view }, { [FIELDS.title]: '  ', [FIELDS.severity]: 'P2' });
+    const res = await t.slack.submitView(
+      people.agent,
+      { id: view.id, ...view.view },
+      { [FIELDS.title]: '  ', [FIELDS.severity]: 'P2' },
+    );
     expect(res.body.response_action).toBe('errors');
     expect(res.body.errors[FIELDS.title]).toBeTruthy();
     expect(await t.sb.db.selectFrom('incidents').selectAll().execute()).toHaveLength(0);
@@ -165,18 +202,58 @@ describe('declaring an incident', () => {
     await t.sb.db
       .insertInto('tickets')
       .values({
-        key: 'IT-7', requester_id: people.requester.id, requester_name: 'rita', summary: 'No email', details: '', category: 'software', service: 'Email',
-        impact: 'high', urgency: 'high', priority: 'P1', attachment_url: null, status: 'new', assignee_id: null, first_assignee_id: null, source: 'command',
-        source_channel: null, source_ts: null, source_permalink: null, created_at: now, updated_at: now, first_response_at: null, first_response_due_at: now,
-        resolution_due_at: now, paused_since: null, resolved_at: null, resolved_by: null, resolution_note: null, resolution_code: null, closed_at: null,
-        cancelled_at: null, reopen_count: 0, reassignment_count: 0, escalated_at: null, first_response_breached: 0, resolution_breached: 0, csat_score: null,
-        csat_at: null, csat_requested_at: null, incident_id: null,
+        key: 'IT-7',
+        requester_id: people.requester.id,
+        requester_name: 'rita',
+        summary: 'No email',
+        details: '',
+        category: 'software',
+        service: 'Email',
+        impact: 'high',
+        urgency: 'high',
+        priority: 'P1',
+        attachment_url: null,
+        status: 'new',
+        assignee_id: null,
+        first_assignee_id: null,
+        source: 'command',
+        source_channel: null,
+        source_ts: null,
+        source_permalink: null,
+        created_at: now,
+        updated_at: now,
+        first_response_at: null,
+        first_response_due_at: now,
+        resolution_due_at: now,
+        paused_since: null,
+        resolved_at: null,
+        resolved_by: null,
+        resolution_note: null,
+        resolution_code: null,
+        closed_at: null,
+        cancelled_at: null,
+        reopen_count: 0,
+        reassignment_count: 0,
+        escalated_at: null,
+        first_response_breached: 0,
+        resolution_breached: 0,
+        csat_score: null,
+        csat_at: null,
+        csat_requested_at: null,
+        incident_id: null,
       })
       .execute();
     const ticket = await t.sb.db.selectFrom('tickets').select('id').executeTakeFirstOrThrow();
     const { declareIncident } = await import('../../src/services/incidents/index.js');
     const { openIncidentsForService } = await import('../../db/queries/incidents.js');
-    const outcome = await declareIncident(t.sb.ctx, { title: 'Email down', severity: 'P2', services: ['Email'], actor: { id: people.agent.id }, linkedTicketId: ticket.id, declarerIsAgent: true });
+    const outcome = await declareIncident(t.sb.ctx, {
+      title: 'Email down',
+      severity: 'P2',
+      services: ['Email'],
+      actor: { id: people.agent.id },
+      linkedTicketId: ticket.id,
+      declarerIsAgent: true,
+    });
     expect(outcome.ok).toBe(true);
     await t.settle();
     const linked = await t.sb.db.selectFrom('tickets').select('incident_id').executeTakeFirstOrThrow();

@@ -14,17 +14,25 @@ export async function declare(
   await t.slack.command('/incident', `declare ${values.title}`, user, channel);
   await waitFor(() => t.fake.views.length > before);
   const view = t.fake.lastView();
-  const res = await t.slack.submitView(user, { id: view.id, ...view.view }, {
-    [FIELDS.title]: values.title,
-    [FIELDS.severity]: values.severity ?? 'P3',
-    ...(values.services ? { [FIELDS.services]: values.services } : {}),
-    [FIELDS.impact]: values.impact ?? '',
-    ...(values.commander ? { [FIELDS.commander]: values.commander } : {}),
-  });
+  const res = await t.slack.submitView(
+    user,
+    { id: view.id, ...view.view },
+    {
+      [FIELDS.title]: values.title,
+      [FIELDS.severity]: values.severity ?? 'P3',
+      ...(values.services ? { [FIELDS.services]: values.services } : {}),
+      [FIELDS.impact]: values.impact ?? '',
+      ...(values.commander ? { [FIELDS.commander]: values.commander } : {}),
+    },
+  );
   expect(res.status).toBe(200);
   await t.settle();
   const row = await t.sb.db.selectFrom('incidents').selectAll().orderBy('id', 'desc').executeTakeFirstOrThrow();
-  const ref = await t.sb.db.selectFrom('slack_refs').selectAll().where('key', '=', `incident/${row.id}/channel`).executeTakeFirst();
+  const ref = await t.sb.db
+    .selectFrom('slack_refs')
+    .selectAll()
+    .where('key', '=', `incident/${row.id}/channel`)
+    .executeTakeFirst();
   return { channelId: ref?.channel ?? '', incidentId: row.id, key: row.key };
 }
 

@@ -19,13 +19,19 @@ describe('timeline, resolution, review and follow-up actions', () => {
   let incidentId: number;
   beforeEach(async () => {
     t = await startTestApp({ settings: { incidents: { action_reminder_before: '10s' } } });
-    ({ channelId, incidentId } = await declare(t, people.commander, { title: 'Printers offline', severity: 'P2', services: ['Printing'], impact: 'No printing in London' }));
+    ({ channelId, incidentId } = await declare(t, people.commander, {
+      title: 'Printers offline',
+      severity: 'P2',
+      services: ['Printing'],
+      impact: 'No printing in London',
+    }));
   });
   afterEach(async () => {
     await t.stop();
   });
 
-  const timeline = () => t.sb.db.selectFrom('incident_timeline').selectAll().where('incident_id', '=', incidentId).orderBy('id').execute();
+  const timeline = () =>
+    t.sb.db.selectFrom('incident_timeline').selectAll().where('incident_id', '=', incidentId).orderBy('id').execute();
 
   it('adds notes with /incident note, and messages with the timeline reaction (once), ignoring other reactions', async () => {
     await t.slack.command('/incident', 'note Print server <!channel> rebooted', people.agent, channelId);
@@ -34,11 +40,35 @@ describe('timeline, resolution, review and follow-up actions', () => {
     expect(mrkdwnText(t.fake.messagesIn(channelId))).toContain('Print server &lt;!channel&gt; rebooted');
 
     const message = t.fake.addMessage(channelId, people.agent2.id, 'Spooler service crashed at 09:12');
-    await t.slack.event({ type: 'reaction_added', user: people.agent.id, reaction: 'pushpin', item_user: people.agent2.id, item: { type: 'message', channel: channelId, ts: message.ts } });
-    await t.slack.event({ type: 'reaction_added', user: people.agent2.id, reaction: 'pushpin', item_user: people.agent2.id, item: { type: 'message', channel: channelId, ts: message.ts } });
-    await t.slack.event({ type: 'reaction_added', user: people.agent.id, reaction: 'thumbsup', item_user: people.agent2.id, item: { type: 'message', channel: channelId, ts: message.ts } });
+    await t.slack.event({
+      type: 'reaction_added',
+      user: people.agent.id,
+      reaction: 'pushpin',
+      item_user: people.agent2.id,
+      item: { type: 'message', channel: channelId, ts: message.ts },
+    });
+    await t.slack.event({
+      type: 'reaction_added',
+      user: people.agent2.id,
+      reaction: 'pushpin',
+      item_user: people.agent2.id,
+      item: { type: 'message', channel: channelId, ts: message.ts },
+    });
+    await t.slack.event({
+      type: 'reaction_added',
+      user: people.agent.id,
+      reaction: 'thumbsup',
+      item_user: people.agent2.id,
+      item: { type: 'message', channel: channelId, ts: message.ts },
+    });
     const elsewhere = t.fake.addMessage(channels.general, people.agent2.id, 'Unrelated chatter');
-    await t.slack.event({ type: 'reaction_added', user: people.agent.id, reaction: 'pushpin', item_user: people.agent2.id, item: { type: 'message', channel: channels.general, ts: elsewhere.ts } });
+    await t.slack.event({
+      type: 'reaction_added',
+      user: people.agent.id,
+      reaction: 'pushpin',
+      item_user: people.agent2.id,
+      item: { type: 'message', channel: channels.general, ts: elsewhere.ts },
+    });
     await t.settle();
     const entries = (await timeline()).filter((e) => e.kind === 'message');
     expect(entries).toHaveLength(1);
@@ -51,14 +81,25 @@ describe('timeline, resolution, review and follow-up actions', () => {
     await t.slack.command('/incident', 'update', people.commander, channelId);
     await waitFor(() => t.fake.views.some((v) => v.view.callback_id === 'incident.update'));
     const update = t.fake.lastView();
-    await t.slack.submitView(people.commander, { id: update.id, ...update.view }, { [FIELDS.impact]: `Ask <@${people.outsider.id}> about R&amp;D <!channel>`, [FIELDS.actions]: 'Replacing the fuser' });
+    await t.slack.submitView(
+      people.commander,
+      { id: update.id, ...update.view },
+      {
+        [FIELDS.impact]: `Ask <@${people.outsider.id}> about R&amp;D <!channel>`,
+        [FIELDS.actions]: 'Replacing the fuser',
+      },
+    );
     await t.settle();
     const entry = (await timeline()).find((e) => e.kind === 'update')!;
     expect(entry.text).toContain(`&lt;@${people.outsider.id}&gt; about R&amp;amp;D &lt;!channel&gt;`);
     await t.slack.command('/incident', 'resolve', people.commander, channelId);
     await waitFor(() => t.fake.views.some((v) => v.view.callback_id === 'incident.resolve'));
     const resolve = t.fake.lastView();
-    await t.slack.submitView(people.commander, { id: resolve.id, ...resolve.view }, { [FIELDS.resolution]: 'Fuser replaced' });
+    await t.slack.submitView(
+      people.commander,
+      { id: resolve.id, ...resolve.view },
+      { [FIELDS.resolution]: 'Fuser replaced' },
+    );
     await t.settle();
     const review = messageWithAction(t, channelId, ACTIONS.exportReview);
     const text = mrkdwnText([review]);
@@ -73,9 +114,19 @@ describe('timeline, resolution, review and follow-up actions', () => {
   });
 
   it('the exported review names everyone on the record: role holders, people on the timeline, action owners', async () => {
-    await t.slack.command('/incident', `role <@${people.agent2.id}|${people.agent2.name}> scribe`, people.commander, channelId);
+    await t.slack.command(
+      '/incident',
+      `role <@${people.agent2.id}|${people.agent2.name}> scribe`,
+      people.commander,
+      channelId,
+    );
     await t.slack.command('/incident', 'note Spooler restarted', people.agent, channelId);
-    await t.slack.command('/incident', `action Replace the fuser <@${people.requester.id}|${people.requester.name}> 3d`, people.commander, channelId);
+    await t.slack.command(
+      '/incident',
+      `action Replace the fuser <@${people.requester.id}|${people.requester.name}> 3d`,
+      people.commander,
+      channelId,
+    );
     await t.settle();
     await t.slack.command('/incident', 'review', people.commander, channelId);
     await waitFor(() => t.fake.uploads.some((u) => u.content.length > 0 && u.channel === channelId));
@@ -100,11 +151,23 @@ describe('timeline, resolution, review and follow-up actions', () => {
     await t.slack.command('/incident', 'resolve', people.commander, channelId);
     await waitFor(() => t.fake.views.slice(opened).some((v) => v.view.callback_id === 'incident.resolve'));
     const view = t.fake.lastView();
-    const empty = await t.slack.submitView(people.commander, { id: view.id, ...view.view }, { [FIELDS.resolution]: '' });
+    const empty = await t.slack.submitView(
+      people.commander,
+      { id: view.id, ...view.view },
+      { [FIELDS.resolution]: '' },
+    );
     expect(empty.body.response_action).toBe('errors');
-    await t.slack.submitView(people.commander, { id: view.id, ...view.view }, { [FIELDS.resolution]: 'Restarted the spooler and patched the driver' });
+    await t.slack.submitView(
+      people.commander,
+      { id: view.id, ...view.view },
+      { [FIELDS.resolution]: 'Restarted the spooler and patched the driver' },
+    );
     await t.settle();
-    const row = await t.sb.db.selectFrom('incidents').selectAll().where('id', '=', incidentId).executeTakeFirstOrThrow();
+    const row = await t.sb.db
+      .selectFrom('incidents')
+      .selectAll()
+      .where('id', '=', incidentId)
+      .executeTakeFirstOrThrow();
     expect(row.status).toBe('resolved');
     expect(row.resolution_summary).toBe('Restarted the spooler and patched the driver');
     const inChannel = allText(t.fake.messagesIn(channelId));
@@ -118,7 +181,11 @@ describe('timeline, resolution, review and follow-up actions', () => {
 
     // Export as Markdown: uploaded to the channel with names, not IDs.
     const review = messageWithAction(t, channelId, ACTIONS.exportReview);
-    await t.slack.blockAction(people.commander, { action_id: ACTIONS.exportReview, value: String(incidentId) }, { channel: channelId, ts: review.ts });
+    await t.slack.blockAction(
+      people.commander,
+      { action_id: ACTIONS.exportReview, value: String(incidentId) },
+      { channel: channelId, ts: review.ts },
+    );
     await waitFor(() => t.fake.uploads.some((u) => u.content.length > 0 && u.channel === channelId));
     const file = t.fake.uploads.find((u) => u.channel === channelId)!;
     expect(file.filename).toBe('inc-1-review.md');
@@ -129,15 +196,28 @@ describe('timeline, resolution, review and follow-up actions', () => {
     expect(md).toContain('time to resolve');
 
     // Closing after the review.
-    await t.slack.blockAction(people.commander, { action_id: ACTIONS.close, value: String(incidentId) }, { channel: channelId, ts: review.ts });
+    await t.slack.blockAction(
+      people.commander,
+      { action_id: ACTIONS.close, value: String(incidentId) },
+      { channel: channelId, ts: review.ts },
+    );
     await t.settle();
-    const closed = await t.sb.db.selectFrom('incidents').selectAll().where('id', '=', incidentId).executeTakeFirstOrThrow();
+    const closed = await t.sb.db
+      .selectFrom('incidents')
+      .selectAll()
+      .where('id', '=', incidentId)
+      .executeTakeFirstOrThrow();
     expect(closed.status).toBe('closed');
     expect(closed.closed_at).not.toBeNull();
   });
 
   it('tracks follow-up actions: owner reminded before and at the due time, once each; closed with a button', async () => {
-    await t.slack.command('/incident', `action Add spooler monitoring <@${people.agent2.id}|arnold> 30s`, people.commander, channelId);
+    await t.slack.command(
+      '/incident',
+      `action Add spooler monitoring <@${people.agent2.id}|arnold> 30s`,
+      people.commander,
+      channelId,
+    );
     await t.settle();
     const action = await t.sb.db.selectFrom('incident_actions').selectAll().executeTakeFirstOrThrow();
     expect(action.owner_id).toBe(people.agent2.id);
@@ -153,11 +233,23 @@ describe('timeline, resolution, review and follow-up actions', () => {
     expect(dms().map((m) => m.text)).toEqual([expect.stringContaining('Due soon'), expect.stringContaining('Due now')]);
 
     const reminder = dms().at(-1)!;
-    await t.slack.blockAction(people.outsider, { action_id: ACTIONS.actionDone, value: String(action.id) }, { channel: reminder.channel, ts: reminder.ts });
+    await t.slack.blockAction(
+      people.outsider,
+      { action_id: ACTIONS.actionDone, value: String(action.id) },
+      { channel: reminder.channel, ts: reminder.ts },
+    );
     await t.settle();
     expect(t.fake.responses.at(-1)!.body.text).toContain('Only the action');
-    await t.slack.blockAction(people.agent2, { action_id: ACTIONS.actionDone, value: String(action.id) }, { channel: reminder.channel, ts: reminder.ts });
-    await t.slack.blockAction(people.agent2, { action_id: ACTIONS.actionDone, value: String(action.id) }, { channel: reminder.channel, ts: reminder.ts });
+    await t.slack.blockAction(
+      people.agent2,
+      { action_id: ACTIONS.actionDone, value: String(action.id) },
+      { channel: reminder.channel, ts: reminder.ts },
+    );
+    await t.slack.blockAction(
+      people.agent2,
+      { action_id: ACTIONS.actionDone, value: String(action.id) },
+      { channel: reminder.channel, ts: reminder.ts },
+    );
     await t.settle();
     const done = await t.sb.db.selectFrom('incident_actions').selectAll().executeTakeFirstOrThrow();
     expect(done.status).toBe('done');
@@ -170,7 +262,12 @@ describe('timeline, resolution, review and follow-up actions', () => {
   });
 
   it('chases an overdue follow-up action at the chase cadence until it is closed', async () => {
-    await t.slack.command('/incident', `action Patch the print server <@${people.agent2.id}|arnold> 30s`, people.commander, channelId);
+    await t.slack.command(
+      '/incident',
+      `action Patch the print server <@${people.agent2.id}|arnold> 30s`,
+      people.commander,
+      channelId,
+    );
     await t.settle();
     const action = await t.sb.db.selectFrom('incident_actions').selectAll().executeTakeFirstOrThrow();
     const chases = () => t.fake.messagesIn(people.agent2.id).filter((m) => m.text.startsWith('Overdue by'));
@@ -186,26 +283,47 @@ describe('timeline, resolution, review and follow-up actions', () => {
     await tick(t, 86_400 * SEC);
     expect(chases()).toHaveLength(2);
     const last = chases().at(-1)!;
-    await t.slack.blockAction(people.agent2, { action_id: ACTIONS.actionDone, value: String(action.id) }, { channel: last.channel, ts: last.ts });
+    await t.slack.blockAction(
+      people.agent2,
+      { action_id: ACTIONS.actionDone, value: String(action.id) },
+      { channel: last.channel, ts: last.ts },
+    );
     await t.settle();
     await tick(t, 86_400 * SEC);
     await tick(t, 86_400 * SEC);
     expect(chases()).toHaveLength(2);
-    const audit = await t.sb.db.selectFrom('audit_log').select('action').where('action', '=', 'incident.action_chased').execute();
+    const audit = await t.sb.db
+      .selectFrom('audit_log')
+      .select('action')
+      .where('action', '=', 'incident.action_chased')
+      .execute();
     expect(audit).toHaveLength(2);
   });
 
   it('adds an action with the button and modal, due on a date', async () => {
     const summary = t.fake.message(channelId, t.fake.channels.get(channelId)!.pins[0]!)!;
-    await t.slack.blockAction(people.agent, { action_id: ACTIONS.addAction, value: String(incidentId) }, { channel: channelId, ts: summary.ts });
+    await t.slack.blockAction(
+      people.agent,
+      { action_id: ACTIONS.addAction, value: String(incidentId) },
+      { channel: channelId, ts: summary.ts },
+    );
     await waitFor(() => t.fake.views.some((v) => v.view.callback_id === 'incident.action'));
     const view = t.fake.lastView();
-    await t.slack.submitView(people.agent, { id: view.id, ...view.view }, { [FIELDS.actionText]: 'Document the driver rollback', [FIELDS.owner]: people.agent.id });
+    await t.slack.submitView(
+      people.agent,
+      { id: view.id, ...view.view },
+      { [FIELDS.actionText]: 'Document the driver rollback', [FIELDS.owner]: people.agent.id },
+    );
     await t.settle();
     const action = await t.sb.db.selectFrom('incident_actions').selectAll().executeTakeFirstOrThrow();
     expect(action.text).toBe('Document the driver rollback');
     expect(action.due_at).toBeGreaterThan(t.clock.now().getTime() + 6 * 86_400_000);
-    const pending = await t.sb.db.selectFrom('due_items').select('kind').where('record_type', '=', 'incident_action').where('status', '=', 'pending').execute();
+    const pending = await t.sb.db
+      .selectFrom('due_items')
+      .select('kind')
+      .where('record_type', '=', 'incident_action')
+      .where('status', '=', 'pending')
+      .execute();
     expect(pending.map((p) => p.kind).sort()).toEqual(['incident.action_before', 'incident.action_due']);
   });
 });

@@ -12,7 +12,11 @@ describe('running an incident', () => {
   let incidentId: number;
   beforeEach(async () => {
     t = await startTestApp({ settings: { incidents: { custom_roles: ['liaison'] } } });
-    ({ channelId, incidentId } = await declare(t, people.agent, { title: 'VPN drops every hour', severity: 'P3', commander: people.commander.id }));
+    ({ channelId, incidentId } = await declare(t, people.agent, {
+      title: 'VPN drops every hour',
+      severity: 'P3',
+      commander: people.commander.id,
+    }));
   });
   afterEach(async () => {
     await t.stop();
@@ -40,11 +44,19 @@ describe('running an incident', () => {
     await t.slack.command('/incident', `role ${mention(people.agent2)} comms`, people.commander, channelId);
     await t.settle();
     const s = summary();
-    await t.slack.blockAction(people.agent2, { action_id: ACTIONS.postUpdate, value: String(incidentId) }, { channel: channelId, ts: s.ts });
+    await t.slack.blockAction(
+      people.agent2,
+      { action_id: ACTIONS.postUpdate, value: String(incidentId) },
+      { channel: channelId, ts: s.ts },
+    );
     await waitFor(() => t.fake.views.some((v) => v.view.callback_id === 'incident.update'));
     const view = t.fake.lastView();
     const values = { [FIELDS.impact]: 'Remote staff drop hourly', [FIELDS.actions]: 'Checking the concentrator' };
-    const refused = await t.slack.submitView(people.agent2, { id: view.id, ...view.view }, { ...values, [FIELDS.status]: 'monitoring' });
+    const refused = await t.slack.submitView(
+      people.agent2,
+      { id: view.id, ...view.view },
+      { ...values, [FIELDS.status]: 'monitoring' },
+    );
     expect(refused.body?.response_action).toBe('errors');
     expect(refused.body.errors[FIELDS.status]).toContain('status');
     expect((await row()).status).toBe('investigating');
@@ -59,24 +71,41 @@ describe('running an incident', () => {
     await t.slack.command('/incident', 'resolve', people.commander, channelId);
     await waitFor(() => t.fake.views.some((v) => v.view.callback_id === 'incident.resolve'));
     const resolve = t.fake.lastView();
-    await t.slack.blockAction(people.commander, { action_id: ACTIONS.assignRole, value: String(incidentId) }, { channel: channelId, ts: summary().ts });
+    await t.slack.blockAction(
+      people.commander,
+      { action_id: ACTIONS.assignRole, value: String(incidentId) },
+      { channel: channelId, ts: summary().ts },
+    );
     await waitFor(() => t.fake.views.some((v) => v.view.callback_id === 'incident.role'));
     const role = t.fake.lastView();
     // The commander takes a while to write: the cached name and group membership expire meanwhile.
     (t.clock as any).advance(10 * 60_000);
-    const lookups = () => t.fake.calls.filter((c) => c.method === 'users.info' || c.method === 'usergroups.users.list').length;
+    const lookups = () =>
+      t.fake.calls.filter((c) => c.method === 'users.info' || c.method === 'usergroups.users.list').length;
     const before = lookups();
-    const assigned = await t.slack.submitView(people.commander, { id: role.id, ...role.view }, { [FIELDS.role]: 'scribe', [FIELDS.user]: people.agent2.id });
+    const assigned = await t.slack.submitView(
+      people.commander,
+      { id: role.id, ...role.view },
+      { [FIELDS.role]: 'scribe', [FIELDS.user]: people.agent2.id },
+    );
     expect(assigned.body?.response_action).toBeUndefined();
-    const resolved = await t.slack.submitView(people.commander, { id: resolve.id, ...resolve.view }, { [FIELDS.resolution]: 'Concentrator firmware rolled back' });
+    const resolved = await t.slack.submitView(
+      people.commander,
+      { id: resolve.id, ...resolve.view },
+      { [FIELDS.resolution]: 'Concentrator firmware rolled back' },
+    );
     expect(resolved.body?.response_action).toBeUndefined();
     expect(lookups()).toBe(before);
     expect((await row()).status).toBe('resolved');
-    const audit = await t.sb.db.selectFrom('audit_log').select(['action', 'actor_name']).where('action', '=', 'incident.resolved').executeTakeFirstOrThrow();
+    const audit = await t.sb.db
+      .selectFrom('audit_log')
+      .select(['action', 'actor_name'])
+      .where('action', '=', 'incident.resolved')
+      .executeTakeFirstOrThrow();
     expect(audit.actor_name).toBe(people.commander.name);
   });
 
-  it('records acknowledgement on the commander\'s first action', async () => {
+  it("records acknowledgement on the commander's first action", async () => {
     expect((await row()).acknowledged_at).toBeNull();
     await t.slack.command('/incident', 'status identified', people.commander, channelId);
     await t.settle();
@@ -87,11 +116,19 @@ describe('running an incident', () => {
 
   it('acknowledges with the button, once', async () => {
     const s = summary();
-    await t.slack.blockAction(people.commander, { action_id: ACTIONS.ack, value: String(incidentId), block_id: blockIdOf(s, ACTIONS.ack) }, { channel: channelId, ts: s.ts });
+    await t.slack.blockAction(
+      people.commander,
+      { action_id: ACTIONS.ack, value: String(incidentId), block_id: blockIdOf(s, ACTIONS.ack) },
+      { channel: channelId, ts: s.ts },
+    );
     await t.settle();
     expect((await row()).acknowledged_at).not.toBeNull();
     expect(JSON.stringify(summary().blocks)).not.toContain(ACTIONS.ack);
-    await t.slack.blockAction(people.commander, { action_id: ACTIONS.ack, value: String(incidentId) }, { channel: channelId, ts: s.ts });
+    await t.slack.blockAction(
+      people.commander,
+      { action_id: ACTIONS.ack, value: String(incidentId) },
+      { channel: channelId, ts: s.ts },
+    );
     await t.settle();
     expect(t.fake.responses.at(-1)!.body.text).toContain('already acknowledged');
   });
@@ -100,7 +137,12 @@ describe('running an incident', () => {
     const s = summary();
     await t.slack.blockAction(
       people.commander,
-      { action_id: ACTIONS.status, type: 'static_select', block_id: blockIdOf(s, ACTIONS.status), selected_option: { value: 'monitoring' } },
+      {
+        action_id: ACTIONS.status,
+        type: 'static_select',
+        block_id: blockIdOf(s, ACTIONS.status),
+        selected_option: { value: 'monitoring' },
+      },
       { channel: channelId, ts: s.ts },
     );
     await t.settle();
@@ -116,7 +158,16 @@ describe('running an incident', () => {
 
   it('refuses status, severity and role changes from others, ephemerally, changing nothing', async () => {
     const s = summary();
-    await t.slack.blockAction(people.outsider, { action_id: ACTIONS.severity, type: 'static_select', block_id: blockIdOf(s, ACTIONS.severity), selected_option: { value: 'P1' } }, { channel: channelId, ts: s.ts });
+    await t.slack.blockAction(
+      people.outsider,
+      {
+        action_id: ACTIONS.severity,
+        type: 'static_select',
+        block_id: blockIdOf(s, ACTIONS.severity),
+        selected_option: { value: 'P1' },
+      },
+      { channel: channelId, ts: s.ts },
+    );
     await t.slack.command('/incident', 'status monitoring', people.outsider, channelId);
     await t.slack.command('/incident', `role ${mention(people.outsider)} commander`, people.outsider, channelId);
     await t.settle();
@@ -148,10 +199,18 @@ describe('running an incident', () => {
 
   it('assigns a role with the button and modal', async () => {
     const s = summary();
-    await t.slack.blockAction(people.commander, { action_id: ACTIONS.assignRole, value: String(incidentId) }, { channel: channelId, ts: s.ts });
+    await t.slack.blockAction(
+      people.commander,
+      { action_id: ACTIONS.assignRole, value: String(incidentId) },
+      { channel: channelId, ts: s.ts },
+    );
     await waitFor(() => t.fake.views.some((v) => v.view.callback_id === 'incident.role'));
     const view = t.fake.lastView();
-    await t.slack.submitView(people.commander, { id: view.id, ...view.view }, { [FIELDS.role]: 'scribe', [FIELDS.user]: people.agent2.id });
+    await t.slack.submitView(
+      people.commander,
+      { id: view.id, ...view.view },
+      { [FIELDS.role]: 'scribe', [FIELDS.user]: people.agent2.id },
+    );
     await t.settle();
     expect(JSON.stringify(summary().blocks)).toContain('Scribe');
   });
@@ -172,10 +231,27 @@ describe('running an incident', () => {
     await t.slack.command('/incident', 'resolve', people.commander, channelId);
     await waitFor(() => t.fake.views.some((v) => v.view.callback_id === 'incident.resolve'));
     const view = t.fake.lastView();
-    await t.slack.submitView(people.commander, { id: view.id, ...view.view }, { [FIELDS.resolution]: 'Replaced the VPN concentrator' });
+    await t.slack.submitView(
+      people.commander,
+      { id: view.id, ...view.view },
+      { [FIELDS.resolution]: 'Replaced the VPN concentrator' },
+    );
     await t.settle();
-    await t.slack.blockAction(people.commander, { action_id: ACTIONS.status, type: 'static_select', block_id: statusBlock, selected_option: { value: 'identified' } }, { channel: channelId, ts: s.ts });
-    await t.slack.blockAction(people.commander, { action_id: ACTIONS.postUpdate, value: String(incidentId) }, { channel: channelId, ts: s.ts });
+    await t.slack.blockAction(
+      people.commander,
+      {
+        action_id: ACTIONS.status,
+        type: 'static_select',
+        block_id: statusBlock,
+        selected_option: { value: 'identified' },
+      },
+      { channel: channelId, ts: s.ts },
+    );
+    await t.slack.blockAction(
+      people.commander,
+      { action_id: ACTIONS.postUpdate, value: String(incidentId) },
+      { channel: channelId, ts: s.ts },
+    );
     await t.settle();
     const texts = t.fake.responses.slice(-2).map((r) => r.body.text);
     expect(texts.every((x) => x.includes('INC-1 is already resolved'))).toBe(true);
@@ -184,10 +260,20 @@ describe('running an incident', () => {
 
   it('announces subscribe confirmations ephemerally, once', async () => {
     const ann = messageWithAction(t, channels.incidents, ACTIONS.subscribe);
-    await t.slack.blockAction(people.requester, { action_id: ACTIONS.subscribe, value: String(incidentId) }, { channel: channels.incidents, ts: ann.ts });
-    await t.slack.blockAction(people.requester, { action_id: ACTIONS.subscribe, value: String(incidentId) }, { channel: channels.incidents, ts: ann.ts });
+    await t.slack.blockAction(
+      people.requester,
+      { action_id: ACTIONS.subscribe, value: String(incidentId) },
+      { channel: channels.incidents, ts: ann.ts },
+    );
+    await t.slack.blockAction(
+      people.requester,
+      { action_id: ACTIONS.subscribe, value: String(incidentId) },
+      { channel: channels.incidents, ts: ann.ts },
+    );
     await t.settle();
-    expect(t.fake.responses.map((r) => r.body.text)).toEqual(expect.arrayContaining([expect.stringContaining('Subscribed'), expect.stringContaining('already subscribed')]));
+    expect(t.fake.responses.map((r) => r.body.text)).toEqual(
+      expect.arrayContaining([expect.stringContaining('Subscribed'), expect.stringContaining('already subscribed')]),
+    );
     const subs = await t.sb.db.selectFrom('incident_subscriptions').selectAll().execute();
     expect(subs).toHaveLength(1);
   });

@@ -69,20 +69,36 @@ describe('the real entry point and bodies that used to stop it', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('payload=null and JSON null: 400 each, a log line each, the process alive and healthy', { timeout: 60_000 }, async () => {
-    const port = await freePort();
-    const secret = 'malformed-secret';
-    run = runEntryPoint({ SLACK_BOT_TOKEN: 'xoxb-m', SLACK_SIGNING_SECRET: secret, SLACK_API_URL: fake.apiUrl, PORT: String(port), DATABASE_URL: `file:${join(dir, 'm.db')}`, LOG_LEVEL: 'warn' });
-    await waitHealthy(run, port);
-    const slack = new SlackRequests(`http://127.0.0.1:${port}`, secret, fake.baseUrl);
-    for (const [body, type] of [['payload=null', FORM], ['null', JSON_TYPE], ['[1,2]', JSON_TYPE], ['{"type":"event_callback"', JSON_TYPE]] as const) {
-      expect((await slack.post(body, type)).status, body).toBe(400);
-    }
-    await new Promise((r) => setTimeout(r, 200));
-    expect(run.alive()).toBe(true);
-    expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
-    expect(run.stdout().match(/refused a request not shaped like Slack/g)).toHaveLength(4);
-    run.child.kill('SIGTERM');
-    expect((await run.exited).code).toBe(0);
-  });
+  it(
+    'payload=null and JSON null: 400 each, a log line each, the process alive and healthy',
+    { timeout: 60_000 },
+    async () => {
+      const port = await freePort();
+      const secret = 'malformed-secret';
+      run = runEntryPoint({
+        SLACK_BOT_TOKEN: 'xoxb-m',
+        SLACK_SIGNING_SECRET: secret,
+        SLACK_API_URL: fake.apiUrl,
+        PORT: String(port),
+        DATABASE_URL: `file:${join(dir, 'm.db')}`,
+        LOG_LEVEL: 'warn',
+      });
+      await waitHealthy(run, port);
+      const slack = new SlackRequests(`http://127.0.0.1:${port}`, secret, fake.baseUrl);
+      for (const [body, type] of [
+        ['payload=null', FORM],
+        ['null', JSON_TYPE],
+        ['[1,2]', JSON_TYPE],
+        ['{"type":"event_callback"', JSON_TYPE],
+      ] as const) {
+        expect((await slack.post(body, type)).status, body).toBe(400);
+      }
+      await new Promise((r) => setTimeout(r, 200));
+      expect(run.alive()).toBe(true);
+      expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+      expect(run.stdout().match(/refused a request not shaped like Slack/g)).toHaveLength(4);
+      run.child.kill('SIGTERM');
+      expect((await run.exited).code).toBe(0);
+    },
+  );
 });

@@ -11,7 +11,8 @@ import { waitFor } from './incidents-helpers.js';
  * the thread it is in. A link built by hand (https://slack.com/archives/…) has neither.
  */
 type Person = { id: string; name: string };
-const triagePost = (t: TestApp, key = 'IT-1') => t.fake.messagesIn(channels.triage).find((m) => !m.thread_ts && m.text.startsWith(key))!;
+const triagePost = (t: TestApp, key = 'IT-1') =>
+  t.fake.messagesIn(channels.triage).find((m) => !m.thread_ts && m.text.startsWith(key))!;
 const linkOf = (channel: string, ts: string, threadTs?: string) =>
   `https://fake.slack.com/archives/${channel}/p${ts.replace('.', '')}${threadTs ? `?thread_ts=${threadTs}&cid=${channel}` : ''}`;
 const homeOf = async (t: TestApp, who: Person) => {
@@ -39,7 +40,13 @@ describe("links to messages are Slack's permalinks", () => {
   it('a ticket from a reaction on a thread reply links the reply in its thread', async () => {
     const parent = t.fake.addMessage(channels.general, people.requester.id, 'Anyone else without Wi-Fi?');
     const reply = t.fake.addMessage(channels.general, people.requester2.id, 'Yes, floor 2 is down too', parent.ts);
-    await t.slack.event({ type: 'reaction_added', user: people.requester2.id, reaction: 'ticket', item_user: people.requester2.id, item: { type: 'message', channel: channels.general, ts: reply.ts } });
+    await t.slack.event({
+      type: 'reaction_added',
+      user: people.requester2.id,
+      reaction: 'ticket',
+      item_user: people.requester2.id,
+      item: { type: 'message', channel: channels.general, ts: reply.ts },
+    });
     await t.settle();
     const link = linkOf(channels.general, reply.ts, parent.ts);
     const ticket = await t.sb.db.selectFrom('tickets').selectAll().executeTakeFirstOrThrow();
@@ -51,11 +58,20 @@ describe("links to messages are Slack's permalinks", () => {
   it('a ticket from the shortcut on a thread reply links the reply in its thread, in the form and on the ticket', async () => {
     const parent = t.fake.addMessage(channels.general, people.requester.id, 'Printer queue stuck');
     const reply = t.fake.addMessage(channels.general, people.requester.id, 'Still stuck after a restart', parent.ts);
-    await t.slack.messageShortcut(people.requester, SHORTCUTS.ticketFromMessage, { channel: channels.general, ts: reply.ts, text: reply.text, user: people.requester.id });
+    await t.slack.messageShortcut(people.requester, SHORTCUTS.ticketFromMessage, {
+      channel: channels.general,
+      ts: reply.ts,
+      text: reply.text,
+      user: people.requester.id,
+    });
     await waitFor(() => t.fake.views.length > 0);
     await t.settle(); // the person reads the form before submitting it: the link has been asked for
     const { id, view } = t.fake.lastView();
-    await t.slack.submitView(people.requester, { id, ...view }, { [TICKET_FIELDS.summary]: 'Printer queue stuck', [TICKET_FIELDS.category]: 'hardware' });
+    await t.slack.submitView(
+      people.requester,
+      { id, ...view },
+      { [TICKET_FIELDS.summary]: 'Printer queue stuck', [TICKET_FIELDS.category]: 'hardware' },
+    );
     await t.settle();
     const ticket = await t.sb.db.selectFrom('tickets').selectAll().executeTakeFirstOrThrow();
     expect(ticket.source_permalink).toBe(linkOf(channels.general, reply.ts, parent.ts));
@@ -79,7 +95,11 @@ describe("links to messages are Slack's permalinks", () => {
     await fileTicket(t, people.requester, 'Monitor flickers');
     const post = triagePost(t);
     // A claimed ticket's row offers Open (an unclaimed one, Claim).
-    await t.slack.blockAction(people.agent2, { action_id: 'ticket.claim', value: '1' }, { channel: channels.triage, ts: post.ts });
+    await t.slack.blockAction(
+      people.agent2,
+      { action_id: 'ticket.claim', value: '1' },
+      { channel: channels.triage, ts: post.ts },
+    );
     await t.settle();
     const asked = t.fake.callsTo('chat.getPermalink').length;
     for (let i = 0; i < 2; i++) {

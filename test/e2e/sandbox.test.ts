@@ -19,7 +19,10 @@ class Terminal {
   private readonly child: ChildProcessWithoutNullStreams;
 
   constructor(args: string[]) {
-    this.child = spawn(process.execPath, ['--import', 'tsx', 'sandbox/main.ts', ...args], { cwd: root, env: { ...process.env, NO_COLOR: '1' } });
+    this.child = spawn(process.execPath, ['--import', 'tsx', 'sandbox/main.ts', ...args], {
+      cwd: root,
+      env: { ...process.env, NO_COLOR: '1' },
+    });
     this.child.stdout.setEncoding('utf8').on('data', (chunk: string) => (this.output += chunk));
     this.child.stderr.setEncoding('utf8').on('data', (chunk: string) => (this.output += chunk));
     this.exited = new Promise((resolve) => this.child.on('exit', resolve));
@@ -35,7 +38,8 @@ class Terminal {
     for (;;) {
       const match = this.output.slice(from).match(pattern);
       if (match) return match;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern}; screen so far:\n${this.output.slice(-3000)}`);
+      if (Date.now() > deadline)
+        throw new Error(`timed out waiting for ${pattern}; screen so far:\n${this.output.slice(-3000)}`);
       await new Promise((r) => setTimeout(r, 50));
     }
   }
@@ -131,8 +135,15 @@ describe('sandbox session and demo', () => {
   it('plays the ticket part of the demo day and skips parts whose command is missing', async () => {
     const io = scriptedIo();
     sandbox = await startSandbox({ dbPath: ':memory:', io, logger: silentLogger });
-    const missing: DemoSection = { title: 'Something from the future', needs: '/incident', steps: [{ say: 'never shown' }] };
-    const broken: DemoSection = { title: 'A button that is not there', steps: [{ as: 'alice', click: 'nothing.here' }, { say: 'never shown either' }] };
+    const missing: DemoSection = {
+      title: 'Something from the future',
+      needs: '/incident',
+      steps: [{ say: 'never shown' }],
+    };
+    const broken: DemoSection = {
+      title: 'A button that is not there',
+      steps: [{ as: 'alice', click: 'nothing.here' }, { say: 'never shown either' }],
+    };
     const { DEMO_DAY } = await import('../../sandbox/demo.js');
     const options = sandbox.session.options;
     const real = options.available;
@@ -146,13 +157,25 @@ describe('sandbox session and demo', () => {
     expect(screen).toContain('@alice claimed the ticket');
     expect(screen).toContain('Thanks for rating IT-1 ★★★★★');
     const ticket = await sandbox.switchboard.db.selectFrom('tickets').selectAll().executeTakeFirstOrThrow();
-    expect(ticket).toMatchObject({ key: 'IT-1', status: 'resolved', assignee_id: 'UALICE001', csat_score: 5, resolution_code: 'fixed' });
+    expect(ticket).toMatchObject({
+      key: 'IT-1',
+      status: 'resolved',
+      assignee_id: 'UALICE001',
+      csat_score: 5,
+      resolution_code: 'fixed',
+    });
   });
 
   it('files a ticket from a :ticket: reaction and from the message shortcut, and re-asks a field the app refuses', async () => {
     const io = scriptedIo([
       // the shortcut's form: keep the summary and details, pick a category, bad link, then fix it
-      '', '', 'network', '', '', '', 'javascript:alert(1)',
+      '',
+      '',
+      'network',
+      '',
+      '',
+      '',
+      'javascript:alert(1)',
       'https://example.com/shot.png',
     ]);
     sandbox = await startSandbox({ dbPath: ':memory:', io, logger: silentLogger });
@@ -173,7 +196,11 @@ describe('sandbox session and demo', () => {
     expect(screen.match(/Link to a screenshot or file/g)!.length).toBe(4); // the form, the first ask, the error, the re-ask
     // Slack shows escaped text as typed, and so does the sandbox.
     expect(screen).toContain('▌ IT-2 · VPN drops every hour <!channel>');
-    const tickets = await sandbox.switchboard.db.selectFrom('tickets').select(['key', 'source', 'requester_id', 'attachment_url']).orderBy('id').execute();
+    const tickets = await sandbox.switchboard.db
+      .selectFrom('tickets')
+      .select(['key', 'source', 'requester_id', 'attachment_url'])
+      .orderBy('id')
+      .execute();
     expect(tickets).toEqual([
       { key: 'IT-1', source: 'reaction', requester_id: 'URITA0001', attachment_url: null },
       { key: 'IT-2', source: 'shortcut', requester_id: 'UBOB00001', attachment_url: 'https://example.com/shot.png' },
@@ -195,7 +222,12 @@ describe('sandbox: what a person types is sent as Slack sends it', () => {
     session.in('#incidents');
     const declared = await session.command('/incident', 'declare Email is down for everyone');
     expect(declared.modal).toBeDefined();
-    const submitted = await session.submit(declared.modal!, { 'incident.f.title': 'Email is down for everyone', 'incident.f.severity': 'P2', 'incident.f.services': ['Email'], 'incident.f.impact': 'Nobody gets mail.' });
+    const submitted = await session.submit(declared.modal!, {
+      'incident.f.title': 'Email is down for everyone',
+      'incident.f.severity': 'P2',
+      'incident.f.services': ['Email'],
+      'incident.f.impact': 'Nobody gets mail.',
+    });
     expect(submitted.errors).toBeUndefined();
     const incidentChannel = fake.callsTo('conversations.create').at(-1)?.answer.channel?.name as string;
     expect(incidentChannel).toBeTruthy();
@@ -207,9 +239,20 @@ describe('sandbox: what a person types is sent as Slack sends it', () => {
     expect(action.skipped).toBeUndefined();
 
     const incident = await db.selectFrom('incidents').select(['id']).executeTakeFirstOrThrow();
-    expect(await db.selectFrom('incident_roles').select(['role', 'user_id']).where('incident_id', '=', incident.id).where('role', '=', 'comms_lead').execute()).toEqual([{ role: 'comms_lead', user_id: 'UIVAN0001' }]);
+    expect(
+      await db
+        .selectFrom('incident_roles')
+        .select(['role', 'user_id'])
+        .where('incident_id', '=', incident.id)
+        .where('role', '=', 'comms_lead')
+        .execute(),
+    ).toEqual([{ role: 'comms_lead', user_id: 'UIVAN0001' }]);
     expect(io.text()).toContain('@ivan is now Communications lead of INC-1');
-    const actions = await db.selectFrom('incident_actions').select(['text', 'owner_id']).where('incident_id', '=', incident.id).execute();
+    const actions = await db
+      .selectFrom('incident_actions')
+      .select(['text', 'owner_id'])
+      .where('incident_id', '=', incident.id)
+      .execute();
     expect(actions).toEqual([{ text: 'Add an expiry alert for the relay certificate', owner_id: 'UALICE001' }]);
 
     // The IT manager posts the 30-day scorecard to #it-reports by naming it.
@@ -218,8 +261,14 @@ describe('sandbox: what a person types is sent as Slack sends it', () => {
     const postsBefore = fake.callsTo('chat.postMessage').filter((c) => c.answer.channel === 'CITREPORT1').length;
     await session.command('/itops', 'report 30d #it-reports');
     expect(io.text()).not.toMatch(/could not tell which channel/);
-    expect(fake.callsTo('chat.postMessage').filter((c) => c.answer.channel === 'CITREPORT1').length).toBe(postsBefore + 1);
-    const audit = await db.selectFrom('audit_log').select(['action', 'actor_id']).where('action', '=', 'report.post').execute();
+    expect(fake.callsTo('chat.postMessage').filter((c) => c.answer.channel === 'CITREPORT1').length).toBe(
+      postsBefore + 1,
+    );
+    const audit = await db
+      .selectFrom('audit_log')
+      .select(['action', 'actor_id'])
+      .where('action', '=', 'report.post')
+      .execute();
     expect(audit).toEqual([{ action: 'report.post', actor_id: 'UMONA0001' }]);
   });
 
@@ -228,11 +277,15 @@ describe('sandbox: what a person types is sent as Slack sends it', () => {
     sandbox = await startSandbox({ dbPath: ':memory:', io, logger: silentLogger });
     const { session } = sandbox;
     const ticket = await session.command('/it-help', 'R&D printer <3rd floor> jams');
-    expect(ticket.modal?.view.blocks.find((b: any) => b.type === 'input')?.element.initial_value).toBe('R&D printer <3rd floor> jams');
+    expect(ticket.modal?.view.blocks.find((b: any) => b.type === 'input')?.element.initial_value).toBe(
+      'R&D printer <3rd floor> jams',
+    );
     session.as('@carla');
     session.in('#incidents');
     const incident = await session.command('/incident', 'declare R&D mail <down>');
-    expect(incident.modal?.view.blocks.find((b: any) => b.type === 'input')?.element.initial_value).toBe('R&D mail <down>');
+    expect(incident.modal?.view.blocks.find((b: any) => b.type === 'input')?.element.initial_value).toBe(
+      'R&D mail <down>',
+    );
   });
 
   it('escapes &, < and > in command text as Slack does, and encodes mentions only for should_escape commands', () => {
@@ -243,10 +296,16 @@ describe('sandbox: what a person types is sent as Slack sends it', () => {
     };
     expect(slashCommandText('role @ivan comms', names, true)).toBe('role <@UIVAN0001|ivan> comms');
     expect(slashCommandText('report 30d #it-reports', names, true)).toBe('report 30d <#CITREPORT1|it-reports>');
-    expect(slashCommandText('ask @cab, @here and @nobody.', names, true)).toBe('ask <!subteam^SCAB000001|@cab>, <!here> and @nobody.');
-    expect(slashCommandText('action ping @alice. R&D <b> 3d', names, true)).toBe('action ping <@UALICE001|alice>. R&amp;D &lt;b&gt; 3d');
+    expect(slashCommandText('ask @cab, @here and @nobody.', names, true)).toBe(
+      'ask <!subteam^SCAB000001|@cab>, <!here> and @nobody.',
+    );
+    expect(slashCommandText('action ping @alice. R&D <b> 3d', names, true)).toBe(
+      'action ping <@UALICE001|alice>. R&amp;D &lt;b&gt; 3d',
+    );
     expect(slashCommandText('printer for @ivan in R&D', names, false)).toBe('printer for @ivan in R&amp;D');
-    expect(slashCommandText('note see https://status.example.com/a?b=1&c=2 now', names, true)).toBe('note see <https://status.example.com/a?b=1&amp;c=2> now');
+    expect(slashCommandText('note see https://status.example.com/a?b=1&c=2 now', names, true)).toBe(
+      'note see <https://status.example.com/a?b=1&amp;c=2> now',
+    );
     expect(messageMentions('@ivan see #it-reports', names)).toBe('<@UIVAN0001> see <#CITREPORT1|it-reports>');
     expect(commandEscapes('/incident')).toBe(true);
     expect(commandEscapes('/itops')).toBe(true);
@@ -265,12 +324,36 @@ describe('sandbox: a refused form can always be answered or closed', () => {
 
   it('an emergency change inside a freeze: the refusal is answered, the reason is asked for by name, and the change goes through', async () => {
     const settings = parseYaml(readFileSync(join(root, 'sandbox/config.yml'), 'utf8'));
-    settings.changes.freeze_windows = [{ name: 'Year-end freeze', start: new Date(Date.now() - 3_600_000).toISOString(), end: new Date(Date.now() + 7 * 86_400_000).toISOString() }];
+    settings.changes.freeze_windows = [
+      {
+        name: 'Year-end freeze',
+        start: new Date(Date.now() - 3_600_000).toISOString(),
+        end: new Date(Date.now() + 7 * 86_400_000).toISOString(),
+      },
+    ];
     const configPath = join(dir, 'freeze.yml');
     writeFileSync(configPath, toYaml(settings));
     // Title, description, type (Emergency), services, risk, four risk questions, start, end, implementer,
     // plans, linked record, override, reason.
-    const firstPass = ['Restart the mail relay', '', '', 'Email', 'low', '', '', '', '', '', '', '', 'Restart the relay service', 'Start the old relay again', '', '', ''];
+    const firstPass = [
+      'Restart the mail relay',
+      '',
+      '',
+      'Email',
+      'low',
+      '',
+      '',
+      '',
+      '',
+      '',
+      '',
+      '',
+      'Restart the relay service',
+      'Start the old relay again',
+      '',
+      '',
+      '',
+    ];
     const io = scriptedIo([
       ...firstPass, // not ticked: the app refuses on the override field
       '', // the override asked again, left unticked: the same refusal
@@ -288,15 +371,28 @@ describe('sandbox: a refused form can always be answered or closed', () => {
     expect(screen).toContain('✓ Submit: the form closed');
     const warnings = screen.split('\n').filter((line) => line.includes('⚠'));
     expect(warnings).toEqual([
-      expect.stringMatching(/^ {2}⚠ Freeze override \(emergency changes only\): The window overlaps a change freeze: “Year-end freeze”.*tick the override and give a reason/),
+      expect.stringMatching(
+        /^ {2}⚠ Freeze override \(emergency changes only\): The window overlaps a change freeze: “Year-end freeze”.*tick the override and give a reason/,
+      ),
       expect.stringMatching(/^ {2}⚠ Freeze override \(emergency changes only\): The window overlaps a change freeze/),
       '  ⚠ Override reason (needed with the override): Give the reason for overriding the freeze: why the change cannot wait. It is recorded.',
     ]);
-    expect(screen).toContain('Refused again for the same reason: every field is asked again (Enter keeps your answer, /cancel closes the form).');
+    expect(screen).toContain(
+      'Refused again for the same reason: every field is asked again (Enter keeps your answer, /cancel closes the form).',
+    );
     // A field asked again offers the answer given before.
     expect(screen).toContain('  Title [Restart the mail relay]: ');
-    const change = await switchboard.db.selectFrom('changes').select(['title', 'type', 'freeze_override', 'freeze_override_reason', 'implementation_plan']).executeTakeFirstOrThrow();
-    expect(change).toEqual({ title: 'Restart the mail relay', type: 'emergency', freeze_override: 1, freeze_override_reason: 'The relay certificate expired: nobody gets mail', implementation_plan: 'Restart the relay service' });
+    const change = await switchboard.db
+      .selectFrom('changes')
+      .select(['title', 'type', 'freeze_override', 'freeze_override_reason', 'implementation_plan'])
+      .executeTakeFirstOrThrow();
+    expect(change).toEqual({
+      title: 'Restart the mail relay',
+      type: 'emergency',
+      freeze_override: 1,
+      freeze_override_reason: 'The relay certificate expired: nobody gets mail',
+      implementation_plan: 'Restart the relay service',
+    });
   });
 
   it('/cancel at a field asked again closes the form without submitting', async () => {
@@ -320,7 +416,13 @@ describe('sandbox: files the bot uploads', () => {
   it('are saved to disk with their path shown, and a PNG chart gets an [Open] that opens it', async () => {
     const io = scriptedIo();
     const opened: string[] = [];
-    sandbox = await startSandbox({ dbPath: ':memory:', io, logger: silentLogger, filesDir: join(dir, 'files'), openFile: (path) => void opened.push(path) });
+    sandbox = await startSandbox({
+      dbPath: ':memory:',
+      io,
+      logger: silentLogger,
+      filesDir: join(dir, 'files'),
+      openFile: (path) => void opened.push(path),
+    });
     const { session, fake } = sandbox;
     session.as('@mona');
     await session.handle('/itops export tickets 30d');
@@ -340,7 +442,9 @@ describe('sandbox: files the bot uploads', () => {
     expect(png.content.subarray(1, 4).toString()).toBe('PNG');
     expect(screen).toContain(`file: ${csvPath} (`);
     expect(screen).not.toMatch(new RegExp(`${csv.file_id}.*\\[\\d+\\] Open`));
-    const open = screen.match(new RegExp(`file: ${pngPath.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\([\\d.]+ KB, PNG\\)  \\[(\\d+)\\] Open`));
+    const open = screen.match(
+      new RegExp(`file: ${pngPath.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\([\\d.]+ KB, PNG\\)  \\[(\\d+)\\] Open`),
+    );
     expect(open).not.toBeNull();
     await session.handle(open![1]!);
     expect(opened).toEqual([pngPath]);

@@ -13,11 +13,18 @@ import { declare, mrkdwnText, waitFor } from './incidents-helpers.js';
 const PRIVATE = 'CPRIVATE1';
 const LISTED = 'CLISTED01';
 const tickets = (t: TestApp) => t.sb.db.selectFrom('tickets').selectAll().orderBy('id').execute();
-const auditAction = (t: TestApp, action: string) => t.sb.db.selectFrom('audit_log').selectAll().where('action', '=', action).execute();
+const auditAction = (t: TestApp, action: string) =>
+  t.sb.db.selectFrom('audit_log').selectAll().where('action', '=', action).execute();
 const lastResponse = (t: TestApp) => t.fake.responses.at(-1)?.body?.text as string | undefined;
 
 function react(t: TestApp, reactor: Person, channel: string, message: { ts: string; user: string }) {
-  return t.slack.event({ type: 'reaction_added', user: reactor.id, reaction: 'ticket', item_user: message.user, item: { type: 'message', channel, ts: message.ts } });
+  return t.slack.event({
+    type: 'reaction_added',
+    user: reactor.id,
+    reaction: 'ticket',
+    item_user: message.user,
+    item: { type: 'message', channel, ts: message.ts },
+  });
 }
 
 describe('ticket reactions in private channels, group DMs and DMs', () => {
@@ -25,14 +32,17 @@ describe('ticket reactions in private channels, group DMs and DMs', () => {
   afterEach(() => t.stop());
 
   async function start() {
-    t = await startTestApp({ clock: new FakeClock(new Date()), settings: { service_desk: { reaction_private_channels: [LISTED] } } });
+    t = await startTestApp({
+      clock: new FakeClock(new Date()),
+      settings: { service_desk: { reaction_private_channels: [LISTED] } },
+    });
     for (const id of [PRIVATE, LISTED]) {
       t.fake.addChannel(id, id.toLowerCase(), [people.requester.id, people.agent.id]);
       t.fake.channels.get(id)!.is_private = true;
     }
   }
 
-  it("files nothing when someone other than the author reacts in a private channel or a DM; audited without the text", async () => {
+  it('files nothing when someone other than the author reacts in a private channel or a DM; audited without the text', async () => {
     await start();
     const secret = t.fake.addMessage(PRIVATE, people.requester.id, 'Salary review: Bob 85k, Alice 92k');
     await react(t, people.agent, PRIVATE, secret);
@@ -59,7 +69,10 @@ describe('ticket reactions in private channels, group DMs and DMs', () => {
     await react(t, people.agent, LISTED, listed);
     await t.settle();
     const filed = await tickets(t);
-    expect(filed.map((x) => [x.requester_id, x.source_channel])).toEqual([[people.requester.id, PRIVATE], [people.requester2.id, LISTED]]);
+    expect(filed.map((x) => [x.requester_id, x.source_channel])).toEqual([
+      [people.requester.id, PRIVATE],
+      [people.requester2.id, LISTED],
+    ]);
     for (const ticket of filed) {
       expect(ticket.summary).toBe('Request from a private conversation (see the link)');
       // Only the link is kept (as the ticket's source, shown once on the triage post); no text is copied.
@@ -102,11 +115,21 @@ describe('who may post the scorecard and upload reviews', () => {
     await t.settle();
     expect(posts()).toBe(before);
     const refused = await auditAction(t, 'report.post_refused');
-    expect(refused.map((r) => r.detail)).toEqual([expect.stringContaining(channels.executives), expect.stringContaining(channels.general)]);
+    expect(refused.map((r) => r.detail)).toEqual([
+      expect.stringContaining(channels.executives),
+      expect.stringContaining(channels.general),
+    ]);
     expect(await auditAction(t, 'report.post')).toHaveLength(0);
 
     await t.slack.command('/itops', 'report 7d', people.outsider);
-    await waitFor(() => t.fake.responses.some((r) => String(r.body.text ?? '').includes('scorecard') && r.body.response_type === 'ephemeral' && Array.isArray(r.body.blocks)));
+    await waitFor(() =>
+      t.fake.responses.some(
+        (r) =>
+          String(r.body.text ?? '').includes('scorecard') &&
+          r.body.response_type === 'ephemeral' &&
+          Array.isArray(r.body.blocks),
+      ),
+    );
 
     // An agent holds a post role by default.
     await t.slack.command('/itops', `report 7d <#${channels.executives}|exec>`, people.agent);
@@ -115,7 +138,10 @@ describe('who may post the scorecard and upload reviews', () => {
   });
 
   it('follows reports.post_roles and own_scorecard_for_everyone; refused views and exports are audited', async () => {
-    t = await startTestApp({ clock: new FakeClock(new Date()), settings: { reports: { post_roles: ['managers'], own_scorecard_for_everyone: false } } });
+    t = await startTestApp({
+      clock: new FakeClock(new Date()),
+      settings: { reports: { post_roles: ['managers'], own_scorecard_for_everyone: false } },
+    });
     await t.slack.command('/itops', `report 7d <#${channels.executives}|exec>`, people.agent);
     await waitFor(() => Boolean(lastResponse(t)?.startsWith('Posting')));
     await t.slack.command('/itops', 'report 7d', people.outsider);
@@ -129,22 +155,39 @@ describe('who may post the scorecard and upload reviews', () => {
     expect((await auditAction(t, 'report.view_refused')).map((r) => r.actor_id)).toEqual([people.outsider.id]);
     expect((await auditAction(t, 'report.export_refused')).map((r) => r.actor_id)).toEqual([people.agent.id]);
     // The App Home "send me the scorecard" is one's own scorecard: refused too, and audited.
-    await t.slack.blockAction(people.outsider, { action_id: 'reports.home_scorecard' }, { channel: 'DUOUTSID1', ts: '1.1' });
+    await t.slack.blockAction(
+      people.outsider,
+      { action_id: 'reports.home_scorecard' },
+      { channel: 'DUOUTSID1', ts: '1.1' },
+    );
     await t.settle();
     expect(t.fake.messagesIn(people.outsider.id).filter((m) => m.text.includes('scorecard'))).toHaveLength(0);
-    expect((await auditAction(t, 'report.post_refused')).map((r) => r.actor_id)).toEqual([people.agent.id, people.outsider.id]);
+    expect((await auditAction(t, 'report.post_refused')).map((r) => r.actor_id)).toEqual([
+      people.agent.id,
+      people.outsider.id,
+    ]);
   });
 
   it("uploads an incident's review only for a post role, and only into the incident's own channel", async () => {
     t = await startTestApp({ clock: new FakeClock(new Date()) });
     const { incidentId, channelId } = await declare(t, people.commander, { title: 'Printing down', severity: 'P3' });
-    await t.slack.blockAction(people.outsider, { action_id: 'incident.export_review', value: String(incidentId) }, { channel: channels.general, ts: '1.1' });
+    await t.slack.blockAction(
+      people.outsider,
+      { action_id: 'incident.export_review', value: String(incidentId) },
+      { channel: channels.general, ts: '1.1' },
+    );
     await t.settle();
     expect(lastResponse(t)).toMatch(/is for IT staff/);
     expect(t.fake.uploads).toHaveLength(0);
-    expect(await auditAction(t, 'incident.review_export_refused')).toEqual([expect.objectContaining({ actor_id: people.outsider.id, record_key: 'INC-1' })]);
+    expect(await auditAction(t, 'incident.review_export_refused')).toEqual([
+      expect.objectContaining({ actor_id: people.outsider.id, record_key: 'INC-1' }),
+    ]);
     // Someone allowed, clicking from #general: the file goes to the incident's channel, not #general.
-    await t.slack.blockAction(people.agent, { action_id: 'incident.export_review', value: String(incidentId) }, { channel: channels.general, ts: '1.1' });
+    await t.slack.blockAction(
+      people.agent,
+      { action_id: 'incident.export_review', value: String(incidentId) },
+      { channel: channels.general, ts: '1.1' },
+    );
     await waitFor(() => t.fake.uploads.some((u) => u.channel !== undefined));
     expect(t.fake.uploads.map((u) => u.channel)).toEqual([channelId]);
     expect(t.fake.uploads[0]!.filename).toBe('inc-1-review.md');
@@ -158,14 +201,22 @@ describe('typed text is cleaned at the edge', () => {
   it('a NUL-wrapped user id never becomes a mention, in the channel or the review draft; bidi and zero-width characters are gone', async () => {
     t = await startTestApp({ clock: new FakeClock(new Date()) });
     const title = 'Printer \u0000U0BOSS01\u0000 down \u202Egnp.exe\u202C now\u200B';
-    const { incidentId, channelId } = await declare(t, people.commander, { title, severity: 'P2', impact: 'Ask \u2066<@U0BOSS01>\u2069 \u0000U0BOSS01\u0000' });
+    const { incidentId, channelId } = await declare(t, people.commander, {
+      title,
+      severity: 'P2',
+      impact: 'Ask \u2066<@U0BOSS01>\u2069 \u0000U0BOSS01\u0000',
+    });
     const [incident] = await t.sb.db.selectFrom('incidents').selectAll().execute();
     expect(incident!.title).toBe('Printer U0BOSS01 down gnp.exe now');
     expect(incident!.impact).not.toMatch(/[\u0000\u2066\u2069]/);
     await t.slack.command('/incident', 'resolve', people.commander, channelId);
     await t.settle();
     const form = t.fake.lastView();
-    await t.slack.submitView(people.commander, { id: form.id, ...form.view }, { [FIELDS.resolution]: 'Restarted \u0000U0BOSS01\u0000 spooler' });
+    await t.slack.submitView(
+      people.commander,
+      { id: form.id, ...form.view },
+      { [FIELDS.resolution]: 'Restarted \u0000U0BOSS01\u0000 spooler' },
+    );
     await t.settle();
     const review = t.fake.messagesIn(channelId).find((m) => m.text.includes('review'))!;
     expect(review).toBeDefined();

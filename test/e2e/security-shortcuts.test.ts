@@ -13,9 +13,11 @@ import { waitFor } from './incidents-helpers.js';
  * published; and the source message is the one the shortcut was invoked on, whatever the form says.
  */
 const PRIVATE = 'CPRIVATE1';
-const auditAction = (t: TestApp, action: string) => t.sb.db.selectFrom('audit_log').selectAll().where('action', '=', action).execute();
+const auditAction = (t: TestApp, action: string) =>
+  t.sb.db.selectFrom('audit_log').selectAll().where('action', '=', action).execute();
 /** Everything the bot sent Slack except the forms it opened for the person. */
-const published = (t: TestApp) => JSON.stringify(t.fake.calls.filter((c) => !c.method.startsWith('views.')).map((c) => c.args));
+const published = (t: TestApp) =>
+  JSON.stringify(t.fake.calls.filter((c) => !c.method.startsWith('views.')).map((c) => c.args));
 const block = (view: any, id: string) => view.blocks.find((b: any) => b.block_id === id);
 
 describe('message shortcuts in private conversations', () => {
@@ -27,21 +29,42 @@ describe('message shortcuts in private conversations', () => {
   });
   afterEach(() => t.stop());
 
-  for (const [where, channel] of [['a private channel', PRIVATE], ['a DM', 'DUREQ0002'], ['a group DM', 'GMPIM0001']] as const) {
+  for (const [where, channel] of [
+    ['a private channel', PRIVATE],
+    ['a DM', 'DUREQ0002'],
+    ['a group DM', 'GMPIM0001'],
+  ] as const) {
     it(`"Declare incident" on a message in ${where}: text shown as a reference only, the timeline links it`, async () => {
-      const secret = t.fake.addMessage(channel, people.requester.id, 'Payroll export failed\nSalary file for Alice 92k is stuck');
-      await t.slack.messageShortcut(people.agent, SHORTCUTS.incidentFromMessage, { channel, ts: secret.ts, text: secret.text, user: people.requester.id });
+      const secret = t.fake.addMessage(
+        channel,
+        people.requester.id,
+        'Payroll export failed\nSalary file for Alice 92k is stuck',
+      );
+      await t.slack.messageShortcut(people.agent, SHORTCUTS.incidentFromMessage, {
+        channel,
+        ts: secret.ts,
+        text: secret.text,
+        user: people.requester.id,
+      });
       await waitFor(() => t.fake.views.length > 0);
       const { id, view } = t.fake.lastView();
       expect(block(view, FIELDS.title).element.initial_value).toBeUndefined();
       expect(block(view, FIELDS.impact).element.initial_value).toBeUndefined();
       expect(JSON.stringify(view.blocks)).toContain('Alice 92k');
       expect(JSON.stringify(view.blocks)).toContain('not published');
-      await t.slack.submitView(people.agent, { id, ...view }, { [FIELDS.title]: 'Payroll export failing', [FIELDS.severity]: 'P3', [FIELDS.impact]: 'Payroll cannot export' });
+      await t.slack.submitView(
+        people.agent,
+        { id, ...view },
+        { [FIELDS.title]: 'Payroll export failing', [FIELDS.severity]: 'P3', [FIELDS.impact]: 'Payroll cannot export' },
+      );
       await t.settle();
       const incident = await t.sb.db.selectFrom('incidents').selectAll().executeTakeFirstOrThrow();
       expect(incident.impact).toBe('Payroll cannot export');
-      const timeline = await t.sb.db.selectFrom('incident_timeline').selectAll().where('incident_id', '=', incident.id).execute();
+      const timeline = await t.sb.db
+        .selectFrom('incident_timeline')
+        .selectAll()
+        .where('incident_id', '=', incident.id)
+        .execute();
       const source = timeline.filter((e) => e.kind === 'source');
       expect(source).toHaveLength(1);
       expect(source[0]!.text).toContain(`/archives/${channel}/`);
@@ -53,7 +76,12 @@ describe('message shortcuts in private conversations', () => {
 
   it('"Declare incident" in a public channel still pre-fills title and impact', async () => {
     const open = t.fake.addMessage(channels.general, people.requester.id, 'Wi-Fi down on floor 2\nNobody can connect');
-    await t.slack.messageShortcut(people.agent, SHORTCUTS.incidentFromMessage, { channel: channels.general, ts: open.ts, text: open.text, user: people.requester.id });
+    await t.slack.messageShortcut(people.agent, SHORTCUTS.incidentFromMessage, {
+      channel: channels.general,
+      ts: open.ts,
+      text: open.text,
+      user: people.requester.id,
+    });
     await waitFor(() => t.fake.views.length > 0);
     const { view } = t.fake.lastView();
     expect(block(view, FIELDS.title).element.initial_value).toBe('Wi-Fi down on floor 2');
@@ -61,18 +89,38 @@ describe('message shortcuts in private conversations', () => {
   });
 
   it('"Create IT ticket" on a private message: triage gets the link, not the text', async () => {
-    const secret = t.fake.addMessage(PRIVATE, people.requester.id, 'Salary review laptop: Alice 92k sheet will not open');
-    await t.slack.messageShortcut(people.requester, SHORTCUTS.ticketFromMessage, { channel: PRIVATE, ts: secret.ts, text: secret.text, user: people.requester.id });
+    const secret = t.fake.addMessage(
+      PRIVATE,
+      people.requester.id,
+      'Salary review laptop: Alice 92k sheet will not open',
+    );
+    await t.slack.messageShortcut(people.requester, SHORTCUTS.ticketFromMessage, {
+      channel: PRIVATE,
+      ts: secret.ts,
+      text: secret.text,
+      user: people.requester.id,
+    });
     // The form opens at once; Slack's link to the message is added to it a moment later.
     await waitFor(() => t.fake.views.some((v) => v.method === 'views.update'));
     const { id, view } = t.fake.lastView();
     expect(block(view, TICKET_FIELDS.summary).element.initial_value).toBeUndefined();
-    expect(block(view, TICKET_FIELDS.details).element.initial_value).toBe(`From: https://fake.slack.com/archives/${PRIVATE}/p${secret.ts.replace('.', '')}`);
+    expect(block(view, TICKET_FIELDS.details).element.initial_value).toBe(
+      `From: https://fake.slack.com/archives/${PRIVATE}/p${secret.ts.replace('.', '')}`,
+    );
     expect(JSON.stringify(view.blocks)).toContain('Alice 92k');
-    await t.slack.submitView(people.requester, { id, ...view }, { [TICKET_FIELDS.summary]: 'Spreadsheet will not open', [TICKET_FIELDS.category]: 'software' });
+    await t.slack.submitView(
+      people.requester,
+      { id, ...view },
+      { [TICKET_FIELDS.summary]: 'Spreadsheet will not open', [TICKET_FIELDS.category]: 'software' },
+    );
     await t.settle();
     const [ticket] = await t.sb.db.selectFrom('tickets').selectAll().execute();
-    expect(ticket).toMatchObject({ summary: 'Spreadsheet will not open', source: 'shortcut', source_channel: PRIVATE, source_ts: secret.ts });
+    expect(ticket).toMatchObject({
+      summary: 'Spreadsheet will not open',
+      source: 'shortcut',
+      source_channel: PRIVATE,
+      source_ts: secret.ts,
+    });
     expect(ticket!.details).not.toMatch(/Salary|Alice/);
     await waitFor(() => t.fake.messagesIn(channels.triage).length > 0);
     expect(JSON.stringify(t.fake.messagesIn(channels.triage))).toContain(`/archives/${PRIVATE}/p`);
@@ -94,7 +142,10 @@ describe('the declare form names its source message', () => {
     await t.slack.command('/incident', 'declare Email is slow', people.outsider);
     await waitFor(() => t.fake.views.length > 0);
     const { id, view } = t.fake.lastView();
-    const forged = { ...view, private_metadata: JSON.stringify({ source: 'shortcut', sourceChannel: PRIVATE, sourceTs: hidden.ts }) };
+    const forged = {
+      ...view,
+      private_metadata: JSON.stringify({ source: 'shortcut', sourceChannel: PRIVATE, sourceTs: hidden.ts }),
+    };
     await t.slack.submitView(people.outsider, { id, ...forged }, { [FIELDS.severity]: 'P3' });
     await t.settle();
     await t.sb.db.selectFrom('incidents').selectAll().executeTakeFirstOrThrow();
@@ -111,10 +162,18 @@ describe('the declare form names its source message', () => {
   it('a shortcut form rewritten to name another message links the message it was opened on; audited', async () => {
     const seen = t.fake.addMessage(channels.general, people.requester.id, 'Printers offline');
     const hidden = t.fake.addMessage(PRIVATE, people.requester.id, 'Board only: merger on Friday');
-    await t.slack.messageShortcut(people.outsider, SHORTCUTS.incidentFromMessage, { channel: channels.general, ts: seen.ts, text: seen.text, user: people.requester.id });
+    await t.slack.messageShortcut(people.outsider, SHORTCUTS.incidentFromMessage, {
+      channel: channels.general,
+      ts: seen.ts,
+      text: seen.text,
+      user: people.requester.id,
+    });
     await waitFor(() => t.fake.views.length > 0);
     const { id, view } = t.fake.lastView();
-    const forged = { ...view, private_metadata: JSON.stringify({ source: 'shortcut', sourceChannel: PRIVATE, sourceTs: hidden.ts }) };
+    const forged = {
+      ...view,
+      private_metadata: JSON.stringify({ source: 'shortcut', sourceChannel: PRIVATE, sourceTs: hidden.ts }),
+    };
     await t.slack.submitView(people.outsider, { id, ...forged }, { [FIELDS.severity]: 'P3' });
     await t.settle();
     const [source] = await t.sb.db.selectFrom('incident_timeline').selectAll().where('kind', '=', 'source').execute();
@@ -125,19 +184,31 @@ describe('the declare form names its source message', () => {
 
   it("someone else submitting a shortcut's form gets no source; audited", async () => {
     const seen = t.fake.addMessage(channels.general, people.requester.id, 'Printers offline');
-    await t.slack.messageShortcut(people.agent, SHORTCUTS.incidentFromMessage, { channel: channels.general, ts: seen.ts, text: seen.text, user: people.requester.id });
+    await t.slack.messageShortcut(people.agent, SHORTCUTS.incidentFromMessage, {
+      channel: channels.general,
+      ts: seen.ts,
+      text: seen.text,
+      user: people.requester.id,
+    });
     await waitFor(() => t.fake.views.length > 0);
     const { id, view } = t.fake.lastView();
     await t.slack.submitView(people.outsider, { id, ...view }, { [FIELDS.severity]: 'P3' });
     await t.settle();
-    expect(await t.sb.db.selectFrom('incident_timeline').selectAll().where('kind', '=', 'source').execute()).toEqual([]);
+    expect(await t.sb.db.selectFrom('incident_timeline').selectAll().where('kind', '=', 'source').execute()).toEqual(
+      [],
+    );
     expect(await auditAction(t, 'incident.source_refused')).toHaveLength(1);
   });
 
   it('a "Create IT ticket" form rewritten to name another message files the message it was opened on; audited', async () => {
     const seen = t.fake.addMessage(channels.general, people.requester.id, 'Printers offline');
     const hidden = t.fake.addMessage(PRIVATE, people.requester.id, 'Board only: merger on Friday');
-    await t.slack.messageShortcut(people.outsider, SHORTCUTS.ticketFromMessage, { channel: channels.general, ts: seen.ts, text: seen.text, user: people.requester.id });
+    await t.slack.messageShortcut(people.outsider, SHORTCUTS.ticketFromMessage, {
+      channel: channels.general,
+      ts: seen.ts,
+      text: seen.text,
+      user: people.requester.id,
+    });
     await waitFor(() => t.fake.views.length > 0);
     const { id, view } = t.fake.lastView();
     const forged = { ...view, private_metadata: JSON.stringify({ kind: 'shortcut', channel: PRIVATE, ts: hidden.ts }) };

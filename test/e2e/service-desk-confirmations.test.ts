@@ -11,13 +11,24 @@ import { FORM_DID_NOT_OPEN } from '../../commands/reply.js';
  */
 const S = 1000;
 const tickets = (t: TestApp) => t.sb.db.selectFrom('tickets').selectAll().orderBy('id').execute();
-const triagePost = (t: TestApp, key: string) => t.fake.messagesIn(channels.triage).find((m) => !m.thread_ts && m.text.startsWith(key))!;
+const triagePost = (t: TestApp, key: string) =>
+  t.fake.messagesIn(channels.triage).find((m) => !m.thread_ts && m.text.startsWith(key))!;
 const threadOf = (t: TestApp, ts: string) => t.fake.messagesIn(channels.triage).filter((m) => m.thread_ts === ts);
 const dmsTo = (t: TestApp, user: Person) => t.fake.messagesIn(user.id).map((m) => m.text);
-const ephemeralsTo = (t: TestApp, user: Person) => t.fake.calls.filter((c) => c.method === 'chat.postEphemeral' && c.args.user === user.id);
-const audited = (t: TestApp, action: string) => t.sb.db.selectFrom('audit_log').selectAll().where('action', '=', action).execute();
+const ephemeralsTo = (t: TestApp, user: Person) =>
+  t.fake.calls.filter((c) => c.method === 'chat.postEphemeral' && c.args.user === user.id);
+const audited = (t: TestApp, action: string) =>
+  t.sb.db.selectFrom('audit_log').selectAll().where('action', '=', action).execute();
 const button = (message: { blocks?: any[] }, actionId: string) =>
-  message.blocks!.flatMap((b: any) => (b.type === 'actions' ? b.elements.map((e: any) => ({ ...e, block_id: b.block_id })) : b.accessory ? [{ ...b.accessory, block_id: b.block_id }] : [])).find((e: any) => e.action_id === actionId);
+  message
+    .blocks!.flatMap((b: any) =>
+      b.type === 'actions'
+        ? b.elements.map((e: any) => ({ ...e, block_id: b.block_id }))
+        : b.accessory
+          ? [{ ...b.accessory, block_id: b.block_id }]
+          : [],
+    )
+    .find((e: any) => e.action_id === actionId);
 
 function openedModal(t: TestApp) {
   const { id, view } = t.fake.lastView();
@@ -39,7 +50,12 @@ async function claim(t: TestApp, key: string) {
 }
 
 /** Clicks a button on a message in a DM (or the triage channel) as `who`. */
-async function click(t: TestApp, who: Person, message: { channel: string; ts: string; blocks?: any[] }, actionId: string) {
+async function click(
+  t: TestApp,
+  who: Person,
+  message: { channel: string; ts: string; blocks?: any[] },
+  actionId: string,
+) {
   await t.slack.blockAction(who, button(message, actionId), { channel: message.channel, ts: message.ts });
   await t.settle();
 }
@@ -74,9 +90,9 @@ describe('service desk: confirmations', () => {
     const dm = t.fake.messagesIn(people.requester.id).at(-1)!;
     await click(t, people.requester, dm, 'ticket.cancel');
     expect((await tickets(t))[0]!.status).toBe('cancelled');
-    expect(ephemeralsTo(t, people.requester).map((c) => ({ channel: c.args.channel, text: c.args.text, ok: c.answer.ok }))).toEqual([
-      { channel: dm.channel, text: expect.stringMatching(/^You cancelled \*IT-1\*/), ok: true },
-    ]);
+    expect(
+      ephemeralsTo(t, people.requester).map((c) => ({ channel: c.args.channel, text: c.args.text, ok: c.answer.ok })),
+    ).toEqual([{ channel: dm.channel, text: expect.stringMatching(/^You cancelled \*IT-1\*/), ok: true }]);
     expect(dmsTo(t, people.requester).some((text) => text.startsWith('You cancelled'))).toBe(false);
     expect(dmsTo(t, people.agent).at(-1)).toContain('The requester cancelled *IT-1*');
   });
@@ -88,7 +104,10 @@ describe('service desk: confirmations', () => {
     await t.slack.command('/it-help', 'IT-1', people.requester, 'CNOBOT001');
     await t.settle();
     const card = t.fake.responses.at(-1)!.body;
-    await t.slack.blockAction(people.requester, button(card, 'ticket.cancel'), { channel: 'CNOBOT001', ts: '1700000000.000100' });
+    await t.slack.blockAction(people.requester, button(card, 'ticket.cancel'), {
+      channel: 'CNOBOT001',
+      ts: '1700000000.000100',
+    });
     await t.settle();
     expect((await tickets(t))[0]!.status).toBe('cancelled');
     expect(ephemeralsTo(t, people.requester).map((c) => c.answer.error)).toEqual(['not_in_channel']);
@@ -99,13 +118,19 @@ describe('service desk: confirmations', () => {
     await fileTicket(t, people.requester, 'VPN drops every hour');
     await claim(t, 'IT-1');
     await click(t, people.agent, triagePost(t, 'IT-1'), 'ticket.resolve');
-    await t.slack.submitView(people.agent, openedModal(t), { resolution_note: 'Updated the client', resolution_code: 'fixed' });
+    await t.slack.submitView(people.agent, openedModal(t), {
+      resolution_note: 'Updated the client',
+      resolution_code: 'fixed',
+    });
     await t.settle();
     const resolved = t.fake.messagesIn(people.requester.id).at(-1)!;
     await click(t, people.requester, resolved, 'ticket.reopen');
     expect((await tickets(t))[0]!.status).toBe('in_progress');
     expect(ephemeralsTo(t, people.requester).map((c) => c.args)).toEqual([
-      expect.objectContaining({ channel: resolved.channel, text: `You reopened *IT-1*; it is open again. <@${people.agent.id}> has it again and was told.` }),
+      expect.objectContaining({
+        channel: resolved.channel,
+        text: `You reopened *IT-1*; it is open again. <@${people.agent.id}> has it again and was told.`,
+      }),
     ]);
     expect(dmsTo(t, people.agent).at(-1)).toContain('reopened *IT-1*');
   });
@@ -113,10 +138,15 @@ describe('service desk: confirmations', () => {
   it('confirms a new knowledge-base article to its author by DM with its id and title', async () => {
     await t.slack.command('/it-help', 'kb add', people.agent);
     await t.settle();
-    await t.slack.submitView(people.agent, openedModal(t), { kb_title: 'Reset your <VPN> password', kb_body: 'Go to https://id.example.com and choose Reset.' });
+    await t.slack.submitView(people.agent, openedModal(t), {
+      kb_title: 'Reset your <VPN> password',
+      kb_body: 'Go to https://id.example.com and choose Reset.',
+    });
     await t.settle();
     const [article] = await t.sb.db.selectFrom('kb_articles').selectAll().execute();
-    expect(dmsTo(t, people.agent).at(-1)).toMatch(new RegExp(`^Added \\*KB-${article!.id}\\* to the knowledge base: Reset your &lt;VPN&gt; password\\.`));
+    expect(dmsTo(t, people.agent).at(-1)).toMatch(
+      new RegExp(`^Added \\*KB-${article!.id}\\* to the knowledge base: Reset your &lt;VPN&gt; password\\.`),
+    );
   });
 });
 
@@ -138,27 +168,47 @@ describe('service desk: waiting on requester asks what is needed', () => {
     t.fake.failNext('usergroups.users.list', { delayMs: 3200 });
     const since = t.fake.calls.length;
     await t.slack.blockAction(people.agent, button(post, 'ticket.wait'), { channel: channels.triage, ts: post.ts });
-    await vi.waitFor(() => expect(t.fake.calls.slice(since).filter((c) => c.method === 'usergroups.users.list')).toHaveLength(1), { timeout: 6000, interval: 20 });
-    const [opened, lookup] = ['views.open', 'usergroups.users.list'].map((method) => t.fake.calls.slice(since).find((c) => c.method === method)!);
+    await vi.waitFor(
+      () => expect(t.fake.calls.slice(since).filter((c) => c.method === 'usergroups.users.list')).toHaveLength(1),
+      { timeout: 6000, interval: 20 },
+    );
+    const [opened, lookup] = ['views.open', 'usergroups.users.list'].map((method) =>
+      t.fake.calls.slice(since).find((c) => c.method === method)!,
+    );
     expect(opened!.answer.ok).toBe(true);
     expect(lookup!.at - lookup!.arrivedAt).toBeGreaterThanOrEqual(3000);
     expect(opened!.arrivedAt).toBeLessThan(lookup!.arrivedAt);
     await t.settle();
     const modal = openedModal(t);
     expect(modal.callback_id).toBe('ticket.wait_modal');
-    expect(modal.blocks[0]).toMatchObject({ type: 'input', block_id: 'question', element: { type: 'plain_text_input', max_length: 1000 } });
+    expect(modal.blocks[0]).toMatchObject({
+      type: 'input',
+      block_id: 'question',
+      element: { type: 'plain_text_input', max_length: 1000 },
+    });
     expect((await tickets(t))[0]!.status).toBe('in_progress'); // nothing changes until the agent says what they need
 
-    const res = await t.slack.submitView(people.agent, modal, { question: 'Which room are you in, and is the <!here> light on?' });
+    const res = await t.slack.submitView(people.agent, modal, {
+      question: 'Which room are you in, and is the <!here> light on?',
+    });
     expect(res.body ?? {}).not.toHaveProperty('response_action');
     await t.settle();
-    expect((await tickets(t))[0]).toMatchObject({ status: 'waiting_on_requester', hold_reason: 'waiting_on_requester' });
+    expect((await tickets(t))[0]).toMatchObject({
+      status: 'waiting_on_requester',
+      hold_reason: 'waiting_on_requester',
+    });
     const dm = t.fake.messagesIn(people.requester.id).at(-1)!;
     expect(dm.text).toContain('needs something from you to continue');
     expect(dm.text).toContain('>Which room are you in, and is the &lt;!here&gt; light on?');
     expect(button(dm, 'ticket.comment')).toMatchObject({ text: { text: 'Add a comment' } });
-    expect(threadOf(t, post.ts).at(-1)!.text).toMatch(/is waiting on the requester; the SLA clock is paused\. Asked:\n>Which room are you in/);
-    const history = await t.sb.db.selectFrom('ticket_events').select(['kind', 'body']).where('kind', '=', 'wait_on_requester').execute();
+    expect(threadOf(t, post.ts).at(-1)!.text).toMatch(
+      /is waiting on the requester; the SLA clock is paused\. Asked:\n>Which room are you in/,
+    );
+    const history = await t.sb.db
+      .selectFrom('ticket_events')
+      .select(['kind', 'body'])
+      .where('kind', '=', 'wait_on_requester')
+      .execute();
     expect(history).toEqual([{ kind: 'wait_on_requester', body: expect.stringContaining('Which room are you in') }]);
 
     // The requester answers with the button under the question: the ticket is back with the agent.
@@ -175,7 +225,10 @@ describe('service desk: waiting on requester asks what is needed', () => {
     const modal = openedModal(t);
     const before = t.fake.messagesIn(people.requester.id).length;
     const empty = await t.slack.submitView(people.agent, modal, { question: '   ' });
-    expect(empty.body).toEqual({ response_action: 'errors', errors: { question: 'Say what you need from the requester.' } });
+    expect(empty.body).toEqual({
+      response_action: 'errors',
+      errors: { question: 'Say what you need from the requester.' },
+    });
     const long = await t.slack.submitView(people.agent, modal, { question: 'x'.repeat(1001) });
     expect(long.body).toEqual({ response_action: 'errors', errors: { question: 'At most 1000 characters.' } });
     await t.settle();
@@ -195,8 +248,15 @@ describe('service desk: waiting on requester asks what is needed', () => {
 
     const requesterDms = t.fake.messagesIn(people.requester.id).length;
     const thread = threadOf(t, post.ts).length;
-    const res = await t.slack.submitView(people.outsider, { id: opened.id, ...opened.view }, { question: 'Send me your password' });
-    expect(res.body).toMatchObject({ response_action: 'errors', errors: { question: expect.stringMatching(/Only service-desk agents can do that/) } });
+    const res = await t.slack.submitView(
+      people.outsider,
+      { id: opened.id, ...opened.view },
+      { question: 'Send me your password' },
+    );
+    expect(res.body).toMatchObject({
+      response_action: 'errors',
+      errors: { question: expect.stringMatching(/Only service-desk agents can do that/) },
+    });
     await t.settle();
     expect((await tickets(t))[0]).toEqual(ticket);
     expect(t.fake.messagesIn(people.requester.id)).toHaveLength(requesterDms);
@@ -214,7 +274,12 @@ describe('service desk: waiting on requester asks what is needed', () => {
     t.fake.failNext('views.open', { error: 'expired_trigger_id' });
     const before = t.fake.responses.length;
     await click(t, people.agent, post, 'ticket.wait');
-    expect(t.fake.responses.slice(before).map((r) => r.body.text).join()).toContain(FORM_DID_NOT_OPEN);
+    expect(
+      t.fake.responses
+        .slice(before)
+        .map((r) => r.body.text)
+        .join(),
+    ).toContain(FORM_DID_NOT_OPEN);
     expect((await tickets(t))[0]!.status).toBe('new');
   });
 });

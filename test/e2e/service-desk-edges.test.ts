@@ -19,9 +19,15 @@ async function tick(t: TestApp, ms: number) {
   await t.sb.runner.sweep();
   await t.settle();
 }
-const ticket = (t: TestApp, key = 'IT-1') => t.sb.db.selectFrom('tickets').selectAll().where('key', '=', key).executeTakeFirstOrThrow();
-const triagePost = (t: TestApp, key = 'IT-1') => t.fake.messagesIn(channels.triage).find((m) => !m.thread_ts && m.text.startsWith(key))!;
-const dmTexts = (t: TestApp, who: string) => t.fake.messagesIn(who).map((m) => `${m.text} ${JSON.stringify(m.blocks ?? [])}`).join('\n');
+const ticket = (t: TestApp, key = 'IT-1') =>
+  t.sb.db.selectFrom('tickets').selectAll().where('key', '=', key).executeTakeFirstOrThrow();
+const triagePost = (t: TestApp, key = 'IT-1') =>
+  t.fake.messagesIn(channels.triage).find((m) => !m.thread_ts && m.text.startsWith(key))!;
+const dmTexts = (t: TestApp, who: string) =>
+  t.fake
+    .messagesIn(who)
+    .map((m) => `${m.text} ${JSON.stringify(m.blocks ?? [])}`)
+    .join('\n');
 
 describe('service desk: the rough edges of the first week', () => {
   let t: TestApp;
@@ -33,10 +39,23 @@ describe('service desk: the rough edges of the first week', () => {
   it('tells the requester about a priority change and the auto-close', async () => {
     await fileTicket(t, people.requester, 'Docking station dead');
     const post = triagePost(t);
-    await t.slack.blockAction(people.agent, { action_id: 'ticket.priority', block_id: 'ticket.actions.1', type: 'static_select', selected_option: { value: 'P2' } }, { channel: channels.triage, ts: post.ts });
+    await t.slack.blockAction(
+      people.agent,
+      {
+        action_id: 'ticket.priority',
+        block_id: 'ticket.actions.1',
+        type: 'static_select',
+        selected_option: { value: 'P2' },
+      },
+      { channel: channels.triage, ts: post.ts },
+    );
     await t.settle();
     expect(dmTexts(t, people.requester.id)).toContain(`<@${people.agent.id}> changed the priority from P4 to P2`);
-    await t.slack.blockAction(people.agent, { action_id: 'ticket.resolve', value: '1' }, { channel: channels.triage, ts: post.ts });
+    await t.slack.blockAction(
+      people.agent,
+      { action_id: 'ticket.resolve', value: '1' },
+      { channel: channels.triage, ts: post.ts },
+    );
     await t.settle();
     const { id, view } = t.fake.lastView();
     await t.slack.submitView(people.agent, { id, ...view }, { resolution_note: 'New dock', resolution_code: 'fixed' });
@@ -63,7 +82,13 @@ describe('service desk: the rough edges of the first week', () => {
 
   it('files a reaction ticket for the author, tells both the author and the person who reacted, and links the message once', async () => {
     const message = t.fake.addMessage(channels.general, people.requester2.id, 'VPN drops every ten minutes');
-    await t.slack.event({ type: 'reaction_added', user: people.agent.id, reaction: 'ticket', item_user: people.requester2.id, item: { type: 'message', channel: channels.general, ts: message.ts } });
+    await t.slack.event({
+      type: 'reaction_added',
+      user: people.agent.id,
+      reaction: 'ticket',
+      item_user: people.requester2.id,
+      item: { type: 'message', channel: channels.general, ts: message.ts },
+    });
     await t.settle();
     expect(dmTexts(t, people.requester2.id)).toContain(`<@${people.agent.id}> filed *IT-1* for you from your message`);
     expect(dmTexts(t, people.requester2.id)).not.toContain("Thanks, we've got it");
@@ -72,7 +97,11 @@ describe('service desk: the rough edges of the first week', () => {
     const post = JSON.stringify(triagePost(t).blocks);
     expect(post.split(permalink).length - 1).toBe(1);
     expect((await ticket(t)).details).toBe('VPN drops every ten minutes');
-    const filed = await t.sb.db.selectFrom('audit_log').selectAll().where('action', '=', 'ticket.filed').executeTakeFirstOrThrow();
+    const filed = await t.sb.db
+      .selectFrom('audit_log')
+      .selectAll()
+      .where('action', '=', 'ticket.filed')
+      .executeTakeFirstOrThrow();
     expect(filed.actor_id).toBe(people.agent.id);
   });
 
@@ -81,7 +110,11 @@ describe('service desk: the rough edges of the first week', () => {
     const post = triagePost(t);
     // A pasted log with blank lines: every line quoted (`>`) makes the message longer than the comment.
     const comment = '1\n\n'.repeat(966);
-    await t.slack.blockAction(people.agent, { action_id: 'ticket.comment', value: '1' }, { channel: channels.triage, ts: post.ts });
+    await t.slack.blockAction(
+      people.agent,
+      { action_id: 'ticket.comment', value: '1' },
+      { channel: channels.triage, ts: post.ts },
+    );
     await t.settle();
     const { id, view } = t.fake.lastView();
     await t.slack.submitView(people.agent, { id, ...view }, { comment });
@@ -90,15 +123,23 @@ describe('service desk: the rough edges of the first week', () => {
     expect(dm).toBeDefined();
     expect([...dm.text].length).toBeLessThanOrEqual(4000);
     expect(dm.text.endsWith('…')).toBe(true);
-    const thread = t.fake.messagesIn(channels.triage).find((m) => m.thread_ts === post.ts && m.text.includes('commented:'))!;
+    const thread = t.fake
+      .messagesIn(channels.triage)
+      .find((m) => m.thread_ts === post.ts && m.text.includes('commented:'))!;
     expect([...thread.text].length).toBeLessThanOrEqual(4000);
   });
 
   it('shows the start of long details on the triage post and the whole text in its thread', async () => {
-    const details = Array.from({ length: 45 }, (_, i) => `Step ${i}: tried restarting & reinstalling the driver.`).join('\n');
+    const details = Array.from({ length: 45 }, (_, i) => `Step ${i}: tried restarting & reinstalling the driver.`).join(
+      '\n',
+    );
     expect(details.length).toBeGreaterThan(2000);
     await fileTicket(t, people.requester, 'Scanner fails', { details });
-    const failed = await t.sb.db.selectFrom('outbox').select(['method', 'last_error']).where('status', '=', 'failed').execute();
+    const failed = await t.sb.db
+      .selectFrom('outbox')
+      .select(['method', 'last_error'])
+      .where('status', '=', 'failed')
+      .execute();
     expect(failed).toEqual([]);
     expect(await t.sb.db.selectFrom('tickets').select('key').execute()).toHaveLength(1);
     const post = triagePost(t);
@@ -106,7 +147,10 @@ describe('service desk: the rough edges of the first week', () => {
     const thread = t.fake.messagesIn(channels.triage).filter((m) => m.thread_ts === post.ts);
     const full = thread.find((m) => m.text.startsWith('Full details of IT-1'))!;
     expect(full).toBeDefined();
-    const shown = full.blocks!.filter((b: any) => b.type === 'section').map((b: any) => b.text.text).join('');
+    const shown = full
+      .blocks!.filter((b: any) => b.type === 'section')
+      .map((b: any) => b.text.text)
+      .join('');
     expect(shown).toBe(details.replace(/&/g, '&amp;'));
   });
 
@@ -117,7 +161,11 @@ describe('service desk: the rough edges of the first week', () => {
     const post = triagePost(t);
     expect(post).toBeDefined();
     expect(dmTexts(t, people.requester.id)).toContain('IT-1');
-    const failed = await t.sb.db.selectFrom('outbox').select(['method', 'last_error']).where('status', '=', 'failed').execute();
+    const failed = await t.sb.db
+      .selectFrom('outbox')
+      .select(['method', 'last_error'])
+      .where('status', '=', 'failed')
+      .execute();
     expect(failed).toEqual([]);
     const texts = JSON.stringify(post.blocks);
     expect(texts).toContain('🔥🔥');

@@ -12,7 +12,12 @@ function openedModal(t: TestApp) {
   return { id, ...view };
 }
 
-async function fileTicket(t: TestApp, who: { id: string; name: string }, summary: string, values: Record<string, unknown> = {}) {
+async function fileTicket(
+  t: TestApp,
+  who: { id: string; name: string },
+  summary: string,
+  values: Record<string, unknown> = {},
+) {
   await t.slack.command('/it-help', summary, who);
   await t.settle();
   const modal = openedModal(t);
@@ -22,10 +27,19 @@ async function fileTicket(t: TestApp, who: { id: string; name: string }, summary
 }
 
 const tickets = (t: TestApp) => t.sb.db.selectFrom('tickets').selectAll().orderBy('id').execute();
-const triagePost = (t: TestApp, key: string) => t.fake.messagesIn(channels.triage).find((m) => !m.thread_ts && m.text.startsWith(key))!;
+const triagePost = (t: TestApp, key: string) =>
+  t.fake.messagesIn(channels.triage).find((m) => !m.thread_ts && m.text.startsWith(key))!;
 const threadOf = (t: TestApp, ts: string) => t.fake.messagesIn(channels.triage).filter((m) => m.thread_ts === ts);
 const button = (message: { blocks?: any[] }, actionId: string) =>
-  message.blocks!.flatMap((b: any) => (b.type === 'actions' ? b.elements.map((e: any) => ({ ...e, block_id: b.block_id })) : b.accessory ? [{ ...b.accessory, block_id: b.block_id }] : [])).find((e: any) => e.action_id === actionId);
+  message
+    .blocks!.flatMap((b: any) =>
+      b.type === 'actions'
+        ? b.elements.map((e: any) => ({ ...e, block_id: b.block_id }))
+        : b.accessory
+          ? [{ ...b.accessory, block_id: b.block_id }]
+          : [],
+    )
+    .find((e: any) => e.action_id === actionId);
 
 /** An agent presses Waiting on requester on the triage post and says what they need. */
 async function waitOnRequester(t: TestApp, post: { ts: string; blocks?: any[] }, question: string) {
@@ -40,19 +54,41 @@ describe('service desk: /it-help to resolution', () => {
   let clock: FakeClock;
   beforeEach(async () => {
     clock = new FakeClock(new Date());
-    t = await startTestApp({ clock, settings: { sla: { policies: { P3: { first_response: '4s', resolution: '20s', calendar: '24x7' }, P4: { first_response: '4s', resolution: '20s', calendar: '24x7' } } } } });
+    t = await startTestApp({
+      clock,
+      settings: {
+        sla: {
+          policies: {
+            P3: { first_response: '4s', resolution: '20s', calendar: '24x7' },
+            P4: { first_response: '4s', resolution: '20s', calendar: '24x7' },
+          },
+        },
+      },
+    });
   });
   afterEach(() => t.stop());
 
   it('files a ticket from the command, posts it to triage with hostile text inert, and confirms by DM', async () => {
-    const res = await fileTicket(t, people.requester, 'Printer <!channel> jams <@UAGENT01>', { details: 'Tried <https://evil.example|the bank>' });
+    const res = await fileTicket(t, people.requester, 'Printer <!channel> jams <@UAGENT01>', {
+      details: 'Tried <https://evil.example|the bank>',
+    });
     expect(res.status).toBe(200);
     const [ticket] = await tickets(t);
-    expect(ticket).toMatchObject({ key: 'IT-1', status: 'new', priority: 'P4', category: 'hardware', requester_id: people.requester.id });
+    expect(ticket).toMatchObject({
+      key: 'IT-1',
+      status: 'new',
+      priority: 'P4',
+      category: 'hardware',
+      requester_id: people.requester.id,
+    });
 
     const post = triagePost(t, 'IT-1');
     // Slack parses mentions in mrkdwn text and in the notification text; plain_text shows them as typed.
-    const mrkdwnTexts = JSON.stringify(post.blocks!.flatMap((b: any) => [b.text, ...(b.fields ?? []), ...(b.elements ?? [])]).filter((x: any) => x?.type === 'mrkdwn'));
+    const mrkdwnTexts = JSON.stringify(
+      post
+        .blocks!.flatMap((b: any) => [b.text, ...(b.fields ?? []), ...(b.elements ?? [])])
+        .filter((x: any) => x?.type === 'mrkdwn'),
+    );
     const rendered = JSON.stringify(post.blocks);
     expect(post.text).toContain('&lt;!channel&gt;');
     expect(mrkdwnTexts).not.toContain('<!channel>');
@@ -63,7 +99,9 @@ describe('service desk: /it-help to resolution', () => {
 
     const dm = t.fake.messagesIn(people.requester.id).at(-1)!;
     expect(dm.text).toContain('IT-1');
-    expect(JSON.stringify(dm.blocks)).toContain(`https://fake.slack.com/archives/${channels.triage}/p${post.ts.replace('.', '')}`);
+    expect(JSON.stringify(dm.blocks)).toContain(
+      `https://fake.slack.com/archives/${channels.triage}/p${post.ts.replace('.', '')}`,
+    );
 
     const audit = await t.sb.db.selectFrom('audit_log').selectAll().where('action', '=', 'ticket.filed').execute();
     expect(audit).toHaveLength(1);
@@ -75,7 +113,10 @@ describe('service desk: /it-help to resolution', () => {
     await t.settle();
     const modal = openedModal(t);
     // Two deliveries at once (the second may arrive before the first is filed) and one later.
-    await Promise.all([t.slack.submitView(people.requester, modal, { category: 'hardware' }), t.slack.submitView(people.requester, modal, { category: 'hardware' })]);
+    await Promise.all([
+      t.slack.submitView(people.requester, modal, { category: 'hardware' }),
+      t.slack.submitView(people.requester, modal, { category: 'hardware' }),
+    ]);
     await t.settle();
     const later = await t.slack.submitView(people.requester, modal, { category: 'hardware' });
     expect(later.body.errors.summary).toMatch(/already submitted/);
@@ -87,8 +128,15 @@ describe('service desk: /it-help to resolution', () => {
   it('refuses bad input inline and files nothing', async () => {
     await t.slack.command('/it-help', '', people.requester);
     await t.settle();
-    const res = await t.slack.submitView(people.requester, openedModal(t), { summary: '   ', category: 'hardware', attachment: 'javascript:alert(1)' });
-    expect(res.body).toEqual({ response_action: 'errors', errors: { summary: expect.any(String), attachment: expect.any(String) } });
+    const res = await t.slack.submitView(people.requester, openedModal(t), {
+      summary: '   ',
+      category: 'hardware',
+      attachment: 'javascript:alert(1)',
+    });
+    expect(res.body).toEqual({
+      response_action: 'errors',
+      errors: { summary: expect.any(String), attachment: expect.any(String) },
+    });
     expect(await tickets(t)).toHaveLength(0);
   });
 
@@ -100,16 +148,29 @@ describe('service desk: /it-help to resolution', () => {
     const refused = t.fake.responses.length;
     await t.slack.blockAction(people.outsider, claim, { channel: channels.triage, ts: post.ts });
     await t.settle();
-    expect(t.fake.responses.slice(refused).map((r) => r.body.text).join()).toMatch(/Only service-desk agents/);
+    expect(
+      t.fake.responses
+        .slice(refused)
+        .map((r) => r.body.text)
+        .join(),
+    ).toMatch(/Only service-desk agents/);
     expect((await tickets(t))[0]!.assignee_id).toBeNull();
 
     await t.slack.blockAction(people.agent, claim, { channel: channels.triage, ts: post.ts });
     await t.settle();
     let [ticket] = await tickets(t);
-    expect(ticket).toMatchObject({ status: 'in_progress', assignee_id: people.agent.id, first_assignee_id: people.agent.id });
+    expect(ticket).toMatchObject({
+      status: 'in_progress',
+      assignee_id: people.agent.id,
+      first_assignee_id: people.agent.id,
+    });
     expect(ticket!.first_response_at).not.toBeNull();
     expect(triagePost(t, 'IT-1').blocks!.some((b: any) => JSON.stringify(b).includes('ticket.claim'))).toBe(false);
-    expect(threadOf(t, post.ts).map((m) => m.text).join()).toContain('claimed');
+    expect(
+      threadOf(t, post.ts)
+        .map((m) => m.text)
+        .join(),
+    ).toContain('claimed');
     expect(t.fake.messagesIn(people.requester.id).at(-1)!.text).toContain('working on your request');
 
     // A second claim by the same agent changes nothing and says why.
@@ -117,11 +178,17 @@ describe('service desk: /it-help to resolution', () => {
     await t.settle();
     expect(t.fake.responses.at(-1)!.body.text).toMatch(/already have/);
 
-    await t.slack.blockAction(people.agent, button(triagePost(t, 'IT-1'), 'ticket.resolve'), { channel: channels.triage, ts: post.ts });
+    await t.slack.blockAction(people.agent, button(triagePost(t, 'IT-1'), 'ticket.resolve'), {
+      channel: channels.triage,
+      ts: post.ts,
+    });
     await t.settle();
     const resolveModal = openedModal(t);
     expect(resolveModal.callback_id).toBe('ticket.resolve_modal');
-    await t.slack.submitView(people.agent, resolveModal, { resolution_note: 'Updated the VPN client to 5.2', resolution_code: 'fixed' });
+    await t.slack.submitView(people.agent, resolveModal, {
+      resolution_note: 'Updated the VPN client to 5.2',
+      resolution_code: 'fixed',
+    });
     await t.settle();
     [ticket] = await tickets(t);
     expect(ticket).toMatchObject({ status: 'resolved', resolved_by: people.agent.id, resolution_code: 'fixed' });
@@ -136,14 +203,21 @@ describe('service desk: /it-help to resolution', () => {
     expect(ticket!.csat_score).toBe(5);
     expect(t.fake.responses.at(-1)!.body.text).toMatch(/already rated/);
 
-    await t.slack.blockAction(people.requester, button(resolvedDm, 'ticket.reopen'), { channel: resolvedDm.channel, ts: resolvedDm.ts });
+    await t.slack.blockAction(people.requester, button(resolvedDm, 'ticket.reopen'), {
+      channel: resolvedDm.channel,
+      ts: resolvedDm.ts,
+    });
     await t.settle();
     [ticket] = await tickets(t);
     expect(ticket).toMatchObject({ status: 'in_progress', reopen_count: 1, resolved_at: null });
   });
 
   it('escalates a ticket into an incident pre-filled from it, links the two and subscribes the requester', async () => {
-    await fileTicket(t, people.requester, 'Whole floor lost Wi-Fi', { service: 'Wi-Fi', impact: 'high', urgency: 'high' });
+    await fileTicket(t, people.requester, 'Whole floor lost Wi-Fi', {
+      service: 'Wi-Fi',
+      impact: 'high',
+      urgency: 'high',
+    });
     const post = triagePost(t, 'IT-1');
     const escalate = button(post, 'ticket.escalate');
 
@@ -167,7 +241,11 @@ describe('service desk: /it-help to resolution', () => {
     expect(ticket.incident_id).toBe(incident.id);
     expect(ticket.escalated_at).not.toBeNull();
     expect(JSON.stringify(triagePost(t, 'IT-1').blocks)).toContain('Linked to incident *INC-1*');
-    expect(threadOf(t, post.ts).map((m) => m.text).join()).toContain('escalated the ticket to incident *INC-1*');
+    expect(
+      threadOf(t, post.ts)
+        .map((m) => m.text)
+        .join(),
+    ).toContain('escalated the ticket to incident *INC-1*');
     expect(t.fake.messagesIn(people.requester.id).at(-1)!.text).toContain('INC-1');
     const subs = await t.sb.db.selectFrom('incident_subscriptions').selectAll().execute();
     expect(subs).toEqual([expect.objectContaining({ incident_id: incident.id, user_id: people.requester.id })]);
@@ -177,10 +255,18 @@ describe('service desk: /it-help to resolution', () => {
     await fileTicket(t, people.requester, 'Need Figma licence');
     const post = triagePost(t, 'IT-1');
     const picker = button(post, 'ticket.assign');
-    await t.slack.blockAction(people.agent, { ...picker, type: 'users_select', selected_user: people.outsider.id }, { channel: channels.triage, ts: post.ts });
+    await t.slack.blockAction(
+      people.agent,
+      { ...picker, type: 'users_select', selected_user: people.outsider.id },
+      { channel: channels.triage, ts: post.ts },
+    );
     await t.settle();
     expect(t.fake.responses.at(-1)!.body.text).toMatch(/not a service-desk agent/);
-    await t.slack.blockAction(people.agent, { ...picker, type: 'users_select', selected_user: people.agent2.id }, { channel: channels.triage, ts: post.ts });
+    await t.slack.blockAction(
+      people.agent,
+      { ...picker, type: 'users_select', selected_user: people.agent2.id },
+      { channel: channels.triage, ts: post.ts },
+    );
     await t.settle();
     expect((await tickets(t))[0]).toMatchObject({ assignee_id: people.agent2.id, status: 'in_progress' });
     expect(t.fake.messagesIn(people.agent2.id).at(-1)!.text).toContain('IT-1');
@@ -235,7 +321,11 @@ describe('service desk: /it-help to resolution', () => {
     expect(ticket.status).toBe('in_progress');
     expect(ticket.paused_ms).toBe(10 * S);
     expect(ticket.resolution_due_at).toBe(filed.resolution_due_at + 10 * S);
-    expect(threadOf(t, post.ts).map((m) => m.text).join()).toContain('&lt;!here&gt;');
+    expect(
+      threadOf(t, post.ts)
+        .map((m) => m.text)
+        .join(),
+    ).toContain('&lt;!here&gt;');
   });
 });
 
@@ -247,8 +337,17 @@ describe('service desk: other ways in', () => {
   afterEach(() => t.stop());
 
   it('turns a message into a ticket with the shortcut, once', async () => {
-    const message = t.fake.addMessage(channels.general, people.requester.id, 'Wi-Fi in room 4 keeps dropping\nsince this morning');
-    await t.slack.messageShortcut(people.requester, 'ticket.from_message', { channel: channels.general, ts: message.ts, text: message.text, user: people.requester.id });
+    const message = t.fake.addMessage(
+      channels.general,
+      people.requester.id,
+      'Wi-Fi in room 4 keeps dropping\nsince this morning',
+    );
+    await t.slack.messageShortcut(people.requester, 'ticket.from_message', {
+      channel: channels.general,
+      ts: message.ts,
+      text: message.text,
+      user: people.requester.id,
+    });
     await t.settle();
     const modal = openedModal(t);
     const summary = modal.blocks.find((b: any) => b.block_id === 'summary');
@@ -270,14 +369,24 @@ describe('service desk: other ways in', () => {
 
   it('files a ticket when someone reacts with :ticket:, once even when Slack retries the event', async () => {
     const message = t.fake.addMessage(channels.general, people.requester2.id, 'Cannot log in to the HR system');
-    const event = { type: 'reaction_added', user: people.agent.id, reaction: 'ticket', item_user: people.requester2.id, item: { type: 'message', channel: channels.general, ts: message.ts } };
+    const event = {
+      type: 'reaction_added',
+      user: people.agent.id,
+      reaction: 'ticket',
+      item_user: people.requester2.id,
+      item: { type: 'message', channel: channels.general, ts: message.ts },
+    };
     await t.slack.event(event, { eventId: 'EvTicket1' });
     await t.slack.event(event, { eventId: 'EvTicket1', retryNum: 1 });
     await t.slack.event({ ...event, reaction: 'thumbsup' }, { eventId: 'EvThumbs' });
     await t.settle();
     const all = await tickets(t);
     expect(all).toHaveLength(1);
-    expect(all[0]).toMatchObject({ source: 'reaction', requester_id: people.requester2.id, summary: 'Cannot log in to the HR system' });
+    expect(all[0]).toMatchObject({
+      source: 'reaction',
+      requester_id: people.requester2.id,
+      summary: 'Cannot log in to the HR system',
+    });
     expect(triagePost(t, 'IT-1')).toBeDefined();
   });
 
@@ -285,7 +394,17 @@ describe('service desk: other ways in', () => {
     const now = Date.now();
     const incident = await t.sb.db
       .insertInto('incidents')
-      .values({ key: 'INC-7', title: 'Email is down', severity: 'P1', status: 'investigating', impact: 'Nobody can send mail', declared_by: people.commander.id, declared_at: now, updated_at: now, channel_id: 'CINC00007' })
+      .values({
+        key: 'INC-7',
+        title: 'Email is down',
+        severity: 'P1',
+        status: 'investigating',
+        impact: 'Nobody can send mail',
+        declared_by: people.commander.id,
+        declared_at: now,
+        updated_at: now,
+        channel_id: 'CINC00007',
+      })
       .returning('id')
       .executeTakeFirstOrThrow();
     await t.sb.db.insertInto('incident_services').values({ incident_id: incident.id, service: 'Email' }).execute();
@@ -299,8 +418,12 @@ describe('service desk: other ways in', () => {
     expect(prompt).toContain('Known incident INC-7: Email is down');
     expect(prompt).toContain('<#CINC00007>');
 
-    const subscribe = res.body.view.blocks.find((b: any) => b.accessory?.action_id === 'ticket.subscribe_incident').accessory;
-    await t.slack.interactive(t.slack.blockActionPayload(people.requester, subscribe, { view: { id: form.id, ...res.body.view } }));
+    const subscribe = res.body.view.blocks.find(
+      (b: any) => b.accessory?.action_id === 'ticket.subscribe_incident',
+    ).accessory;
+    await t.slack.interactive(
+      t.slack.blockActionPayload(people.requester, subscribe, { view: { id: form.id, ...res.body.view } }),
+    );
     await t.settle();
     expect(await tickets(t)).toHaveLength(0);
     const subs = await t.sb.db.selectFrom('incident_subscriptions').selectAll().execute();
@@ -315,21 +438,29 @@ describe('service desk: other ways in', () => {
 
   it('a declared incident is offered with its channel, the most severe first, and a ticket filed anyway follows that one', async () => {
     const { declareIncident } = await import('../../src/services/incidents/declare.js');
-    const declare = (title: string, severity: 'P1' | 'P3') => declareIncident(t.sb.ctx, { title, severity, services: ['Email'], actor: { id: people.commander.id } });
+    const declare = (title: string, severity: 'P1' | 'P3') =>
+      declareIncident(t.sb.ctx, { title, severity, services: ['Email'], actor: { id: people.commander.id } });
     const outage = await declare('Email is down', 'P1');
     (t.clock as FakeClock).advance(60_000);
     const slow = await declare('Email is slow', 'P3');
     await t.settle();
     if (!outage.ok || !slow.ok) throw new Error('declare failed');
     // The incident channel is created through the outbox: its id is known from the Slack reply, not the incident row.
-    const channelOf = (key: string) => t.fake.callsTo('conversations.create').find((c) => String(c.args.name).includes(key.toLowerCase()))!.answer.channel.id;
+    const channelOf = (key: string) =>
+      t.fake.callsTo('conversations.create').find((c) => String(c.args.name).includes(key.toLowerCase()))!.answer
+        .channel.id;
 
     await t.slack.command('/it-help', 'Outlook cannot send', people.requester);
     await t.settle();
     const form = openedModal(t);
     const res = await t.slack.submitView(people.requester, form, { category: 'software', service: 'Email' });
-    const known = res.body.view.blocks.filter((b: any) => b.accessory?.action_id === 'ticket.subscribe_incident').map((b: any) => b.text.text);
-    expect(known).toEqual([expect.stringContaining(`Known incident INC-1: Email is down*, follow <#${channelOf('INC-1')}>`), expect.stringContaining(`Known incident INC-2: Email is slow*, follow <#${channelOf('INC-2')}>`)]);
+    const known = res.body.view.blocks
+      .filter((b: any) => b.accessory?.action_id === 'ticket.subscribe_incident')
+      .map((b: any) => b.text.text);
+    expect(known).toEqual([
+      expect.stringContaining(`Known incident INC-1: Email is down*, follow <#${channelOf('INC-1')}>`),
+      expect.stringContaining(`Known incident INC-2: Email is slow*, follow <#${channelOf('INC-2')}>`),
+    ]);
 
     await t.slack.submitView(people.requester, { id: form.id, ...res.body.view }, {});
     await t.settle();
@@ -340,7 +471,11 @@ describe('service desk: other ways in', () => {
   it('suggests knowledge-base answers, counts a deflection, or files anyway', async () => {
     await t.slack.command('/it-help', 'kb add', people.agent);
     await t.settle();
-    await t.slack.submitView(people.agent, openedModal(t), { kb_title: 'Reset your VPN password', kb_body: 'Go to https://id.example.com and choose Reset.', kb_url: 'https://wiki.example.com/vpn' });
+    await t.slack.submitView(people.agent, openedModal(t), {
+      kb_title: 'Reset your VPN password',
+      kb_body: 'Go to https://id.example.com and choose Reset.',
+      kb_url: 'https://wiki.example.com/vpn',
+    });
     await t.settle();
 
     await t.slack.command('/it-help', 'kb add', people.outsider);
@@ -352,10 +487,14 @@ describe('service desk: other ways in', () => {
     const res = await t.slack.submitView(people.requester, openedModal(t), { category: 'accounts' });
     expect(JSON.stringify(res.body.view.blocks)).toContain('Reset your VPN password');
     const helped = res.body.view.blocks.find((b: any) => b.accessory?.action_id === 'ticket.kb_helped').accessory;
-    await t.slack.interactive(t.slack.blockActionPayload(people.requester, helped, { view: { id: 'VMODAL2', ...res.body.view } }));
+    await t.slack.interactive(
+      t.slack.blockActionPayload(people.requester, helped, { view: { id: 'VMODAL2', ...res.body.view } }),
+    );
     await t.settle();
     expect(await tickets(t)).toHaveLength(0);
-    expect(await t.sb.db.selectFrom('kb_deflections').selectAll().execute()).toEqual([expect.objectContaining({ user_id: people.requester.id, query: 'forgot my vpn password' })]);
+    expect(await t.sb.db.selectFrom('kb_deflections').selectAll().execute()).toEqual([
+      expect.objectContaining({ user_id: people.requester.id, query: 'forgot my vpn password' }),
+    ]);
 
     await t.slack.command('/it-help', 'vpn password expired again', people.requester2);
     await t.settle();
@@ -384,13 +523,24 @@ describe('service desk: other ways in', () => {
     const now = Date.now();
     await t.sb.db
       .insertInto('kb_articles')
-      .values(Array.from({ length: 45 }, (_, i) => ({ title: `Article ${i + 1} ${'t'.repeat(130)}`, body: `How to fix it ${'b'.repeat(300)}`, url: null, created_by: people.agent.id, created_at: now, removed_at: null })))
+      .values(
+        Array.from({ length: 45 }, (_, i) => ({
+          title: `Article ${i + 1} ${'t'.repeat(130)}`,
+          body: `How to fix it ${'b'.repeat(300)}`,
+          url: null,
+          created_by: people.agent.id,
+          created_at: now,
+          removed_at: null,
+        })),
+      )
       .execute();
     const shown: string[] = [];
     const page = async (answer: any) => {
       expect(answer.blocks.length).toBeLessThanOrEqual(50);
       expect(JSON.stringify(answer.blocks).length).toBeLessThan(12_000);
-      shown.push(...answer.blocks.flatMap((b: any) => (b.type === 'section' ? [/KB-(\d+)/.exec(b.text.text)![1]!] : [])));
+      shown.push(
+        ...answer.blocks.flatMap((b: any) => (b.type === 'section' ? [/KB-(\d+)/.exec(b.text.text)![1]!] : [])),
+      );
       return answer.blocks.find((b: any) => b.type === 'actions')?.elements ?? [];
     };
     const before = t.fake.responses.length;
@@ -403,7 +553,11 @@ describe('service desk: other ways in', () => {
     for (const range of ['Articles 21–40 of 45', 'Articles 41–45 of 45']) {
       const next = buttons.find((b: any) => b.text.text === 'Next page');
       const count = t.fake.responses.length;
-      await t.slack.blockAction(people.requester, { action_id: next.action_id, block_id: 'ticket.kb_pages', value: next.value }, { channel: channels.general, ts: '1700000000.000001' });
+      await t.slack.blockAction(
+        people.requester,
+        { action_id: next.action_id, block_id: 'ticket.kb_pages', value: next.value },
+        { channel: channels.general, ts: '1700000000.000001' },
+      );
       await vi.waitFor(() => expect(t.fake.responses.length).toBeGreaterThan(count), { timeout: 3000, interval: 20 });
       const answer = t.fake.responses.at(-1)!.body;
       expect(answer.replace_original).toBe(true);
@@ -425,7 +579,7 @@ describe('service desk: other ways in', () => {
     expect((await tickets(t))[0]!.status).toBe('new');
   });
 
-  it('lists the requester\'s open tickets', async () => {
+  it("lists the requester's open tickets", async () => {
     await fileTicket(t, people.requester, 'Monitor flickers');
     // The command is acked at once; the list follows by response_url.
     const before = t.fake.responses.length;

@@ -15,13 +15,19 @@ describe('Socket Mode', () => {
     expect(t.fake.callsTo('apps.connections.open')).toHaveLength(1);
     expect(t.fake.socketConnections).toBe(1);
 
-    const ack = await t.fake.deliver('slash_commands', t.slack.commandBody('/it-help', 'Docking station not detected', people.requester));
+    const ack = await t.fake.deliver(
+      'slash_commands',
+      t.slack.commandBody('/it-help', 'Docking station not detected', people.requester),
+    );
     expect(ack).toEqual({});
     await t.settle();
     const { id, view } = t.fake.lastView();
     expect(view.callback_id).toBe('ticket.file');
 
-    const submitAck = await t.fake.deliver('interactive', t.slack.viewSubmissionPayload(people.requester, { id, ...view }, { category: 'hardware' }));
+    const submitAck = await t.fake.deliver(
+      'interactive',
+      t.slack.viewSubmissionPayload(people.requester, { id, ...view }, { category: 'hardware' }),
+    );
     expect(submitAck).toEqual({});
     await t.settle();
     const tickets = await t.sb.db.selectFrom('tickets').selectAll().execute();
@@ -33,7 +39,10 @@ describe('Socket Mode', () => {
     await t.fake.deliver('slash_commands', t.slack.commandBody('/it-help', '', people.requester));
     await t.settle();
     const { id, view } = t.fake.lastView();
-    const ack = await t.fake.deliver('interactive', t.slack.viewSubmissionPayload(people.requester, { id, ...view }, { category: 'hardware', summary: '' }));
+    const ack = await t.fake.deliver(
+      'interactive',
+      t.slack.viewSubmissionPayload(people.requester, { id, ...view }, { category: 'hardware', summary: '' }),
+    );
     expect(ack).toMatchObject({ response_action: 'errors', errors: { summary: expect.any(String) } });
   });
 
@@ -44,7 +53,16 @@ describe('Socket Mode', () => {
 
   it('handles an event once even when it is redelivered', async () => {
     const message = t.fake.addMessage(channels.general, people.requester.id, 'Projector in room 2 is dead');
-    const envelope = t.slack.eventEnvelope({ type: 'reaction_added', user: people.agent.id, reaction: 'ticket', item_user: people.requester.id, item: { type: 'message', channel: channels.general, ts: message.ts } }, 'EvSock1');
+    const envelope = t.slack.eventEnvelope(
+      {
+        type: 'reaction_added',
+        user: people.agent.id,
+        reaction: 'ticket',
+        item_user: people.requester.id,
+        item: { type: 'message', channel: channels.general, ts: message.ts },
+      },
+      'EvSock1',
+    );
     await t.fake.deliver('events_api', envelope);
     await t.fake.deliver('events_api', envelope);
     await t.settle();

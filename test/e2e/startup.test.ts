@@ -38,12 +38,19 @@ function run(env: Record<string, string>): Run {
   let err = '';
   child.stdout!.on('data', (chunk) => (out += String(chunk)));
   child.stderr!.on('data', (chunk) => (err += String(chunk)));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => child.on('exit', (code, signal) => done({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
+    child.on('exit', (code, signal) => done({ code, signal })),
+  );
   return { child, stdout: () => out, stderr: () => err, exited };
 }
 
 function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  return Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms).unref())]);
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms).unref(),
+    ),
+  ]);
 }
 
 async function freePort(): Promise<number> {
@@ -80,14 +87,24 @@ describe('starting the real entry point', () => {
     expect(code).toBe(1);
     const err = r.stderr();
     expect(err).toContain('Switchboard cannot start:');
-    expect(err).toContain('  - SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-…) from your app\'s "OAuth & Permissions" page at https://api.slack.com/apps');
-    expect(err).toContain('  - SLACK_SIGNING_SECRET is not set: copy the Signing Secret from your app\'s "Basic Information" page at https://api.slack.com/apps');
+    expect(err).toContain(
+      '  - SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-…) from your app\'s "OAuth & Permissions" page at https://api.slack.com/apps',
+    );
+    expect(err).toContain(
+      '  - SLACK_SIGNING_SECRET is not set: copy the Signing Secret from your app\'s "Basic Information" page at https://api.slack.com/apps',
+    );
     expect(err).not.toMatch(STACK_LINE);
   });
 
   it('with an ITOPS_CONFIG path that does not exist exits 1 naming the path', async () => {
     const missing = join(dir, 'no-such-settings.yml');
-    const r = run({ SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: fake.apiUrl, ITOPS_CONFIG: missing, DATABASE_URL: `file:${join(dir, 'unused.db')}` });
+    const r = run({
+      SLACK_BOT_TOKEN: 'xoxb-test',
+      SLACK_SIGNING_SECRET: SECRET,
+      SLACK_API_URL: fake.apiUrl,
+      ITOPS_CONFIG: missing,
+      DATABASE_URL: `file:${join(dir, 'unused.db')}`,
+    });
     children.push(r.child);
     const { code } = await within(r.exited, 15_000, 'exit');
     expect(code).toBe(1);
@@ -102,11 +119,20 @@ describe('starting the real entry point', () => {
     writeFileSync(settings, 'chanels:\n  triage: C0TRIAGE01\nroles:\n  agents: [S0DESK]\n');
     const dbPath = join(dir, 'misspelt.db');
     const authTestsBefore = fake.calls.filter((c) => c.method === 'auth.test').length;
-    const r = run({ SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: fake.apiUrl, ITOPS_CONFIG: settings, DATABASE_URL: `file:${dbPath}`, PORT: '0' });
+    const r = run({
+      SLACK_BOT_TOKEN: 'xoxb-test',
+      SLACK_SIGNING_SECRET: SECRET,
+      SLACK_API_URL: fake.apiUrl,
+      ITOPS_CONFIG: settings,
+      DATABASE_URL: `file:${dbPath}`,
+      PORT: '0',
+    });
     children.push(r.child);
     const { code } = await within(r.exited, 15_000, 'exit');
     expect(code).toBe(1);
-    expect(r.stderr()).toBe(`Switchboard cannot start:\n  - ${settings}: unknown setting chanels — did you mean channels?\n`);
+    expect(r.stderr()).toBe(
+      `Switchboard cannot start:\n  - ${settings}: unknown setting chanels — did you mean channels?\n`,
+    );
     // Refused before anything started: no database, no call to Slack.
     expect(existsSync(dbPath)).toBe(false);
     expect(fake.calls.filter((c) => c.method === 'auth.test')).toHaveLength(authTestsBefore);
@@ -114,11 +140,19 @@ describe('starting the real entry point', () => {
 
   it('with a made-up token and no network, says Slack cannot be reached instead of blaming the token', async () => {
     const closed = await freePort();
-    const r = run({ SLACK_BOT_TOKEN: 'xoxb-made-up', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: `http://127.0.0.1:${closed}/api/`, DATABASE_URL: ':memory:', PORT: '0' });
+    const r = run({
+      SLACK_BOT_TOKEN: 'xoxb-made-up',
+      SLACK_SIGNING_SECRET: SECRET,
+      SLACK_API_URL: `http://127.0.0.1:${closed}/api/`,
+      DATABASE_URL: ':memory:',
+      PORT: '0',
+    });
     children.push(r.child);
     const { code } = await within(r.exited, 15_000, 'exit');
     expect(code).toBe(1);
-    expect(r.stderr()).toBe(`Switchboard cannot start:\n  - Cannot reach Slack at http://127.0.0.1:${closed}/api/ (auth.test: ECONNREFUSED); the token was not checked: check the network, DNS, proxy and SLACK_API_URL\n`);
+    expect(r.stderr()).toBe(
+      `Switchboard cannot start:\n  - Cannot reach Slack at http://127.0.0.1:${closed}/api/ (auth.test: ECONNREFUSED); the token was not checked: check the network, DNS, proxy and SLACK_API_URL\n`,
+    );
   });
 
   it('runs against Slack: /healthz answers, a signed command is accepted, SIGTERM exits 0 and leaves the database intact', async () => {
@@ -152,7 +186,9 @@ describe('starting the real entry point', () => {
     const command = await slack.command('/it-help', 'printer on 3rd floor is jammed', { id: 'UREQ0001', name: 'rita' });
     expect([200, 404]).toContain(command.status);
     // A forged one is refused.
-    const forged = await slack.command('/it-help', 'x', { id: 'UREQ0001' }, 'CGENERAL', { signature: 'v0=' + '0'.repeat(64) });
+    const forged = await slack.command('/it-help', 'x', { id: 'UREQ0001' }, 'CGENERAL', {
+      signature: 'v0=' + '0'.repeat(64),
+    });
     expect(forged.status).toBe(401);
 
     r.child.kill('SIGTERM');
@@ -167,7 +203,9 @@ describe('starting the real entry point', () => {
     try {
       expect(sqlite.pragma('integrity_check', { simple: true })).toBe('ok');
       const migrations = sqlite.prepare('SELECT name FROM kysely_migration ORDER BY name').all() as { name: string }[];
-      expect(migrations.map((m) => m.name)).toEqual(expect.arrayContaining(['2026-11-23-001-foundation', '2026-11-23-002-records']));
+      expect(migrations.map((m) => m.name)).toEqual(
+        expect.arrayContaining(['2026-11-23-001-foundation', '2026-11-23-002-records']),
+      );
     } finally {
       sqlite.close();
     }
@@ -186,7 +224,13 @@ describe('start-up problems that are settings to fix', () => {
     await fake.stop();
     rmSync(dir, { recursive: true, force: true });
   });
-  const env = (extra: Record<string, string>) => ({ SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: fake.apiUrl, PORT: '0', ...extra });
+  const env = (extra: Record<string, string>) => ({
+    SLACK_BOT_TOKEN: 'xoxb-test',
+    SLACK_SIGNING_SECRET: SECRET,
+    SLACK_API_URL: fake.apiUrl,
+    PORT: '0',
+    ...extra,
+  });
 
   async function problemsOf(start: Promise<unknown>): Promise<string[]> {
     const error = await start.then(
@@ -198,7 +242,9 @@ describe('start-up problems that are settings to fix', () => {
   }
 
   it('a database path that cannot be opened names DATABASE_URL, the path and the reason', async () => {
-    const problems = await problemsOf(startSwitchboard({ env: env({ DATABASE_URL: 'file:/etc/passwd/switchboard.db' }), logger: silentLogger }));
+    const problems = await problemsOf(
+      startSwitchboard({ env: env({ DATABASE_URL: 'file:/etc/passwd/switchboard.db' }), logger: silentLogger }),
+    );
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(/^DATABASE_URL: cannot open the database at \/etc\/passwd\/switchboard\.db \(.+\)$/);
   });
@@ -208,9 +254,13 @@ describe('start-up problems that are settings to fix', () => {
     const sb = await startSwitchboard({ env: env({ DATABASE_URL: `file:${dbPath}` }), logger: silentLogger });
     await sb.stop();
     const sqlite = new SQLite(dbPath);
-    sqlite.prepare('INSERT INTO kysely_migration (name, timestamp) VALUES (?, ?)').run('2099-01-01-001-from-the-future', new Date().toISOString());
+    sqlite
+      .prepare('INSERT INTO kysely_migration (name, timestamp) VALUES (?, ?)')
+      .run('2099-01-01-001-from-the-future', new Date().toISOString());
     sqlite.close();
-    const problems = await problemsOf(startSwitchboard({ env: env({ DATABASE_URL: `file:${dbPath}` }), logger: silentLogger }));
+    const problems = await problemsOf(
+      startSwitchboard({ env: env({ DATABASE_URL: `file:${dbPath}` }), logger: silentLogger }),
+    );
     expect(problems).toEqual([
       `DATABASE_URL: the database at ${dbPath} was migrated by a newer Switchboard (migration 2099-01-01-001-from-the-future is not in this release): run the newer release, or restore the backup taken before the upgrade`,
     ]);
@@ -221,7 +271,12 @@ describe('start-up problems that are settings to fix', () => {
     await new Promise<void>((done) => taken.listen(0, done));
     const { port } = taken.address() as { port: number };
     try {
-      const problems = await problemsOf(startSwitchboard({ env: env({ PORT: String(port), DATABASE_URL: `file:${join(dir, 'port.db')}` }), logger: silentLogger }));
+      const problems = await problemsOf(
+        startSwitchboard({
+          env: env({ PORT: String(port), DATABASE_URL: `file:${join(dir, 'port.db')}` }),
+          logger: silentLogger,
+        }),
+      );
       expect(problems).toEqual([`PORT ${port} is already in use: stop the other process or set PORT to a free port`]);
     } finally {
       await new Promise((done) => taken.close(done));
@@ -230,27 +285,46 @@ describe('start-up problems that are settings to fix', () => {
 
   it('no network (nothing listening at SLACK_API_URL) blames the network, not the token', async () => {
     const closed = await freePort();
-    const problems = await problemsOf(startSwitchboard({ env: env({ DATABASE_URL: ':memory:', SLACK_API_URL: `http://127.0.0.1:${closed}/api/` }), logger: silentLogger }));
-    expect(problems).toEqual([`Cannot reach Slack at http://127.0.0.1:${closed}/api/ (auth.test: ECONNREFUSED); the token was not checked: check the network, DNS, proxy and SLACK_API_URL`]);
+    const problems = await problemsOf(
+      startSwitchboard({
+        env: env({ DATABASE_URL: ':memory:', SLACK_API_URL: `http://127.0.0.1:${closed}/api/` }),
+        logger: silentLogger,
+      }),
+    );
+    expect(problems).toEqual([
+      `Cannot reach Slack at http://127.0.0.1:${closed}/api/ (auth.test: ECONNREFUSED); the token was not checked: check the network, DNS, proxy and SLACK_API_URL`,
+    ]);
   });
 
   it('a Slack that does not answer in time is a network problem too', async () => {
     fake.failNext('auth.test', { delayMs: 3000 });
     const settings = testSettings({ slack: { request_timeout: '300ms' } });
-    const problems = await problemsOf(startSwitchboard({ env: env({ DATABASE_URL: ':memory:' }), settings, logger: silentLogger }));
-    expect(problems).toEqual([`Cannot reach Slack at ${fake.apiUrl} (auth.test: timed out); the token was not checked: check the network, DNS, proxy and SLACK_API_URL`]);
+    const problems = await problemsOf(
+      startSwitchboard({ env: env({ DATABASE_URL: ':memory:' }), settings, logger: silentLogger }),
+    );
+    expect(problems).toEqual([
+      `Cannot reach Slack at ${fake.apiUrl} (auth.test: timed out); the token was not checked: check the network, DNS, proxy and SLACK_API_URL`,
+    ]);
   });
 
   it('a Slack answering 503 is not blamed on the token', async () => {
     fake.failNext('auth.test', { status: 503 });
-    const problems = await problemsOf(startSwitchboard({ env: env({ DATABASE_URL: ':memory:' }), logger: silentLogger }));
-    expect(problems).toEqual([`Slack at ${fake.apiUrl} answered auth.test with HTTP 503; the token was not checked: try again shortly, or check SLACK_API_URL`]);
+    const problems = await problemsOf(
+      startSwitchboard({ env: env({ DATABASE_URL: ':memory:' }), logger: silentLogger }),
+    );
+    expect(problems).toEqual([
+      `Slack at ${fake.apiUrl} answered auth.test with HTTP 503; the token was not checked: try again shortly, or check SLACK_API_URL`,
+    ]);
   });
 
   it('a Slack that refuses the token is reported as such', async () => {
     fake.failNext('auth.test', { error: 'invalid_auth' });
-    const problems = await problemsOf(startSwitchboard({ env: env({ DATABASE_URL: ':memory:' }), logger: silentLogger }));
-    expect(problems).toEqual(['Slack did not accept SLACK_BOT_TOKEN (auth.test: invalid_auth); check the token and SLACK_API_URL']);
+    const problems = await problemsOf(
+      startSwitchboard({ env: env({ DATABASE_URL: ':memory:' }), logger: silentLogger }),
+    );
+    expect(problems).toEqual([
+      'Slack did not accept SLACK_BOT_TOKEN (auth.test: invalid_auth); check the token and SLACK_API_URL',
+    ]);
   });
 });
 
@@ -267,19 +341,29 @@ describe('npm start', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   function npm(script: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    const child = spawn('npm', [...script, '--silent'], { cwd: dir, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('npm', [...script, '--silent'], {
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += String(chunk)));
     child.stderr.on('data', (chunk) => (stderr += String(chunk)));
-    return within(new Promise((done) => child.on('exit', (code) => done({ code, stdout, stderr }))), 15_000, `npm ${script.join(' ')}`);
+    return within(
+      new Promise((done) => child.on('exit', (code) => done({ code, stdout, stderr }))),
+      15_000,
+      `npm ${script.join(' ')}`,
+    );
   }
 
   it('does not build: with no dist/ it exits 1 with one line saying to run npm run build, and builds nothing', async () => {
     rmSync(join(dir, 'dist'), { recursive: true, force: true });
     const { code, stderr } = await npm(['start']);
     expect(code).toBe(1);
-    expect(stderr).toBe('Switchboard is not built: dist/src/index.js is missing; run `npm run build` once (after `npm ci` and after each upgrade), then `npm start` again.\n');
+    expect(stderr).toBe(
+      'Switchboard is not built: dist/src/index.js is missing; run `npm run build` once (after `npm ci` and after each upgrade), then `npm start` again.\n',
+    );
     expect(existsSync(join(dir, 'dist'))).toBe(false);
     const migrate = await npm(['run', 'migrate']);
     expect(migrate.code).toBe(1);

@@ -11,12 +11,20 @@ async function fileTicket(t: TestApp, who: { id: string; name: string }, summary
   await t.settle();
 }
 
-const ticket = (t: TestApp) => t.sb.db.selectFrom('tickets').selectAll().where('key', '=', 'IT-1').executeTakeFirstOrThrow();
-const triagePost = (t: TestApp) => t.fake.messagesIn(channels.triage).find((m) => !m.thread_ts && m.text.startsWith('IT-1'))!;
+const ticket = (t: TestApp) =>
+  t.sb.db.selectFrom('tickets').selectAll().where('key', '=', 'IT-1').executeTakeFirstOrThrow();
+const triagePost = (t: TestApp) =>
+  t.fake.messagesIn(channels.triage).find((m) => !m.thread_ts && m.text.startsWith('IT-1'))!;
 const buttons = (message: { blocks?: any[] }) =>
-  (message.blocks ?? []).flatMap((b: any) => (b.type === 'actions' ? b.elements.map((e: any) => ({ ...e, block_id: b.block_id })) : []));
-const button = (message: { blocks?: any[] }, actionId: string) => buttons(message).find((e: any) => e.action_id === actionId);
-const contextLines = (message: { blocks?: any[] }) => (message.blocks ?? []).filter((b: any) => b.type === 'context').flatMap((b: any) => b.elements.map((e: any) => e.text));
+  (message.blocks ?? []).flatMap((b: any) =>
+    b.type === 'actions' ? b.elements.map((e: any) => ({ ...e, block_id: b.block_id })) : [],
+  );
+const button = (message: { blocks?: any[] }, actionId: string) =>
+  buttons(message).find((e: any) => e.action_id === actionId);
+const contextLines = (message: { blocks?: any[] }) =>
+  (message.blocks ?? [])
+    .filter((b: any) => b.type === 'context')
+    .flatMap((b: any) => b.elements.map((e: any) => e.text));
 const dmsTo = (t: TestApp, who: { id: string }) => t.fake.messagesIn(who.id).filter((m) => m.text.includes('IT-1'));
 
 async function resolve(t: TestApp, agent: { id: string; name: string }) {
@@ -24,7 +32,11 @@ async function resolve(t: TestApp, agent: { id: string; name: string }) {
   await t.slack.blockAction(agent, button(post, 'ticket.resolve'), { channel: channels.triage, ts: post.ts });
   await t.settle();
   const { id, view } = t.fake.lastView();
-  await t.slack.submitView(agent, { id, ...view }, { resolution_note: 'Replaced the VPN profile', resolution_code: 'fixed' });
+  await t.slack.submitView(
+    agent,
+    { id, ...view },
+    { resolution_note: 'Replaced the VPN profile', resolution_code: 'fixed' },
+  );
   await t.settle();
 }
 
@@ -63,14 +75,20 @@ describe('service desk: buttons on older DMs follow the ticket', () => {
     expect(button(resolved!, 'ticket.reopen')).toBeDefined();
 
     // Rated, then reopened: the rating buttons go first, then Reopen.
-    await t.slack.blockAction(people.requester, button(resolved!, 'ticket.rate.4'), { channel: resolved!.channel, ts: resolved!.ts });
+    await t.slack.blockAction(people.requester, button(resolved!, 'ticket.rate.4'), {
+      channel: resolved!.channel,
+      ts: resolved!.ts,
+    });
     await t.settle();
     let edited = t.fake.message(resolved!.channel, resolved!.ts)!;
     expect(button(edited, 'ticket.rate.4')).toBeUndefined();
     expect(button(edited, 'ticket.reopen')).toBeDefined();
     expect(contextLines(edited)).toContain('IT-1 is already rated ★★★★☆.');
 
-    await t.slack.blockAction(people.requester, button(edited, 'ticket.reopen'), { channel: resolved!.channel, ts: resolved!.ts });
+    await t.slack.blockAction(people.requester, button(edited, 'ticket.reopen'), {
+      channel: resolved!.channel,
+      ts: resolved!.ts,
+    });
     await t.settle();
     edited = t.fake.message(resolved!.channel, resolved!.ts)!;
     expect(buttons(edited)).toEqual([]);
@@ -93,18 +111,29 @@ describe('service desk: buttons on older DMs follow the ticket', () => {
     const answered = t.fake.responses.length;
     await t.slack.blockAction(people.requester, cancel, { channel: receipt.channel, ts: receipt.ts });
     await t.settle();
-    expect(t.fake.responses.slice(answered).map((r) => r.body.text)).toEqual([`That button is out of date: IT-1 is resolved by <@${people.agent.id}>. Nothing was changed.`]);
+    expect(t.fake.responses.slice(answered).map((r) => r.body.text)).toEqual([
+      `That button is out of date: IT-1 is resolved by <@${people.agent.id}>. Nothing was changed.`,
+    ]);
     const after = await ticket(t);
     expect(after).toMatchObject({ status: 'resolved', cancelled_at: null });
-    const refusals = await t.sb.db.selectFrom('audit_log').selectAll().where('action', '=', 'ticket.cancel_refused').execute();
+    const refusals = await t.sb.db
+      .selectFrom('audit_log')
+      .selectAll()
+      .where('action', '=', 'ticket.cancel_refused')
+      .execute();
     expect(refusals).toHaveLength(1);
     expect(refusals[0]).toMatchObject({ actor_id: people.requester.id, record_key: 'IT-1', source: 'button' });
     expect(refusals[0]!.detail).toContain('out of date');
-    expect(await t.sb.db.selectFrom('audit_log').select('id').where('action', '=', 'ticket.cancel').execute()).toHaveLength(0);
+    expect(
+      await t.sb.db.selectFrom('audit_log').select('id').where('action', '=', 'ticket.cancel').execute(),
+    ).toHaveLength(0);
 
     // Add a comment on the same stale row opens no form (the check before a form applies the same rule).
     const views = t.fake.views.length;
-    await t.slack.blockAction(people.requester, button(receipt, 'ticket.comment'), { channel: receipt.channel, ts: receipt.ts });
+    await t.slack.blockAction(people.requester, button(receipt, 'ticket.comment'), {
+      channel: receipt.channel,
+      ts: receipt.ts,
+    });
     await t.settle();
     expect(t.fake.responses.at(-1)!.body.text).toMatch(/^That button is out of date: IT-1 is resolved/);
     expect(t.fake.views.length).toBe(views);
@@ -112,13 +141,24 @@ describe('service desk: buttons on older DMs follow the ticket', () => {
 
   it("takes the agent's buttons off the old assignee's DM when the ticket is handed to someone else", async () => {
     await fileTicket(t, people.requester, 'Monitor flickers');
-    const assign = (to: string) => ({ action_id: 'ticket.assign', block_id: 'ticket.actions.1', type: 'users_select', selected_user: to });
-    await t.slack.blockAction(people.agent, assign(people.agent2.id), { channel: channels.triage, ts: triagePost(t).ts });
+    const assign = (to: string) => ({
+      action_id: 'ticket.assign',
+      block_id: 'ticket.actions.1',
+      type: 'users_select',
+      selected_user: to,
+    });
+    await t.slack.blockAction(people.agent, assign(people.agent2.id), {
+      channel: channels.triage,
+      ts: triagePost(t).ts,
+    });
     await t.settle();
     const assigned = dmsTo(t, people.agent2).at(-1)!;
     expect(button(assigned, 'ticket.resolve')).toBeDefined();
 
-    await t.slack.blockAction(people.agent, assign(people.agent.id), { channel: channels.triage, ts: triagePost(t).ts });
+    await t.slack.blockAction(people.agent, assign(people.agent.id), {
+      channel: channels.triage,
+      ts: triagePost(t).ts,
+    });
     await t.settle();
     const edited = t.fake.message(assigned.channel, assigned.ts)!;
     expect(buttons(edited)).toEqual([]);

@@ -21,10 +21,14 @@ async function tick(t: TestApp, ms: number) {
   await t.sb.runner.sweep();
   await t.settle();
 }
-const ticket = (t: TestApp, key: string) => t.sb.db.selectFrom('tickets').selectAll().where('key', '=', key).executeTakeFirstOrThrow();
-const triagePost = (t: TestApp, key: string) => t.fake.messagesIn(channels.triage).find((m) => !m.thread_ts && m.text.startsWith(key))!;
+const ticket = (t: TestApp, key: string) =>
+  t.sb.db.selectFrom('tickets').selectAll().where('key', '=', key).executeTakeFirstOrThrow();
+const triagePost = (t: TestApp, key: string) =>
+  t.fake.messagesIn(channels.triage).find((m) => !m.thread_ts && m.text.startsWith(key))!;
 const button = (message: { blocks?: any[] }, actionId: string) =>
-  message.blocks!.flatMap((b: any) => (b.type === 'actions' ? b.elements : [])).find((e: any) => e.action_id === actionId);
+  message
+    .blocks!.flatMap((b: any) => (b.type === 'actions' ? b.elements : []))
+    .find((e: any) => e.action_id === actionId);
 
 describe('tickets escalated to an incident follow it', () => {
   let t: TestApp;
@@ -41,13 +45,22 @@ describe('tickets escalated to an incident follow it', () => {
     await t.slack.blockAction(people.agent, button(post, 'ticket.escalate'), { channel: channels.triage, ts: post.ts });
     await waitFor(() => t.fake.views.some((v) => v.view.callback_id === 'incident.declare'));
     const view = t.fake.lastView();
-    await t.slack.submitView(people.agent, { id: view.id, ...view.view }, { [FIELDS.title]: title, [FIELDS.severity]: 'P3', [FIELDS.impact]: 'Some people' });
+    await t.slack.submitView(
+      people.agent,
+      { id: view.id, ...view.view },
+      { [FIELDS.title]: title, [FIELDS.severity]: 'P3', [FIELDS.impact]: 'Some people' },
+    );
     await t.settle();
-    const ref = await t.sb.db.selectFrom('slack_refs').selectAll().where('key', 'like', 'incident/%/channel').orderBy('updated_at', 'desc').executeTakeFirstOrThrow();
+    const ref = await t.sb.db
+      .selectFrom('slack_refs')
+      .selectAll()
+      .where('key', 'like', 'incident/%/channel')
+      .orderBy('updated_at', 'desc')
+      .executeTakeFirstOrThrow();
     return ref.channel;
   }
 
-  it('pauses the linked ticket\'s SLA while the incident is open, then resolves it with the incident and tells the requester', async () => {
+  it("pauses the linked ticket's SLA while the incident is open, then resolves it with the incident and tells the requester", async () => {
     await fileTicket(t, people.requester, 'Cannot reach the file share');
     const channelId = await escalate('IT-1', 'File share down');
     let row = await ticket(t, 'IT-1');
@@ -63,10 +76,19 @@ describe('tickets escalated to an incident follow it', () => {
     await t.slack.command('/incident', 'resolve', people.agent, channelId);
     await waitFor(() => t.fake.views.some((v) => v.view.callback_id === 'incident.resolve'));
     const resolve = t.fake.lastView();
-    await t.slack.submitView(people.agent, { id: resolve.id, ...resolve.view }, { [FIELDS.resolution]: 'Restarted the storage controller' });
+    await t.slack.submitView(
+      people.agent,
+      { id: resolve.id, ...resolve.view },
+      { [FIELDS.resolution]: 'Restarted the storage controller' },
+    );
     await t.settle();
     row = await ticket(t, 'IT-1');
-    expect(row).toMatchObject({ status: 'resolved', resolution_code: 'fixed', hold_reason: null, resolution_breached: 0 });
+    expect(row).toMatchObject({
+      status: 'resolved',
+      resolution_code: 'fixed',
+      hold_reason: null,
+      resolution_breached: 0,
+    });
     expect(row.resolution_note).toBe('Resolved with incident INC-1: Restarted the storage controller');
     const dms = t.fake.messagesIn(people.requester.id);
     const resolvedDm = dms.find((m) => m.text.startsWith('*IT-1* is resolved'))!;
@@ -74,7 +96,11 @@ describe('tickets escalated to an incident follow it', () => {
     expect(allText([resolvedDm])).toContain('Restarted the storage controller');
     expect(allText([resolvedDm])).toContain('ticket.rate');
     // Not overdue in the agents' queue any more.
-    const open = await t.sb.db.selectFrom('tickets').select('key').where('status', 'in', ['new', 'in_progress', 'waiting_on_requester']).execute();
+    const open = await t.sb.db
+      .selectFrom('tickets')
+      .select('key')
+      .where('status', 'in', ['new', 'in_progress', 'waiting_on_requester'])
+      .execute();
     expect(open).toEqual([]);
   });
 
@@ -84,12 +110,19 @@ describe('tickets escalated to an incident follow it', () => {
     const before = await ticket(t, 'IT-1');
     const requesterDms = t.fake.messagesIn(people.requester.id).length;
     const post = triagePost(t, 'IT-1');
-    await t.slack.blockAction(people.outsider, button(post, 'ticket.unlink'), { channel: channels.triage, ts: post.ts });
+    await t.slack.blockAction(people.outsider, button(post, 'ticket.unlink'), {
+      channel: channels.triage,
+      ts: post.ts,
+    });
     await t.settle();
     expect(await ticket(t, 'IT-1')).toEqual(before);
     expect(t.fake.messagesIn(people.requester.id)).toHaveLength(requesterDms);
     expect(t.fake.messagesIn(channels.triage).some((m) => m.text.includes('unlinked the ticket'))).toBe(false);
-    const audit = await t.sb.db.selectFrom('audit_log').select(['action', 'record_key']).where('actor_id', '=', people.outsider.id).execute();
+    const audit = await t.sb.db
+      .selectFrom('audit_log')
+      .select(['action', 'record_key'])
+      .where('actor_id', '=', people.outsider.id)
+      .execute();
     expect(audit).toEqual([{ action: 'ticket.unlink_refused', record_key: 'IT-1' }]);
     expect(button(triagePost(t, 'IT-1'), 'ticket.unlink')).toBeDefined();
   });
@@ -98,7 +131,10 @@ describe('tickets escalated to an incident follow it', () => {
     await fileTicket(t, people.requester, 'Laptop is slow');
     const channelId = await escalate('IT-1', 'Slow laptops');
     const post = triagePost(t, 'IT-1');
-    await t.slack.blockAction(people.outsider, button(post, 'ticket.unlink'), { channel: channels.triage, ts: post.ts });
+    await t.slack.blockAction(people.outsider, button(post, 'ticket.unlink'), {
+      channel: channels.triage,
+      ts: post.ts,
+    });
     await t.settle();
     expect((await ticket(t, 'IT-1')).incident_id).toBe(1);
     await t.slack.blockAction(people.agent, button(post, 'ticket.unlink'), { channel: channels.triage, ts: post.ts });
@@ -106,7 +142,11 @@ describe('tickets escalated to an incident follow it', () => {
     let row = await ticket(t, 'IT-1');
     expect(row).toMatchObject({ incident_id: null, hold_reason: null });
     expect(button(triagePost(t, 'IT-1'), 'ticket.unlink')).toBeUndefined();
-    expect(t.fake.messagesIn(channels.triage).some((m) => m.thread_ts === post.ts && m.text.includes('unlinked the ticket from INC-1'))).toBe(true);
+    expect(
+      t.fake
+        .messagesIn(channels.triage)
+        .some((m) => m.thread_ts === post.ts && m.text.includes('unlinked the ticket from INC-1')),
+    ).toBe(true);
     expect(t.fake.messagesIn(people.requester.id).some((m) => m.text.includes('not as part of INC-1'))).toBe(true);
 
     await t.slack.command('/incident', 'resolve', people.agent, channelId);

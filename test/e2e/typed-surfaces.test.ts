@@ -20,7 +20,12 @@ describe('template syntax on re-sent incident surfaces', () => {
     t = await startTestApp();
     t.fake.addUser(people.commander.id, NAME); // a display name that looks like a name placeholder
     const title = `Mail ${NAME} ${REF}`;
-    const { channelId } = await declare(t, people.commander, { title, severity: 'P3', impact: `Nobody ${REF}`, services: ['Email'] });
+    const { channelId } = await declare(t, people.commander, {
+      title,
+      severity: 'P3',
+      impact: `Nobody ${REF}`,
+      services: ['Email'],
+    });
     const channel = t.fake.channels.get(channelId)!;
     const agentName = t.fake.users.get(people.agent.id)!.name;
     expect(channel.topic).toContain(`IC: ${NAME}`);
@@ -40,7 +45,11 @@ describe('template syntax on re-sent incident surfaces', () => {
     await t.slack.command('/incident', 'resolve', people.commander, channelId);
     await waitFor(() => t.fake.views.some((v) => v.view.callback_id === 'incident.resolve'));
     const view = t.fake.lastView();
-    await t.slack.submitView(people.commander, { id: view.id, ...view.view }, { [FIELDS.resolution]: `Restarted ${NAME} per ${REF}` });
+    await t.slack.submitView(
+      people.commander,
+      { id: view.id, ...view.view },
+      { [FIELDS.resolution]: `Restarted ${NAME} per ${REF}` },
+    );
     await t.settle();
     const everywhere = allText([...t.fake.messagesIn(channelId), ...t.fake.messagesIn(channels.incidents)]);
     expect(everywhere).toContain(`Restarted ${NAME} per ${REF}`);

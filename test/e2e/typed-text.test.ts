@@ -20,7 +20,10 @@ const openedModal = (t: TestApp) => {
 
 async function owedAllDelivered(t: TestApp) {
   const rows = await t.sb.db.selectFrom('outbox').select(['id', 'method', 'status', 'last_error']).execute();
-  expect(rows.filter((r) => r.status !== 'sent'), 'every owed call delivered').toEqual([]);
+  expect(
+    rows.filter((r) => r.status !== 'sent'),
+    'every owed call delivered',
+  ).toEqual([]);
 }
 
 describe('template syntax in typed text', () => {
@@ -31,7 +34,10 @@ describe('template syntax in typed text', () => {
     t = await startTestApp();
     await t.slack.command('/it-help', `Printer ${REF}`, people.requester);
     await t.settle();
-    await t.slack.submitView(people.requester, openedModal(t), { category: 'hardware', details: `${NAME} ${REAL_REF} ${OBJECT}` });
+    await t.slack.submitView(people.requester, openedModal(t), {
+      category: 'hardware',
+      details: `${NAME} ${REAL_REF} ${OBJECT}`,
+    });
     await t.settle();
 
     const post = t.fake.messagesIn(channels.triage).find((m) => m.text.startsWith('IT-1'))!;
@@ -44,12 +50,22 @@ describe('template syntax in typed text', () => {
     const dm = t.fake.messagesIn(people.requester.id).at(-1)!;
     expect(dm.text).toContain(`Printer ${REF}`);
     // The confirmation's own link to the triage post is filled in (a structured field of its row).
-    expect(JSON.stringify(dm.blocks)).toContain(`https://fake.slack.com/archives/${channels.triage}/p${post.ts.replace('.', '')}`);
+    expect(JSON.stringify(dm.blocks)).toContain(
+      `https://fake.slack.com/archives/${channels.triage}/p${post.ts.replace('.', '')}`,
+    );
 
-    const claim = post.blocks!.flatMap((b: any) => (b.type === 'actions' ? b.elements.map((e: any) => ({ ...e, block_id: b.block_id })) : [])).find((e: any) => e.action_id === 'ticket.comment' || e.action_id === 'ticket.claim');
+    const claim = post
+      .blocks!.flatMap((b: any) =>
+        b.type === 'actions' ? b.elements.map((e: any) => ({ ...e, block_id: b.block_id })) : [],
+      )
+      .find((e: any) => e.action_id === 'ticket.comment' || e.action_id === 'ticket.claim');
     await t.slack.blockAction(people.agent, claim, { channel: channels.triage, ts: post.ts });
     await t.settle();
-    const comment = dm.blocks!.flatMap((b: any) => (b.type === 'actions' ? b.elements.map((e: any) => ({ ...e, block_id: b.block_id })) : [])).find((e: any) => e.action_id === 'ticket.comment');
+    const comment = dm
+      .blocks!.flatMap((b: any) =>
+        b.type === 'actions' ? b.elements.map((e: any) => ({ ...e, block_id: b.block_id })) : [],
+      )
+      .find((e: any) => e.action_id === 'ticket.comment');
     await t.slack.blockAction(people.requester, comment, { channel: dm.channel, ts: dm.ts });
     await t.settle();
     await t.slack.submitView(people.requester, openedModal(t), { comment: `Still broken ${REF} ${NAME}` });
@@ -59,11 +75,16 @@ describe('template syntax in typed text', () => {
     await owedAllDelivered(t);
   });
 
-  it('in an incident title, impact, update and note, and the commander\'s own display name: summary pinned, announced, executives told', async () => {
+  it("in an incident title, impact, update and note, and the commander's own display name: summary pinned, announced, executives told", async () => {
     t = await startTestApp();
     t.fake.addUser(people.commander.id, REF); // a display name that looks like a reference
     const title = `Mail ${REF} ${NAME}`;
-    const { channelId, incidentId } = await declare(t, people.commander, { title, severity: 'P1', impact: `Nobody ${REAL_REF}`, services: ['Email'] });
+    const { channelId, incidentId } = await declare(t, people.commander, {
+      title,
+      severity: 'P1',
+      impact: `Nobody ${REAL_REF}`,
+      services: ['Email'],
+    });
     expect(channelId).not.toBe('');
     const channel = t.fake.channels.get(channelId)!;
     expect(channel.pins, 'pinned summary').toHaveLength(1);
@@ -77,10 +98,18 @@ describe('template syntax in typed text', () => {
 
     await t.slack.command('/incident', `note Tried ${REF} ${NAME}`, people.commander, channelId);
     await t.settle();
-    await t.slack.blockAction(people.commander, { action_id: ACTIONS.postUpdate, value: String(incidentId) }, { channel: channelId, ts: summary.ts });
+    await t.slack.blockAction(
+      people.commander,
+      { action_id: ACTIONS.postUpdate, value: String(incidentId) },
+      { channel: channelId, ts: summary.ts },
+    );
     await waitFor(() => t.fake.views.some((v) => v.view.callback_id === 'incident.update'));
     const view = t.fake.lastView();
-    await t.slack.submitView(people.commander, { id: view.id, ...view.view }, { [FIELDS.status]: 'identified', [FIELDS.actions]: `Rolling back ${REF}`, [FIELDS.workaround]: NAME });
+    await t.slack.submitView(
+      people.commander,
+      { id: view.id, ...view.view },
+      { [FIELDS.status]: 'identified', [FIELDS.actions]: `Rolling back ${REF}`, [FIELDS.workaround]: NAME },
+    );
     await t.settle();
     const update = t.fake.messagesIn(channelId).filter((m) => m.text.startsWith('Update on'));
     expect(update).toHaveLength(1);

@@ -23,8 +23,16 @@ export function runEntryPoint(env: Record<string, string>): Child {
   let err = '';
   child.stdout!.on('data', (chunk) => (out += String(chunk)));
   child.stderr!.on('data', (chunk) => (err += String(chunk)));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => child.on('exit', (code, signal) => done({ code, signal })));
-  return { child, stdout: () => out, stderr: () => err, exited, alive: () => child.exitCode === null && child.signalCode === null };
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
+    child.on('exit', (code, signal) => done({ code, signal })),
+  );
+  return {
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    exited,
+    alive: () => child.exitCode === null && child.signalCode === null,
+  };
 }
 
 export async function freePort(): Promise<number> {
@@ -47,7 +55,11 @@ export async function waitHealthy(run: Child, port: number, timeoutMs = 20_000):
   }
 }
 
-export async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+export async function waitUntil(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
   const start = Date.now();
   while (!(await check())) {
     if (Date.now() - start > timeoutMs) throw new Error(`${what}: not within ${timeoutMs} ms`);

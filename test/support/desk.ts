@@ -36,10 +36,23 @@ export async function openDesk(settingsInput: Record<string, unknown>, start: st
   await migrateToLatest(db);
   const clock = new FakeClock(new Date(start));
   const ctx: ServiceContext = { db, clock, settings, logger: silentLogger, wakeOutbox: () => {} };
-  const runner = new DueRunner({ db, clock, logger: silentLogger, handlers: { ...ticketDueHandlers(ctx), ...incidentDueHandlers(ctx), ...changeDueHandlers(ctx) }, afterCommit: () => {} });
+  const runner = new DueRunner({
+    db,
+    clock,
+    logger: silentLogger,
+    handlers: { ...ticketDueHandlers(ctx), ...incidentDueHandlers(ctx), ...changeDueHandlers(ctx) },
+    afterCommit: () => {},
+  });
   async function runUntil(at: number): Promise<void> {
     for (let i = 0; i < 100_000; i++) {
-      const next = await db.selectFrom('due_items').select('due_at').where('status', '=', 'pending').where('due_at', '<=', at).orderBy('due_at').limit(1).executeTakeFirst();
+      const next = await db
+        .selectFrom('due_items')
+        .select('due_at')
+        .where('status', '=', 'pending')
+        .where('due_at', '<=', at)
+        .orderBy('due_at')
+        .limit(1)
+        .executeTakeFirst();
       if (!next) break;
       if (Number(next.due_at) > clock.now().getTime()) clock.set(new Date(Number(next.due_at)));
       await runner.sweep();
@@ -58,5 +71,13 @@ const LEVELS_FOR: Record<Priority, Pick<TicketInput, 'impact' | 'urgency'>> = {
 };
 
 export function ticketInput(priority: Priority, over: Partial<TicketInput> = {}): TicketInput {
-  return { summary: 'Printer jams', details: '', category: 'hardware', service: null, attachmentUrl: null, ...LEVELS_FOR[priority], ...over };
+  return {
+    summary: 'Printer jams',
+    details: '',
+    category: 'hardware',
+    service: null,
+    attachmentUrl: null,
+    ...LEVELS_FOR[priority],
+    ...over,
+  };
 }

@@ -52,7 +52,15 @@ const CATEGORIES = ['access', 'hardware', 'software', 'network'];
 const AGENTS = ['UAGENT01', 'UAGENT02', 'UAGENT03'];
 const PRIORITIES = ['P1', 'P2', 'P3', 'P4'] as const;
 
-export function generateHistory(options: { seed: number; from: number; to: number; now: number; tickets: number; incidents: number; changes: number }): History {
+export function generateHistory(options: {
+  seed: number;
+  from: number;
+  to: number;
+  now: number;
+  tickets: number;
+  incidents: number;
+  changes: number;
+}): History {
   const rnd = mulberry32(options.seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
   const between = (a: number, b: number) => Math.floor(a + rnd() * (b - a));
@@ -87,8 +95,15 @@ export function generateHistory(options: { seed: number; from: number; to: numbe
     const escalated = rnd() < 0.08 ? created + HOUR : null;
     const resolver = resolved ? (rnd() < 0.8 ? first : pick(AGENTS)) : null;
     // The SLA job flags breaches; a few are flagged even though the timestamps look fine (a paused clock).
-    const frBreached = (firstResponse === null && frDue <= now) || (firstResponse !== null && firstResponse > frDue) || rnd() < 0.02 ? 1 : 0;
-    const resBreached = (resolved !== null && resolved > resDue) || (resolved === null && status !== 'cancelled' && resDue <= now && rnd() < 0.7) ? 1 : 0;
+    const frBreached =
+      (firstResponse === null && frDue <= now) || (firstResponse !== null && firstResponse > frDue) || rnd() < 0.02
+        ? 1
+        : 0;
+    const resBreached =
+      (resolved !== null && resolved > resDue) ||
+      (resolved === null && status !== 'cancelled' && resDue <= now && rnd() < 0.7)
+        ? 1
+        : 0;
     const csatAsked = resolved && rnd() < 0.8 ? past(resolved + HOUR) : null;
     const csatScore = csatAsked && rnd() < 0.45 ? pick([1, 2, 3, 4, 4, 5, 5, 5]) : null;
     const csatAt = csatScore !== null && csatAsked ? past(csatAsked + between(MIN, 2 * DAY)) : null;
@@ -145,7 +160,11 @@ export function generateHistory(options: { seed: number; from: number; to: numbe
     const ack = rnd() < 0.95 ? past(declared + between(MIN, 45 * MIN)) : null;
     const started = rnd() < 0.6 ? declared - between(5 * MIN, 3 * HOUR) : null;
     const resolved = rnd() < 0.92 ? past(declared + between(20 * MIN, 30 * HOUR)) : null;
-    const status: IncidentTable['status'] = resolved ? (rnd() < 0.5 ? 'closed' : 'resolved') : pick(['investigating', 'identified', 'monitoring'] as const);
+    const status: IncidentTable['status'] = resolved
+      ? rnd() < 0.5
+        ? 'closed'
+        : 'resolved'
+      : pick(['investigating', 'identified', 'monitoring'] as const);
     const services = [...new Set([pick(SERVICES), ...(rnd() < 0.3 ? [pick(SERVICES)] : [])])];
     incidents.push({
       id: i,
@@ -195,10 +214,34 @@ export function generateHistory(options: { seed: number; from: number; to: numbe
     const created = options.from + Math.floor(rnd() * span);
     const type = rnd() < 0.4 ? 'standard' : rnd() < 0.85 ? 'normal' : 'emergency';
     const submitted = rnd() < 0.95 ? past(created + between(MIN, DAY)) : null;
-    const approved = submitted ? (type === 'standard' ? submitted : rnd() < 0.85 ? past(submitted + between(10 * MIN, 5 * DAY)) : null) : null;
+    const approved = submitted
+      ? type === 'standard'
+        ? submitted
+        : rnd() < 0.85
+          ? past(submitted + between(10 * MIN, 5 * DAY))
+          : null
+      : null;
     const completed = approved && rnd() < 0.8 ? past(approved + between(HOUR, 10 * DAY)) : null;
-    const outcome = completed ? pick(['successful', 'successful', 'successful', 'successful', 'successful_with_issues', 'failed', 'rolled_back'] as const) : null;
-    const status: ChangeTable['status'] = completed ? 'completed' : approved ? 'scheduled' : submitted ? (rnd() < 0.2 ? 'rejected' : 'pending_approval') : 'draft';
+    const outcome = completed
+      ? pick([
+          'successful',
+          'successful',
+          'successful',
+          'successful',
+          'successful_with_issues',
+          'failed',
+          'rolled_back',
+        ] as const)
+      : null;
+    const status: ChangeTable['status'] = completed
+      ? 'completed'
+      : approved
+        ? 'scheduled'
+        : submitted
+          ? rnd() < 0.2
+            ? 'rejected'
+            : 'pending_approval'
+          : 'draft';
     changes.push({
       id: i,
       key: `CHG-${i}`,
@@ -238,7 +281,9 @@ export function generateHistory(options: { seed: number; from: number; to: numbe
     });
   }
 
-  const deflections = Array.from({ length: Math.floor(options.tickets / 6) }, () => ({ at: options.from + Math.floor(rnd() * span) }));
+  const deflections = Array.from({ length: Math.floor(options.tickets / 6) }, () => ({
+    at: options.from + Math.floor(rnd() * span),
+  }));
   return { tickets, incidents, updates, actions, changes, deflections };
 }
 
@@ -250,28 +295,80 @@ export async function insertHistory(db: Db, h: History): Promise<void> {
   await db.transaction().execute(async (trx) => {
     // SQLite allows 32766 bound values per statement: tickets have ~45 columns.
     await batches(h.tickets, 300, (chunk) => trx.insertInto('tickets').values(chunk).execute());
-    await batches(h.incidents, 300, (chunk) => trx.insertInto('incidents').values(chunk.map(({ services: _s, ...row }) => row)).execute());
+    await batches(h.incidents, 300, (chunk) =>
+      trx
+        .insertInto('incidents')
+        .values(chunk.map(({ services: _s, ...row }) => row))
+        .execute(),
+    );
     const services = h.incidents.flatMap((i) => i.services.map((service) => ({ incident_id: i.id, service })));
     await batches(services, 1000, (chunk) => trx.insertInto('incident_services').values(chunk).execute());
     await batches(h.updates, 500, (chunk) =>
       trx
         .insertInto('incident_updates')
-        .values(chunk.map((u) => ({ ...u, posted_by: 'UCOMMAN1', status: 'investigating' as const, impact: '', actions: '', workaround: null, next_update_at: null, audience: 'all' })))
+        .values(
+          chunk.map((u) => ({
+            ...u,
+            posted_by: 'UCOMMAN1',
+            status: 'investigating' as const,
+            impact: '',
+            actions: '',
+            workaround: null,
+            next_update_at: null,
+            audience: 'all',
+          })),
+        )
         .execute(),
     );
     await batches(h.actions, 500, (chunk) =>
       trx
         .insertInto('incident_actions')
-        .values(chunk.map((a) => ({ ...a, text: 'follow up', owner_id: 'UAGENT01', created_at: a.due_at - 5 * DAY, created_by: 'UCOMMAN1', closed_by: a.closed_at ? 'UAGENT01' : null })))
+        .values(
+          chunk.map((a) => ({
+            ...a,
+            text: 'follow up',
+            owner_id: 'UAGENT01',
+            created_at: a.due_at - 5 * DAY,
+            created_by: 'UCOMMAN1',
+            closed_by: a.closed_at ? 'UAGENT01' : null,
+          })),
+        )
         .execute(),
     );
-    await batches(h.changes, 300, (chunk) => trx.insertInto('changes').values(chunk.map(({ services: _s, linked: _l, ...row }) => row)).execute());
+    await batches(h.changes, 300, (chunk) =>
+      trx
+        .insertInto('changes')
+        .values(chunk.map(({ services: _s, linked: _l, ...row }) => row))
+        .execute(),
+    );
     const changeServices = h.changes.flatMap((c) => c.services.map((service) => ({ change_id: c.id, service })));
     await batches(changeServices, 1000, (chunk) => trx.insertInto('change_services').values(chunk).execute());
-    const links = h.changes.filter((c) => c.linked).map((c, n) => ({ change_id: c.id, incident_id: (n % h.incidents.length) + 1, linked_at: Number(c.completed_at), linked_by: 'UCOMMAN1' }));
+    const links = h.changes
+      .filter((c) => c.linked)
+      .map((c, n) => ({
+        change_id: c.id,
+        incident_id: (n % h.incidents.length) + 1,
+        linked_at: Number(c.completed_at),
+        linked_by: 'UCOMMAN1',
+      }));
     if (links.length) await trx.insertInto('change_incidents').values(links).execute();
-    await trx.insertInto('kb_articles').values({ title: 'Reset your password', body: 'Use the portal', url: null, created_by: 'UAGENT01', created_at: 0, removed_at: null }).execute();
-    await batches(h.deflections, 1000, (chunk) => trx.insertInto('kb_deflections').values(chunk.map((d) => ({ ...d, user_id: 'UREQ0001', article_id: 1, query: 'password' }))).execute());
+    await trx
+      .insertInto('kb_articles')
+      .values({
+        title: 'Reset your password',
+        body: 'Use the portal',
+        url: null,
+        created_by: 'UAGENT01',
+        created_at: 0,
+        removed_at: null,
+      })
+      .execute();
+    await batches(h.deflections, 1000, (chunk) =>
+      trx
+        .insertInto('kb_deflections')
+        .values(chunk.map((d) => ({ ...d, user_id: 'UREQ0001', article_id: 1, query: 'password' })))
+        .execute(),
+    );
   });
 }
 
@@ -282,31 +379,151 @@ export async function insertHistory(db: Db, h: History): Promise<void> {
  * (The replay oracle drives the real use cases instead; this is only for view and export tests.)
  */
 export async function insertSeededTicketHistory(db: Db): Promise<void> {
-  const rows = await db.selectFrom('tickets').selectAll().where(({ not, exists, selectFrom }) => not(exists(selectFrom('ticket_events as e').select('e.id').whereRef('e.ticket_id', '=', 'tickets.id')))).execute();
+  const rows = await db
+    .selectFrom('tickets')
+    .selectAll()
+    .where(({ not, exists, selectFrom }) =>
+      not(exists(selectFrom('ticket_events as e').select('e.id').whereRef('e.ticket_id', '=', 'tickets.id'))),
+    )
+    .execute();
   const events: Record<string, unknown>[] = [];
   for (const t of rows) {
-    const frLate = t.first_response_breached === 1 || (t.first_response_at !== null && t.first_response_at > t.first_response_due_at);
+    const frLate =
+      t.first_response_breached === 1 ||
+      (t.first_response_at !== null && t.first_response_at > t.first_response_due_at);
     const resLate = t.resolution_breached === 1 || (t.resolved_at !== null && t.resolved_at > t.resolution_due_at);
-    const base = { ticket_id: t.id, priority: t.priority, hold_reason: null, paused: 0, first_assignee_id: null as string | null, reassignments: 0, escalated: 0, body: null };
-    const clocks = (fr: string, frB: number, res: string, resB: number) => ({ fr_state: fr, fr_breached: frB, fr_due_at: t.first_response_due_at, res_state: res, res_breached: resB, res_due_at: t.resolution_due_at });
+    const base = {
+      ticket_id: t.id,
+      priority: t.priority,
+      hold_reason: null,
+      paused: 0,
+      first_assignee_id: null as string | null,
+      reassignments: 0,
+      escalated: 0,
+      body: null,
+    };
+    const clocks = (fr: string, frB: number, res: string, resB: number) => ({
+      fr_state: fr,
+      fr_breached: frB,
+      fr_due_at: t.first_response_due_at,
+      res_state: res,
+      res_breached: resB,
+      res_due_at: t.resolution_due_at,
+    });
     let responded = 0;
     let frState = 'running';
-    events.push({ ...base, at: t.created_at, actor_id: t.requester_id, kind: 'filed', status: 'new', assignee_id: null, responded: 0, ...clocks('running', 0, 'running', 0) });
+    events.push({
+      ...base,
+      at: t.created_at,
+      actor_id: t.requester_id,
+      kind: 'filed',
+      status: 'new',
+      assignee_id: null,
+      responded: 0,
+      ...clocks('running', 0, 'running', 0),
+    });
     if (t.first_response_at !== null) {
       responded = 1;
       frState = frLate ? 'breached' : 'met';
-      events.push({ ...base, at: t.first_response_at, actor_id: t.first_assignee_id ?? 'UAGENT01', kind: 'claim', status: 'in_progress', assignee_id: t.first_assignee_id, first_assignee_id: t.first_assignee_id, reassignments: 0, responded, ...clocks(frState, frLate ? 1 : 0, 'running', 0) });
+      events.push({
+        ...base,
+        at: t.first_response_at,
+        actor_id: t.first_assignee_id ?? 'UAGENT01',
+        kind: 'claim',
+        status: 'in_progress',
+        assignee_id: t.first_assignee_id,
+        first_assignee_id: t.first_assignee_id,
+        reassignments: 0,
+        responded,
+        ...clocks(frState, frLate ? 1 : 0, 'running', 0),
+      });
     }
-    const after = { first_assignee_id: t.first_assignee_id, reassignments: t.reassignment_count, escalated: t.escalated_at === null ? 0 : 1, assignee_id: t.assignee_id };
+    const after = {
+      first_assignee_id: t.first_assignee_id,
+      reassignments: t.reassignment_count,
+      escalated: t.escalated_at === null ? 0 : 1,
+      assignee_id: t.assignee_id,
+    };
     if (t.resolved_at !== null) {
-      events.push({ ...base, ...after, at: t.resolved_at, actor_id: t.resolved_by ?? 'UAGENT01', kind: 'resolve', status: 'resolved', responded: 1, ...clocks(frState === 'running' ? 'met' : frState, frLate ? 1 : 0, resLate ? 'breached' : 'met', resLate ? 1 : 0) });
+      events.push({
+        ...base,
+        ...after,
+        at: t.resolved_at,
+        actor_id: t.resolved_by ?? 'UAGENT01',
+        kind: 'resolve',
+        status: 'resolved',
+        responded: 1,
+        ...clocks(
+          frState === 'running' ? 'met' : frState,
+          frLate ? 1 : 0,
+          resLate ? 'breached' : 'met',
+          resLate ? 1 : 0,
+        ),
+      });
       // Reopened before its last resolution (the row only says how often).
-      if (t.reopen_count > 0) events.push({ ...base, ...after, at: Math.floor((t.created_at + t.resolved_at) / 2) + 1, actor_id: t.requester_id, kind: 'reopen', status: 'in_progress', responded: 1, ...clocks(frState === 'running' ? 'met' : frState, frLate ? 1 : 0, 'running', 0) });
+      if (t.reopen_count > 0)
+        events.push({
+          ...base,
+          ...after,
+          at: Math.floor((t.created_at + t.resolved_at) / 2) + 1,
+          actor_id: t.requester_id,
+          kind: 'reopen',
+          status: 'in_progress',
+          responded: 1,
+          ...clocks(frState === 'running' ? 'met' : frState, frLate ? 1 : 0, 'running', 0),
+        });
     }
-    if (t.cancelled_at !== null) events.push({ ...base, ...after, at: t.cancelled_at, actor_id: t.requester_id, kind: 'cancel', status: 'cancelled', responded, ...clocks(responded ? frState : 'cancelled', frLate ? 1 : 0, 'cancelled', 0) });
-    if (t.closed_at !== null) events.push({ ...base, ...after, at: t.closed_at, actor_id: 'switchboard', kind: 'close', status: 'closed', responded: 1, ...clocks(frState === 'running' ? 'met' : frState, frLate ? 1 : 0, resLate ? 'breached' : 'met', resLate ? 1 : 0) });
-    if (t.csat_at !== null) events.push({ ...base, ...after, at: t.csat_at, actor_id: t.requester_id, kind: 'rate', status: t.closed_at !== null && t.closed_at <= t.csat_at ? 'closed' : 'resolved', responded: 1, ...clocks(frState === 'running' ? 'met' : frState, frLate ? 1 : 0, resLate ? 'breached' : 'met', resLate ? 1 : 0) });
+    if (t.cancelled_at !== null)
+      events.push({
+        ...base,
+        ...after,
+        at: t.cancelled_at,
+        actor_id: t.requester_id,
+        kind: 'cancel',
+        status: 'cancelled',
+        responded,
+        ...clocks(responded ? frState : 'cancelled', frLate ? 1 : 0, 'cancelled', 0),
+      });
+    if (t.closed_at !== null)
+      events.push({
+        ...base,
+        ...after,
+        at: t.closed_at,
+        actor_id: 'switchboard',
+        kind: 'close',
+        status: 'closed',
+        responded: 1,
+        ...clocks(
+          frState === 'running' ? 'met' : frState,
+          frLate ? 1 : 0,
+          resLate ? 'breached' : 'met',
+          resLate ? 1 : 0,
+        ),
+      });
+    if (t.csat_at !== null)
+      events.push({
+        ...base,
+        ...after,
+        at: t.csat_at,
+        actor_id: t.requester_id,
+        kind: 'rate',
+        status: t.closed_at !== null && t.closed_at <= t.csat_at ? 'closed' : 'resolved',
+        responded: 1,
+        ...clocks(
+          frState === 'running' ? 'met' : frState,
+          frLate ? 1 : 0,
+          resLate ? 'breached' : 'met',
+          resLate ? 1 : 0,
+        ),
+      });
   }
   events.sort((a, b) => Number(a.at) - Number(b.at));
-  await db.transaction().execute((trx) => batches(events, 500, (chunk) => trx.insertInto('ticket_events').values(chunk as never).execute()));
+  await db.transaction().execute((trx) =>
+    batches(events, 500, (chunk) =>
+      trx
+        .insertInto('ticket_events')
+        .values(chunk as never)
+        .execute(),
+    ),
+  );
 }

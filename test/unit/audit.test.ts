@@ -26,7 +26,12 @@ describe('audit_log', () => {
         recordId: 7,
         recordKey: 'IT-7',
         before: { status: 'new', assignee: null },
-        after: { status: 'in_progress', assignee: 'UAGENT01', tags: ['vpn', 'ünïcødé 🎉'], nested: { n: 1.5, flag: false } },
+        after: {
+          status: 'in_progress',
+          assignee: 'UAGENT01',
+          tags: ['vpn', 'ünïcødé 🎉'],
+          nested: { n: 1.5, flag: false },
+        },
         source: 'button',
         detail: 'claimed from triage',
       },
@@ -36,20 +41,46 @@ describe('audit_log', () => {
 
   it('accepts inserts and gives JSON before/after back as written', async () => {
     await seed();
-    await insertAudit(opened.db, { actor: { id: 'system' }, action: 'ticket.closed', recordType: 'ticket', recordId: 7, source: 'job' }, new Date(now.getTime() + 1000));
+    await insertAudit(
+      opened.db,
+      { actor: { id: 'system' }, action: 'ticket.closed', recordType: 'ticket', recordId: 7, source: 'job' },
+      new Date(now.getTime() + 1000),
+    );
     const rows = await auditFor(opened.db, 'ticket', 7);
     expect(rows).toHaveLength(2);
     const [first, second] = rows;
-    expect(first).toMatchObject({ at: now.getTime(), actor_id: 'UAGENT01', actor_name: 'alice', action: 'ticket.claimed', record_key: 'IT-7', source: 'button', detail: 'claimed from triage' });
+    expect(first).toMatchObject({
+      at: now.getTime(),
+      actor_id: 'UAGENT01',
+      actor_name: 'alice',
+      action: 'ticket.claimed',
+      record_key: 'IT-7',
+      source: 'button',
+      detail: 'claimed from triage',
+    });
     expect(JSON.parse(first!.before!)).toEqual({ status: 'new', assignee: null });
-    expect(JSON.parse(first!.after!)).toEqual({ status: 'in_progress', assignee: 'UAGENT01', tags: ['vpn', 'ünïcødé 🎉'], nested: { n: 1.5, flag: false } });
+    expect(JSON.parse(first!.after!)).toEqual({
+      status: 'in_progress',
+      assignee: 'UAGENT01',
+      tags: ['vpn', 'ünïcødé 🎉'],
+      nested: { n: 1.5, flag: false },
+    });
     // Absent before/after and names are stored as NULL, not as the string "undefined".
-    expect(second).toMatchObject({ actor_id: 'system', actor_name: null, before: null, after: null, record_key: null, detail: null });
+    expect(second).toMatchObject({
+      actor_id: 'system',
+      actor_name: null,
+      before: null,
+      after: null,
+      record_key: null,
+      detail: null,
+    });
   });
 
   it('refuses UPDATE through the query builder and raw SQL', async () => {
     await seed();
-    await expect(opened.db.updateTable('audit_log').set({ action: 'ticket.forged' }).execute()).rejects.toThrow(/append-only/);
+    await expect(opened.db.updateTable('audit_log').set({ action: 'ticket.forged' }).execute()).rejects.toThrow(
+      /append-only/,
+    );
     await expect(sql`UPDATE audit_log SET after = NULL`.execute(opened.db)).rejects.toThrow(/append-only/);
     expect(() => opened.sqlite.prepare("UPDATE audit_log SET actor_id = 'UOTHER'").run()).toThrow(/append-only/);
     const rows = await auditFor(opened.db, 'ticket', 7);
@@ -67,7 +98,11 @@ describe('audit_log', () => {
     await seed();
     await expect(
       opened.db.transaction().execute(async (trx) => {
-        await insertAudit(trx, { actor: { id: 'UAGENT01' }, action: 'ticket.resolved', recordType: 'ticket', recordId: 7, source: 'button' }, now);
+        await insertAudit(
+          trx,
+          { actor: { id: 'UAGENT01' }, action: 'ticket.resolved', recordType: 'ticket', recordId: 7, source: 'button' },
+          now,
+        );
         await trx.updateTable('audit_log').set({ detail: 'x' }).where('id', '=', 1).execute();
       }),
     ).rejects.toThrow(/append-only/);

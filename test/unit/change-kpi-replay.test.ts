@@ -28,7 +28,18 @@ const SETTINGS = {
   timezone: 'Europe/London',
   roles: { change_approvers: CAB, emergency_approvers: [ECAB], agents: ['UAGENT1'] },
   changes: {
-    standard_templates: [{ id: 'patches', title: 'Monthly OS patches', description: 'Patch laptops', services: ['Laptops'], risk: 'low', implementation_plan: 'Push', rollback_plan: 'Uninstall', duration: '2h' }],
+    standard_templates: [
+      {
+        id: 'patches',
+        title: 'Monthly OS patches',
+        description: 'Patch laptops',
+        services: ['Laptops'],
+        risk: 'low',
+        implementation_plan: 'Push',
+        rollback_plan: 'Uninstall',
+        duration: '2h',
+      },
+    ],
   },
 };
 
@@ -65,7 +76,11 @@ describe('change KPIs against an oracle, through the real use cases', () => {
     const minutes = (lo: number, hi: number) => Math.round(lo + rnd() * (hi - lo)) * MIN;
     type Step = { at: number; run: () => Promise<unknown> };
     const plan: Step[] = [];
-    const approver = (id: string) => ({ isChangeApprover: CAB.includes(id), isEmergencyApprover: id === ECAB, serviceGroups: [] as string[] });
+    const approver = (id: string) => ({
+      isChangeApprover: CAB.includes(id),
+      isEmergencyApprover: id === ECAB,
+      serviceGroups: [] as string[],
+    });
     const source = 'button' as const;
     let incidents = 0;
 
@@ -76,13 +91,36 @@ describe('change KPIs against an oracle, through the real use cases', () => {
       const services = type === 'standard' ? ['Laptops'] : [pick(SERVICES)];
       const windowStart = at + (type === 'emergency' ? minutes(30, 120) : minutes(2 * 24 * 60, 5 * 24 * 60));
       const windowEnd = windowStart + 2 * HOUR;
-      const record: Done & { id: number; key: string } = { id: 0, key: '', type, services, submitted: at, approved: null, completed: null, outcome: null, linked: null };
+      const record: Done & { id: number; key: string } = {
+        id: 0,
+        key: '',
+        type,
+        services,
+        submitted: at,
+        approved: null,
+        completed: null,
+        outcome: null,
+        linked: null,
+      };
       plan.push({
         at,
         run: async () => {
           const r = await requestChange(
             desk.ctx,
-            { title: 'Change', description: 'x', type, services, risk, start: windowStart, end: windowEnd, implementerId: null, implementationPlan: 'do', rollbackPlan: 'undo', linked: null, templateId: type === 'standard' ? 'patches' : null },
+            {
+              title: 'Change',
+              description: 'x',
+              type,
+              services,
+              risk,
+              start: windowStart,
+              end: windowEnd,
+              implementerId: null,
+              implementationPlan: 'do',
+              rollbackPlan: 'undo',
+              linked: null,
+              templateId: type === 'standard' ? 'patches' : null,
+            },
             { actor: { id: REQUESTER }, source: 'modal' },
           );
           if (r.ok) {
@@ -109,7 +147,14 @@ describe('change KPIs against an oracle, through the real use cases', () => {
           plan.push({
             at: decisionAt,
             run: async () => {
-              const r = await decideOnChange(desk.ctx, { changeId: record.id, decision, reason: decision === 'rejected' ? 'no' : null, actor: { id: who }, facts: approver(who), source });
+              const r = await decideOnChange(desk.ctx, {
+                changeId: record.id,
+                decision,
+                reason: decision === 'rejected' ? 'no' : null,
+                actor: { id: who },
+                facts: approver(who),
+                source,
+              });
               if (r.ok && decision === 'approved' && last) record.approved = decisionAt;
               return r;
             },
@@ -118,16 +163,36 @@ describe('change KPIs against an oracle, through the real use cases', () => {
       }
       if (rejects) continue;
       if (rnd() < 0.08) {
-        plan.push({ at: approvalAt + minutes(1, 30), run: () => cancelChange(desk.ctx, { changeId: record.id, actor: { id: REQUESTER }, reason: 'not needed', source }) });
+        plan.push({
+          at: approvalAt + minutes(1, 30),
+          run: () =>
+            cancelChange(desk.ctx, { changeId: record.id, actor: { id: REQUESTER }, reason: 'not needed', source }),
+        });
         continue;
       }
-      const outcome = pick(['successful', 'successful', 'successful', 'successful_with_issues', 'failed', 'rolled_back'] as const);
-      plan.push({ at: windowStart, run: () => startChange(desk.ctx, { changeId: record.id, actor: { id: REQUESTER }, source }) });
+      const outcome = pick([
+        'successful',
+        'successful',
+        'successful',
+        'successful_with_issues',
+        'failed',
+        'rolled_back',
+      ] as const);
+      plan.push({
+        at: windowStart,
+        run: () => startChange(desk.ctx, { changeId: record.id, actor: { id: REQUESTER }, source }),
+      });
       const closeAt = windowEnd + minutes(0, 60);
       plan.push({
         at: closeAt,
         run: async () => {
-          const r = await closeChange(desk.ctx, { changeId: record.id, actor: { id: REQUESTER }, outcome, notes: 'notes', source });
+          const r = await closeChange(desk.ctx, {
+            changeId: record.id,
+            actor: { id: REQUESTER },
+            outcome,
+            notes: 'notes',
+            source,
+          });
           if (r.ok) {
             record.completed = closeAt;
             record.outcome = outcome;
@@ -142,9 +207,18 @@ describe('change KPIs against an oracle, through the real use cases', () => {
           at: linkAt,
           run: async () => {
             if (record.completed === null) return { ok: false };
-            const inc = await declareIncident(desk.ctx, { title: `Caused ${++incidents}`, severity: 'P3', actor: { id: 'UAGENT1' } });
+            const inc = await declareIncident(desk.ctx, {
+              title: `Caused ${++incidents}`,
+              severity: 'P3',
+              actor: { id: 'UAGENT1' },
+            });
             if (!inc.ok) return inc;
-            const r = await linkChangeToIncident(desk.ctx, { changeKey: record.key, incidentKey: inc.value.key, actor: { id: 'UAGENT1' }, isStaff: true });
+            const r = await linkChangeToIncident(desk.ctx, {
+              changeKey: record.key,
+              incidentKey: inc.value.key,
+              actor: { id: 'UAGENT1' },
+              isStaff: true,
+            });
             if (r.ok) record.linked = linkAt;
             return r;
           },
@@ -167,7 +241,8 @@ describe('change KPIs against an oracle, through the real use cases', () => {
     expect(done.filter((d) => d.linked !== null).length).toBeGreaterThan(3);
     expect(done.filter((d) => d.approved !== null && d.type !== 'standard').length).toBeGreaterThan(40);
     const ranges = [];
-    for (let w = 0; w < WEEKS; w++) ranges.push({ start: START + w * 7 * DAY, end: START + (w + 1) * 7 * DAY, asOf: START + (w + 1) * 7 * DAY });
+    for (let w = 0; w < WEEKS; w++)
+      ranges.push({ start: START + w * 7 * DAY, end: START + (w + 1) * 7 * DAY, asOf: START + (w + 1) * 7 * DAY });
     ranges.push({ start: START, end: END, asOf: END });
     for (const r of ranges) {
       const inP = (t: number | null) => t !== null && t >= r.start && t < r.end;
@@ -175,17 +250,26 @@ describe('change KPIs against an oracle, through the real use cases', () => {
       const submitted = done.filter((d) => inP(d.submitted));
       const approved = done.filter((d) => inP(d.approved));
       const completed = done.filter((d) => inP(d.completed));
-      const failed = completed.filter((d) => d.outcome === 'failed' || d.outcome === 'rolled_back' || (d.linked !== null && d.linked <= r.asOf));
+      const failed = completed.filter(
+        (d) => d.outcome === 'failed' || d.outcome === 'rolled_back' || (d.linked !== null && d.linked <= r.asOf),
+      );
       const lead = (ds: Done[]) => stats(ds.map((d) => d.approved! - d.submitted));
       const label = new Date(r.start).toISOString();
       expect(got.submitted, label).toBe(submitted.length);
-      expect(got.byType, label).toEqual({ standard: submitted.filter((d) => d.type === 'standard').length, normal: submitted.filter((d) => d.type === 'normal').length, emergency: submitted.filter((d) => d.type === 'emergency').length });
+      expect(got.byType, label).toEqual({
+        standard: submitted.filter((d) => d.type === 'standard').length,
+        normal: submitted.filter((d) => d.type === 'normal').length,
+        emergency: submitted.filter((d) => d.type === 'emergency').length,
+      });
       expect(got.leadTime, label).toEqual(lead(approved.filter((d) => d.type !== 'standard')));
       expect(got.leadTimeByType.standard, label).toEqual(lead(approved.filter((d) => d.type === 'standard')));
       expect(got.leadTimeByType.emergency, label).toEqual(lead(approved.filter((d) => d.type === 'emergency')));
       expect(got.completed, label).toBe(completed.length);
       expect(got.failed, label).toBe(failed.length);
-      expect(got.emergency, label).toEqual({ num: submitted.filter((d) => d.type === 'emergency').length, den: submitted.length });
+      expect(got.emergency, label).toEqual({
+        num: submitted.filter((d) => d.type === 'emergency').length,
+        den: submitted.length,
+      });
       expect(got.freezeOverrides).toBe(0);
       for (const service of SERVICES) {
         const row = got.byService.find((s) => s.service === service);

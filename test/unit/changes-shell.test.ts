@@ -11,7 +11,9 @@ const idOf = (i: Interaction) => String('id' in i ? i.id : 'callbackId' in i ? i
 
 describe('the change area as named interactions', () => {
   it('answers /change, every change button and every change form, each once', () => {
-    expect(changesArea.interactions.map(idOf).sort()).toEqual([COMMANDS.change, ...Object.values(CHANGE_ACTIONS), ...Object.values(CHANGE_VIEWS)].sort());
+    expect(changesArea.interactions.map(idOf).sort()).toEqual(
+      [COMMANDS.change, ...Object.values(CHANGE_ACTIONS), ...Object.values(CHANGE_VIEWS)].sort(),
+    );
     expect(changesArea.setup).toBeTypeOf('function');
   });
 

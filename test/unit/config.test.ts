@@ -34,15 +34,20 @@ describe('durations', () => {
     expect(parseDuration(input)).toBe(ms);
   });
 
-  it.each(['30', 'abc', 'PT', 'P', 'P1DT', '', '   ', '1h 30m', '-5m', '30x', 'h', 'm30', '30M', 'PT-5M', '1,5h'])('refuses %j', (input) => {
-    expect(parseDuration(input)).toBeUndefined();
-  });
+  it.each(['30', 'abc', 'PT', 'P', 'P1DT', '', '   ', '1h 30m', '-5m', '30x', 'h', 'm30', '30M', 'PT-5M', '1,5h'])(
+    'refuses %j',
+    (input) => {
+      expect(parseDuration(input)).toBeUndefined();
+    },
+  );
 
   it('the zod schema turns a bad duration into a message that shows the accepted forms', () => {
     expect(durationMs.parse('4h')).toBe(4 * H);
     const result = durationMs.safeParse('30');
     expect(result.success).toBe(false);
-    expect(result.error!.issues[0]!.message).toBe('"30" is not a duration (use 90s, 30m, 4h, 2d or ISO-8601 like PT30M)');
+    expect(result.error!.issues[0]!.message).toBe(
+      '"30" is not a duration (use 90s, 30m, 4h, 2d or ISO-8601 like PT30M)',
+    );
   });
 
   it.each([
@@ -81,7 +86,10 @@ describe('environment', () => {
   });
 
   it('empty strings count as unset', () => {
-    expect(parseEnv({ SLACK_BOT_TOKEN: '', SLACK_SIGNING_SECRET: '' })).toEqual({ ok: false, problems: [TOKEN_MISSING, SECRET_MISSING] });
+    expect(parseEnv({ SLACK_BOT_TOKEN: '', SLACK_SIGNING_SECRET: '' })).toEqual({
+      ok: false,
+      problems: [TOKEN_MISSING, SECRET_MISSING],
+    });
   });
 
   it('a missing signing secret alone is reported alone', () => {
@@ -92,11 +100,15 @@ describe('environment', () => {
   it('a token of the wrong kind says which kind is needed', () => {
     expect(parseEnv({ ...good, SLACK_BOT_TOKEN: 'xapp-1' })).toEqual({
       ok: false,
-      problems: ['SLACK_BOT_TOKEN must be a bot token starting with xoxb- (OAuth & Permissions page of your Slack app)'],
+      problems: [
+        'SLACK_BOT_TOKEN must be a bot token starting with xoxb- (OAuth & Permissions page of your Slack app)',
+      ],
     });
     expect(parseEnv({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xoxb-2' })).toEqual({
       ok: false,
-      problems: ['SLACK_APP_TOKEN must be an app-level token starting with xapp- ("Basic Information" → App-Level Tokens, scope connections:write)'],
+      problems: [
+        'SLACK_APP_TOKEN must be an app-level token starting with xapp- ("Basic Information" → App-Level Tokens, scope connections:write)',
+      ],
     });
   });
 
@@ -107,11 +119,17 @@ describe('environment', () => {
 
   it('applies defaults', () => {
     const result = parseEnv(good);
-    expect(result).toEqual({ ok: true, value: { ...good, PORT: 3000, DATABASE_URL: 'file:./data/switchboard.db', LOG_LEVEL: 'info' } });
+    expect(result).toEqual({
+      ok: true,
+      value: { ...good, PORT: 3000, DATABASE_URL: 'file:./data/switchboard.db', LOG_LEVEL: 'info' },
+    });
   });
 
   it.each(['abc', '70000', '-1', '80.5'])('refuses PORT=%s with the accepted range', (port) => {
-    expect(parseEnv({ ...good, PORT: port })).toEqual({ ok: false, problems: ['PORT must be a whole number from 0 to 65535'] });
+    expect(parseEnv({ ...good, PORT: port })).toEqual({
+      ok: false,
+      problems: ['PORT must be a whole number from 0 to 65535'],
+    });
   });
 
   it('accepts PORT=0 (any free port) and PORT=8080', () => {
@@ -119,13 +137,25 @@ describe('environment', () => {
     expect(parseEnv({ ...good, PORT: '8080' })).toMatchObject({ ok: true, value: { PORT: 8080 } });
   });
 
-  it.each(['not a url', 'localhost:3000', 'ftp://files.example/api/', 'slack.com/api'])('refuses SLACK_API_URL=%s', (url) => {
-    expect(parseEnv({ ...good, SLACK_API_URL: url })).toEqual({ ok: false, problems: ['SLACK_API_URL must be an http(s) URL such as https://slack.com/api/'] });
-  });
+  it.each(['not a url', 'localhost:3000', 'ftp://files.example/api/', 'slack.com/api'])(
+    'refuses SLACK_API_URL=%s',
+    (url) => {
+      expect(parseEnv({ ...good, SLACK_API_URL: url })).toEqual({
+        ok: false,
+        problems: ['SLACK_API_URL must be an http(s) URL such as https://slack.com/api/'],
+      });
+    },
+  );
 
   it('SLACK_API_URL always ends with a slash, as the WebClient expects', () => {
-    expect(parseEnv({ ...good, SLACK_API_URL: 'http://127.0.0.1:9999/api' })).toMatchObject({ ok: true, value: { SLACK_API_URL: 'http://127.0.0.1:9999/api/' } });
-    expect(parseEnv({ ...good, SLACK_API_URL: 'https://slack.com/api/' })).toMatchObject({ ok: true, value: { SLACK_API_URL: 'https://slack.com/api/' } });
+    expect(parseEnv({ ...good, SLACK_API_URL: 'http://127.0.0.1:9999/api' })).toMatchObject({
+      ok: true,
+      value: { SLACK_API_URL: 'http://127.0.0.1:9999/api/' },
+    });
+    expect(parseEnv({ ...good, SLACK_API_URL: 'https://slack.com/api/' })).toMatchObject({
+      ok: true,
+      value: { SLACK_API_URL: 'https://slack.com/api/' },
+    });
   });
 
   it('refuses an unknown LOG_LEVEL', () => {
@@ -138,12 +168,20 @@ describe('environment', () => {
   it('reports every problem in one go', () => {
     const result = parseEnv({ PORT: 'x', SLACK_API_URL: 'nope' });
     expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.problems).toEqual([TOKEN_MISSING, 'PORT must be a whole number from 0 to 65535', 'SLACK_API_URL must be an http(s) URL such as https://slack.com/api/', SECRET_MISSING]);
+    if (!result.ok)
+      expect(result.problems).toEqual([
+        TOKEN_MISSING,
+        'PORT must be a whole number from 0 to 65535',
+        'SLACK_API_URL must be an http(s) URL such as https://slack.com/api/',
+        SECRET_MISSING,
+      ]);
   });
 
   it('databasePath reads file: URLs and in-memory databases', () => {
     expect(databasePath({ DATABASE_URL: 'file:./x.db' })).toBe('./x.db');
-    expect(databasePath({ DATABASE_URL: 'file:/var/lib/switchboard/db.sqlite' })).toBe('/var/lib/switchboard/db.sqlite');
+    expect(databasePath({ DATABASE_URL: 'file:/var/lib/switchboard/db.sqlite' })).toBe(
+      '/var/lib/switchboard/db.sqlite',
+    );
     expect(databasePath({ DATABASE_URL: './plain.db' })).toBe('./plain.db');
     expect(databasePath({ DATABASE_URL: ':memory:' })).toBe(':memory:');
     expect(databasePath({ DATABASE_URL: 'file::memory:' })).toBe(':memory:');
@@ -167,16 +205,33 @@ describe('settings', () => {
     expect(s.timezone).toBe('UTC');
     expect(Object.keys(s.calendars).sort()).toEqual(['24x7', 'business']);
     expect(s.sla.warn_at).toBe(0.75);
-    expect(s.sla.policies.P1).toEqual({ first_response: { days: 0, ms: 15 * M }, resolution: { days: 0, ms: 4 * H }, calendar: '24x7' });
-    expect(s.sla.policies.P4).toEqual({ first_response: { days: 1, ms: 0 }, resolution: { days: 5, ms: 0 }, calendar: 'business' });
-    expect(Object.entries(s.sla.pause_reasons).filter(([, r]) => r.pauses).map(([k]) => k)).toEqual(['waiting_on_requester', 'waiting_on_vendor', 'waiting_on_problem', 'waiting_on_incident']);
+    expect(s.sla.policies.P1).toEqual({
+      first_response: { days: 0, ms: 15 * M },
+      resolution: { days: 0, ms: 4 * H },
+      calendar: '24x7',
+    });
+    expect(s.sla.policies.P4).toEqual({
+      first_response: { days: 1, ms: 0 },
+      resolution: { days: 5, ms: 0 },
+      calendar: 'business',
+    });
+    expect(
+      Object.entries(s.sla.pause_reasons)
+        .filter(([, r]) => r.pauses)
+        .map(([k]) => k),
+    ).toEqual(['waiting_on_requester', 'waiting_on_vendor', 'waiting_on_problem', 'waiting_on_incident']);
     expect(s.incidents.severities.P1.update_cadence).toBe(30 * M);
     expect(s.incidents.severities.P4.update_cadence).toBeNull();
     expect(s.incidents.overdue_grace).toBe(10 * M);
     expect(s.service_desk.close_after).toBe(5 * D);
     expect(s.changes.approvals_by_risk).toEqual({ low: 1, medium: 1, high: 2 });
     expect(s.jobs.sweep_cron).toBe('*/5 * * * * *');
-    expect(s.slack).toEqual({ per_channel_rate: 1, per_channel_burst: 4, role_cache_ttl: 5 * M, request_timeout: 10 * S });
+    expect(s.slack).toEqual({
+      per_channel_rate: 1,
+      per_channel_burst: 4,
+      role_cache_ttl: 5 * M,
+      request_timeout: 10 * S,
+    });
     expect(s.roles.agents).toEqual([]);
     expect(s.channels).toEqual({});
   });
@@ -208,7 +263,10 @@ describe('settings', () => {
     const path = file('bad-values.yml', 'timezone: Mars/Olympus\nchannels:\n  triage: "#it-help"\n');
     expect(loadSettings(path)).toEqual({
       ok: false,
-      problems: [`${path}: settings timezone: must be an IANA time zone such as Europe/London`, `${path}: settings channels.triage: must be a Slack channel ID (C… or G…), not a #name`],
+      problems: [
+        `${path}: settings timezone: must be an IANA time zone such as Europe/London`,
+        `${path}: settings channels.triage: must be a Slack channel ID (C… or G…), not a #name`,
+      ],
     });
   });
 
@@ -248,10 +306,22 @@ describe('settings', () => {
 
   it.each([
     [{ channels: { triagee: 'C0TRIAGE01' } }, 'unknown setting channels.triagee — did you mean channels.triage?'],
-    [{ incidents: { severities: { P1: { label: 'x', description: 'y', update_cadence: '30m', brige: true } } } }, 'unknown setting incidents.severities.P1.brige — did you mean incidents.severities.P1.bridge?'],
-    [{ calendars: { '24x7': { always: true }, business: { start: '08:00', ends: '18:00' } } }, 'unknown setting calendars.business.ends — did you mean calendars.business.end?'],
-    [{ changes: { approvals_by_risk: { low: 1, medium: 1, hihg: 2 } } }, 'unknown setting changes.approvals_by_risk.hihg — did you mean changes.approvals_by_risk.high?'],
-    [{ slack: { per_channel_rates: 2 } }, 'unknown setting slack.per_channel_rates — did you mean slack.per_channel_rate?'],
+    [
+      { incidents: { severities: { P1: { label: 'x', description: 'y', update_cadence: '30m', brige: true } } } },
+      'unknown setting incidents.severities.P1.brige — did you mean incidents.severities.P1.bridge?',
+    ],
+    [
+      { calendars: { '24x7': { always: true }, business: { start: '08:00', ends: '18:00' } } },
+      'unknown setting calendars.business.ends — did you mean calendars.business.end?',
+    ],
+    [
+      { changes: { approvals_by_risk: { low: 1, medium: 1, hihg: 2 } } },
+      'unknown setting changes.approvals_by_risk.hihg — did you mean changes.approvals_by_risk.high?',
+    ],
+    [
+      { slack: { per_channel_rates: 2 } },
+      'unknown setting slack.per_channel_rates — did you mean slack.per_channel_rate?',
+    ],
   ])('refuses %j', (input, problem) => {
     expect(parseSettings(input)).toEqual({ ok: false, problems: [problem] });
   });
@@ -259,7 +329,16 @@ describe('settings', () => {
   it('reads a real YAML file with durations and overrides', () => {
     const path = file(
       'good.yml',
-      ['timezone: Europe/London', 'channels:', '  triage: C0123TRIAGE', 'service_desk:', '  close_after: P3D', 'jobs:', '  sweep_cron: "*/10 * * * * *"', ''].join('\n'),
+      [
+        'timezone: Europe/London',
+        'channels:',
+        '  triage: C0123TRIAGE',
+        'service_desk:',
+        '  close_after: P3D',
+        'jobs:',
+        '  sweep_cron: "*/10 * * * * *"',
+        '',
+      ].join('\n'),
     );
     const result = loadSettings(path);
     expect(result.ok).toBe(true);
@@ -270,7 +349,9 @@ describe('settings', () => {
   });
 
   it('an SLA policy naming an unknown calendar is refused with the field path', () => {
-    expect(parseSettings({ sla: { policies: { P2: { first_response: '1h', resolution: '8h', calendar: 'weekdays' } } } })).toEqual({
+    expect(
+      parseSettings({ sla: { policies: { P2: { first_response: '1h', resolution: '8h', calendar: 'weekdays' } } } }),
+    ).toEqual({
       ok: false,
       problems: ['settings sla.policies.P2.calendar: names calendar "weekdays", which is not under calendars'],
     });
@@ -278,7 +359,11 @@ describe('settings', () => {
 
   it('an SLA policy may name a calendar defined in the same file', () => {
     const result = parseSettings({
-      calendars: { '24x7': { always: true }, business: {}, weekdays: { days: ['mon', 'tue'], start: '08:00', end: '18:00' } },
+      calendars: {
+        '24x7': { always: true },
+        business: {},
+        weekdays: { days: ['mon', 'tue'], start: '08:00', end: '18:00' },
+      },
       sla: { policies: { P2: { first_response: '1h', resolution: '8h', calendar: 'weekdays' } } },
     });
     expect(result.ok).toBe(true);
@@ -288,8 +373,12 @@ describe('settings', () => {
     const result = parseSettings({ calendars: { office: {} } });
     expect(result.ok).toBe(false);
     if (!result.ok) {
-      expect(result.problems).toContain('settings sla.policies.P1.calendar: names calendar "24x7", which is not under calendars');
-      expect(result.problems).toContain('settings changes.calendar: names calendar "business", which is not under calendars');
+      expect(result.problems).toContain(
+        'settings sla.policies.P1.calendar: names calendar "24x7", which is not under calendars',
+      );
+      expect(result.problems).toContain(
+        'settings changes.calendar: names calendar "business", which is not under calendars',
+      );
     }
   });
 
@@ -320,11 +409,16 @@ describe('settings', () => {
 
   it('accepts cron with a seconds field', () => {
     const result = parseSettings({ jobs: { sweep_cron: '*/10 * * * * *' }, reports: { weekly_cron: '0 0 9 * * 1' } });
-    expect(result).toMatchObject({ ok: true, value: { jobs: { sweep_cron: '*/10 * * * * *' }, reports: { weekly_cron: '0 0 9 * * 1' } } });
+    expect(result).toMatchObject({
+      ok: true,
+      value: { jobs: { sweep_cron: '*/10 * * * * *' }, reports: { weekly_cron: '0 0 9 * * 1' } },
+    });
   });
 
   it('a partial sla.policies override keeps the other priorities at their defaults', () => {
-    const result = parseSettings({ sla: { policies: { P2: { first_response: '2h', resolution: '1d', calendar: '24x7' } } } });
+    const result = parseSettings({
+      sla: { policies: { P2: { first_response: '2h', resolution: '1d', calendar: '24x7' } } },
+    });
     expect(result.ok).toBe(true);
     if (!result.ok) return;
     expect(result.value.sla.policies).toEqual({
@@ -337,45 +431,82 @@ describe('settings', () => {
   });
 
   it('keeps SLA targets as written: 24h is 24 working hours, not one business day; weeks are refused', () => {
-    const result = parseSettings({ sla: { policies: { P3: { first_response: '24h', resolution: '1.5d', calendar: 'business' } } } });
+    const result = parseSettings({
+      sla: { policies: { P3: { first_response: '24h', resolution: '1.5d', calendar: 'business' } } },
+    });
     expect(result.ok).toBe(true);
     if (!result.ok) return;
-    expect(result.value.sla.policies.P3).toEqual({ first_response: { days: 0, ms: 24 * H }, resolution: { days: 1.5, ms: 0 }, calendar: 'business' });
-    const weeks = parseSettings({ sla: { policies: { P3: { first_response: '4h', resolution: '1w', calendar: 'business' } } } });
+    expect(result.value.sla.policies.P3).toEqual({
+      first_response: { days: 0, ms: 24 * H },
+      resolution: { days: 1.5, ms: 0 },
+      calendar: 'business',
+    });
+    const weeks = parseSettings({
+      sla: { policies: { P3: { first_response: '4h', resolution: '1w', calendar: 'business' } } },
+    });
     expect(weeks.ok).toBe(false);
     if (!weeks.ok) expect(weeks.problems.join('\n')).toMatch(/sla\.policies\.P3\.resolution: .*weeks/);
   });
 
   it('refuses a calendar whose day ends at or before it starts', () => {
-    const result = parseSettings({ calendars: { '24x7': { always: true }, business: { start: '18:00', end: '09:00' } } });
+    const result = parseSettings({
+      calendars: { '24x7': { always: true }, business: { start: '18:00', end: '09:00' } },
+    });
     expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.problems).toEqual(['settings calendars.business.end: (09:00) is at or before start (18:00); a working day must end after it starts']);
-    const equal = parseSettings({ calendars: { '24x7': { always: true }, business: { start: '09:00', end: '09:00' } } });
+    if (!result.ok)
+      expect(result.problems).toEqual([
+        'settings calendars.business.end: (09:00) is at or before start (18:00); a working day must end after it starts',
+      ]);
+    const equal = parseSettings({
+      calendars: { '24x7': { always: true }, business: { start: '09:00', end: '09:00' } },
+    });
     expect(equal.ok).toBe(false);
-    expect(parseSettings({ calendars: { '24x7': { always: true }, business: { start: '00:00', end: '23:59' } } }).ok).toBe(true);
+    expect(
+      parseSettings({ calendars: { '24x7': { always: true }, business: { start: '00:00', end: '23:59' } } }).ok,
+    ).toBe(true);
   });
 
   it('pause reasons: configurable, each pausing or not; waiting_on_requester is required', () => {
-    const result = parseSettings({ sla: { pause_reasons: { waiting_on_requester: { label: 'Waiting on you', pauses: true }, waiting_on_parts: { label: 'Parts on order', pauses: false } } } });
+    const result = parseSettings({
+      sla: {
+        pause_reasons: {
+          waiting_on_requester: { label: 'Waiting on you', pauses: true },
+          waiting_on_parts: { label: 'Parts on order', pauses: false },
+        },
+      },
+    });
     expect(result.ok).toBe(true);
-    if (result.ok) expect(result.value.sla.pause_reasons).toEqual({ waiting_on_requester: { label: 'Waiting on you', pauses: true }, waiting_on_parts: { label: 'Parts on order', pauses: false } });
+    if (result.ok)
+      expect(result.value.sla.pause_reasons).toEqual({
+        waiting_on_requester: { label: 'Waiting on you', pauses: true },
+        waiting_on_parts: { label: 'Parts on order', pauses: false },
+      });
     const missing = parseSettings({ sla: { pause_reasons: { waiting_on_parts: { label: 'Parts', pauses: false } } } });
     expect(missing.ok).toBe(false);
     if (!missing.ok) expect(missing.problems.join('\n')).toMatch(/pause_reasons.*waiting_on_requester/);
   });
 
   it('a partial severity override keeps the other severities', () => {
-    const result = parseSettings({ incidents: { severities: { P3: { label: 'Minor', description: 'd', update_cadence: '2h' } } } });
+    const result = parseSettings({
+      incidents: { severities: { P3: { label: 'Minor', description: 'd', update_cadence: '2h' } } },
+    });
     expect(result.ok).toBe(true);
     if (!result.ok) return;
-    expect(result.value.incidents.severities.P3).toEqual({ label: 'Minor', description: 'd', update_cadence: 2 * H, bridge: false });
+    expect(result.value.incidents.severities.P3).toEqual({
+      label: 'Minor',
+      description: 'd',
+      update_cadence: 2 * H,
+      bridge: false,
+    });
     expect(result.value.incidents.severities.P1.update_cadence).toBe(30 * M);
   });
 
   it('a bad duration in settings names the field and the accepted forms', () => {
     expect(parseSettings({ service_desk: { close_after: '5' } })).toEqual({
       ok: false,
-      problems: ['settings service_desk.close_after: "5" is not a duration (use 90s, 30m, 4h, 2d or ISO-8601 like PT30M)'],
+      problems: [
+        'settings service_desk.close_after: "5" is not a duration (use 90s, 30m, 4h, 2d or ISO-8601 like PT30M)',
+      ],
     });
   });
 });

@@ -49,7 +49,9 @@ describe('a write lock held by another connection', () => {
     expect(await opened.db.selectFrom('counters').selectAll().execute()).toEqual([]); // WAL: reads never wait
     // Known busy: the next write gives up at once instead of holding the connection.
     const again = Date.now();
-    await expect(opened.db.transaction().execute((trx) => trx.insertInto('counters').values({ name: 'c', value: 1 }).execute())).rejects.toBeInstanceOf(DatabaseBusyError);
+    await expect(
+      opened.db.transaction().execute((trx) => trx.insertInto('counters').values({ name: 'c', value: 1 }).execute()),
+    ).rejects.toBeInstanceOf(DatabaseBusyError);
     expect(Date.now() - again).toBeLessThan(500);
     other.exec('ROLLBACK');
     await write('d');

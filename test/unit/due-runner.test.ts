@@ -43,10 +43,26 @@ describe('DueRunner', () => {
     return new DueRunner({ db: on, clock, logger: silentLogger, handlers, afterCommit: () => (afterCommits += 1) });
   }
 
-  const schedule = (recordId: number, dueInMs: number, extra: { kind?: string; point?: string | number; payload?: unknown } = {}) =>
-    scheduleDue(db, { kind: extra.kind ?? 'remind', recordType: 'ticket', recordId, dueAt: new Date(clock.now().getTime() + dueInMs), point: extra.point, payload: extra.payload }, clock.now());
+  const schedule = (
+    recordId: number,
+    dueInMs: number,
+    extra: { kind?: string; point?: string | number; payload?: unknown } = {},
+  ) =>
+    scheduleDue(
+      db,
+      {
+        kind: extra.kind ?? 'remind',
+        recordType: 'ticket',
+        recordId,
+        dueAt: new Date(clock.now().getTime() + dueInMs),
+        point: extra.point,
+        payload: extra.payload,
+      },
+      clock.now(),
+    );
 
-  const counter = async (name: string, on: Db = db) => (await on.selectFrom('counters').select('value').where('name', '=', name).executeTakeFirst())?.value;
+  const counter = async (name: string, on: Db = db) =>
+    (await on.selectFrom('counters').select('value').where('name', '=', name).executeTakeFirst())?.value;
   const items = (on: Db = db) => on.selectFrom('due_items').selectAll().orderBy('id').execute();
 
   beforeEach(async () => {
@@ -74,7 +90,9 @@ describe('DueRunner', () => {
 
     clock.advance(10 * MINUTE);
     expect(await r.sweep()).toBe(1);
-    expect(fired).toEqual([{ kind: 'remind', recordId: 1, data: { note: 'first response' }, at: clock.now().getTime() }]);
+    expect(fired).toEqual([
+      { kind: 'remind', recordId: 1, data: { note: 'first response' }, at: clock.now().getTime() },
+    ]);
     expect(afterCommits).toBe(1);
 
     expect(await r.sweep()).toBe(0);
@@ -162,7 +180,11 @@ describe('DueRunner', () => {
     await schedule(3, 30 * MINUTE);
     await schedule(3, 31 * MINUTE);
     await db.transaction().execute(async (trx) => {
-      await scheduleDue(trx, { kind: 'remind', recordType: 'ticket', recordId: 1, dueAt: new Date(0), point: 'update-1' }, clock.now());
+      await scheduleDue(
+        trx,
+        { kind: 'remind', recordType: 'ticket', recordId: 1, dueAt: new Date(0), point: 'update-1' },
+        clock.now(),
+      );
     });
 
     const rows = await items();
@@ -285,7 +307,17 @@ describe('DueRunner', () => {
   it('the sweep query walks the pending-due index, so its cost follows what is due, not what is scheduled', async () => {
     // Many future items and a long done history; only two are due.
     await db.transaction().execute(async (trx) => {
-      for (let id = 1; id <= 2000; id++) await scheduleDue(trx, { kind: 'remind', recordType: 'ticket', recordId: id, dueAt: new Date(clock.now().getTime() + (id <= 2 ? 0 : 30 * 86_400_000)) }, clock.now());
+      for (let id = 1; id <= 2000; id++)
+        await scheduleDue(
+          trx,
+          {
+            kind: 'remind',
+            recordType: 'ticket',
+            recordId: id,
+            dueAt: new Date(clock.now().getTime() + (id <= 2 ? 0 : 30 * 86_400_000)),
+          },
+          clock.now(),
+        );
       for (let id = 3001; id <= 4000; id++) {
         await scheduleDue(trx, { kind: 'remind', recordType: 'ticket', recordId: id, dueAt: new Date(0) }, clock.now());
       }
@@ -294,7 +326,10 @@ describe('DueRunner', () => {
 
     // Capture the exact SQL the runner's query sends, then ask SQLite how it runs it.
     const captured: { sql: string; parameters: readonly unknown[] }[] = [];
-    const spy = new Kysely<any>({ dialect: new SqliteDialect({ database: opened.sqlite }), log: (event) => void captured.push(event.query) });
+    const spy = new Kysely<any>({
+      dialect: new SqliteDialect({ database: opened.sqlite }),
+      log: (event) => void captured.push(event.query),
+    });
     const due = await dueNow(spy as unknown as Db, clock.now(), 200);
     expect(due.map((d) => d.record_id)).toEqual([1, 2]);
     expect(captured).toHaveLength(1);

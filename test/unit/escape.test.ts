@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { escapeMrkdwn, fallbackText, truncate, userText } from '../../views/text.js';
 
-const HOSTILE = ['<!channel>', '<!here>', '<!everyone>', '<@U123>', '<#C123>', '<https://evil.example|bank>', '<!subteam^S123>', '<!date^1^{date}|x>'];
+const HOSTILE = [
+  '<!channel>',
+  '<!here>',
+  '<!everyone>',
+  '<@U123>',
+  '<#C123>',
+  '<https://evil.example|bank>',
+  '<!subteam^S123>',
+  '<!date^1^{date}|x>',
+];
 
 /** No Slack control sequence can survive: no raw < or >, and every & starts an entity we made. */
 function assertInert(text: string): void {
@@ -40,7 +49,9 @@ describe('escapeMrkdwn', () => {
   });
 
   it('leaves ordinary text alone', () => {
-    expect(escapeMrkdwn('VPN down in Leeds, 50% of staff — *urgent* 🎉')).toBe('VPN down in Leeds, 50% of staff — *urgent* 🎉');
+    expect(escapeMrkdwn('VPN down in Leeds, 50% of staff — *urgent* 🎉')).toBe(
+      'VPN down in Leeds, 50% of staff — *urgent* 🎉',
+    );
     expect(escapeMrkdwn('')).toBe('');
   });
 });

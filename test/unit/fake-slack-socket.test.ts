@@ -13,7 +13,12 @@ describe('fake Slack: Socket Mode server', () => {
     pings = 0;
     fake = await new FakeSlack().start();
     fake.ackDeadlineMs = 150;
-    const { url } = (await (await fetch(`${fake.apiUrl}apps.connections.open`, { method: 'POST', headers: { authorization: 'Bearer xapp-1' } })).json()) as { url: string };
+    const { url } = (await (
+      await fetch(`${fake.apiUrl}apps.connections.open`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer xapp-1' },
+      })
+    ).json()) as { url: string };
     ws = new WebSocket(url);
     ws.on('message', (data) => received.push(JSON.parse(String(data))));
     ws.on('ping', () => (pings += 1));

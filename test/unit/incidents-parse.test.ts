@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { parseIncidentCommand } from '../../commands/incidents/parse.js';
 
-const ctx = { now: Date.parse('2026-03-10T10:00:00Z'), timeZone: 'Europe/London', actionDueTime: '17:00', customRoles: [] };
+const ctx = {
+  now: Date.parse('2026-03-10T10:00:00Z'),
+  timeZone: 'Europe/London',
+  actionDueTime: '17:00',
+  customRoles: [],
+};
 
 describe('/incident text', () => {
   it('echoes an unknown verb or role escaped', () => {

@@ -143,15 +143,27 @@ describe('roles, durations and action due dates', () => {
     expect(parseRole('janitor', [])).toBeUndefined();
   });
   it('measures MTTA and MTTR from declaration (and from start when known)', () => {
-    const d = incidentDurations({ declaredAt: now, acknowledgedAt: now + 4 * MIN, resolvedAt: now + 70 * MIN, startedAt: now - 10 * MIN });
+    const d = incidentDurations({
+      declaredAt: now,
+      acknowledgedAt: now + 4 * MIN,
+      resolvedAt: now + 70 * MIN,
+      startedAt: now - 10 * MIN,
+    });
     expect(d).toEqual({ timeToAcknowledge: 4 * MIN, timeToResolve: 70 * MIN, timeToResolveFromStart: 80 * MIN });
   });
   it('puts an action due on a date at the configured time in the organisation time zone (DST aware)', () => {
-    expect(new Date(dueAtOnDate('2026-07-01', '17:00', 'Europe/London')).toISOString()).toBe('2026-07-01T16:00:00.000Z');
-    expect(new Date(dueAtOnDate('2026-01-15', '17:00', 'Europe/London')).toISOString()).toBe('2026-01-15T17:00:00.000Z');
+    expect(new Date(dueAtOnDate('2026-07-01', '17:00', 'Europe/London')).toISOString()).toBe(
+      '2026-07-01T16:00:00.000Z',
+    );
+    expect(new Date(dueAtOnDate('2026-01-15', '17:00', 'Europe/London')).toISOString()).toBe(
+      '2026-01-15T17:00:00.000Z',
+    );
   });
   it('reminds before the due date only when that is still ahead', () => {
-    expect(actionReminderTimes(now + 3 * 86_400_000, 86_400_000, now)).toEqual({ before: now + 2 * 86_400_000, due: now + 3 * 86_400_000 });
+    expect(actionReminderTimes(now + 3 * 86_400_000, 86_400_000, now)).toEqual({
+      before: now + 2 * 86_400_000,
+      due: now + 3 * 86_400_000,
+    });
     expect(actionReminderTimes(now + 3600_000, 86_400_000, now)).toEqual({ before: null, due: now + 3600_000 });
   });
 });

@@ -47,7 +47,10 @@ const REQUESTERS = Array.from({ length: 40 }, (_, i) => `UREQ${String(i).padStar
 const SETTINGS = {
   timezone: 'Europe/London',
   roles: { agents: AGENTS, incident_managers: [MANAGER] },
-  calendars: { '24x7': { always: true }, business: { days: ['mon', 'tue', 'wed', 'thu', 'fri'], start: '09:00', end: '17:00', holidays: HOLIDAYS } },
+  calendars: {
+    '24x7': { always: true },
+    business: { days: ['mon', 'tue', 'wed', 'thu', 'fri'], start: '09:00', end: '17:00', holidays: HOLIDAYS },
+  },
   // One target in hours beyond a working day, to keep "24h = 24 working hours" honest.
   sla: { policies: { P4: { first_response: '1d', resolution: '20h', calendar: 'business' } } },
 };
@@ -57,7 +60,13 @@ const TARGETS: Record<Priority, { fr: number; res: number; cal: '24x7' | 'busine
   P3: { fr: 4 * HOUR, res: 24 * HOUR, cal: 'business' },
   P4: { fr: 8 * HOUR, res: 20 * HOUR, cal: 'business' },
 };
-const PAUSES: Record<string, boolean> = { waiting_on_requester: true, waiting_on_vendor: true, waiting_on_problem: true, waiting_on_incident: true, waiting_on_other_team: false };
+const PAUSES: Record<string, boolean> = {
+  waiting_on_requester: true,
+  waiting_on_vendor: true,
+  waiting_on_problem: true,
+  waiting_on_incident: true,
+  waiting_on_other_team: false,
+};
 const OPEN = new Set(['new', 'in_progress', 'waiting_on_requester']);
 const CADENCE: Record<Priority, number | null> = { P1: 30 * MIN, P2: HOUR, P3: 4 * HOUR, P4: null };
 
@@ -65,12 +74,25 @@ const CADENCE: Record<Priority, number | null> = { P1: 30 * MIN, P2: HOUR, P3: 4
 
 const SPAN_MINUTES = (END + 30 * DAY - START) / MIN;
 const businessPrefix = (() => {
-  const fmt = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', weekday: 'short', hourCycle: 'h23' });
+  const fmt = new Intl.DateTimeFormat('en-CA', {
+    timeZone: 'Europe/London',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    weekday: 'short',
+    hourCycle: 'h23',
+  });
   const prefix = new Int32Array(SPAN_MINUTES + 1);
   for (let i = 0; i < SPAN_MINUTES; i++) {
     const p = Object.fromEntries(fmt.formatToParts(new Date(START + i * MIN)).map((x) => [x.type, x.value]));
     const minute = Number(p.hour) * 60 + Number(p.minute);
-    const works = !['Sat', 'Sun'].includes(p.weekday!) && !HOLIDAYS.includes(`${p.year}-${p.month}-${p.day}`) && minute >= 9 * 60 && minute < 17 * 60;
+    const works =
+      !['Sat', 'Sun'].includes(p.weekday!) &&
+      !HOLIDAYS.includes(`${p.year}-${p.month}-${p.day}`) &&
+      minute >= 9 * 60 &&
+      minute < 17 * 60;
     prefix[i + 1] = prefix[i]! + (works ? 1 : 0);
   }
   return prefix;
@@ -122,7 +144,10 @@ interface Tk {
 
 const isAgent = (u: string) => AGENTS.includes(u);
 const RESPONSE_KINDS = new Set(['claim', 'assign', 'comment', 'wait_on_requester', 'resolve', 'incident_linked']);
-const isResponse = (e: Ev) => RESPONSE_KINDS.has(e.kind) && (e.kind !== 'comment' || isAgent(e.actor)) && (e.kind === 'incident_linked' || isAgent(e.actor));
+const isResponse = (e: Ev) =>
+  RESPONSE_KINDS.has(e.kind) &&
+  (e.kind !== 'comment' || isAgent(e.actor)) &&
+  (e.kind === 'incident_linked' || isAgent(e.actor));
 
 type Outcome = 'met' | 'breached' | 'pending' | 'cancelled';
 
@@ -132,7 +157,14 @@ function clockAt(t: Tk, which: 'fr' | 'res', T: number): { outcome: Outcome; pri
   let responded = false;
   const steps = ev.map((e) => {
     if (isResponse(e)) responded = true;
-    return { at: e.at, priority: e.priority, open: OPEN.has(e.status), paused: OPEN.has(e.status) && e.hold !== null && PAUSES[e.hold] === true, responded, cancelled: e.status === 'cancelled' };
+    return {
+      at: e.at,
+      priority: e.priority,
+      open: OPEN.has(e.status),
+      paused: OPEN.has(e.status) && e.hold !== null && PAUSES[e.hold] === true,
+      responded,
+      cancelled: e.status === 'cancelled',
+    };
   });
   const stopsAt = (s: (typeof steps)[number]) => (which === 'fr' ? s.responded || !s.open : !s.open);
   let stop = -1;
@@ -153,7 +185,8 @@ function clockAt(t: Tk, which: 'fr' | 'res', T: number): { outcome: Outcome; pri
     const s = steps[i]!;
     if (!runs(s)) continue;
     const end = i + 1 < upto ? steps[i + 1]!.at : until;
-    if (crossing === undefined) crossing = reach(cal, s.at, i + 1 < upto ? end : stop >= 0 ? end : Infinity, target - elapsed);
+    if (crossing === undefined)
+      crossing = reach(cal, s.at, i + 1 < upto ? end : stop >= 0 ? end : Infinity, target - elapsed);
     elapsed += working(cal, s.at, end);
   }
   if (stop >= 0) {
@@ -175,7 +208,10 @@ function ticketKpis(tickets: Tk[], r: Range) {
   const tally = () => ({ met: 0, breached: 0, pending: 0 });
   const fr = tally();
   const res = tally();
-  const byPriority: Record<string, { opened: number; resolved: number; fr: ReturnType<typeof tally>; res: ReturnType<typeof tally> }> = {};
+  const byPriority: Record<
+    string,
+    { opened: number; resolved: number; fr: ReturnType<typeof tally>; res: ReturnType<typeof tally> }
+  > = {};
   for (const p of ['P1', 'P2', 'P3', 'P4']) byPriority[p] = { opened: 0, resolved: 0, fr: tally(), res: tally() };
   let opened = 0;
   let resolved = 0;
@@ -186,7 +222,9 @@ function ticketKpis(tickets: Tk[], r: Range) {
   const categories = new Map<string, { opened: number; resolved: number }>();
   const cat = (k: string) => categories.get(k) ?? (categories.set(k, { opened: 0, resolved: 0 }), categories.get(k)!);
   const services = new Map<string, { opened: number; resolved: number }>();
-  const svc = (k: string | null) => services.get(k ?? '(none)') ?? (services.set(k ?? '(none)', { opened: 0, resolved: 0 }), services.get(k ?? '(none)')!);
+  const svc = (k: string | null) =>
+    services.get(k ?? '(none)') ??
+    (services.set(k ?? '(none)', { opened: 0, resolved: 0 }), services.get(k ?? '(none)')!);
   for (const t of tickets) {
     const filed = t.events[0]!;
     if (inP(t.created)) {
@@ -196,7 +234,10 @@ function ticketKpis(tickets: Tk[], r: Range) {
       svc(t.service).opened++;
       const known = t.events.filter((e) => e.at <= r.asOf);
       const priorityNow = known[known.length - 1]!.priority;
-      for (const [which, into] of [['fr', fr], ['res', res]] as const) {
+      for (const [which, into] of [
+        ['fr', fr],
+        ['res', res],
+      ] as const) {
         const c = clockAt(t, which, r.asOf);
         if (c.outcome === 'cancelled') continue;
         into[c.outcome]++;
@@ -213,7 +254,9 @@ function ticketKpis(tickets: Tk[], r: Range) {
       const upTo = t.events.filter((e) => e.id <= last.id);
       const firstAssignee = upTo.find((e) => e.assignee !== null)?.assignee ?? null;
       let reassigned = false;
-      for (let i = 1; i < upTo.length; i++) if (upTo[i - 1]!.assignee !== null && upTo[i]!.assignee !== null && upTo[i]!.assignee !== upTo[i - 1]!.assignee) reassigned = true;
+      for (let i = 1; i < upTo.length; i++)
+        if (upTo[i - 1]!.assignee !== null && upTo[i]!.assignee !== null && upTo[i]!.assignee !== upTo[i - 1]!.assignee)
+          reassigned = true;
       const escalated = upTo.some((e) => e.kind === 'incident_linked');
       if (last.actor === firstAssignee && !reassigned && !escalated) fcr++;
       if (t.events.some((e) => e.kind === 'reopen' && e.at <= r.asOf)) reopened++;
@@ -240,11 +283,27 @@ function ticketKpis(tickets: Tk[], r: Range) {
     backlog,
     firstContact: { num: fcr, den: resolved },
     reopened: { num: reopened, den: resolved },
-    csat: { rated: ratings.length, sum: ratings.reduce((a, b) => a + b, 0), positive: ratings.filter((x) => x >= 4).length, asked: resolved, answered },
+    csat: {
+      rated: ratings.length,
+      sum: ratings.reduce((a, b) => a + b, 0),
+      positive: ratings.filter((x) => x >= 4).length,
+      asked: resolved,
+      answered,
+    },
     kbDeflections: 0,
-    byPriority: (['P1', 'P2', 'P3', 'P4'] as const).map((p) => ({ priority: p, opened: byPriority[p]!.opened, resolved: byPriority[p]!.resolved, firstResponse: byPriority[p]!.fr, resolution: byPriority[p]!.res })),
-    byCategory: [...categories.entries()].filter(([, v]) => v.opened + v.resolved > 0).map(([category, v]) => ({ category, ...v })),
-    byService: [...services.entries()].filter(([, v]) => v.opened + v.resolved > 0).map(([service, v]) => ({ service, ...v })),
+    byPriority: (['P1', 'P2', 'P3', 'P4'] as const).map((p) => ({
+      priority: p,
+      opened: byPriority[p]!.opened,
+      resolved: byPriority[p]!.resolved,
+      firstResponse: byPriority[p]!.fr,
+      resolution: byPriority[p]!.res,
+    })),
+    byCategory: [...categories.entries()]
+      .filter(([, v]) => v.opened + v.resolved > 0)
+      .map(([category, v]) => ({ category, ...v })),
+    byService: [...services.entries()]
+      .filter(([, v]) => v.opened + v.resolved > 0)
+      .map(([service, v]) => ({ service, ...v })),
   };
 }
 
@@ -286,7 +345,8 @@ function incidentKpis(incidents: Inc[], r: Range) {
       if (i.resolved! <= due) onTime++;
     }
     const stopAt = i.resolved ?? Infinity;
-    for (let k = 1; due + k * cadence <= stopAt && due + k * cadence < r.end; k++) if (inP(due + k * cadence) && due + k * cadence <= r.asOf) slots++;
+    for (let k = 1; due + k * cadence <= stopAt && due + k * cadence < r.end; k++)
+      if (inP(due + k * cadence) && due + k * cadence <= r.asOf) slots++;
   }
   const sev = <T>(f: (s: Priority) => T) => ({ P1: f('P1'), P2: f('P2'), P3: f('P3'), P4: f('P4') });
   return {
@@ -326,14 +386,22 @@ describe('KPI replay oracle: thousands of tickets through the real use cases', (
     // Each ticket gets a script of steps at increasing, minute-aligned times. The services decide
     // what is allowed; a refused step (e.g. a reopen after the window) is simply a refusal.
     for (let n = 0; n < TICKETS; n++) {
-      let t = START + Math.floor(rnd() * (WEEKS * 7 * DAY - 3 * DAY) / MIN) * MIN;
+      let t = START + Math.floor((rnd() * (WEEKS * 7 * DAY - 3 * DAY)) / MIN) * MIN;
       const priority = pick(['P1', 'P2', 'P3', 'P3', 'P4', 'P4'] as const);
       const requester = pick(REQUESTERS);
       const slot = n;
       plan.push({
         at: t,
         run: async () => {
-          const r = await fileTicket(desk.ctx, { id: requester }, ticketInput(priority, { category: pick(['access', 'hardware', 'software', 'network']), service: rnd() < 0.3 ? null : pick(['Email', 'Wi-Fi', 'Laptops']) }), { kind: 'command' });
+          const r = await fileTicket(
+            desk.ctx,
+            { id: requester },
+            ticketInput(priority, {
+              category: pick(['access', 'hardware', 'software', 'network']),
+              service: rnd() < 0.3 ? null : pick(['Email', 'Wi-Fi', 'Laptops']),
+            }),
+            { kind: 'command' },
+          );
           if (r.ok) ticketIds[slot] = r.value.id;
           return r;
         },
@@ -348,18 +416,42 @@ describe('KPI replay oracle: thousands of tickets through the real use cases', (
         const at = t;
         if (roll < 0.25) {
           const agent = pick(AGENTS);
-          plan.push({ at, run: () => (agentOf.get(slot) ? assignTicket(desk.ctx, id(), agent, agentActor(agentOf.get(slot)!), true) : claimTicket(desk.ctx, id(), agentActor(agent))).then((r) => (agentOf.set(slot, agent), r)) });
+          plan.push({
+            at,
+            run: () =>
+              (agentOf.get(slot)
+                ? assignTicket(desk.ctx, id(), agent, agentActor(agentOf.get(slot)!), true)
+                : claimTicket(desk.ctx, id(), agentActor(agent))
+              ).then((r) => (agentOf.set(slot, agent), r)),
+          });
         } else if (roll < 0.37) {
           const p = pick(['P1', 'P2', 'P3', 'P4'] as const);
           plan.push({ at, run: () => changePriority(desk.ctx, id(), p, agentActor(pick(AGENTS))) });
         } else if (roll < 0.5) {
-          const reason = pick(['waiting_on_requester', 'waiting_on_vendor', 'waiting_on_problem', 'waiting_on_other_team'] as const);
+          const reason = pick([
+            'waiting_on_requester',
+            'waiting_on_vendor',
+            'waiting_on_problem',
+            'waiting_on_other_team',
+          ] as const);
           holding = reason;
-          plan.push({ at, run: () => (reason === 'waiting_on_requester' ? waitOnRequester(desk.ctx, id(), 'Which room are you in?', agentActor(pick(AGENTS))) : holdTicket(desk.ctx, id(), reason, agentActor(pick(AGENTS)))) });
+          plan.push({
+            at,
+            run: () =>
+              reason === 'waiting_on_requester'
+                ? waitOnRequester(desk.ctx, id(), 'Which room are you in?', agentActor(pick(AGENTS)))
+                : holdTicket(desk.ctx, id(), reason, agentActor(pick(AGENTS))),
+          });
         } else if (roll < 0.6 && holding) {
           const wasRequester = holding === 'waiting_on_requester';
           holding = null;
-          plan.push({ at, run: () => (wasRequester ? commentOnTicket(desk.ctx, id(), 'here it is', requesterActor(requester)) : resumeTicket(desk.ctx, id(), agentActor(pick(AGENTS)))) });
+          plan.push({
+            at,
+            run: () =>
+              wasRequester
+                ? commentOnTicket(desk.ctx, id(), 'here it is', requesterActor(requester))
+                : resumeTicket(desk.ctx, id(), agentActor(pick(AGENTS))),
+          });
         } else if (roll < 0.64) {
           plan.push({ at, run: () => commentOnTicket(desk.ctx, id(), 'looking', agentActor(pick(AGENTS))) });
         } else if (roll < 0.66) {
@@ -368,11 +460,26 @@ describe('KPI replay oracle: thousands of tickets through the real use cases', (
           const severity = pick(['P1', 'P2', 'P3'] as const);
           const declarer = pick(AGENTS);
           const commander = rnd() < 0.5 ? declarer : pick(AGENTS);
-          const record: Inc = { id: 0, severity, declaredBy: declarer, declared: at, ackAt: commander === declarer ? at : null, ackBy: commander === declarer ? declarer : null, resolved: null };
+          const record: Inc = {
+            id: 0,
+            severity,
+            declaredBy: declarer,
+            declared: at,
+            ackAt: commander === declarer ? at : null,
+            ackBy: commander === declarer ? declarer : null,
+            resolved: null,
+          };
           plan.push({
             at,
             run: async () => {
-              const r = await declareIncident(desk.ctx, { title: 'Escalated', severity, actor: { id: declarer }, declarerIsAgent: true, commanderId: commander, linkedTicketId: id() });
+              const r = await declareIncident(desk.ctx, {
+                title: 'Escalated',
+                severity,
+                actor: { id: declarer },
+                declarerIsAgent: true,
+                commanderId: commander,
+                linkedTicketId: id(),
+              });
               if (r.ok) {
                 record.id = r.value.id;
                 incidents.push(record);
@@ -381,14 +488,35 @@ describe('KPI replay oracle: thousands of tickets through the real use cases', (
             },
           });
           const resolvedAt = at + minutes(20, 240);
-          plan.push({ at: resolvedAt, run: async () => (record.id ? resolveIncident(desk.ctx, { incidentId: record.id, actor: managerActor, summary: 'fixed' }).then((r) => (r.ok && (record.resolved = resolvedAt), r)) : { ok: true }) });
+          plan.push({
+            at: resolvedAt,
+            run: async () =>
+              record.id
+                ? resolveIncident(desk.ctx, { incidentId: record.id, actor: managerActor, summary: 'fixed' }).then(
+                    (r) => (r.ok && (record.resolved = resolvedAt), r),
+                  )
+                : { ok: true },
+          });
         } else if (roll < 0.9 || resolvedOnce) {
           if (!resolvedOnce || rnd() < 0.5) {
             resolvedOnce = true;
             holding = null;
             const agent = agentOf.get(slot) ?? pick(AGENTS);
-            plan.push({ at, run: () => resolveTicket(desk.ctx, id(), { note: 'done', code: 'fixed' }, agentActor(rnd() < 0.85 ? agent : pick(AGENTS))) });
-            if (rnd() < 0.4) plan.push({ at: at + minutes(5, 2 * 24 * 60), run: () => rateTicket(desk.ctx, id(), 1 + Math.floor(rnd() * 5), requesterActor(requester)) });
+            plan.push({
+              at,
+              run: () =>
+                resolveTicket(
+                  desk.ctx,
+                  id(),
+                  { note: 'done', code: 'fixed' },
+                  agentActor(rnd() < 0.85 ? agent : pick(AGENTS)),
+                ),
+            });
+            if (rnd() < 0.4)
+              plan.push({
+                at: at + minutes(5, 2 * 24 * 60),
+                run: () => rateTicket(desk.ctx, id(), 1 + Math.floor(rnd() * 5), requesterActor(requester)),
+              });
           } else {
             plan.push({ at, run: () => reopenTicket(desk.ctx, id(), requesterActor(requester)) });
           }
@@ -399,15 +527,28 @@ describe('KPI replay oracle: thousands of tickets through the real use cases', (
     }
     // Incidents declared directly, some acknowledged later by someone else, all resolved in time.
     for (let n = 0; n < 50; n++) {
-      const at = START + Math.floor(rnd() * (WEEKS * 7 * DAY - 2 * DAY) / MIN) * MIN;
+      const at = START + Math.floor((rnd() * (WEEKS * 7 * DAY - 2 * DAY)) / MIN) * MIN;
       const severity = pick(['P1', 'P2', 'P3', 'P4'] as const);
       const declarer = pick(AGENTS);
       const commander = rnd() < 0.5 ? declarer : pick(AGENTS.filter((a) => a !== declarer));
-      const record: Inc = { id: 0, severity, declaredBy: declarer, declared: at, ackAt: commander === declarer ? at : null, ackBy: commander === declarer ? declarer : null, resolved: null };
+      const record: Inc = {
+        id: 0,
+        severity,
+        declaredBy: declarer,
+        declared: at,
+        ackAt: commander === declarer ? at : null,
+        ackBy: commander === declarer ? declarer : null,
+        resolved: null,
+      };
       plan.push({
         at,
         run: async () => {
-          const r = await declareIncident(desk.ctx, { title: 'Outage', severity, actor: { id: declarer }, commanderId: commander });
+          const r = await declareIncident(desk.ctx, {
+            title: 'Outage',
+            severity,
+            actor: { id: declarer },
+            commanderId: commander,
+          });
           if (r.ok) {
             record.id = r.value.id;
             incidents.push(record);
@@ -418,10 +559,30 @@ describe('KPI replay oracle: thousands of tickets through the real use cases', (
       const ackAt = at + minutes(1, 50);
       if (commander !== declarer && rnd() < 0.8) {
         const by = rnd() < 0.7 ? commander : MANAGER;
-        plan.push({ at: ackAt, run: async () => { const r = await acknowledgeIncident(desk.ctx, { incidentId: record.id, actor: { id: by, isIncidentManager: by === MANAGER } }); if (r.ok) { record.ackAt = ackAt; record.ackBy = by; } return r; } });
+        plan.push({
+          at: ackAt,
+          run: async () => {
+            const r = await acknowledgeIncident(desk.ctx, {
+              incidentId: record.id,
+              actor: { id: by, isIncidentManager: by === MANAGER },
+            });
+            if (r.ok) {
+              record.ackAt = ackAt;
+              record.ackBy = by;
+            }
+            return r;
+          },
+        });
       }
       const resolvedAt = ackAt + minutes(10, 600);
-      plan.push({ at: resolvedAt, run: async () => { const r = await resolveIncident(desk.ctx, { incidentId: record.id, actor: managerActor, summary: 'fixed' }); if (r.ok) record.resolved = resolvedAt; return r; } });
+      plan.push({
+        at: resolvedAt,
+        run: async () => {
+          const r = await resolveIncident(desk.ctx, { incidentId: record.id, actor: managerActor, summary: 'fixed' });
+          if (r.ok) record.resolved = resolvedAt;
+          return r;
+        },
+      });
     }
     plan.sort((a, b) => a.at - b.at);
 
@@ -432,7 +593,11 @@ describe('KPI replay oracle: thousands of tickets through the real use cases', (
         // Snapshot past weeks mid-run: they must read the same at the end.
         await desk.runUntil(nextWeek);
         const range = { start: nextWeek - 7 * DAY, end: nextWeek, asOf: nextWeek };
-        earlyWeeks.push({ range, tickets: await ticketFigures(desk.db, range), incidents: await incidentFigures(desk.db, range) });
+        earlyWeeks.push({
+          range,
+          tickets: await ticketFigures(desk.db, range),
+          incidents: await incidentFigures(desk.db, range),
+        });
         nextWeek += 7 * DAY;
       }
       await desk.runUntil(step.at);
@@ -446,26 +611,70 @@ describe('KPI replay oracle: thousands of tickets through the real use cases', (
   afterAll(() => desk?.close());
 
   async function oracleTickets(): Promise<Tk[]> {
-    const rows = await desk.db.selectFrom('ticket_events').select(['id', 'ticket_id', 'at', 'kind', 'actor_id', 'status', 'priority', 'assignee_id', 'hold_reason']).orderBy('id').execute();
-    const tickets = await desk.db.selectFrom('tickets').select(['id', 'created_at', 'category', 'service', 'csat_score']).execute();
-    const byId = new Map<number, Tk>(tickets.map((t) => [t.id, { id: t.id, created: t.created_at, category: t.category, service: t.service, csat: t.csat_score, events: [] }]));
-    for (const e of rows) byId.get(e.ticket_id)!.events.push({ id: e.id, ticket: e.ticket_id, at: e.at, kind: e.kind, actor: e.actor_id, status: e.status!, priority: e.priority!, assignee: e.assignee_id, hold: e.hold_reason });
+    const rows = await desk.db
+      .selectFrom('ticket_events')
+      .select(['id', 'ticket_id', 'at', 'kind', 'actor_id', 'status', 'priority', 'assignee_id', 'hold_reason'])
+      .orderBy('id')
+      .execute();
+    const tickets = await desk.db
+      .selectFrom('tickets')
+      .select(['id', 'created_at', 'category', 'service', 'csat_score'])
+      .execute();
+    const byId = new Map<number, Tk>(
+      tickets.map((t) => [
+        t.id,
+        { id: t.id, created: t.created_at, category: t.category, service: t.service, csat: t.csat_score, events: [] },
+      ]),
+    );
+    for (const e of rows)
+      byId.get(e.ticket_id)!.events.push({
+        id: e.id,
+        ticket: e.ticket_id,
+        at: e.at,
+        kind: e.kind,
+        actor: e.actor_id,
+        status: e.status!,
+        priority: e.priority!,
+        assignee: e.assignee_id,
+        hold: e.hold_reason,
+      });
     return [...byId.values()];
   }
 
   const periods = (): Range[] => {
     const out: Range[] = [];
-    for (let w = 0; w < WEEKS; w++) out.push({ start: START + w * 7 * DAY, end: START + (w + 1) * 7 * DAY, asOf: START + (w + 1) * 7 * DAY });
+    for (let w = 0; w < WEEKS; w++)
+      out.push({ start: START + w * 7 * DAY, end: START + (w + 1) * 7 * DAY, asOf: START + (w + 1) * 7 * DAY });
     out.push({ start: START, end: START + 30 * DAY, asOf: START + 30 * DAY });
     out.push({ start: START + 20 * DAY, end: END + 7 * DAY, asOf: END });
     return out;
   };
 
   it('drove a long, messy history', async () => {
-    const kinds = await desk.db.selectFrom('ticket_events').select(['kind']).select((eb) => eb.fn.countAll<number>().as('n')).groupBy('kind').execute();
+    const kinds = await desk.db
+      .selectFrom('ticket_events')
+      .select(['kind'])
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .groupBy('kind')
+      .execute();
     const count = Object.fromEntries(kinds.map((k) => [k.kind, Number(k.n)]));
     expect(count.filed).toBe(TICKETS);
-    for (const kind of ['claim', 'assign', 'change_priority', 'wait_on_requester', 'hold', 'resume', 'resolve', 'reopen', 'cancel', 'rate', 'close', 'sla_breach', 'sla_warn', 'incident_linked']) {
+    for (const kind of [
+      'claim',
+      'assign',
+      'change_priority',
+      'wait_on_requester',
+      'hold',
+      'resume',
+      'resolve',
+      'reopen',
+      'cancel',
+      'rate',
+      'close',
+      'sla_breach',
+      'sla_warn',
+      'incident_linked',
+    ]) {
       expect(count[kind] ?? 0, kind).toBeGreaterThan(5);
     }
     expect(incidents.length).toBeGreaterThan(80);
@@ -482,8 +691,12 @@ describe('KPI replay oracle: thousands of tickets through the real use cases', (
       const { byService, byCategory, ...rest } = got;
       const { byCategory: wantCategory, byService: wantService, ...wantRest } = want;
       expect(rest, new Date(r.start).toISOString()).toEqual(wantRest);
-      expect(Object.fromEntries(byCategory.map((c) => [c.category, [c.opened, c.resolved]]))).toEqual(Object.fromEntries(wantCategory.map((c) => [c.category, [c.opened, c.resolved]])));
-      expect(Object.fromEntries(byService.map((c) => [c.service, [c.opened, c.resolved]]))).toEqual(Object.fromEntries(wantService.map((c) => [c.service, [c.opened, c.resolved]])));
+      expect(Object.fromEntries(byCategory.map((c) => [c.category, [c.opened, c.resolved]]))).toEqual(
+        Object.fromEntries(wantCategory.map((c) => [c.category, [c.opened, c.resolved]])),
+      );
+      expect(Object.fromEntries(byService.map((c) => [c.service, [c.opened, c.resolved]]))).toEqual(
+        Object.fromEntries(wantService.map((c) => [c.service, [c.opened, c.resolved]])),
+      );
       compared += 1;
     }
     expect(compared).toBe(WEEKS + 2);
@@ -497,8 +710,14 @@ describe('KPI replay oracle: thousands of tickets through the real use cases', (
   it('every incident KPI agrees with the oracle (MTTA by someone other than the declarer, missed slots late)', async () => {
     for (const r of periods()) {
       const got = await incidentFigures(desk.db, r);
-      const want = incidentKpis(incidents.filter((i) => i.id), r);
-      expect({ ...got, mttrStarted: undefined, actions: undefined, byService: undefined }, new Date(r.start).toISOString()).toEqual({ ...want, mttrStarted: undefined, actions: undefined, byService: undefined });
+      const want = incidentKpis(
+        incidents.filter((i) => i.id),
+        r,
+      );
+      expect(
+        { ...got, mttrStarted: undefined, actions: undefined, byService: undefined },
+        new Date(r.start).toISOString(),
+      ).toEqual({ ...want, mttrStarted: undefined, actions: undefined, byService: undefined });
     }
   });
 
@@ -513,11 +732,19 @@ describe('KPI replay oracle: thousands of tickets through the real use cases', (
   it('the scorecard, the triage post, App Home and the CSV export agree for every ticket', async () => {
     const now = desk.clock.now().getTime();
     const tickets = await oracleTickets();
-    const oracle = new Map(tickets.map((t) => [t.id, { fr: clockAt(t, 'fr', now).outcome, res: clockAt(t, 'res', now).outcome }]));
+    const oracle = new Map(
+      tickets.map((t) => [t.id, { fr: clockAt(t, 'fr', now).outcome, res: clockAt(t, 'res', now).outcome }]),
+    );
     const csv = new Map<number, { fr: string; res: string }>();
-    for await (const row of exportRows(desk.db, 'tickets', { start: 0, end: now + 1, asOf: now }, 100_000)) csv.set(Number(row.id), { fr: String(row.first_response_outcome), res: String(row.resolution_outcome) });
+    for await (const row of exportRows(desk.db, 'tickets', { start: 0, end: now + 1, asOf: now }, 100_000))
+      csv.set(Number(row.id), { fr: String(row.first_response_outcome), res: String(row.resolution_outcome) });
     const rows = await desk.db.selectFrom('tickets').selectAll().execute();
-    const queue = await slaStandings(desk.db, (await triageQueue(desk.db, 100_000)).rows.map((r) => r.id), desk.settings, new Date(now));
+    const queue = await slaStandings(
+      desk.db,
+      (await triageQueue(desk.db, 100_000)).rows.map((r) => r.id),
+      desk.settings,
+      new Date(now),
+    );
     let open = 0;
     for (const row of rows) {
       const want = oracle.get(row.id)!;

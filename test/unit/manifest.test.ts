@@ -10,7 +10,11 @@ const manifest = parse(readFileSync(join(import.meta.dirname, '../../manifest.ym
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory() ? sourceFiles(join(dir, entry.name)) : entry.name.endsWith('.ts') ? [join(dir, entry.name)] : [],
+    entry.isDirectory()
+      ? sourceFiles(join(dir, entry.name))
+      : entry.name.endsWith('.ts')
+        ? [join(dir, entry.name)]
+        : [],
   );
 }
 
@@ -26,21 +30,30 @@ describe('manifest.yml', () => {
   });
 
   it('declares exactly the slash commands, shortcuts and events the code registers', () => {
-    expect(manifest.features.slash_commands.map((c: { command: string }) => c.command).sort()).toEqual(Object.values(COMMANDS).sort());
-    expect(manifest.features.shortcuts.map((s: { callback_id: string }) => s.callback_id).sort()).toEqual(Object.values(SHORTCUTS).sort());
+    expect(manifest.features.slash_commands.map((c: { command: string }) => c.command).sort()).toEqual(
+      Object.values(COMMANDS).sort(),
+    );
+    expect(manifest.features.shortcuts.map((s: { callback_id: string }) => s.callback_id).sort()).toEqual(
+      Object.values(SHORTCUTS).sort(),
+    );
     expect([...manifest.settings.event_subscriptions.bot_events].sort()).toEqual([...EVENTS].sort());
   });
 
   it('registers listeners only through the ids the manifest declares', () => {
     // Every app.command / app.shortcut / app.event in commands/ must use the shared constants.
-    const code = sourceFiles(join(import.meta.dirname, '../../commands')).map((f) => readFileSync(f, 'utf8')).join('\n');
+    const code = sourceFiles(join(import.meta.dirname, '../../commands'))
+      .map((f) => readFileSync(f, 'utf8'))
+      .join('\n');
     for (const match of code.matchAll(/app\.(command|shortcut|event)\(\s*(['"`])([^'"`]+)\2/g)) {
       throw new Error(`app.${match[1]}('${match[3]}') uses a literal; use COMMANDS/SHORTCUTS/EVENTS from views/ids.ts`);
     }
   });
 
   it('asks for every scope the Web API methods it calls need', () => {
-    const code = [...sourceFiles(join(import.meta.dirname, '../../src')), ...sourceFiles(join(import.meta.dirname, '../../commands'))]
+    const code = [
+      ...sourceFiles(join(import.meta.dirname, '../../src')),
+      ...sourceFiles(join(import.meta.dirname, '../../commands')),
+    ]
       .map((f) => readFileSync(f, 'utf8'))
       .join('\n');
     const needs: Record<string, string> = {

@@ -10,10 +10,15 @@ describe('migrations', () => {
     try {
       const earlier = '2026-12-02-300-standard-change-snapshot';
       const without = Object.fromEntries(Object.entries(migrations).filter(([name]) => name !== earlier));
-      const first = await new Migrator({ db: db as never, provider: { getMigrations: async () => without } }).migrateToLatest();
+      const first = await new Migrator({
+        db: db as never,
+        provider: { getMigrations: async () => without },
+      }).migrateToLatest();
       expect(first.error).toBeUndefined();
       expect(await migrateToLatest(db as never)).toEqual([earlier]);
-      const columns = (await db.introspection.getTables()).find((t) => t.name === 'changes')!.columns.map((c) => c.name);
+      const columns = (await db.introspection.getTables())
+        .find((t) => t.name === 'changes')!
+        .columns.map((c) => c.name);
       expect(columns).toEqual(expect.arrayContaining(['template_version', 'template_snapshot', 'requester_note']));
       expect(await migrateToLatest(db as never)).toEqual([]);
     } finally {

@@ -32,14 +32,21 @@ describe('OutboxSender', () => {
   let maxInFlightPerChannel: number;
 
   function client(): WebClient {
-    const c = new WebClient('xoxb-t', { slackApiUrl: fake.apiUrl, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true });
+    const c = new WebClient('xoxb-t', {
+      slackApiUrl: fake.apiUrl,
+      retryConfig: { retries: 0 },
+      rejectRateLimitedCalls: true,
+    });
     // Watch concurrency without changing behaviour: lanes run in parallel, a lane never does.
     const real = c.apiCall.bind(c);
     c.apiCall = async (method: string, options?: Record<string, unknown>) => {
       const key = String(options?.channel ?? options?.name ?? method);
       inFlight.set(key, (inFlight.get(key) ?? 0) + 1);
       maxInFlightPerChannel = Math.max(maxInFlightPerChannel, inFlight.get(key)!);
-      maxInFlight = Math.max(maxInFlight, [...inFlight.values()].reduce((a, b) => a + b, 0));
+      maxInFlight = Math.max(
+        maxInFlight,
+        [...inFlight.values()].reduce((a, b) => a + b, 0),
+      );
       try {
         return await real(method, options);
       } finally {
@@ -50,13 +57,20 @@ describe('OutboxSender', () => {
   }
 
   function sender(options: { pacing?: Pacing; on?: Db; webClient?: WebClient } = {}): OutboxSender {
-    const s = new OutboxSender({ db: options.on ?? db, client: options.webClient ?? client(), clock, logger: silentLogger, pacing: options.pacing ?? FAST });
+    const s = new OutboxSender({
+      db: options.on ?? db,
+      client: options.webClient ?? client(),
+      clock,
+      logger: silentLogger,
+      pacing: options.pacing ?? FAST,
+    });
     senders.push(s);
     return s;
   }
 
   const rows = (on: Db = db) => on.selectFrom('outbox').selectAll().orderBy('id').execute();
-  const postsTo = (channel: string) => fake.calls.filter((c) => c.method === 'chat.postMessage' && c.args.channel === channel);
+  const postsTo = (channel: string) =>
+    fake.calls.filter((c) => c.method === 'chat.postMessage' && c.args.channel === channel);
   const attemptsOf = (method: string) => fake.calls.filter((c) => c.method === method);
   const texts = (channel: string) => fake.messagesIn(channel).map((m) => m.text);
   const now = () => clock.now();
@@ -101,11 +115,15 @@ describe('OutboxSender', () => {
   });
 
   it('fills in display names in topics at send time, and keeps the topic within 250 characters', async () => {
-    await owe(db, now(), 'conversations.setTopic', { channel: 'C1', topic: composed('INC-1 | IC: ', nameOf('UAGENT01'), ` | ${'x'.repeat(240)}`) });
+    await owe(db, now(), 'conversations.setTopic', {
+      channel: 'C1',
+      topic: composed('INC-1 | IC: ', nameOf('UAGENT01'), ` | ${'x'.repeat(240)}`),
+    });
     await owe(db, now(), 'conversations.setTopic', { channel: 'C2', topic: composed('IC: ', nameOf('UNOBODY1')) });
     const s = sender();
     await s.flush();
-    const topicOf = (channel: string) => fake.calls.find((c) => c.method === 'conversations.setTopic' && c.args.channel === channel)!.args.topic as string;
+    const topicOf = (channel: string) =>
+      fake.calls.find((c) => c.method === 'conversations.setTopic' && c.args.channel === channel)!.args.topic as string;
     expect(topicOf('C1').slice(0, 20)).toBe('INC-1 | IC: alice | ');
     expect([...topicOf('C1')].length).toBe(250);
     expect(topicOf('C2')).toBe('IC: UNOBODY1'); // Slack does not know the user: the ID stands in
@@ -120,7 +138,12 @@ describe('OutboxSender', () => {
     expect(attemptsOf('chat.postMessage')).toHaveLength(1);
     expect(attemptsOf('chat.postMessage')[0]!.status).toBe(429);
     const [paused] = await rows();
-    expect(paused).toMatchObject({ status: 'pending', attempts: 0, last_error: 'ratelimited', next_attempt_at: now().getTime() + 30_000 });
+    expect(paused).toMatchObject({
+      status: 'pending',
+      attempts: 0,
+      last_error: 'ratelimited',
+      next_attempt_at: now().getTime() + 30_000,
+    });
 
     // Another lane is unaffected; the paused lane keeps its order.
     await postMessage(db, now(), { channel: 'C1', text: 'c1 second' });
@@ -151,14 +174,24 @@ describe('OutboxSender', () => {
     const t0 = now().getTime();
 
     await s.flush();
-    expect((await rows())[0]).toMatchObject({ status: 'pending', attempts: 1, last_error: 'HTTP 500', next_attempt_at: t0 + 1000 });
+    expect((await rows())[0]).toMatchObject({
+      status: 'pending',
+      attempts: 1,
+      last_error: 'HTTP 500',
+      next_attempt_at: t0 + 1000,
+    });
     clock.advance(999);
     await s.flush();
     expect(attemptsOf('chat.postMessage')).toHaveLength(1);
 
     clock.advance(1);
     await s.flush();
-    expect((await rows())[0]).toMatchObject({ status: 'pending', attempts: 2, last_error: 'HTTP 500', next_attempt_at: t0 + 1000 + 2000 });
+    expect((await rows())[0]).toMatchObject({
+      status: 'pending',
+      attempts: 2,
+      last_error: 'HTTP 500',
+      next_attempt_at: t0 + 1000 + 2000,
+    });
     clock.advance(1999);
     await s.flush();
     expect(attemptsOf('chat.postMessage')).toHaveLength(2);
@@ -183,10 +216,19 @@ describe('OutboxSender', () => {
 
   it('marks a permanent ok:false answer failed with its error, owes the fallback and delivers it', async () => {
     fake.failNext('conversations.create', { error: 'restricted_action' });
-    await owe(db, now(), 'conversations.create', { name: 'inc-42-vpn' }, {
-      refKey: 'incident:42:channel',
-      onFailure: { method: 'chat.postMessage', args: { channel: 'UREQ0001', text: 'The channel for INC-42 could not be created.' } },
-    });
+    await owe(
+      db,
+      now(),
+      'conversations.create',
+      { name: 'inc-42-vpn' },
+      {
+        refKey: 'incident:42:channel',
+        onFailure: {
+          method: 'chat.postMessage',
+          args: { channel: 'UREQ0001', text: 'The channel for INC-42 could not be created.' },
+        },
+      },
+    );
     // Something that depended on the channel cannot go either, and says why.
     await postMessage(db, now(), { channel: refChannel('incident:42:channel'), text: 'INC-42 declared' });
     const s = sender();
@@ -194,7 +236,10 @@ describe('OutboxSender', () => {
 
     const [create, dependent, fallback] = await rows();
     expect(create).toMatchObject({ method: 'conversations.create', status: 'failed', last_error: 'restricted_action' });
-    expect(dependent).toMatchObject({ status: 'failed', last_error: 'depends on incident:42:channel, which was never delivered' });
+    expect(dependent).toMatchObject({
+      status: 'failed',
+      last_error: 'depends on incident:42:channel, which was never delivered',
+    });
     expect(fallback).toMatchObject({ method: 'chat.postMessage', status: 'sent', lane: 'UREQ0001' });
     expect(texts('UREQ0001')).toEqual(['The channel for INC-42 could not be created.']);
     expect(await getSlackRef(db, 'incident:42:channel')).toBeUndefined();
@@ -209,9 +254,15 @@ describe('OutboxSender', () => {
 
   it('gives up after the maximum number of attempts, records why, and delivers the fallback', async () => {
     fake.failNext('chat.postMessage', { status: 503 }, 12);
-    await owe(db, now(), 'chat.postMessage', { channel: 'C1', text: 'never arrives' }, {
-      onFailure: { method: 'chat.postMessage', args: { channel: 'UAGENT01', text: 'Could not post to C1' } },
-    });
+    await owe(
+      db,
+      now(),
+      'chat.postMessage',
+      { channel: 'C1', text: 'never arrives' },
+      {
+        onFailure: { method: 'chat.postMessage', args: { channel: 'UAGENT01', text: 'Could not post to C1' } },
+      },
+    );
     const s = sender();
     for (let i = 0; i < 20; i++) {
       await s.flush();
@@ -292,7 +343,11 @@ describe('OutboxSender', () => {
     await db.transaction().execute(async (trx) => {
       await postMessage(trx, now(), { channel: 'C1', text: 'parent', refKey: 'incident:1:announce' });
     });
-    await postMessage(db, now(), { channel: refChannel('incident:1:announce'), threadOf: 'incident:1:announce', text: 'reply' });
+    await postMessage(db, now(), {
+      channel: refChannel('incident:1:announce'),
+      threadOf: 'incident:1:announce',
+      text: 'reply',
+    });
     const s = sender();
     await s.flush();
     clock.advance(1000);
@@ -348,7 +403,11 @@ describe('OutboxSender', () => {
 
   describe('a channel created but its answer lost', () => {
     const channelsNamed = (prefix: string) => [...fake.channels.values()].filter((c) => c.name.startsWith(prefix));
-    const creates = () => attemptsOf('conversations.create').map((c) => [c.args.name, c.status === 200 ? (c.answer.ok ? 'ok' : c.answer.error) : `lost ${c.status}`]);
+    const creates = () =>
+      attemptsOf('conversations.create').map((c) => [
+        c.args.name,
+        c.status === 200 ? (c.answer.ok ? 'ok' : c.answer.error) : `lost ${c.status}`,
+      ]);
     beforeEach(() => {
       // The fake stamps `created` on the test's clock, as Slack would on the same wall clock as the app.
       fake.now = () => clock.now().getTime();
@@ -393,7 +452,10 @@ describe('OutboxSender', () => {
       const made = fake.channelByName('inc-51')!;
       expect(channelsNamed('inc-51')).toHaveLength(1);
       expect(attemptsOf('conversations.list').length).toBeGreaterThanOrEqual(3);
-      expect(attemptsOf('conversations.list')[0]!.args).toMatchObject({ types: 'public_channel,private_channel', exclude_archived: 'true' });
+      expect(attemptsOf('conversations.list')[0]!.args).toMatchObject({
+        types: 'public_channel,private_channel',
+        exclude_archived: 'true',
+      });
       expect(texts(made.id)).toEqual(['Welcome to INC-51']);
     });
 
@@ -433,9 +495,15 @@ describe('OutboxSender', () => {
 
   it('already_in_channel counts as delivered', async () => {
     fake.addChannel('CINC00001', 'inc-1', ['UREQ0001']);
-    await owe(db, now(), 'conversations.invite', { channel: 'CINC00001', users: 'UREQ0001' }, {
-      onFailure: { method: 'chat.postMessage', args: { channel: 'UAGENT01', text: 'invite failed' } },
-    });
+    await owe(
+      db,
+      now(),
+      'conversations.invite',
+      { channel: 'CINC00001', users: 'UREQ0001' },
+      {
+        onFailure: { method: 'chat.postMessage', args: { channel: 'UAGENT01', text: 'invite failed' } },
+      },
+    );
     await sender().flush();
     const all = await rows();
     expect(all).toHaveLength(1);
@@ -449,7 +517,10 @@ describe('OutboxSender', () => {
     const s = sender();
     await s.flush();
     const first = (await getSlackRef(db, 'ticket:9:triage'))!;
-    fake.messages.splice(fake.messages.findIndex((m) => m.ts === first.ts), 1);
+    fake.messages.splice(
+      fake.messages.findIndex((m) => m.ts === first.ts),
+      1,
+    );
 
     await updateMessage(db, now(), 'ticket:9:triage', { text: 'v2' });
     await s.flush();
@@ -468,9 +539,12 @@ describe('OutboxSender', () => {
   it('keeps order within each lane while lanes run in parallel', async () => {
     // Every call is slow, so lanes can only keep up by running side by side.
     fake.failNext('*', { delayMs: 30 }, 1000);
-    for (let i = 1; i <= 5; i++) for (const channel of ['C1', 'C2', 'C3', 'C4']) await postMessage(db, now(), { channel, text: `${channel} #${i}` });
+    for (let i = 1; i <= 5; i++)
+      for (const channel of ['C1', 'C2', 'C3', 'C4'])
+        await postMessage(db, now(), { channel, text: `${channel} #${i}` });
     await sender().flush();
-    for (const channel of ['C1', 'C2', 'C3', 'C4']) expect(texts(channel)).toEqual([1, 2, 3, 4, 5].map((i) => `${channel} #${i}`));
+    for (const channel of ['C1', 'C2', 'C3', 'C4'])
+      expect(texts(channel)).toEqual([1, 2, 3, 4, 5].map((i) => `${channel} #${i}`));
     expect(maxInFlight).toBeGreaterThanOrEqual(2);
     expect(maxInFlightPerChannel).toBe(1);
   });
@@ -502,11 +576,25 @@ describe('OutboxSender', () => {
   });
 
   it('a dedupe key prevents a second enqueue, before and after delivery', async () => {
-    expect(await postMessage(db, now(), { channel: 'C1', text: 'Update due for INC-1', dedupeKey: 'incident:1:update-reminder:3' })).toBe(true);
-    expect(await postMessage(db, now(), { channel: 'C1', text: 'Update due for INC-1', dedupeKey: 'incident:1:update-reminder:3' })).toBe(false);
+    expect(
+      await postMessage(db, now(), {
+        channel: 'C1',
+        text: 'Update due for INC-1',
+        dedupeKey: 'incident:1:update-reminder:3',
+      }),
+    ).toBe(true);
+    expect(
+      await postMessage(db, now(), {
+        channel: 'C1',
+        text: 'Update due for INC-1',
+        dedupeKey: 'incident:1:update-reminder:3',
+      }),
+    ).toBe(false);
     const s = sender();
     await s.flush();
-    expect(await postMessage(db, now(), { channel: 'C1', text: 'again', dedupeKey: 'incident:1:update-reminder:3' })).toBe(false);
+    expect(
+      await postMessage(db, now(), { channel: 'C1', text: 'again', dedupeKey: 'incident:1:update-reminder:3' }),
+    ).toBe(false);
     await s.flush();
     expect(texts('C1')).toEqual(['Update due for INC-1']);
     expect(await rows()).toHaveLength(1);
@@ -517,7 +605,8 @@ describe('OutboxSender', () => {
 
   it('delivers every row exactly once across a restart in the middle of a stream', async () => {
     const channels = ['C1', 'C2', 'C3', 'C4'];
-    for (let i = 1; i <= 10; i++) for (const channel of channels) await postMessage(db, now(), { channel, text: `${channel}/${i}` });
+    for (let i = 1; i <= 10; i++)
+      for (const channel of channels) await postMessage(db, now(), { channel, text: `${channel}/${i}` });
     fake.failNext('*', { delayMs: 5 }, 1000);
 
     // Stop the first sender once a dozen messages are out.
@@ -553,10 +642,13 @@ describe('OutboxSender', () => {
     const second = sender();
     await second.flush();
 
-    const posted = fake.calls.filter((c) => c.method === 'chat.postMessage' && c.answer.ok).map((c) => String(c.args.text));
+    const posted = fake.calls
+      .filter((c) => c.method === 'chat.postMessage' && c.answer.ok)
+      .map((c) => String(c.args.text));
     expect(posted).toHaveLength(40);
     expect(new Set(posted).size).toBe(40);
-    for (const channel of channels) expect(texts(channel)).toEqual(Array.from({ length: 10 }, (_, i) => `${channel}/${i + 1}`));
+    for (const channel of channels)
+      expect(texts(channel)).toEqual(Array.from({ length: 10 }, (_, i) => `${channel}/${i + 1}`));
     expect((await rows()).every((r) => r.status === 'sent' && r.attempts === 1)).toBe(true);
   });
 
@@ -567,7 +659,8 @@ describe('OutboxSender', () => {
     let left = n;
     c.apiCall = async (method: string, options?: Record<string, unknown>) => {
       const answer = await real(method, options);
-      if (method === 'chat.postMessage' && left-- > 0) throw Object.assign(new Error('socket hang up'), { code: ErrorCode.RequestError });
+      if (method === 'chat.postMessage' && left-- > 0)
+        throw Object.assign(new Error('socket hang up'), { code: ErrorCode.RequestError });
       return answer;
     };
     return c;
@@ -592,14 +685,26 @@ describe('OutboxSender', () => {
       expect(postsTo('C1')).toHaveLength(1);
       const posted = fake.messagesIn('C1').filter((m) => m.user !== 'UREQ0001');
       expect(posted).toHaveLength(1);
-      expect(posted[0]).toMatchObject({ text: 'triage post, edited', metadata: { event_type: 'switchboard_outbox', event_payload: { outbox_id: row!.id } } });
+      expect(posted[0]).toMatchObject({
+        text: 'triage post, edited',
+        metadata: { event_type: 'switchboard_outbox', event_payload: { outbox_id: row!.id } },
+      });
       expect(await getSlackRef(db, 'ticket:1:triage')).toEqual({ channel: 'C1', ts: posted[0]!.ts });
       const lookups = fake.calls.filter((c) => c.method === 'conversations.history');
       expect(lookups.length).toBeGreaterThanOrEqual(2); // paged with the cursor
-      expect(lookups[0]!.args).toMatchObject({ channel: 'C1', include_all_metadata: 'true', inclusive: 'true', limit: '200' });
+      expect(lookups[0]!.args).toMatchObject({
+        channel: 'C1',
+        include_all_metadata: 'true',
+        inclusive: 'true',
+        limit: '200',
+      });
       expect(Number(lookups[0]!.args.oldest)).toBeLessThan(row!.attempt_started_at! / 1000);
       expect(Number(lookups[0]!.args.latest)).toBeGreaterThan(row!.attempt_started_at! / 1000);
-      expect((await rows())[0]).toMatchObject({ status: 'sent', attempt_started_at: null, result: JSON.stringify({ channel: 'C1', ts: posted[0]!.ts }) });
+      expect((await rows())[0]).toMatchObject({
+        status: 'sent',
+        attempt_started_at: null,
+        result: JSON.stringify({ channel: 'C1', ts: posted[0]!.ts }),
+      });
     });
 
     it('in a DM: the DM channel is opened and its history read', async () => {
@@ -610,7 +715,9 @@ describe('OutboxSender', () => {
       await s.flush();
       expect(fake.messagesIn('UREQ0001').map((m) => m.text)).toEqual(['your ticket']);
       expect(postsTo('UREQ0001')).toHaveLength(1);
-      expect(fake.calls.find((c) => c.method === 'conversations.history')!.args.channel).toBe(fake.dmChannelOf('UREQ0001'));
+      expect(fake.calls.find((c) => c.method === 'conversations.history')!.args.channel).toBe(
+        fake.dmChannelOf('UREQ0001'),
+      );
       expect((await rows())[0]).toMatchObject({ status: 'sent' });
     });
 
@@ -640,7 +747,10 @@ describe('OutboxSender', () => {
     it('not in Slack: sent then, once', async () => {
       await postMessage(db, now(), { channel: 'C1', text: 'never arrived' });
       // The attempt started, and then the process died before the call left.
-      await db.updateTable('outbox').set({ attempt_started_at: now().getTime() - 5000 }).execute();
+      await db
+        .updateTable('outbox')
+        .set({ attempt_started_at: now().getTime() - 5000 })
+        .execute();
       const s = sender();
       await s.flush();
       expect(texts('C1')).toEqual(['never arrived']);
@@ -667,7 +777,11 @@ describe('OutboxSender', () => {
 
   it('tags every post with its outbox row, and sends the arguments as they were recorded, template syntax and all', async () => {
     const typed = 'Printer {{ref:nope:ts}} says {{name:UAGENT01}} and {"$ref":"x","field":"ts"}';
-    await postMessage(db, now(), { channel: 'C1', text: typed, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: typed } }] });
+    await postMessage(db, now(), {
+      channel: 'C1',
+      text: typed,
+      blocks: [{ type: 'section', text: { type: 'mrkdwn', text: typed } }],
+    });
     await owe(db, now(), 'conversations.setTopic', { channel: 'C2', topic: typed });
     const s = sender();
     await s.flush();
@@ -687,7 +801,10 @@ describe('OutboxSender', () => {
       await postMessage(trx, now(), { channel: 'C1', text: 'waiting' });
     });
     const captured: { sql: string; parameters: readonly unknown[] }[] = [];
-    const spy = new Kysely<any>({ dialect: new SqliteDialect({ database: opened.sqlite }), log: (event) => void captured.push(event.query) });
+    const spy = new Kysely<any>({
+      dialect: new SqliteDialect({ database: opened.sqlite }),
+      log: (event) => void captured.push(event.query),
+    });
     const pending = await pendingOutbox(spy as unknown as Db, 500);
     expect(pending.map((r) => JSON.parse(r.payload).text)).toEqual(['waiting']);
     const { sql, parameters } = captured[0]!;

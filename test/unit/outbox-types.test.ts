@@ -19,6 +19,8 @@ import { composed, nameOf } from '../../views/text.js';
  * Never run: `npm run typecheck` (tsc reads test/) checks these lines. Each `@ts-expect-error` must
  * meet an error on the line below it, or tsc reports the directive as unused.
  */
+// Each @ts-expect-error stays on the line before the call it expects to fail, so no reformatting:
+// prettier-ignore
 export function owedCallsAreTypeChecked(db: Executor, now: Date): void {
   // @ts-expect-error chat.postMessage needs a channel
   void owe(db, now, 'chat.postMessage', { text: 'no channel' });
@@ -68,7 +70,11 @@ describe('the outbox edge', () => {
     await migrateToLatest(db);
     fake = await new FakeSlack().start();
     fake.addChannel('C1', 'c1').addUser('UREQ0001', 'rita').addUser('UAGENT01', 'alice');
-    const client = new WebClient('xoxb-t', { slackApiUrl: fake.apiUrl, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true });
+    const client = new WebClient('xoxb-t', {
+      slackApiUrl: fake.apiUrl,
+      retryConfig: { retries: 0 },
+      rejectRateLimitedCalls: true,
+    });
     sender = new OutboxSender({ db, client, clock, logger: silentLogger, pacing: { rate: 1000, burst: 1000 } });
   });
   afterEach(async () => {
@@ -82,15 +88,43 @@ describe('the outbox edge', () => {
     const channel = refChannel('incident:7:channel');
     // One example per method (the type makes sure none is missing), in the order a declaration owes them.
     const examples: { [M in OwedMethod]: () => Promise<boolean> } = {
-      'conversations.create': () => owe(db, now(), 'conversations.create', { name: 'inc-7-vpn', is_private: false }, { refKey: 'incident:7:channel' }),
+      'conversations.create': () =>
+        owe(
+          db,
+          now(),
+          'conversations.create',
+          { name: 'inc-7-vpn', is_private: false },
+          { refKey: 'incident:7:channel' },
+        ),
       'conversations.invite': () => owe(db, now(), 'conversations.invite', { channel, users: 'UREQ0001' }),
-      'conversations.setTopic': () => owe(db, now(), 'conversations.setTopic', { channel, topic: composed('INC-7 | IC: ', nameOf('UAGENT01')) }),
+      'conversations.setTopic': () =>
+        owe(db, now(), 'conversations.setTopic', { channel, topic: composed('INC-7 | IC: ', nameOf('UAGENT01')) }),
       'chat.postMessage': () =>
-        owe(db, now(), 'chat.postMessage', { channel, text: 'INC-7 summary', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: '*INC-7*' } }] }, { refKey: 'incident:7:summary' }),
-      'chat.update': () => owe(db, now(), 'chat.update', { channel: refChannel('incident:7:summary'), ts: refTs('incident:7:summary'), text: 'INC-7 summary, edited' }, { refKey: 'incident:7:summary' }),
-      'chat.postEphemeral': () => owe(db, now(), 'chat.postEphemeral', { channel, user: 'UREQ0001', text: 'Added to the INC-7 timeline.' }),
+        owe(
+          db,
+          now(),
+          'chat.postMessage',
+          { channel, text: 'INC-7 summary', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: '*INC-7*' } }] },
+          { refKey: 'incident:7:summary' },
+        ),
+      'chat.update': () =>
+        owe(
+          db,
+          now(),
+          'chat.update',
+          { channel: refChannel('incident:7:summary'), ts: refTs('incident:7:summary'), text: 'INC-7 summary, edited' },
+          { refKey: 'incident:7:summary' },
+        ),
+      'chat.postEphemeral': () =>
+        owe(db, now(), 'chat.postEphemeral', { channel, user: 'UREQ0001', text: 'Added to the INC-7 timeline.' }),
       'pins.add': () => owe(db, now(), 'pins.add', { channel, timestamp: refTs('incident:7:summary') }),
-      'bookmarks.add': () => owe(db, now(), 'bookmarks.add', { channel_id: channel, title: 'Bridge INC-7', type: 'link', link: 'https://meet.example/inc-7' }),
+      'bookmarks.add': () =>
+        owe(db, now(), 'bookmarks.add', {
+          channel_id: channel,
+          title: 'Bridge INC-7',
+          type: 'link',
+          link: 'https://meet.example/inc-7',
+        }),
     };
     for (const example of Object.values(examples)) await example();
     await sender.flush();
@@ -101,9 +135,12 @@ describe('the outbox edge', () => {
     const created = fake.calls.find((c) => c.method === 'conversations.create')!;
     const id = [...fake.channels.values()].find((c) => c.name === 'inc-7-vpn')!.id;
     expect(created.args).toMatchObject({ name: 'inc-7-vpn' });
-    const sent = (method: string) => fake.calls.filter((c) => c.method === method && c.status === 200).map((c) => c.args);
+    const sent = (method: string) =>
+      fake.calls.filter((c) => c.method === method && c.status === 200).map((c) => c.args);
     expect(sent('conversations.invite')).toEqual([expect.objectContaining({ channel: id, users: 'UREQ0001' })]);
-    expect(sent('conversations.setTopic')).toEqual([expect.objectContaining({ channel: id, topic: 'INC-7 | IC: alice' })]);
+    expect(sent('conversations.setTopic')).toEqual([
+      expect.objectContaining({ channel: id, topic: 'INC-7 | IC: alice' }),
+    ]);
     const [post] = fake.messagesIn(id);
     expect(post).toMatchObject({ text: 'INC-7 summary, edited' });
     expect(sent('chat.update')).toEqual([expect.objectContaining({ channel: id, ts: post!.ts })]);

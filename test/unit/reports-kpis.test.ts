@@ -2,7 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../db/client.js';
 import { migrateToLatest } from '../../db/migrate.js';
 import type { Db } from '../../db/schema.js';
-import { changeFigures, incidentFigures, ticketFigures, weeklyTrend, type ReportRange } from '../../db/queries/reports.js';
+import {
+  changeFigures,
+  incidentFigures,
+  ticketFigures,
+  weeklyTrend,
+  type ReportRange,
+} from '../../db/queries/reports.js';
 import { generateHistory, insertHistory, insertSeededTicketHistory, type History } from '../support/report-history.js';
 import { lastWeeks } from '../../src/domain/reports/period.js';
 
@@ -12,7 +18,8 @@ const DAY = 86_400_000;
 const NOW = Date.parse('2026-11-20T12:00:00Z');
 const FROM = Date.parse('2026-05-01T00:00:00Z');
 
-const inRange = (t: number | null | undefined, r: { start: number; end: number }) => t !== null && t !== undefined && t >= r.start && t < r.end;
+const inRange = (t: number | null | undefined, r: { start: number; end: number }) =>
+  t !== null && t !== undefined && t >= r.start && t < r.end;
 
 function stats(values: number[]) {
   if (values.length === 0) return { n: 0, mean: null, median: null, p90: null };
@@ -23,7 +30,10 @@ function stats(values: number[]) {
   return { n, mean: v.reduce((a, b) => a + b, 0) / n, median, p90 };
 }
 
-function expectStats(actual: { n: number; mean: number | null; median: number | null; p90: number | null }, values: number[]) {
+function expectStats(
+  actual: { n: number; mean: number | null; median: number | null; p90: number | null },
+  values: number[],
+) {
   const e = stats(values);
   expect(actual.n).toBe(e.n);
   if (e.n === 0) return expect(actual.median).toBeNull();
@@ -33,8 +43,22 @@ function expectStats(actual: { n: number; mean: number | null; median: number | 
 }
 
 const ranges: [string, ReportRange][] = [
-  ['30 days in the past', { start: Date.parse('2026-08-01T00:00:00Z'), end: Date.parse('2026-08-31T00:00:00Z'), asOf: Date.parse('2026-08-31T00:00:00Z') }],
-  ['the quarter', { start: Date.parse('2026-07-01T00:00:00Z'), end: Date.parse('2026-10-01T00:00:00Z'), asOf: Date.parse('2026-10-01T00:00:00Z') }],
+  [
+    '30 days in the past',
+    {
+      start: Date.parse('2026-08-01T00:00:00Z'),
+      end: Date.parse('2026-08-31T00:00:00Z'),
+      asOf: Date.parse('2026-08-31T00:00:00Z'),
+    },
+  ],
+  [
+    'the quarter',
+    {
+      start: Date.parse('2026-07-01T00:00:00Z'),
+      end: Date.parse('2026-10-01T00:00:00Z'),
+      asOf: Date.parse('2026-10-01T00:00:00Z'),
+    },
+  ],
   ['the last 7 days so far', { start: NOW - 6.5 * DAY, end: NOW + 0.5 * DAY, asOf: NOW }],
 ];
 
@@ -66,7 +90,8 @@ describe('report KPIs over a seeded history', () => {
       const declared = h.incidents.filter((i) => inRange(i.declared_at, r));
       expect(f.total).toBe(declared.length);
       expect(declared.length).toBeGreaterThan(5);
-      for (const s of ['P1', 'P2', 'P3', 'P4'] as const) expect(f.bySeverity[s]).toBe(declared.filter((i) => i.severity === s).length);
+      for (const s of ['P1', 'P2', 'P3', 'P4'] as const)
+        expect(f.bySeverity[s]).toBe(declared.filter((i) => i.severity === s).length);
 
       // Seeded incidents are declared by their own commander: acknowledged by the declarer, so not in MTTA.
       const acked = declared.filter((i) => i.acknowledged_at != null && i.acknowledged_at <= r.asOf);
@@ -74,9 +99,18 @@ describe('report KPIs over a seeded history', () => {
       expect(f.selfAcknowledged).toBe(acked.length);
 
       const resolved = h.incidents.filter((i) => inRange(i.resolved_at, r));
-      expectStats(f.mttr, resolved.map((i) => i.resolved_at! - i.declared_at));
-      expectStats(f.mttrBySeverity.P2, resolved.filter((i) => i.severity === 'P2').map((i) => i.resolved_at! - i.declared_at));
-      expectStats(f.mttrStarted, resolved.filter((i) => i.started_at != null).map((i) => i.resolved_at! - i.started_at!));
+      expectStats(
+        f.mttr,
+        resolved.map((i) => i.resolved_at! - i.declared_at),
+      );
+      expectStats(
+        f.mttrBySeverity.P2,
+        resolved.filter((i) => i.severity === 'P2').map((i) => i.resolved_at! - i.declared_at),
+      );
+      expectStats(
+        f.mttrStarted,
+        resolved.filter((i) => i.started_at != null).map((i) => i.resolved_at! - i.started_at!),
+      );
 
       const due = h.updates.filter((u) => inRange(u.at, r) && u.due_at !== null);
       expect(f.updatePunctuality).toEqual({ num: due.filter((u) => u.on_time === 1).length, den: due.length });
@@ -84,12 +118,20 @@ describe('report KPIs over a seeded history', () => {
       const acts = h.actions.filter((a) => inRange(a.due_at, r));
       const onTime = acts.filter((a) => a.closed_at !== null && a.closed_at <= a.due_at);
       const late = acts.filter((a) => !onTime.includes(a));
-      expect(f.actions).toEqual({ onTime: onTime.length, overdue: late.filter((a) => a.due_at < r.asOf).length, pending: late.filter((a) => a.due_at >= r.asOf).length });
+      expect(f.actions).toEqual({
+        onTime: onTime.length,
+        overdue: late.filter((a) => a.due_at < r.asOf).length,
+        pending: late.filter((a) => a.due_at >= r.asOf).length,
+      });
 
       const email = declared.filter((i) => i.services.includes('Email'));
       expect(f.byService.find((s) => s.service === 'Email')?.count ?? 0).toBe(email.length);
-      const emailResolved = resolved.filter((i) => i.services.includes('Email')).map((i) => i.resolved_at! - i.declared_at);
-      expect(f.byService.find((s) => s.service === 'Email')?.mttrMedian ?? null).toBe(email.length ? stats(emailResolved).median : null);
+      const emailResolved = resolved
+        .filter((i) => i.services.includes('Email'))
+        .map((i) => i.resolved_at! - i.declared_at);
+      expect(f.byService.find((s) => s.service === 'Email')?.mttrMedian ?? null).toBe(
+        email.length ? stats(emailResolved).median : null,
+      );
     });
 
     // The service-desk figures are checked by the replay oracle (kpi-replay.test.ts): they read the
@@ -99,15 +141,28 @@ describe('report KPIs over a seeded history', () => {
       const f = await changeFigures(db, r);
       const submitted = h.changes.filter((c) => inRange(c.submitted_at, r));
       expect(f.submitted).toBe(submitted.length);
-      for (const t of ['standard', 'normal', 'emergency'] as const) expect(f.byType[t]).toBe(submitted.filter((c) => c.type === t).length);
-      expect(f.emergency).toEqual({ num: submitted.filter((c) => c.type === 'emergency').length, den: submitted.length });
+      for (const t of ['standard', 'normal', 'emergency'] as const)
+        expect(f.byType[t]).toBe(submitted.filter((c) => c.type === t).length);
+      expect(f.emergency).toEqual({
+        num: submitted.filter((c) => c.type === 'emergency').length,
+        den: submitted.length,
+      });
       expect(f.freezeOverrides).toBe(submitted.filter((c) => c.freeze_override === 1).length);
 
       const approved = h.changes.filter((c) => inRange(c.approved_at, r) && c.submitted_at != null);
       // Standard changes (approved on submit) are reported on their own, not in the overall figure.
-      expectStats(f.leadTime, approved.filter((c) => c.type !== 'standard').map((c) => c.approved_at! - c.submitted_at!));
-      expectStats(f.leadTimeByType.standard, approved.filter((c) => c.type === 'standard').map((c) => c.approved_at! - c.submitted_at!));
-      expectStats(f.leadTimeByType.normal, approved.filter((c) => c.type === 'normal').map((c) => c.approved_at! - c.submitted_at!));
+      expectStats(
+        f.leadTime,
+        approved.filter((c) => c.type !== 'standard').map((c) => c.approved_at! - c.submitted_at!),
+      );
+      expectStats(
+        f.leadTimeByType.standard,
+        approved.filter((c) => c.type === 'standard').map((c) => c.approved_at! - c.submitted_at!),
+      );
+      expectStats(
+        f.leadTimeByType.normal,
+        approved.filter((c) => c.type === 'normal').map((c) => c.approved_at! - c.submitted_at!),
+      );
 
       const completed = h.changes.filter((c) => inRange(c.completed_at, r) && c.status === 'completed');
       const failed = completed.filter((c) => c.outcome === 'failed' || c.outcome === 'rolled_back' || c.linked);
@@ -127,17 +182,34 @@ describe('report KPIs over a seeded history', () => {
     const values = h.incidents.filter((i) => inRange(i.resolved_at, w)).map((i) => i.resolved_at! - i.declared_at);
     expect(points[5]!.mttrMedian).toBe(stats(values).median);
     const full = await ticketFigures(db, { ...w, asOf: w.end });
-    expect(points[5]!.firstResponseSla).toBeCloseTo(full.firstResponse.met / (full.firstResponse.met + full.firstResponse.breached), 9);
-    expect(points[5]!.resolutionSla).toBeCloseTo(full.resolution.met / (full.resolution.met + full.resolution.breached), 9);
+    expect(points[5]!.firstResponseSla).toBeCloseTo(
+      full.firstResponse.met / (full.firstResponse.met + full.firstResponse.breached),
+      9,
+    );
+    expect(points[5]!.resolutionSla).toBeCloseTo(
+      full.resolution.met / (full.resolution.met + full.resolution.breached),
+      9,
+    );
   });
 
   it('answers from the indexes, not by scanning whole tables', async () => {
     const { sql } = await import('kysely');
-    const plan = async (q: string) => (await sql.raw<{ detail: string }>(`EXPLAIN QUERY PLAN ${q}`).execute(db)).rows.map((r) => r.detail).join(' | ');
-    expect(await plan('SELECT COUNT(*) FROM incidents WHERE resolved_at >= 1 AND resolved_at < 2')).toMatch(/USING (COVERING )?INDEX incidents_resolved/);
-    expect(await plan('SELECT COUNT(*) FROM tickets WHERE csat_at >= 1 AND csat_at < 2')).toMatch(/INDEX tickets_csat_at/);
-    expect(await plan('SELECT COUNT(*) FROM changes WHERE submitted_at >= 1 AND submitted_at < 2')).toMatch(/INDEX changes_submitted/);
-    expect(await plan('SELECT COUNT(*) FROM changes WHERE approved_at >= 1 AND approved_at < 2')).toMatch(/INDEX changes_approved/);
-    expect(await plan('SELECT COUNT(*) FROM incident_actions WHERE due_at >= 1 AND due_at < 2')).toMatch(/INDEX incident_actions_due/);
+    const plan = async (q: string) =>
+      (await sql.raw<{ detail: string }>(`EXPLAIN QUERY PLAN ${q}`).execute(db)).rows.map((r) => r.detail).join(' | ');
+    expect(await plan('SELECT COUNT(*) FROM incidents WHERE resolved_at >= 1 AND resolved_at < 2')).toMatch(
+      /USING (COVERING )?INDEX incidents_resolved/,
+    );
+    expect(await plan('SELECT COUNT(*) FROM tickets WHERE csat_at >= 1 AND csat_at < 2')).toMatch(
+      /INDEX tickets_csat_at/,
+    );
+    expect(await plan('SELECT COUNT(*) FROM changes WHERE submitted_at >= 1 AND submitted_at < 2')).toMatch(
+      /INDEX changes_submitted/,
+    );
+    expect(await plan('SELECT COUNT(*) FROM changes WHERE approved_at >= 1 AND approved_at < 2')).toMatch(
+      /INDEX changes_approved/,
+    );
+    expect(await plan('SELECT COUNT(*) FROM incident_actions WHERE due_at >= 1 AND due_at < 2')).toMatch(
+      /INDEX incident_actions_due/,
+    );
   });
 });

@@ -62,7 +62,14 @@ describe('report periods', () => {
   });
 
   it('refuses what it cannot read', () => {
-    for (const bad of ['0d', '400d', 'yesterday', '2026-02-30..2026-03-01', '2026-03-05..2026-03-01', '2027-01-01..2027-01-05']) {
+    for (const bad of [
+      '0d',
+      '400d',
+      'yesterday',
+      '2026-02-30..2026-03-01',
+      '2026-03-05..2026-03-01',
+      '2027-01-01..2027-01-05',
+    ]) {
       const r = parsePeriod(bad, new Date('2026-11-20T10:00:00Z'), london);
       expect(r.ok, bad).toBe(false);
     }

@@ -13,7 +13,9 @@ function pagingSlack(calls: Record<string, unknown>[]): WebClient {
       history: async () => ({ ok: true, messages: [PARENT] }),
       replies: async (args: Record<string, unknown>) => {
         calls.push(args);
-        return args.cursor ? { ok: true, messages: [REPLY] } : { ok: true, messages: [PARENT], response_metadata: { next_cursor: 'page2' } };
+        return args.cursor
+          ? { ok: true, messages: [REPLY] }
+          : { ok: true, messages: [PARENT], response_metadata: { next_cursor: 'page2' } };
       },
     },
   } as unknown as WebClient;
@@ -22,7 +24,10 @@ function pagingSlack(calls: Record<string, unknown>[]): WebClient {
 describe('fetchMessage', () => {
   it('pages the thread until the reply itself turns up, and decodes its text', async () => {
     const calls: Record<string, unknown>[] = [];
-    expect(await fetchMessage(pagingSlack(calls), 'C1', REPLY.ts)).toEqual({ text: 'R&D scanner too', user: REPLY.user });
+    expect(await fetchMessage(pagingSlack(calls), 'C1', REPLY.ts)).toEqual({
+      text: 'R&D scanner too',
+      user: REPLY.user,
+    });
     expect(calls).toHaveLength(2);
     expect(calls[0]).toMatchObject({ channel: 'C1', ts: REPLY.ts, oldest: REPLY.ts, inclusive: true });
     expect(calls[1]).toMatchObject({ cursor: 'page2' });
@@ -40,6 +45,8 @@ describe('Slack text', () => {
   });
 
   it('takes out only real markup from escaped text', () => {
-    expect(withoutSlackMarkup('<@U1> R&amp;D &lt;3rd floor&gt; <https://x.example|status> <#C1|general>')).toBe(' R&amp;D &lt;3rd floor&gt;  ');
+    expect(withoutSlackMarkup('<@U1> R&amp;D &lt;3rd floor&gt; <https://x.example|status> <#C1|general>')).toBe(
+      ' R&amp;D &lt;3rd floor&gt;  ',
+    );
   });
 });

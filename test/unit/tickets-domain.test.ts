@@ -12,7 +12,14 @@ const settings = (() => {
 })();
 const now = new Date('2026-11-23T10:00:00Z');
 const DAY = 86_400_000;
-const ticket = (over: Partial<TicketFacts> = {}): TicketFacts => ({ status: 'new', requesterId: 'UREQ', assigneeId: null, resolvedAt: null, csatScore: null, ...over });
+const ticket = (over: Partial<TicketFacts> = {}): TicketFacts => ({
+  status: 'new',
+  requesterId: 'UREQ',
+  assigneeId: null,
+  resolvedAt: null,
+  csatScore: null,
+  ...over,
+});
 const agent = { id: 'UAGENT', isAgent: true };
 const requester = { id: 'UREQ', isAgent: false };
 const stranger = { id: 'UOTHER', isAgent: false };
@@ -40,18 +47,36 @@ describe('ticket lifecycle', () => {
 
   it('moves through the ITIL states', () => {
     expect(decide('claim', ticket(), agent, now, DAY)).toEqual({ ok: true, next: 'in_progress' });
-    expect(decide('wait_on_requester', ticket({ status: 'in_progress' }), agent, now, DAY)).toEqual({ ok: true, next: 'waiting_on_requester' });
-    expect(decide('comment', ticket({ status: 'waiting_on_requester' }), requester, now, DAY)).toEqual({ ok: true, next: 'in_progress' });
-    expect(decide('comment', ticket({ status: 'waiting_on_requester' }), agent, now, DAY)).toEqual({ ok: true, next: 'waiting_on_requester' });
-    expect(decide('resolve', ticket({ status: 'in_progress' }), agent, now, DAY)).toEqual({ ok: true, next: 'resolved' });
+    expect(decide('wait_on_requester', ticket({ status: 'in_progress' }), agent, now, DAY)).toEqual({
+      ok: true,
+      next: 'waiting_on_requester',
+    });
+    expect(decide('comment', ticket({ status: 'waiting_on_requester' }), requester, now, DAY)).toEqual({
+      ok: true,
+      next: 'in_progress',
+    });
+    expect(decide('comment', ticket({ status: 'waiting_on_requester' }), agent, now, DAY)).toEqual({
+      ok: true,
+      next: 'waiting_on_requester',
+    });
+    expect(decide('resolve', ticket({ status: 'in_progress' }), agent, now, DAY)).toEqual({
+      ok: true,
+      next: 'resolved',
+    });
     expect(decide('close', ticket({ status: 'resolved' }), agent, now, DAY)).toEqual({ ok: true, next: 'closed' });
   });
 
   it('closes only a resolved ticket: the quiet-period job (closeResolved) leaves a reopened, closed or cancelled one alone', () => {
     const switchboard = { id: 'switchboard', isAgent: false };
-    expect(decide('close', ticket({ status: 'resolved' }), switchboard, now, DAY)).toEqual({ ok: true, next: 'closed' });
+    expect(decide('close', ticket({ status: 'resolved' }), switchboard, now, DAY)).toEqual({
+      ok: true,
+      next: 'closed',
+    });
     for (const status of ['in_progress', 'closed', 'cancelled'] as const) {
-      expect(decide('close', ticket({ status }), switchboard, now, DAY)).toEqual({ ok: false, reason: 'Only resolved tickets close.' });
+      expect(decide('close', ticket({ status }), switchboard, now, DAY)).toEqual({
+        ok: false,
+        reason: 'Only resolved tickets close.',
+      });
     }
   });
 
@@ -60,14 +85,25 @@ describe('ticket lifecycle', () => {
       expect(decide('claim', ticket({ status }), agent, now, DAY).ok).toBe(false);
       expect(decide('resolve', ticket({ status }), agent, now, DAY).ok).toBe(false);
     }
-    expect(decide('claim', ticket({ assigneeId: 'UAGENT', status: 'in_progress' }), agent, now, DAY)).toEqual({ ok: false, reason: 'You already have this ticket.' });
+    expect(decide('claim', ticket({ assigneeId: 'UAGENT', status: 'in_progress' }), agent, now, DAY)).toEqual({
+      ok: false,
+      reason: 'You already have this ticket.',
+    });
   });
 
   it('reopens only within the window, by the requester or an agent', () => {
     const resolved = ticket({ status: 'resolved', resolvedAt: new Date(now.getTime() - DAY + 1) });
     expect(decide('reopen', resolved, requester, now, DAY).ok).toBe(true);
     expect(decide('reopen', resolved, stranger, now, DAY).ok).toBe(false);
-    expect(decide('reopen', ticket({ status: 'resolved', resolvedAt: new Date(now.getTime() - DAY - 1) }), requester, now, DAY).ok).toBe(false);
+    expect(
+      decide(
+        'reopen',
+        ticket({ status: 'resolved', resolvedAt: new Date(now.getTime() - DAY - 1) }),
+        requester,
+        now,
+        DAY,
+      ).ok,
+    ).toBe(false);
     expect(decide('reopen', ticket({ status: 'closed' }), requester, now, DAY).ok).toBe(false);
   });
 
@@ -119,7 +155,12 @@ describe('SLA due times', () => {
 
   it('warns at 75% of the working time', () => {
     const at = Date.parse('2026-11-23T16:00:00Z');
-    const r = readClock([{ at, priority: 'P2', open: true, paused: false, responded: false, cancelled: false }], 'first_response', at, settings);
+    const r = readClock(
+      [{ at, priority: 'P2', open: true, paused: false, responded: false, cancelled: false }],
+      'first_response',
+      at,
+      settings,
+    );
     expect(new Date(r.dueAt).toISOString()).toBe('2026-11-23T17:00:00.000Z');
     expect(new Date(r.warnAt).toISOString()).toBe('2026-11-23T16:45:00.000Z');
   });

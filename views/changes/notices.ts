@@ -35,19 +35,33 @@ export function windowPassedRefusal(card: Pick<ChangeCard, 'key' | 'plannedStart
 const replanButton = (card: Pick<ChangeCard, 'id'>): ActionsBlock => ({
   type: 'actions',
   block_id: `change_replan_${card.id}`,
-  elements: [{ type: 'button', action_id: CHANGE_ACTIONS.postpone, text: plain('Set a new window', 75), style: 'primary', value: String(card.id) }],
+  elements: [
+    {
+      type: 'button',
+      action_id: CHANGE_ACTIONS.postpone,
+      text: plain('Set a new window', 75),
+      style: 'primary',
+      value: String(card.id),
+    },
+  ],
 });
 
 /** To the requester and implementer: an approver tried to approve, but the window is over. */
 export function newWindowNeededDm(card: ChangeCard, approverId: string): ChangeMessage {
   const text = `:calendar: ${mention(approverId)} tried to approve *${cardLine(card)}*, but its window (${windowText(card.plannedStart, card.plannedEnd)}) has passed. Set a new window (or \`/change edit ${card.key}\`) and it can be approved.`;
-  return { text: fallbackText(`${card.key} needs a new window before it can be approved`), blocks: [{ type: 'section', text: mrkdwn(text) }, replanButton(card)] };
+  return {
+    text: fallbackText(`${card.key} needs a new window before it can be approved`),
+    blocks: [{ type: 'section', text: mrkdwn(text) }, replanButton(card)],
+  };
 }
 
 /** To the requester and implementer: the window opened while the change still waits for approval. */
 export function unapprovedWindowRequesterDm(card: ChangeCard): ChangeMessage {
   const text = `:warning: The window of *${cardLine(card)}* has opened (${windowText(card.plannedStart, card.plannedEnd)}), but it is not approved yet (${card.decisions.filter((d) => d.decision === 'approved').length} of ${card.required}). Do not start it. Set a new window, or cancel it with \`/change cancel ${card.key}\`.`;
-  return { text: fallbackText(`${card.key} is not approved and its window has opened`), blocks: [{ type: 'section', text: mrkdwn(text) }, replanButton(card)] };
+  return {
+    text: fallbackText(`${card.key} is not approved and its window has opened`),
+    blocks: [{ type: 'section', text: mrkdwn(text) }, replanButton(card)],
+  };
 }
 
 /** To the approvers who have not decided: the window opened without their decision. */

@@ -9,7 +9,14 @@ import { cardBlocks, type ChangeCard, type ChangeMessage } from './card.js';
 export function changeRecordMessage(record: {
   card: ChangeCard;
   approvals: { version: number; approver_id: string; decision: string; reason: string | null; at: number }[];
-  history: { at: number; actor_id: string; actor_name: string | null; action: string; detail: string | null; source: string }[];
+  history: {
+    at: number;
+    actor_id: string;
+    actor_name: string | null;
+    action: string;
+    detail: string | null;
+    source: string;
+  }[];
   reviewNote: string | null;
   createdAt: number;
   approvedAt: number | null;
@@ -20,7 +27,9 @@ export function changeRecordMessage(record: {
     `Requested ${slackDate(new Date(record.createdAt))}`,
     record.approvedAt ? `approved ${slackDate(new Date(record.approvedAt))}` : '',
     record.completedAt ? `completed ${slackDate(new Date(record.completedAt))}` : '',
-  ].filter(Boolean).join(' · ');
+  ]
+    .filter(Boolean)
+    .join(' · ');
   blocks.push({ type: 'context', elements: [mrkdwn(times)] });
   // Slack refuses a message over about 12,000 characters of block text: share what the card leaves.
   let budget = 11_000 - textLength(blocks);
@@ -32,15 +41,26 @@ export function changeRecordMessage(record: {
   const decisionsMax = Math.max(200, Math.min(2900, Math.floor(budget * 0.4)));
   const historyMax = Math.max(300, Math.min(2900, budget - decisionsMax - 100));
   if (record.approvals.length > 0) {
-    const lines = record.approvals.slice(-20).map((a) =>
-      `v${a.version} · ${a.decision === 'approved' ? ':white_check_mark:' : ':x:'} ${mention(a.approver_id)} ${a.decision} ${slackDate(new Date(a.at))}${a.reason ? `: ${userText(a.reason, 150)}` : ''}`,
-    );
+    const lines = record.approvals
+      .slice(-20)
+      .map(
+        (a) =>
+          `v${a.version} · ${a.decision === 'approved' ? ':white_check_mark:' : ':x:'} ${mention(a.approver_id)} ${a.decision} ${slackDate(new Date(a.at))}${a.reason ? `: ${userText(a.reason, 150)}` : ''}`,
+      );
     blocks.push({ type: 'section', text: mrkdwn(`*Decisions*\n${joinWithin(lines, decisionsMax)}`) });
   }
-  const history = record.history.slice(-30).map((h) =>
-    `${slackDate(new Date(h.at))} · ${h.actor_id === 'switchboard' ? 'Switchboard' : mention(h.actor_id)} · ${h.action.replace(/^change\./, '').replace(/_/g, ' ')}${h.detail ? ` — ${historyDetail(h)}` : ''}`,
-  );
-  blocks.push({ type: 'section', text: mrkdwn(`*History* (audit log${record.history.length > 30 ? `, last 30 of ${record.history.length}` : ''})\n${joinWithin(history, historyMax)}`) });
+  const history = record.history
+    .slice(-30)
+    .map(
+      (h) =>
+        `${slackDate(new Date(h.at))} · ${h.actor_id === 'switchboard' ? 'Switchboard' : mention(h.actor_id)} · ${h.action.replace(/^change\./, '').replace(/_/g, ' ')}${h.detail ? ` — ${historyDetail(h)}` : ''}`,
+    );
+  blocks.push({
+    type: 'section',
+    text: mrkdwn(
+      `*History* (audit log${record.history.length > 30 ? `, last 30 of ${record.history.length}` : ''})\n${joinWithin(history, historyMax)}`,
+    ),
+  });
   return { text: fallbackText(`${record.card.key}: ${userText(record.card.title, 200)}`), blocks: blocks.slice(0, 50) };
 }
 
@@ -55,7 +75,11 @@ function historyDetail(h: { detail: string | null; source: string }): string {
 
 function textLength(blocks: KnownBlock[]): number {
   let total = 0;
-  for (const b of blocks as { text?: { text?: string }; fields?: { text: string }[]; elements?: { text?: string }[] }[]) {
+  for (const b of blocks as {
+    text?: { text?: string };
+    fields?: { text: string }[];
+    elements?: { text?: string }[];
+  }[]) {
     total += b.text?.text?.length ?? 0;
     for (const f of b.fields ?? []) total += f.text.length;
     for (const e of b.elements ?? []) total += typeof e.text === 'string' ? e.text.length : 0;
@@ -101,7 +125,14 @@ export function calendarMessage(input: {
   const startLocal = new TZDate(input.from, timeZone);
   const blocks: KnownBlock[] = [
     { type: 'header', text: plain(`Change calendar · next ${input.days} day${input.days === 1 ? '' : 's'}`, 150) },
-    { type: 'context', elements: [mrkdwn(`Times in ${userText(timeZone, 60)}. :hourglass_flowing_sand: awaiting approval · :white_check_mark: approved · :construction: in progress · :snowflake: freeze`)] },
+    {
+      type: 'context',
+      elements: [
+        mrkdwn(
+          `Times in ${userText(timeZone, 60)}. :hourglass_flowing_sand: awaiting approval · :white_check_mark: approved · :construction: in progress · :snowflake: freeze`,
+        ),
+      ],
+    },
   ];
   let shownDays = 0;
   let hiddenDays = 0;
@@ -109,21 +140,46 @@ export function calendarMessage(input: {
   let budget = 10_500;
   const hm = (ms: number) => format(new TZDate(ms, timeZone), 'HH:mm');
   for (let i = 0; i < input.days; i++) {
-    const dayStart = new TZDate(startLocal.getFullYear(), startLocal.getMonth(), startLocal.getDate() + i, 0, 0, 0, timeZone).getTime();
-    const dayEnd = new TZDate(startLocal.getFullYear(), startLocal.getMonth(), startLocal.getDate() + i + 1, 0, 0, 0, timeZone).getTime();
+    const dayStart = new TZDate(
+      startLocal.getFullYear(),
+      startLocal.getMonth(),
+      startLocal.getDate() + i,
+      0,
+      0,
+      0,
+      timeZone,
+    ).getTime();
+    const dayEnd = new TZDate(
+      startLocal.getFullYear(),
+      startLocal.getMonth(),
+      startLocal.getDate() + i + 1,
+      0,
+      0,
+      0,
+      timeZone,
+    ).getTime();
     const lines: string[] = [];
     for (const f of input.freezes) {
       if (f.start < dayEnd && f.end > dayStart) {
         const scope = f.services.length ? userText(f.services.join(', '), 200) : 'all services';
-        lines.push(`:snowflake: *Freeze* ${userText(f.name, 150)} (${scope})${f.start >= dayStart ? ` from ${hm(f.start)}` : ''}${f.end <= dayEnd ? ` until ${hm(f.end)}` : ''}`);
+        lines.push(
+          `:snowflake: *Freeze* ${userText(f.name, 150)} (${scope})${f.start >= dayStart ? ` from ${hm(f.start)}` : ''}${f.end <= dayEnd ? ` until ${hm(f.end)}` : ''}`,
+        );
       }
     }
     for (const c of input.changes) {
       if (c.start < dayEnd && c.end > dayStart && c.end > input.from) {
-        const emoji = c.status === 'pending_approval' ? ':hourglass_flowing_sand:' : c.status === 'in_progress' ? ':construction:' : ':white_check_mark:';
+        const emoji =
+          c.status === 'pending_approval'
+            ? ':hourglass_flowing_sand:'
+            : c.status === 'in_progress'
+              ? ':construction:'
+              : ':white_check_mark:';
         const from = c.start >= dayStart ? hm(c.start) : '…';
         const to = c.end <= dayEnd ? hm(c.end) : '…';
-        lines.push(`${emoji} ${from}–${to} *${userText(c.key, 20)}* ${userText(c.title, 120)} · ${userText(c.services.join(', '), 120)} · ${STATUS_LABEL[c.status]}${c.type === 'emergency' ? ' · emergency' : ''}`);
+        lines.push(
+          `${emoji} ${from}–${to} *${userText(c.key, 20)}* ${userText(c.title, 120)} · ${userText(c.services.join(', '), 120)} · ${STATUS_LABEL[c.status]}${c.type === 'emergency' ? ' · emergency' : ''}`,
+        );
       }
     }
     if (lines.length === 0) continue;
@@ -146,6 +202,13 @@ export function calendarMessage(input: {
     blocks.push({ type: 'section', text: mrkdwn(textOfDay) });
   }
   if (shownDays === 0) blocks.push({ type: 'section', text: mrkdwn('No changes or freezes in this period.') });
-  if (hiddenDays) blocks.push({ type: 'context', elements: [mrkdwn(`…and ${hiddenDays} more day(s); ask for fewer days to see them.`)] });
-  return { text: fallbackText(`Change calendar: ${input.changes.length} change(s), ${input.freezes.length} freeze window(s)`), blocks };
+  if (hiddenDays)
+    blocks.push({
+      type: 'context',
+      elements: [mrkdwn(`…and ${hiddenDays} more day(s); ask for fewer days to see them.`)],
+    });
+  return {
+    text: fallbackText(`Change calendar: ${input.changes.length} change(s), ${input.freezes.length} freeze window(s)`),
+    blocks,
+  };
 }

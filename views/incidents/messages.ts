@@ -1,8 +1,28 @@
 import type { ActionsBlockElement, Button, KnownBlock, RichTextBlock } from '@slack/types';
-import { ACTIVE_STATUSES, isOpen, roleLabel, SEVERITIES, STATUS_LABELS, type Severity } from '../../src/domain/incidents/rules.js';
+import {
+  ACTIVE_STATUSES,
+  isOpen,
+  roleLabel,
+  SEVERITIES,
+  STATUS_LABELS,
+  type Severity,
+} from '../../src/domain/incidents/rules.js';
 import { formatTime } from '../../src/domain/incidents/review.js';
 import type { ActionItem, IncidentSnapshot, UpdateContent } from '../../src/domain/incidents/types.js';
-import { channelLink, composed, mention, mrkdwn, nameOf, plain, slackDate, truncate, userText, type ComposedText, type Owed, fallbackText } from '../text.js';
+import {
+  channelLink,
+  composed,
+  mention,
+  mrkdwn,
+  nameOf,
+  plain,
+  slackDate,
+  truncate,
+  userText,
+  type ComposedText,
+  type Owed,
+  fallbackText,
+} from '../text.js';
 import { ACTIONS } from './ids.js';
 
 /** Messages of the incident area: pure Block Kit within Slack's limits. */
@@ -18,7 +38,12 @@ export interface OwedMessage {
   blocks: Owed<KnownBlock>[];
 }
 
-const SEVERITY_EMOJI: Record<Severity, string> = { P1: ':red_circle:', P2: ':large_orange_circle:', P3: ':large_yellow_circle:', P4: ':white_circle:' };
+const SEVERITY_EMOJI: Record<Severity, string> = {
+  P1: ':red_circle:',
+  P2: ':large_orange_circle:',
+  P3: ':large_yellow_circle:',
+  P4: ':white_circle:',
+};
 const STATUS_EMOJI: Record<string, string> = {
   investigating: ':mag:',
   identified: ':bulb:',
@@ -53,7 +78,10 @@ function nextUpdateText(i: IncidentSnapshot, now?: number): string {
 function controlBlocks(i: IncidentSnapshot): Block[] {
   const id = String(i.id);
   if (!isOpen(i.status)) {
-    const elements = [button('Add follow-up action', ACTIONS.addAction, id), button('Export review (Markdown)', ACTIONS.exportReview, id)];
+    const elements = [
+      button('Add follow-up action', ACTIONS.addAction, id),
+      button('Export review (Markdown)', ACTIONS.exportReview, id),
+    ];
     if (i.status === 'resolved') elements.push(button('Review done: close', ACTIONS.close, id, 'primary'));
     return [{ type: 'actions', block_id: `incident.controls.${id}`, elements }];
   }
@@ -100,18 +128,17 @@ function factFields(i: IncidentSnapshot, now?: number): Block {
     mrkdwn(`*Next update*\n${nextUpdateText(i, now)}`, 2000),
     ...roles.map((r) => mrkdwn(`*${userText(roleLabel(r.role), 60)}*\n${mention(r.userId)}`, 2000)),
   ];
-  if (fields.length < 10) fields.push(mrkdwn(`*Services*\n${i.services.length ? userText(i.services.join(', '), 500) : '—'}`, 2000));
+  if (fields.length < 10)
+    fields.push(mrkdwn(`*Services*\n${i.services.length ? userText(i.services.join(', '), 500) : '—'}`, 2000));
   return { type: 'section', fields: fields.slice(0, 10) };
 }
 
 /** The canonical message pinned in the incident channel, edited in place on every change. */
 export function summaryMessage(i: IncidentSnapshot, now?: number): Message {
-  const blocks: Block[] = [
-    { type: 'header', text: plain(`${i.key}: ${i.title}`, 150) },
-    factFields(i, now),
-  ];
+  const blocks: Block[] = [{ type: 'header', text: plain(`${i.key}: ${i.title}`, 150) }, factFields(i, now)];
   if (i.impact) blocks.push({ type: 'section', text: mrkdwn(`*Impact*\n${userText(i.impact, 2500)}`) });
-  if (i.resolutionSummary) blocks.push({ type: 'section', text: mrkdwn(`*Resolution*\n${userText(i.resolutionSummary, 2500)}`) });
+  if (i.resolutionSummary)
+    blocks.push({ type: 'section', text: mrkdwn(`*Resolution*\n${userText(i.resolutionSummary, 2500)}`) });
   const context = [`Declared ${slackDate(new Date(i.declaredAt))} by ${mention(i.declaredBy)}`];
   if (i.acknowledgedAt !== null) context.push(`acknowledged ${slackDate(new Date(i.acknowledgedAt), '{time}')}`);
   if (i.resolvedAt !== null) context.push(`resolved ${slackDate(new Date(i.resolvedAt))}`);
@@ -137,7 +164,16 @@ function channelLine(before: string, channel: ChannelRef, after: string): Owed<R
   return {
     type: 'rich_text',
     block_id: 'incident.channel',
-    elements: [{ type: 'rich_text_section', elements: [{ type: 'text', text: before }, { type: 'channel', channel_id: channel }, { type: 'text', text: after }] }],
+    elements: [
+      {
+        type: 'rich_text_section',
+        elements: [
+          { type: 'text', text: before },
+          { type: 'channel', channel_id: channel },
+          { type: 'text', text: after },
+        ],
+      },
+    ],
   };
 }
 
@@ -145,8 +181,14 @@ function channelLine(before: string, channel: ChannelRef, after: string): Owed<R
  * The announcement in the incidents channel (and stakeholder channels): edited in place as status
  * changes. It links the incident channel from the first post (`channel` when the ID is not known yet).
  */
-export function announcementMessage(i: IncidentSnapshot, opts: { page?: string[]; channel?: ChannelRef } = {}): OwedMessage {
-  const lines = [headline(i), `*Status:* ${STATUS_EMOJI[i.status]} ${STATUS_LABELS[i.status]} · *Severity:* ${i.severity} ${userText(i.severityLabel, 60)} · *Commander:* ${who(i.commanderId)}`];
+export function announcementMessage(
+  i: IncidentSnapshot,
+  opts: { page?: string[]; channel?: ChannelRef } = {},
+): OwedMessage {
+  const lines = [
+    headline(i),
+    `*Status:* ${STATUS_EMOJI[i.status]} ${STATUS_LABELS[i.status]} · *Severity:* ${i.severity} ${userText(i.severityLabel, 60)} · *Commander:* ${who(i.commanderId)}`,
+  ];
   if (i.services.length) lines.push(`*Services:* ${userText(i.services.join(', '), 500)}`);
   if (i.impact) lines.push(`*Impact:* ${userText(i.impact, 1000)}`);
   if (i.bridgeUrl) lines.push(`:telephone_receiver: Bridge: <${i.bridgeUrl}|${userText(i.bridgeUrl, 200)}>`);
@@ -154,11 +196,19 @@ export function announcementMessage(i: IncidentSnapshot, opts: { page?: string[]
   if (i.resolutionSummary) lines.push(`*Resolution:* ${userText(i.resolutionSummary, 1000)}`);
   const blocks: Owed<KnownBlock>[] = [{ type: 'section', text: mrkdwn(lines.join('\n')) }];
   const channel = i.channelId ?? opts.channel;
-  if (channel) blocks.push(channelLine(isOpen(i.status) ? 'Join ' : 'Discussion: ', channel, isOpen(i.status) ? ' to help.' : ''));
+  if (channel)
+    blocks.push(channelLine(isOpen(i.status) ? 'Join ' : 'Discussion: ', channel, isOpen(i.status) ? ' to help.' : ''));
   if (isOpen(i.status)) {
-    blocks.push({ type: 'actions', block_id: `incident.announce.${i.id}`, elements: [button('Subscribe to updates', ACTIONS.subscribe, String(i.id))] });
+    blocks.push({
+      type: 'actions',
+      block_id: `incident.announce.${i.id}`,
+      elements: [button('Subscribe to updates', ACTIONS.subscribe, String(i.id))],
+    });
   }
-  return { text: fallbackText(`${i.key} (${i.severity}, ${STATUS_LABELS[i.status]}): ${userText(i.title, 150)}`), blocks };
+  return {
+    text: fallbackText(`${i.key} (${i.severity}, ${STATUS_LABELS[i.status]}): ${userText(i.title, 150)}`),
+    blocks,
+  };
 }
 
 /** The short notice for the executives channel when a bridge starts, linking the incident channel. */
@@ -172,19 +222,32 @@ export function executivesNotice(i: IncidentSnapshot, opts: { channel?: ChannelR
     blocks: [
       { type: 'section', text: mrkdwn(text) },
       ...(channel ? [channelLine('Details and discussion: ', channel, '')] : []),
-      { type: 'actions', block_id: `incident.exec.${i.id}`, elements: [button('Subscribe to updates', ACTIONS.subscribe, String(i.id))] },
+      {
+        type: 'actions',
+        block_id: `incident.exec.${i.id}`,
+        elements: [button('Subscribe to updates', ACTIONS.subscribe, String(i.id))],
+      },
     ],
   };
 }
 
 export function bridgeMessage(i: IncidentSnapshot, page: string[]): Message {
   const text = `:telephone_receiver: *Bridge for ${i.key}*: <${i.bridgeUrl}|${userText(i.bridgeUrl ?? '', 200)}>${page.length ? `\nPaging ${page.join(' ')}: please join.` : ''}`;
-  return { text: fallbackText(`Bridge for ${i.key}: ${i.bridgeUrl}`), blocks: [{ type: 'section', text: mrkdwn(text) }] };
+  return {
+    text: fallbackText(`Bridge for ${i.key}: ${i.bridgeUrl}`),
+    blocks: [{ type: 'section', text: mrkdwn(text) }],
+  };
 }
 
 /** The consistent stakeholder update template. */
-export function updatePost(i: IncidentSnapshot, u: UpdateContent, opts: { final?: boolean; subscriber?: boolean } = {}): Message {
-  const title = opts.final ? `:white_check_mark: *${i.key} resolved*: ${userText(i.title, 150)}` : `:loudspeaker: *Update on ${i.key}*: ${userText(i.title, 150)}`;
+export function updatePost(
+  i: IncidentSnapshot,
+  u: UpdateContent,
+  opts: { final?: boolean; subscriber?: boolean } = {},
+): Message {
+  const title = opts.final
+    ? `:white_check_mark: *${i.key} resolved*: ${userText(i.title, 150)}`
+    : `:loudspeaker: *Update on ${i.key}*: ${userText(i.title, 150)}`;
   const fields = [
     mrkdwn(`*Status*\n${STATUS_EMOJI[u.status]} ${STATUS_LABELS[u.status]}`, 2000),
     mrkdwn(`*Severity*\n${i.severity} – ${userText(i.severityLabel, 60)}`, 2000),
@@ -192,14 +255,24 @@ export function updatePost(i: IncidentSnapshot, u: UpdateContent, opts: { final?
     mrkdwn(`*${opts.final ? 'Resolution' : 'What we are doing'}*\n${userText(u.actions || '—', 1500)}`, 2000),
   ];
   if (u.workaround) fields.push(mrkdwn(`*Workaround*\n${userText(u.workaround, 1500)}`, 2000));
-  if (!opts.final) fields.push(mrkdwn(`*Next update*\n${u.nextUpdateAt === null ? 'when there is news' : slackDate(new Date(u.nextUpdateAt), '{time}')}`, 2000));
+  if (!opts.final)
+    fields.push(
+      mrkdwn(
+        `*Next update*\n${u.nextUpdateAt === null ? 'when there is news' : slackDate(new Date(u.nextUpdateAt), '{time}')}`,
+        2000,
+      ),
+    );
   const blocks: Block[] = [
     { type: 'section', text: mrkdwn(title) },
     { type: 'section', fields },
     { type: 'context', elements: [mrkdwn(`Posted by ${mention(u.postedBy)} · ${slackDate(new Date(u.at))}`)] },
   ];
   if (opts.subscriber && !opts.final) {
-    blocks.push({ type: 'actions', block_id: `incident.sub.${i.id}`, elements: [button('Unsubscribe', ACTIONS.unsubscribe, String(i.id))] });
+    blocks.push({
+      type: 'actions',
+      block_id: `incident.sub.${i.id}`,
+      elements: [button('Unsubscribe', ACTIONS.unsubscribe, String(i.id))],
+    });
   }
   const head = opts.final ? `${i.key} resolved` : `Update on ${i.key}`;
   return { text: fallbackText(`${head}: ${STATUS_LABELS[u.status]}. ${userText(u.impact, 300)}`), blocks };
@@ -212,7 +285,11 @@ export function reminderMessage(i: IncidentSnapshot, opts: { dueAt: number; to: 
     text: fallbackText(`A stakeholder update for ${i.key} is due`),
     blocks: [
       { type: 'section', text: mrkdwn(`${text}\n${userText(i.title, 200)}`) },
-      { type: 'actions', block_id: `incident.remind.${i.id}`, elements: [button('Post update', ACTIONS.postUpdate, String(i.id), 'primary')] },
+      {
+        type: 'actions',
+        block_id: `incident.remind.${i.id}`,
+        elements: [button('Post update', ACTIONS.postUpdate, String(i.id), 'primary')],
+      },
     ],
   };
 }
@@ -224,18 +301,29 @@ export function headsUpMessage(i: IncidentSnapshot, opts: { dueAt: number; inMs:
     text: fallbackText(`Heads-up: the next stakeholder update for ${i.key} is due in ${opts.inMs}`),
     blocks: [
       { type: 'section', text: mrkdwn(`${text}\n${userText(i.title, 200)}`) },
-      { type: 'actions', block_id: `incident.soon.${i.id}`, elements: [button('Post update', ACTIONS.postUpdate, String(i.id), 'primary')] },
+      {
+        type: 'actions',
+        block_id: `incident.soon.${i.id}`,
+        elements: [button('Post update', ACTIONS.postUpdate, String(i.id), 'primary')],
+      },
     ],
   };
 }
 
-export function overdueMessage(i: IncidentSnapshot, opts: { dueAt: number; overdueMs: string; page: string[] }): Message {
+export function overdueMessage(
+  i: IncidentSnapshot,
+  opts: { dueAt: number; overdueMs: string; page: string[] },
+): Message {
   const text = `:rotating_light: ${opts.page.join(' ')} the stakeholder update for *${i.key}* is overdue by ${opts.overdueMs} (due ${slackDate(new Date(opts.dueAt), '{time}')}). Commander: ${who(i.commanderId)}.`;
   return {
     text: fallbackText(`The stakeholder update for ${i.key} is overdue`),
     blocks: [
       { type: 'section', text: mrkdwn(text) },
-      { type: 'actions', block_id: `incident.overdue.${i.id}`, elements: [button('Post update', ACTIONS.postUpdate, String(i.id), 'primary')] },
+      {
+        type: 'actions',
+        block_id: `incident.overdue.${i.id}`,
+        elements: [button('Post update', ACTIONS.postUpdate, String(i.id), 'primary')],
+      },
     ],
   };
 }
@@ -254,7 +342,10 @@ export function resolvedNextSteps(i: IncidentSnapshot, opts: { reviewRequired: b
     '• Add follow-up actions with `/incident action <text> @owner <YYYY-MM-DD>` or the button; owners get reminders.',
     '• When the review is done, press *Review done: close*. This channel stays open for the discussion.',
   ];
-  return { text: fallbackText(`${i.key} is resolved`), blocks: [{ type: 'section', text: mrkdwn(lines.join('\n')) }, ...controlBlocks(i)] };
+  return {
+    text: fallbackText(`${i.key} is resolved`),
+    blocks: [{ type: 'section', text: mrkdwn(lines.join('\n')) }, ...controlBlocks(i)],
+  };
 }
 
 /**
@@ -291,43 +382,78 @@ export function reviewMessage(i: IncidentSnapshot, slackText: string): Message {
   }
   if (rest.length > 0) {
     const last = chunks[chunks.length - 1]!;
-    chunks[chunks.length - 1] = `${last.slice(0, safeCut(last, Math.min(last.length, 2800)))}…\n_(truncated: export for the full draft)_`;
+    chunks[chunks.length - 1] =
+      `${last.slice(0, safeCut(last, Math.min(last.length, 2800)))}…\n_(truncated: export for the full draft)_`;
   }
   return {
     text: fallbackText(`Post-incident review draft for ${i.key}`),
     blocks: [
       { type: 'header', text: plain(`Review draft: ${i.key}`, 150) },
       ...chunks.map((c): Block => ({ type: 'section', text: mrkdwn(c) })),
-      { type: 'actions', block_id: `incident.review.${i.id}`, elements: [button('Export review (Markdown)', ACTIONS.exportReview, String(i.id))] },
+      {
+        type: 'actions',
+        block_id: `incident.review.${i.id}`,
+        elements: [button('Export review (Markdown)', ACTIONS.exportReview, String(i.id))],
+      },
     ],
   };
 }
 
-export function openIncidentsList(rows: { key: string; title: string; severity: Severity; status: IncidentSnapshot['status']; channelId: string | null }[]): Message {
-  if (rows.length === 0) return { text: fallbackText('No open incidents.'), blocks: [{ type: 'section', text: mrkdwn('No open incidents. Declare one with `/incident declare <title>`.') }] };
+export function openIncidentsList(
+  rows: {
+    key: string;
+    title: string;
+    severity: Severity;
+    status: IncidentSnapshot['status'];
+    channelId: string | null;
+  }[],
+): Message {
+  if (rows.length === 0)
+    return {
+      text: fallbackText('No open incidents.'),
+      blocks: [{ type: 'section', text: mrkdwn('No open incidents. Declare one with `/incident declare <title>`.') }],
+    };
   const shown = rows.slice(0, 40);
   const blocks: Block[] = [{ type: 'section', text: mrkdwn(`*Open incidents (${rows.length})*`) }];
   for (const r of shown) {
     blocks.push({
       type: 'section',
-      text: mrkdwn(`${SEVERITY_EMOJI[r.severity]} *${r.key}* ${userText(r.title, 150)} · ${STATUS_LABELS[r.status]}${r.channelId ? ` · ${channelLink(r.channelId)}` : ''}`),
+      text: mrkdwn(
+        `${SEVERITY_EMOJI[r.severity]} *${r.key}* ${userText(r.title, 150)} · ${STATUS_LABELS[r.status]}${r.channelId ? ` · ${channelLink(r.channelId)}` : ''}`,
+      ),
     });
   }
-  if (rows.length > shown.length) blocks.push({ type: 'context', elements: [mrkdwn(`…and ${rows.length - shown.length} more`)] });
+  if (rows.length > shown.length)
+    blocks.push({ type: 'context', elements: [mrkdwn(`…and ${rows.length - shown.length} more`)] });
   return { text: fallbackText(`Open incidents: ${rows.map((r) => r.key).join(', ')}`.slice(0, 3000)), blocks };
 }
 
 export function actionAdded(a: ActionItem): Message {
-  return note(`:ballot_box_with_check: Follow-up action for *${a.incidentKey}*: ${userText(a.text, 500)} · owner ${mention(a.ownerId)} · due ${slackDate(new Date(a.dueAt), '{date_short}')}`, `Follow-up action added: ${userText(a.text, 200)}`);
+  return note(
+    `:ballot_box_with_check: Follow-up action for *${a.incidentKey}*: ${userText(a.text, 500)} · owner ${mention(a.ownerId)} · due ${slackDate(new Date(a.dueAt), '{date_short}')}`,
+    `Follow-up action added: ${userText(a.text, 200)}`,
+  );
 }
 
 export function actionReminder(a: ActionItem, kind: 'before' | 'due'): Message {
-  const lead = kind === 'due' ? ':alarm_clock: Your follow-up action is *due now*' : ':spiral_calendar_pad: Your follow-up action is due soon';
+  const lead =
+    kind === 'due'
+      ? ':alarm_clock: Your follow-up action is *due now*'
+      : ':spiral_calendar_pad: Your follow-up action is due soon';
   return {
     text: fallbackText(`${kind === 'due' ? 'Due now' : 'Due soon'}: ${userText(a.text, 200)} (${a.incidentKey})`),
     blocks: [
-      { type: 'section', text: mrkdwn(`${lead} (${slackDate(new Date(a.dueAt))}):\n*${userText(a.text, 500)}*\nFrom *${a.incidentKey}* ${userText(a.incidentTitle, 150)}`) },
-      { type: 'actions', block_id: `incident.action.${a.id}`, elements: [button('Mark done', ACTIONS.actionDone, String(a.id), 'primary')] },
+      {
+        type: 'section',
+        text: mrkdwn(
+          `${lead} (${slackDate(new Date(a.dueAt))}):\n*${userText(a.text, 500)}*\nFrom *${a.incidentKey}* ${userText(a.incidentTitle, 150)}`,
+        ),
+      },
+      {
+        type: 'actions',
+        block_id: `incident.action.${a.id}`,
+        elements: [button('Mark done', ACTIONS.actionDone, String(a.id), 'primary')],
+      },
     ],
   };
 }
@@ -339,16 +465,25 @@ export function actionChase(a: ActionItem, opts: { n: number; overdue: string })
     blocks: [
       {
         type: 'section',
-        text: mrkdwn(`:bell: Reminder ${opts.n}: your follow-up action is *overdue by ${opts.overdue}* (was due ${slackDate(new Date(a.dueAt))}):\n*${userText(a.text, 500)}*\nFrom *${a.incidentKey}* ${userText(a.incidentTitle, 150)}. Mark it done when it is.`),
+        text: mrkdwn(
+          `:bell: Reminder ${opts.n}: your follow-up action is *overdue by ${opts.overdue}* (was due ${slackDate(new Date(a.dueAt))}):\n*${userText(a.text, 500)}*\nFrom *${a.incidentKey}* ${userText(a.incidentTitle, 150)}. Mark it done when it is.`,
+        ),
       },
-      { type: 'actions', block_id: `incident.action.${a.id}`, elements: [button('Mark done', ACTIONS.actionDone, String(a.id), 'primary')] },
+      {
+        type: 'actions',
+        block_id: `incident.action.${a.id}`,
+        elements: [button('Mark done', ACTIONS.actionDone, String(a.id), 'primary')],
+      },
     ],
   };
 }
 
 /** In the incident channel: an action still open past its due time. */
 export function actionChaseNote(a: ActionItem, overdue: string): Message {
-  return note(`:bell: Follow-up action of ${mention(a.ownerId)} is overdue by ${overdue}: ${userText(a.text, 500)}`, `Follow-up action overdue: ${userText(a.text, 200)}`);
+  return note(
+    `:bell: Follow-up action of ${mention(a.ownerId)} is overdue by ${overdue}: ${userText(a.text, 500)}`,
+    `Follow-up action overdue: ${userText(a.text, 200)}`,
+  );
 }
 
 /**
@@ -359,10 +494,13 @@ export function actionChaseNote(a: ActionItem, overdue: string): Message {
 export function topicText(i: IncidentSnapshot, timeZone: string): ComposedText {
   const head = [`${i.key} ${i.severity}`, STATUS_LABELS[i.status]].join(' | ');
   const tail: string[] = [];
-  if (isOpen(i.status) && i.nextUpdateDueAt !== null) tail.push(`Next update ${formatTime(i.nextUpdateDueAt, timeZone).slice(11)} ${shortZone(timeZone)}`);
+  if (isOpen(i.status) && i.nextUpdateDueAt !== null)
+    tail.push(`Next update ${formatTime(i.nextUpdateDueAt, timeZone).slice(11)} ${shortZone(timeZone)}`);
   if (i.bridgeUrl) tail.push(`Bridge ${i.bridgeUrl}`);
   const rest = tail.length ? truncate(` | ${tail.join(' | ')}`, 200) : '';
-  return i.commanderId ? composed(`${head} | IC: `, nameOf(i.commanderId), rest) : composed(`${head} | IC: unassigned${rest}`);
+  return i.commanderId
+    ? composed(`${head} | IC: `, nameOf(i.commanderId), rest)
+    : composed(`${head} | IC: unassigned${rest}`);
 }
 
 function shortZone(timeZone: string): string {

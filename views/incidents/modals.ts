@@ -1,6 +1,13 @@
 import type { ModalView } from '@slack/types';
 import { z } from 'zod';
-import { ACTIVE_STATUSES, roleLabel, SEVERITIES, STATUS_LABELS, type ActiveStatus, type Severity } from '../../src/domain/incidents/rules.js';
+import {
+  ACTIVE_STATUSES,
+  roleLabel,
+  SEVERITIES,
+  STATUS_LABELS,
+  type ActiveStatus,
+  type Severity,
+} from '../../src/domain/incidents/rules.js';
 import type { IncidentSnapshot } from '../../src/domain/incidents/types.js';
 import { mrkdwn, plain, truncate, userText } from '../text.js';
 import type { StateValue } from '../text.js';
@@ -18,7 +25,12 @@ const option = (text: string, value: string, description?: string) => ({
   ...(description ? { description: plain(description, 75) } : {}),
 });
 
-function input(blockId: string, label: string, element: Record<string, unknown>, opts: { optional?: boolean; hint?: string } = {}): Block {
+function input(
+  blockId: string,
+  label: string,
+  element: Record<string, unknown>,
+  opts: { optional?: boolean; hint?: string } = {},
+): Block {
   return {
     type: 'input',
     block_id: blockId,
@@ -29,7 +41,18 @@ function input(blockId: string, label: string, element: Record<string, unknown>,
   };
 }
 
-function textInput(blockId: string, label: string, opts: { initial?: string; multiline?: boolean; max?: number; optional?: boolean; placeholder?: string; hint?: string } = {}): Block {
+function textInput(
+  blockId: string,
+  label: string,
+  opts: {
+    initial?: string;
+    multiline?: boolean;
+    max?: number;
+    optional?: boolean;
+    placeholder?: string;
+    hint?: string;
+  } = {},
+): Block {
   const element: Record<string, unknown> = { type: 'plain_text_input', multiline: opts.multiline ?? false };
   if (opts.max) element.max_length = opts.max;
   if (opts.initial) element.initial_value = truncate(opts.initial, opts.max ?? 3000);
@@ -38,7 +61,8 @@ function textInput(blockId: string, label: string, opts: { initial?: string; mul
 }
 
 const valueOf = (values: Values, id: string): string => String(values[id]?.[id]?.value ?? '').trim();
-const selectedOf = (values: Values, id: string): string | undefined => values[id]?.[id]?.selected_option?.value ?? undefined;
+const selectedOf = (values: Values, id: string): string | undefined =>
+  values[id]?.[id]?.selected_option?.value ?? undefined;
 
 // ---- declare ---------------------------------------------------------------------------------------
 
@@ -84,16 +108,47 @@ export function declareModal(options: DeclareModalOptions): Record<string, unkno
     blocks.push({ type: 'context', elements: [mrkdwn(`Already open:\n${lines.join('\n')}`, 3000)] });
   }
   if (options.reference) {
-    blocks.push({ type: 'section', text: mrkdwn(`*${userText(options.reference.heading, 200)}* (for reference; not published)\n${userText(options.reference.text || '—', 2500)}`, 3000) });
-    blocks.push({ type: 'context', elements: [mrkdwn('Title and impact are announced in the incidents channel and the incident channel: write them for everyone, without private details.')] });
+    blocks.push({
+      type: 'section',
+      text: mrkdwn(
+        `*${userText(options.reference.heading, 200)}* (for reference; not published)\n${userText(options.reference.text || '—', 2500)}`,
+        3000,
+      ),
+    });
+    blocks.push({
+      type: 'context',
+      elements: [
+        mrkdwn(
+          'Title and impact are announced in the incidents channel and the incident channel: write them for everyone, without private details.',
+        ),
+      ],
+    });
   }
-  blocks.push(textInput(FIELDS.title, 'Title', { initial: prefill.title, max: 150, placeholder: 'What is broken, for whom' }));
-  const severityOptions = SEVERITIES.map((s) => option(`${s} – ${options.severities[s].label}`, s, options.severities[s].description));
+  blocks.push(
+    textInput(FIELDS.title, 'Title', { initial: prefill.title, max: 150, placeholder: 'What is broken, for whom' }),
+  );
+  const severityOptions = SEVERITIES.map((s) =>
+    option(`${s} – ${options.severities[s].label}`, s, options.severities[s].description),
+  );
   const initialSeverity = severityOptions.find((o) => o.value === (prefill.severity ?? 'P3'));
-  blocks.push(input(FIELDS.severity, 'Severity', { type: 'radio_buttons', options: severityOptions, ...(initialSeverity ? { initial_option: initialSeverity } : {}) }));
+  blocks.push(
+    input(FIELDS.severity, 'Severity', {
+      type: 'radio_buttons',
+      options: severityOptions,
+      ...(initialSeverity ? { initial_option: initialSeverity } : {}),
+    }),
+  );
   blocks.push({
     type: 'context',
-    elements: [mrkdwn(SEVERITIES.map((s) => `*${s} ${userText(options.severities[s].label, 40)}*: ${userText(options.severities[s].description, 600)}`).join('\n'), 3000)],
+    elements: [
+      mrkdwn(
+        SEVERITIES.map(
+          (s) =>
+            `*${s} ${userText(options.severities[s].label, 40)}*: ${userText(options.severities[s].description, 600)}`,
+        ).join('\n'),
+        3000,
+      ),
+    ],
   });
   const catalog = [...options.serviceCatalog];
   const serviceOptions = catalog.slice(0, 100).map((s) => option(s, s));
@@ -103,23 +158,50 @@ export function declareModal(options: DeclareModalOptions): Record<string, unkno
       input(
         FIELDS.services,
         'Affected services',
-        { type: 'multi_static_select', options: serviceOptions, placeholder: plain('Choose services', 150), ...(initial.length ? { initial_options: initial } : {}) },
+        {
+          type: 'multi_static_select',
+          options: serviceOptions,
+          placeholder: plain('Choose services', 150),
+          ...(initial.length ? { initial_options: initial } : {}),
+        },
         { optional: true },
       ),
     );
   }
-  blocks.push(textInput(FIELDS.impact, 'Impact', { initial: prefill.impact, multiline: true, max: 2000, optional: true, placeholder: 'Who is affected and how' }));
   blocks.push(
-    input(FIELDS.commander, 'Commander', { type: 'users_select', placeholder: plain('Leave empty to lead it yourself', 150), ...(prefill.commanderId ? { initial_user: prefill.commanderId } : {}) }, {
+    textInput(FIELDS.impact, 'Impact', {
+      initial: prefill.impact,
+      multiline: true,
+      max: 2000,
       optional: true,
-      hint: 'Leave empty and you are the commander.',
+      placeholder: 'Who is affected and how',
     }),
   );
   blocks.push(
-    input(FIELDS.started, 'Started (if known)', { type: 'datetimepicker' }, {
-      optional: true,
-      hint: 'When the impact began, if before now: MTTR is also reported from this time.',
-    }),
+    input(
+      FIELDS.commander,
+      'Commander',
+      {
+        type: 'users_select',
+        placeholder: plain('Leave empty to lead it yourself', 150),
+        ...(prefill.commanderId ? { initial_user: prefill.commanderId } : {}),
+      },
+      {
+        optional: true,
+        hint: 'Leave empty and you are the commander.',
+      },
+    ),
+  );
+  blocks.push(
+    input(
+      FIELDS.started,
+      'Started (if known)',
+      { type: 'datetimepicker' },
+      {
+        optional: true,
+        hint: 'When the impact began, if before now: MTTR is also reported from this time.',
+      },
+    ),
   );
   const metadata: DeclareMetadata = { ...(options.metadata ?? {}) };
   if (prefill.linkedTicketId !== undefined) metadata.linkedTicketId = prefill.linkedTicketId;
@@ -150,12 +232,16 @@ export function parseDeclare(values: Values, now: Date): Parsed<DeclareInput> {
   const startedSeconds = values[FIELDS.started]?.[FIELDS.started]?.selected_date_time as number | null | undefined;
   const startedAt = typeof startedSeconds === 'number' ? startedSeconds * 1000 : null;
   const errors: Record<string, string> = {};
-  if (startedAt !== null && startedAt > now.getTime()) errors[FIELDS.started] = 'The start cannot be in the future; leave it empty if the impact begins now.';
+  if (startedAt !== null && startedAt > now.getTime())
+    errors[FIELDS.started] = 'The start cannot be in the future; leave it empty if the impact begins now.';
   if (!title) errors[FIELDS.title] = 'Give the incident a title.';
   if (title.length > 150) errors[FIELDS.title] = 'Keep the title under 150 characters.';
-  if (!severity || !(SEVERITIES as readonly string[]).includes(severity)) errors[FIELDS.severity] = 'Choose a severity.';
+  if (!severity || !(SEVERITIES as readonly string[]).includes(severity))
+    errors[FIELDS.severity] = 'Choose a severity.';
   if (Object.keys(errors).length > 0) return { ok: false, errors };
-  const services = ((values[FIELDS.services]?.[FIELDS.services]?.selected_options ?? []) as { value: string }[]).map((o) => o.value);
+  const services = ((values[FIELDS.services]?.[FIELDS.services]?.selected_options ?? []) as { value: string }[]).map(
+    (o) => o.value,
+  );
   return {
     ok: true,
     value: {
@@ -208,14 +294,21 @@ function durationLabel(ms: number): string {
   return `${Number.isInteger(h) ? h : h.toFixed(1)} hour${h === 1 ? '' : 's'}`;
 }
 
-export function updateModal(incident: Pick<IncidentSnapshot, 'id' | 'key' | 'title'>, prefill: UpdatePrefill): Record<string, unknown> {
+export function updateModal(
+  incident: Pick<IncidentSnapshot, 'id' | 'key' | 'title'>,
+  prefill: UpdatePrefill,
+): Record<string, unknown> {
   const statusOptions = ACTIVE_STATUSES.map((s) => option(STATUS_LABELS[s], s));
-  const choices = [...new Set([...(prefill.cadence ? [prefill.cadence] : []), ...NEXT_UPDATE_CHOICES])].sort((a, b) => a - b);
+  const choices = [...new Set([...(prefill.cadence ? [prefill.cadence] : []), ...NEXT_UPDATE_CHOICES])].sort(
+    (a, b) => a - b,
+  );
   const nextOptions = [
     ...choices.map((ms) => option(`In ${durationLabel(ms)}${ms === prefill.cadence ? ' (cadence)' : ''}`, String(ms))),
     option('No further updates planned', 'none'),
   ];
-  const initialNext = prefill.cadence ? nextOptions.find((o) => o.value === String(prefill.cadence)) : nextOptions.at(-1);
+  const initialNext = prefill.cadence
+    ? nextOptions.find((o) => o.value === String(prefill.cadence))
+    : nextOptions.at(-1);
   const audienceOptions = [
     option('Everyone', 'all', 'Incident channel, stakeholder channels and subscribers'),
     option('Incident channel only', 'channel', 'Internal working note'),
@@ -229,12 +322,34 @@ export function updateModal(incident: Pick<IncidentSnapshot, 'id' | 'key' | 'tit
     private_metadata: JSON.stringify({ incidentId: incident.id }),
     blocks: [
       { type: 'section', text: mrkdwn(`*${incident.key}*: ${userText(incident.title, 200)}`) },
-      input(FIELDS.status, 'Current status', { type: 'static_select', options: statusOptions, initial_option: statusOptions.find((o) => o.value === prefill.status) }),
-      textInput(FIELDS.impact, 'Impact', { initial: prefill.impact, multiline: true, max: 1500, placeholder: 'Who and what is affected' }),
+      input(FIELDS.status, 'Current status', {
+        type: 'static_select',
+        options: statusOptions,
+        initial_option: statusOptions.find((o) => o.value === prefill.status),
+      }),
+      textInput(FIELDS.impact, 'Impact', {
+        initial: prefill.impact,
+        multiline: true,
+        max: 1500,
+        placeholder: 'Who and what is affected',
+      }),
       textInput(FIELDS.actions, 'What we are doing', { initial: prefill.actions, multiline: true, max: 1500 }),
-      textInput(FIELDS.workaround, 'Workaround', { initial: prefill.workaround, multiline: true, max: 1000, optional: true }),
-      input(FIELDS.nextUpdate, 'Next update', { type: 'static_select', options: nextOptions, ...(initialNext ? { initial_option: initialNext } : {}) }),
-      input(FIELDS.audience, 'Audience', { type: 'static_select', options: audienceOptions, initial_option: audienceOptions.find((o) => o.value === prefill.audience) }),
+      textInput(FIELDS.workaround, 'Workaround', {
+        initial: prefill.workaround,
+        multiline: true,
+        max: 1000,
+        optional: true,
+      }),
+      input(FIELDS.nextUpdate, 'Next update', {
+        type: 'static_select',
+        options: nextOptions,
+        ...(initialNext ? { initial_option: initialNext } : {}),
+      }),
+      input(FIELDS.audience, 'Audience', {
+        type: 'static_select',
+        options: audienceOptions,
+        initial_option: audienceOptions.find((o) => o.value === prefill.audience),
+      }),
     ],
   };
 }
@@ -255,11 +370,13 @@ export function parseUpdate(values: Values): Parsed<UpdateInput> {
   const actions = valueOf(values, FIELDS.actions);
   const next = selectedOf(values, FIELDS.nextUpdate) ?? 'none';
   const audience = selectedOf(values, FIELDS.audience) ?? 'all';
-  if (!status || !(ACTIVE_STATUSES as readonly string[]).includes(status)) errors[FIELDS.status] = 'Choose the current status (resolve with the Resolve button).';
+  if (!status || !(ACTIVE_STATUSES as readonly string[]).includes(status))
+    errors[FIELDS.status] = 'Choose the current status (resolve with the Resolve button).';
   if (!impact) errors[FIELDS.impact] = 'Say who is affected.';
   if (!actions) errors[FIELDS.actions] = 'Say what is being done.';
   const nextMs = next === 'none' ? null : Number(next);
-  if (nextMs !== null && (!Number.isFinite(nextMs) || nextMs <= 0)) errors[FIELDS.nextUpdate] = 'Choose when the next update comes.';
+  if (nextMs !== null && (!Number.isFinite(nextMs) || nextMs <= 0))
+    errors[FIELDS.nextUpdate] = 'Choose when the next update comes.';
   if (Object.keys(errors).length > 0) return { ok: false, errors };
   return {
     ok: true,
@@ -298,7 +415,11 @@ export function resolveModal(incident: Pick<IncidentSnapshot, 'id' | 'key' | 'ti
     private_metadata: JSON.stringify({ incidentId: incident.id }),
     blocks: [
       { type: 'section', text: mrkdwn(`*${incident.key}*: ${userText(incident.title, 200)}`) },
-      textInput(FIELDS.resolution, 'Resolution summary', { multiline: true, max: 2000, placeholder: 'What was wrong and what fixed it' }),
+      textInput(FIELDS.resolution, 'Resolution summary', {
+        multiline: true,
+        max: 2000,
+        placeholder: 'What was wrong and what fixed it',
+      }),
     ],
   };
 }
@@ -339,7 +460,10 @@ export function parseRoleModal(values: Values, roles: string[]): Parsed<{ role: 
 
 // ---- follow-up actions -------------------------------------------------------------------------------------------
 
-export function actionModal(incident: Pick<IncidentSnapshot, 'id' | 'key'>, defaults: { dueDate: string }): Record<string, unknown> {
+export function actionModal(
+  incident: Pick<IncidentSnapshot, 'id' | 'key'>,
+  defaults: { dueDate: string },
+): Record<string, unknown> {
   return {
     type: 'modal',
     callback_id: CALLBACKS.action,
@@ -356,7 +480,10 @@ export function actionModal(incident: Pick<IncidentSnapshot, 'id' | 'key'>, defa
   };
 }
 
-export function parseActionModal(values: Values, today: string): Parsed<{ text: string; ownerId: string; dueDate: string }> {
+export function parseActionModal(
+  values: Values,
+  today: string,
+): Parsed<{ text: string; ownerId: string; dueDate: string }> {
   const text = valueOf(values, FIELDS.actionText);
   const ownerId = values[FIELDS.owner]?.[FIELDS.owner]?.selected_user as string | undefined;
   const dueDate = values[FIELDS.dueDate]?.[FIELDS.dueDate]?.selected_date as string | undefined;

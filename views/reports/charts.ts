@@ -9,15 +9,33 @@ import type { TrendPoint } from '../../src/domain/reports/scorecard.js';
  */
 function trendSpec(points: TrendPoint[], title: string): vega.Spec {
   const weeks = points.map((p) => ({ week: p.week }));
-  const mttr = points.filter((p) => p.mttrMedian !== null).map((p) => ({ week: p.week, hours: Math.round((p.mttrMedian! / 3_600_000) * 10) / 10 }));
+  const mttr = points
+    .filter((p) => p.mttrMedian !== null)
+    .map((p) => ({ week: p.week, hours: Math.round((p.mttrMedian! / 3_600_000) * 10) / 10 }));
   const sla = points.flatMap((p) => [
-    ...(p.firstResponseSla === null ? [] : [{ week: p.week, series: 'First response', value: Math.round(p.firstResponseSla * 1000) / 10 }]),
-    ...(p.resolutionSla === null ? [] : [{ week: p.week, series: 'Resolution', value: Math.round(p.resolutionSla * 1000) / 10 }]),
+    ...(p.firstResponseSla === null
+      ? []
+      : [{ week: p.week, series: 'First response', value: Math.round(p.firstResponseSla * 1000) / 10 }]),
+    ...(p.resolutionSla === null
+      ? []
+      : [{ week: p.week, series: 'Resolution', value: Math.round(p.resolutionSla * 1000) / 10 }]),
   ]);
   const panel = 140;
   const line = (data: string, y: string, field: string, stroke: Record<string, unknown>) => [
-    { type: 'line', from: { data }, encode: { enter: { x: { scale: 'x', field: 'week' }, y: { scale: y, field }, stroke, strokeWidth: { value: 2 } } } },
-    { type: 'symbol', from: { data }, encode: { enter: { x: { scale: 'x', field: 'week' }, y: { scale: y, field }, fill: stroke, size: { value: 30 } } } },
+    {
+      type: 'line',
+      from: { data },
+      encode: {
+        enter: { x: { scale: 'x', field: 'week' }, y: { scale: y, field }, stroke, strokeWidth: { value: 2 } },
+      },
+    },
+    {
+      type: 'symbol',
+      from: { data },
+      encode: {
+        enter: { x: { scale: 'x', field: 'week' }, y: { scale: y, field }, fill: stroke, size: { value: 30 } },
+      },
+    },
   ];
   return {
     $schema: 'https://vega.github.io/schema/vega/v5.json',
@@ -37,7 +55,16 @@ function trendSpec(points: TrendPoint[], title: string): vega.Spec {
         type: 'group',
         title: { text: 'MTTR, median (hours)', anchor: 'start', fontSize: 12 },
         encode: { enter: { x: { value: 0 }, y: { value: 0 }, width: { signal: 'width' }, height: { value: panel } } },
-        scales: [{ name: 'yMttr', type: 'linear', domain: mttr.length ? { data: 'mttr', field: 'hours' } : [0, 1], range: [panel, 0], nice: true, zero: true }],
+        scales: [
+          {
+            name: 'yMttr',
+            type: 'linear',
+            domain: mttr.length ? { data: 'mttr', field: 'hours' } : [0, 1],
+            range: [panel, 0],
+            nice: true,
+            zero: true,
+          },
+        ],
         axes: [
           { orient: 'bottom', scale: 'x', labelFontSize: 10 },
           { orient: 'left', scale: 'yMttr', grid: true, tickCount: 4 },
@@ -47,7 +74,9 @@ function trendSpec(points: TrendPoint[], title: string): vega.Spec {
       {
         type: 'group',
         title: { text: 'SLA attainment (%)', anchor: 'start', fontSize: 12 },
-        encode: { enter: { x: { value: 0 }, y: { value: panel + 60 }, width: { signal: 'width' }, height: { value: panel } } },
+        encode: {
+          enter: { x: { value: 0 }, y: { value: panel + 60 }, width: { signal: 'width' }, height: { value: panel } },
+        },
         scales: [
           { name: 'ySla', type: 'linear', domain: [0, 100], range: [panel, 0] },
           { name: 'colour', type: 'ordinal', domain: ['First response', 'Resolution'], range: ['#2471a3', '#229954'] },

@@ -8,7 +8,12 @@ import { userText } from '../text.js';
  */
 export type ItopsCommand =
   | { kind: 'help' }
-  | { kind: 'report'; period?: string; target: { type: 'ephemeral' } | { type: 'here' } | { type: 'channel'; id: string }; chart: boolean }
+  | {
+      kind: 'report';
+      period?: string;
+      target: { type: 'ephemeral' } | { type: 'here' } | { type: 'channel'; id: string };
+      chart: boolean;
+    }
   | { kind: 'export'; what: ExportKind; period?: string }
   | { kind: 'invalid'; message: string };
 
@@ -22,7 +27,11 @@ const CHANNEL_MENTION = /^<#([CG][A-Z0-9]+)(\|[^>]*)?>$/;
 const CHANNEL_ID = /^[CG][A-Z0-9]{6,}$/;
 
 export function parseItops(text: string): ItopsCommand {
-  const tokens = text.trim().replace(/\s*\.\.\s*/g, '..').split(/\s+/).filter(Boolean);
+  const tokens = text
+    .trim()
+    .replace(/\s*\.\.\s*/g, '..')
+    .split(/\s+/)
+    .filter(Boolean);
   const sub = (tokens.shift() ?? '').toLowerCase();
   if (sub === '' || sub === 'help') return { kind: 'help' };
   if (sub === 'report') {
@@ -36,16 +45,25 @@ export function parseItops(text: string): ItopsCommand {
       else if (token.toLowerCase() === 'chart') chart = true;
       else if (mention) target = { type: 'channel', id: mention[1]! };
       else if (CHANNEL_ID.test(token)) target = { type: 'channel', id: token };
-      else if (token.startsWith('#')) return { kind: 'invalid', message: `I could not tell which channel ${userText(token, 80)} is: pick it from the list as you type # so Slack links it, or say \`here\`.` };
+      else if (token.startsWith('#'))
+        return {
+          kind: 'invalid',
+          message: `I could not tell which channel ${userText(token, 80)} is: pick it from the list as you type # so Slack links it, or say \`here\`.`,
+        };
       else return { kind: 'invalid', message: `I did not understand "${userText(token, 80)}".\n${USAGE}` };
     }
     return { kind: 'report', period, target, chart };
   }
   if (sub === 'export') {
     const what = (tokens.shift() ?? '').toLowerCase();
-    if (!EXPORT_KINDS.includes(what as ExportKind)) return { kind: 'invalid', message: `Export what? One of ${EXPORT_KINDS.join(', ')}.\n${USAGE}` };
+    if (!EXPORT_KINDS.includes(what as ExportKind))
+      return { kind: 'invalid', message: `Export what? One of ${EXPORT_KINDS.join(', ')}.\n${USAGE}` };
     const period = tokens.shift();
-    if (tokens.length > 0 || (period !== undefined && !PERIOD.test(period))) return { kind: 'invalid', message: `Say which period: \`7d\`, \`30d\`, \`quarter\` or \`YYYY-MM-DD..YYYY-MM-DD\`.` };
+    if (tokens.length > 0 || (period !== undefined && !PERIOD.test(period)))
+      return {
+        kind: 'invalid',
+        message: `Say which period: \`7d\`, \`30d\`, \`quarter\` or \`YYYY-MM-DD..YYYY-MM-DD\`.`,
+      };
     return { kind: 'export', what: what as ExportKind, period: period?.toLowerCase() };
   }
   return { kind: 'invalid', message: USAGE };

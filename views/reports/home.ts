@@ -56,8 +56,16 @@ export interface HomeInput {
 }
 
 export const HOME_LIST_LIMIT = 10;
-const STATUS = { new: 'new', in_progress: 'in progress', waiting_on_requester: 'waiting on you' } as Record<string, string>;
-const SLA_ICON = { breached: ':red_circle:', warning: ':large_yellow_circle:', ok: ':large_green_circle:', paused: ':double_vertical_bar:' } as const;
+const STATUS = { new: 'new', in_progress: 'in progress', waiting_on_requester: 'waiting on you' } as Record<
+  string,
+  string
+>;
+const SLA_ICON = {
+  breached: ':red_circle:',
+  warning: ':large_yellow_circle:',
+  ok: ':large_green_circle:',
+  paused: ':double_vertical_bar:',
+} as const;
 
 /** Room for a section's list under its title: section text is at most 3000 characters. */
 const LIST_BUDGET = 2800;
@@ -83,7 +91,12 @@ function lines(items: string[], empty: string, total = items.length): string {
 function slaLine(t: QueuedTicketRow): string {
   const s = t.sla;
   const what = s.target === 'first_response' ? 'first response' : 'resolution';
-  const when = s.state === 'paused' ? 'paused, waiting on the requester' : s.state === 'breached' ? `${what} overdue since ${slackDate(new Date(s.dueAt))}` : `${what} due ${slackDate(new Date(s.dueAt))}`;
+  const when =
+    s.state === 'paused'
+      ? 'paused, waiting on the requester'
+      : s.state === 'breached'
+        ? `${what} overdue since ${slackDate(new Date(s.dueAt))}`
+        : `${what} due ${slackDate(new Date(s.dueAt))}`;
   const who = t.assignee_id ? mention(t.assignee_id) : 'unassigned';
   return `${SLA_ICON[s.state]} *${t.key}* ${t.priority} ${userText(t.summary, 80)} · ${who} · ${when}`;
 }
@@ -91,59 +104,117 @@ function slaLine(t: QueuedTicketRow): string {
 function incidentLine(i: HomeIncidentRow, now: number): string {
   const where = i.channel_id ? ` ${channelLink(i.channel_id)}` : '';
   const next =
-    i.next_update_due_at === null ? 'no timed updates' : `next update ${slackDate(new Date(i.next_update_due_at))}${i.next_update_due_at < now ? ' :warning: overdue' : ''}`;
+    i.next_update_due_at === null
+      ? 'no timed updates'
+      : `next update ${slackDate(new Date(i.next_update_due_at))}${i.next_update_due_at < now ? ' :warning: overdue' : ''}`;
   const ic = i.commander_id ? ` · IC ${mention(i.commander_id)}` : '';
   return `*${i.severity}* *${i.key}* ${userText(i.title, 80)}${where} · ${i.status}${ic} · ${next}`;
 }
 
 export function homeView(input: HomeInput): { type: 'home'; callback_id: string; blocks: unknown[] } {
   const blocks: unknown[] = [{ type: 'header', text: plain('Switchboard', 150) }];
-  const section = (title: string, body: string) => blocks.push({ type: 'section', text: mrkdwn(`*${title}*\n${body}`) });
+  const section = (title: string, body: string) =>
+    blocks.push({ type: 'section', text: mrkdwn(`*${title}*\n${body}`) });
 
   section(
     'Your open tickets',
     lines(
-      input.myTickets.rows.map((t) => `*${t.key}* ${userText(t.summary, 100)} · ${STATUS[t.status] ?? t.status}${t.assignee_id ? ` · with ${mention(t.assignee_id)}` : ''}`),
+      input.myTickets.rows.map(
+        (t) =>
+          `*${t.key}* ${userText(t.summary, 100)} · ${STATUS[t.status] ?? t.status}${t.assignee_id ? ` · with ${mention(t.assignee_id)}` : ''}`,
+      ),
       'No open tickets. Ask for help with /it-help.',
       input.myTickets.total,
     ),
   );
-  section('Incidents you follow', lines(input.following.map((i) => incidentLine(i, input.now)), 'You follow no active incident.'));
+  section(
+    'Incidents you follow',
+    lines(
+      input.following.map((i) => incidentLine(i, input.now)),
+      'You follow no active incident.',
+    ),
+  );
 
   if (input.triage) {
     blocks.push({ type: 'divider' });
     // One row per ticket with its button: Claim when nobody has it, else Open (the triage post).
     const shown = input.triage.rows.slice(0, HOME_LIST_LIMIT);
-    section(`Triage queue (${input.triage.total} open)`, shown.length ? '_Nearest SLA target first._' : '_The queue is empty._');
+    section(
+      `Triage queue (${input.triage.total} open)`,
+      shown.length ? '_Nearest SLA target first._' : '_The queue is empty._',
+    );
     for (const t of shown) {
       const accessory = !t.assignee_id
-        ? { type: 'button', action_id: TICKET_ACTIONS.claim, text: plain('Claim', 75), style: 'primary', value: String(t.id) }
+        ? {
+            type: 'button',
+            action_id: TICKET_ACTIONS.claim,
+            text: plain('Claim', 75),
+            style: 'primary',
+            value: String(t.id),
+          }
         : t.triageUrl
-          ? { type: 'button', action_id: TICKET_ACTIONS.openLink, text: plain('Open', 75), url: t.triageUrl, value: String(t.id) }
+          ? {
+              type: 'button',
+              action_id: TICKET_ACTIONS.openLink,
+              text: plain('Open', 75),
+              url: t.triageUrl,
+              value: String(t.id),
+            }
           : undefined;
-      blocks.push({ type: 'section', block_id: `home.ticket.${t.id}`, text: mrkdwn(slaLine(t)), ...(accessory ? { accessory } : {}) });
+      blocks.push({
+        type: 'section',
+        block_id: `home.ticket.${t.id}`,
+        text: mrkdwn(slaLine(t)),
+        ...(accessory ? { accessory } : {}),
+      });
     }
-    if (input.triage.total > shown.length) blocks.push({ type: 'context', elements: [mrkdwn(`_…and ${input.triage.total - shown.length} more_`)] });
+    if (input.triage.total > shown.length)
+      blocks.push({ type: 'context', elements: [mrkdwn(`_…and ${input.triage.total - shown.length} more_`)] });
   }
   if (input.activeIncidents) {
     blocks.push({ type: 'divider' });
-    section('Active incidents', lines(input.activeIncidents.map((i) => incidentLine(i, input.now)), 'No active incidents.'));
+    section(
+      'Active incidents',
+      lines(
+        input.activeIncidents.map((i) => incidentLine(i, input.now)),
+        'No active incidents.',
+      ),
+    );
   }
   if (input.awaiting) {
     blocks.push({ type: 'divider' });
-    section('Changes awaiting your decision', input.awaiting.length ? `${input.awaiting.length} change${input.awaiting.length === 1 ? '' : 's'}` : '_Nothing awaits your decision._');
+    section(
+      'Changes awaiting your decision',
+      input.awaiting.length
+        ? `${input.awaiting.length} change${input.awaiting.length === 1 ? '' : 's'}`
+        : '_Nothing awaits your decision._',
+    );
     for (const c of input.awaiting.slice(0, HOME_LIST_LIMIT)) {
       blocks.push({
         type: 'section',
         block_id: `home.change.${c.id}`,
-        text: mrkdwn(`*${c.key}* ${userText(c.title, 150)}\n${c.type} · ${c.risk} risk · requested by ${mention(c.requester_id)} · planned ${slackDate(new Date(c.planned_start))}`),
+        text: mrkdwn(
+          `*${c.key}* ${userText(c.title, 150)}\n${c.type} · ${c.risk} risk · requested by ${mention(c.requester_id)} · planned ${slackDate(new Date(c.planned_start))}`,
+        ),
       });
       blocks.push({
         type: 'actions',
         block_id: `home.change.${c.id}.decide`,
         elements: [
-          { type: 'button', action_id: CHANGE_DECISION_ACTIONS.approve, text: plain('Approve', 75), style: 'primary', value: String(c.id) },
-          { type: 'button', action_id: CHANGE_DECISION_ACTIONS.reject, text: plain('Reject', 75), style: 'danger', value: String(c.id) },
+          {
+            type: 'button',
+            action_id: CHANGE_DECISION_ACTIONS.approve,
+            text: plain('Approve', 75),
+            style: 'primary',
+            value: String(c.id),
+          },
+          {
+            type: 'button',
+            action_id: CHANGE_DECISION_ACTIONS.reject,
+            text: plain('Reject', 75),
+            style: 'danger',
+            value: String(c.id),
+          },
         ],
       });
     }
@@ -158,7 +229,12 @@ export function homeView(input: HomeInput): { type: 'home'; callback_id: string;
   blocks.push({
     type: 'section',
     text: mrkdwn(`*Latest report*\n${latest}`),
-    accessory: { type: 'button', action_id: REPORT_ACTIONS.homeScorecard, text: plain('Send me the last 7 days', 75), value: '7d' },
+    accessory: {
+      type: 'button',
+      action_id: REPORT_ACTIONS.homeScorecard,
+      text: plain('Send me the last 7 days', 75),
+      value: '7d',
+    },
   });
   return { type: 'home', callback_id: HOME_CALLBACK_ID, blocks };
 }

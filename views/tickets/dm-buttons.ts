@@ -22,7 +22,10 @@ export function dmButtonSetsIn(blocks: readonly unknown[]): DmButtonSet[] {
  * The message with the button rows of `retired` sets replaced by a context line saying what the ticket
  * is now; the text and every other row stay as they were. Sets retired for the same reason share a line.
  */
-export function withButtonsRetired(message: { text: string; blocks: readonly unknown[] }, retired: { set: DmButtonSet; line: string }[]): MessageContent {
+export function withButtonsRetired(
+  message: { text: string; blocks: readonly unknown[] },
+  retired: { set: DmButtonSet; line: string }[],
+): MessageContent {
   const said = new Set<string>();
   const blocks = message.blocks.flatMap((block) => {
     const set = isActions(block) ? dmButtonSetOfBlock(block.block_id) : undefined;
@@ -36,10 +39,21 @@ export function withButtonsRetired(message: { text: string; blocks: readonly unk
 }
 
 /** Where a click came from, when it is a button row of a DM about a ticket: the message and the set. */
-export function dmButtonClickOf(container: unknown, blockId: string | undefined): { channel: string; ts: string; set: DmButtonSet } | undefined {
+export function dmButtonClickOf(
+  container: unknown,
+  blockId: string | undefined,
+): { channel: string; ts: string; set: DmButtonSet } | undefined {
   const set = dmButtonSetOfBlock(blockId);
-  const c = container as { type?: unknown; channel_id?: unknown; message_ts?: unknown; is_ephemeral?: unknown } | undefined;
-  if (!set || c?.type !== 'message' || c.is_ephemeral === true || typeof c.channel_id !== 'string' || typeof c.message_ts !== 'string') return undefined;
+  const c = container as
+    { type?: unknown; channel_id?: unknown; message_ts?: unknown; is_ephemeral?: unknown } | undefined;
+  if (
+    !set ||
+    c?.type !== 'message' ||
+    c.is_ephemeral === true ||
+    typeof c.channel_id !== 'string' ||
+    typeof c.message_ts !== 'string'
+  )
+    return undefined;
   return { channel: c.channel_id, ts: c.message_ts, set };
 }
 

@@ -4,7 +4,16 @@ import { asksForServices } from '../../src/domain/catalog.js';
 import { mrkdwn, plain, userText, channelLink } from '../text.js';
 import { TICKET_ACTIONS, TICKET_FIELDS as F, TICKET_VIEWS } from './ids.js';
 
-export const LIMITS = { summary: 150, details: 2900, attachment: 1000, note: 2900, comment: 2900, question: 1000, kbTitle: 150, kbBody: 2900 } as const;
+export const LIMITS = {
+  summary: 150,
+  details: 2900,
+  attachment: 1000,
+  note: 2900,
+  comment: 2900,
+  question: 1000,
+  kbTitle: 150,
+  kbBody: 2900,
+} as const;
 
 export interface FileModalOptions {
   categories: string[];
@@ -27,8 +36,21 @@ export function fileTicketModal(options: FileModalOptions): ModalView {
   const levelOptions = (labels: Record<Level, string>) => LEVELS.map((l) => option(labels[l], l));
   const reference: KnownBlock[] = options.reference
     ? [
-        { type: 'section', text: mrkdwn(`*${userText(options.reference.heading, 200)}* (for reference; not copied to the ticket)\n${userText(options.reference.text || '—', 2500)}`, 3000) },
-        { type: 'context', elements: [mrkdwn('The summary and details go to the IT triage channel: write them without private details. The ticket links the message.')] },
+        {
+          type: 'section',
+          text: mrkdwn(
+            `*${userText(options.reference.heading, 200)}* (for reference; not copied to the ticket)\n${userText(options.reference.text || '—', 2500)}`,
+            3000,
+          ),
+        },
+        {
+          type: 'context',
+          elements: [
+            mrkdwn(
+              'The summary and details go to the IT triage channel: write them without private details. The ticket links the message.',
+            ),
+          ],
+        },
       ]
     : [];
   const blocks: KnownBlock[] = [
@@ -63,7 +85,11 @@ export function fileTicketModal(options: FileModalOptions): ModalView {
       type: 'input',
       block_id: F.category,
       label: plain('Category', 2000),
-      element: { type: 'static_select', action_id: F.category, options: options.categories.slice(0, 100).map((c) => option(c)) },
+      element: {
+        type: 'static_select',
+        action_id: F.category,
+        options: options.categories.slice(0, 100).map((c) => option(c)),
+      },
     },
     ...(asksForServices(options.services)
       ? [
@@ -72,7 +98,11 @@ export function fileTicketModal(options: FileModalOptions): ModalView {
             block_id: F.service,
             optional: true,
             label: plain('Affected service', 2000),
-            element: { type: 'static_select', action_id: F.service, options: options.services.slice(0, 100).map((s) => option(s)) },
+            element: {
+              type: 'static_select',
+              action_id: F.service,
+              options: options.services.slice(0, 100).map((s) => option(s)),
+            },
           } satisfies KnownBlock,
         ]
       : []),
@@ -80,13 +110,23 @@ export function fileTicketModal(options: FileModalOptions): ModalView {
       type: 'input',
       block_id: F.impact,
       label: plain('Who is affected?', 2000),
-      element: { type: 'static_select', action_id: F.impact, options: levelOptions(IMPACT_LABELS), initial_option: option(IMPACT_LABELS.low, 'low') },
+      element: {
+        type: 'static_select',
+        action_id: F.impact,
+        options: levelOptions(IMPACT_LABELS),
+        initial_option: option(IMPACT_LABELS.low, 'low'),
+      },
     },
     {
       type: 'input',
       block_id: F.urgency,
       label: plain('How urgent is it?', 2000),
-      element: { type: 'static_select', action_id: F.urgency, options: levelOptions(URGENCY_LABELS), initial_option: option(URGENCY_LABELS.medium, 'medium') },
+      element: {
+        type: 'static_select',
+        action_id: F.urgency,
+        options: levelOptions(URGENCY_LABELS),
+        initial_option: option(URGENCY_LABELS.medium, 'medium'),
+      },
     },
     {
       type: 'input',
@@ -119,7 +159,9 @@ export function beforeYouFileModal(draftId: number, summary: string, suggestion:
     const follow = incident.channelId ? `, follow ${channelLink(incident.channelId)}` : '';
     blocks.push({
       type: 'section',
-      text: mrkdwn(`:rotating_light: *Known incident ${incident.key}: ${userText(incident.title, 200)}*${follow}\nIT is already working on this. You can get its updates instead of filing a ticket.`),
+      text: mrkdwn(
+        `:rotating_light: *Known incident ${incident.key}: ${userText(incident.title, 200)}*${follow}\nIT is already working on this. You can get its updates instead of filing a ticket.`,
+      ),
       accessory: {
         type: 'button',
         action_id: TICKET_ACTIONS.subscribeIncident,
@@ -136,11 +178,19 @@ export function beforeYouFileModal(draftId: number, summary: string, suggestion:
       blocks.push({
         type: 'section',
         text: mrkdwn(`*${userText(article.title, 150)}*\n${userText(article.body, 600)}${link}`),
-        accessory: { type: 'button', action_id: TICKET_ACTIONS.kbHelped, text: plain('This solved it', 75), value: JSON.stringify({ articleId: article.id, draftId }) },
+        accessory: {
+          type: 'button',
+          action_id: TICKET_ACTIONS.kbHelped,
+          text: plain('This solved it', 75),
+          value: JSON.stringify({ articleId: article.id, draftId }),
+        },
       });
     }
   }
-  blocks.push({ type: 'context', elements: [mrkdwn('Still need help? Press *File ticket* and an agent will pick it up.')] });
+  blocks.push({
+    type: 'context',
+    elements: [mrkdwn('Still need help? Press *File ticket* and an agent will pick it up.')],
+  });
   return {
     type: 'modal',
     callback_id: TICKET_VIEWS.confirm,
@@ -176,7 +226,11 @@ export function resolveModal(ticketId: number, key: string, codes: string[]): Mo
         type: 'input',
         block_id: F.resolutionCode,
         label: plain('Resolution code', 2000),
-        element: { type: 'static_select', action_id: F.resolutionCode, options: codes.slice(0, 100).map((c) => option(c)) },
+        element: {
+          type: 'static_select',
+          action_id: F.resolutionCode,
+          options: codes.slice(0, 100).map((c) => option(c)),
+        },
       },
     ],
   };
@@ -243,9 +297,25 @@ export function kbAddModal(): ModalView {
     submit: plain('Save', 24),
     close: plain('Cancel', 24),
     blocks: [
-      { type: 'input', block_id: F.kbTitle, label: plain('Title', 2000), element: { type: 'plain_text_input', action_id: F.kbTitle, max_length: LIMITS.kbTitle } },
-      { type: 'input', block_id: F.kbBody, label: plain('Answer', 2000), element: { type: 'plain_text_input', action_id: F.kbBody, multiline: true, max_length: LIMITS.kbBody } },
-      { type: 'input', block_id: F.kbUrl, optional: true, label: plain('Link to the full article', 2000), element: { type: 'url_text_input', action_id: F.kbUrl } },
+      {
+        type: 'input',
+        block_id: F.kbTitle,
+        label: plain('Title', 2000),
+        element: { type: 'plain_text_input', action_id: F.kbTitle, max_length: LIMITS.kbTitle },
+      },
+      {
+        type: 'input',
+        block_id: F.kbBody,
+        label: plain('Answer', 2000),
+        element: { type: 'plain_text_input', action_id: F.kbBody, multiline: true, max_length: LIMITS.kbBody },
+      },
+      {
+        type: 'input',
+        block_id: F.kbUrl,
+        optional: true,
+        label: plain('Link to the full article', 2000),
+        element: { type: 'url_text_input', action_id: F.kbUrl },
+      },
     ],
   };
 }

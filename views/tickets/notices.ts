@@ -35,8 +35,14 @@ export function unlinkedForRequester(incidentKey: string): string {
 }
 
 /** To the requester when an agent changes the priority: the new targets follow it. */
-export function priorityChangedForRequester(actorId: string, from: string, ticket: Pick<Ticket, 'priority' | 'resolution_due_at' | 'status' | 'hold_reason'>): string {
-  const target = ticket.hold_reason ? '' : ` The resolution target is now ${slackDate(new Date(ticket.resolution_due_at))}.`;
+export function priorityChangedForRequester(
+  actorId: string,
+  from: string,
+  ticket: Pick<Ticket, 'priority' | 'resolution_due_at' | 'status' | 'hold_reason'>,
+): string {
+  const target = ticket.hold_reason
+    ? ''
+    : ` The resolution target is now ${slackDate(new Date(ticket.resolution_due_at))}.`;
   return `${mention(actorId)} changed the priority from ${from} to ${ticket.priority}.${target}`;
 }
 

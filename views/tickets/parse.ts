@@ -9,10 +9,14 @@ import { TICKET_FIELDS as F } from './ids.js';
 export type FieldErrors = Record<string, string>;
 export type Parsed<T> = { ok: true; value: T } | { ok: false; errors: FieldErrors };
 
-type StateValues = Record<string, Record<string, { type: string; value?: string | null; selected_option?: { value: string } | null }>>;
+type StateValues = Record<
+  string,
+  Record<string, { type: string; value?: string | null; selected_option?: { value: string } | null }>
+>;
 
 const text = (values: StateValues, id: string): string => (values[id]?.[id]?.value ?? '').trim();
-const selected = (values: StateValues, id: string): string | undefined => values[id]?.[id]?.selected_option?.value ?? undefined;
+const selected = (values: StateValues, id: string): string | undefined =>
+  values[id]?.[id]?.selected_option?.value ?? undefined;
 
 export interface TicketInput {
   summary: string;
@@ -26,7 +30,10 @@ export interface TicketInput {
 
 const level = z.enum(['high', 'medium', 'low']);
 
-export function parseTicketForm(values: StateValues, catalog: { categories: string[]; services: string[] }): Parsed<TicketInput> {
+export function parseTicketForm(
+  values: StateValues,
+  catalog: { categories: string[]; services: string[] },
+): Parsed<TicketInput> {
   const errors: FieldErrors = {};
   const summary = text(values, F.summary);
   const details = text(values, F.details);
@@ -37,10 +44,12 @@ export function parseTicketForm(values: StateValues, catalog: { categories: stri
   const attachment = text(values, F.attachment);
 
   if (!summary) errors[F.summary] = 'Tell us in a few words what you need help with.';
-  else if ([...summary].length > LIMITS.summary) errors[F.summary] = `Keep the summary under ${LIMITS.summary} characters; put the rest in Details.`;
+  else if ([...summary].length > LIMITS.summary)
+    errors[F.summary] = `Keep the summary under ${LIMITS.summary} characters; put the rest in Details.`;
   if ([...details].length > LIMITS.details) errors[F.details] = `Details can be at most ${LIMITS.details} characters.`;
   if (!category || !catalog.categories.includes(category)) errors[F.category] = 'Pick one of the listed categories.';
-  if (service !== null && !catalog.services.includes(service)) errors[F.service] = 'Pick a service from the list, or leave it empty.';
+  if (service !== null && !catalog.services.includes(service))
+    errors[F.service] = 'Pick a service from the list, or leave it empty.';
   if (!impact.success) errors[F.impact] = 'Say who is affected.';
   if (!urgency.success) errors[F.urgency] = 'Say how urgent it is.';
   if (attachment && !/^https?:\/\/\S+$/i.test(attachment)) errors[F.attachment] = 'Use a link starting with https://';
@@ -49,7 +58,15 @@ export function parseTicketForm(values: StateValues, catalog: { categories: stri
   if (Object.keys(errors).length > 0) return { ok: false, errors };
   return {
     ok: true,
-    value: { summary, details, category: category!, service, impact: impact.data!, urgency: urgency.data!, attachmentUrl: attachment || null },
+    value: {
+      summary,
+      details,
+      category: category!,
+      service,
+      impact: impact.data!,
+      urgency: urgency.data!,
+      attachmentUrl: attachment || null,
+    },
   };
 }
 
@@ -66,14 +83,16 @@ export function parseResolveForm(values: StateValues, codes: string[]): Parsed<{
 export function parseCommentForm(values: StateValues): Parsed<{ comment: string }> {
   const comment = text(values, F.comment);
   if (!comment) return { ok: false, errors: { [F.comment]: 'Write something to send.' } };
-  if ([...comment].length > LIMITS.comment) return { ok: false, errors: { [F.comment]: `At most ${LIMITS.comment} characters.` } };
+  if ([...comment].length > LIMITS.comment)
+    return { ok: false, errors: { [F.comment]: `At most ${LIMITS.comment} characters.` } };
   return { ok: true, value: { comment } };
 }
 
 export function parseWaitForm(values: StateValues): Parsed<{ question: string }> {
   const question = text(values, F.question);
   if (!question) return { ok: false, errors: { [F.question]: 'Say what you need from the requester.' } };
-  if ([...question].length > LIMITS.question) return { ok: false, errors: { [F.question]: `At most ${LIMITS.question} characters.` } };
+  if ([...question].length > LIMITS.question)
+    return { ok: false, errors: { [F.question]: `At most ${LIMITS.question} characters.` } };
   return { ok: true, value: { question } };
 }
 
@@ -85,7 +104,9 @@ export function parseKbForm(values: StateValues): Parsed<{ title: string; body: 
   if (!title) errors[F.kbTitle] = 'Give the article a title.';
   if (!body) errors[F.kbBody] = 'Write the answer.';
   if (url && !/^https?:\/\/\S+$/i.test(url)) errors[F.kbUrl] = 'Use a link starting with https://';
-  return Object.keys(errors).length > 0 ? { ok: false, errors } : { ok: true, value: { title, body, url: url || null } };
+  return Object.keys(errors).length > 0
+    ? { ok: false, errors }
+    : { ok: true, value: { title, body, url: url || null } };
 }
 
 /** private_metadata of the modals, parsed defensively: a tampered or stale value is refused, not trusted. */
@@ -100,7 +121,11 @@ export const sourceMeta = z.object({
  * Where a ticket form came from, from its metadata: only "which message" is taken (a well-formed
  * channel id and ts); a link is never copied from the form (Slack's is kept on the server).
  */
-export function ticketSourceFrom(meta: z.infer<typeof sourceMeta> | undefined): { kind: 'command' | 'shortcut'; channel?: string; ts?: string } {
+export function ticketSourceFrom(meta: z.infer<typeof sourceMeta> | undefined): {
+  kind: 'command' | 'shortcut';
+  channel?: string;
+  ts?: string;
+} {
   if (!meta) return { kind: 'command' };
   const channel = meta.channel && /^[CGD][A-Z0-9]{2,}$/.test(meta.channel) ? meta.channel : undefined;
   const ts = meta.ts && /^\d{1,12}\.\d{1,8}$/.test(meta.ts) ? meta.ts : undefined;
@@ -108,7 +133,11 @@ export function ticketSourceFrom(meta: z.infer<typeof sourceMeta> | undefined): 
   return { kind: 'command', ...(channel ? { channel } : {}) };
 }
 
-export const suggestionValue = z.object({ draftId: z.number().int().positive(), incidentId: z.number().int().positive().optional(), articleId: z.number().int().positive().optional() });
+export const suggestionValue = z.object({
+  draftId: z.number().int().positive(),
+  incidentId: z.number().int().positive().optional(),
+  articleId: z.number().int().positive().optional(),
+});
 
 export function parseJson<T>(schema: z.ZodType<T>, raw: string | undefined): T | undefined {
   try {

@@ -37,14 +37,21 @@ export interface GivenApproval {
   coversServices: string[];
 }
 
-export function requiredApprovals(type: ChangeType, risk: Risk, rules: Pick<ApprovalRules, 'approvals_by_risk'>): number {
+export function requiredApprovals(
+  type: ChangeType,
+  risk: Risk,
+  rules: Pick<ApprovalRules, 'approvals_by_risk'>,
+): number {
   if (type === 'standard') return 0;
   if (type === 'emergency') return 1;
   return rules.approvals_by_risk[risk];
 }
 
 /** Services of the change that have a named approver group. */
-function servicesNeedingGroupApproval(services: string[], rules: Pick<ApprovalRules, 'approver_groups_by_service'>): string[] {
+function servicesNeedingGroupApproval(
+  services: string[],
+  rules: Pick<ApprovalRules, 'approver_groups_by_service'>,
+): string[] {
   return services.filter((s) => (rules.approver_groups_by_service[s] ?? []).length > 0);
 }
 
@@ -57,7 +64,8 @@ export function approverEntriesFor(
   if (change.type === 'standard') return [];
   if (change.type === 'emergency') return [...new Set(roles.emergency_approvers)];
   const entries = new Set(roles.change_approvers);
-  for (const s of servicesNeedingGroupApproval(change.services, rules)) for (const e of rules.approver_groups_by_service[s]!) entries.add(e);
+  for (const s of servicesNeedingGroupApproval(change.services, rules))
+    for (const e of rules.approver_groups_by_service[s]!) entries.add(e);
   return [...entries];
 }
 
@@ -72,21 +80,44 @@ export type ApprovalCheck =
  */
 export function checkApprover(change: ChangeForApproval, who: ApproverFacts, given: GivenApproval[]): ApprovalCheck {
   if (change.status !== 'pending_approval') {
-    return { allowed: false, kind: 'stale', reason: `${change.key} is no longer awaiting approval (${change.status.replace('_', ' ')}). Nothing was changed.` };
+    return {
+      allowed: false,
+      kind: 'stale',
+      reason: `${change.key} is no longer awaiting approval (${change.status.replace('_', ' ')}). Nothing was changed.`,
+    };
   }
   if (who.userId === change.requesterId) {
-    return { allowed: false, kind: 'segregation', reason: `You requested ${change.key}, so you cannot approve or reject it (segregation of duties). Another approver must decide. Nothing was changed; the attempt is kept in the audit log.` };
+    return {
+      allowed: false,
+      kind: 'segregation',
+      reason: `You requested ${change.key}, so you cannot approve or reject it (segregation of duties). Another approver must decide. Nothing was changed; the attempt is kept in the audit log.`,
+    };
   }
   if (change.implementerId && who.userId === change.implementerId) {
-    return { allowed: false, kind: 'segregation', reason: `You are the implementer of ${change.key}, so you cannot approve or reject it (segregation of duties). Another approver must decide. Nothing was changed; the attempt is kept in the audit log.` };
+    return {
+      allowed: false,
+      kind: 'segregation',
+      reason: `You are the implementer of ${change.key}, so you cannot approve or reject it (segregation of duties). Another approver must decide. Nothing was changed; the attempt is kept in the audit log.`,
+    };
   }
   if (!isEligible(change, who)) {
-    const group = change.type === 'emergency' ? 'emergency approvers (ECAB)' : 'change approvers (CAB) or the approver group of its services';
-    return { allowed: false, kind: 'not_approver', reason: `Only ${group} can decide on ${change.key}. Nothing was changed; the attempt is kept in the audit log.` };
+    const group =
+      change.type === 'emergency'
+        ? 'emergency approvers (ECAB)'
+        : 'change approvers (CAB) or the approver group of its services';
+    return {
+      allowed: false,
+      kind: 'not_approver',
+      reason: `Only ${group} can decide on ${change.key}. Nothing was changed; the attempt is kept in the audit log.`,
+    };
   }
   const mine = given.find((a) => a.approverId === who.userId && a.version === change.version);
   if (mine) {
-    return { allowed: false, kind: 'already_decided', reason: `You already ${mine.decision} ${change.key}; it counts once.` };
+    return {
+      allowed: false,
+      kind: 'already_decided',
+      reason: `You already ${mine.decision} ${change.key}; it counts once.`,
+    };
   }
   return { allowed: true };
 }
@@ -112,13 +143,18 @@ export interface QuorumState {
 }
 
 /** Quorum of the current version: enough approvals, and every service group covered; any rejection rejects. */
-export function quorum(change: Pick<ChangeForApproval, 'type' | 'risk' | 'services' | 'version'>, given: GivenApproval[], rules: ApprovalRules): QuorumState {
+export function quorum(
+  change: Pick<ChangeForApproval, 'type' | 'risk' | 'services' | 'version'>,
+  given: GivenApproval[],
+  rules: ApprovalRules,
+): QuorumState {
   const current = given.filter((a) => a.version === change.version);
   const approvals = current.filter((a) => a.decision === 'approved');
   const rejected = current.some((a) => a.decision === 'rejected');
   const required = requiredApprovals(change.type, change.risk, rules);
   const covered = new Set(approvals.flatMap((a) => a.coversServices));
-  const missingServiceGroups = change.type === 'normal' ? servicesNeedingGroupApproval(change.services, rules).filter((s) => !covered.has(s)) : [];
+  const missingServiceGroups =
+    change.type === 'normal' ? servicesNeedingGroupApproval(change.services, rules).filter((s) => !covered.has(s)) : [];
   return {
     approvals: approvals.length,
     required,

@@ -24,7 +24,17 @@ export interface TemplateSnapshot extends StandardTemplate {
 }
 
 function templateDigest(t: StandardTemplate): string {
-  const content = JSON.stringify([t.id, t.version, t.title, t.description, t.services, t.risk, t.implementation_plan, t.rollback_plan, t.duration]);
+  const content = JSON.stringify([
+    t.id,
+    t.version,
+    t.title,
+    t.description,
+    t.services,
+    t.risk,
+    t.implementation_plan,
+    t.rollback_plan,
+    t.duration,
+  ]);
   return createHash('sha256').update(content).digest('hex').slice(0, 16);
 }
 
@@ -57,7 +67,14 @@ export function standardContent(t: StandardTemplate): {
   implementationPlan: string;
   rollbackPlan: string;
 } {
-  return { title: t.title, description: t.description, services: [...t.services], risk: t.risk, implementationPlan: t.implementation_plan, rollbackPlan: t.rollback_plan };
+  return {
+    title: t.title,
+    description: t.description,
+    services: [...t.services],
+    risk: t.risk,
+    implementationPlan: t.implementation_plan,
+    rollbackPlan: t.rollback_plan,
+  };
 }
 
 /**
@@ -66,15 +83,32 @@ export function standardContent(t: StandardTemplate): {
  * content never drifts from what was pre-approved.
  */
 export function standardEditOverreach(
-  current: { title: string; description: string; services: string[]; risk: Risk; implementationPlan: string; rollbackPlan: string },
-  edit: { title?: string; description?: string; services?: string[]; risk?: Risk; riskAnswers?: unknown; implementationPlan?: string; rollbackPlan?: string },
+  current: {
+    title: string;
+    description: string;
+    services: string[];
+    risk: Risk;
+    implementationPlan: string;
+    rollbackPlan: string;
+  },
+  edit: {
+    title?: string;
+    description?: string;
+    services?: string[];
+    risk?: Risk;
+    riskAnswers?: unknown;
+    implementationPlan?: string;
+    rollbackPlan?: string;
+  },
 ): string[] {
   const out: string[] = [];
   if (edit.title !== undefined && edit.title.trim() !== current.title) out.push('title');
   if (edit.description !== undefined && edit.description !== current.description) out.push('description');
-  if (edit.services !== undefined && [...edit.services].sort().join('\n') !== [...current.services].sort().join('\n')) out.push('services');
+  if (edit.services !== undefined && [...edit.services].sort().join('\n') !== [...current.services].sort().join('\n'))
+    out.push('services');
   if ((edit.risk !== undefined && edit.risk !== current.risk) || edit.riskAnswers !== undefined) out.push('risk');
-  if (edit.implementationPlan !== undefined && edit.implementationPlan !== current.implementationPlan) out.push('implementation plan');
+  if (edit.implementationPlan !== undefined && edit.implementationPlan !== current.implementationPlan)
+    out.push('implementation plan');
   if (edit.rollbackPlan !== undefined && edit.rollbackPlan !== current.rollbackPlan) out.push('rollback plan');
   return out;
 }

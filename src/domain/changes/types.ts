@@ -1,12 +1,5 @@
 export type ChangeStatus =
-  | 'draft'
-  | 'pending_approval'
-  | 'approved'
-  | 'rejected'
-  | 'scheduled'
-  | 'in_progress'
-  | 'completed'
-  | 'cancelled';
+  'draft' | 'pending_approval' | 'approved' | 'rejected' | 'scheduled' | 'in_progress' | 'completed' | 'cancelled';
 export type ChangeOutcome = 'successful' | 'successful_with_issues' | 'failed' | 'rolled_back';
 export type ChangeType = 'standard' | 'normal' | 'emergency';
 export type Risk = 'low' | 'medium' | 'high';
@@ -31,7 +24,11 @@ export const OUTCOME_LABEL: Record<ChangeOutcome, string> = {
   rolled_back: 'Rolled back',
 };
 
-export const TYPE_LABEL: Record<ChangeType, string> = { standard: 'Standard', normal: 'Normal', emergency: 'Emergency' };
+export const TYPE_LABEL: Record<ChangeType, string> = {
+  standard: 'Standard',
+  normal: 'Normal',
+  emergency: 'Emergency',
+};
 export const RISK_LABEL: Record<Risk, string> = { low: 'Low', medium: 'Medium', high: 'High' };
 
 /** A time span in epoch ms, start inclusive, end exclusive. */

@@ -58,7 +58,9 @@ export function reviewMarkdown(record: ReviewRecord, nameOf: NameOf, timeZone: s
   const out: string[] = [];
   out.push(`# Post-incident review: ${record.key} ${line(record.title)}`);
   out.push('');
-  out.push(`*Draft generated from the incident record. Blameless: describe systems and decisions, not people.*${record.reviewRequired ? ' A review is required for this severity.' : ''}`);
+  out.push(
+    `*Draft generated from the incident record. Blameless: describe systems and decisions, not people.*${record.reviewRequired ? ' A review is required for this severity.' : ''}`,
+  );
   out.push('');
   out.push('## Summary');
   out.push(record.resolutionSummary ? line(record.resolutionSummary) : '_Not resolved yet._');
@@ -72,12 +74,18 @@ export function reviewMarkdown(record: ReviewRecord, nameOf: NameOf, timeZone: s
   out.push(`## Key times (${timeZone})`);
   if (record.startedAt !== null) out.push(`- Started: ${t(record.startedAt)}`);
   out.push(`- Declared: ${t(record.declaredAt)} by ${nameOf(record.declaredBy)}`);
-  out.push(`- Acknowledged: ${t(record.acknowledgedAt)}${d.timeToAcknowledge !== undefined ? ` (time to acknowledge ${formatDuration(d.timeToAcknowledge)})` : ''}`);
+  out.push(
+    `- Acknowledged: ${t(record.acknowledgedAt)}${d.timeToAcknowledge !== undefined ? ` (time to acknowledge ${formatDuration(d.timeToAcknowledge)})` : ''}`,
+  );
   out.push(`- Mitigated: ${t(record.mitigatedAt)}`);
-  out.push(`- Resolved: ${t(record.resolvedAt)}${d.timeToResolve !== undefined ? ` (time to resolve ${formatDuration(d.timeToResolve)})` : ''}`);
+  out.push(
+    `- Resolved: ${t(record.resolvedAt)}${d.timeToResolve !== undefined ? ` (time to resolve ${formatDuration(d.timeToResolve)})` : ''}`,
+  );
   const onTime = record.updates.filter((u) => u.onTime !== null);
   const punctual = onTime.filter((u) => u.onTime).length;
-  out.push(`- Stakeholder updates: ${record.updates.length}${onTime.length ? `, ${punctual} of ${onTime.length} scheduled ones on time` : ''}`);
+  out.push(
+    `- Stakeholder updates: ${record.updates.length}${onTime.length ? `, ${punctual} of ${onTime.length} scheduled ones on time` : ''}`,
+  );
   out.push('');
   out.push('## Roles');
   if (record.roles.length === 0) out.push('- —');
@@ -108,7 +116,9 @@ export function reviewMarkdown(record: ReviewRecord, nameOf: NameOf, timeZone: s
   out.push('## Follow-up actions');
   if (record.actions.length === 0) out.push('- _None yet: add them with `/incident action <text> @owner <date>`._');
   for (const action of record.actions) {
-    out.push(`- [${action.status === 'done' ? 'x' : ' '}] ${line(action.text)} (owner ${nameOf(action.ownerId)}, due ${formatTime(action.dueAt, timeZone).slice(0, 10)})`);
+    out.push(
+      `- [${action.status === 'done' ? 'x' : ' '}] ${line(action.text)} (owner ${nameOf(action.ownerId)}, due ${formatTime(action.dueAt, timeZone).slice(0, 10)})`,
+    );
   }
   out.push('');
   return out.join('\n');

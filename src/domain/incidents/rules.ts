@@ -55,7 +55,10 @@ export function allRoles(customRoles: readonly string[]): string[] {
 
 /** A role as stored: lower-case with underscores (custom "on-call engineer" → on_call_engineer). */
 function roleId(role: string): string {
-  return role.trim().toLowerCase().replace(/[\s-]+/g, '_');
+  return role
+    .trim()
+    .toLowerCase()
+    .replace(/[\s-]+/g, '_');
 }
 
 export function roleLabel(role: string): string {
@@ -111,7 +114,10 @@ export function mayPostUpdate(incident: IncidentPeople, actor: ActorStanding): b
  * Follow-up actions (they DM their owner and go into the review): whoever may run the incident, anyone
  * holding one of its roles, and IT staff (anyone holding a configured role).
  */
-export function mayAddActions(incident: IncidentPeople & { roleHolders: readonly string[] }, actor: ActorStanding & { isStaff?: boolean }): boolean {
+export function mayAddActions(
+  incident: IncidentPeople & { roleHolders: readonly string[] },
+  actor: ActorStanding & { isStaff?: boolean },
+): boolean {
   return mayRun(incident, actor) || incident.roleHolders.includes(actor.id) || actor.isStaff === true;
 }
 
@@ -124,7 +130,10 @@ export function refusalToRun(key: string): string {
 }
 
 /** The commander's first action acknowledges the incident (time to acknowledge is measured to it). */
-export function acknowledges(incident: { commanderId: string | null; acknowledgedAt: number | null }, actorId: string): boolean {
+export function acknowledges(
+  incident: { commanderId: string | null; acknowledgedAt: number | null },
+  actorId: string,
+): boolean {
   return incident.acknowledgedAt === null && incident.commanderId === actorId;
 }
 
@@ -243,7 +252,11 @@ export interface AudienceSettings {
  * Channels (besides the incident's own) that hear about an incident of this severity and these services:
  * the incidents channel, matching stakeholder channels, and the executives channel when it has a bridge.
  */
-export function audienceChannels(settings: AudienceSettings, severity: Severity, services: readonly string[]): string[] {
+export function audienceChannels(
+  settings: AudienceSettings,
+  severity: Severity,
+  services: readonly string[],
+): string[] {
   const out: string[] = [];
   const add = (channel: string | undefined) => {
     if (channel && !out.includes(channel)) out.push(channel);
@@ -258,7 +271,10 @@ export function audienceChannels(settings: AudienceSettings, severity: Severity,
   return out;
 }
 
-export function hasBridge(settings: { severities: Record<Severity, { bridge: boolean }> }, severity: Severity): boolean {
+export function hasBridge(
+  settings: { severities: Record<Severity, { bridge: boolean }> },
+  severity: Severity,
+): boolean {
   return settings.severities[severity].bridge;
 }
 
@@ -268,7 +284,10 @@ export function isRaise(from: Severity, to: Severity): boolean {
 }
 
 export function conferenceUrl(template: string, key: string, number: number): string {
-  return template.replaceAll('{key}', key).replaceAll('{number}', String(number)).replaceAll('{key_lower}', key.toLowerCase());
+  return template
+    .replaceAll('{key}', key)
+    .replaceAll('{number}', String(number))
+    .replaceAll('{key_lower}', key.toLowerCase());
 }
 
 // ---- the incident channel ------------------------------------------------------------------------------------
@@ -298,7 +317,12 @@ export function channelName(prefix: string, number: number, title: string): stri
 // ---- durations and due dates for follow-up actions --------------------------------------------------------
 
 /** MTTA and MTTR for one incident, in ms; undefined while the fact is not known yet. */
-export function incidentDurations(i: { declaredAt: number; acknowledgedAt: number | null; resolvedAt: number | null; startedAt: number | null }): {
+export function incidentDurations(i: {
+  declaredAt: number;
+  acknowledgedAt: number | null;
+  resolvedAt: number | null;
+  startedAt: number | null;
+}): {
   timeToAcknowledge?: number;
   timeToResolve?: number;
   timeToResolveFromStart?: number;
@@ -306,12 +330,17 @@ export function incidentDurations(i: { declaredAt: number; acknowledgedAt: numbe
   return {
     timeToAcknowledge: i.acknowledgedAt === null ? undefined : Math.max(0, i.acknowledgedAt - i.declaredAt),
     timeToResolve: i.resolvedAt === null ? undefined : Math.max(0, i.resolvedAt - i.declaredAt),
-    timeToResolveFromStart: i.resolvedAt === null || i.startedAt === null ? undefined : Math.max(0, i.resolvedAt - i.startedAt),
+    timeToResolveFromStart:
+      i.resolvedAt === null || i.startedAt === null ? undefined : Math.max(0, i.resolvedAt - i.startedAt),
   };
 }
 
 /** Reminders for a follow-up action: one `before` ahead (if still in the future) and one at the due time. */
-export function actionReminderTimes(dueAt: number, before: number, now: number): { before: number | null; due: number } {
+export function actionReminderTimes(
+  dueAt: number,
+  before: number,
+  now: number,
+): { before: number | null; due: number } {
   const early = dueAt - before;
   return { before: early > now ? early : null, due: Math.max(dueAt, now) };
 }

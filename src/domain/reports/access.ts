@@ -36,5 +36,7 @@ export function mayUploadReview(roles: ReadonlySet<RoleName>, access: ReportAcce
 }
 
 export function postRolesText(access: ReportAccess): string {
-  return access.post_roles.length ? `IT staff (${access.post_roles.map((r) => r.replace(/_/g, ' ')).join(', ')})` : 'nobody (reports.post_roles is empty)';
+  return access.post_roles.length
+    ? `IT staff (${access.post_roles.map((r) => r.replace(/_/g, ' ')).join(', ')})`
+    : 'nobody (reports.post_roles is empty)';
 }

@@ -64,7 +64,8 @@ function parseIsoDay(text: string): LocalDay | undefined {
   if (!match) return undefined;
   const day = { y: Number(match[1]), m: Number(match[2]) - 1, d: Number(match[3]) };
   const check = new Date(Date.UTC(day.y, day.m, day.d));
-  if (check.getUTCFullYear() !== day.y || check.getUTCMonth() !== day.m || check.getUTCDate() !== day.d) return undefined;
+  if (check.getUTCFullYear() !== day.y || check.getUTCMonth() !== day.m || check.getUTCDate() !== day.d)
+    return undefined;
   return day;
 }
 
@@ -80,7 +81,15 @@ function rangeLabel(first: LocalDay, last: LocalDay): string {
 }
 
 /** A period of whole local days [first, last], compared with `prevFirst`..`prevLast`. */
-function daysPeriod(spec: string, first: LocalDay, last: LocalDay, prevFirst: LocalDay, prevLast: LocalDay, now: number, tz: string): Period {
+function daysPeriod(
+  spec: string,
+  first: LocalDay,
+  last: LocalDay,
+  prevFirst: LocalDay,
+  prevLast: LocalDay,
+  now: number,
+  tz: string,
+): Period {
   const start = midnight(first, tz);
   const end = midnight({ ...last, d: last.d + 1 }, tz);
   const pStart = midnight(prevFirst, tz);
@@ -157,7 +166,12 @@ export function lastWeeks(now: Date, tz: string, weeks: number): (Range & { labe
   let lastSunday = localDay(week.period.end - 1, tz);
   for (let i = 0; i < weeks; i++) {
     const first = addDays(lastSunday, -6, tz);
-    out.unshift({ start: midnight(first, tz), end: midnight({ ...lastSunday, d: lastSunday.d + 1 }, tz), label: `${first.d} ${MONTHS[first.m]}`, firstDay: isoDay(first) });
+    out.unshift({
+      start: midnight(first, tz),
+      end: midnight({ ...lastSunday, d: lastSunday.d + 1 }, tz),
+      label: `${first.d} ${MONTHS[first.m]}`,
+      firstDay: isoDay(first),
+    });
     lastSunday = addDays(first, -1, tz);
   }
   return out;

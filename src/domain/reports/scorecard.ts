@@ -78,7 +78,8 @@ export interface Scorecard {
 }
 
 export const share = (r: Ratio): number | null => (r.den > 0 ? r.num / r.den : null);
-export const attainment = (t: SlaTally): number | null => (t.met + t.breached > 0 ? t.met / (t.met + t.breached) : null);
+export const attainment = (t: SlaTally): number | null =>
+  t.met + t.breached > 0 ? t.met / (t.met + t.breached) : null;
 
 /** Weekly points for the trend chart: MTTR median and SLA attainment (first response, resolution). */
 export interface TrendPoint {

@@ -56,7 +56,11 @@ export function dmButtonStaleness(set: DmButtonSet, ticket: DmButtonFacts, recip
 }
 
 /** The sets among `sets` that no longer apply, each with its reason, in the order given. */
-export function staleDmButtons(sets: readonly DmButtonSet[], ticket: DmButtonFacts, recipientId: string): { set: DmButtonSet; why: Staleness }[] {
+export function staleDmButtons(
+  sets: readonly DmButtonSet[],
+  ticket: DmButtonFacts,
+  recipientId: string,
+): { set: DmButtonSet; why: Staleness }[] {
   return sets.flatMap((set) => {
     const why = dmButtonStaleness(set, ticket, recipientId);
     return why ? [{ set, why }] : [];

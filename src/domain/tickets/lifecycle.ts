@@ -42,7 +42,17 @@ export type Decision = { ok: true; next: TicketStatus } | { ok: false; reason: s
 
 /** A ticket is open while someone still has to act on it: not yet resolved, closed or cancelled. */
 export const OPEN_STATUSES = ['new', 'in_progress', 'waiting_on_requester'] as const satisfies readonly TicketStatus[];
-const AGENT_ONLY: TicketAction[] = ['claim', 'assign', 'change_priority', 'wait_on_requester', 'hold', 'resume', 'unlink', 'resolve', 'escalate'];
+const AGENT_ONLY: TicketAction[] = [
+  'claim',
+  'assign',
+  'change_priority',
+  'wait_on_requester',
+  'hold',
+  'resume',
+  'unlink',
+  'resolve',
+  'escalate',
+];
 
 export const isOpen = (status: TicketStatus): boolean => (OPEN_STATUSES as readonly TicketStatus[]).includes(status);
 
@@ -54,7 +64,13 @@ function forbid(reason: string): Decision {
   return { ok: false, reason, forbidden: true };
 }
 
-export function decide(action: TicketAction, ticket: TicketFacts, actor: ActorFacts, now: Date, reopenWindowMs: number): Decision {
+export function decide(
+  action: TicketAction,
+  ticket: TicketFacts,
+  actor: ActorFacts,
+  now: Date,
+  reopenWindowMs: number,
+): Decision {
   const isRequester = actor.id === ticket.requesterId;
   if (AGENT_ONLY.includes(action) && !actor.isAgent) {
     return forbid('Only service-desk agents can do that. If you need something changed, add a comment to the ticket.');
@@ -91,15 +107,27 @@ export function decide(action: TicketAction, ticket: TicketFacts, actor: ActorFa
       if (!ticket.incidentLinked) return deny('This ticket is not linked to an incident.');
       return { ok: true, next: ticket.status };
     case 'comment':
-      if (!isRequester && !actor.isAgent) return forbid('Only the requester and service-desk agents can comment on this ticket.');
-      if (ticket.status === 'closed' || ticket.status === 'cancelled') return deny(`This ticket is ${closedWord}; file a new one with /it-help.`);
+      if (!isRequester && !actor.isAgent)
+        return forbid('Only the requester and service-desk agents can comment on this ticket.');
+      if (ticket.status === 'closed' || ticket.status === 'cancelled')
+        return deny(`This ticket is ${closedWord}; file a new one with /it-help.`);
       // A requester's answer puts a waiting ticket back in the agents' hands.
-      return { ok: true, next: isRequester && ticket.status === 'waiting_on_requester' ? 'in_progress' : ticket.status };
+      return {
+        ok: true,
+        next: isRequester && ticket.status === 'waiting_on_requester' ? 'in_progress' : ticket.status,
+      };
     case 'reopen':
       if (!isRequester && !actor.isAgent) return forbid('Only the requester or an agent can reopen this ticket.');
-      if (ticket.status !== 'resolved') return deny(ticket.status === 'closed' ? 'This ticket is closed; file a new one with /it-help.' : 'This ticket is still open.');
+      if (ticket.status !== 'resolved')
+        return deny(
+          ticket.status === 'closed'
+            ? 'This ticket is closed; file a new one with /it-help.'
+            : 'This ticket is still open.',
+        );
       if (ticket.resolvedAt && now.getTime() - ticket.resolvedAt.getTime() > reopenWindowMs) {
-        return deny('The reopen window for this ticket has passed; file a new one with /it-help and mention this ticket.');
+        return deny(
+          'The reopen window for this ticket has passed; file a new one with /it-help and mention this ticket.',
+        );
       }
       return { ok: true, next: 'in_progress' };
     case 'cancel':
@@ -108,7 +136,8 @@ export function decide(action: TicketAction, ticket: TicketFacts, actor: ActorFa
       return { ok: true, next: 'cancelled' };
     case 'rate':
       if (!isRequester) return forbid('Only the requester can rate this ticket.');
-      if (ticket.status !== 'resolved' && ticket.status !== 'closed') return deny('You can rate a ticket once it is resolved.');
+      if (ticket.status !== 'resolved' && ticket.status !== 'closed')
+        return deny('You can rate a ticket once it is resolved.');
       if (ticket.csatScore !== null) return deny('Thanks, you have already rated this ticket.');
       return { ok: true, next: ticket.status };
     case 'close':
@@ -130,6 +159,9 @@ export function countsAsFirstResponse(action: TicketAction, actor: ActorFacts): 
 export const LINKED_INCIDENT_REASON = 'waiting_on_incident';
 
 /** A ticket follows its incident when it is still open: paused while the incident is, resolved with it. */
-export function followsIncident(ticket: { status: TicketStatus; incidentId: number | null }, incidentId: number): boolean {
+export function followsIncident(
+  ticket: { status: TicketStatus; incidentId: number | null },
+  incidentId: number,
+): boolean {
   return ticket.incidentId === incidentId && isOpen(ticket.status);
 }

@@ -1,6 +1,12 @@
 import type { Settings } from '../../config/settings.js';
 import type { Priority } from './priority.js';
-import { addWorkingTime, resolveCalendar, targetWorkingMs, workingTimeBetween, type BusinessCalendar } from '../calendar.js';
+import {
+  addWorkingTime,
+  resolveCalendar,
+  targetWorkingMs,
+  workingTimeBetween,
+  type BusinessCalendar,
+} from '../calendar.js';
 
 /**
  * SLA clocks, as ITIL and ServiceNow run them. A ticket has two clocks, first response and
@@ -28,7 +34,10 @@ export function calendarFor(priority: Priority, settings: Settings): BusinessCal
 /** The target of a clock at a priority, as working milliseconds on that priority's calendar. */
 function targetMs(priority: Priority, clock: SlaClockName, settings: Settings): number {
   const policy = settings.sla.policies[priority];
-  return targetWorkingMs(clock === 'first_response' ? policy.first_response : policy.resolution, calendarFor(priority, settings));
+  return targetWorkingMs(
+    clock === 'first_response' ? policy.first_response : policy.resolution,
+    calendarFor(priority, settings),
+  );
 }
 
 /**
@@ -68,7 +77,12 @@ export interface ClockReading {
  * Reads one clock at instant `at` from the ticket's steps (sorted by time, the first at filing). Only
  * steps at or before `at` count, so a reading at a past instant is what was true then.
  */
-export function readClock(steps: readonly ClockStep[], clock: SlaClockName, at: number, settings: Settings): ClockReading {
+export function readClock(
+  steps: readonly ClockStep[],
+  clock: SlaClockName,
+  at: number,
+  settings: Settings,
+): ClockReading {
   const known = steps.filter((s) => s.at <= at);
   if (known.length === 0) throw new Error('readClock: no history at that instant');
   const runs = (s: ClockStep) => s.open && !s.paused && (clock === 'resolution' || !s.responded);
@@ -113,18 +127,45 @@ export function readClock(steps: readonly ClockStep[], clock: SlaClockName, at: 
   const running = !stop && runs(considered[considered.length - 1]!);
   // Not reached yet and not running: due if the clock ran on from `until` without pausing.
   if (dueAt === undefined) dueAt = addWorkingTime(new Date(until), Math.max(0, target - elapsed), calendar).getTime();
-  if (warnAt === undefined) warnAt = addWorkingTime(new Date(until), Math.max(0, warnPoint - elapsed), calendar).getTime();
+  if (warnAt === undefined)
+    warnAt = addWorkingTime(new Date(until), Math.max(0, warnPoint - elapsed), calendar).getTime();
 
   if (stop) {
     if (stop.cancelled && (clock === 'resolution' || !stop.responded)) {
-      return { state: 'cancelled', breached: false, priority, targetMs: target, elapsedMs: elapsed, dueAt, warnAt, stoppedAt: stop.at };
+      return {
+        state: 'cancelled',
+        breached: false,
+        priority,
+        targetMs: target,
+        elapsedMs: elapsed,
+        dueAt,
+        warnAt,
+        stoppedAt: stop.at,
+      };
     }
     const late = crossed && dueAt < stop.at;
-    return { state: late ? 'breached' : 'met', breached: late, priority, targetMs: target, elapsedMs: elapsed, dueAt, warnAt, stoppedAt: stop.at };
+    return {
+      state: late ? 'breached' : 'met',
+      breached: late,
+      priority,
+      targetMs: target,
+      elapsedMs: elapsed,
+      dueAt,
+      warnAt,
+      stoppedAt: stop.at,
+    };
   }
-  return { state: running ? 'running' : 'paused', breached: crossed, priority, targetMs: target, elapsedMs: elapsed, dueAt, warnAt, stoppedAt: null };
+  return {
+    state: running ? 'running' : 'paused',
+    breached: crossed,
+    priority,
+    targetMs: target,
+    elapsedMs: elapsed,
+    dueAt,
+    warnAt,
+    stoppedAt: null,
+  };
 }
-
 
 /** The first step of a ticket's history: filed, open, running. */
 export function filingStep(priority: Priority, at: Date): ClockStep {
@@ -137,7 +178,10 @@ export interface Clocks {
 }
 
 export function readClocks(steps: readonly ClockStep[], at: number, settings: Settings): Clocks {
-  return { firstResponse: readClock(steps, 'first_response', at, settings), resolution: readClock(steps, 'resolution', at, settings) };
+  return {
+    firstResponse: readClock(steps, 'first_response', at, settings),
+    resolution: readClock(steps, 'resolution', at, settings),
+  };
 }
 
 /** Where an open ticket stands against its next target (App Home's queue). */
@@ -155,6 +199,12 @@ export interface SlaStanding {
 export function slaStanding(clocks: Clocks, at: number): SlaStanding {
   const target: SlaClockName = clocks.firstResponse.stoppedAt === null ? 'first_response' : 'resolution';
   const reading = target === 'first_response' ? clocks.firstResponse : clocks.resolution;
-  const state = reading.breached ? 'breached' : reading.state === 'paused' ? 'paused' : at >= reading.warnAt ? 'warning' : 'ok';
+  const state = reading.breached
+    ? 'breached'
+    : reading.state === 'paused'
+      ? 'paused'
+      : at >= reading.warnAt
+        ? 'warning'
+        : 'ok';
   return { target, state, dueAt: reading.dueAt };
 }

@@ -2,7 +2,14 @@ import type { Settings } from '../../config/settings.js';
 import { quorum, type GivenApproval } from '../../domain/changes/approval.js';
 import { findConflicts } from '../../domain/changes/schedule.js';
 import { isOpen } from '../../domain/changes/types.js';
-import { approvalsOf, incidentsLinkedTo, openChangesBetween, servicesOf, type ChangeApprovalRow, type ChangeRow } from '../../../db/queries/changes.js';
+import {
+  approvalsOf,
+  incidentsLinkedTo,
+  openChangesBetween,
+  servicesOf,
+  type ChangeApprovalRow,
+  type ChangeRow,
+} from '../../../db/queries/changes.js';
 import type { Executor } from '../../../db/schema.js';
 import { changePost, type ChangeCard } from '../../../views/changes/card.js';
 import { postMessage, refChannel, updateMessage } from '../outbox.js';
@@ -11,7 +18,12 @@ import { postMessage, refChannel, updateMessage } from '../outbox.js';
 export const postRef = (changeId: number): string => `change:${changeId}`;
 
 export function givenApprovals(rows: ChangeApprovalRow[]): GivenApproval[] {
-  return rows.map((r) => ({ approverId: r.approver_id, decision: r.decision, version: r.version, coversServices: parseList(r.covers_services) }));
+  return rows.map((r) => ({
+    approverId: r.approver_id,
+    decision: r.decision,
+    version: r.version,
+    coversServices: parseList(r.covers_services),
+  }));
 }
 
 function parseList(json: string | null): string[] {
@@ -24,7 +36,11 @@ function parseList(json: string | null): string[] {
   }
 }
 
-export async function conflictsOf(db: Executor, change: ChangeRow, services: string[]): Promise<{ id: number; key: string; services: string[] }[]> {
+export async function conflictsOf(
+  db: Executor,
+  change: ChangeRow,
+  services: string[],
+): Promise<{ id: number; key: string; services: string[] }[]> {
   if (!isOpen(change.status)) return [];
   const others = await openChangesBetween(db, change.planned_start, change.planned_end);
   return findConflicts(
@@ -37,11 +53,17 @@ export async function loadCard(db: Executor, change: ChangeRow, settings: Settin
   const services = await servicesOf(db, change.id);
   const approvals = await approvalsOf(db, change.id);
   const given = givenApprovals(approvals);
-  const q = quorum({ type: change.type, risk: change.risk, services, version: change.version }, given, settings.changes);
+  const q = quorum(
+    { type: change.type, risk: change.risk, services, version: change.version },
+    given,
+    settings.changes,
+  );
   const conflicts = await conflictsOf(db, change, services);
   const incidents = await incidentsLinkedTo(db, change.id);
   // The template as it was when the change was approved (the settings may have moved on since).
-  const template = change.template_snapshot ? (JSON.parse(change.template_snapshot) as { title?: string; version?: number }) : undefined;
+  const template = change.template_snapshot
+    ? (JSON.parse(change.template_snapshot) as { title?: string; version?: number })
+    : undefined;
   return {
     id: change.id,
     key: change.key,
@@ -90,6 +112,12 @@ export async function refreshPost(db: Executor, now: Date, change: ChangeRow, se
 }
 
 /** A line in the change post's thread: its history as people read it. */
-export function threadNote(db: Executor, now: Date, changeId: number, text: string, dedupeKey?: string): Promise<boolean> {
+export function threadNote(
+  db: Executor,
+  now: Date,
+  changeId: number,
+  text: string,
+  dedupeKey?: string,
+): Promise<boolean> {
   return postMessage(db, now, { channel: refChannel(postRef(changeId)), threadOf: postRef(changeId), text, dedupeKey });
 }

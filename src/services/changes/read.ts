@@ -1,7 +1,15 @@
 import { freezeWindowsFrom, type FreezeWindow } from '../../domain/changes/schedule.js';
 import { overlaps } from '../../domain/changes/types.js';
 import { auditFor, type AuditRow } from '../../../db/queries/audit.js';
-import { approvalsOf, findChangeById, findChangeByKey, openChangesBetween, servicesOf, type ChangeApprovalRow, type ChangeRow } from '../../../db/queries/changes.js';
+import {
+  approvalsOf,
+  findChangeById,
+  findChangeByKey,
+  openChangesBetween,
+  servicesOf,
+  type ChangeApprovalRow,
+  type ChangeRow,
+} from '../../../db/queries/changes.js';
 import type { ChangeCard } from '../../../views/changes/card.js';
 import type { ServiceContext } from '../context.js';
 import { loadCard } from './card.js';
@@ -58,6 +66,8 @@ export interface CalendarData {
 export async function changeCalendar(ctx: ServiceContext, from: number, to: number): Promise<CalendarData> {
   return {
     changes: await openChangesBetween(ctx.db, from, to),
-    freezes: freezeWindowsFrom(ctx.settings.changes.freeze_windows).filter((f) => overlaps(f, { start: from, end: to })),
+    freezes: freezeWindowsFrom(ctx.settings.changes.freeze_windows).filter((f) =>
+      overlaps(f, { start: from, end: to }),
+    ),
   };
 }

@@ -50,9 +50,22 @@ export function peopleOf(change: Pick<ChangeRow, 'key' | 'requester_id' | 'imple
  * postpones, starts, closes out or cancels one and by the check before its form opens. A refusal
  * changes nothing but is kept in the audit log as evidence; it is returned for the person.
  */
-export async function refusedWork(db: Executor, now: Date, change: ChangeRow, actor: Actor, verb: WorkVerb, source: Source): Promise<string | undefined> {
+export async function refusedWork(
+  db: Executor,
+  now: Date,
+  change: ChangeRow,
+  actor: Actor,
+  verb: WorkVerb,
+  source: Source,
+): Promise<string | undefined> {
   const refusal = workRefusal(peopleOf(change), actor.id, verb);
-  if (refusal) await audit(db, now, change, { actor, action: 'change.action_refused', source, detail: `${verb} refused: not the requester or implementer` });
+  if (refusal)
+    await audit(db, now, change, {
+      actor,
+      action: 'change.action_refused',
+      source,
+      detail: `${verb} refused: not the requester or implementer`,
+    });
   return refusal;
 }
 
@@ -66,11 +79,38 @@ export function audit(
 }
 
 /** Reminders of an approved change: window start, and the close-out request at window end + grace. */
-export async function scheduleWindowDues(db: Executor, change: ChangeRow, settings: Settings, now: Date): Promise<void> {
+export async function scheduleWindowDues(
+  db: Executor,
+  change: ChangeRow,
+  settings: Settings,
+  now: Date,
+): Promise<void> {
   const point = `v${change.version}@${change.planned_start}-${change.planned_end}`;
   const payload = { version: change.version, start: change.planned_start, end: change.planned_end };
-  await scheduleDue(db, { kind: DUE.windowStart, recordType: 'change', recordId: change.id, dueAt: new Date(change.planned_start), point, payload }, now);
-  await scheduleDue(db, { kind: DUE.closeout, recordType: 'change', recordId: change.id, dueAt: closeoutAt(change.planned_end, settings.changes.closeout_grace), point, payload }, now);
+  await scheduleDue(
+    db,
+    {
+      kind: DUE.windowStart,
+      recordType: 'change',
+      recordId: change.id,
+      dueAt: new Date(change.planned_start),
+      point,
+      payload,
+    },
+    now,
+  );
+  await scheduleDue(
+    db,
+    {
+      kind: DUE.closeout,
+      recordType: 'change',
+      recordId: change.id,
+      dueAt: closeoutAt(change.planned_end, settings.changes.closeout_grace),
+      point,
+      payload,
+    },
+    now,
+  );
 }
 
 export async function cancelWindowDues(db: Executor, changeId: number, now: Date): Promise<void> {
@@ -89,7 +129,10 @@ export async function requestApproval(
 ): Promise<void> {
   const eligible = [...new Set(approverIds)].filter((id) => id !== change.requester_id && id !== change.implementer_id);
   for (const id of eligible) {
-    await sendDirectMessage(db, now, id, { ...approvalRequestDm(card, intro), dedupeKey: `change:${change.id}:v${change.version}:ask:${id}` });
+    await sendDirectMessage(db, now, id, {
+      ...approvalRequestDm(card, intro),
+      dedupeKey: `change:${change.id}:v${change.version}:ask:${id}`,
+    });
   }
   await scheduleUnapprovedWindowFlag(db, now, change, eligible);
   const calendarSettings = settings.calendars[settings.changes.calendar]!;
@@ -109,10 +152,17 @@ export async function requestApproval(
 }
 
 /** At window start, a change still awaiting approval is flagged once to its requester and the approvers. */
-export async function scheduleUnapprovedWindowFlag(db: Executor, now: Date, change: ChangeRow, approverIds: string[]): Promise<void> {
+export async function scheduleUnapprovedWindowFlag(
+  db: Executor,
+  now: Date,
+  change: ChangeRow,
+  approverIds: string[],
+): Promise<void> {
   // A window already open at the request (an emergency change for right now) needs no flag: the request says so.
   if (change.planned_start <= now.getTime()) return;
-  const approvers = [...new Set(approverIds)].filter((id) => id !== change.requester_id && id !== change.implementer_id);
+  const approvers = [...new Set(approverIds)].filter(
+    (id) => id !== change.requester_id && id !== change.implementer_id,
+  );
   await scheduleDue(
     db,
     {
@@ -150,7 +200,11 @@ export async function oweApprovalRequest(db: Executor, now: Date, change: Change
 
 /** The approvers asked to decide on this version (from its approval reminder), none if not asked yet. */
 export async function askedApprovers(db: Executor, changeId: number, version: number): Promise<string[]> {
-  const row = await db.selectFrom('due_items').select('payload').where('dedupe_key', '=', `${DUE.approvalReminder}:change:${changeId}:v${version}`).executeTakeFirst();
+  const row = await db
+    .selectFrom('due_items')
+    .select('payload')
+    .where('dedupe_key', '=', `${DUE.approvalReminder}:change:${changeId}:v${version}`)
+    .executeTakeFirst();
   const approvers = row ? (JSON.parse(row.payload) as { approvers?: unknown }).approvers : undefined;
   return Array.isArray(approvers) ? approvers.filter((id): id is string => typeof id === 'string') : [];
 }

@@ -14,9 +14,24 @@ import {
   type IncidentRow,
 } from '../../../db/queries/incidents.js';
 import { getSlackRef } from '../../../db/queries/slack-refs.js';
-import { audienceChannels, cadenceFor, headsUpAt, isOpen, updateDueAfterCadenceChange, updateReminderLead, type Severity } from '../../domain/incidents/rules.js';
+import {
+  audienceChannels,
+  cadenceFor,
+  headsUpAt,
+  isOpen,
+  updateDueAfterCadenceChange,
+  updateReminderLead,
+  type Severity,
+} from '../../domain/incidents/rules.js';
 import type { IncidentSnapshot } from '../../domain/incidents/types.js';
-import { announcementMessage, executivesNotice, summaryMessage, topicText, type ChannelRef, type Message } from '../../../views/incidents/messages.js';
+import {
+  announcementMessage,
+  executivesNotice,
+  summaryMessage,
+  topicText,
+  type ChannelRef,
+  type Message,
+} from '../../../views/incidents/messages.js';
 import { roleEntryMention } from '../../../views/text.js';
 import type { Actor, Trx } from '../context.js';
 import { owe, postMessage, refChannel, updateMessage } from '../outbox.js';
@@ -49,10 +64,18 @@ export const refs = {
   announce: (id: number, target: string) => `incident/${id}/announce/${target}`,
 };
 
-export async function loadSnapshot(trx: Trx, settings: Settings, incidentOrId: number | IncidentRow): Promise<IncidentSnapshot | undefined> {
+export async function loadSnapshot(
+  trx: Trx,
+  settings: Settings,
+  incidentOrId: number | IncidentRow,
+): Promise<IncidentSnapshot | undefined> {
   const row = typeof incidentOrId === 'number' ? await getIncident(trx, incidentOrId) : incidentOrId;
   if (!row) return undefined;
-  const [roles, services, channelRef] = await Promise.all([rolesOf(trx, row.id), servicesOf(trx, row.id), row.channel_id ? undefined : getSlackRef(trx, refs.channel(row.id))]);
+  const [roles, services, channelRef] = await Promise.all([
+    rolesOf(trx, row.id),
+    servicesOf(trx, row.id),
+    row.channel_id ? undefined : getSlackRef(trx, refs.channel(row.id)),
+  ]);
   return {
     id: row.id,
     key: row.key,
@@ -86,7 +109,15 @@ export function pageMentions(settings: Settings): string[] {
   return entries.map(roleEntryMention);
 }
 
-export async function timeline(trx: Trx, now: Date, incidentId: number, kind: string, actorId: string | null, text: string, sourceTs?: string): Promise<boolean> {
+export async function timeline(
+  trx: Trx,
+  now: Date,
+  incidentId: number,
+  kind: string,
+  actorId: string | null,
+  text: string,
+  sourceTs?: string,
+): Promise<boolean> {
   return addTimeline(trx, { incidentId, at: now.getTime(), kind, actorId, text, sourceTs });
 }
 
@@ -99,7 +130,19 @@ export async function audit(
   source: Source,
   change: { before?: unknown; after?: unknown; detail?: string } = {},
 ): Promise<void> {
-  await insertAudit(trx, { actor: { id: actor.id, name: actor.name }, action, recordType: 'incident', recordId: incident.id, recordKey: incident.key, source, ...change }, now);
+  await insertAudit(
+    trx,
+    {
+      actor: { id: actor.id, name: actor.name },
+      action,
+      recordType: 'incident',
+      recordId: incident.id,
+      recordKey: incident.key,
+      source,
+      ...change,
+    },
+    now,
+  );
 }
 
 /** The incident channel as a structured outbox reference (`{$ref, field: 'channel'}`), resolved at send time. */
@@ -108,12 +151,26 @@ function channelOf(incidentId: number): ChannelRef {
 }
 
 /** A refused attempt by someone without the right (`what` they tried): nothing changes, the attempt is evidence. */
-export async function auditRefused(trx: Trx, now: Date, incident: { id: number; key: string }, actor: Actor, what: string, source: Source): Promise<void> {
-  await audit(trx, now, incident, actor, 'incident.action_refused', source, { detail: `${what} refused: not allowed for this person` });
+export async function auditRefused(
+  trx: Trx,
+  now: Date,
+  incident: { id: number; key: string },
+  actor: Actor,
+  what: string,
+  source: Source,
+): Promise<void> {
+  await audit(trx, now, incident, actor, 'incident.action_refused', source, {
+    detail: `${what} refused: not allowed for this person`,
+  });
 }
 
 /** Posts in the incident's own channel (created by the sender; referenced until then). */
-export function postInChannel(trx: Trx, now: Date, incidentId: number, message: Message & { dedupeKey?: string; refKey?: string }): Promise<boolean> {
+export function postInChannel(
+  trx: Trx,
+  now: Date,
+  incidentId: number,
+  message: Message & { dedupeKey?: string; refKey?: string },
+): Promise<boolean> {
   return postMessage(trx, now, { channel: refChannel(refs.channel(incidentId)), ...message });
 }
 
@@ -121,7 +178,13 @@ export function postInChannel(trx: Trx, now: Date, incidentId: number, message: 
  * Makes sure every channel that should hear about the incident has its head message (the announcement;
  * the executives get a short notice). New audiences get it now; the rest are left alone.
  */
-export async function ensureChannelAudiences(trx: Trx, now: Date, settings: Settings, snapshot: IncidentSnapshot, page: string[] = []): Promise<string[]> {
+export async function ensureChannelAudiences(
+  trx: Trx,
+  now: Date,
+  settings: Settings,
+  snapshot: IncidentSnapshot,
+  page: string[] = [],
+): Promise<string[]> {
   const channels = audienceChannels(settings, snapshot.severity, snapshot.services);
   const fresh: string[] = [];
   for (const channel of channels) {
@@ -130,23 +193,43 @@ export async function ensureChannelAudiences(trx: Trx, now: Date, settings: Sett
     // The incident channel may not exist yet (the outbox creates it first): referenced, resolved at send time.
     const incidentChannel = channelOf(snapshot.id);
     const executives = channel === settings.channels.executives && channel !== settings.channels.incidents;
-    const build = (link?: ChannelRef) => (executives ? executivesNotice(snapshot, { channel: link }) : announcementMessage(snapshot, { page, channel: link }));
+    const build = (link?: ChannelRef) =>
+      executives
+        ? executivesNotice(snapshot, { channel: link })
+        : announcementMessage(snapshot, { page, channel: link });
     const message = build(snapshot.channelId ?? incidentChannel);
     const refKey = refs.announce(snapshot.id, channel);
     const args = { channel, text: message.text, blocks: message.blocks, unfurl_links: false, unfurl_media: false };
     // Should Slack never create the incident channel, the announcement still goes out, without the link.
     const withoutLink = build();
-    await owe(trx, now, 'chat.postMessage', args, { refKey, onFailure: { method: 'chat.postMessage', args: { ...args, text: withoutLink.text, blocks: withoutLink.blocks }, refKey } });
+    await owe(trx, now, 'chat.postMessage', args, {
+      refKey,
+      onFailure: {
+        method: 'chat.postMessage',
+        args: { ...args, text: withoutLink.text, blocks: withoutLink.blocks },
+        refKey,
+      },
+    });
   }
   return fresh;
 }
 
 /** Posts a note in the thread of every channel audience (status and severity changes). */
-export async function noteToAudiences(trx: Trx, now: Date, snapshot: IncidentSnapshot, message: Message, opts: { only?: string[] } = {}): Promise<void> {
+export async function noteToAudiences(
+  trx: Trx,
+  now: Date,
+  snapshot: IncidentSnapshot,
+  message: Message,
+  opts: { only?: string[] } = {},
+): Promise<void> {
   for (const audience of await audiencesOf(trx, snapshot.id)) {
     if (audience.kind !== 'channel') continue;
     if (opts.only && !opts.only.includes(audience.target)) continue;
-    await postMessage(trx, now, { channel: audience.target, ...message, threadOf: refs.announce(snapshot.id, audience.target) });
+    await postMessage(trx, now, {
+      channel: audience.target,
+      ...message,
+      threadOf: refs.announce(snapshot.id, audience.target),
+    });
   }
 }
 
@@ -154,15 +237,29 @@ export async function noteToAudiences(trx: Trx, now: Date, snapshot: IncidentSna
  * Brings every live surface in line with the record: the pinned summary, the announcement cards (edited
  * in place), and the channel topic.
  */
-export async function refreshSurfaces(trx: Trx, now: Date, settings: Settings, snapshot: IncidentSnapshot, opts: { topic?: boolean } = {}): Promise<void> {
+export async function refreshSurfaces(
+  trx: Trx,
+  now: Date,
+  settings: Settings,
+  snapshot: IncidentSnapshot,
+  opts: { topic?: boolean } = {},
+): Promise<void> {
   await updateMessage(trx, now, refs.summary(snapshot.id), summaryMessage(snapshot, now.getTime()));
   for (const audience of await audiencesOf(trx, snapshot.id)) {
     if (audience.kind !== 'channel') continue;
     if (audience.target === settings.channels.executives && audience.target !== settings.channels.incidents) continue;
-    await updateMessage(trx, now, refs.announce(snapshot.id, audience.target), announcementMessage(snapshot, { channel: channelOf(snapshot.id) }));
+    await updateMessage(
+      trx,
+      now,
+      refs.announce(snapshot.id, audience.target),
+      announcementMessage(snapshot, { channel: channelOf(snapshot.id) }),
+    );
   }
   if (opts.topic ?? true) {
-    await owe(trx, now, 'conversations.setTopic', { channel: refChannel(refs.channel(snapshot.id)), topic: topicText(snapshot, settings.timezone) });
+    await owe(trx, now, 'conversations.setTopic', {
+      channel: refChannel(refs.channel(snapshot.id)),
+      topic: topicText(snapshot, settings.timezone),
+    });
   }
 }
 
@@ -170,10 +267,20 @@ export async function refreshSurfaces(trx: Trx, now: Date, settings: Settings, s
  * Restarts the update schedule: reminders of the old schedule are cancelled (and would recognise
  * themselves as superseded anyway), the next one is due at `dueAt`.
  */
-export async function restartUpdateSchedule(trx: Trx, now: Date, settings: Settings, incident: IncidentRow, dueAt: number | null): Promise<number> {
+export async function restartUpdateSchedule(
+  trx: Trx,
+  now: Date,
+  settings: Settings,
+  incident: IncidentRow,
+  dueAt: number | null,
+): Promise<number> {
   const generation = incident.update_generation + 1;
   await cancelDue(trx, 'incident', incident.id, now, UPDATE_KINDS);
-  await updateIncident(trx, incident.id, { update_generation: generation, next_update_due_at: dueAt, updated_at: now.getTime() });
+  await updateIncident(trx, incident.id, {
+    update_generation: generation,
+    next_update_due_at: dueAt,
+    updated_at: now.getTime(),
+  });
   if (dueAt !== null) await scheduleUpdatePoint(trx, now, settings, incident, generation, dueAt);
   return generation;
 }
@@ -190,12 +297,37 @@ export async function scheduleUpdatePoint(
   generation: number,
   dueAt: number,
 ): Promise<void> {
-  const lead = updateReminderLead(currentCadence(settings, incident.severity, incident.status), settings.incidents.update_reminder_lead);
+  const lead = updateReminderLead(
+    currentCadence(settings, incident.severity, incident.status),
+    settings.incidents.update_reminder_lead,
+  );
   const soon = headsUpAt(dueAt, lead, now.getTime());
   if (soon !== null) {
-    await scheduleDue(trx, { kind: DUE.updateSoon, recordType: 'incident', recordId: incident.id, dueAt: new Date(soon), payload: { gen: generation, dueAt }, point: `g${generation}-soon` }, now);
+    await scheduleDue(
+      trx,
+      {
+        kind: DUE.updateSoon,
+        recordType: 'incident',
+        recordId: incident.id,
+        dueAt: new Date(soon),
+        payload: { gen: generation, dueAt },
+        point: `g${generation}-soon`,
+      },
+      now,
+    );
   }
-  await scheduleDue(trx, { kind: DUE.updateDue, recordType: 'incident', recordId: incident.id, dueAt: new Date(dueAt), payload: { gen: generation, n: 0 }, point: `g${generation}-r0` }, now);
+  await scheduleDue(
+    trx,
+    {
+      kind: DUE.updateDue,
+      recordType: 'incident',
+      recordId: incident.id,
+      dueAt: new Date(dueAt),
+      payload: { gen: generation, n: 0 },
+      point: `g${generation}-r0`,
+    },
+    now,
+  );
 }
 
 /**
@@ -212,8 +344,20 @@ export async function rescheduleOnCadenceChange(
   const oldCadence = currentCadence(settings, incident.severity, incident.status);
   const newCadence = currentCadence(settings, after.severity, after.status);
   if (oldCadence === newCadence) return;
-  const dueAt = updateDueAfterCadenceChange(newCadence, incident.last_update_at ?? incident.declared_at, now.getTime(), incident.next_update_due_at, oldCadence);
-  await restartUpdateSchedule(trx, now, settings, { ...incident, severity: after.severity, status: after.status }, dueAt);
+  const dueAt = updateDueAfterCadenceChange(
+    newCadence,
+    incident.last_update_at ?? incident.declared_at,
+    now.getTime(),
+    incident.next_update_due_at,
+    oldCadence,
+  );
+  await restartUpdateSchedule(
+    trx,
+    now,
+    settings,
+    { ...incident, severity: after.severity, status: after.status },
+    dueAt,
+  );
 }
 
 export function currentCadence(settings: Settings, severity: Severity, status: IncidentRow['status']): number | null {

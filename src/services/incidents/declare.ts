@@ -5,7 +5,14 @@ import { findTicket } from '../../../db/queries/tickets.js';
 import { decide } from '../../domain/tickets/lifecycle.js';
 import { firstReceipt } from '../../../db/queries/receipts.js';
 import { servicesRefusal } from '../../domain/catalog.js';
-import { channelName, conferenceUrl, firstUpdateDue, hasBridge, isSeverity, type Severity } from '../../domain/incidents/rules.js';
+import {
+  channelName,
+  conferenceUrl,
+  firstUpdateDue,
+  hasBridge,
+  isSeverity,
+  type Severity,
+} from '../../domain/incidents/rules.js';
 import type { IncidentSnapshot } from '../../domain/incidents/types.js';
 import { bridgeMessage, summaryMessage, topicText } from '../../../views/incidents/messages.js';
 import { mention, userText } from '../../../views/text.js';
@@ -52,7 +59,10 @@ export interface DeclareIncidentInput {
  * is owed: a dedicated channel, invites, topic, a pinned summary, the bridge for severe incidents,
  * announcements and paging.
  */
-export async function declareIncident(ctx: ServiceContext, input: DeclareIncidentInput): Promise<Outcome<IncidentSnapshot>> {
+export async function declareIncident(
+  ctx: ServiceContext,
+  input: DeclareIncidentInput,
+): Promise<Outcome<IncidentSnapshot>> {
   const title = input.title.trim().replace(/\s+/g, ' ');
   if (!title) return refuse('Give the incident a title.', 'title');
   if (title.length > 150) return refuse('Keep the title under 150 characters.', 'title');
@@ -65,7 +75,12 @@ export async function declareIncident(ctx: ServiceContext, input: DeclareInciden
       // The form only says which ticket; whether this person may escalate it is decided from the ticket.
       const ticket = await findTicket(trx, input.linkedTicketId);
       if (!ticket) return refuse('That ticket no longer exists; no incident was declared.');
-      const actor = { id: input.actor.id, name: input.actor.name, isAgent: input.declarerIsAgent ?? false, source: 'modal' as const };
+      const actor = {
+        id: input.actor.id,
+        name: input.actor.name,
+        isAgent: input.declarerIsAgent ?? false,
+        source: 'modal' as const,
+      };
       const decision = decide('escalate', ticketDecisionFacts(ticket), actor, now, settings.service_desk.reopen_window);
       if (!decision.ok) {
         if (decision.forbidden) await auditRefusal(trx, now, ticket, 'escalate', actor);
@@ -116,20 +131,49 @@ export async function declareIncident(ctx: ServiceContext, input: DeclareInciden
     await audit(trx, now, { id, key }, input.actor, 'incident.declared', source, {
       after: { title, severity: input.severity, services, commander: commanderId, channel: name, bridge: bridgeUrl },
     });
-    await timeline(trx, now, id, 'declared', input.actor.id, `Declared as ${input.severity} by ${mention(input.actor.id)}: ${userText(title, 150)}`);
+    await timeline(
+      trx,
+      now,
+      id,
+      'declared',
+      input.actor.id,
+      `Declared as ${input.severity} by ${mention(input.actor.id)}: ${userText(title, 150)}`,
+    );
     await timeline(trx, now, id, 'role', input.actor.id, `${mention(commanderId)} is commander`);
     if (bridgeUrl) await timeline(trx, now, id, 'bridge', null, `Bridge started: ${bridgeUrl}`);
     if (input.sourceMessage) {
-      await timeline(trx, now, id, 'source', input.actor.id, `Declared from a message${input.sourceMessage.permalink ? `: ${input.sourceMessage.permalink}` : ''}`);
+      await timeline(
+        trx,
+        now,
+        id,
+        'source',
+        input.actor.id,
+        `Declared from a message${input.sourceMessage.permalink ? `: ${input.sourceMessage.permalink}` : ''}`,
+      );
     }
     if (input.linkedTicketId !== undefined) {
-      const ticketKey = await linkTicketToIncident(trx, ctx, input.linkedTicketId, { id, key, title }, input.actor, now);
+      const ticketKey = await linkTicketToIncident(
+        trx,
+        ctx,
+        input.linkedTicketId,
+        { id, key, title },
+        input.actor,
+        now,
+      );
       if (ticketKey) {
         await timeline(trx, now, id, 'ticket', input.actor.id, `Linked ticket ${ticketKey}`);
         await audit(trx, now, { id, key }, input.actor, 'incident.ticket_linked', source, { detail: ticketKey });
       }
     }
-    if (nextDue !== null) await scheduleUpdatePoint(trx, now, settings, { id, severity: input.severity, status: 'investigating' }, 0, nextDue);
+    if (nextDue !== null)
+      await scheduleUpdatePoint(
+        trx,
+        now,
+        settings,
+        { id, severity: input.severity, status: 'investigating' },
+        0,
+        nextDue,
+      );
     const snapshot = (await loadSnapshot(trx, settings, id))!;
     await oweMobilisation(trx, now, settings, snapshot, { name, declarerId: input.actor.id });
     return ok(snapshot);
@@ -137,21 +181,33 @@ export async function declareIncident(ctx: ServiceContext, input: DeclareInciden
 }
 
 /** The channel and everything in it, then the announcements outside it. */
-async function oweMobilisation(trx: Trx, now: Date, settings: Settings, snapshot: IncidentSnapshot, opts: { name: string; declarerId: string }): Promise<void> {
+async function oweMobilisation(
+  trx: Trx,
+  now: Date,
+  settings: Settings,
+  snapshot: IncidentSnapshot,
+  opts: { name: string; declarerId: string },
+): Promise<void> {
   const { id, key } = snapshot;
   const channel = refChannel(refs.channel(id));
   const lane = `ref:${refs.channel(id)}`;
-  await owe(trx, now, 'conversations.create', { name: opts.name, is_private: false }, {
-    refKey: refs.channel(id),
-    lane,
-    onFailure: {
-      method: 'chat.postMessage',
-      args: {
-        channel: opts.declarerId,
-        text: `${key} is declared and recorded, but Slack would not create its channel #${opts.name}. Run it from ${settings.channels.incidents ? `<#${settings.channels.incidents}>` : 'the incidents channel'} with \`/incident\`, or ask an admin to check the app's channels:manage permission.`,
+  await owe(
+    trx,
+    now,
+    'conversations.create',
+    { name: opts.name, is_private: false },
+    {
+      refKey: refs.channel(id),
+      lane,
+      onFailure: {
+        method: 'chat.postMessage',
+        args: {
+          channel: opts.declarerId,
+          text: `${key} is declared and recorded, but Slack would not create its channel #${opts.name}. Run it from ${settings.channels.incidents ? `<#${settings.channels.incidents}>` : 'the incidents channel'} with \`/incident\`, or ask an admin to check the app's channels:manage permission.`,
+        },
       },
     },
-  });
+  );
   const invitees = [...new Set([opts.declarerId, snapshot.commanderId].filter((u): u is string => Boolean(u)))];
   for (const user of invitees) await oweInvite(trx, now, id, user);
   await owe(trx, now, 'conversations.setTopic', { channel, topic: topicText(snapshot, settings.timezone) }, { lane });
@@ -163,13 +219,22 @@ async function oweMobilisation(trx: Trx, now: Date, settings: Settings, snapshot
 }
 
 export async function oweInvite(trx: Trx, now: Date, incidentId: number, userId: string): Promise<void> {
-  await owe(trx, now, 'conversations.invite', { channel: refChannel(refs.channel(incidentId)), users: userId }, {
-    lane: `ref:${refs.channel(incidentId)}`,
-    onFailure: {
-      method: 'chat.postMessage',
-      args: { channel: refChannel(refs.channel(incidentId)), text: `Could not invite ${mention(userId)} to this channel (Slack refused: the user may not exist or be deactivated). Add them by hand if needed.` },
+  await owe(
+    trx,
+    now,
+    'conversations.invite',
+    { channel: refChannel(refs.channel(incidentId)), users: userId },
+    {
+      lane: `ref:${refs.channel(incidentId)}`,
+      onFailure: {
+        method: 'chat.postMessage',
+        args: {
+          channel: refChannel(refs.channel(incidentId)),
+          text: `Could not invite ${mention(userId)} to this channel (Slack refused: the user may not exist or be deactivated). Add them by hand if needed.`,
+        },
+      },
     },
-  });
+  );
 }
 
 /** Conference link posted and bookmarked, the paging group mentioned. */
@@ -178,5 +243,16 @@ export async function oweBridge(trx: Trx, now: Date, snapshot: IncidentSnapshot,
   if (!snapshot.bridgeUrl) return;
   const lane = `ref:${refs.channel(snapshot.id)}`;
   await postInChannel(trx, now, snapshot.id, bridgeMessage(snapshot, page));
-  await owe(trx, now, 'bookmarks.add', { channel_id: refChannel(refs.channel(snapshot.id)), title: `Bridge ${snapshot.key}`, type: 'link', link: snapshot.bridgeUrl }, { lane });
+  await owe(
+    trx,
+    now,
+    'bookmarks.add',
+    {
+      channel_id: refChannel(refs.channel(snapshot.id)),
+      title: `Bridge ${snapshot.key}`,
+      type: 'link',
+      link: snapshot.bridgeUrl,
+    },
+    { lane },
+  );
 }

@@ -13,7 +13,13 @@ export {
   unsubscribe,
 } from './run.js';
 export { postUpdate, updateForm, type PostUpdateInput } from './updates.js';
-export { addFollowUpAction, checkMayAddActions, closeFollowUpAction, exportReview, resolveIncident } from './resolve.js';
+export {
+  addFollowUpAction,
+  checkMayAddActions,
+  closeFollowUpAction,
+  exportReview,
+  resolveIncident,
+} from './resolve.js';
 export type { IncidentActor } from './common.js';
 
 import type { DueHandler, ServiceContext } from '../context.js';

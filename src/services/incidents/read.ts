@@ -1,4 +1,10 @@
-import { getIncident, incidentByChannel, openIncidents, peopleOnRecord, type IncidentRow } from '../../../db/queries/incidents.js';
+import {
+  getIncident,
+  incidentByChannel,
+  openIncidents,
+  peopleOnRecord,
+  type IncidentRow,
+} from '../../../db/queries/incidents.js';
 import { mayRun, type Severity, type Status } from '../../domain/incidents/rules.js';
 import type { ServiceContext } from '../context.js';
 
@@ -25,7 +31,13 @@ export function incidentInChannel(ctx: ServiceContext, channelId: string): Promi
 /** Open incidents, newest first: `/incident list` and the declare form (to avoid declaring one twice). */
 export async function openIncidentList(ctx: ServiceContext): Promise<OpenIncident[]> {
   const rows = await openIncidents(ctx.db);
-  return rows.map((i) => ({ key: i.key, title: i.title, severity: i.severity, status: i.status, channelId: i.channel_id }));
+  return rows.map((i) => ({
+    key: i.key,
+    title: i.title,
+    severity: i.severity,
+    status: i.status,
+    channelId: i.channel_id,
+  }));
 }
 
 /**
@@ -34,7 +46,10 @@ export async function openIncidentList(ctx: ServiceContext): Promise<OpenInciden
  * shell skips the user-group look-up that incident-manager standing takes.
  */
 export function runsByRecord(incident: Pick<IncidentRow, 'declared_by' | 'commander_id'>, userId: string): boolean {
-  return mayRun({ declaredBy: incident.declared_by, commanderId: incident.commander_id }, { id: userId, isIncidentManager: false });
+  return mayRun(
+    { declaredBy: incident.declared_by, commanderId: incident.commander_id },
+    { id: userId, isIncidentManager: false },
+  );
 }
 
 /** `runsByRecord` for an incident by id; false when it is gone (the use case then refuses). */
@@ -47,6 +62,10 @@ export async function runsIncident(ctx: ServiceContext, incidentId: number, user
 export async function reviewPeople(ctx: ServiceContext, incidentId: number): Promise<string[] | undefined> {
   const incident = await getIncident(ctx.db, incidentId);
   if (!incident) return undefined;
-  const named = [incident.declared_by, ...(incident.commander_id ? [incident.commander_id] : []), ...(await peopleOnRecord(ctx.db, incidentId))];
+  const named = [
+    incident.declared_by,
+    ...(incident.commander_id ? [incident.commander_id] : []),
+    ...(await peopleOnRecord(ctx.db, incidentId)),
+  ];
   return [...new Set(named)];
 }

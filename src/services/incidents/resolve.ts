@@ -19,16 +19,54 @@ import {
   type IncidentRow,
 } from '../../../db/queries/incidents.js';
 import { firstReceipt } from '../../../db/queries/receipts.js';
-import { actionReminderTimes, mayAddActions, mayRun, nextChaseAt, punctuality, refusalToAddActions, refusalToRun } from '../../domain/incidents/rules.js';
+import {
+  actionReminderTimes,
+  mayAddActions,
+  mayRun,
+  nextChaseAt,
+  punctuality,
+  refusalToAddActions,
+  refusalToRun,
+} from '../../domain/incidents/rules.js';
 import { reviewMarkdown, type ReviewRecord } from '../../domain/incidents/review.js';
 import type { ActionItem, IncidentSnapshot } from '../../domain/incidents/types.js';
-import { actionAdded, actionChase, actionChaseNote, actionReminder, note, resolvedNextSteps, reviewMessage } from '../../../views/incidents/messages.js';
+import {
+  actionAdded,
+  actionChase,
+  actionChaseNote,
+  actionReminder,
+  note,
+  resolvedNextSteps,
+  reviewMessage,
+} from '../../../views/incidents/messages.js';
 import { escapeMrkdwn, mention, userText } from '../../../views/text.js';
-import { ok, refuse, transact, type Actor, type DueHandler, type Outcome, type ServiceContext, type Trx } from '../context.js';
+import {
+  ok,
+  refuse,
+  transact,
+  type Actor,
+  type DueHandler,
+  type Outcome,
+  type ServiceContext,
+  type Trx,
+} from '../context.js';
 import { sendDirectMessage } from '../outbox.js';
 import type { RoleName, Settings } from '../../config/settings.js';
 import { mayUploadReview, postRolesText } from '../../domain/reports/access.js';
-import { audit, auditRefused, DUE, loadSnapshot, postInChannel, refreshSurfaces, restartUpdateSchedule, staleRefusal, SYSTEM_ACTOR, timeline, type IncidentActor, type Source } from './common.js';
+import {
+  audit,
+  auditRefused,
+  DUE,
+  loadSnapshot,
+  postInChannel,
+  refreshSurfaces,
+  restartUpdateSchedule,
+  staleRefusal,
+  SYSTEM_ACTOR,
+  timeline,
+  type IncidentActor,
+  type Source,
+} from './common.js';
 import { publish } from './updates.js';
 
 /**
@@ -50,7 +88,8 @@ export async function resolveIncident(
       await auditRefused(trx, now, incident, input.actor, 'resolve', input.source ?? 'modal');
       return refuse(refusalToRun(incident.key));
     }
-    if (input.submissionKey && !(await firstReceipt(trx, `incident.resolve:${input.submissionKey}`, now))) return refuse('Already resolved.');
+    if (input.submissionKey && !(await firstReceipt(trx, `incident.resolve:${input.submissionKey}`, now)))
+      return refuse('Already resolved.');
     const at = now.getTime();
     const patch: Partial<IncidentRow> = {
       status: 'resolved',
@@ -78,18 +117,44 @@ export async function resolveIncident(
       on_time: onTime === null ? null : onTime ? 1 : 0,
       audience: 'all',
     });
-    await timeline(trx, now, incident.id, 'status', input.actor.id, `Resolved by ${mention(input.actor.id)}: ${userText(summary, 500)}`);
-    await audit(trx, now, incident, input.actor, 'incident.resolved', input.source ?? 'modal', { before: { status: incident.status }, after: { status: 'resolved', resolution_summary: summary } });
+    await timeline(
+      trx,
+      now,
+      incident.id,
+      'status',
+      input.actor.id,
+      `Resolved by ${mention(input.actor.id)}: ${userText(summary, 500)}`,
+    );
+    await audit(trx, now, incident, input.actor, 'incident.resolved', input.source ?? 'modal', {
+      before: { status: incident.status },
+      after: { status: 'resolved', resolution_summary: summary },
+    });
     // Tickets linked to the incident follow it: resolved with its resolution, their requesters told.
     const tickets = await resolveLinkedTickets(trx, ctx, { id: incident.id, key: incident.key, summary }, now);
-    if (tickets.length > 0) await timeline(trx, now, incident.id, 'ticket', input.actor.id, `Linked tickets resolved with the incident: ${tickets.join(', ')}`);
+    if (tickets.length > 0)
+      await timeline(
+        trx,
+        now,
+        incident.id,
+        'ticket',
+        input.actor.id,
+        `Linked tickets resolved with the incident: ${tickets.join(', ')}`,
+      );
     const snapshot = (await loadSnapshot(trx, ctx.settings, incident.id))!;
     await publish(
       trx,
       now,
       ctx.settings,
       snapshot,
-      { status: 'resolved', impact: last?.impact ?? incident.impact, actions: summary, workaround: null, nextUpdateAt: null, postedBy: input.actor.id, at },
+      {
+        status: 'resolved',
+        impact: last?.impact ?? incident.impact,
+        actions: summary,
+        workaround: null,
+        nextUpdateAt: null,
+        postedBy: input.actor.id,
+        at,
+      },
       { everyone: true, final: true, updateId },
     );
     const reviewRequired = ctx.settings.incidents.review_required.includes(incident.severity);
@@ -105,7 +170,12 @@ export async function resolveIncident(
 const slackNames = (userId: string) => `\u0000${userId}\u0000`;
 
 /** The review draft in Markdown; `nameOf` names people (mentions in Slack, display names in the export). */
-async function reviewDraft(trx: Trx, settings: Settings, incidentId: number, nameOf: (userId: string) => string): Promise<string | undefined> {
+async function reviewDraft(
+  trx: Trx,
+  settings: Settings,
+  incidentId: number,
+  nameOf: (userId: string) => string,
+): Promise<string | undefined> {
   const incident = await getIncident(trx, incidentId);
   if (!incident) return undefined;
   const snapshot = (await loadSnapshot(trx, settings, incident))!;
@@ -170,11 +240,17 @@ export async function exportReview(
     const incident = await getIncident(trx, incidentId);
     if (!incident) return refuse('That incident no longer exists.');
     if (!mayUploadReview(who.roles, ctx.settings.reports)) {
-      await audit(trx, now, incident, who.actor, 'incident.review_export_refused', who.source, { detail: `review upload refused: needs one of ${postRolesText(ctx.settings.reports)}` });
-      return refuse(`Uploading the ${incident.key} review is for ${postRolesText(ctx.settings.reports)}. Nothing was uploaded.`);
+      await audit(trx, now, incident, who.actor, 'incident.review_export_refused', who.source, {
+        detail: `review upload refused: needs one of ${postRolesText(ctx.settings.reports)}`,
+      });
+      return refuse(
+        `Uploading the ${incident.key} review is for ${postRolesText(ctx.settings.reports)}. Nothing was uploaded.`,
+      );
     }
     const markdown = await reviewDraft(trx, ctx.settings, incidentId, nameOf);
-    await audit(trx, now, incident, who.actor, 'incident.review_exported', who.source, { detail: incident.channel_id ? 'uploaded to the incident channel' : 'sent by DM' });
+    await audit(trx, now, incident, who.actor, 'incident.review_exported', who.source, {
+      detail: incident.channel_id ? 'uploaded to the incident channel' : 'sent by DM',
+    });
     const snapshot = await loadSnapshot(trx, ctx.settings, incident);
     return ok({ key: incident.key, markdown: markdown!, channelId: snapshot?.channelId ?? null });
   });
@@ -184,7 +260,15 @@ export async function exportReview(
 
 export async function addFollowUpAction(
   ctx: ServiceContext,
-  input: { incidentId: number; actor: IncidentActor; text: string; ownerId: string; dueAt: number; source?: Source; submissionKey?: string },
+  input: {
+    incidentId: number;
+    actor: IncidentActor;
+    text: string;
+    ownerId: string;
+    dueAt: number;
+    source?: Source;
+    submissionKey?: string;
+  },
 ): Promise<Outcome<ActionItem>> {
   const text = input.text.trim();
   if (!text) return refuse('Describe the action: `/incident action <text> @owner <YYYY-MM-DD>`.');
@@ -195,12 +279,15 @@ export async function addFollowUpAction(
     if (!incident) return refuse('That incident no longer exists.');
     if (incident.status === 'closed') return refuse(`${incident.key} is closed; add actions before closing it.`);
     const roleHolders = (await rolesOf(trx, incident.id)).map((r) => r.user_id);
-    if (!mayAddActions({ declaredBy: incident.declared_by, commanderId: incident.commander_id, roleHolders }, input.actor)) {
+    if (
+      !mayAddActions({ declaredBy: incident.declared_by, commanderId: incident.commander_id, roleHolders }, input.actor)
+    ) {
       await auditRefused(trx, now, incident, input.actor, 'add follow-up action', input.source ?? 'modal');
       return refuse(refusalToAddActions(incident.key));
     }
     if (input.dueAt <= now.getTime()) return refuse('The due date is in the past.');
-    if (input.submissionKey && !(await firstReceipt(trx, `incident.action:${input.submissionKey}`, now))) return refuse('This action was already added.');
+    if (input.submissionKey && !(await firstReceipt(trx, `incident.action:${input.submissionKey}`, now)))
+      return refuse('This action was already added.');
     const id = await insertAction(trx, {
       incident_id: incident.id,
       text,
@@ -214,12 +301,43 @@ export async function addFollowUpAction(
     });
     const times = actionReminderTimes(input.dueAt, ctx.settings.incidents.action_reminder_before, now.getTime());
     if (times.before !== null) {
-      await scheduleDue(trx, { kind: DUE.actionBefore, recordType: 'incident_action', recordId: id, dueAt: new Date(times.before), point: 'before' }, now);
+      await scheduleDue(
+        trx,
+        {
+          kind: DUE.actionBefore,
+          recordType: 'incident_action',
+          recordId: id,
+          dueAt: new Date(times.before),
+          point: 'before',
+        },
+        now,
+      );
     }
-    await scheduleDue(trx, { kind: DUE.actionDue, recordType: 'incident_action', recordId: id, dueAt: new Date(times.due), point: 'due' }, now);
-    await timeline(trx, now, incident.id, 'action', input.actor.id, `Follow-up action for ${mention(input.ownerId)}: ${userText(text, 500)}`);
-    await audit(trx, now, incident, input.actor, 'incident.action_added', input.source ?? 'command', { after: { action: id, text, owner: input.ownerId, due_at: input.dueAt } });
-    const item: ActionItem = { id, incidentKey: incident.key, incidentTitle: incident.title, text, ownerId: input.ownerId, dueAt: input.dueAt, status: 'open' };
+    await scheduleDue(
+      trx,
+      { kind: DUE.actionDue, recordType: 'incident_action', recordId: id, dueAt: new Date(times.due), point: 'due' },
+      now,
+    );
+    await timeline(
+      trx,
+      now,
+      incident.id,
+      'action',
+      input.actor.id,
+      `Follow-up action for ${mention(input.ownerId)}: ${userText(text, 500)}`,
+    );
+    await audit(trx, now, incident, input.actor, 'incident.action_added', input.source ?? 'command', {
+      after: { action: id, text, owner: input.ownerId, due_at: input.dueAt },
+    });
+    const item: ActionItem = {
+      id,
+      incidentKey: incident.key,
+      incidentTitle: incident.title,
+      text,
+      ownerId: input.ownerId,
+      dueAt: input.dueAt,
+      status: 'open',
+    };
     await postInChannel(trx, now, incident.id, actionAdded(item));
     if (input.ownerId !== input.actor.id) await sendDirectMessage(trx, now, input.ownerId, actionAdded(item));
     return ok(item);
@@ -227,13 +345,18 @@ export async function addFollowUpAction(
 }
 
 /** Before the follow-up action form opens: the same rule as adding one, the refusal audited. */
-export async function checkMayAddActions(ctx: ServiceContext, input: { incidentId: number; actor: IncidentActor; source?: Source }): Promise<Outcome<IncidentRow>> {
+export async function checkMayAddActions(
+  ctx: ServiceContext,
+  input: { incidentId: number; actor: IncidentActor; source?: Source },
+): Promise<Outcome<IncidentRow>> {
   return transact(ctx, async (trx, now) => {
     const incident = await getIncident(trx, input.incidentId);
     if (!incident) return refuse('That incident no longer exists.');
     if (incident.status === 'closed') return refuse(`${incident.key} is closed.`);
     const roleHolders = (await rolesOf(trx, incident.id)).map((r) => r.user_id);
-    if (!mayAddActions({ declaredBy: incident.declared_by, commanderId: incident.commander_id, roleHolders }, input.actor)) {
+    if (
+      !mayAddActions({ declaredBy: incident.declared_by, commanderId: incident.commander_id, roleHolders }, input.actor)
+    ) {
       await auditRefused(trx, now, incident, input.actor, 'add follow-up action', input.source ?? 'button');
       return refuse(refusalToAddActions(incident.key));
     }
@@ -242,21 +365,63 @@ export async function checkMayAddActions(ctx: ServiceContext, input: { incidentI
 }
 
 /** Closes a follow-up action: its owner, or whoever may run the incident. */
-export async function closeFollowUpAction(ctx: ServiceContext, input: { actionId: number; actor: IncidentActor; source?: Source }): Promise<Outcome<ActionItem>> {
+export async function closeFollowUpAction(
+  ctx: ServiceContext,
+  input: { actionId: number; actor: IncidentActor; source?: Source },
+): Promise<Outcome<ActionItem>> {
   return transact(ctx, async (trx, now) => {
     const action = await getAction(trx, input.actionId);
     if (!action) return refuse('That action no longer exists.');
     const incident = (await getIncident(trx, action.incident_id))!;
-    const item: ActionItem = { id: action.id, incidentKey: incident.key, incidentTitle: incident.title, text: action.text, ownerId: action.owner_id, dueAt: action.due_at, status: 'done' };
+    const item: ActionItem = {
+      id: action.id,
+      incidentKey: incident.key,
+      incidentTitle: incident.title,
+      text: action.text,
+      ownerId: action.owner_id,
+      dueAt: action.due_at,
+      status: 'done',
+    };
     if (action.status === 'done') return refuse(`That action was already closed.`);
-    const allowed = action.owner_id === input.actor.id || mayRun({ declaredBy: incident.declared_by, commanderId: incident.commander_id }, input.actor);
-    if (!allowed) await auditRefused(trx, now, incident, input.actor, `close follow-up action ${action.id}`, input.source ?? 'button');
-    if (!allowed) return refuse(`Only the action's owner, the commander of ${incident.key}, its declarer or an incident manager can close it.`);
+    const allowed =
+      action.owner_id === input.actor.id ||
+      mayRun({ declaredBy: incident.declared_by, commanderId: incident.commander_id }, input.actor);
+    if (!allowed)
+      await auditRefused(
+        trx,
+        now,
+        incident,
+        input.actor,
+        `close follow-up action ${action.id}`,
+        input.source ?? 'button',
+      );
+    if (!allowed)
+      return refuse(
+        `Only the action's owner, the commander of ${incident.key}, its declarer or an incident manager can close it.`,
+      );
     if (!(await closeActionRow(trx, action.id, input.actor.id, now))) return refuse('That action was already closed.');
     await cancelDue(trx, 'incident_action', action.id, now);
-    await timeline(trx, now, incident.id, 'action_done', input.actor.id, `Follow-up action done: ${userText(action.text, 500)}`);
-    await audit(trx, now, incident, input.actor, 'incident.action_closed', input.source ?? 'button', { before: { action: action.id, status: 'open' }, after: { status: 'done', on_time: now.getTime() <= action.due_at } });
-    await postInChannel(trx, now, incident.id, note(`:white_check_mark: ${mention(input.actor.id)} closed a follow-up action of ${incident.key}: ${userText(action.text, 500)}`, 'Follow-up action closed'));
+    await timeline(
+      trx,
+      now,
+      incident.id,
+      'action_done',
+      input.actor.id,
+      `Follow-up action done: ${userText(action.text, 500)}`,
+    );
+    await audit(trx, now, incident, input.actor, 'incident.action_closed', input.source ?? 'button', {
+      before: { action: action.id, status: 'open' },
+      after: { status: 'done', on_time: now.getTime() <= action.due_at },
+    });
+    await postInChannel(
+      trx,
+      now,
+      incident.id,
+      note(
+        `:white_check_mark: ${mention(input.actor.id)} closed a follow-up action of ${incident.key}: ${userText(action.text, 500)}`,
+        'Follow-up action closed',
+      ),
+    );
     return ok(item);
   });
 }
@@ -271,17 +436,54 @@ export function actionReminderHandler(ctx: ServiceContext, kind: 'before' | 'due
     if (!action) return 'skipped: action gone';
     if (action.status !== 'open') return 'skipped: done';
     const incident = (await getIncident(trx, action.incident_id))!;
-    const a: ActionItem = { id: action.id, incidentKey: incident.key, incidentTitle: incident.title, text: action.text, ownerId: action.owner_id, dueAt: action.due_at, status: action.status };
-    await sendDirectMessage(trx, now, action.owner_id, { ...actionReminder(a, kind), dedupeKey: `incident_action/${action.id}/${kind}` });
-    await audit(trx, now, incident, SYSTEM_ACTOR, kind === 'due' ? 'incident.action_due_reminded' : 'incident.action_reminded', 'job', { detail: `action ${action.id} owner ${action.owner_id}` });
+    const a: ActionItem = {
+      id: action.id,
+      incidentKey: incident.key,
+      incidentTitle: incident.title,
+      text: action.text,
+      ownerId: action.owner_id,
+      dueAt: action.due_at,
+      status: action.status,
+    };
+    await sendDirectMessage(trx, now, action.owner_id, {
+      ...actionReminder(a, kind),
+      dedupeKey: `incident_action/${action.id}/${kind}`,
+    });
+    await audit(
+      trx,
+      now,
+      incident,
+      SYSTEM_ACTOR,
+      kind === 'due' ? 'incident.action_due_reminded' : 'incident.action_reminded',
+      'job',
+      { detail: `action ${action.id} owner ${action.owner_id}` },
+    );
     if (kind === 'due') await scheduleActionChase(trx, now, ctx, action.id, action.due_at, 1);
     return `reminded ${action.owner_id}`;
   };
 }
 
-async function scheduleActionChase(trx: Trx, now: Date, ctx: ServiceContext, actionId: number, dueAt: number, n: number): Promise<void> {
+async function scheduleActionChase(
+  trx: Trx,
+  now: Date,
+  ctx: ServiceContext,
+  actionId: number,
+  dueAt: number,
+  n: number,
+): Promise<void> {
   const at = nextChaseAt(now.getTime(), ctx.settings.incidents.action_chase_every);
-  await scheduleDue(trx, { kind: DUE.actionChase, recordType: 'incident_action', recordId: actionId, dueAt: new Date(at), point: `chase-${dueAt}-${n}`, payload: { n, dueAt } }, now);
+  await scheduleDue(
+    trx,
+    {
+      kind: DUE.actionChase,
+      recordType: 'incident_action',
+      recordId: actionId,
+      dueAt: new Date(at),
+      point: `chase-${dueAt}-${n}`,
+      payload: { n, dueAt },
+    },
+    now,
+  );
 }
 
 /** An overdue action, chased: the owner by DM, the incident channel told who owes what. */
@@ -294,11 +496,24 @@ export function actionChaseHandler(ctx: ServiceContext): DueHandler {
     if (data.dueAt !== undefined && data.dueAt !== action.due_at) return 'skipped: re-dated';
     const n = data.n ?? 1;
     const incident = (await getIncident(trx, action.incident_id))!;
-    const a: ActionItem = { id: action.id, incidentKey: incident.key, incidentTitle: incident.title, text: action.text, ownerId: action.owner_id, dueAt: action.due_at, status: action.status };
+    const a: ActionItem = {
+      id: action.id,
+      incidentKey: incident.key,
+      incidentTitle: incident.title,
+      text: action.text,
+      ownerId: action.owner_id,
+      dueAt: action.due_at,
+      status: action.status,
+    };
     const overdue = formatDuration(now.getTime() - action.due_at);
-    await sendDirectMessage(trx, now, action.owner_id, { ...actionChase(a, { n, overdue }), dedupeKey: `incident_action/${action.id}/chase/${action.due_at}/${n}` });
+    await sendDirectMessage(trx, now, action.owner_id, {
+      ...actionChase(a, { n, overdue }),
+      dedupeKey: `incident_action/${action.id}/chase/${action.due_at}/${n}`,
+    });
     await postInChannel(trx, now, incident.id, actionChaseNote(a, overdue));
-    await audit(trx, now, incident, SYSTEM_ACTOR, 'incident.action_chased', 'job', { detail: `action ${action.id}, chase ${n}, owner ${action.owner_id}, overdue by ${overdue}` });
+    await audit(trx, now, incident, SYSTEM_ACTOR, 'incident.action_chased', 'job', {
+      detail: `action ${action.id}, chase ${n}, owner ${action.owner_id}, overdue by ${overdue}`,
+    });
     await scheduleActionChase(trx, now, ctx, action.id, action.due_at, n + 1);
     return `chased ${action.owner_id} (${n})`;
   };

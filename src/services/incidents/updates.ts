@@ -1,10 +1,33 @@
 import { scheduleDue } from '../../../db/queries/due-items.js';
-import { addAudience, audiencesOf, getIncident, insertUpdate, lastUpdateOf, subscribersOf, updateIncident, type IncidentRow } from '../../../db/queries/incidents.js';
+import {
+  addAudience,
+  audiencesOf,
+  getIncident,
+  insertUpdate,
+  lastUpdateOf,
+  subscribersOf,
+  updateIncident,
+  type IncidentRow,
+} from '../../../db/queries/incidents.js';
 import { firstReceipt } from '../../../db/queries/receipts.js';
 import { formatDuration } from '../../config/duration.js';
-import { isOpen, mayPostUpdate, mayRun, nextReminderAt, punctuality, STATUS_LABELS, type ActiveStatus } from '../../domain/incidents/rules.js';
+import {
+  isOpen,
+  mayPostUpdate,
+  mayRun,
+  nextReminderAt,
+  punctuality,
+  STATUS_LABELS,
+  type ActiveStatus,
+} from '../../domain/incidents/rules.js';
 import type { IncidentSnapshot, UpdateContent } from '../../domain/incidents/types.js';
-import { headsUpMessage, overdueMessage, reminderMessage, summaryMessage, updatePost } from '../../../views/incidents/messages.js';
+import {
+  headsUpMessage,
+  overdueMessage,
+  reminderMessage,
+  summaryMessage,
+  updatePost,
+} from '../../../views/incidents/messages.js';
 import type { UpdatePrefill } from '../../../views/incidents/modals.js';
 import { mention, userText } from '../../../views/text.js';
 import { ok, refuse, transact, type DueHandler, type Outcome, type ServiceContext, type Trx } from '../context.js';
@@ -31,14 +54,27 @@ import {
 } from './common.js';
 
 function mayUpdate(incident: IncidentRow, snapshot: IncidentSnapshot, actor: IncidentActor): boolean {
-  return mayPostUpdate({ declaredBy: incident.declared_by, commanderId: incident.commander_id, commsLeadId: roleHolder(snapshot, 'comms_lead') }, actor);
+  return mayPostUpdate(
+    {
+      declaredBy: incident.declared_by,
+      commanderId: incident.commander_id,
+      commsLeadId: roleHolder(snapshot, 'comms_lead'),
+    },
+    actor,
+  );
 }
 
 /** What the "Post update" modal opens with: the last update's content and the current status. */
 export async function updateForm(
   ctx: ServiceContext,
   input: { incidentId: number; actor: IncidentActor; source?: Source },
-): Promise<Outcome<{ snapshot: IncidentSnapshot; prefill: UpdatePrefill; /** Allowed without being an incident manager. */ allowedByRole: boolean }>> {
+): Promise<
+  Outcome<{
+    snapshot: IncidentSnapshot;
+    prefill: UpdatePrefill;
+    /** Allowed without being an incident manager. */ allowedByRole: boolean;
+  }>
+> {
   return transact(ctx, async (trx, now) => {
     const incident = await getIncident(trx, input.incidentId);
     if (!incident) return refuse('That incident no longer exists.');
@@ -47,7 +83,9 @@ export async function updateForm(
     const snapshot = (await loadSnapshot(trx, ctx.settings, incident))!;
     if (!mayUpdate(incident, snapshot, input.actor)) {
       await auditRefused(trx, now, incident, input.actor, 'post update', input.source ?? 'button');
-      return refuse(`Only the commander or communications lead of ${incident.key}, its declarer or an incident manager can post updates.`);
+      return refuse(
+        `Only the commander or communications lead of ${incident.key}, its declarer or an incident manager can post updates.`,
+      );
     }
     const last = await lastUpdateOf(trx, incident.id);
     return ok({
@@ -93,12 +131,20 @@ export async function postUpdate(ctx: ServiceContext, input: PostUpdateInput): P
     const before = (await loadSnapshot(trx, ctx.settings, incident))!;
     if (!mayUpdate(incident, before, input.actor)) {
       await auditRefused(trx, now, incident, input.actor, 'post update', input.source ?? 'modal');
-      return refuse(`Only the commander or communications lead of ${incident.key}, its declarer or an incident manager can post updates.`);
+      return refuse(
+        `Only the commander or communications lead of ${incident.key}, its declarer or an incident manager can post updates.`,
+      );
     }
     const statusChanged = input.status !== incident.status;
-    if (statusChanged && !mayRun({ declaredBy: incident.declared_by, commanderId: incident.commander_id }, input.actor)) {
+    if (
+      statusChanged &&
+      !mayRun({ declaredBy: incident.declared_by, commanderId: incident.commander_id }, input.actor)
+    ) {
       await auditRefused(trx, now, incident, input.actor, 'status change', input.source ?? 'modal');
-      return refuse(`Only the commander of ${incident.key}, the person who declared it or an incident manager can change its status; post the update as ${STATUS_LABELS[incident.status]}.`, 'status');
+      return refuse(
+        `Only the commander of ${incident.key}, the person who declared it or an incident manager can change its status; post the update as ${STATUS_LABELS[incident.status]}.`,
+        'status',
+      );
     }
     // Claimed once every check passed: a form corrected after an inline error is not a resubmission.
     if (input.submissionKey && !(await firstReceipt(trx, `incident.update:${input.submissionKey}`, now))) {
@@ -128,21 +174,50 @@ export async function postUpdate(ctx: ServiceContext, input: PostUpdateInput): P
     }
     if (incident.acknowledged_at === null && incident.commander_id === input.actor.id) {
       patch.acknowledged_at = at;
-      await timeline(trx, now, incident.id, 'acknowledged', input.actor.id, `Acknowledged by ${mention(input.actor.id)}`);
+      await timeline(
+        trx,
+        now,
+        incident.id,
+        'acknowledged',
+        input.actor.id,
+        `Acknowledged by ${mention(input.actor.id)}`,
+      );
     }
     await updateIncident(trx, incident.id, patch);
     await restartUpdateSchedule(trx, now, ctx.settings, { ...incident, ...patch } as IncidentRow, nextUpdateAt);
     if (statusChanged) {
-      await timeline(trx, now, incident.id, 'status', input.actor.id, `Status ${STATUS_LABELS[incident.status]} → ${STATUS_LABELS[input.status]}`);
+      await timeline(
+        trx,
+        now,
+        incident.id,
+        'status',
+        input.actor.id,
+        `Status ${STATUS_LABELS[incident.status]} → ${STATUS_LABELS[input.status]}`,
+      );
     }
     const punctual = onTime === null ? 'unscheduled' : onTime ? 'on time' : `late by ${formatDuration(at - dueAt!)}`;
-    await timeline(trx, now, incident.id, 'update', input.actor.id, `Stakeholder update (${input.audience === 'all' ? 'everyone' : 'incident channel'}, ${punctual}): ${userText(input.impact, 300)}`);
+    await timeline(
+      trx,
+      now,
+      incident.id,
+      'update',
+      input.actor.id,
+      `Stakeholder update (${input.audience === 'all' ? 'everyone' : 'incident channel'}, ${punctual}): ${userText(input.impact, 300)}`,
+    );
     await audit(trx, now, incident, input.actor, 'incident.update_posted', input.source ?? 'modal', {
       before: statusChanged ? { status: incident.status } : undefined,
       after: { status: input.status, next_update_at: nextUpdateAt, on_time: onTime, audience: input.audience },
     });
     const snapshot = (await loadSnapshot(trx, ctx.settings, incident.id))!;
-    const content: UpdateContent = { status: input.status, impact: input.impact, actions: input.actions, workaround: input.workaround, nextUpdateAt, postedBy: input.actor.id, at };
+    const content: UpdateContent = {
+      status: input.status,
+      impact: input.impact,
+      actions: input.actions,
+      workaround: input.workaround,
+      nextUpdateAt,
+      postedBy: input.actor.id,
+      at,
+    };
     await publish(trx, now, ctx.settings, snapshot, content, { everyone: input.audience === 'all', updateId });
     await refreshSurfaces(trx, now, ctx.settings, snapshot);
     return ok(snapshot);
@@ -162,7 +237,10 @@ export async function publish(
   opts: { everyone: boolean; final?: boolean; updateId: number },
 ): Promise<void> {
   const tag = `incident/${snapshot.id}/update/${opts.updateId}`;
-  await postInChannel(trx, now, snapshot.id, { ...updatePost(snapshot, content, { final: opts.final }), dedupeKey: `${tag}/channel` });
+  await postInChannel(trx, now, snapshot.id, {
+    ...updatePost(snapshot, content, { final: opts.final }),
+    dedupeKey: `${tag}/channel`,
+  });
   if (!opts.everyone) return;
   if (!opts.final) await ensureChannelAudiences(trx, now, settings, snapshot);
   for (const audience of await audiencesOf(trx, snapshot.id)) {
@@ -178,7 +256,10 @@ export async function publish(
   if (opts.final) for (const a of await audiencesOf(trx, snapshot.id)) if (a.kind === 'user') users.add(a.target);
   for (const user of users) {
     await addAudience(trx, snapshot.id, user, 'user', now);
-    await sendDirectMessage(trx, now, user, { ...updatePost(snapshot, content, { final: opts.final, subscriber: true }), dedupeKey: `${tag}/${user}` });
+    await sendDirectMessage(trx, now, user, {
+      ...updatePost(snapshot, content, { final: opts.final, subscriber: true }),
+      dedupeKey: `${tag}/${user}`,
+    });
   }
 }
 
@@ -207,13 +288,31 @@ export function updateSoonHandler(ctx: ServiceContext): DueHandler {
     const snapshot = (await loadSnapshot(trx, ctx.settings, incident!))!;
     const dueAt = payload.dueAt ?? incident!.next_update_due_at ?? item.due_at;
     if (dueAt <= now.getTime()) return 'skipped: already due';
-    const to = [...new Set([snapshot.commanderId, roleHolder(snapshot, 'comms_lead')].filter((u): u is string => Boolean(u)))];
+    const to = [
+      ...new Set([snapshot.commanderId, roleHolder(snapshot, 'comms_lead')].filter((u): u is string => Boolean(u))),
+    ];
     const message = headsUpMessage(snapshot, { dueAt, inMs: formatDuration(dueAt - now.getTime()), to });
     const point = `g${payload.gen ?? 0}-soon`;
-    await postInChannel(trx, now, snapshot.id, { ...message, dedupeKey: `incident/${snapshot.id}/remind/${point}/channel` });
-    for (const user of to) await sendDirectMessage(trx, now, user, { ...message, dedupeKey: `incident/${snapshot.id}/remind/${point}/${user}` });
-    await timeline(trx, now, snapshot.id, 'reminder', null, `Heads-up sent to ${to.map(mention).join(', ') || 'nobody (no commander)'}: update due in ${formatDuration(dueAt - now.getTime())}`);
-    await audit(trx, now, snapshot, SYSTEM_ACTOR, 'incident.update_heads_up', 'job', { detail: `due ${new Date(dueAt).toISOString()}; to ${to.join(',')}` });
+    await postInChannel(trx, now, snapshot.id, {
+      ...message,
+      dedupeKey: `incident/${snapshot.id}/remind/${point}/channel`,
+    });
+    for (const user of to)
+      await sendDirectMessage(trx, now, user, {
+        ...message,
+        dedupeKey: `incident/${snapshot.id}/remind/${point}/${user}`,
+      });
+    await timeline(
+      trx,
+      now,
+      snapshot.id,
+      'reminder',
+      null,
+      `Heads-up sent to ${to.map(mention).join(', ') || 'nobody (no commander)'}: update due in ${formatDuration(dueAt - now.getTime())}`,
+    );
+    await audit(trx, now, snapshot, SYSTEM_ACTOR, 'incident.update_heads_up', 'job', {
+      detail: `due ${new Date(dueAt).toISOString()}; to ${to.join(',')}`,
+    });
     return `heads-up ${to.join(',')}`;
   };
 }
@@ -233,22 +332,58 @@ export function updateDueHandler(ctx: ServiceContext): DueHandler {
     const gen = payload.gen ?? 0;
     const n = payload.n ?? 0;
     const point = `g${gen}-r${n}`;
-    const to = [...new Set([snapshot.commanderId, roleHolder(snapshot, 'comms_lead')].filter((u): u is string => Boolean(u)))];
+    const to = [
+      ...new Set([snapshot.commanderId, roleHolder(snapshot, 'comms_lead')].filter((u): u is string => Boolean(u))),
+    ];
     const dueAt = incident!.next_update_due_at ?? item.due_at;
     const message = reminderMessage(snapshot, { dueAt, to });
-    await postInChannel(trx, now, snapshot.id, { ...message, dedupeKey: `incident/${snapshot.id}/remind/${point}/channel` });
-    for (const user of to) await sendDirectMessage(trx, now, user, { ...message, dedupeKey: `incident/${snapshot.id}/remind/${point}/${user}` });
-    await timeline(trx, now, snapshot.id, 'reminder', null, `Update reminder sent to ${to.map(mention).join(', ') || 'nobody (no commander)'}`);
-    await audit(trx, now, snapshot, SYSTEM_ACTOR, 'incident.update_reminded', 'job', { detail: `due ${new Date(dueAt).toISOString()}; to ${to.join(',')}` });
+    await postInChannel(trx, now, snapshot.id, {
+      ...message,
+      dedupeKey: `incident/${snapshot.id}/remind/${point}/channel`,
+    });
+    for (const user of to)
+      await sendDirectMessage(trx, now, user, {
+        ...message,
+        dedupeKey: `incident/${snapshot.id}/remind/${point}/${user}`,
+      });
+    await timeline(
+      trx,
+      now,
+      snapshot.id,
+      'reminder',
+      null,
+      `Update reminder sent to ${to.map(mention).join(', ') || 'nobody (no commander)'}`,
+    );
+    await audit(trx, now, snapshot, SYSTEM_ACTOR, 'incident.update_reminded', 'job', {
+      detail: `due ${new Date(dueAt).toISOString()}; to ${to.join(',')}`,
+    });
     const grace = ctx.settings.incidents.overdue_grace;
     await scheduleDue(
       trx,
-      { kind: DUE.updateOverdue, recordType: 'incident', recordId: snapshot.id, dueAt: new Date(Math.max(now.getTime(), item.due_at + grace)), payload: { gen, n, dueAt }, point },
+      {
+        kind: DUE.updateOverdue,
+        recordType: 'incident',
+        recordId: snapshot.id,
+        dueAt: new Date(Math.max(now.getTime(), item.due_at + grace)),
+        payload: { gen, n, dueAt },
+        point,
+      },
       now,
     );
     const next = nextReminderAt(currentCadence(ctx.settings, snapshot.severity, snapshot.status), now.getTime());
     if (next !== null) {
-      await scheduleDue(trx, { kind: DUE.updateDue, recordType: 'incident', recordId: snapshot.id, dueAt: new Date(next), payload: { gen, n: n + 1 }, point: `g${gen}-r${n + 1}` }, now);
+      await scheduleDue(
+        trx,
+        {
+          kind: DUE.updateDue,
+          recordType: 'incident',
+          recordId: snapshot.id,
+          dueAt: new Date(next),
+          payload: { gen, n: n + 1 },
+          point: `g${gen}-r${n + 1}`,
+        },
+        now,
+      );
     }
     return `reminded ${to.join(',')}`;
   };
@@ -265,11 +400,23 @@ export function updateOverdueHandler(ctx: ServiceContext): DueHandler {
     const dueAt = payload.dueAt ?? incident!.next_update_due_at ?? item.due_at;
     const page = pageMentions(ctx.settings);
     const overdueBy = formatDuration(now.getTime() - dueAt);
-    await postInChannel(trx, now, snapshot.id, { ...overdueMessage(snapshot, { dueAt, overdueMs: overdueBy, page }), dedupeKey: `incident/${snapshot.id}/overdue/g${payload.gen ?? 0}-r${payload.n ?? 0}` });
+    await postInChannel(trx, now, snapshot.id, {
+      ...overdueMessage(snapshot, { dueAt, overdueMs: overdueBy, page }),
+      dedupeKey: `incident/${snapshot.id}/overdue/g${payload.gen ?? 0}-r${payload.n ?? 0}`,
+    });
     // The pinned summary shows the next update as overdue from now on.
     await updateMessage(trx, now, refs.summary(snapshot.id), summaryMessage(snapshot, now.getTime()));
-    await timeline(trx, now, snapshot.id, 'escalation', null, `Update overdue by ${overdueBy}; escalated to the incident managers`);
-    await audit(trx, now, snapshot, SYSTEM_ACTOR, 'incident.update_overdue_escalated', 'job', { detail: `due ${new Date(dueAt).toISOString()}, overdue by ${overdueBy}` });
+    await timeline(
+      trx,
+      now,
+      snapshot.id,
+      'escalation',
+      null,
+      `Update overdue by ${overdueBy}; escalated to the incident managers`,
+    );
+    await audit(trx, now, snapshot, SYSTEM_ACTOR, 'incident.update_overdue_escalated', 'job', {
+      detail: `due ${new Date(dueAt).toISOString()}, overdue by ${overdueBy}`,
+    });
     return 'escalated';
   };
 }

@@ -43,8 +43,19 @@ export interface Report {
 
 async function loadReport(db: Executor, period: Period, title: string): Promise<Report> {
   const current = await scorecard(db, { start: period.start, end: period.end, asOf: period.asOf });
-  const previous = await scorecard(db, { start: period.previous.start, end: period.previous.end, asOf: period.previous.asOf });
-  const input: ScorecardInput = { title, periodLabel: period.label, previousLabel: period.previous.label, timezone: period.timezone, current, previous };
+  const previous = await scorecard(db, {
+    start: period.previous.start,
+    end: period.previous.end,
+    asOf: period.previous.asOf,
+  });
+  const input: ScorecardInput = {
+    title,
+    periodLabel: period.label,
+    previousLabel: period.previous.label,
+    timezone: period.timezone,
+    current,
+    previous,
+  };
   return { period, current, previous, message: { text: scorecardText(input), blocks: scorecardBlocks(input) } };
 }
 
@@ -59,20 +70,45 @@ export interface ReportReader extends Actor {
 }
 
 /** A refused post, export or view: nothing is sent, the attempt is kept in the audit log. */
-async function auditRefused(trx: Executor, now: Date, actor: Actor, action: string, recordKey: string, detail: string, source: 'command' | 'button'): Promise<void> {
-  await insertAudit(trx, { actor: { id: actor.id, name: actor.name }, action, recordType: 'report', recordKey, detail, source }, now);
+async function auditRefused(
+  trx: Executor,
+  now: Date,
+  actor: Actor,
+  action: string,
+  recordKey: string,
+  detail: string,
+  source: 'command' | 'button',
+): Promise<void> {
+  await insertAudit(
+    trx,
+    { actor: { id: actor.id, name: actor.name }, action, recordType: 'report', recordKey, detail, source },
+    now,
+  );
 }
 
 /**
  * The scorecard for a period, for the person asking alone (ephemeral), read in one transaction so
  * current and previous agree. Everyone may see it unless `reports.own_scorecard_for_everyone` is off.
  */
-export async function buildReport(ctx: ServiceContext, periodText: string | undefined, reader: ReportReader, source: 'command' | 'button' = 'command'): Promise<Outcome<Report>> {
+export async function buildReport(
+  ctx: ServiceContext,
+  periodText: string | undefined,
+  reader: ReportReader,
+  source: 'command' | 'button' = 'command',
+): Promise<Outcome<Report>> {
   return transact(ctx, async (trx, now) => {
     const period = resolvePeriod(ctx, periodText, now);
     if (!period.ok) return period;
     if (!maySeeOwnScorecard(reader.roles, ctx.settings.reports)) {
-      await auditRefused(trx, now, reader, 'report.view_refused', period.value.spec, `scorecard refused: needs one of ${postRolesText(ctx.settings.reports)}`, source);
+      await auditRefused(
+        trx,
+        now,
+        reader,
+        'report.view_refused',
+        period.value.spec,
+        `scorecard refused: needs one of ${postRolesText(ctx.settings.reports)}`,
+        source,
+      );
       return refuse(`The scorecard is for ${postRolesText(ctx.settings.reports)}.`);
     }
     return ok(await loadReport(trx, period.value, 'IT operations scorecard'));
@@ -95,16 +131,46 @@ export async function postReport(
   return transact(ctx, async (trx, now) => {
     const period = resolvePeriod(ctx, periodText, now);
     if (!period.ok) return period;
-    const allowed = options.own && channel === actor.id ? maySeeOwnScorecard(actor.roles, ctx.settings.reports) : mayPostReports(actor.roles, ctx.settings.reports);
+    const allowed =
+      options.own && channel === actor.id
+        ? maySeeOwnScorecard(actor.roles, ctx.settings.reports)
+        : mayPostReports(actor.roles, ctx.settings.reports);
     if (!allowed) {
-      await auditRefused(trx, now, actor, 'report.post_refused', period.value.spec, `post to ${channel} refused: needs one of ${postRolesText(ctx.settings.reports)}`, source);
-      return refuse(`Posting the scorecard is for ${postRolesText(ctx.settings.reports)}. Nothing was posted; \`/itops report\` shows it to you alone.`);
+      await auditRefused(
+        trx,
+        now,
+        actor,
+        'report.post_refused',
+        period.value.spec,
+        `post to ${channel} refused: needs one of ${postRolesText(ctx.settings.reports)}`,
+        source,
+      );
+      return refuse(
+        `Posting the scorecard is for ${postRolesText(ctx.settings.reports)}. Nothing was posted; \`/itops report\` shows it to you alone.`,
+      );
     }
     const report = await loadReport(trx, period.value, 'IT operations scorecard');
     // Slack may refuse the post (a private channel without the bot): whoever asked is told so.
-    const notice = channel === actor.id ? undefined : { method: 'chat.postMessage' as const, args: { channel: actor.id, text: reportNotDelivered(period.value.label, channel) } };
+    const notice =
+      channel === actor.id
+        ? undefined
+        : {
+            method: 'chat.postMessage' as const,
+            args: { channel: actor.id, text: reportNotDelivered(period.value.label, channel) },
+          };
     await postMessage(trx, now, { channel, ...report.message, onFailure: notice });
-    await insertAudit(trx, { actor: { id: actor.id, name: actor.name }, action: 'report.post', recordType: 'report', recordKey: period.value.spec, after: { channel, period: period.value.spec }, source }, now);
+    await insertAudit(
+      trx,
+      {
+        actor: { id: actor.id, name: actor.name },
+        action: 'report.post',
+        recordType: 'report',
+        recordKey: period.value.spec,
+        after: { channel, period: period.value.spec },
+        source,
+      },
+      now,
+    );
     return ok(report);
   });
 }
@@ -135,13 +201,37 @@ export async function runScheduledReport(ctx: ServiceContext, kind: ScheduledKin
     const refKey = `report:${key}`;
     const fresh = await insertReportDelivery(
       trx,
-      { key, kind, spec: `${period.firstDay}..${period.lastDay}`, periodStart: period.start, periodEnd: period.end, channel, refKey, chart: ctx.settings.reports.charts },
+      {
+        key,
+        kind,
+        spec: `${period.firstDay}..${period.lastDay}`,
+        periodStart: period.start,
+        periodEnd: period.end,
+        channel,
+        refKey,
+        chart: ctx.settings.reports.charts,
+      },
       now,
     );
     if (!fresh) return { status: 'already_posted', key };
-    const report = await loadReport(trx, period, kind === 'weekly' ? 'Weekly IT operations report' : 'Monthly IT operations report');
+    const report = await loadReport(
+      trx,
+      period,
+      kind === 'weekly' ? 'Weekly IT operations report' : 'Monthly IT operations report',
+    );
     await postMessage(trx, now, { channel, ...report.message, refKey, dedupeKey: refKey });
-    await insertAudit(trx, { actor: { id: 'switchboard', name: 'Switchboard' }, action: 'report.scheduled', recordType: 'report', recordKey: key, after: { channel, period: period.label }, source: 'job' }, now);
+    await insertAudit(
+      trx,
+      {
+        actor: { id: 'switchboard', name: 'Switchboard' },
+        action: 'report.scheduled',
+        recordType: 'report',
+        recordKey: key,
+        after: { channel, period: period.label },
+        source: 'job',
+      },
+      now,
+    );
     return { status: 'posted', key };
   });
 }
@@ -173,7 +263,15 @@ export async function exportCsv(
     if (!period.ok) return period;
     if (!mayExport(kind, reader.roles, ctx.settings.reports)) {
       const who = kind === 'audit' ? 'IT managers (roles.managers)' : postRolesText(ctx.settings.reports);
-      await auditRefused(trx, now, actor, 'report.export_refused', kind, `${kind} export refused: needs ${who}`, 'command');
+      await auditRefused(
+        trx,
+        now,
+        actor,
+        'report.export_refused',
+        kind,
+        `${kind} export refused: needs ${who}`,
+        'command',
+      );
       return refuse(kind === 'audit' ? 'Only IT managers may export the audit log.' : `Exports are for ${who}.`);
     }
     const max = ctx.settings.reports.export_max_rows;
@@ -193,7 +291,13 @@ export async function exportCsv(
       },
       now,
     );
-    return ok({ filename: `switchboard-${kind}-${p.firstDay}-to-${p.lastDay}.csv`, title: `Switchboard ${kind} ${p.label}`, csv: text, rows: Math.min(rows, max), truncated });
+    return ok({
+      filename: `switchboard-${kind}-${p.firstDay}-to-${p.lastDay}.csv`,
+      title: `Switchboard ${kind} ${p.label}`,
+      csv: text,
+      rows: Math.min(rows, max),
+      truncated,
+    });
   });
 }
 
@@ -227,19 +331,41 @@ export interface HomeRoles {
 export type MessageLinks = (refKeys: string[]) => Promise<Map<string, string>>;
 
 /** Each queued ticket with the link to its triage post, once that post exists. */
-function withTriageLinks<T extends { id: number }>(queue: { rows: T[]; total: number }, links: Map<string, string>): { rows: (T & { triageUrl?: string })[]; total: number } {
-  return { rows: queue.rows.map((row) => ({ ...row, ...(links.has(triageRef(row.id)) ? { triageUrl: links.get(triageRef(row.id)) } : {}) })), total: queue.total };
+function withTriageLinks<T extends { id: number }>(
+  queue: { rows: T[]; total: number },
+  links: Map<string, string>,
+): { rows: (T & { triageUrl?: string })[]; total: number } {
+  return {
+    rows: queue.rows.map((row) => ({
+      ...row,
+      ...(links.has(triageRef(row.id)) ? { triageUrl: links.get(triageRef(row.id)) } : {}),
+    })),
+    total: queue.total,
+  };
 }
 
 /** The triage queue with each ticket's SLA standing, read from its history as the reminders read it. */
 async function queueWithStandings(trx: Executor, ctx: ServiceContext, now: Date) {
   const queue = await triageQueue(trx, 15);
-  const standings = await slaStandings(trx, queue.rows.map((row) => row.id), ctx.settings, now);
-  return { rows: queue.rows.filter((row) => standings.has(row.id)).map((row) => ({ ...row, sla: standings.get(row.id)! })), total: queue.total };
+  const standings = await slaStandings(
+    trx,
+    queue.rows.map((row) => row.id),
+    ctx.settings,
+    now,
+  );
+  return {
+    rows: queue.rows.filter((row) => standings.has(row.id)).map((row) => ({ ...row, sla: standings.get(row.id)! })),
+    total: queue.total,
+  };
 }
 
 /** What the Home tab shows this person, by their roles; links are asked for after the reads. */
-export async function homeData(ctx: ServiceContext, userId: string, roles: HomeRoles, linksOf: MessageLinks): Promise<HomeInput> {
+export async function homeData(
+  ctx: ServiceContext,
+  userId: string,
+  roles: HomeRoles,
+  linksOf: MessageLinks,
+): Promise<HomeInput> {
   const at = ctx.clock.now();
   const now = at.getTime();
   const read = await ctx.db.transaction().execute(async (trx) => ({
@@ -248,16 +374,24 @@ export async function homeData(ctx: ServiceContext, userId: string, roles: HomeR
     following: await subscribedIncidents(trx, userId, HOME_LIST_LIMIT),
     triage: roles.agent ? await queueWithStandings(trx, ctx, at) : undefined,
     activeIncidents: roles.commander ? await activeIncidents(trx, HOME_LIST_LIMIT) : undefined,
-    awaiting: roles.approverTypes.length ? await changesAwaiting(trx, userId, roles.approverTypes, HOME_LIST_LIMIT) : undefined,
+    awaiting: roles.approverTypes.length
+      ? await changesAwaiting(trx, userId, roles.approverTypes, HOME_LIST_LIMIT)
+      : undefined,
   }));
   const { latest, triage, ...lists } = read;
-  const links = await linksOf([...(triage?.rows.map((row) => triageRef(row.id)) ?? []), ...(latest?.ts ? [latest.refKey] : [])]);
+  const links = await linksOf([
+    ...(triage?.rows.map((row) => triageRef(row.id)) ?? []),
+    ...(latest?.ts ? [latest.refKey] : []),
+  ]);
   return {
     now,
     ...lists,
     triage: triage ? withTriageLinks(triage, links) : undefined,
     latestReport: latest
-      ? { label: `${latest.kind === 'weekly' ? 'Weekly' : 'Monthly'} report, ${latest.spec.replace('..', ' to ')}`, url: links.get(latest.refKey) }
+      ? {
+          label: `${latest.kind === 'weekly' ? 'Weekly' : 'Monthly'} report, ${latest.spec.replace('..', ' to ')}`,
+          url: links.get(latest.refKey),
+        }
       : undefined,
   };
 }

@@ -1,6 +1,19 @@
 import type { TicketRow } from '../../../db/queries/tickets.js';
-import { countTicketDms, recordTicketDm, setTicketDmShown, ticketDmAt, ticketDmByRef, ticketDmsWithButtons } from '../../../db/queries/ticket-dm-buttons.js';
-import { dmButtonStaleness, staleDmButtons, type DmButtonFacts, type DmButtonSet, type Staleness } from '../../domain/tickets/dm-buttons.js';
+import {
+  countTicketDms,
+  recordTicketDm,
+  setTicketDmShown,
+  ticketDmAt,
+  ticketDmByRef,
+  ticketDmsWithButtons,
+} from '../../../db/queries/ticket-dm-buttons.js';
+import {
+  dmButtonStaleness,
+  staleDmButtons,
+  type DmButtonFacts,
+  type DmButtonSet,
+  type Staleness,
+} from '../../domain/tickets/dm-buttons.js';
 import { dmButtonSetsIn, withButtonsRetired } from '../../../views/tickets/dm-buttons.js';
 import type { MessageContent } from '../outbox.js';
 import { ticketNowIs } from '../../../views/tickets/notices.js';
@@ -25,25 +38,50 @@ const ticketDmRef = (ticketId: number, n: number): string => `ticket/${ticketId}
 
 /** Facts the button rule reads, from the ticket row. */
 function dmButtonFacts(ticket: TicketRow): DmButtonFacts {
-  return { status: ticket.status, assigneeId: ticket.assignee_id, resolvedBy: ticket.resolved_by, csatScore: ticket.csat_score };
+  return {
+    status: ticket.status,
+    assigneeId: ticket.assignee_id,
+    resolvedBy: ticket.resolved_by,
+    csatScore: ticket.csat_score,
+  };
 }
 
 /**
  * A DM about `ticket` to `userId`. One with buttons gets a ref (`refKey`, or the ticket's next DM ref)
  * and is remembered with its button sets; one without is simply sent.
  */
-export async function sendTicketDm(trx: Trx, now: Date, ticket: TicketRow, userId: string, message: MessageContent & { dedupeKey?: string }, opts: { refKey?: string } = {}): Promise<void> {
+export async function sendTicketDm(
+  trx: Trx,
+  now: Date,
+  ticket: TicketRow,
+  userId: string,
+  message: MessageContent & { dedupeKey?: string },
+  opts: { refKey?: string } = {},
+): Promise<void> {
   const buttons = dmButtonSetsIn(message.blocks ?? []);
-  const refKey = opts.refKey ?? (buttons.length > 0 ? ticketDmRef(ticket.id, (await countTicketDms(trx, ticket.id)) + 1) : undefined);
+  const refKey =
+    opts.refKey ??
+    (buttons.length > 0 ? ticketDmRef(ticket.id, (await countTicketDms(trx, ticket.id)) + 1) : undefined);
   const owed = await postMessage(trx, now, { channel: userId, ...message, refKey });
-  if (owed && refKey && buttons.length > 0) await recordTicketDm(trx, { ticketId: ticket.id, userId, refKey, buttons, message: { text: message.text, blocks: message.blocks ?? [] } }, now);
+  if (owed && refKey && buttons.length > 0)
+    await recordTicketDm(
+      trx,
+      { ticketId: ticket.id, userId, refKey, buttons, message: { text: message.text, blocks: message.blocks ?? [] } },
+      now,
+    );
 }
 
 /** Edits a ticket DM sent with `sendTicketDm` (e.g. the receipt once the triage post exists), keeping its record in step. */
 export async function editTicketDm(trx: Trx, now: Date, refKey: string, message: MessageContent): Promise<void> {
   await updateMessage(trx, now, refKey, message);
   const dm = await ticketDmByRef(trx, refKey);
-  if (dm) await setTicketDmShown(trx, dm.id, { buttons: dmButtonSetsIn(message.blocks ?? []), message: { text: message.text, blocks: message.blocks ?? [] } }, now);
+  if (dm)
+    await setTicketDmShown(
+      trx,
+      dm.id,
+      { buttons: dmButtonSetsIn(message.blocks ?? []), message: { text: message.text, blocks: message.blocks ?? [] } },
+      now,
+    );
 }
 
 /**
@@ -56,9 +94,17 @@ export async function retireStaleDmButtons(trx: Trx, now: Date, ticket: TicketRo
   for (const dm of await ticketDmsWithButtons(trx, ticket.id)) {
     const stale = staleDmButtons(dm.buttons, facts, dm.userId);
     if (stale.length === 0) continue;
-    const message = withButtonsRetired(dm.message, stale.map(({ set, why }) => ({ set, line: ticketNowIs(ticket.key, why) })));
+    const message = withButtonsRetired(
+      dm.message,
+      stale.map(({ set, why }) => ({ set, line: ticketNowIs(ticket.key, why) })),
+    );
     await updateMessage(trx, now, dm.refKey, message);
-    await setTicketDmShown(trx, dm.id, { buttons: dm.buttons.filter((set) => !stale.some((s) => s.set === set)), message }, now);
+    await setTicketDmShown(
+      trx,
+      dm.id,
+      { buttons: dm.buttons.filter((set) => !stale.some((s) => s.set === set)), message },
+      now,
+    );
   }
 }
 
@@ -66,7 +112,11 @@ export async function retireStaleDmButtons(trx: Trx, now: Date, ticket: TicketRo
  * Why a click on a DM's button no longer applies to the ticket (the edit removing it may not have
  * landed yet); null when it still applies, or when the click did not come from a remembered DM.
  */
-export async function staleClick(trx: Trx, ticket: TicketRow, click: DmButtonClick | undefined): Promise<Staleness | null> {
+export async function staleClick(
+  trx: Trx,
+  ticket: TicketRow,
+  click: DmButtonClick | undefined,
+): Promise<Staleness | null> {
   if (!click) return null;
   const dm = await ticketDmAt(trx, ticket.id, click.channel, click.ts);
   return dm ? dmButtonStaleness(click.set, dmButtonFacts(ticket), dm.userId) : null;

@@ -11,13 +11,22 @@ import { closeResolved, refreshTriage } from './work.js';
 /** The service desk's timed work: SLA warnings and breaches, and closing resolved tickets. */
 export function ticketDueHandlers(ctx: ServiceContext): Record<string, DueHandler> {
   return {
-    [SLA_RESPONSE]: (trx, item, now) => remind(trx, ctx, item.record_id, 'first response', item.data.threshold === 'breach' ? 'breach' : 'warn', now),
-    [SLA_RESOLUTION]: (trx, item, now) => remind(trx, ctx, item.record_id, 'resolution', item.data.threshold === 'breach' ? 'breach' : 'warn', now),
+    [SLA_RESPONSE]: (trx, item, now) =>
+      remind(trx, ctx, item.record_id, 'first response', item.data.threshold === 'breach' ? 'breach' : 'warn', now),
+    [SLA_RESOLUTION]: (trx, item, now) =>
+      remind(trx, ctx, item.record_id, 'resolution', item.data.threshold === 'breach' ? 'breach' : 'warn', now),
     [AUTO_CLOSE]: (trx, item, now) => closeResolved(trx, ctx, item.record_id, now),
   };
 }
 
-async function remind(trx: Trx, ctx: ServiceContext, ticketId: number, target: 'first response' | 'resolution', kind: 'warn' | 'breach', now: Date): Promise<string> {
+async function remind(
+  trx: Trx,
+  ctx: ServiceContext,
+  ticketId: number,
+  target: 'first response' | 'resolution',
+  kind: 'warn' | 'breach',
+  now: Date,
+): Promise<string> {
   const current = await currentClocks(trx, ticketId, ctx.settings, now);
   if (!current || !isOpen(current.ticket.status)) return 'skipped: ticket not open';
   const { ticket, clocks } = current;
@@ -33,12 +42,36 @@ async function remind(trx: Trx, ctx: ServiceContext, ticketId: number, target: '
   const escalation = ctx.settings.roles.escalation.map(roleEntryMention).join(' ');
   const message = slaReminder(ticket, kind, target, dueAt, kind === 'breach' && escalation ? escalation : null);
   const triage = ctx.settings.channels.triage;
-  if (triage) await postMessage(trx, now, { channel: triage, threadOf: triageRef(ticket.id), broadcast: kind === 'breach', ...message });
+  if (triage)
+    await postMessage(trx, now, {
+      channel: triage,
+      threadOf: triageRef(ticket.id),
+      broadcast: kind === 'breach',
+      ...message,
+    });
   if (ticket.assignee_id) await sendDirectMessage(trx, now, ticket.assignee_id, message);
   // A breach is an SLA event, not an escalation to an incident: escalated_at stays as it was.
-  const updated = await recordTicketEvent(trx, ctx.settings, ticket, { kind: `sla_${kind}`, actorId: 'switchboard', body: `${target} SLA ${kind === 'warn' ? 'warning' : 'breached'}` }, now);
+  const updated = await recordTicketEvent(
+    trx,
+    ctx.settings,
+    ticket,
+    { kind: `sla_${kind}`, actorId: 'switchboard', body: `${target} SLA ${kind === 'warn' ? 'warning' : 'breached'}` },
+    now,
+  );
   if (kind === 'breach') {
-    await insertAudit(trx, { actor: { id: 'switchboard', name: 'Switchboard' }, action: 'ticket.sla_breach', recordType: 'ticket', recordId: ticket.id, recordKey: ticket.key, detail: target, source: 'job' }, now);
+    await insertAudit(
+      trx,
+      {
+        actor: { id: 'switchboard', name: 'Switchboard' },
+        action: 'ticket.sla_breach',
+        recordType: 'ticket',
+        recordId: ticket.id,
+        recordKey: ticket.key,
+        detail: target,
+        source: 'job',
+      },
+      now,
+    );
     await refreshTriage(trx, ctx, updated, now);
   }
   return kind === 'warn' ? `warned: ${target}` : `breached: ${target}`;

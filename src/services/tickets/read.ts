@@ -1,5 +1,11 @@
 import { decide, type ActorFacts } from '../../domain/tickets/lifecycle.js';
-import { findTicket, findTicketByKey, findTicketBySource, openTicketsOf, type TicketRow } from '../../../db/queries/tickets.js';
+import {
+  findTicket,
+  findTicketByKey,
+  findTicketBySource,
+  openTicketsOf,
+  type TicketRow,
+} from '../../../db/queries/tickets.js';
 import { listArticles, type KbArticleRow } from '../../../db/queries/kb.js';
 import type { ServiceContext } from '../context.js';
 import { ticketDecisionFacts } from './work.js';
@@ -15,7 +21,11 @@ export function ticketsOfRequester(ctx: ServiceContext, requesterId: string): Pr
  * `/it-help IT-12`: the ticket, when the viewer may see it (its requester or an agent). Anyone else
  * learns nothing, not even that it exists.
  */
-export async function ticketShownTo(ctx: ServiceContext, key: string, viewer: ActorFacts): Promise<TicketRow | undefined> {
+export async function ticketShownTo(
+  ctx: ServiceContext,
+  key: string,
+  viewer: ActorFacts,
+): Promise<TicketRow | undefined> {
   const ticket = await findTicketByKey(ctx.db, key);
   return ticket && (viewer.isAgent || ticket.requester_id === viewer.id) ? ticket : undefined;
 }
@@ -33,15 +43,29 @@ export async function isFiledFrom(ctx: ServiceContext, channel: string, ts: stri
  * A Claim the lifecycle rule allows on a ticket someone else has: the claimer is asked before taking
  * it from them. Anything else (no assignee, a refusal) is left to the claim itself.
  */
-export async function claimTakesOver(ctx: ServiceContext, ticketId: number, claimer: ActorFacts): Promise<{ ticket: TicketRow; from: string } | undefined> {
+export async function claimTakesOver(
+  ctx: ServiceContext,
+  ticketId: number,
+  claimer: ActorFacts,
+): Promise<{ ticket: TicketRow; from: string } | undefined> {
   const ticket = await findTicket(ctx.db, ticketId);
   if (!ticket?.assignee_id || ticket.assignee_id === claimer.id) return undefined;
-  const decision = decide('claim', ticketDecisionFacts(ticket), claimer, ctx.clock.now(), ctx.settings.service_desk.reopen_window);
+  const decision = decide(
+    'claim',
+    ticketDecisionFacts(ticket),
+    claimer,
+    ctx.clock.now(),
+    ctx.settings.service_desk.reopen_window,
+  );
   return decision.ok ? { ticket, from: ticket.assignee_id } : undefined;
 }
 
 /** One page of the knowledge base, from `offset`. */
-export async function kbArticles(ctx: ServiceContext, offset: number, limit: number): Promise<{ articles: KbArticleRow[]; total: number; offset: number }> {
+export async function kbArticles(
+  ctx: ServiceContext,
+  offset: number,
+  limit: number,
+): Promise<{ articles: KbArticleRow[]; total: number; offset: number }> {
   const page = await listArticles(ctx.db, { offset, limit });
   return { articles: page.rows, total: page.total, offset };
 }

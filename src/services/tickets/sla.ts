@@ -4,11 +4,17 @@ import { cancelDue, rescheduleDue } from '../../../db/queries/due-items.js';
 import type { Settings } from '../../config/settings.js';
 import { workingTimeBetween } from '../../domain/calendar.js';
 import { isOpen } from '../../domain/tickets/lifecycle.js';
-import { calendarFor, readClocks, slaStanding, type Clocks, type ClockStep, type SlaStanding } from '../../domain/tickets/sla.js';
+import {
+  calendarFor,
+  readClocks,
+  slaStanding,
+  type Clocks,
+  type ClockStep,
+  type SlaStanding,
+} from '../../domain/tickets/sla.js';
 import type { ServiceContext, Trx } from '../context.js';
 import type { Executor } from '../../../db/schema.js';
 import type { HoldOption } from '../../../views/tickets/messages.js';
-
 
 /** Due-item kinds of the service desk. */
 export const SLA_RESPONSE = 'ticket.sla.response';
@@ -22,18 +28,26 @@ function reasonPauses(reason: string | null, settings: Settings): boolean {
 
 /** The holds the triage post offers, from the settings. */
 export function holdOptions(ctx: Pick<ServiceContext, 'settings'>): HoldOption[] {
-  return Object.entries(ctx.settings.sla.pause_reasons).map(([reason, r]) => ({ reason, label: `${r.label}${r.pauses ? '' : ' (clock runs)'}` }));
+  return Object.entries(ctx.settings.sla.pause_reasons).map(([reason, r]) => ({
+    reason,
+    label: `${r.label}${r.pauses ? '' : ' (clock runs)'}`,
+  }));
 }
 
 /** The label of the hold a ticket is on, as the settings name it (or the raw reason if since removed). */
-export function holdLabel(ticket: Pick<TicketRow, 'hold_reason' | 'status'>, ctx: Pick<ServiceContext, 'settings'>): string | null {
+export function holdLabel(
+  ticket: Pick<TicketRow, 'hold_reason' | 'status'>,
+  ctx: Pick<ServiceContext, 'settings'>,
+): string | null {
   if (!ticket.hold_reason || !isOpen(ticket.status)) return null;
   const reason = ctx.settings.sla.pause_reasons[ticket.hold_reason];
   return `${reason?.label ?? ticket.hold_reason.replace(/_/g, ' ')}${reason?.pauses ? ' (SLA paused)' : ' (SLA running)'}`;
 }
 
 /** The clock steps of a ticket's recorded history. */
-function stepsOf(events: readonly Pick<TicketEventRow, 'at' | 'status' | 'priority' | 'paused' | 'responded'>[]): ClockStep[] {
+function stepsOf(
+  events: readonly Pick<TicketEventRow, 'at' | 'status' | 'priority' | 'paused' | 'responded'>[],
+): ClockStep[] {
   return events
     .filter((e) => e.status !== null && e.priority !== null)
     .map((e) => ({
@@ -71,7 +85,13 @@ export interface TicketEventInput {
  * the ticket row's due times and breach flags in step with that reading, and moves the reminders.
  * Every change to a ticket goes through here, in the transaction of the change.
  */
-export async function recordTicketEvent(trx: Trx, settings: Settings, ticket: TicketRow, event: TicketEventInput, now: Date): Promise<TicketRow> {
+export async function recordTicketEvent(
+  trx: Trx,
+  settings: Settings,
+  ticket: TicketRow,
+  event: TicketEventInput,
+  now: Date,
+): Promise<TicketRow> {
   const history = await ticketEvents(trx, ticket.id);
   const paused = isOpen(ticket.status) && reasonPauses(ticket.hold_reason, settings);
   const facts = {
@@ -118,7 +138,12 @@ export async function recordTicketEvent(trx: Trx, settings: Settings, ticket: Ti
 }
 
 /** The ticket's clocks now, from its history (the reminder jobs ask this before speaking). */
-export async function currentClocks(trx: Trx, ticketId: number, settings: Settings, now: Date): Promise<{ ticket: TicketRow; clocks: Clocks } | undefined> {
+export async function currentClocks(
+  trx: Trx,
+  ticketId: number,
+  settings: Settings,
+  now: Date,
+): Promise<{ ticket: TicketRow; clocks: Clocks } | undefined> {
   const ticket = await findTicket(trx, ticketId);
   if (!ticket) return undefined;
   const steps = stepsOf(await ticketEvents(trx, ticketId));
@@ -127,9 +152,15 @@ export async function currentClocks(trx: Trx, ticketId: number, settings: Settin
 }
 
 /** Where each ticket stands against its next SLA target at `now`, read from its history as the reminders are. */
-export async function slaStandings(db: Executor, ticketIds: readonly number[], settings: Settings, now: Date): Promise<Map<number, SlaStanding>> {
+export async function slaStandings(
+  db: Executor,
+  ticketIds: readonly number[],
+  settings: Settings,
+  now: Date,
+): Promise<Map<number, SlaStanding>> {
   const byTicket = new Map<number, TicketEventRow[]>();
-  for (const event of await ticketEventsOf(db, ticketIds)) byTicket.set(event.ticket_id, [...(byTicket.get(event.ticket_id) ?? []), event]);
+  for (const event of await ticketEventsOf(db, ticketIds))
+    byTicket.set(event.ticket_id, [...(byTicket.get(event.ticket_id) ?? []), event]);
   const standings = new Map<number, SlaStanding>();
   for (const [id, events] of byTicket) {
     const steps = stepsOf(events);
@@ -143,7 +174,13 @@ export async function slaStandings(db: Executor, ticketIds: readonly number[], s
  * times; a paused or stopped one gets none. Points are keyed by their instant, so each distinct due
  * time is announced at most once, however often the clock pauses and resumes.
  */
-async function scheduleSlaReminders(trx: Trx, ticket: TicketRow, clocks: Clocks, settings: Settings, now: Date): Promise<void> {
+async function scheduleSlaReminders(
+  trx: Trx,
+  ticket: TicketRow,
+  clocks: Clocks,
+  settings: Settings,
+  now: Date,
+): Promise<void> {
   await stopSlaReminders(trx, ticket.id, now);
   const base = { recordType: 'ticket', recordId: ticket.id };
   for (const [kind, reading] of [
@@ -152,12 +189,37 @@ async function scheduleSlaReminders(trx: Trx, ticket: TicketRow, clocks: Clocks,
   ] as const) {
     if (reading.state !== 'running') continue;
     if (!reading.breached && reading.warnAt < reading.dueAt) {
-      await rescheduleDue(trx, { ...base, kind, point: `warn-${reading.warnAt}`, dueAt: new Date(Math.max(reading.warnAt, now.getTime())), payload: { threshold: 'warn' } }, now);
+      await rescheduleDue(
+        trx,
+        {
+          ...base,
+          kind,
+          point: `warn-${reading.warnAt}`,
+          dueAt: new Date(Math.max(reading.warnAt, now.getTime())),
+          payload: { threshold: 'warn' },
+        },
+        now,
+      );
     }
-    await rescheduleDue(trx, { ...base, kind, point: `breach-${reading.dueAt}`, dueAt: new Date(Math.max(reading.dueAt, now.getTime())), payload: { threshold: 'breach' } }, now);
+    await rescheduleDue(
+      trx,
+      {
+        ...base,
+        kind,
+        point: `breach-${reading.dueAt}`,
+        dueAt: new Date(Math.max(reading.dueAt, now.getTime())),
+        payload: { threshold: 'breach' },
+      },
+      now,
+    );
   }
 }
 
-async function stopSlaReminders(trx: Trx, ticketId: number, now: Date, kinds = [SLA_RESPONSE, SLA_RESOLUTION]): Promise<void> {
+async function stopSlaReminders(
+  trx: Trx,
+  ticketId: number,
+  now: Date,
+  kinds = [SLA_RESPONSE, SLA_RESOLUTION],
+): Promise<void> {
   await cancelDue(trx, 'ticket', ticketId, now, kinds);
 }
