@@ -6,15 +6,8 @@ import { templatePickerModal } from '../../views/changes/modals.js';
 import { calendarMessage, changeRecordMessage } from '../../views/changes/record.js';
 import { escapeMrkdwn } from '../../views/text.js';
 import { changeByKey, changeCalendar, changeRecord, type ChangeRow } from '../../src/services/changes/read.js';
-import {
-  buildRequestModal,
-  HOUR,
-  nextHour,
-  openInTimeZone,
-  reply,
-  templateDefaults,
-  type ChangeRoute,
-} from './shared.js';
+import { HOUR, nextHour, reply, type ChangeRoute } from './shared.js';
+import { buildRequestModal, openInTimeZone, templateDefaults } from './form-helpers.js';
 import { cancel, close, edit, link, review, start } from './change-routes.js';
 
 /** `/change` and its subcommands: request, standard, help, calendar, and the ones that name a change. */

@@ -9,7 +9,8 @@ import {
   startChange,
 } from '../../src/services/changes/lifecycle.js';
 import { servicesOfChange } from '../../src/services/changes/read.js';
-import { actorOf, buildRequestModal, openInTimeZone, reply, type ChangeRoute } from './shared.js';
+import { actorOf, reply, type ChangeRoute } from './shared.js';
+import { buildRequestModal, openInTimeZone } from './form-helpers.js';
 
 /**
  * `/change edit|close|start|cancel|review|link CHG-17 …`: the subcommands that work on one change.

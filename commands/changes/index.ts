@@ -5,7 +5,9 @@ import { changeById, servicesOfChange } from '../../src/services/changes/read.js
 import { approverEntriesFor } from '../../src/domain/changes/approval.js';
 import { changeCommand } from './change-command.js';
 import { requestForm, templatePickForm } from './request-form.js';
-import { approveButton, askButton, handleApprovals, questionForm, rejectButton, rejectForm } from './decide-buttons.js';
+import { approveButton, handleApprovals } from './approve-button.js';
+import { rejectButton, rejectForm } from './reject-buttons.js';
+import { askButton, questionForm } from './ask-buttons.js';
 import { closeoutButton, closeoutForm, postponeButton, postponeForm, startButton } from './work-buttons.js';
 
 /**

@@ -11,17 +11,15 @@ import {
 } from '../../views/changes/modals.js';
 import { editChange, requestChange } from '../../src/services/changes/request.js';
 import type { Outcome } from '../../src/services/context.js';
+import { actorOf, modal, zoneOf } from './shared.js';
 import {
-  actorOf,
   buildRequestModal,
   closeAndAskApprovers,
-  modal,
   OWN_BLOCK,
   submitted,
   templateDefaults,
-  zoneOf,
   type Submitted,
-} from './shared.js';
+} from './form-helpers.js';
 
 /** What a request or edit form carries: a standard change's window and note, or a whole change. */
 type RequestSubmission = { metadata: RequestMetadata } & (

@@ -6,9 +6,8 @@ import { CHANGE_ACTIONS, CHANGE_VIEWS, REQUEST_FIELDS as F } from '../../views/c
 import { closeoutModal, parseChangeId, parseCloseout, parseWindow, postponeModal } from '../../views/changes/modals.js';
 import { editChange } from '../../src/services/changes/request.js';
 import { checkMayWorkOn, closeChange, startChange } from '../../src/services/changes/lifecycle.js';
+import { actorOf, changeIdOf, zoneOf } from './shared.js';
 import {
-  actorOf,
-  changeIdOf,
   closeAndAskApprovers,
   GONE,
   lostTrack,
@@ -17,9 +16,8 @@ import {
   refusalIn,
   refused,
   submitted,
-  zoneOf,
   type Submitted,
-} from './shared.js';
+} from './form-helpers.js';
 
 /**
  * The implementer's buttons on a change's post: Start, Postpone (with its window form) and Close out

@@ -1,36 +1,18 @@
 import { slash, type AppDeps, type CommandArgs } from '../kit.js';
-import {
-  acknowledgeIncident,
-  addFollowUpAction,
-  addNote,
-  assignRole,
-  changeSeverity,
-  changeStatus,
-  closeIncident,
-  incidentCard,
-  subscribe,
-} from '../../src/services/incidents/index.js';
+import { incidentCard } from '../../src/services/incidents/index.js';
 import { incidentInChannel, openIncidentList, type IncidentRow } from '../../src/services/incidents/read.js';
 import { COMMANDS } from '../../views/ids.js';
 import { openIncidentsList, statusCard } from '../../views/incidents/messages.js';
 import { formTrigger } from '../reply.js';
-import { openDeclare, openResolve, openUpdate } from './open-forms.js';
-import { parseIncidentCommand, USAGE, type IncidentCommand } from './parse.js';
-import { uploadReview } from './review-export.js';
-import { actorOf, answer, ephemeral, staffActorOf, subscribedText } from './shared.js';
+import { openDeclare } from './open-forms.js';
+import { parseIncidentCommand, USAGE } from './parse.js';
+import { ephemeral } from './shared.js';
+import { IN_CHANNEL, type InChannel } from './channel-routes.js';
 
 /**
  * `/incident …`: declare, the status card, the open list, and inside an incident's channel everything
  * its people do to it. Who may do what is decided by the use cases.
  */
-
-/** A subcommand that acts on the incident whose channel the command was typed in. */
-type InChannel<K extends IncidentCommand['kind']> = (
-  parsed: Extract<IncidentCommand, { kind: K }>,
-  here: IncidentRow,
-  args: CommandArgs,
-  deps: AppDeps,
-) => Promise<unknown>;
 
 async function incident(args: CommandArgs, deps: AppDeps): Promise<unknown> {
   const { command, respond } = args;
@@ -81,116 +63,5 @@ async function declareAndList(args: CommandArgs, deps: AppDeps): Promise<void> {
   const list = openIncidentsList(open);
   await ephemeral(deps, args.respond, list.text, list.blocks);
 }
-
-const IN_CHANNEL: {
-  [K in Exclude<IncidentCommand['kind'], 'card' | 'declare' | 'list' | 'help' | 'error'>]: InChannel<K>;
-} = {
-  role: async (p, here, { command, respond }, deps) =>
-    answer(
-      deps,
-      respond,
-      await assignRole(deps.ctx, {
-        incidentId: here.id,
-        actor: await actorOf(deps, command.user_id),
-        role: p.role,
-        userId: p.userId,
-        source: 'command',
-      }),
-    ),
-  status: async (p, here, { command, respond }, deps) =>
-    answer(
-      deps,
-      respond,
-      await changeStatus(deps.ctx, {
-        incidentId: here.id,
-        actor: await actorOf(deps, command.user_id),
-        status: p.status,
-        source: 'command',
-      }),
-    ),
-  severity: async (p, here, { command, respond }, deps) =>
-    answer(
-      deps,
-      respond,
-      await changeSeverity(deps.ctx, {
-        incidentId: here.id,
-        actor: await actorOf(deps, command.user_id),
-        severity: p.severity,
-        source: 'command',
-      }),
-    ),
-  ack: async (_p, here, { command, respond }, deps) =>
-    answer(
-      deps,
-      respond,
-      await acknowledgeIncident(deps.ctx, {
-        incidentId: here.id,
-        actor: await actorOf(deps, command.user_id),
-        source: 'command',
-      }),
-    ),
-  close: async (_p, here, { command, respond }, deps) =>
-    answer(
-      deps,
-      respond,
-      await closeIncident(deps.ctx, {
-        incidentId: here.id,
-        actor: await actorOf(deps, command.user_id),
-        source: 'command',
-      }),
-    ),
-  note: async (p, here, { command, respond }, deps) =>
-    answer(
-      deps,
-      respond,
-      await addNote(deps.ctx, {
-        incidentId: here.id,
-        actor: { id: command.user_id, name: command.user_name },
-        text: p.text,
-        source: 'command',
-      }),
-    ),
-  action: async (p, here, { command, respond }, deps) => {
-    const actor = await staffActorOf(deps, await actorOf(deps, command.user_id));
-    return answer(
-      deps,
-      respond,
-      await addFollowUpAction(deps.ctx, {
-        incidentId: here.id,
-        actor,
-        text: p.text,
-        ownerId: p.ownerId,
-        dueAt: p.dueAt,
-        source: 'command',
-      }),
-    );
-  },
-  subscribe: async (_p, here, { command, respond }, deps) =>
-    answer(
-      deps,
-      respond,
-      await subscribe(deps.ctx, {
-        incidentId: here.id,
-        userId: command.user_id,
-        actor: { id: command.user_id, name: command.user_name },
-        source: 'command',
-      }),
-      subscribedText,
-    ),
-  update: async (_p, here, args, deps) =>
-    answer(
-      deps,
-      args.respond,
-      await openUpdate(deps, formTrigger(args.client, args.respond, args.command), here.id, 'command'),
-    ),
-  resolve: async (_p, here, args, deps) =>
-    answer(
-      deps,
-      args.respond,
-      await openResolve(deps, formTrigger(args.client, args.respond, args.command), here.id, 'command'),
-    ),
-  review: async (_p, here, args, deps) =>
-    answer(deps, args.respond, await uploadReview(deps, args.client, here.id, args.command.user_id, 'command')),
-};
 
 export const incidentCommand = slash(COMMANDS.incident, { '*': incident });
