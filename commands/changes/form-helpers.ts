@@ -11,7 +11,8 @@ import {
   type TemplateView,
 } from '../../views/changes/modals.js';
 
-import { modal, nextHour, zoneOf } from './shared.js';
+import { nextHour, zoneOf } from './shared.js';
+import type { ModalView } from '@slack/types';
 
 /** What the change area's forms share: opening in the person's time zone, templates, refusals on their field. */
 
@@ -23,7 +24,7 @@ import { modal, nextHour, zoneOf } from './shared.js';
 export async function openInTimeZone(
   deps: AppDeps,
   at: FormTrigger,
-  build: (timeZone: string) => Record<string, unknown>,
+  build: (timeZone: string) => ModalView,
 ): Promise<void> {
   const userId = at.from.user.id;
   const first = zoneOf(deps, userId);
@@ -32,7 +33,7 @@ export async function openInTimeZone(
   const tz = (await deps.directory.user(userId)).tz;
   if (tz === first) return;
   await at.client.views
-    .update({ view_id: opened.id, hash: opened.hash, view: modal(build(tz)) })
+    .update({ view_id: opened.id, hash: opened.hash, view: build(tz) })
     .catch((error: unknown) => deps.logger.warn({ err: error }, 'could not show the time zone in a change form'));
 }
 

@@ -11,7 +11,7 @@ import {
 } from '../../views/changes/modals.js';
 import { editChange, requestChange } from '../../src/services/changes/request.js';
 import type { Outcome } from '../../src/services/context.js';
-import { actorOf, modal, zoneOf } from './shared.js';
+import { actorOf, zoneOf } from './shared.js';
 import {
   buildRequestModal,
   closeAndAskApprovers,
@@ -138,11 +138,11 @@ async function pickTemplate({ ack, body, view, client }: FormArgs, deps: AppDeps
   );
   // Answered at once in the zone already known; a look-up that finds another updates it after.
   const first = zoneOf(deps, body.user.id);
-  await ack({ response_action: 'update', view: modal(build(first)) });
+  await ack({ response_action: 'update', view: build(first) });
   const tz = (await directory.user(body.user.id)).tz;
   if (tz !== first)
     await client.views
-      .update({ view_id: view.id, view: modal(build(tz)) })
+      .update({ view_id: view.id, view: build(tz) })
       .catch((error: unknown) => logger.warn({ err: error }, 'could not show the time zone in a change form'));
 }
 

@@ -1,4 +1,4 @@
-import type { KnownBlock, ModalView } from '@slack/types';
+import type { KnownBlock } from '@slack/types';
 import type { AppDeps, ButtonArgs, CommandArgs } from '../kit.js';
 import type { Settings } from '../../src/config/settings.js';
 import type { ApproverFacts } from '../../src/domain/changes/approval.js';
@@ -12,11 +12,6 @@ export const HOUR = 3_600_000;
 /** A new change's window starts on the next full hour. */
 export function nextHour(now: Date): number {
   return Math.ceil(now.getTime() / HOUR) * HOUR;
-}
-
-/** The views/ builders return plain objects; they build Slack modals, and Slack (the fake too) checks them. */
-export function modal(view: Record<string, unknown>): ModalView {
-  return view as unknown as ModalView;
 }
 
 export function actorOf(user: { id: string; name?: string; username?: string }): Actor {

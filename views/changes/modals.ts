@@ -1,3 +1,13 @@
+import type {
+  DateTimepicker,
+  InputBlock,
+  KnownBlock,
+  ModalView,
+  MultiStaticSelect,
+  PlainTextInput,
+  StaticSelect,
+  UsersSelect,
+} from '@slack/types';
 import { z } from 'zod';
 import type { ChangeOutcome, ChangeType, Risk } from '../../src/domain/changes/types.js';
 import { OUTCOME_LABEL, OUTCOMES } from '../../src/domain/changes/types.js';
@@ -52,7 +62,7 @@ function textInput(
     hint?: string;
   } = {},
 ) {
-  const element: Record<string, unknown> = {
+  const element: PlainTextInput = {
     type: 'plain_text_input',
     action_id: blockId,
     multiline: options.multiline ?? false,
@@ -60,7 +70,7 @@ function textInput(
   if (options.max) element.max_length = options.max;
   if (options.initial) element.initial_value = truncate(options.initial, options.max ?? 3000);
   if (options.placeholder) element.placeholder = plain(options.placeholder, 150);
-  const block: Record<string, unknown> = {
+  const block: InputBlock = {
     type: 'input',
     block_id: blockId,
     label: plain(label, 2000),
@@ -79,14 +89,14 @@ function select(
   optional = false,
   hint?: string,
 ) {
-  const element: Record<string, unknown> = {
+  const element: StaticSelect = {
     type: 'static_select',
     action_id: blockId,
     options: options.slice(0, 100).map((o) => opt(o.value, o.text)),
   };
   const init = options.find((o) => o.value === initial);
   if (init) element.initial_option = opt(init.value, init.text);
-  const block: Record<string, unknown> = {
+  const block: InputBlock = {
     type: 'input',
     block_id: blockId,
     label: plain(label, 2000),
@@ -98,9 +108,9 @@ function select(
 }
 
 function dateTime(blockId: string, label: string, initialMs: number | undefined, hint?: string) {
-  const element: Record<string, unknown> = { type: 'datetimepicker', action_id: blockId };
+  const element: DateTimepicker = { type: 'datetimepicker', action_id: blockId };
   if (initialMs) element.initial_date_time = seconds(initialMs);
-  const block: Record<string, unknown> = { type: 'input', block_id: blockId, label: plain(label, 2000), element };
+  const block: InputBlock = { type: 'input', block_id: blockId, label: plain(label, 2000), element };
   if (hint) block.hint = plain(hint, 2000);
   return block;
 }
@@ -116,12 +126,12 @@ export function requestModal(input: {
   template?: TemplateView;
   /** Standard changes: the note already on the change (edit). */
   note?: string | null;
-}): Record<string, unknown> {
+}): ModalView {
   const { metadata, defaults } = input;
   const fixedType = metadata.type;
   const standard = fixedType === 'standard';
   if (standard) return standardModal(input);
-  const blocks: unknown[] = [];
+  const blocks: KnownBlock[] = [];
   if (metadata.mode === 'edit') {
     blocks.push({
       type: 'context',
@@ -160,7 +170,7 @@ export function requestModal(input: {
   }
   const catalog = [...new Set([...input.serviceCatalog, ...(defaults.services ?? [])])].slice(0, 100);
   if (asksForServices(catalog)) {
-    const services: Record<string, unknown> = {
+    const services: MultiStaticSelect = {
       type: 'multi_static_select',
       action_id: F.services,
       options: catalog.map((s) => opt(s, s)),
@@ -231,7 +241,7 @@ export function requestModal(input: {
   }
   blocks.push(dateTime(F.start, 'Window start', defaults.start, `Shown in your time zone (${input.timeZone}).`));
   blocks.push(dateTime(F.end, 'Window end', defaults.end));
-  const implementer: Record<string, unknown> = { type: 'users_select', action_id: F.implementer };
+  const implementer: UsersSelect = { type: 'users_select', action_id: F.implementer };
   if (defaults.implementerId) implementer.initial_user = defaults.implementerId;
   blocks.push({
     type: 'input',
@@ -311,10 +321,10 @@ function standardModal(input: {
   timeZone: string;
   template?: TemplateView;
   note?: string | null;
-}): Record<string, unknown> {
+}): ModalView {
   const { metadata, defaults } = input;
   const t = input.template;
-  const blocks: unknown[] = [
+  const blocks: KnownBlock[] = [
     {
       type: 'context',
       elements: [
@@ -336,7 +346,7 @@ function standardModal(input: {
   }
   blocks.push(dateTime(F.start, 'Window start', defaults.start, `Shown in your time zone (${input.timeZone}).`));
   blocks.push(dateTime(F.end, 'Window end', defaults.end));
-  const implementer: Record<string, unknown> = { type: 'users_select', action_id: F.implementer };
+  const implementer: UsersSelect = { type: 'users_select', action_id: F.implementer };
   if (defaults.implementerId) implementer.initial_user = defaults.implementerId;
   blocks.push({
     type: 'input',
@@ -507,10 +517,7 @@ export function parseRequest(
 }
 
 /** `/change standard` without a template id: pick one, then the request modal opens pre-filled. */
-export function templatePickerModal(
-  templates: { id: string; title: string }[],
-  channel?: string,
-): Record<string, unknown> {
+export function templatePickerModal(templates: { id: string; title: string }[], channel?: string): ModalView {
   return {
     type: 'modal',
     callback_id: CHANGE_VIEWS.pickTemplate,
@@ -544,8 +551,8 @@ function smallModal(
   title: string,
   submit: string,
   metadata: Record<string, unknown>,
-  blocks: unknown[],
-): Record<string, unknown> {
+  blocks: KnownBlock[],
+): ModalView {
   return {
     type: 'modal',
     callback_id: callbackId,
@@ -560,7 +567,7 @@ function smallModal(
 export function rejectModal(
   change: { id: number; key: string; title: string },
   origin?: { channel?: string },
-): Record<string, unknown> {
+): ModalView {
   return smallModal(CHANGE_VIEWS.rejectReason, `Reject ${change.key}`, 'Reject', { changeId: change.id, ...origin }, [
     {
       type: 'section',
@@ -572,7 +579,7 @@ export function rejectModal(
   ]);
 }
 
-export function questionModal(change: { id: number; key: string; title: string }): Record<string, unknown> {
+export function questionModal(change: { id: number; key: string; title: string }): ModalView {
   return smallModal(CHANGE_VIEWS.question, `Ask about ${change.key}`, 'Ask', { changeId: change.id }, [
     {
       type: 'section',
@@ -588,7 +595,7 @@ export function postponeModal(
   change: { id: number; key: string; plannedStart: number; plannedEnd: number },
   timeZone: string,
   needsApproval: boolean,
-): Record<string, unknown> {
+): ModalView {
   return smallModal(CHANGE_VIEWS.postpone, `Postpone ${change.key}`, 'Postpone', { changeId: change.id }, [
     {
       type: 'section',
@@ -612,7 +619,7 @@ export function parseWindow(values: Values): Parsed<{ start: number; end: number
   return { ok: true, value: { start: startS * 1000, end: endS * 1000, reason: text(values, F.reason) || null } };
 }
 
-export function closeoutModal(change: { id: number; key: string; title: string }): Record<string, unknown> {
+export function closeoutModal(change: { id: number; key: string; title: string }): ModalView {
   return smallModal(CHANGE_VIEWS.closeout, `Close out ${change.key}`, 'Close out', { changeId: change.id }, [
     { type: 'section', text: mrkdwn(`How did *${change.key} · ${userText(change.title, 150)}* go?`) },
     {
