@@ -288,20 +288,10 @@ export function updateSoonHandler(ctx: ServiceContext): DueHandler {
     const snapshot = (await loadSnapshot(trx, ctx.settings, incident!))!;
     const dueAt = payload.dueAt ?? incident!.next_update_due_at ?? item.due_at;
     if (dueAt <= now.getTime()) return 'skipped: already due';
-    const to = [
-      ...new Set([snapshot.commanderId, roleHolder(snapshot, 'comms_lead')].filter((u): u is string => Boolean(u))),
-    ];
+    const to = updateOwners(snapshot);
     const message = headsUpMessage(snapshot, { dueAt, inMs: formatDuration(dueAt - now.getTime()), to });
     const point = `g${payload.gen ?? 0}-soon`;
-    await postInChannel(trx, now, snapshot.id, {
-      ...message,
-      dedupeKey: `incident/${snapshot.id}/remind/${point}/channel`,
-    });
-    for (const user of to)
-      await sendDirectMessage(trx, now, user, {
-        ...message,
-        dedupeKey: `incident/${snapshot.id}/remind/${point}/${user}`,
-      });
+    await remindOwners(trx, now, snapshot.id, to, message, point);
     await timeline(
       trx,
       now,
@@ -315,6 +305,33 @@ export function updateSoonHandler(ctx: ServiceContext): DueHandler {
     });
     return `heads-up ${to.join(',')}`;
   };
+}
+
+/** Who is reminded of an update: the commander and the comms lead, once each. */
+function updateOwners(snapshot: IncidentSnapshot): string[] {
+  return [
+    ...new Set([snapshot.commanderId, roleHolder(snapshot, 'comms_lead')].filter((u): u is string => Boolean(u))),
+  ];
+}
+
+/** A reminder in the incident channel and by DM to each owner, each owed once per reminder point. */
+async function remindOwners(
+  trx: Trx,
+  now: Date,
+  incidentId: number,
+  to: string[],
+  message: Parameters<typeof postInChannel>[3],
+  point: string,
+): Promise<void> {
+  await postInChannel(trx, now, incidentId, {
+    ...message,
+    dedupeKey: `incident/${incidentId}/remind/${point}/channel`,
+  });
+  for (const user of to)
+    await sendDirectMessage(trx, now, user, {
+      ...message,
+      dedupeKey: `incident/${incidentId}/remind/${point}/${user}`,
+    });
 }
 
 /**
@@ -332,20 +349,10 @@ export function updateDueHandler(ctx: ServiceContext): DueHandler {
     const gen = payload.gen ?? 0;
     const n = payload.n ?? 0;
     const point = `g${gen}-r${n}`;
-    const to = [
-      ...new Set([snapshot.commanderId, roleHolder(snapshot, 'comms_lead')].filter((u): u is string => Boolean(u))),
-    ];
+    const to = updateOwners(snapshot);
     const dueAt = incident!.next_update_due_at ?? item.due_at;
     const message = reminderMessage(snapshot, { dueAt, to });
-    await postInChannel(trx, now, snapshot.id, {
-      ...message,
-      dedupeKey: `incident/${snapshot.id}/remind/${point}/channel`,
-    });
-    for (const user of to)
-      await sendDirectMessage(trx, now, user, {
-        ...message,
-        dedupeKey: `incident/${snapshot.id}/remind/${point}/${user}`,
-      });
+    await remindOwners(trx, now, snapshot.id, to, message, point);
     await timeline(
       trx,
       now,
