@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Kysely, SqliteDialect } from 'kysely';
-import { openDatabase } from '../db/client.js';
+import { openSqlite } from '../db/client.js';
 import type { Database } from '../db/schema.js';
 import { BenchChild } from './lib/child.js';
 import { memoryOf, resetPeak, target, type TargetResult } from './lib/stats.js';
@@ -66,7 +66,7 @@ export interface ReportTiming {
 /** Runs in a fresh process: times the scorecard for each range and records its peak RSS. */
 export async function runReports(options: ReportRunOptions): Promise<ReportTiming[]> {
   const mod = await loadModule<ReportsModule>(reportsModulePath(options.root));
-  const { sqlite, db } = openDatabase(options.dbPath);
+  const { sqlite, db } = openSqlite(options.dbPath);
   const out: ReportTiming[] = [];
   for (const range of options.ranges) {
     resetPeak();
@@ -131,7 +131,7 @@ export async function benchReports(
   const dbPath = join(dir, 'reports.db');
   try {
     const started = performance.now();
-    const { db, sqlite } = openDatabase(dbPath);
+    const { db, sqlite } = openSqlite(dbPath);
     const { migrateToLatest } = await loadModule<{ migrateToLatest(db: unknown): Promise<string[]> }>(
       join(root, 'db', 'migrate.ts'),
     );

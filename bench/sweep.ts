@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebClient } from '@slack/web-api';
 import { Kysely, SqliteDialect, type CompiledQuery } from 'kysely';
-import { openDatabase } from '../db/client.js';
+import { openSqlite } from '../db/client.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { dueNow } from '../db/queries/due-items.js';
 import type { Database } from '../db/schema.js';
@@ -43,7 +43,7 @@ export interface SweepTicks {
  */
 export async function runSweepTicks(options: SweepTickOptions): Promise<SweepTicks> {
   resetPeak();
-  const { db, sqlite } = openDatabase(options.dbPath);
+  const { db, sqlite } = openSqlite(options.dbPath);
   const settings = benchSettings();
   const ctx: ServiceContext = { db, clock: systemClock, settings, logger: silentLogger, wakeOutbox: () => undefined };
   const directory = new Directory({
@@ -132,7 +132,7 @@ export async function benchSweep(
   let query = '';
   let plan: string[] = [];
   try {
-    const { db, sqlite } = openDatabase(dbPath);
+    const { db, sqlite } = openSqlite(dbPath);
     await migrateToLatest(db);
     let open = 0;
     for (const size of [...options.sizes].sort((a, b) => a - b)) {

@@ -1,9 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
+import pg from 'pg';
 import {
   CompiledQuery,
   Kysely,
+  PostgresDialect,
   SqliteDialect,
   type DatabaseConnection,
   type Driver,
@@ -11,13 +13,35 @@ import {
   type SqliteDialectConfig,
 } from 'kysely';
 import type { Database } from './schema.js';
+import type { DialectName } from './dialect.js';
+
+/** What /healthz says of the database. */
+export type DatabaseState = 'ok' | 'busy' | 'unavailable';
 
 export interface OpenedDatabase {
   db: Kysely<Database>;
-  /** The raw handle, for health checks and closing. */
+  dialect: DialectName;
+  /** Answers a trivial read: 'busy' while SQLite's write lock is held elsewhere, 'unavailable' when it fails. */
+  state(): Promise<DatabaseState>;
+}
+
+export interface OpenedSqlite extends OpenedDatabase {
+  dialect: 'sqlite';
+  /** The raw handle, for the benchmark's seeding and SQLite-only checks. */
   sqlite: SQLite.Database;
   /** True while database work is waiting for another process's write lock (or did so in the last 2 s). */
   busy(): boolean;
+}
+
+/** `postgres://` or `postgresql://` URLs open PostgreSQL; anything else is an SQLite path (or ':memory:'). */
+export const isPostgresUrl = (location: string): boolean => /^postgres(ql)?:\/\//.test(location);
+
+/**
+ * Opens the database at `location`: an SQLite file (created with its folder), ':memory:', or a
+ * PostgreSQL URL. Nothing is migrated here (see migrate.ts).
+ */
+export function openDatabase(location: string): OpenedDatabase {
+  return isPostgresUrl(location) ? openPostgres(location) : openSqlite(location);
 }
 
 /**
@@ -47,7 +71,7 @@ export const BUSY_DEADLINE_MS = 1500;
 const BUSY_FAST_FAIL_MS = 50;
 
 /** Opens (and creates) the SQLite database at `path` with the pragmas the app relies on. */
-export function openDatabase(path: string): OpenedDatabase {
+export function openSqlite(path: string): OpenedSqlite {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const sqlite = new SQLite(path);
   // WAL lets readers (reports) run while the job runner writes; NORMAL is durable across app crashes.
@@ -69,7 +93,66 @@ export function openDatabase(path: string): OpenedDatabase {
   const db = new Kysely<Database>({
     dialect: new BusyAwareSqliteDialect({ database: withStatementCache(sqlite) }, onBusy, busy),
   });
-  return { db, sqlite, busy };
+  const state = async (): Promise<DatabaseState> => {
+    try {
+      // A read: in WAL mode it answers at once even while another process holds the write lock.
+      if (!sqlite.open || sqlite.prepare('SELECT 1 AS ok').get() === undefined) return 'unavailable';
+      return busy() ? 'busy' : 'ok';
+    } catch {
+      return 'unavailable';
+    }
+  };
+  return { db, dialect: 'sqlite', sqlite, busy, state };
+}
+
+/** Connections per replica unless DATABASE_POOL_MAX says otherwise; PostgreSQL allows 100 in all by default. */
+const DEFAULT_POOL_MAX = 10;
+const INT8 = 20;
+const NUMERIC = 1700;
+
+/**
+ * A PostgreSQL pool behind Kysely's own dialect. Times are epoch milliseconds in `bigint` columns and
+ * counts are `bigint` too: pg returns both as strings unless told otherwise, so int8 is read as a
+ * number (exact up to 2^53, which epoch milliseconds stay far below) and numeric (AVG, ratios) as a float.
+ * A `schema` query parameter (`postgres://host/db?schema=switchboard`) puts every table in that schema,
+ * which is how tests give each app its own tables in one database.
+ * A connection lost while idle (a failover, a restart) is dropped from the pool and logged by the next
+ * query's error, never thrown at the process: pg's pool emits 'error' for it and an unhandled one kills Node.
+ */
+function openPostgres(location: string): OpenedDatabase {
+  const url = new URL(location);
+  const schema = url.searchParams.get('schema');
+  url.searchParams.delete('schema');
+  if (schema !== null && !/^[a-z_][a-z0-9_]*$/.test(schema))
+    throw new Error(`schema "${schema}" must be lower-case letters, digits and underscores`);
+  const types = {
+    getTypeParser: (oid: number, format?: 'text' | 'binary') => {
+      if (oid === INT8) return (value: string) => Number(value);
+      if (oid === NUMERIC) return (value: string) => Number.parseFloat(value);
+      return pg.types.getTypeParser(oid, format as 'text');
+    },
+  };
+  const pool = new pg.Pool({
+    connectionString: url.toString(),
+    max: Number(process.env.DATABASE_POOL_MAX) || DEFAULT_POOL_MAX,
+    connectionTimeoutMillis: 5000,
+    idleTimeoutMillis: 30_000,
+    types: types as pg.CustomTypesConfig,
+    ...(schema ? { options: `-c search_path=${schema}` } : {}),
+  });
+  pool.on('error', () => {
+    // An idle connection died (the server restarted or failed over); the pool replaces it on demand.
+  });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const state = async (): Promise<DatabaseState> => {
+    try {
+      await pool.query('SELECT 1');
+      return 'ok';
+    } catch {
+      return 'unavailable';
+    }
+  };
+  return { db, dialect: 'postgres', state };
 }
 
 /**

@@ -22,14 +22,14 @@ export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
 
 /** `npm run migrate`: migrate the configured database and exit. */
 export async function runMigrateCommand(): Promise<void> {
-  const { parseEnv, databasePath } = await import('../src/config/env.js');
+  const { parseEnv, databaseLocation } = await import('../src/config/env.js');
   const { openDatabase } = await import('./client.js');
   const env = parseEnv({ SLACK_BOT_TOKEN: 'xoxb-migrate', SLACK_SIGNING_SECRET: 'migrate', ...process.env });
   if (!env.ok) {
     for (const p of env.problems) console.error(p);
     process.exit(1);
   }
-  const { db } = openDatabase(databasePath(env.value));
+  const { db } = openDatabase(databaseLocation(env.value));
   const applied = await migrateToLatest(db);
   console.log(applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date');
   await db.destroy();

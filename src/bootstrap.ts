@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { App } from '@slack/bolt';
 import { systemClock, type Clock } from './clock.js';
-import { databasePath, parseEnv, type Env } from './config/env.js';
+import { databaseLocation, parseEnv, shownLocation, type Env } from './config/env.js';
 import { loadSettings } from './config/load.js';
 import type { Settings } from './config/settings.js';
 import { createLogger, type Logger } from './logger.js';
@@ -67,21 +67,16 @@ export async function startSwitchboard(options: StartOptions): Promise<Switchboa
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(env.LOG_LEVEL);
 
-  const { db, sqlite, busy } = openDatabaseOrExplain(databasePath(env));
+  const location = databaseLocation(env);
+  const opened = openDatabaseOrExplain(location);
+  const db = opened.db;
   await migrateToLatest(db).catch(async (error: unknown) => {
     await db.destroy();
-    throw migrationProblem(error, databasePath(env));
+    throw migrationProblem(error, shownLocation(location));
   });
   let socket: SupervisedSocket | undefined;
-  const health = (): Health => {
-    let database: Health['database'];
-    try {
-      // A read: in WAL mode it answers at once even while another process holds the write lock.
-      database =
-        sqlite.open && sqlite.prepare('SELECT 1 AS ok').get() !== undefined ? (busy() ? 'busy' : 'ok') : 'unavailable';
-    } catch {
-      database = 'unavailable';
-    }
+  const health = async (): Promise<Health> => {
+    const database = await opened.state();
     const socketState = socket ? (socket.connected() ? 'connected' : 'down') : undefined;
     return {
       ok: database === 'ok' && socketState !== 'down',
@@ -130,7 +125,7 @@ export async function startSwitchboard(options: StartOptions): Promise<Switchboa
     await app.start();
     // Socket Mode has no HTTP listener of its own; container health checks still need /healthz.
     healthServer = createServer((req, res) => {
-      if (req.url === '/healthz') return healthAnswer(res, health());
+      if (req.url === '/healthz') return void health().then((h) => healthAnswer(res, h));
       res.writeHead(404, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ ok: false }));
     });
@@ -206,19 +201,29 @@ function authProblem(error: unknown, apiUrl: string): string {
 }
 
 /** A database that cannot be opened is a setting to fix, not a crash. */
-function openDatabaseOrExplain(path: string): ReturnType<typeof openDatabase> {
+function openDatabaseOrExplain(location: string): ReturnType<typeof openDatabase> {
   try {
-    return openDatabase(path);
+    return openDatabase(location);
   } catch (error) {
-    throw new ConfigError([`DATABASE_URL: cannot open the database at ${path} (${(error as Error).message})`]);
+    throw new ConfigError([
+      `DATABASE_URL: cannot open the database at ${shownLocation(location)} (${(error as Error).message})`,
+    ]);
   }
 }
+
+/** Connection failures (pg's network errors and PostgreSQL's refusals) that mean "fix the URL or start it". */
+const UNREACHABLE_DATABASE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', '28P01', '28000', '3D000']);
 
 /**
  * A database migrated by a newer release (a rollback without restoring the backup) cannot be run by this
  * one: say so, and how to get back, instead of Kysely's "corrupted migrations" stack trace.
  */
 function migrationProblem(error: unknown, path: string): unknown {
+  const code = (error as { code?: unknown })?.code;
+  if (typeof code === 'string' && UNREACHABLE_DATABASE.has(code))
+    return new ConfigError([
+      `DATABASE_URL: cannot reach PostgreSQL at ${path} (${code}: ${(error as Error).message}); check that it is running and the URL's host, port, user and database`,
+    ]);
   const missing = /previously executed migration (\S+) is missing/.exec((error as Error)?.message ?? '');
   if (!missing) return error;
   return new ConfigError([

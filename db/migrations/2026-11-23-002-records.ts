@@ -1,10 +1,12 @@
 import { sql, type Kysely } from 'kysely';
+import { autoId } from './portable.js';
+import { dialectOf } from '../dialect.js';
 
 // Frozen: a schema change is a new migration file.
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable('tickets')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('id', 'integer', autoId(db))
     .addColumn('key', 'text', (c) => c.notNull().unique())
     .addColumn('requester_id', 'text', (c) => c.notNull())
     .addColumn('requester_name', 'text')
@@ -54,7 +56,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await db.schema
     .createTable('ticket_events')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('id', 'integer', autoId(db))
     .addColumn('ticket_id', 'integer', (c) => c.notNull().references('tickets.id'))
     .addColumn('at', 'bigint', (c) => c.notNull())
     .addColumn('actor_id', 'text', (c) => c.notNull())
@@ -65,7 +67,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await db.schema
     .createTable('kb_articles')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('id', 'integer', autoId(db))
     .addColumn('title', 'text', (c) => c.notNull())
     .addColumn('body', 'text', (c) => c.notNull())
     .addColumn('url', 'text')
@@ -73,23 +75,31 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addColumn('removed_at', 'bigint')
     .execute();
-  // Word matching for article suggestions; the SQLite-specific part stays in db/queries/kb.ts.
-  await sql`CREATE VIRTUAL TABLE kb_fts USING fts5(title, body, content='kb_articles', content_rowid='id', tokenize='porter unicode61')`.execute(
-    db,
-  );
-  await sql`CREATE TRIGGER kb_articles_ai AFTER INSERT ON kb_articles BEGIN INSERT INTO kb_fts(rowid, title, body) VALUES (new.id, new.title, new.body); END`.execute(
-    db,
-  );
-  await sql`CREATE TRIGGER kb_articles_ad AFTER DELETE ON kb_articles BEGIN INSERT INTO kb_fts(kb_fts, rowid, title, body) VALUES ('delete', old.id, old.title, old.body); END`.execute(
-    db,
-  );
-  await sql`CREATE TRIGGER kb_articles_au AFTER UPDATE ON kb_articles BEGIN INSERT INTO kb_fts(kb_fts, rowid, title, body) VALUES ('delete', old.id, old.title, old.body); INSERT INTO kb_fts(rowid, title, body) VALUES (new.id, new.title, new.body); END`.execute(
-    db,
-  );
+  // Word matching for article suggestions; the engine-specific query stays in db/queries/kb.ts.
+  if (dialectOf(db) === 'postgres') {
+    // An expression index (no extra column, so rows read the same on both engines); db/queries/kb.ts
+    // searches with the very same expression. Title words weigh more than body words, as bm25's weights
+    // do on SQLite, and 'english' stems words like FTS5's porter tokenizer.
+    await sql`CREATE INDEX kb_articles_search ON kb_articles USING gin
+      ((setweight(to_tsvector('english', title), 'A') || setweight(to_tsvector('english', body), 'B')))`.execute(db);
+  } else {
+    await sql`CREATE VIRTUAL TABLE kb_fts USING fts5(title, body, content='kb_articles', content_rowid='id', tokenize='porter unicode61')`.execute(
+      db,
+    );
+    await sql`CREATE TRIGGER kb_articles_ai AFTER INSERT ON kb_articles BEGIN INSERT INTO kb_fts(rowid, title, body) VALUES (new.id, new.title, new.body); END`.execute(
+      db,
+    );
+    await sql`CREATE TRIGGER kb_articles_ad AFTER DELETE ON kb_articles BEGIN INSERT INTO kb_fts(kb_fts, rowid, title, body) VALUES ('delete', old.id, old.title, old.body); END`.execute(
+      db,
+    );
+    await sql`CREATE TRIGGER kb_articles_au AFTER UPDATE ON kb_articles BEGIN INSERT INTO kb_fts(kb_fts, rowid, title, body) VALUES ('delete', old.id, old.title, old.body); INSERT INTO kb_fts(rowid, title, body) VALUES (new.id, new.title, new.body); END`.execute(
+      db,
+    );
+  }
 
   await db.schema
     .createTable('kb_deflections')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('id', 'integer', autoId(db))
     .addColumn('user_id', 'text', (c) => c.notNull())
     .addColumn('article_id', 'integer', (c) => c.notNull().references('kb_articles.id'))
     .addColumn('query', 'text', (c) => c.notNull())
@@ -99,7 +109,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await db.schema
     .createTable('incidents')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('id', 'integer', autoId(db))
     .addColumn('key', 'text', (c) => c.notNull().unique())
     .addColumn('title', 'text', (c) => c.notNull())
     .addColumn('severity', 'text', (c) => c.notNull())
@@ -146,7 +156,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await db.schema
     .createTable('incident_timeline')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('id', 'integer', autoId(db))
     .addColumn('incident_id', 'integer', (c) => c.notNull().references('incidents.id'))
     .addColumn('at', 'bigint', (c) => c.notNull())
     .addColumn('kind', 'text', (c) => c.notNull())
@@ -165,7 +175,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await db.schema
     .createTable('incident_updates')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('id', 'integer', autoId(db))
     .addColumn('incident_id', 'integer', (c) => c.notNull().references('incidents.id'))
     .addColumn('at', 'bigint', (c) => c.notNull())
     .addColumn('posted_by', 'text', (c) => c.notNull())
@@ -196,7 +206,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await db.schema
     .createTable('incident_actions')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('id', 'integer', autoId(db))
     .addColumn('incident_id', 'integer', (c) => c.notNull().references('incidents.id'))
     .addColumn('text', 'text', (c) => c.notNull())
     .addColumn('owner_id', 'text', (c) => c.notNull())
@@ -212,7 +222,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await db.schema
     .createTable('changes')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('id', 'integer', autoId(db))
     .addColumn('key', 'text', (c) => c.notNull().unique())
     .addColumn('title', 'text', (c) => c.notNull())
     .addColumn('description', 'text', (c) => c.notNull().defaultTo(''))
@@ -261,7 +271,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await db.schema
     .createTable('change_approvals')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('id', 'integer', autoId(db))
     .addColumn('change_id', 'integer', (c) => c.notNull().references('changes.id'))
     .addColumn('version', 'integer', (c) => c.notNull())
     .addColumn('approver_id', 'text', (c) => c.notNull())

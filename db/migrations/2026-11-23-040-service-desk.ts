@@ -1,4 +1,5 @@
 import { type Kysely } from 'kysely';
+import { autoId } from './portable.js';
 
 // Frozen: a schema change is a new migration file.
 export async function up(db: Kysely<any>): Promise<void> {
@@ -10,7 +11,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   // What a requester typed while the "before you file" step shows known incidents and KB answers.
   await db.schema
     .createTable('ticket_drafts')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('id', 'integer', autoId(db))
     .addColumn('user_id', 'text', (c) => c.notNull())
     .addColumn('input', 'text', (c) => c.notNull())
     .addColumn('created_at', 'bigint', (c) => c.notNull())

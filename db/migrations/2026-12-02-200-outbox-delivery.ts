@@ -11,7 +11,7 @@ import { sql, type Kysely } from 'kysely';
 // - name_suffix: for conversations.create, the numeric suffix added after name_taken answers.
 // Pending rows written before this migration carried these inside their arguments; they are moved.
 export async function up(db: Kysely<any>): Promise<void> {
-  await sql`ALTER TABLE outbox ADD COLUMN attempt_started_at INTEGER`.execute(db);
+  await sql`ALTER TABLE outbox ADD COLUMN attempt_started_at BIGINT`.execute(db);
   await sql`ALTER TABLE outbox ADD COLUMN fills TEXT`.execute(db);
   await sql`ALTER TABLE outbox ADD COLUMN on_failure TEXT`.execute(db);
   await sql`ALTER TABLE outbox ADD COLUMN name_suffix INTEGER`.execute(db);

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { autoId } from './portable.js';
 
 // Frozen: a schema change is a new migration file.
 export async function up(db: Kysely<any>): Promise<void> {
@@ -7,7 +8,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   // apply, and a click on one of those before the edit lands is recognised and refused.
   await db.schema
     .createTable('ticket_dm_buttons')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('id', 'integer', autoId(db))
     .addColumn('ticket_id', 'integer', (c) => c.notNull().references('tickets.id'))
     .addColumn('user_id', 'text', (c) => c.notNull())
     .addColumn('ref_key', 'text', (c) => c.notNull().unique())

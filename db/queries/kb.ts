@@ -1,5 +1,6 @@
 import { sql, type Selectable } from 'kysely';
 import type { Executor } from '../schema.js';
+import { dialectOf } from '../dialect.js';
 import type { KbArticleTable } from '../schema/records.js';
 
 export type KbArticleRow = Selectable<KbArticleTable>;
@@ -63,19 +64,34 @@ export async function removeArticle(db: Executor, id: number, now: Date): Promis
 }
 
 /**
- * Articles matching any of the words, best first (FTS5 bm25, title weighted over body). SQLite-specific:
- * a PostgreSQL dialect would use a tsvector index here and nothing else changes.
+ * Articles matching any of the words (each also as a prefix), best first, title weighted over body:
+ * FTS5 and bm25 on SQLite; on PostgreSQL the expression the kb_articles_search index is built on, and
+ * ts_rank. Words are reduced to letters and digits first, so nothing typed is query syntax on either.
  */
 export async function searchArticles(db: Executor, words: string[], limit = 3): Promise<KbArticleRow[]> {
   const terms = words.map((w) => w.toLowerCase().replace(/[^\p{L}\p{N}]/gu, '')).filter((w) => w.length >= 3);
   if (terms.length === 0) return [];
-  const query = [...new Set(terms)].map((t) => `"${t}"*`).join(' OR ');
+  const unique = [...new Set(terms)];
+  if (dialectOf(db) === 'postgres') {
+    const query = unique.map((t) => `${t}:*`).join(' | ');
+    const result = await sql<KbArticleRow>`
+      SELECT id, title, body, url, created_by, created_at, removed_at FROM (
+        SELECT a.*, ${KB_DOCUMENT} AS document, to_tsquery('english', ${query}) AS query FROM kb_articles a
+        WHERE a.removed_at IS NULL) m
+      WHERE document @@ query
+      ORDER BY ts_rank(document, query) DESC, id LIMIT ${limit}`.execute(db);
+    return result.rows;
+  }
+  const query = unique.map((t) => `"${t}"*`).join(' OR ');
   const result = await sql<KbArticleRow>`
     SELECT a.* FROM kb_fts JOIN kb_articles a ON a.id = kb_fts.rowid
     WHERE kb_fts MATCH ${query} AND a.removed_at IS NULL
     ORDER BY bm25(kb_fts, 5.0, 1.0) LIMIT ${limit}`.execute(db);
   return result.rows;
 }
+
+/** What kb_articles_search indexes (PostgreSQL); written once so the index and the search agree. */
+const KB_DOCUMENT = sql`(setweight(to_tsvector('english', a.title), 'A') || setweight(to_tsvector('english', a.body), 'B'))`;
 
 export async function recordDeflection(
   db: Executor,

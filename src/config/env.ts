@@ -32,11 +32,19 @@ const envSchema = z.object({
 
 export type Env = z.infer<typeof envSchema>;
 
-/** Where the database lives: a file path, or ':memory:'. */
-export function databasePath(env: Pick<Env, 'DATABASE_URL'>): string {
+/** Where the database lives: an SQLite file path, ':memory:', or a PostgreSQL URL (passed through). */
+export function databaseLocation(env: Pick<Env, 'DATABASE_URL'>): string {
   const url = env.DATABASE_URL;
   if (url === ':memory:' || url === 'file::memory:') return ':memory:';
   return url.startsWith('file:') ? url.slice('file:'.length) : url;
+}
+
+/** The location as it may be shown in logs and errors: a PostgreSQL URL's password replaced by ***. */
+export function shownLocation(location: string): string {
+  if (!/^postgres(ql)?:\/\//.test(location)) return location;
+  const url = new URL(location);
+  if (url.password) url.password = '***';
+  return url.toString();
 }
 
 export type ConfigResult<T> = { ok: true; value: T } | { ok: false; problems: string[] };

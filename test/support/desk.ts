@@ -1,7 +1,7 @@
 import { FakeClock } from '../../src/clock.js';
 import { silentLogger } from '../../src/logger.js';
 import { DueRunner } from '../../src/jobs/due-runner.js';
-import { openDatabase, type OpenedDatabase } from '../../db/client.js';
+import { openTestDatabase } from './database.js';
 import { migrateToLatest } from '../../db/migrate.js';
 import type { Db } from '../../db/schema.js';
 import { parseSettings } from '../../src/config/load.js';
@@ -24,14 +24,14 @@ export interface Desk {
   clock: FakeClock;
   settings: Settings;
   runUntil(at: number): Promise<void>;
-  close(): void;
+  close(): Promise<void>;
 }
 
 export async function openDesk(settingsInput: Record<string, unknown>, start: string | number): Promise<Desk> {
   const parsed = parseSettings(settingsInput);
   if (!parsed.ok) throw new Error(parsed.problems.join('\n'));
   const settings = parsed.value;
-  const opened: OpenedDatabase = openDatabase(':memory:');
+  const opened = await openTestDatabase();
   const db = opened.db;
   await migrateToLatest(db);
   const clock = new FakeClock(new Date(start));
@@ -59,7 +59,7 @@ export async function openDesk(settingsInput: Record<string, unknown>, start: st
     }
     if (at > clock.now().getTime()) clock.set(new Date(at));
   }
-  return { ctx, db, clock, settings, runUntil, close: () => opened.sqlite.close() };
+  return { ctx, db, clock, settings, runUntil, close: () => opened.close() };
 }
 
 /** Impact and urgency that the ITIL matrix maps to each priority. */

@@ -1,11 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { FakeClock, type Clock } from '../../src/clock.js';
 import { startSwitchboard, type Switchboard } from '../../src/bootstrap.js';
 import { silentLogger } from '../../src/logger.js';
 import { FakeSlack } from '../../devkit/fake-slack/server.js';
 import { SlackRequests } from '../../devkit/slack-requests.js';
+import { createTestDatabase } from './database.js';
 import { populateFake, SIGNING_SECRET, testSettings } from '../../devkit/workspace.js';
 
 export interface TestApp {
@@ -33,15 +31,15 @@ export interface TestAppOptions {
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const fake = populateFake(options.fake ?? (await new FakeSlack().start()));
 
-  const dir = mkdtempSync(join(tmpdir(), 'switchboard-test-'));
-  const dbPath = options.memory ? ':memory:' : join(dir, 'switchboard.db');
+  const database = await createTestDatabase({ memory: options.memory });
+  const dbPath = database.path || ':memory:';
   const settings = testSettings(options.settings);
   const clock = options.clock ?? new FakeClock(new Date());
   const env = {
     SLACK_BOT_TOKEN: 'xoxb-test-token',
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
     SLACK_API_URL: fake.apiUrl,
-    DATABASE_URL: dbPath === ':memory:' ? ':memory:' : `file:${dbPath}`,
+    DATABASE_URL: database.url,
     PORT: '0',
     LOG_LEVEL: 'silent',
     ...options.env,
@@ -83,7 +81,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     async stop() {
       await sb.stop();
       if (!options.fake) await fake.stop();
-      rmSync(dir, { recursive: true, force: true });
+      await database.drop();
     },
   };
   return testApp;

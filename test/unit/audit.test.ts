@@ -1,19 +1,19 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import { openDatabase, type OpenedDatabase } from '../../db/client.js';
+import { openTestDatabase } from '../support/database.js';
 import { migrateToLatest } from '../../db/migrate.js';
 import { auditFor, insertAudit } from '../../db/queries/audit.js';
 
 const now = new Date('2026-03-02T10:00:00Z');
 
 describe('audit_log', () => {
-  let opened: OpenedDatabase;
+  let opened: Awaited<ReturnType<typeof openTestDatabase>>;
   beforeEach(async () => {
-    opened = openDatabase(':memory:');
+    opened = await openTestDatabase();
     await migrateToLatest(opened.db);
   });
   afterEach(async () => {
-    await opened.db.destroy();
+    await opened.close();
   });
 
   async function seed(): Promise<void> {
@@ -82,7 +82,7 @@ describe('audit_log', () => {
       /append-only/,
     );
     await expect(sql`UPDATE audit_log SET after = NULL`.execute(opened.db)).rejects.toThrow(/append-only/);
-    expect(() => opened.sqlite.prepare("UPDATE audit_log SET actor_id = 'UOTHER'").run()).toThrow(/append-only/);
+    await expect(sql`UPDATE audit_log SET actor_id = 'UOTHER'`.execute(opened.db)).rejects.toThrow(/append-only/);
     const rows = await auditFor(opened.db, 'ticket', 7);
     expect(rows[0]).toMatchObject({ action: 'ticket.claimed', actor_id: 'UAGENT01' });
   });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { durationMs, formatDuration, parseDuration } from '../../src/config/duration.js';
-import { databasePath, parseEnv } from '../../src/config/env.js';
+import { databaseLocation, parseEnv } from '../../src/config/env.js';
 import { loadSettings, parseSettings } from '../../src/config/load.js';
 
 const S = 1000;
@@ -177,14 +177,14 @@ describe('environment', () => {
       ]);
   });
 
-  it('databasePath reads file: URLs and in-memory databases', () => {
-    expect(databasePath({ DATABASE_URL: 'file:./x.db' })).toBe('./x.db');
-    expect(databasePath({ DATABASE_URL: 'file:/var/lib/switchboard/db.sqlite' })).toBe(
+  it('databaseLocation reads file: URLs and in-memory databases', () => {
+    expect(databaseLocation({ DATABASE_URL: 'file:./x.db' })).toBe('./x.db');
+    expect(databaseLocation({ DATABASE_URL: 'file:/var/lib/switchboard/db.sqlite' })).toBe(
       '/var/lib/switchboard/db.sqlite',
     );
-    expect(databasePath({ DATABASE_URL: './plain.db' })).toBe('./plain.db');
-    expect(databasePath({ DATABASE_URL: ':memory:' })).toBe(':memory:');
-    expect(databasePath({ DATABASE_URL: 'file::memory:' })).toBe(':memory:');
+    expect(databaseLocation({ DATABASE_URL: './plain.db' })).toBe('./plain.db');
+    expect(databaseLocation({ DATABASE_URL: ':memory:' })).toBe(':memory:');
+    expect(databaseLocation({ DATABASE_URL: 'file::memory:' })).toBe(':memory:');
   });
 });
 

@@ -3,17 +3,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BUSY_DEADLINE_MS, DatabaseBusyError, openDatabase, type OpenedDatabase } from '../../db/client.js';
+import { BUSY_DEADLINE_MS, DatabaseBusyError, openSqlite, type OpenedSqlite } from '../../db/client.js';
 import { migrateToLatest } from '../../db/migrate.js';
 
 /** Waiting for another connection's write lock happens off the event loop, bounded, and says so. */
 describe('a write lock held by another connection', () => {
   let dir: string;
-  let opened: OpenedDatabase;
+  let opened: OpenedSqlite;
   let other: SQLite.Database;
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'switchboard-busy-'));
-    opened = openDatabase(join(dir, 'db.sqlite'));
+    opened = openSqlite(join(dir, 'db.sqlite'));
     await migrateToLatest(opened.db);
     other = new SQLite(join(dir, 'db.sqlite'));
   });

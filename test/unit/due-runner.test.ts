@@ -7,7 +7,7 @@ import { FakeClock } from '../../src/clock.js';
 import { silentLogger } from '../../src/logger.js';
 import { DueRunner } from '../../src/jobs/due-runner.js';
 import type { DueHandler } from '../../src/services/context.js';
-import { openDatabase, type OpenedDatabase } from '../../db/client.js';
+import { openSqlite, type OpenedSqlite } from '../../db/client.js';
 import { migrateToLatest } from '../../db/migrate.js';
 import { cancelDue, dueNow, pendingDueFor, scheduleDue } from '../../db/queries/due-items.js';
 import { nextNumber } from '../../db/queries/counters.js';
@@ -26,7 +26,7 @@ interface Fired {
 
 describe('DueRunner', () => {
   let dir: string;
-  let opened: OpenedDatabase;
+  let opened: OpenedSqlite;
   let db: Db;
   let clock: FakeClock;
   let fired: Fired[];
@@ -67,7 +67,7 @@ describe('DueRunner', () => {
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'switchboard-due-'));
-    opened = openDatabase(join(dir, 'due.db'));
+    opened = openSqlite(join(dir, 'due.db'));
     db = opened.db;
     await migrateToLatest(db);
     clock = new FakeClock(START);
@@ -285,7 +285,7 @@ describe('DueRunner', () => {
     await db.destroy();
 
     // Restart: a new connection and a new runner, an hour later.
-    opened = openDatabase(join(dir, 'due.db'));
+    opened = openSqlite(join(dir, 'due.db'));
     db = opened.db;
     await migrateToLatest(db);
     clock.advance(HOUR);

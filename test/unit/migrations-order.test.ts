@@ -1,12 +1,12 @@
 import { Migrator } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { openDatabase } from '../../db/client.js';
+import { openSqlite } from '../../db/client.js';
 import { migrateToLatest } from '../../db/migrate.js';
 import { migrations } from '../../db/migrations/index.js';
 
 describe('migrations', () => {
   it('runs a migration that sorts before one already applied (numbers are handed out in ranges)', async () => {
-    const { db } = openDatabase(':memory:');
+    const { db } = openSqlite(':memory:');
     try {
       const earlier = '2026-12-02-300-standard-change-snapshot';
       const without = Object.fromEntries(Object.entries(migrations).filter(([name]) => name !== earlier));

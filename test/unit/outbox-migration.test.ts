@@ -1,12 +1,12 @@
 import { Migrator, sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { openDatabase } from '../../db/client.js';
+import { openSqlite } from '../../db/client.js';
 import { migrations } from '../../db/migrations/index.js';
 
 /** Rows owed before the outbox kept its control data in columns are moved there on upgrade. */
 describe('migration 2026-12-02-200-outbox-delivery', () => {
   it('moves fallbacks, name suffixes, refs and placeholders of pending rows out of their arguments', async () => {
-    const { db } = openDatabase(':memory:');
+    const { db } = openSqlite(':memory:');
     const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
     expect((await migrator.migrateTo('2026-11-23-060-backlog-index')).error).toBeUndefined();
     const legacy = [

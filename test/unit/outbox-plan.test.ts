@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Kysely, SqliteDialect, type CompiledQuery } from 'kysely';
-import { openDatabase } from '../../db/client.js';
+import { openSqlite } from '../../db/client.js';
 import { migrateToLatest } from '../../db/migrate.js';
 import { insertOutbox, outboxStatusOfRef, pendingOutbox } from '../../db/queries/outbox.js';
 import type { Database } from '../../db/schema.js';
@@ -8,7 +8,7 @@ import type { Database } from '../../db/schema.js';
 /** The sender's per-round queries must cost what is pending, not what was ever sent. */
 describe('outbox query plans', () => {
   async function planOf(run: (db: Kysely<Database>) => Promise<unknown>): Promise<string> {
-    const { db, sqlite } = openDatabase(':memory:');
+    const { db, sqlite } = openSqlite(':memory:');
     await migrateToLatest(db);
     let compiled: CompiledQuery | undefined;
     const logged = new Kysely<Database>({
@@ -34,7 +34,7 @@ describe('outbox query plans', () => {
   });
 
   it("returns the head of every lane, however long another lane's backlog", async () => {
-    const { db } = openDatabase(':memory:');
+    const { db } = openSqlite(':memory:');
     await migrateToLatest(db);
     const now = new Date();
     for (let i = 0; i < 600; i++)

@@ -8,7 +8,7 @@ import { FakeClock } from '../../src/clock.js';
 import { silentLogger } from '../../src/logger.js';
 import { OutboxSender, type Pacing } from '../../src/slack/outbox-sender.js';
 import { owe, postMessage, refChannel, updateMessage } from '../../src/services/outbox.js';
-import { openDatabase, type OpenedDatabase } from '../../db/client.js';
+import { openSqlite, type OpenedSqlite } from '../../db/client.js';
 import { migrateToLatest } from '../../db/migrate.js';
 import { pendingOutbox } from '../../db/queries/outbox.js';
 import { getSlackRef } from '../../db/queries/slack-refs.js';
@@ -21,7 +21,7 @@ const FAST: Pacing = { rate: 1000, burst: 1000 };
 describe('OutboxSender', () => {
   let dir: string;
   let dbFile: string;
-  let opened: OpenedDatabase;
+  let opened: OpenedSqlite;
   let db: Db;
   let fake: FakeSlack;
   let clock: FakeClock;
@@ -78,7 +78,7 @@ describe('OutboxSender', () => {
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'switchboard-outbox-'));
     dbFile = join(dir, 'outbox.db');
-    opened = openDatabase(dbFile);
+    opened = openSqlite(dbFile);
     db = opened.db;
     await migrateToLatest(db);
     fake = await new FakeSlack().start();
@@ -636,7 +636,7 @@ describe('OutboxSender', () => {
     await db.destroy();
 
     // Restart: a new connection to the same file and a new sender.
-    opened = openDatabase(dbFile);
+    opened = openSqlite(dbFile);
     db = opened.db;
     await migrateToLatest(db);
     const second = sender();

@@ -8,7 +8,7 @@ import { FakeClock } from '../../src/clock.js';
 import { silentLogger } from '../../src/logger.js';
 import { OutboxSender } from '../../src/slack/outbox-sender.js';
 import { owe, owedMethods, postMessage, refChannel, refTs, type OwedMethod } from '../../src/services/outbox.js';
-import { openDatabase, type OpenedDatabase } from '../../db/client.js';
+import { openSqlite, type OpenedSqlite } from '../../db/client.js';
 import { migrateToLatest } from '../../db/migrate.js';
 import { insertOutbox } from '../../db/queries/outbox.js';
 import type { Db, Executor } from '../../db/schema.js';
@@ -56,7 +56,7 @@ export function owedCallsAreTypeChecked(db: Executor, now: Date): void {
 
 describe('the outbox edge', () => {
   let dir: string;
-  let opened: OpenedDatabase;
+  let opened: OpenedSqlite;
   let db: Db;
   let fake: FakeSlack;
   let sender: OutboxSender;
@@ -65,7 +65,7 @@ describe('the outbox edge', () => {
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'switchboard-outbox-types-'));
-    opened = openDatabase(join(dir, 'outbox.db'));
+    opened = openSqlite(join(dir, 'outbox.db'));
     db = opened.db;
     await migrateToLatest(db);
     fake = await new FakeSlack().start();

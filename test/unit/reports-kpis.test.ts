@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../db/client.js';
+import { openTestDatabase } from '../support/database.js';
 import { migrateToLatest } from '../../db/migrate.js';
 import type { Db } from '../../db/schema.js';
 import {
@@ -64,17 +64,19 @@ const ranges: [string, ReportRange][] = [
 
 describe('report KPIs over a seeded history', () => {
   let db: Db;
+  let opened: Awaited<ReturnType<typeof openTestDatabase>>;
   let h: History;
 
   beforeAll(async () => {
-    db = openDatabase(':memory:').db;
+    opened = await openTestDatabase();
+    db = opened.db;
     await migrateToLatest(db);
     h = generateHistory({ seed: 20261123, from: FROM, to: NOW, now: NOW, tickets: 4000, incidents: 400, changes: 600 });
     await insertHistory(db, h);
     await insertSeededTicketHistory(db);
   });
   afterAll(async () => {
-    await db.destroy();
+    await opened.close();
   });
 
   it('generates thousands of records across months', () => {

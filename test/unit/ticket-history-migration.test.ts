@@ -1,12 +1,12 @@
 import { Migrator } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { openDatabase } from '../../db/client.js';
+import { openSqlite } from '../../db/client.js';
 import { migrations } from '../../db/migrations/index.js';
 
 /** Tickets recorded before the history carried state: the migration fills in what their rows allow. */
 describe('migration 2026-12-02-400: ticket history of existing tickets', () => {
   it('fills the state after each old event and the clocks on each ticket’s last event', async () => {
-    const { db, sqlite } = openDatabase(':memory:');
+    const { db, sqlite } = openSqlite(':memory:');
     const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
     expect((await migrator.migrateTo('2026-11-23-060-backlog-index')).error).toBeUndefined();
     const base = {
