@@ -34,7 +34,7 @@ export interface OpenedSqlite extends OpenedDatabase {
 }
 
 /** `postgres://` or `postgresql://` URLs open PostgreSQL; anything else is an SQLite path (or ':memory:'). */
-export const isPostgresUrl = (location: string): boolean => /^postgres(ql)?:\/\//.test(location);
+const isPostgresUrl = (location: string): boolean => /^postgres(ql)?:\/\//.test(location);
 
 /**
  * Opens the database at `location`: an SQLite file (created with its folder), ':memory:', or a

@@ -36,7 +36,10 @@ export function healthAnswer(res: ServerResponse, health: Health): void {
  * area's listeners from commands/<area>. The bot's WebClient never retries by itself: the outbox owns
  * retries. Socket Mode's connection has its own client and its own supervision (src/slack/socket.ts).
  */
-export function buildApp(env: Env, options: { logger: Logger; settings: Settings; health(): Promise<Health> }): BuiltApp {
+export function buildApp(
+  env: Env,
+  options: { logger: Logger; settings: Settings; health(): Promise<Health> },
+): BuiltApp {
   const clientOptions = {
     slackApiUrl: env.SLACK_API_URL,
     retryConfig: { retries: 0 },
@@ -64,7 +67,13 @@ export function buildApp(env: Env, options: { logger: Logger; settings: Settings
     signingSecret: env.SLACK_SIGNING_SECRET!,
     endpoints,
     logger: common.logger,
-    customRoutes: [{ path: '/healthz', method: ['GET'], handler: (_req, res) => void options.health().then((h) => healthAnswer(res, h)) }],
+    customRoutes: [
+      {
+        path: '/healthz',
+        method: ['GET'],
+        handler: (_req, res) => void options.health().then((h) => healthAnswer(res, h)),
+      },
+    ],
   });
   // Requests not shaped like Slack's are answered 400 before Bolt parses them (src/slack/http-guard.ts).
   receiver.requestListener = guardSlackRequests({

@@ -212,7 +212,15 @@ function openDatabaseOrExplain(location: string): ReturnType<typeof openDatabase
 }
 
 /** Connection failures (pg's network errors and PostgreSQL's refusals) that mean "fix the URL or start it". */
-const UNREACHABLE_DATABASE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', '28P01', '28000', '3D000']);
+const UNREACHABLE_DATABASE = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  '28P01',
+  '28000',
+  '3D000',
+]);
 
 /**
  * A database migrated by a newer release (a rollback without restoring the backup) cannot be run by this

@@ -1,4 +1,4 @@
-import type { ColumnDefinitionBuilder, Kysely } from 'kysely';
+import type { ColumnDefinitionBuilder } from 'kysely';
 import { dialectOf } from '../dialect.js';
 
 /**
@@ -7,7 +7,7 @@ import { dialectOf } from '../dialect.js';
  * SQLite it writes exactly what they wrote before.
  */
 export const autoId =
-  (db: Kysely<any>) =>
+  (db: Parameters<typeof dialectOf>[0]) =>
   (column: ColumnDefinitionBuilder): ColumnDefinitionBuilder =>
     dialectOf(db) === 'postgres'
       ? column.primaryKey().generatedByDefaultAsIdentity()

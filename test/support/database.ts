@@ -9,11 +9,11 @@ import { openDatabase, type OpenedDatabase } from '../../db/client.js';
  * Which database the suite runs on: SQLite by default, PostgreSQL when TEST_DATABASE_URL is set (CI runs
  * both). On PostgreSQL every test database is a schema of its own in that one database, dropped after.
  */
-export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL || undefined;
+const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL || undefined;
 export const onPostgres = TEST_DATABASE_URL !== undefined;
 
 /** Every schema the suite makes starts with this, so a run can clear what a killed run left behind. */
-export const TEST_SCHEMA_PREFIX = 'sbtest_';
+const TEST_SCHEMA_PREFIX = 'sbtest_';
 
 export interface TestDatabase {
   /** What DATABASE_URL is set to for the app under test. */
